@@ -1,0 +1,53 @@
+# scripts/setup.sh: sourced by run.sh and test.sh. Installs what the build
+# (and the tests) need from Debian's packages, then builds.
+
+# The packages the build needs; test.sh adds those the tests need.
+BUILD_PACKAGES="gcc make autoconf automake pkg-config libinih-dev"
+
+say() { printf '%s\n' "$*" >&2; }
+
+# as_root CMD...: runs CMD as root, through sudo when needed.
+as_root() {
+	if [ "$(id -u)" -eq 0 ]; then
+		"$@"
+	elif command -v sudo >/dev/null; then
+		sudo "$@"
+	else
+		say "error: $1 needs root and sudo is not installed"
+		return 1
+	fi
+}
+
+# need_packages PKG...: installs the Debian packages that are missing.
+need_packages() {
+	local missing="" p
+	for p in "$@"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+			missing="$missing $p"
+	done
+	[ -n "$missing" ] || return 0
+	command -v apt-get >/dev/null || {
+		say "error: missing packages:$missing (and apt-get is not available)"
+		return 1
+	}
+	say "installing:$missing"
+	export DEBIAN_FRONTEND=noninteractive
+	# shellcheck disable=SC2086
+	as_root apt-get install -y -q --no-install-recommends $missing >/dev/null ||
+		{ as_root apt-get update -q >/dev/null && as_root apt-get install -y -q --no-install-recommends $missing >/dev/null; } ||
+		{ say "error: apt-get could not install:$missing"; return 1; }
+}
+
+# build DIR [CONFIGURE ARGS...]: configures the tree in DIR (out of tree,
+# so several builds live side by side) and builds it.
+build() {
+	local dir=$1 top
+	shift
+	top=$(pwd)
+	[ -x configure ] || ./autogen.sh >/dev/null 2>&1 || { say "error: autogen.sh failed"; ./autogen.sh; return 1; }
+	mkdir -p "$dir"
+	( cd "$dir" &&
+	  { [ -f Makefile ] || "$top/configure" --enable-werror "$@" >configure.out 2>&1 ||
+	    { cat configure.out >&2; false; }; } &&
+	  make -j"$(nproc)" >make.out 2>&1 || { tail -n 40 make.out >&2; false; } )
+}

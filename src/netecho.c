@@ -1,0 +1,659 @@
+/* netecho: the netecho client. Sends messages or standard input over TCP or
+ * UDP and prints the replies (stream mode), or times round trips like ping
+ * (-n). */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <math.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sysexits.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "net.h"
+#include "parse.h"
+
+#define MAX_MESSAGES  64        /* -m options */
+#define IO_BUFSIZE    65536     /* bytes moved per read */
+#define UDP_MAX       65507     /* largest UDP payload over IPv4 */
+#define LINE_MAX_PING 4096      /* longest reply line kept in ping mode */
+#define DEFAULT_WAIT  5.0       /* seconds: connect, and replies over TCP */
+#define DEFAULT_UDP_WAIT 1.0    /* seconds: replies over UDP in stream mode */
+#define PACE_TAIL     8         /* bytes of a message that mark its reply */
+
+/* exit statuses beyond sysexits' */
+#define EXIT_LOST     1         /* ping: replies were lost */
+
+struct options {
+	const char *host;
+	long port;
+	int family;
+	bool udp;
+	bool raw;                       /* send -m messages without a newline */
+	double wait;                    /* -w, or negative: the default */
+	long count;                     /* -n: ping mode when > 0 */
+	double interval;                /* -i */
+	const char *msgs[MAX_MESSAGES];
+	size_t nmsgs;
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: netecho [-46ru] [-m MESSAGE]... [-w SECONDS] [HOST [PORT]]\n"
+		"       netecho [-46u] -n COUNT [-i SECONDS] [-m MESSAGE] [-w SECONDS] [HOST [PORT]]\n"
+		"       netecho -h | -V\n"
+		"\n"
+		"Sends each MESSAGE, or standard input as it comes, to HOST (default 127.0.0.1)\n"
+		"port PORT (default 50000) and prints the replies as they arrive.\n"
+		"\n"
+		"  -m, --message MESSAGE  send MESSAGE and a newline (repeatable, up to %d)\n"
+		"  -r, --raw              send each MESSAGE without the newline\n"
+		"  -u, --udp              use UDP: each message or input line is one datagram\n"
+		"  -w, --wait SECONDS     limit for connecting and for each wait on replies\n"
+		"                         (default %g; over UDP replies are awaited %gs)\n"
+		"  -n, --count COUNT      ping: send COUNT probes, print each round trip and\n"
+		"                         a summary; a probe is \"MESSAGE seq=N\" and a newline\n"
+		"                         (MESSAGE defaults to ping)\n"
+		"  -i, --interval SECONDS ping: time between probes (default 1)\n"
+		"  -4, -6                 use IPv4 or IPv6 only\n"
+		"  -h, --help             show this help and exit\n"
+		"  -V, --version          show the version and exit\n"
+		"\n"
+		"Exit status: 0 success; 1 ping replies lost; 64 usage; 68 host not found;\n"
+		"69 connection refused or failed; 75 timed out.\n",
+		MAX_MESSAGES, DEFAULT_WAIT, DEFAULT_UDP_WAIT);
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Milliseconds from now until deadline, for poll(); -1 for no deadline. */
+static int ms_until(double deadline)
+{
+	double left;
+
+	if (deadline <= 0)
+		return -1;
+	left = (deadline - now_s()) * 1000.0;
+	if (left <= 0)
+		return 0;
+	return left > 2e9 ? 2000000000 : (int)ceil(left);
+}
+
+static int write_out(const char *buf, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(STDOUT_FILENO, buf, len);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			fprintf(stderr, "netecho: standard output: %s\n", strerror(errno));
+			return -1;
+		}
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* An option's number, or a message naming the option and the range. */
+static int opt_long(int opt, const char *arg, long min, long max, long *out)
+{
+	if (parse_long(arg, min, max, out) == 0)
+		return 0;
+	fprintf(stderr, "netecho: -%c: '%s' is not a whole number from %ld to %ld\n", opt, arg, min, max);
+	return -1;
+}
+
+static int opt_seconds(int opt, const char *arg, double min, double max, double *out)
+{
+	if (parse_seconds(arg, min, max, out) == 0)
+		return 0;
+	fprintf(stderr, "netecho: -%c: '%s' is not a number of seconds from %g to %g\n", opt, arg, min, max);
+	return -1;
+}
+
+static int parse_options(int argc, char **argv, struct options *o)
+{
+	static const struct option longopts[] = {
+		{ "message", required_argument, NULL, 'm' },
+		{ "raw", no_argument, NULL, 'r' },
+		{ "udp", no_argument, NULL, 'u' },
+		{ "wait", required_argument, NULL, 'w' },
+		{ "count", required_argument, NULL, 'n' },
+		{ "interval", required_argument, NULL, 'i' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	o->host = "127.0.0.1";
+	o->port = 50000;
+	o->family = AF_UNSPEC;
+	o->wait = -1;
+	o->interval = 1.0;
+	while ((c = getopt_long(argc, argv, "46m:ruw:n:i:hV", longopts, NULL)) != -1) {
+		switch (c) {
+		case '4':
+			o->family = AF_INET;
+			break;
+		case '6':
+			o->family = AF_INET6;
+			break;
+		case 'm':
+			if (o->nmsgs == MAX_MESSAGES) {
+				fprintf(stderr, "netecho: at most %d messages (-m)\n", MAX_MESSAGES);
+				return -1;
+			}
+			o->msgs[o->nmsgs++] = optarg;
+			break;
+		case 'r':
+			o->raw = true;
+			break;
+		case 'u':
+			o->udp = true;
+			break;
+		case 'w':
+			if (opt_seconds(c, optarg, 0.001, 86400, &o->wait) < 0)
+				return -1;
+			break;
+		case 'n':
+			if (opt_long(c, optarg, 1, 1000000000, &o->count) < 0)
+				return -1;
+			break;
+		case 'i':
+			if (opt_seconds(c, optarg, 0, 3600, &o->interval) < 0)
+				return -1;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		case 'V':
+			printf("netecho %s\n", PACKAGE_VERSION);
+			exit(0);
+		default:
+			usage(stderr);
+			return -1;
+		}
+	}
+	if (optind < argc)
+		o->host = argv[optind++];
+	if (optind < argc && parse_long(argv[optind++], 1, 65535, &o->port) < 0) {
+		fprintf(stderr, "netecho: '%s' is not a port from 1 to 65535\n", argv[optind - 1]);
+		return -1;
+	}
+	if (optind < argc) {
+		fprintf(stderr, "netecho: unexpected argument '%s'\n", argv[optind]);
+		usage(stderr);
+		return -1;
+	}
+	if (o->count > 0 && o->nmsgs > 1) {
+		fprintf(stderr, "netecho: ping mode (-n) takes one message\n");
+		return -1;
+	}
+	return 0;
+}
+
+/* Resolves and connects, trying each address in turn. Returns the socket,
+ * or -1 after printing why, with *status set. */
+static int open_connection(const struct options *o, int *status, char *peer, size_t peersize)
+{
+	struct net_addr addrs[NET_MAX_ADDRS];
+	char err[NET_ERRLEN];
+	int socktype = o->udp ? SOCK_DGRAM : SOCK_STREAM;
+	double wait = o->wait > 0 ? o->wait : DEFAULT_WAIT;
+	int n = net_resolve(o->host, o->port, o->family, socktype, false, addrs, NET_MAX_ADDRS, err, sizeof err);
+
+	if (n < 0) {
+		fprintf(stderr, "netecho: %s\n", err);
+		*status = EX_NOHOST;
+		return -1;
+	}
+	for (int i = 0; i < n; i++) {
+		int fd = net_connect(&addrs[i], socktype, (int)(wait * 1000), err, sizeof err);
+
+		if (fd >= 0) {
+			net_format((struct sockaddr *)&addrs[i].ss, addrs[i].len, peer, peersize);
+			return fd;
+		}
+	}
+	fprintf(stderr, "netecho: %s\n", err);
+	*status = strstr(err, "timed out") != NULL ? EX_TEMPFAIL : EX_UNAVAILABLE;
+	return -1;
+}
+
+/* What to send next: the -m messages in turn, or standard input. */
+struct source {
+	const struct options *o;
+	size_t next_msg;
+	bool stdin_open;
+	char *buf;                      /* IO_BUFSIZE */
+	size_t len, off;                /* pending bytes in buf */
+	/* -m messages go one at a time: the next once the bytes received end
+	 * with the last PACE_TAIL bytes of the previous one, its reply */
+	bool pace, awaiting;
+	char want[PACE_TAIL], tail[PACE_TAIL];
+	size_t want_len, tail_len;
+};
+
+/* Notes received bytes; ends the wait for a reply when they end it. */
+static void saw_reply_bytes(struct source *s, const char *buf, size_t n)
+{
+	if (!s->awaiting)
+		return;
+	if (n >= PACE_TAIL) {
+		memcpy(s->tail, buf + n - PACE_TAIL, PACE_TAIL);
+		s->tail_len = PACE_TAIL;
+	} else {
+		size_t keep = s->tail_len + n > PACE_TAIL ? PACE_TAIL - n : s->tail_len;
+
+		memmove(s->tail, s->tail + s->tail_len - keep, keep);
+		memcpy(s->tail + keep, buf, n);
+		s->tail_len = keep + n;
+	}
+	if (s->tail_len >= s->want_len &&
+	    memcmp(s->tail + s->tail_len - s->want_len, s->want, s->want_len) == 0)
+		s->awaiting = false;
+}
+
+/* Is the source waiting for the reply to what it sent? */
+static bool awaiting_replies(const struct source *s)
+{
+	return s->awaiting && s->off == s->len;
+}
+
+/* Fills the pending buffer from the next message; false when none is left. */
+static bool next_message(struct source *s)
+{
+	const char *m;
+	size_t len;
+
+	if (s->next_msg >= s->o->nmsgs || s->awaiting)
+		return false;
+	m = s->o->msgs[s->next_msg++];
+	len = strlen(m);
+	if (len > IO_BUFSIZE - 1)
+		len = IO_BUFSIZE - 1;
+	memcpy(s->buf, m, len);
+	if (!s->o->raw)
+		s->buf[len++] = '\n';
+	s->len = len;
+	s->off = 0;
+	if (s->pace && len > 0) {
+		s->want_len = len < PACE_TAIL ? len : PACE_TAIL;
+		memcpy(s->want, s->buf + len - s->want_len, s->want_len);
+		s->tail_len = 0;
+		s->awaiting = true;
+	}
+	return true;
+}
+
+static bool input_done(const struct source *s)
+{
+	return s->len == s->off && !s->stdin_open && s->next_msg >= s->o->nmsgs && !awaiting_replies(s);
+}
+
+/* TCP stream mode: send, print replies, half-close, read to the end. */
+static int run_tcp(const struct options *o, int fd, const char *peer)
+{
+	char *rbuf = malloc(IO_BUFSIZE);
+	struct source s = {
+		.o = o, .stdin_open = o->nmsgs == 0, .buf = malloc(IO_BUFSIZE),
+		.pace = o->nmsgs > 0,
+	};
+	double wait = o->wait > 0 ? o->wait : DEFAULT_WAIT, deadline = 0;
+	bool half_closed = false;
+	int status = EX_UNAVAILABLE;
+
+	if (rbuf == NULL || s.buf == NULL || fcntl(fd, F_SETFL, O_NONBLOCK) < 0) {
+		fprintf(stderr, "netecho: %s\n", strerror(errno ? errno : ENOMEM));
+		goto out;
+	}
+	for (;;) {
+		struct pollfd pfd[2] = {
+			{ .fd = fd, .events = POLLIN },
+			{ .fd = STDIN_FILENO, .events = 0 },
+		};
+		int rc;
+
+		if (s.off == s.len && !next_message(&s) && s.stdin_open)
+			pfd[1].events = POLLIN;
+		if (s.off < s.len)
+			pfd[0].events |= POLLOUT;
+		if (!half_closed && input_done(&s)) {
+			if (shutdown(fd, SHUT_WR) < 0) {
+				fprintf(stderr, "netecho: %s: shutdown: %s\n", peer, strerror(errno));
+				goto out;
+			}
+			half_closed = true;
+			deadline = now_s() + wait;
+		} else if (!half_closed && awaiting_replies(&s) && deadline == 0) {
+			deadline = now_s() + wait;
+		} else if (!half_closed && !awaiting_replies(&s)) {
+			deadline = 0;
+		}
+		rc = poll(pfd, pfd[1].events ? 2 : 1, ms_until(deadline));
+		if (rc < 0) {
+			if (errno == EINTR)
+				continue;
+			fprintf(stderr, "netecho: poll: %s\n", strerror(errno));
+			goto out;
+		}
+		if (rc == 0) {
+			fprintf(stderr, "netecho: %s: timed out after %gs waiting for the replies\n", peer, wait);
+			status = EX_TEMPFAIL;
+			goto out;
+		}
+		if (pfd[0].revents & (POLLIN | POLLHUP | POLLERR)) {
+			ssize_t n = recv(fd, rbuf, IO_BUFSIZE, 0);
+
+			if (n > 0) {
+				if (write_out(rbuf, (size_t)n) < 0) {
+					status = EX_IOERR;
+					goto out;
+				}
+				saw_reply_bytes(&s, rbuf, (size_t)n);
+				if (deadline > 0)
+					deadline = now_s() + wait;
+			} else if (n == 0) {
+				if (half_closed) {
+					status = 0;
+					goto out;
+				}
+				fprintf(stderr, "netecho: %s: the server closed the connection\n", peer);
+				goto out;
+			} else if (errno != EAGAIN && errno != EINTR) {
+				fprintf(stderr, "netecho: %s: %s\n", peer, strerror(errno));
+				goto out;
+			}
+		}
+		if ((pfd[0].revents & POLLOUT) && s.off < s.len) {
+			ssize_t n = send(fd, s.buf + s.off, s.len - s.off, MSG_NOSIGNAL);
+
+			if (n >= 0)
+				s.off += (size_t)n;
+			else if (errno != EAGAIN && errno != EINTR) {
+				fprintf(stderr, "netecho: %s: %s\n", peer, strerror(errno));
+				goto out;
+			}
+		}
+		if (pfd[1].revents) {
+			ssize_t n = read(STDIN_FILENO, s.buf, IO_BUFSIZE);
+
+			if (n > 0) {
+				s.len = (size_t)n;
+				s.off = 0;
+			} else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
+				s.stdin_open = false;
+			}
+		}
+	}
+out:
+	free(rbuf);
+	free(s.buf);
+	return status;
+}
+
+/* Reads one line (or what is there) of standard input for a datagram;
+ * returns its length, 0 at end of input, -1 on error. */
+static ssize_t read_datagram(char *buf, size_t size, char *carry, size_t *carrylen)
+{
+	for (;;) {
+		char *nl = memchr(carry, '\n', *carrylen);
+		ssize_t n;
+
+		if (nl != NULL || *carrylen == size) {
+			size_t len = nl != NULL ? (size_t)(nl - carry) + 1 : *carrylen;
+
+			memcpy(buf, carry, len);
+			memmove(carry, carry + len, *carrylen - len);
+			*carrylen -= len;
+			return (ssize_t)len;
+		}
+		n = read(STDIN_FILENO, carry + *carrylen, size - *carrylen);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		if (n == 0) {
+			size_t len = *carrylen;
+
+			memcpy(buf, carry, len);
+			*carrylen = 0;
+			return (ssize_t)len;
+		}
+		*carrylen += (size_t)n;
+	}
+}
+
+/* Prints every datagram that arrives before the deadline. */
+static int print_replies(int fd, const char *peer, double deadline, char *buf)
+{
+	for (;;) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		int rc = poll(&pfd, 1, ms_until(deadline));
+		ssize_t n;
+
+		if (rc < 0 && errno == EINTR)
+			continue;
+		if (rc <= 0)
+			return 0;
+		n = recv(fd, buf, UDP_MAX, MSG_DONTWAIT);
+		if (n >= 0) {
+			if (write_out(buf, (size_t)n) < 0)
+				return EX_IOERR;
+		} else if (errno == ECONNREFUSED) {
+			fprintf(stderr, "netecho: %s: nothing listens on that UDP port (connection refused)\n", peer);
+			return EX_UNAVAILABLE;
+		} else if (errno != EAGAIN && errno != EINTR) {
+			fprintf(stderr, "netecho: %s: %s\n", peer, strerror(errno));
+			return EX_UNAVAILABLE;
+		}
+	}
+}
+
+/* UDP stream mode: each message or line is a datagram; replies that come
+ * within the wait are printed. */
+static int run_udp(const struct options *o, int fd, const char *peer)
+{
+	char *buf = malloc(UDP_MAX), *carry = malloc(UDP_MAX), *rbuf = malloc(UDP_MAX);
+	double wait = o->wait > 0 ? o->wait : DEFAULT_UDP_WAIT;
+	size_t carrylen = 0, next = 0;
+	int status = EX_UNAVAILABLE;
+
+	if (buf == NULL || carry == NULL || rbuf == NULL) {
+		fprintf(stderr, "netecho: out of memory\n");
+		goto out;
+	}
+	for (;;) {
+		ssize_t len;
+
+		if (o->nmsgs > 0) {
+			if (next == o->nmsgs)
+				break;
+			len = (ssize_t)strlen(o->msgs[next]);
+			if (len > UDP_MAX - 1)
+				len = UDP_MAX - 1;
+			memcpy(buf, o->msgs[next++], (size_t)len);
+			if (!o->raw)
+				buf[len++] = '\n';
+		} else {
+			len = read_datagram(buf, UDP_MAX, carry, &carrylen);
+			if (len < 0) {
+				fprintf(stderr, "netecho: standard input: %s\n", strerror(errno));
+				goto out;
+			}
+			if (len == 0)
+				break;
+		}
+		if (send(fd, buf, (size_t)len, 0) < 0) {
+			fprintf(stderr, "netecho: %s: %s\n", peer,
+				errno == ECONNREFUSED ? "nothing listens on that UDP port (connection refused)"
+						      : strerror(errno));
+			goto out;
+		}
+		/* replies to what was sent so far, without waiting */
+		status = print_replies(fd, peer, now_s(), rbuf);
+		if (status != 0)
+			goto out;
+	}
+	status = print_replies(fd, peer, now_s() + wait, rbuf);
+out:
+	free(buf);
+	free(carry);
+	free(rbuf);
+	return status;
+}
+
+/* Ping mode: COUNT probes, one at a time, each timed to its reply. */
+static int run_ping(const struct options *o, int fd, const char *peer)
+{
+	const char *msg = o->nmsgs > 0 ? o->msgs[0] : "ping";
+	double wait = o->wait > 0 ? o->wait : DEFAULT_WAIT;
+	double min = 0, max = 0, sum = 0, sum2 = 0, start = now_s();
+	char *line = malloc(LINE_MAX_PING), *rbuf = malloc(IO_BUFSIZE), probe[512];
+	size_t linelen = 0;
+	long received = 0, sent = 0;
+	bool closed = false;
+	int status = EX_UNAVAILABLE;
+
+	if (line == NULL || rbuf == NULL) {
+		fprintf(stderr, "netecho: out of memory\n");
+		goto out;
+	}
+	printf("PING %s (%s): %s\n", o->host, peer, o->udp ? "udp" : "tcp");
+	fflush(stdout);
+	for (long seq = 1; seq <= o->count && !closed; seq++) {
+		char tag[32];
+		int plen = snprintf(probe, sizeof probe, "%.400s seq=%ld\n", msg, seq);
+		double t0 = now_s(), deadline = t0 + wait;
+		bool got = false;
+
+		snprintf(tag, sizeof tag, "seq=%ld", seq);
+		if (send(fd, probe, (size_t)plen, MSG_NOSIGNAL) != plen) {
+			fprintf(stderr, "netecho: %s: %s\n", peer,
+				errno == ECONNREFUSED ? "nothing listens on that UDP port (connection refused)"
+						      : strerror(errno));
+			break;
+		}
+		sent++;
+		while (!got) {
+			struct pollfd pfd = { .fd = fd, .events = POLLIN };
+			int rc = poll(&pfd, 1, ms_until(deadline));
+			ssize_t n;
+
+			if (rc < 0 && errno == EINTR)
+				continue;
+			if (rc <= 0)
+				break;
+			n = recv(fd, rbuf, IO_BUFSIZE, MSG_DONTWAIT);
+			if (n == 0 && !o->udp) {
+				fprintf(stderr, "netecho: %s: the server closed the connection\n", peer);
+				closed = true;
+				break;
+			}
+			if (n < 0) {
+				if (errno == EAGAIN || errno == EINTR)
+					continue;
+				if (errno == ECONNREFUSED && o->udp)
+					continue;       /* ICMP: counted as lost */
+				fprintf(stderr, "netecho: %s: %s\n", peer, strerror(errno));
+				closed = true;
+				break;
+			}
+			/* a reply is the line that carries this probe's tag */
+			for (ssize_t i = 0; i < n && !got; i++) {
+				if (linelen < LINE_MAX_PING - 1)
+					line[linelen++] = rbuf[i];
+				if (rbuf[i] != '\n' && !(o->udp && i == n - 1))
+					continue;
+				line[linelen] = '\0';
+				if (strstr(line, tag) != NULL) {
+					double rtt = (now_s() - t0) * 1000.0;
+
+					got = true;
+					received++;
+					if (received == 1 || rtt < min)
+						min = rtt;
+					if (rtt > max)
+						max = rtt;
+					sum += rtt;
+					sum2 += rtt * rtt;
+					printf("%zu bytes from %s: seq=%ld time=%.3f ms\n", linelen, peer, seq, rtt);
+					fflush(stdout);
+				}
+				linelen = 0;
+			}
+		}
+		if (!got && !closed) {
+			printf("no reply from %s: seq=%ld within %gs\n", peer, seq, wait);
+			fflush(stdout);
+		}
+		if (seq < o->count && !closed) {
+			double until = t0 + o->interval;
+
+			while (now_s() < until) {
+				double left = until - now_s();
+				struct timespec ts = { (time_t)left, (long)((left - (double)(time_t)left) * 1e9) };
+
+				nanosleep(&ts, NULL);
+			}
+		}
+	}
+	printf("\n--- %s netecho statistics ---\n", peer);
+	printf("%ld sent, %ld received, %.0f%% loss, time %.0fms\n", sent, received,
+	       sent > 0 ? 100.0 * (double)(sent - received) / (double)sent : 0.0, (now_s() - start) * 1000.0);
+	if (received > 0) {
+		double avg = sum / (double)received, var = sum2 / (double)received - avg * avg;
+
+		printf("rtt min/avg/max/mdev = %.3f/%.3f/%.3f/%.3f ms\n", min, avg, max, var > 0 ? sqrt(var) : 0.0);
+	}
+	fflush(stdout);
+	status = received == sent && sent == o->count ? 0 : EXIT_LOST;
+out:
+	free(line);
+	free(rbuf);
+	return status;
+}
+
+int main(int argc, char **argv)
+{
+	struct options o = { 0 };
+	char peer[NET_ADDRSTRLEN];
+	int fd, status;
+	struct sigaction ign = { .sa_handler = SIG_IGN };
+
+	if (parse_options(argc, argv, &o) < 0)
+		return EX_USAGE;
+	sigemptyset(&ign.sa_mask);
+	if (sigaction(SIGPIPE, &ign, NULL) < 0) {
+		fprintf(stderr, "netecho: sigaction: %s\n", strerror(errno));
+		return EX_OSERR;
+	}
+	fd = open_connection(&o, &status, peer, sizeof peer);
+	if (fd < 0)
+		return status;
+	if (o.count > 0)
+		status = run_ping(&o, fd, peer);
+	else if (o.udp)
+		status = run_udp(&o, fd, peer);
+	else
+		status = run_tcp(&o, fd, peer);
+	close(fd);
+	return status;
+}

@@ -1,0 +1,576 @@
+/* tcp.c: listeners, the accept thread and one thread per connection (see
+ * tcp.h).
+ *
+ * A connection thread blocks in recv() with SO_RCVTIMEO as its idle timeout,
+ * and answers each chunk with one sendmsg() of prefix and chunk. To stop it,
+ * tcp_stop() sets its stop flag and sends it WAKE_SIGNAL, whose handler does
+ * nothing but interrupt recv() with EINTR; the thread then half-closes, reads
+ * until the client closes (so close() never resets a connection whose
+ * replies are still in flight) and ends. */
+#include "tcp.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "net.h"
+
+#define WAKE_SIGNAL      (SIGRTMIN + 1)
+#define ACCEPT_BATCH     64     /* accepts per listener before polling again */
+#define BACKOFF_MIN_MS   10     /* first pause after accept() or a thread fails */
+#define BACKOFF_MAX_MS   1000
+#define RESIGNAL_MS      100    /* tcp_stop() repeats its wake-up this often */
+#define STOP_GRACE_S     5      /* after closing the rest, how long to wait for their threads */
+
+struct worker {
+	struct tcp_server *srv;
+	struct worker *prev, *next;     /* on srv->busy, then on srv->dead */
+	pthread_t tid;
+	bool tid_valid;                 /* under srv->lock: tid is set */
+	int fd;                         /* under srv->lock once serving; -1 once closed */
+	struct sockaddr_storage peer;
+	socklen_t peerlen;
+	struct config *cfg;             /* this connection's settings (a reference) */
+	atomic_bool stop;               /* tcp_stop() asks the connection to end */
+	atomic_bool stopping;           /* the thread has seen it */
+	char buf[TCP_BUFSIZE];
+};
+
+struct tcp_server {
+	struct stats *st;
+	pthread_mutex_t lock;
+	pthread_cond_t changed;         /* a connection ended */
+	struct config_slot cfg;         /* for new connections */
+	int lfds[NET_MAX_ADDRS];
+	size_t nlfds;
+	int wakefd;                     /* eventfd: stops the accept thread */
+	pthread_t acceptor;
+	bool accepting;
+	struct worker *busy;
+	unsigned long nbusy;
+	struct worker *dead;            /* ended, to be joined */
+	bool stopping;
+	pthread_attr_t attr;
+};
+
+static void on_wake(int sig)
+{
+	(void)sig;      /* only interrupts a blocking call */
+}
+
+static void list_add(struct worker **head, struct worker *w)
+{
+	w->prev = NULL;
+	w->next = *head;
+	if (*head != NULL)
+		(*head)->prev = w;
+	*head = w;
+}
+
+static void list_del(struct worker **head, struct worker *w)
+{
+	if (w->prev != NULL)
+		w->prev->next = w->next;
+	else
+		*head = w->next;
+	if (w->next != NULL)
+		w->next->prev = w->prev;
+	w->prev = w->next = NULL;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Sends all of the iovecs, going on after EINTR: a connection owes its
+ * replies even while it is asked to stop. Adds what it sent to *out.
+ * Returns 0, or -1 with errno (EAGAIN: the send timeout passed). */
+static int send_all(int fd, struct iovec *iov, int iovcnt, unsigned long *out)
+{
+	while (iovcnt > 0) {
+		struct msghdr msg = { .msg_iov = iov, .msg_iovlen = (size_t)iovcnt };
+		ssize_t n = sendmsg(fd, &msg, MSG_NOSIGNAL);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		*out += (unsigned long)n;
+		while (iovcnt > 0 && (size_t)n >= iov->iov_len) {
+			n -= (ssize_t)iov->iov_len;
+			iov++;
+			iovcnt--;
+		}
+		if (iovcnt > 0) {
+			iov->iov_base = (char *)iov->iov_base + n;
+			iov->iov_len -= (size_t)n;
+		}
+	}
+	return 0;
+}
+
+static int set_timeout(int fd, int opt, long seconds)
+{
+	struct timeval tv = { .tv_sec = seconds, .tv_usec = 0 };
+
+	return setsockopt(fd, SOL_SOCKET, opt, &tv, sizeof tv);
+}
+
+static const char *reason_of(int err)
+{
+	switch (err) {
+	case EAGAIN:
+		return "idle-timeout";
+	case ECONNRESET:
+		return "reset";
+	case EPIPE:
+		return "peer-closed";
+	default:
+		return strerror(err);
+	}
+}
+
+/* After a stop request: the replies are sent; half-close, then read and
+ * drop whatever the client still sends until it closes. */
+static void linger(struct worker *w)
+{
+	atomic_store(&w->stopping, true);
+	if (shutdown(w->fd, SHUT_WR) < 0)
+		return;
+	for (;;) {
+		ssize_t n = recv(w->fd, w->buf, sizeof w->buf, 0);
+
+		if (n > 0 || (n < 0 && errno == EINTR))
+			continue;
+		return;
+	}
+}
+
+/* Serves one connection from accept to close. */
+static void serve(struct worker *w)
+{
+	const struct config *cfg = w->cfg;
+	char peer[NET_ADDRSTRLEN];
+	unsigned long in = 0, out = 0;
+	const char *reason = "eof";
+	double start = now_s();
+	int one = 1, fd = w->fd;
+
+	net_format((struct sockaddr *)&w->peer, w->peerlen, peer, sizeof peer);
+	if (log_enabled(LOG_INFO) && log_take())
+		log_msg(LOG_INFO, "tcp open peer=%s", peer);
+	if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) < 0 ||
+	    (cfg->tcp.idle_timeout > 0 && set_timeout(fd, SO_RCVTIMEO, cfg->tcp.idle_timeout) < 0)) {
+		reason = strerror(errno);
+		stats_add(&w->srv->st->errors, 1);
+		goto done;
+	}
+	if (cfg->tcp.greeting.len > 0) {
+		struct iovec iov = { (void *)cfg->tcp.greeting.data, cfg->tcp.greeting.len };
+
+		if (send_all(fd, &iov, 1, &out) < 0) {
+			reason = reason_of(errno);
+			goto done;
+		}
+	}
+	for (;;) {
+		ssize_t n;
+
+		if (atomic_load_explicit(&w->stop, memory_order_relaxed)) {
+			reason = "shutdown";
+			linger(w);
+			break;
+		}
+		n = recv(fd, w->buf, sizeof w->buf, 0);
+		if (n > 0) {
+			struct iovec iov[2] = {
+				{ (void *)cfg->tcp.reply_prefix.data, cfg->tcp.reply_prefix.len },
+				{ w->buf, (size_t)n },
+			};
+			struct iovec *v = cfg->tcp.reply_prefix.len > 0 ? iov : iov + 1;
+
+			in += (unsigned long)n;
+			if (cfg->log.data)
+				log_data("tcp data", peer, w->buf, (size_t)n, true);
+			if (send_all(fd, v, (int)(iov + 2 - v), &out) < 0) {
+				reason = errno == EAGAIN ? "send-timeout" : reason_of(errno);
+				break;
+			}
+			continue;
+		}
+		if (n == 0)
+			break;
+		if (errno == EINTR)
+			continue;
+		reason = reason_of(errno);
+		break;
+	}
+done:
+	pthread_mutex_lock(&w->srv->lock);
+	w->fd = -1;
+	pthread_mutex_unlock(&w->srv->lock);
+	if (close(fd) < 0)
+		stats_add(&w->srv->st->errors, 1);
+	stats_add(&w->srv->st->tcp_bytes_in, in);
+	stats_add(&w->srv->st->tcp_bytes_out, out);
+	if (log_enabled(LOG_INFO) && log_take())
+		log_msg(LOG_INFO, "tcp close peer=%s in=%lu out=%lu duration=%.3fs reason=%s",
+			peer, in, out, now_s() - start, reason);
+}
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+	struct tcp_server *srv = w->srv;
+	sigset_t wake;
+
+	sigemptyset(&wake);
+	sigaddset(&wake, WAKE_SIGNAL);
+	pthread_sigmask(SIG_UNBLOCK, &wake, NULL);
+	serve(w);
+	config_unref(w->cfg);
+	w->cfg = NULL;
+	pthread_mutex_lock(&srv->lock);
+	list_del(&srv->busy, w);
+	srv->nbusy--;
+	list_add(&srv->dead, w);
+	pthread_cond_broadcast(&srv->changed);
+	pthread_mutex_unlock(&srv->lock);
+	return NULL;
+}
+
+/* Takes the ended threads that can be joined; call with srv->lock held. */
+static struct worker *take_dead(struct tcp_server *srv)
+{
+	struct worker *list = NULL, *w, *next;
+
+	for (w = srv->dead; w != NULL; w = next) {
+		next = w->next;
+		if (!w->tid_valid)
+			continue;       /* its creator has not stored the id yet */
+		list_del(&srv->dead, w);
+		list_add(&list, w);
+	}
+	return list;
+}
+
+static void join_all(struct worker *list)
+{
+	while (list != NULL) {
+		struct worker *next = list->next;
+
+		pthread_join(list->tid, NULL);
+		free(list);
+		list = next;
+	}
+}
+
+enum { DISPATCHED, BACK_OFF };
+
+/* Hands an accepted connection to a new thread, or refuses it. */
+static int dispatch(struct tcp_server *srv, int fd, const struct sockaddr_storage *ss, socklen_t len)
+{
+	struct worker *w = malloc(sizeof *w), *dead;
+	char peer[NET_ADDRSTRLEN];
+	int rc;
+
+	struct config *cfg = config_slot_get(&srv->cfg);
+
+	pthread_mutex_lock(&srv->lock);
+	dead = take_dead(srv);
+	if (srv->stopping || w == NULL || srv->nbusy >= (unsigned long)cfg->tcp.max_connections) {
+		long limit = cfg->tcp.max_connections;
+		bool stopping = srv->stopping;
+
+		pthread_mutex_unlock(&srv->lock);
+		config_unref(cfg);
+		join_all(dead);
+		close(fd);
+		if (stopping) {
+			free(w);
+			return DISPATCHED;
+		}
+		net_format((const struct sockaddr *)ss, len, peer, sizeof peer);
+		if (w == NULL) {
+			stats_add(&srv->st->errors, 1);
+			if (log_take())
+				log_msg(LOG_ERR, "tcp refused peer=%s reason=out-of-memory", peer);
+			return BACK_OFF;
+		}
+		free(w);
+		stats_add(&srv->st->tcp_refused, 1);
+		if (log_enabled(LOG_NOTICE) && log_take())
+			log_msg(LOG_NOTICE, "tcp refused peer=%s reason=max_connections (%ld)", peer, limit);
+		return DISPATCHED;
+	}
+	w->srv = srv;
+	w->tid_valid = false;
+	w->fd = fd;
+	memcpy(&w->peer, ss, len);
+	w->peerlen = len;
+	w->cfg = cfg;                   /* the reference taken above */
+	atomic_init(&w->stop, false);
+	atomic_init(&w->stopping, false);
+	list_add(&srv->busy, w);
+	srv->nbusy++;
+	pthread_mutex_unlock(&srv->lock);
+	join_all(dead);
+
+	rc = pthread_create(&w->tid, &srv->attr, worker_main, w);
+	pthread_mutex_lock(&srv->lock);
+	if (rc == 0) {
+		w->tid_valid = true;
+		pthread_mutex_unlock(&srv->lock);
+		stats_add(&srv->st->tcp_total, 1);
+		return DISPATCHED;
+	}
+	list_del(&srv->busy, w);
+	srv->nbusy--;
+	pthread_cond_broadcast(&srv->changed);
+	pthread_mutex_unlock(&srv->lock);
+	net_format((const struct sockaddr *)ss, len, peer, sizeof peer);
+	config_unref(w->cfg);
+	free(w);
+	close(fd);
+	stats_add(&srv->st->errors, 1);
+	if (log_take())
+		log_msg(LOG_ERR, "tcp refused peer=%s reason=no-thread (pthread_create: %s)", peer, strerror(rc));
+	return BACK_OFF;
+}
+
+/* Accepts what is waiting on one listener. */
+static int accept_some(struct tcp_server *srv, int lfd)
+{
+	for (int i = 0; i < ACCEPT_BATCH; i++) {
+		struct sockaddr_storage ss;
+		socklen_t len = sizeof ss;
+		int fd = accept4(lfd, (struct sockaddr *)&ss, &len, SOCK_CLOEXEC);
+
+		if (fd < 0) {
+			switch (errno) {
+			case EAGAIN:
+#if EWOULDBLOCK != EAGAIN
+			case EWOULDBLOCK:
+#endif
+				return DISPATCHED;
+			case EINTR:
+			case ECONNABORTED:      /* the client gave up in the queue */
+			case EPROTO:
+			case EPERM:             /* a firewall said no */
+				continue;
+			default:                /* EMFILE, ENFILE, ENOBUFS, ENOMEM ... */
+				stats_add(&srv->st->errors, 1);
+				if (log_take())
+					log_msg(LOG_ERR, "tcp accept: %s; pausing new connections", strerror(errno));
+				return BACK_OFF;
+			}
+		}
+		if (dispatch(srv, fd, &ss, len) == BACK_OFF)
+			return BACK_OFF;
+	}
+	return DISPATCHED;
+}
+
+static void *acceptor_main(void *arg)
+{
+	struct tcp_server *srv = arg;
+	struct pollfd pfd[NET_MAX_ADDRS + 1];
+	size_t n = srv->nlfds;
+	int backoff = 0;
+
+	for (size_t i = 0; i < n; i++)
+		pfd[i] = (struct pollfd){ .fd = srv->lfds[i], .events = POLLIN };
+	pfd[n] = (struct pollfd){ .fd = srv->wakefd, .events = POLLIN };
+	for (;;) {
+		bool failed = false;
+		int rc = poll(pfd, n + 1, -1);
+
+		if (rc < 0) {
+			if (errno == EINTR)
+				continue;
+			stats_add(&srv->st->errors, 1);
+			if (log_take())
+				log_msg(LOG_ERR, "tcp poll: %s", strerror(errno));
+			failed = true;
+		}
+		if (pfd[n].revents != 0)
+			break;
+		for (size_t i = 0; rc > 0 && i < n; i++)
+			if (pfd[i].revents != 0 && accept_some(srv, pfd[i].fd) == BACK_OFF)
+				failed = true;
+		if (!failed) {
+			backoff = 0;
+			continue;
+		}
+		/* out of descriptors, memory or threads: wait before trying
+		 * again, longer each time, but wake at once to stop */
+		backoff = backoff == 0 ? BACKOFF_MIN_MS : backoff * 2;
+		if (backoff > BACKOFF_MAX_MS)
+			backoff = BACKOFF_MAX_MS;
+		rc = poll(&pfd[n], 1, backoff);
+		if (rc > 0)
+			break;
+	}
+	return NULL;
+}
+
+struct tcp_server *tcp_new(struct stats *st, struct config *cfg)
+{
+	struct tcp_server *srv = calloc(1, sizeof *srv);
+	struct sigaction sa = { .sa_handler = on_wake };
+
+	if (srv == NULL)
+		return NULL;
+	srv->st = st;
+	config_slot_init(&srv->cfg, cfg);
+	srv->wakefd = -1;
+	pthread_mutex_init(&srv->lock, NULL);
+	pthread_cond_init(&srv->changed, NULL);
+	pthread_attr_init(&srv->attr);
+	if (pthread_attr_setstacksize(&srv->attr, TCP_STACK_SIZE) != 0)
+		goto fail;
+	/* no SA_RESTART: the point is to interrupt recv() */
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(WAKE_SIGNAL, &sa, NULL) < 0)
+		goto fail;
+	srv->wakefd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (srv->wakefd < 0)
+		goto fail;
+	return srv;
+fail:
+	tcp_free(srv);
+	return NULL;
+}
+
+int tcp_start(struct tcp_server *srv, const int *fds, size_t nfds)
+{
+	int rc;
+
+	if (nfds > NET_MAX_ADDRS)
+		return EINVAL;
+	memcpy(srv->lfds, fds, nfds * sizeof *fds);
+	srv->nlfds = nfds;
+	rc = pthread_create(&srv->acceptor, NULL, acceptor_main, srv);
+	if (rc == 0)
+		srv->accepting = true;
+	return rc;
+}
+
+void tcp_reconfigure(struct tcp_server *srv, struct config *cfg)
+{
+	config_slot_set(&srv->cfg, cfg);
+}
+
+unsigned long tcp_active(struct tcp_server *srv)
+{
+	unsigned long n;
+
+	pthread_mutex_lock(&srv->lock);
+	n = srv->nbusy;
+	pthread_mutex_unlock(&srv->lock);
+	return n;
+}
+
+static void stop_acceptor(struct tcp_server *srv)
+{
+	uint64_t one = 1;
+
+	if (!srv->accepting)
+		return;
+	if (write(srv->wakefd, &one, sizeof one) < 0)
+		log_msg(LOG_ERR, "tcp: cannot wake the accept thread: %s", strerror(errno));
+	pthread_join(srv->acceptor, NULL);
+	srv->accepting = false;
+	for (size_t i = 0; i < srv->nlfds; i++)
+		close(srv->lfds[i]);
+	srv->nlfds = 0;
+}
+
+/* Waits until no connection is left or the deadline passes; with lock held.
+ * With wake set, repeats the wake-up to threads that have not seen it. */
+static void wait_idle(struct tcp_server *srv, double deadline, bool wake)
+{
+	while (srv->nbusy > 0 && now_s() < deadline) {
+		struct timespec ts;
+		double until = now_s() + RESIGNAL_MS / 1000.0;
+
+		if (until > deadline)
+			until = deadline;
+		if (wake)
+			for (struct worker *w = srv->busy; w != NULL; w = w->next)
+				if (w->tid_valid && !atomic_load(&w->stopping))
+					pthread_kill(w->tid, WAKE_SIGNAL);
+		clock_gettime(CLOCK_REALTIME, &ts);
+		until -= now_s();
+		ts.tv_sec += (time_t)until;
+		ts.tv_nsec += (long)((until - (double)(time_t)until) * 1e9);
+		if (ts.tv_nsec >= 1000000000L) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&srv->changed, &srv->lock, &ts);
+	}
+}
+
+void tcp_stop(struct tcp_server *srv, long timeout)
+{
+	struct worker *dead;
+	unsigned long left;
+
+	pthread_mutex_lock(&srv->lock);
+	srv->stopping = true;
+	pthread_mutex_unlock(&srv->lock);
+	stop_acceptor(srv);
+
+	pthread_mutex_lock(&srv->lock);
+	for (struct worker *w = srv->busy; w != NULL; w = w->next)
+		atomic_store(&w->stop, true);
+	if (srv->nbusy > 0)
+		log_msg(LOG_NOTICE, "tcp: waiting up to %lds for %lu connections to end", timeout, srv->nbusy);
+	wait_idle(srv, now_s() + (double)timeout, true);
+	left = srv->nbusy;
+	if (left > 0) {
+		log_msg(LOG_NOTICE, "tcp: closing %lu connections still open after %lds", left, timeout);
+		for (struct worker *w = srv->busy; w != NULL; w = w->next)
+			if (w->fd >= 0)
+				shutdown(w->fd, SHUT_RDWR);
+		wait_idle(srv, now_s() + STOP_GRACE_S, true);
+		if (srv->nbusy > 0)
+			log_msg(LOG_ERR, "tcp: %lu connection threads did not end", srv->nbusy);
+	}
+	dead = take_dead(srv);
+	pthread_mutex_unlock(&srv->lock);
+	join_all(dead);
+}
+
+void tcp_free(struct tcp_server *srv)
+{
+	if (srv == NULL)
+		return;
+	if (srv->nbusy > 0)
+		return;         /* threads that never ended still use it: keep it */
+	if (srv->wakefd >= 0)
+		close(srv->wakefd);
+	config_slot_destroy(&srv->cfg);
+	pthread_attr_destroy(&srv->attr);
+	pthread_cond_destroy(&srv->changed);
+	pthread_mutex_destroy(&srv->lock);
+	free(srv);
+}

@@ -1,0 +1,33 @@
+/* udp.h: netechod's UDP service: one dedicated thread receives datagrams on
+ * the bound sockets (in batches, with recvmmsg), logs each with its sender,
+ * size and payload, and with [udp] echo = yes answers reply_prefix + payload.
+ * By default it never replies: an echoing UDP port can be used to reflect
+ * traffic at a spoofed victim. */
+#ifndef NETECHO_UDP_H
+#define NETECHO_UDP_H
+
+#include <stddef.h>
+
+#include "config.h"
+#include "stats.h"
+
+#define UDP_BATCH     32        /* datagrams per recvmmsg() */
+#define UDP_DGRAM_MAX 65536     /* bytes kept of one datagram: all of any UDP payload */
+
+struct udp_server;
+
+struct udp_server *udp_new(struct stats *st, struct config *cfg);
+
+/* Starts the receive thread on nfds bound sockets, which the server now
+ * owns. Returns 0 or an errno value. */
+int udp_start(struct udp_server *srv, const int *fds, size_t nfds);
+
+/* Datagrams from now on are handled with cfg. */
+void udp_reconfigure(struct udp_server *srv, struct config *cfg);
+
+/* Stops and joins the thread and closes the sockets. */
+void udp_stop(struct udp_server *srv);
+
+void udp_free(struct udp_server *srv);
+
+#endif

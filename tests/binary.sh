@@ -1,0 +1,85 @@
+#!/bin/bash
+# binary: NUL bytes and invalid UTF-8 pass unchanged; an empty prefix is a
+# byte-exact echo (RFC 862); IPv6 on ::1; UDP echo = yes.
+. "${top_srcdir:-.}/tests/lib.sh"
+
+cfg=$(conf plain <<EOF
+[server]
+host = 127.0.0.1
+port = $PORT
+[tcp]
+reply_prefix = ""
+[udp]
+echo = yes
+EOF
+)
+start_daemon "$cfg"
+
+# every byte value, twice, through netcat
+: >"$T/all.bin"
+for i in 1 2; do
+	for b in $(seq 0 255); do printf "\\x$(printf %02x "$b")"; done >>"$T/all.bin"
+done
+nc -N 127.0.0.1 $PORT <"$T/all.bin" >"$T/all.out"
+check "an empty prefix echoes all 256 byte values exactly" cmp -s "$T/all.bin" "$T/all.out"
+
+# a megabyte of random bytes, half-closed at the end: nothing is lost
+head -c 1048576 /dev/urandom >"$T/rand.bin"
+nc -N 127.0.0.1 $PORT <"$T/rand.bin" >"$T/rand.out"
+check "1 MiB of random bytes comes back exactly, then EOF" cmp -s "$T/rand.bin" "$T/rand.out"
+
+"$ECHOCHECK" -b -p $PORT -c 10 -n 50 -s 1000 >"$T/check.out" 2>&1
+check "binary messages on 10 connections, every byte checked" test $? -eq 0
+stop_daemon
+
+# with the default prefix, binary data still passes unchanged
+cfg=$( { base_conf; printf '[udp]\necho = yes\n'; } | conf prefixed)
+start_daemon "$cfg"
+printf 'A\000B\377\300\200' | nc -N 127.0.0.1 $PORT >"$T/nul.out"
+check "NUL and invalid UTF-8 pass unchanged after the prefix" \
+	cmp -s "$T/nul.out" <(printf 'Receive: A\000B\377\300\200')
+
+# UDP echo = yes: reply_prefix + payload, to the sender
+printf 'Hello UDP' | nc -u -w1 127.0.0.1 $PORT >"$T/udp.out"
+check "UDP echo = yes answers reply_prefix + payload (netcat)" \
+	cmp -s "$T/udp.out" <(printf 'Receive: Hello UDP')
+"$NETECHO" -u -m 'ping' 127.0.0.1 $PORT >"$T/udp2.out"
+check "netecho -u prints the UDP reply" cmp -s "$T/udp2.out" <(printf 'Receive: ping\n')
+printf 'x\000y' | nc -u -w1 127.0.0.1 $PORT >"$T/udp3.out"
+check "a UDP datagram with a NUL byte is echoed whole" cmp -s "$T/udp3.out" <(printf 'Receive: x\000y')
+wait_for "$T/d.err" 'udp datagram peer=127\.0\.0\.1:[0-9]+ len=3 data="x\\x00y"'
+ok "and logged escaped"
+head -c 60000 /dev/urandom >"$T/big.bin"
+"$NETECHO" -u -r -m "$(printf 'B%.0s' $(seq 1 30000))" 127.0.0.1 $PORT >"$T/udp4.out"
+check "a 30000-byte datagram is echoed whole" test "$(stat -c %s "$T/udp4.out")" -eq 30009
+stop_daemon
+
+# IPv6
+if ip -6 addr show dev lo | grep -q '::1'; then
+	cfg=$(printf '[server]\nhost = ::1\nport = %s\n[udp]\necho = yes\n' $PORT | conf v6)
+	start_daemon "$cfg"
+	check "binds [::1]" grep -q 'listening on tcp \[::1\]:7000' "$T/d.err"
+	printf 'Hello v6' | nc -N ::1 $PORT >"$T/v6.out"
+	check "TCP over IPv6" cmp -s "$T/v6.out" <(printf 'Receive: Hello v6')
+	"$NETECHO" -6 -m 'Hello v6' ::1 $PORT >"$T/v6b.out"
+	check "netecho -6 over IPv6" cmp -s "$T/v6b.out" <(printf 'Receive: Hello v6\n')
+	"$NETECHO" -u -m 'udp v6' ::1 $PORT >"$T/v6u.out"
+	check "UDP over IPv6, echoed" cmp -s "$T/v6u.out" <(printf 'Receive: udp v6\n')
+	check "the IPv6 peer is logged in brackets" grep -Eq 'tcp open peer=\[::1\]:[0-9]+' "$T/d.err"
+	check "nothing listens on IPv4 then" bash -c "! nc -z 127.0.0.1 $PORT"
+	stop_daemon
+
+	# a name with both families binds both
+	cfg=$(printf '[server]\nhost = localhost\nport = %s\n' $PORT | conf both)
+	if getent ahosts localhost | grep -q '::1'; then
+		start_daemon "$cfg"
+		check "localhost binds 127.0.0.1 and ::1" \
+			test "$(count_lines "$T/d.err" 'listening on tcp (127\.0\.0\.1|\[::1\]):7000')" -eq 2
+		printf a | nc -N 127.0.0.1 $PORT >"$T/l4.out"
+		printf b | nc -N ::1 $PORT >"$T/l6.out"
+		check "both answer" cmp -s <(cat "$T/l4.out" "$T/l6.out") <(printf 'Receive: aReceive: b')
+		stop_daemon
+	fi
+else
+	echo "# no IPv6 on loopback: IPv6 checks not run"
+fi

@@ -1,0 +1,30 @@
+#!/bin/bash
+# concurrency: 100 connections at once, each exchanging 100 messages with
+# every byte checked, while the daemon runs one thread per connection.
+. "${top_srcdir:-.}/tests/lib.sh"
+
+cfg=$(base_conf | conf c)
+start_daemon "$cfg"
+base=$(threads "$DPID")
+
+"$ECHOCHECK" -p $PORT -c 100 -n 100 -s 64 -P 'Receive: ' -H >"$T/check.out" 2>"$T/check.err" &
+cpid=$!
+BG_PIDS="$BG_PIDS $cpid"
+wait_for "$T/check.out" '^holding 100$' 60
+ok "100 connections each exchanged 100 messages, every byte as expected"
+
+# all 100 are open and idle now: one thread each
+check "one thread per connection: $base + 100 threads" wait_threads "$DPID" $((base + 100)) 5
+kill -USR1 $cpid
+wait $cpid
+check "every connection still answers afterwards" test $? -eq 0
+cat "$T/check.out"
+check "10,000 messages and 100 more were checked" \
+	grep -Eq '^conns=100 messages=100 bytes_sent=646400 bytes_checked=737300 errors=0$' "$T/check.out"
+
+# the threads end with their connections
+check "the connection threads end with their connections" wait_threads "$DPID" "$base" 10
+check "each close was logged" test "$(count_lines "$T/d.err" 'tcp close .* in=6464 out=7373 .*reason=eof')" -eq 100
+
+stop_daemon
+check "exit status 0" test "$DSTATUS" -eq 0

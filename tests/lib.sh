@@ -1,0 +1,185 @@
+# tests/lib.sh: sourced by every integration test (bash).
+#
+# Each test runs in its own network namespace (so fixed ports never clash
+# and nothing outside can connect) and mount namespace (so it may put a
+# syslog socket at /dev/log without touching the host). It drives the real
+# netechod, netecho and netcat over real sockets.
+#
+# Exit statuses, as automake's test driver reads them: 0 pass, 1 fail,
+# 77 skip.
+
+set -u
+
+: "${top_builddir:=.}"
+: "${top_srcdir:=.}"
+NETECHOD=${NETECHOD:-$top_builddir/netechod}
+NETECHO=${NETECHO:-$top_builddir/netecho}
+ECHOCHECK=$top_builddir/tests/echocheck
+LOGSINK=$top_builddir/tests/logsink
+PORT=7000
+TEST_NAME=$(basename "$0" .sh)
+
+skip() { echo "SKIP: $TEST_NAME: $*"; exit 77; }
+
+# Enter the namespaces: as root directly, otherwise in a user namespace.
+if [ -z "${NETECHO_IN_NS:-}" ]; then
+	export NETECHO_IN_NS=1
+	command -v unshare >/dev/null || skip "unshare (util-linux) is not installed"
+	if [ "$(id -u)" -eq 0 ]; then
+		ns="--net --mount --propagation private"
+	else
+		ns="--map-root-user --net --mount --propagation private"
+	fi
+	# shellcheck disable=SC2086
+	unshare $ns true 2>/dev/null || skip "cannot create network and mount namespaces here"
+	# shellcheck disable=SC2086
+	exec unshare $ns -- bash "$0" "$@"
+fi
+command -v ip >/dev/null || skip "ip (iproute2) is not installed"
+ip link set lo up || skip "cannot bring up the loopback interface"
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/netecho-$TEST_NAME.XXXXXX")
+DPID=
+BG_PIDS=
+
+# In a sanitizer build, every report goes to a file and fails the test,
+# whichever process made it and whether or not the test waited for it.
+SAN_LOG=$T/sanitizer
+export ASAN_OPTIONS="log_path=$SAN_LOG:detect_leaks=1:abort_on_error=0:${ASAN_OPTIONS:-}"
+export UBSAN_OPTIONS="log_path=$SAN_LOG:print_stacktrace=1:halt_on_error=1:${UBSAN_OPTIONS:-}"
+export TSAN_OPTIONS="log_path=$SAN_LOG:halt_on_error=0:second_deadlock_stack=1:${TSAN_OPTIONS:-}"
+
+cleanup() {
+	local p status=$? f
+	for p in $BG_PIDS $DPID; do
+		kill -KILL "$p" 2>/dev/null
+	done
+	wait 2>/dev/null
+	for f in "$SAN_LOG".*; do
+		[ -f "$f" ] || continue
+		echo "FAIL: $TEST_NAME: a sanitizer reported a problem ($f):"
+		head -n 60 "$f"
+		status=1
+	done
+	# never descend into a mount point (see use_private_devlog)
+	rm -rf --one-file-system "$T"
+	exit $status
+}
+trap cleanup EXIT
+
+CHECKS=0
+ok() { CHECKS=$((CHECKS + 1)); echo "ok $CHECKS - $*"; }
+
+fail() {
+	echo "FAIL: $TEST_NAME: $*"
+	local f
+	for f in "$T"/*.err "$T"/*.log; do
+		[ -f "$f" ] || continue
+		echo "--- $f (last 30 lines)"
+		tail -n 30 "$f" | cut -c 1-300 | cat -v
+	done
+	exit 1
+}
+
+# check DESCRIPTION COMMAND...: passes or fails the test on the command.
+check() {
+	local what=$1
+	shift
+	if "$@"; then ok "$what"; else fail "$what"; fi
+}
+
+# wait_for FILE PATTERN [SECONDS]: until an extended regex matches a line of
+# FILE, polling; fails when the daemon has died or time runs out.
+wait_for() {
+	local file=$1 pattern=$2 limit=${3:-10} i=0
+	while ! grep -Eq -- "$pattern" "$file" 2>/dev/null; do
+		if [ -n "$DPID" ] && ! kill -0 "$DPID" 2>/dev/null; then
+			fail "netechod died while waiting for /$pattern/ in $file"
+		fi
+		i=$((i + 1))
+		[ $i -le $((limit * 20)) ] || fail "timed out waiting for /$pattern/ in $file"
+		sleep 0.05
+	done
+}
+
+# count_lines FILE PATTERN: lines of FILE matching the extended regex.
+count_lines() { grep -Ec -- "$2" "$1" 2>/dev/null || true; }
+
+# conf NAME: writes standard input to $T/NAME.conf and prints its path.
+conf() { cat >"$T/$1.conf"; echo "$T/$1.conf"; }
+
+# A configuration on $PORT, with optional extra lines per section.
+base_conf() {
+	cat <<EOF
+[server]
+host = 127.0.0.1
+port = $PORT
+EOF
+}
+
+# start_daemon CONF [ARGS...]: netechod in the foreground, logging to
+# $T/d.err; returns once it says it has started.
+start_daemon() {
+	local cfg=$1
+	shift
+	: >"$T/d.err"
+	"$NETECHOD" -f -c "$cfg" "$@" >"$T/d.out" 2>>"$T/d.err" &
+	DPID=$!
+	wait_for "$T/d.err" 'netechod [0-9.]+ started'
+}
+
+# stop_daemon [SIGNAL]: signals netechod (TERM) and waits; sets DSTATUS.
+stop_daemon() {
+	kill -"${1:-TERM}" "$DPID"
+	wait "$DPID"
+	DSTATUS=$?
+	DPID=
+}
+
+# threads PID: the number of threads of a process.
+threads() { awk '/^Threads:/ { print $2 }' "/proc/$1/status"; }
+
+# wait_threads PID N [SECONDS]: until PID has exactly N threads.
+wait_threads() {
+	local i=0
+	while [ "$(threads "$1")" != "$2" ]; do
+		i=$((i + 1))
+		[ $i -le $((${3:-10} * 20)) ] || return 1
+		sleep 0.05
+	done
+}
+
+# use_private_devlog: replaces /dev, in this test's mount namespace only,
+# with a tmpfs holding the usual device nodes, so that a test syslog
+# daemon can listen at /dev/log. The host's /dev is untouched.
+use_private_devlog() {
+	local d=$T/newdev n
+	mkdir "$d"
+	mount -t tmpfs -o mode=0755 tmpfs "$d" || skip "cannot mount a tmpfs"
+	for n in null zero full random urandom tty; do
+		[ -e "/dev/$n" ] || continue
+		: >"$d/$n"
+		mount --bind "/dev/$n" "$d/$n" || skip "cannot bind /dev/$n"
+	done
+	mkdir "$d/pts" "$d/shm"
+	mount --rbind /dev/pts "$d/pts" 2>/dev/null || true
+	mount --rbind /dev/shm "$d/shm" 2>/dev/null || true
+	ln -s /proc/self/fd "$d/fd"
+	ln -s /proc/self/fd/0 "$d/stdin"
+	ln -s /proc/self/fd/1 "$d/stdout"
+	ln -s /proc/self/fd/2 "$d/stderr"
+	mount --move "$d" /dev || skip "cannot move the tmpfs onto /dev"
+}
+
+# start_logsink FILE: a syslog daemon at /dev/log writing to FILE.
+start_logsink() {
+	use_private_devlog
+	"$LOGSINK" /dev/log "$1" &
+	BG_PIDS="$BG_PIDS $!"
+	local i=0
+	while [ ! -S /dev/log ]; do
+		i=$((i + 1))
+		[ $i -le 200 ] || fail "logsink did not create /dev/log"
+		sleep 0.05
+	done
+}

@@ -1,0 +1,90 @@
+#!/bin/bash
+# syslog: the log lines as a syslog daemon receives them at /dev/log (a real
+# unix datagram socket, private to this test) and, with -f, on stderr:
+# ident, pid and facility; escaping of payloads; the 256-byte cut; level
+# filtering; data = no; daemon mode with a pid file.
+. "${top_srcdir:-.}/tests/lib.sh"
+
+start_logsink "$T/syslog.log"
+
+cfg=$( { base_conf; printf '[udp]\necho = no\n[log]\nfacility = local3\nlevel = info\n'; } | conf local3)
+start_daemon "$cfg"
+wait_for "$T/syslog.log" 'netechod [0-9.]+ started'
+# <158> is local3 (19 * 8) + info (6); <157> is local3 + notice
+check "syslog gets ident netechod, the pid and facility local3" \
+	grep -Eq "^<157>.* netechod\\[$DPID\\]: netechod [0-9.]+ started" "$T/syslog.log"
+
+# CR, LF and ESC in a TCP payload, and a format string
+printf 'a\r\nb\033[31mc%%s%%n' | nc -N 127.0.0.1 $PORT >/dev/null
+wait_for "$T/syslog.log" 'tcp close'
+check "the payload reaches syslog escaped, on one line" \
+	grep -Fq 'tcp data peer=127.0.0.1:' "$T/syslog.log"
+check "CR, LF and ESC appear as \\x0d \\x0a \\x1b and %s%n as text" \
+	grep -Eq '^<158>.*tcp data peer=127\.0\.0\.1:[0-9]+ len=14 data="a\\x0d\\x0ab\\x1b\[31mc%s%n"$' "$T/syslog.log"
+check "and identically on stderr with -f" \
+	grep -Eq '^netechod: tcp data peer=127\.0\.0\.1:[0-9]+ len=14 data="a\\x0d\\x0ab\\x1b\[31mc%s%n"$' "$T/d.err"
+check "no raw control character reached syslog" \
+	bash -c "! LC_ALL=C grep -q \$'[\\x01-\\x08\\x0b-\\x1f\\x7f]' '$T/syslog.log'"
+check "no message carried a line break (logsink would show it as |)" \
+	bash -c "! grep -q '|' '$T/syslog.log'"
+
+# a UDP datagram with a line break and a forged syslog header
+printf 'x\n<11>Nov 21 00:00:00 evil: forged' | nc -u -w1 -p 40111 127.0.0.1 $PORT
+wait_for "$T/syslog.log" 'udp datagram peer=127\.0\.0\.1:40111'
+check "a forged line inside a datagram stays inside one escaped line" \
+	grep -Fq 'udp datagram peer=127.0.0.1:40111 len=34 data="x\x0a<11>Nov 21 00:00:00 evil: forged"' "$T/syslog.log"
+check "and never becomes a line of its own" bash -c "! grep -q '^<11>' '$T/syslog.log'"
+
+# payloads are cut at 256 bytes, with a marker
+head -c 1000 /dev/zero | tr '\0' 'z' | nc -N 127.0.0.1 $PORT >/dev/null
+wait_for "$T/syslog.log" 'len=1000 data="z{256}" \[\+744 bytes cut\]$'
+ok "a 1000-byte payload is logged as 256 bytes and [+744 bytes cut]"
+stop_daemon
+wait_for "$T/syslog.log" 'netechod stopped'
+ok "the stop is logged"
+
+# level = notice: no connection or data lines
+: >"$T/syslog.log"
+cfg=$( { base_conf; printf '[log]\nlevel = notice\n'; } | conf notice)
+start_daemon "$cfg"
+printf 'quiet' | nc -N 127.0.0.1 $PORT >/dev/null
+printf 'quiet' | nc -u -w1 127.0.0.1 $PORT
+stop_daemon
+wait_for "$T/syslog.log" 'netechod stopped'
+check "level notice: the start is logged" grep -q 'started' "$T/syslog.log"
+check "level notice: connections and data are not" \
+	bash -c "! grep -Eq 'tcp (open|data|close)|udp datagram' '$T/syslog.log'"
+
+# data = no: connections are logged, payloads are not
+: >"$T/syslog.log"
+cfg=$( { base_conf; printf '[log]\ndata = no\n'; } | conf nodata)
+start_daemon "$cfg"
+printf 'secret' | nc -N 127.0.0.1 $PORT >/dev/null
+printf 'secret2' | nc -u -w1 -p 40112 127.0.0.1 $PORT
+wait_for "$T/syslog.log" 'udp datagram peer=127\.0\.0\.1:40112 len=7$'
+ok "data = no: a datagram is logged with its sender and size only"
+stop_daemon
+check "data = no: the connection is logged" grep -q 'tcp close .* in=6 ' "$T/syslog.log"
+check "data = no: no payload anywhere" bash -c "! grep -q secret '$T/syslog.log'"
+
+# as a daemon: the parent returns once it serves, the pid file names it,
+# log lines go to syslog only, SIGTERM removes the pid file
+: >"$T/syslog.log"
+cfg=$(base_conf | conf daemon)
+"$NETECHOD" -c "$cfg" -P "$T/netechod.pid" >"$T/dmode.out" 2>"$T/dmode.err"
+check "daemon mode: the parent exits 0 once started" test $? -eq 0
+pid=$(cat "$T/netechod.pid")
+DPID=$pid
+check "daemon mode: the pid file names a running netechod" \
+	grep -q netechod "/proc/$pid/comm"
+printf 'Hello TCP' | nc -N 127.0.0.1 $PORT >"$T/dmode.reply"
+check "daemon mode: serving" cmp -s "$T/dmode.reply" <(printf 'Receive: Hello TCP')
+wait_for "$T/syslog.log" "netechod\\[$pid\\]: tcp close"
+ok "daemon mode: log lines reach syslog"
+check "daemon mode: a successful start prints nothing on the terminal" \
+	test ! -s "$T/dmode.err" -a ! -s "$T/dmode.out"
+kill -TERM "$pid"
+for _ in $(seq 100); do [ -e "/proc/$pid" ] || break; sleep 0.05; done
+DPID=
+check "daemon mode: SIGTERM stops it" test ! -e "/proc/$pid"
+check "daemon mode: the pid file is removed" test ! -e "$T/netechod.pid"

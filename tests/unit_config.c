@@ -1,0 +1,339 @@
+/* unit_config: the configuration parser (src/config.c): every key, the
+ * defaults, quoting and escapes, and each error with its line number. */
+#include <stdlib.h>
+#include <unistd.h>
+#include <syslog.h>
+
+#include "../src/config.h"
+#include "unit.h"
+
+static struct config cfg;
+static struct config_errors errs;
+
+/* Parses text of len bytes (NUL bytes allowed) as file "t.conf". */
+static int load_n(const char *text, size_t len)
+{
+	FILE *f = fmemopen((void *)text, len, "r");
+	int rc;
+
+	if (f == NULL) {
+		perror("fmemopen");
+		exit(2);
+	}
+	rc = config_load_stream(f, "t.conf", &cfg, &errs);
+	fclose(f);
+	return rc;
+}
+
+static int load(const char *text)
+{
+	return load_n(text, strlen(text));
+}
+
+/* The only problem reported is want. */
+#define CHECK_ERROR(text, want) do { \
+	CHECK(load(text) == -1); \
+	CHECK(errs.count == 1); \
+	CHECK_STR(errs.msg[0], want); \
+} while (0)
+
+static void test_defaults(void)
+{
+	CHECK(load("") == 0);
+	CHECK_STR(cfg.server.host, "127.0.0.1");
+	CHECK(cfg.server.port == 50000);
+	CHECK(cfg.server.backlog == 128);
+	CHECK(cfg.tcp.enabled);
+	CHECK_STR(cfg.tcp.host, "127.0.0.1");
+	CHECK(cfg.tcp.port == 50000);
+	CHECK_MEM(cfg.tcp.reply_prefix.data, cfg.tcp.reply_prefix.len, "Receive: ", (size_t)9);
+	CHECK(cfg.tcp.greeting.len == 0);
+	CHECK(cfg.tcp.max_connections == 1024);
+	CHECK(cfg.tcp.idle_timeout == 300);
+	CHECK(cfg.udp.enabled);
+	CHECK_STR(cfg.udp.host, "127.0.0.1");
+	CHECK(cfg.udp.port == 50000);
+	CHECK(!cfg.udp.echo);
+	CHECK(cfg.log.level == LOG_INFO);
+	CHECK(cfg.log.facility == LOG_DAEMON);
+	CHECK(cfg.log.data);
+	/* comments and blank lines only */
+	CHECK(load("; a comment\n# another\n\n   \n\t; indented\n") == 0);
+	CHECK(cfg.server.port == 50000);
+}
+
+static void test_every_key(void)
+{
+	CHECK(load("[server]\n"
+		   "host = ::1\n"
+		   "port = 7000\n"
+		   "backlog = 5\n"
+		   "[tcp]\n"
+		   "enabled = no\n"
+		   "reply_prefix = \"> \"\n"
+		   "greeting = \"hello\\r\\n\"\n"
+		   "max_connections = 10\n"
+		   "idle_timeout = 0\n"
+		   "[udp]\n"
+		   "enabled = yes\n"
+		   "echo = yes\n"
+		   "[log]\n"
+		   "level = debug\n"
+		   "facility = local3\n"
+		   "data = off\n") == 0);
+	CHECK_STR(cfg.server.host, "::1");
+	CHECK(cfg.server.port == 7000);
+	CHECK(cfg.server.backlog == 5);
+	CHECK(!cfg.tcp.enabled);
+	CHECK_MEM(cfg.tcp.reply_prefix.data, cfg.tcp.reply_prefix.len, "> ", (size_t)2);
+	CHECK_MEM(cfg.tcp.greeting.data, cfg.tcp.greeting.len, "hello\r\n", (size_t)7);
+	CHECK(cfg.tcp.max_connections == 10);
+	CHECK(cfg.tcp.idle_timeout == 0);
+	CHECK(cfg.udp.enabled);
+	CHECK(cfg.udp.echo);
+	CHECK(cfg.log.level == LOG_DEBUG);
+	CHECK(cfg.log.facility == LOG_LOCAL3);
+	CHECK(!cfg.log.data);
+	/* [tcp] and [udp] inherit [server] host and port ... */
+	CHECK_STR(cfg.tcp.host, "::1");
+	CHECK(cfg.tcp.port == 7000);
+	CHECK_STR(cfg.udp.host, "::1");
+	CHECK(cfg.udp.port == 7000);
+	/* ... unless they set their own, in any order */
+	CHECK(load("[tcp]\nport = 8000\nhost = 0.0.0.0\n[udp]\nhost = *\n[server]\nport = 9000\n") == 0);
+	CHECK_STR(cfg.tcp.host, "0.0.0.0");
+	CHECK(cfg.tcp.port == 8000);
+	CHECK_STR(cfg.udp.host, "*");
+	CHECK(cfg.udp.port == 9000);
+	CHECK_STR(cfg.server.host, "127.0.0.1");
+	/* every level and facility name */
+	{
+		static const char *const lv[] = { "emerg", "alert", "crit", "err", "error", "warning",
+						   "warn", "notice", "info", "debug" };
+		static const int lvv[] = { LOG_EMERG, LOG_ALERT, LOG_CRIT, LOG_ERR, LOG_ERR, LOG_WARNING,
+					   LOG_WARNING, LOG_NOTICE, LOG_INFO, LOG_DEBUG };
+		char text[64];
+
+		for (size_t i = 0; i < sizeof lv / sizeof lv[0]; i++) {
+			snprintf(text, sizeof text, "[log]\nlevel = %s\n", lv[i]);
+			CHECK(load(text) == 0 && cfg.log.level == lvv[i]);
+		}
+		for (int i = 0; i < 8; i++) {
+			snprintf(text, sizeof text, "[log]\nfacility = local%d\n", i);
+			CHECK(load(text) == 0 && cfg.log.facility == LOG_LOCAL0 + (i << 3));
+		}
+		CHECK(load("[log]\nfacility = user\n") == 0 && cfg.log.facility == LOG_USER);
+		CHECK(load("[log]\nfacility = daemon\n") == 0 && cfg.log.facility == LOG_DAEMON);
+	}
+	/* booleans */
+	CHECK(load("[udp]\necho = true\n") == 0 && cfg.udp.echo);
+	CHECK(load("[udp]\necho = On\n") == 0 && cfg.udp.echo);
+	CHECK(load("[udp]\necho = 1\n") == 0 && cfg.udp.echo);
+	CHECK(load("[udp]\necho = yes\n[tcp]\nenabled = false\n") == 0 && !cfg.tcp.enabled);
+	/* the edges of each range */
+	CHECK(load("[server]\nport = 0\n") == 0 && cfg.server.port == 0);
+	CHECK(load("[server]\nport = 65535\n") == 0 && cfg.server.port == 65535);
+	CHECK(load("[server]\nbacklog = 1\n") == 0 && cfg.server.backlog == 1);
+	CHECK(load("[tcp]\nmax_connections = 1000000\n") == 0 && cfg.tcp.max_connections == 1000000);
+}
+
+static void test_quoting(void)
+{
+	/* quotes keep spaces; every escape */
+	CHECK(load("[tcp]\nreply_prefix = \"  a \\n\\r\\t\\\\\\\"\\x41\\x00z  \"\n") == 0);
+	CHECK_MEM(cfg.tcp.reply_prefix.data, cfg.tcp.reply_prefix.len, "  a \n\r\t\\\"A\0z  ", (size_t)14);
+	/* an empty quoted value, and an empty unquoted one */
+	CHECK(load("[tcp]\nreply_prefix = \"\"\n") == 0 && cfg.tcp.reply_prefix.len == 0);
+	CHECK(load("[tcp]\nreply_prefix =\n") == 0 && cfg.tcp.reply_prefix.len == 0);
+	/* ';' and '#' inside quotes are text, not comments */
+	CHECK(load("[tcp]\ngreeting = \"a ; b # c\" ; comment\n") == 0);
+	CHECK_MEM(cfg.tcp.greeting.data, cfg.tcp.greeting.len, "a ; b # c", (size_t)9);
+	/* unquoted: inline comments after a blank, surrounding blanks trimmed */
+	CHECK(load("[tcp]\ngreeting =   hi there   ; comment\n") == 0);
+	CHECK_MEM(cfg.tcp.greeting.data, cfg.tcp.greeting.len, "hi there", (size_t)8);
+	CHECK(load("[server]\nport = 7000 # comment\n") == 0 && cfg.server.port == 7000);
+	CHECK(load("[tcp]\ngreeting = a;b#c\n") == 0);
+	CHECK_MEM(cfg.tcp.greeting.data, cfg.tcp.greeting.len, "a;b#c", (size_t)5);
+	/* quoted numbers and names work too */
+	CHECK(load("[server]\nport = \"7001\"\n[log]\nlevel = \"debug\"\n") == 0);
+	CHECK(cfg.server.port == 7001 && cfg.log.level == LOG_DEBUG);
+	/* indentation, CRLF line ends, a byte order mark, blanks in headers */
+	CHECK(load("\xef\xbb\xbf[server]\r\n   port = 7002\r\n[ tcp ]\r\n\tmax_connections = 3\r\n") == 0);
+	CHECK(cfg.server.port == 7002 && cfg.tcp.max_connections == 3);
+	/* the longest value: 256 bytes after unescaping */
+	{
+		char text[600];
+		int n = snprintf(text, sizeof text, "[tcp]\ngreeting = \"");
+
+		for (int i = 0; i < 45; i++)
+			n += snprintf(text + n, sizeof text - (size_t)n, "\\x41");
+		n += snprintf(text + n, sizeof text - (size_t)n, "\"\n");
+		CHECK(load(text) == 0 && cfg.tcp.greeting.len == 45);
+	}
+}
+
+static void test_errors(void)
+{
+	CHECK_ERROR("[server]\nport = 70000\n", "t.conf:2: port: \"70000\" is out of range (0 to 65535)");
+	CHECK_ERROR("[server]\nport = -1\n", "t.conf:2: port: \"-1\" is out of range (0 to 65535)");
+	CHECK_ERROR("[server]\n\nport = 80x\n", "t.conf:3: port: \"80x\" is not a number");
+	CHECK_ERROR("[server]\nport =\n", "t.conf:2: port: \"\" is not a number");
+	CHECK_ERROR("[server]\nbacklog = 0\n", "t.conf:2: backlog: \"0\" is out of range (1 to 65535)");
+	CHECK_ERROR("[tcp]\nmax_connections = 0\n",
+		    "t.conf:2: max_connections: \"0\" is out of range (1 to 1000000)");
+	CHECK_ERROR("[tcp]\nidle_timeout = 5s\n", "t.conf:2: idle_timeout: \"5s\" is not a number");
+	CHECK_ERROR("[tcp]\nidle_timeout = 99999999999999999999\n",
+		    "t.conf:2: idle_timeout: \"99999999999999999999\" is out of range (0 to 2592000)");
+	CHECK_ERROR("[udp]\necho = maybe\n", "t.conf:2: echo: \"maybe\" is not a boolean (yes or no)");
+	CHECK_ERROR("[log]\nlevel = verbose\n",
+		    "t.conf:2: level: unknown level (emerg, alert, crit, err, warning, notice, info or debug) \"verbose\"");
+	CHECK_ERROR("[log]\nfacility = mail\n",
+		    "t.conf:2: facility: unknown facility (daemon, user or local0 to local7) \"mail\"");
+	CHECK_ERROR("[tcp]\nfoo = 1\n", "t.conf:2: unknown key \"foo\" in [tcp]");
+	CHECK_ERROR("[tcp]\nPort = 1\n", "t.conf:2: unknown key \"Port\" in [tcp]");
+	CHECK_ERROR("[server]\nreply_prefix = x\n", "t.conf:2: unknown key \"reply_prefix\" in [server]");
+	CHECK_ERROR("[bogus]\nkey = 1\nother = 2\n",
+		    "t.conf:1: unknown section \"bogus\" (known: [server], [tcp], [udp], [log])");
+	CHECK_ERROR("port = 1\n",
+		    "t.conf:1: key \"port\" outside a section (put it under [server], [tcp], [udp] or [log])");
+	CHECK_ERROR("[server]\njust words\n",
+		    "t.conf:2: malformed line \"just words\" (expected key = value, [section] or a comment)");
+	CHECK_ERROR("[server]\nport: 7000\n",
+		    "t.conf:2: malformed line \"port: 7000\" (expected key = value, [section] or a comment)");
+	CHECK_ERROR("[server\n", "t.conf:1: malformed section header \"[server\" (expected [name])");
+	CHECK_ERROR("[server] x\n", "t.conf:1: malformed section header \"[server] x\" (expected [name])");
+	CHECK_ERROR("[server]\n= 5\n", "t.conf:2: missing key name before '='");
+	CHECK_ERROR("[server]\nho st = x\n", "t.conf:2: malformed key \"ho st\" (letters, digits and _ only)");
+	CHECK_ERROR("[server]\nport = 1\nport = 2\n", "t.conf:3: port: set twice in [server] (first on line 2)");
+	CHECK_ERROR("[tcp]\ngreeting = \"abc\n", "t.conf:2: unterminated quoted value (missing closing \")");
+	CHECK_ERROR("[tcp]\ngreeting = \"abc\\\"\n", "t.conf:2: unterminated quoted value (missing closing \")");
+	CHECK_ERROR("[tcp]\ngreeting = \"abc\" def\n", "t.conf:2: unexpected text after the closing quote: \" def\"");
+	CHECK_ERROR("[tcp]\ngreeting = \"\\q\"\n",
+		    "t.conf:2: greeting: unknown escape \\q (use \\n \\r \\t \\\\ \\\" or \\xHH)");
+	CHECK_ERROR("[tcp]\ngreeting = \"\\x4\"\n", "t.conf:2: greeting: \\x needs two hex digits");
+	CHECK_ERROR("[tcp]\ngreeting = \"\\xzz\"\n", "t.conf:2: greeting: \\x needs two hex digits");
+	CHECK_ERROR("[server]\nhost = \"a b\"\n", "t.conf:2: host: \"a b\" is not a host name or address");
+	CHECK_ERROR("[server]\nhost =\n", "t.conf:2: host: must be an address, a host name or * (1 to 255 bytes)");
+	CHECK_ERROR("[server]\nhost = \"\\x00\"\n", "t.conf:2: host: value contains a NUL byte");
+	CHECK_ERROR("[tcp]\nenabled = no\n[udp]\nenabled = no\n",
+		    "t.conf: nothing to serve: both [tcp] and [udp] have enabled = no");
+	/* a NUL byte in the file */
+	CHECK(load_n("[server]\nport = 7\0001\n", 18) == -1);
+	CHECK(errs.count == 1);
+	CHECK_STR(errs.msg[0], "t.conf:2: line contains a NUL byte");
+	/* control characters in a value are escaped in the message */
+	CHECK_ERROR("[server]\nport = \x1b[31m\n", "t.conf:2: port: \"\\x1b[31m\" is not a number");
+}
+
+/* Lines up to CONFIG_LINE_MAX bytes are read whole; longer ones are
+ * reported, never split (Debian's inih would cut them at 199 bytes). */
+static void test_long_lines(void)
+{
+	char text[1200];
+	int n;
+
+	/* exactly the limit: accepted, all of it */
+	n = snprintf(text, sizeof text, "[tcp]\ngreeting = \"");
+	memset(text + n, 'g', (size_t)(CONFIG_LINE_MAX - 13));
+	n += CONFIG_LINE_MAX - 13;
+	n += snprintf(text + n, sizeof text - (size_t)n, "\"\n");
+	CHECK(load(text) == 0);
+	CHECK(cfg.tcp.greeting.len == (size_t)(CONFIG_LINE_MAX - 13));
+	/* one byte more: an error on that line, and the next line still parses */
+	n = snprintf(text, sizeof text, "[tcp]\ngreeting = \"");
+	memset(text + n, 'g', (size_t)(CONFIG_LINE_MAX - 12));
+	n += CONFIG_LINE_MAX - 12;
+	n += snprintf(text + n, sizeof text - (size_t)n, "\"\nport = x\n");
+	CHECK(load(text) == -1);
+	CHECK(errs.count == 2);
+	CHECK_STR(errs.msg[0], "t.conf:2: line too long (199 bytes; at most 198)");
+	CHECK_STR(errs.msg[1], "t.conf:3: port: \"x\" is not a number");
+	/* a very long line whose tail looks like a key must not set it */
+	n = snprintf(text, sizeof text, "[server]\n; ");
+	memset(text + n, 'x', 1000);
+	n += 1000;
+	n += snprintf(text + n, sizeof text - (size_t)n, "\nport = 7\n");
+	CHECK(load(text) == -1);
+	CHECK(errs.count == 1);
+	CHECK_STR(errs.msg[0], "t.conf:2: line too long (1002 bytes; at most 198)");
+	/* a quoted ';' grows by three bytes for inih: still checked */
+	n = snprintf(text, sizeof text, "[tcp]\ngreeting = \"");
+	memset(text + n, ';', 60);
+	n += 60;
+	n += snprintf(text + n, sizeof text - (size_t)n, "\"\n");
+	CHECK(load(text) == -1);
+	CHECK_STR(errs.msg[0], "t.conf:2: line too long once escaped for the parser (at most 198 bytes)");
+}
+
+static void test_many_errors(void)
+{
+	char text[4096];
+	int n = snprintf(text, sizeof text, "[server]\n");
+
+	/* every problem is reported, each on its own line */
+	CHECK(load("[server]\nport = a\nbacklog = b\n[nope]\n[log]\nlevel = c\nfacility = d\n") == -1);
+	CHECK(errs.count == 5);
+	CHECK(strncmp(errs.msg[0], "t.conf:2:", 9) == 0);
+	CHECK(strncmp(errs.msg[1], "t.conf:3:", 9) == 0);
+	CHECK(strncmp(errs.msg[2], "t.conf:4:", 9) == 0);
+	CHECK(strncmp(errs.msg[3], "t.conf:6:", 9) == 0);
+	CHECK(strncmp(errs.msg[4], "t.conf:7:", 9) == 0);
+	/* beyond CONFIG_MAX_ERRORS they are counted */
+	for (int i = 0; i < CONFIG_MAX_ERRORS + 8; i++)
+		n += snprintf(text + n, sizeof text - (size_t)n, "bad%d = 1\n", i);
+	CHECK(load(text) == -1);
+	CHECK(errs.count == CONFIG_MAX_ERRORS);
+	CHECK(errs.dropped == 8);
+}
+
+static void test_files(void)
+{
+	char path[] = "/tmp/unit_config.XXXXXX";
+	int fd = mkstemp(path);
+	FILE *f;
+
+	CHECK(fd >= 0);
+	f = fdopen(fd, "w");
+	fputs("[server]\nport = 7003\n", f);
+	fclose(f);
+	CHECK(config_load(path, &cfg, &errs) == 0 && cfg.server.port == 7003);
+	unlink(path);
+	CHECK(config_load(path, &cfg, &errs) == -1);
+	CHECK(errs.count == 1);
+	CHECK(strstr(errs.msg[0], ": cannot open: No such file or directory") != NULL);
+	CHECK(strncmp(errs.msg[0], path, strlen(path)) == 0);
+	/* a directory cannot be read */
+	CHECK(config_load("/", &cfg, &errs) == -1);
+	CHECK_STR(errs.msg[0], "/: read error: Is a directory");
+}
+
+static void test_refs(void)
+{
+	struct config *c = config_new();
+
+	CHECK(c != NULL);
+	CHECK(atomic_load(&c->refs) == 1);
+	config_ref(c);
+	{
+		FILE *f = fmemopen((void *)"[server]\nport = 9\n", 18, "r");
+
+		CHECK(config_load_stream(f, "x", c, &errs) == 0 && c->server.port == 9);
+		fclose(f);
+	}
+	CHECK(atomic_load(&c->refs) == 2);      /* loading keeps the count */
+	config_unref(c);
+	config_unref(c);
+}
+
+int main(void)
+{
+	test_defaults();
+	test_every_key();
+	test_quoting();
+	test_errors();
+	test_long_lines();
+	test_many_errors();
+	test_files();
+	test_refs();
+	return unit_done("unit_config");
+}
