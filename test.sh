@@ -1,12 +1,16 @@
 #!/bin/bash
 # test.sh: install what the build and the tests need, build, and run every
-# test (make check). The last line is "N passed, N failed"; the exit status
-# is non-zero when anything failed.
+# test (make check) in each build: plain, ASan+UBSan, TSan; then the
+# fuzzers. The last line is "N passed, N failed" (tests of every build
+# counted); the exit status is non-zero when anything failed.
+#
+# SOAK_SECONDS (default 60) and FUZZ_SECONDS (default 30) shorten or
+# lengthen the soak and fuzz runs.
 set -u
 cd "$(dirname "$0")"
 . ./scripts/setup.sh
 
-TEST_PACKAGES="bash netcat-openbsd iproute2 util-linux strace mandoc"
+TEST_PACKAGES="bash netcat-openbsd iproute2 util-linux strace mandoc valgrind clang libclang-rt-14-dev"
 need_packages $BUILD_PACKAGES $TEST_PACKAGES || { echo "0 passed, 1 failed"; exit 1; }
 
 passed=0 failed=0 skipped=0
@@ -24,10 +28,11 @@ tally() {
 	done
 }
 
-# suite NAME [CONFIGURE ARGS...]: builds in build/NAME and runs make check.
+# suite NAME TESTS [CONFIGURE ARGS...]: builds in build/NAME and runs make
+# check, of TESTS or of everything when TESTS is "all".
 suite() {
-	local name=$1 dir=build/$1
-	shift
+	local name=$1 tests=$2 dir=build/$1
+	shift 2
 	echo "== $name: build"
 	if ! build "$dir" "$@"; then
 		echo "FAILED: $name: the build failed"
@@ -36,13 +41,20 @@ suite() {
 	fi
 	echo "== $name: make check"
 	find "$dir" -name '*.trs' -delete
-	make -C "$dir" -k -j2 check >"$dir/check.out" 2>&1
+	if [ "$tests" = all ]; then
+		make -C "$dir" -k -j2 check >"$dir/check.out" 2>&1
+	else
+		make -C "$dir" -k -j2 check TESTS="$tests" >"$dir/check.out" 2>&1
+	fi
 	tally "$dir"
 	grep -E '^# (TOTAL|PASS|FAIL|SKIP|ERROR)' "$dir/check.out" | tr '\n' ' '
 	echo
 }
 
-suite plain
+suite plain all
+suite asan all --enable-sanitizers=address,undefined
+suite tsan all --enable-sanitizers=thread
+suite fuzz tests/fuzz.sh CC=clang --enable-fuzzers --enable-sanitizers=address,undefined
 
 [ $skipped -eq 0 ] || echo "($skipped skipped)"
 echo "$passed passed, $failed failed"

@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <syslog.h>
 
 #include "escape.h"
@@ -27,6 +28,7 @@ enum key_type {
 	K_TEXT,         /* any bytes, usually quoted */
 	K_LEVEL,        /* syslog level name */
 	K_FACILITY,     /* syslog facility name */
+	K_NAME,         /* a user or group name */
 };
 
 struct key {
@@ -46,13 +48,18 @@ static const struct key keys[] = {
 	KEY("server", "host", K_HOST, server.host, 0, 0),
 	KEY("server", "port", K_PORT, server.port, 0, 65535),
 	KEY("server", "backlog", K_LONG, server.backlog, 1, 65535),
+	KEY("server", "shutdown_timeout", K_LONG, server.shutdown_timeout, 0, 3600),
+	KEY("server", "user", K_NAME, server.user, 0, 0),
+	KEY("server", "group", K_NAME, server.group, 0, 0),
 	KEY("tcp", "enabled", K_BOOL, tcp.enabled, 0, 0),
 	KEY("tcp", "host", K_HOST, tcp.host, 0, 0),
 	KEY("tcp", "port", K_PORT, tcp.port, 0, 65535),
 	KEY("tcp", "reply_prefix", K_TEXT, tcp.reply_prefix, 0, 0),
 	KEY("tcp", "greeting", K_TEXT, tcp.greeting, 0, 0),
 	KEY("tcp", "max_connections", K_LONG, tcp.max_connections, 1, 1000000),
+	KEY("tcp", "max_per_source", K_LONG, tcp.max_per_source, 0, 1000000),
 	KEY("tcp", "idle_timeout", K_LONG, tcp.idle_timeout, 0, 2592000),
+	KEY("tcp", "send_timeout", K_LONG, tcp.send_timeout, 1, 86400),
 	KEY("udp", "enabled", K_BOOL, udp.enabled, 0, 0),
 	KEY("udp", "host", K_HOST, udp.host, 0, 0),
 	KEY("udp", "port", K_PORT, udp.port, 0, 65535),
@@ -60,6 +67,7 @@ static const struct key keys[] = {
 	KEY("log", "level", K_LEVEL, log.level, 0, 0),
 	KEY("log", "facility", K_FACILITY, log.facility, 0, 0),
 	KEY("log", "data", K_BOOL, log.data, 0, 0),
+	KEY("log", "rate_limit", K_LONG, log.rate_limit, 0, 1000000),
 };
 
 #define NKEYS (sizeof keys / sizeof keys[0])
@@ -75,6 +83,7 @@ void config_defaults(struct config *cfg)
 	strcpy(cfg->server.host, "127.0.0.1");
 	cfg->server.port = 50000;
 	cfg->server.backlog = 128;
+	cfg->server.shutdown_timeout = 10;
 	cfg->tcp.enabled = true;
 	strcpy(cfg->tcp.host, cfg->server.host);
 	cfg->tcp.port = cfg->server.port;
@@ -82,7 +91,9 @@ void config_defaults(struct config *cfg)
 	memcpy(cfg->tcp.reply_prefix.data, prefix, sizeof prefix - 1);
 	cfg->tcp.greeting.len = 0;
 	cfg->tcp.max_connections = 1024;
+	cfg->tcp.max_per_source = 0;
 	cfg->tcp.idle_timeout = 300;
+	cfg->tcp.send_timeout = 30;
 	cfg->udp.enabled = true;
 	strcpy(cfg->udp.host, cfg->server.host);
 	cfg->udp.port = cfg->server.port;
@@ -90,6 +101,7 @@ void config_defaults(struct config *cfg)
 	cfg->log.level = LOG_INFO;
 	cfg->log.facility = LOG_DAEMON;
 	cfg->log.data = true;
+	cfg->log.rate_limit = 1000;
 }
 
 static const struct {
@@ -130,7 +142,9 @@ struct parser {
 	struct config *cfg;
 	struct config_errors *errs;
 	unsigned lineno;
-	bool section_known;             /* the current [section] is one of ours */
+	size_t bytes;                   /* read so far, up to CONFIG_FILE_MAX */
+	bool too_big;
+	bool section_bad;               /* its header was reported: keep quiet on its keys */
 	bool line_reported;             /* a problem on this line was reported */
 	unsigned seen[NKEYS];           /* line where each key was set, 0 = never */
 };
@@ -144,15 +158,22 @@ static void add_error(struct parser *p, unsigned line, const char *fmt, ...)
 	va_list ap;
 	int n;
 
+	const char *name = p->name, *dots = "";
+
 	p->line_reported = true;
 	if (e->count >= CONFIG_MAX_ERRORS) {
 		e->dropped++;
 		return;
 	}
+	/* a long path must not crowd out the problem: keep its end */
+	if (strlen(name) > CONFIG_NAME_SHOWN) {
+		name += strlen(name) - (CONFIG_NAME_SHOWN - 3);
+		dots = "...";
+	}
 	if (line > 0)
-		n = snprintf(e->msg[e->count], CONFIG_ERROR_LEN, "%s:%u: ", p->name, line);
+		n = snprintf(e->msg[e->count], CONFIG_ERROR_LEN, "%s%s:%u: ", dots, name, line);
 	else
-		n = snprintf(e->msg[e->count], CONFIG_ERROR_LEN, "%s: ", p->name);
+		n = snprintf(e->msg[e->count], CONFIG_ERROR_LEN, "%s%s: ", dots, name);
 	if (n < 0)
 		n = 0;
 	if ((size_t)n < CONFIG_ERROR_LEN) {
@@ -232,7 +253,7 @@ static bool normalize(struct parser *p, const char *line, size_t len, char *out,
 		if (close == NULL || !only_comment(close + 1, end)) {
 			add_error(p, p->lineno, "malformed section header %s (expected [name])",
 				  shown(s, (size_t)(end - s), sb, sizeof sb));
-			p->section_known = false;
+			p->section_bad = true;
 			return false;
 		}
 		while (name < close && is_blank(*name))
@@ -240,8 +261,8 @@ static bool normalize(struct parser *p, const char *line, size_t len, char *out,
 		nend = close;
 		while (nend > name && is_blank(nend[-1]))
 			nend--;
-		p->section_known = known_section(name, (size_t)(nend - name));
-		if (!p->section_known)
+		p->section_bad = !known_section(name, (size_t)(nend - name));
+		if (p->section_bad)
 			add_error(p, p->lineno, "unknown section %s (known: [server], [tcp], [udp], [log])",
 				  shown(name, (size_t)(nend - name), sb, sizeof sb));
 		return put(out, outsize, &o, "[", 1) &&
@@ -329,19 +350,22 @@ too_long:
 static char *read_line(char *str, int num, void *stream)
 {
 	struct parser *p = stream;
-	char raw[CONFIG_LINE_MAX + 2];
-	size_t len = 0, total = 0;
-	bool nul = false, any = false;
-	int c;
+	char raw[CONFIG_LINE_MAX + 8];
+	size_t len = 0, total = 0, skip = 0;
+	int c, control = -1;
+	bool any = false;
 
-	if (num < 4)
+	if (num < 4 || p->too_big)
 		return NULL;
 	while ((c = getc(p->f)) != EOF) {
 		any = true;
+		if (++p->bytes > CONFIG_FILE_MAX) {
+			p->too_big = true;
+			add_error(p, 0, "larger than %d bytes: not a configuration file", CONFIG_FILE_MAX);
+			return NULL;
+		}
 		if (c == '\n')
 			break;
-		if (c == '\0')
-			nul = true;
 		if (len < sizeof raw)
 			raw[len++] = (char)c;
 		total++;
@@ -354,28 +378,33 @@ static char *read_line(char *str, int num, void *stream)
 		len--;
 		total--;
 	}
+	/* a UTF-8 byte order mark may open the file; it is not counted */
+	if (p->lineno == 1 && len >= 3 && memcmp(raw, "\xef\xbb\xbf", 3) == 0)
+		skip = 3;
 	str[0] = '\n';
 	str[1] = '\0';
-	if (total > CONFIG_LINE_MAX || total > (size_t)num - 2) {
-		add_error(p, p->lineno, "line too long (%zu bytes; at most %d)", total, CONFIG_LINE_MAX);
+	if (total - skip > CONFIG_LINE_MAX || total - skip > (size_t)num - 2) {
+		add_error(p, p->lineno, "line too long (%zu bytes; at most %d)", total - skip, CONFIG_LINE_MAX);
 		return str;
 	}
-	if (nul) {
+	/* control characters (a tab aside) have no place in the file: inside
+	 * quotes they are written as escapes, elsewhere they would be read
+	 * differently by inih and by us */
+	for (size_t i = skip; i < len && control < 0; i++)
+		if (((unsigned char)raw[i] < 0x20 && raw[i] != '\t') || raw[i] == 0x7f)
+			control = (unsigned char)raw[i];
+	if (control == 0) {
 		add_error(p, p->lineno, "line contains a NUL byte");
 		return str;
 	}
-	{
-		const char *l = raw;
-
-		/* a UTF-8 byte order mark may open the file */
-		if (p->lineno == 1 && len >= 3 && memcmp(l, "\xef\xbb\xbf", 3) == 0) {
-			l += 3;
-			len -= 3;
-		}
-		if (!normalize(p, l, len, str, (size_t)num)) {
-			str[0] = '\n';
-			str[1] = '\0';
-		}
+	if (control > 0) {
+		add_error(p, p->lineno, "line contains a control character (0x%02x); in a quoted value write it as \\x%02x",
+			  control, control);
+		return str;
+	}
+	if (!normalize(p, raw + skip, len - skip, str, (size_t)num)) {
+		str[0] = '\n';
+		str[1] = '\0';
 	}
 	return str;
 }
@@ -455,7 +484,7 @@ static bool parse_name(struct parser *p, const struct key *k, const char *v, siz
 	char sb[SHOWN_BUFSIZE];
 
 	for (size_t i = 0; i < n; i++)
-		if (strlen(table[i].name) == len && memcmp(table[i].name, v, len) == 0) {
+		if (strlen(table[i].name) == len && strncasecmp(table[i].name, v, len) == 0) {
 			*out = table[i].value;
 			return true;
 		}
@@ -529,6 +558,20 @@ static bool set_value(struct parser *p, const struct key *k, const char *v, size
 			  k->name, shown(v, len, sb, sizeof sb));
 		return false;
 	}
+	case K_NAME:
+		if (len == 0 || len > CONFIG_NAME_MAX) {
+			add_error(p, p->lineno, "%s: must be a name of 1 to %d bytes", k->name, CONFIG_NAME_MAX);
+			return false;
+		}
+		for (size_t i = 0; i < len; i++)
+			if (!isalnum((unsigned char)v[i]) && strchr("._-", v[i]) == NULL && !(i > 0 && v[i] == '$')) {
+				add_error(p, p->lineno, "%s: %s is not a user or group name",
+					  k->name, shown(v, len, sb, sizeof sb));
+				return false;
+			}
+		memcpy(field, v, len);
+		((char *)field)[len] = '\0';
+		return true;
 	case K_TEXT: {
 		struct config_text *t = field;
 
@@ -555,13 +598,13 @@ static int on_key(void *user, const char *section, const char *name, const char 
 	char sb[SHOWN_BUFSIZE];
 	size_t len;
 
+	if (p->section_bad)
+		return 1;       /* the section header was reported */
 	if (section[0] == '\0') {
 		add_error(p, p->lineno, "key %s outside a section (put it under [server], [tcp], [udp] or [log])",
 			  shown(name, strlen(name), sb, sizeof sb));
 		return 1;
 	}
-	if (!p->section_known)
-		return 1;       /* the section header was reported */
 	for (size_t i = 0; i < NKEYS; i++) {
 		const struct key *k = &keys[i];
 
@@ -604,6 +647,8 @@ static void finish(struct parser *p)
 		cfg->udp.port = cfg->server.port;
 	if (!cfg->tcp.enabled && !cfg->udp.enabled)
 		add_error(p, 0, "nothing to serve: both [tcp] and [udp] have enabled = no");
+	if (cfg->server.group[0] != '\0' && cfg->server.user[0] == '\0')
+		add_error(p, 0, "[server] group needs a user as well");
 }
 
 int config_load_stream(FILE *f, const char *name, struct config *cfg, struct config_errors *errs)
@@ -640,6 +685,26 @@ int config_load(const char *path, struct config *cfg, struct config_errors *errs
 	if (f == NULL) {
 		add_error(&p, 0, "cannot open: %s", strerror(errno));
 		return -1;
+	}
+	{
+		struct stat st;
+
+		if (fstat(fileno(f), &st) < 0) {
+			add_error(&p, 0, "cannot stat: %s", strerror(errno));
+			fclose(f);
+			return -1;
+		}
+		if (S_ISDIR(st.st_mode)) {
+			add_error(&p, 0, "read error: %s", strerror(EISDIR));
+			fclose(f);
+			return -1;
+		}
+		/* a file, or a pipe (netechod -t -c <(...)); not a device */
+		if (!S_ISREG(st.st_mode) && !S_ISFIFO(st.st_mode)) {
+			add_error(&p, 0, "not a regular file");
+			fclose(f);
+			return -1;
+		}
 	}
 	errno = 0;
 	rc = config_load_stream(f, path, cfg, errs);

@@ -17,6 +17,8 @@
 #define CONFIG_NAME_MAX   64    /* user and group names */
 #define CONFIG_MAX_ERRORS 32    /* problems kept from one file; the rest are counted */
 #define CONFIG_ERROR_LEN  320   /* one "FILE:LINE: problem" message */
+#define CONFIG_FILE_MAX   (1024 * 1024) /* bytes read from a configuration file */
+#define CONFIG_NAME_SHOWN 120   /* a longer file name is shortened in messages */
 
 /* Longest line accepted, without its newline: what Debian's inih (built with
  * INI_MAX_LINE 200) reads whole. Longer lines are reported, never split. */
@@ -34,6 +36,9 @@ struct config {
 		char host[CONFIG_HOST_MAX + 1];
 		long port;
 		long backlog;
+		long shutdown_timeout;            /* seconds connections get at exit */
+		char user[CONFIG_NAME_MAX + 1];   /* "" = keep the starting user */
+		char group[CONFIG_NAME_MAX + 1];  /* "" = the user's primary group */
 	} server;
 	struct {
 		bool enabled;
@@ -42,7 +47,9 @@ struct config {
 		struct config_text reply_prefix;
 		struct config_text greeting;
 		long max_connections;
+		long max_per_source;              /* per client address, 0 = no limit */
 		long idle_timeout;                /* seconds, 0 = never */
+		long send_timeout;                /* seconds a reply may stall */
 	} tcp;
 	struct {
 		bool enabled;
@@ -54,6 +61,7 @@ struct config {
 		int level;                        /* LOG_EMERG .. LOG_DEBUG */
 		int facility;                     /* LOG_DAEMON, LOG_USER, LOG_LOCAL0 .. */
 		bool data;                        /* log payloads */
+		long rate_limit;                  /* connection and payload lines a second, 0 = no limit */
 	} log;
 };
 

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -88,8 +89,7 @@ bool log_enabled(int level)
 /* Writes one line to syslog and stderr. */
 static void emit(int level, const char *text, size_t len, int stderr_level)
 {
-	if (L.syslog_open)
-		syslog(level, "%s", text);
+	/* stderr first: syslog() may block on a stalled syslog daemon */
 	if (level <= stderr_level) {
 		char buf[LOG_LINE_MAX + 64];
 		int n;
@@ -108,6 +108,8 @@ static void emit(int level, const char *text, size_t len, int stderr_level)
 				(void)0;
 		}
 	}
+	if (L.syslog_open)
+		syslog(level, "%s", text);
 }
 
 static void *writer_main(void *arg)
@@ -169,6 +171,10 @@ int log_start(void)
 
 void log_stop(void)
 {
+	struct timespec deadline;
+	size_t left;
+	int rc;
+
 	pthread_mutex_lock(&L.lock);
 	if (!L.threaded) {
 		pthread_mutex_unlock(&L.lock);
@@ -177,8 +183,28 @@ void log_stop(void)
 	L.stopping = true;
 	pthread_cond_signal(&L.more);
 	pthread_mutex_unlock(&L.lock);
-	pthread_join(L.writer, NULL);
+	/* pthread_timedjoin_np measures against CLOCK_REALTIME */
+	if (clock_gettime(CLOCK_REALTIME, &deadline) < 0)
+		rc = pthread_join(L.writer, NULL);
+	else {
+		deadline.tv_sec += LOG_STOP_WAIT;
+		rc = pthread_timedjoin_np(L.writer, NULL, &deadline);
+	}
 	pthread_mutex_lock(&L.lock);
+	if (rc != 0) {
+		char msg[160];
+		int n;
+
+		/* the writer is stuck in syslog(): leave it (and its queue)
+		 * to the exit, and say so where it can still be read */
+		left = L.count;
+		n = snprintf(msg, sizeof msg, "%s: warning: syslog is not reading; %zu log lines not written\n",
+			     L.ident, left);
+		if (n > 0 && write(STDERR_FILENO, msg, (size_t)n) < 0)
+			(void)0;
+		pthread_mutex_unlock(&L.lock);
+		return;
+	}
 	L.threaded = false;
 	free(L.queue);
 	L.queue = NULL;
@@ -198,7 +224,7 @@ static void vlog(int level, const char *fmt, va_list ap)
 	if (!L.threaded) {
 		open_syslog();
 		emit(level, text, len, L.stderr_level);
-	} else if (L.count == LOG_QUEUE_LEN) {
+	} else if (L.count >= (level <= LOG_NOTICE ? LOG_QUEUE_LEN : LOG_QUEUE_LEN - LOG_QUEUE_URGENT)) {
 		atomic_fetch_add_explicit(&L.dropped, 1, memory_order_relaxed);
 	} else {
 		struct line *slot = &L.queue[(L.head + L.count) % LOG_QUEUE_LEN];
@@ -266,8 +292,12 @@ void log_tick(void)
 void log_close(void)
 {
 	pthread_mutex_lock(&L.lock);
-	if (L.syslog_open)
-		closelog();
-	L.syslog_open = false;
+	/* a writer stuck in syslog() holds glibc's syslog lock, and reads
+	 * syslog_open: leave both alone */
+	if (!L.threaded) {
+		if (L.syslog_open)
+			closelog();
+		L.syslog_open = false;
+	}
 	pthread_mutex_unlock(&L.lock);
 }

@@ -6,7 +6,9 @@
  * syslog daemon never makes connection threads wait: when the queue is full
  * a line is dropped and counted. Connection and payload lines also pass a
  * rate limit (log_take()); log_tick(), called once a second, reports what
- * either dropped. syslog() only ever sees the format "%s". */
+ * either dropped. Info and debug lines never take the last
+ * LOG_QUEUE_URGENT places of the queue, so notices and errors still get
+ * through a flood. syslog() only ever sees the format "%s". */
 #ifndef NETECHO_LOG_H
 #define NETECHO_LOG_H
 
@@ -16,6 +18,8 @@
 
 #define LOG_LINE_MAX  2048   /* bytes in one log line, longer ones are cut */
 #define LOG_QUEUE_LEN 256    /* lines waiting for the writer thread */
+#define LOG_QUEUE_URGENT 64  /* of those, kept for notices and worse */
+#define LOG_STOP_WAIT 2      /* seconds log_stop() waits for a stalled syslog */
 
 /* Sets the ident, and the least urgent level still copied to stderr
  * (LOG_DEBUG: every line; -1: none); before anything else. */
@@ -25,7 +29,10 @@ void log_init(const char *ident, int stderr_level);
  * second for log_take(); 0 = no limit). (Re)opens syslog when needed. */
 void log_configure(int level, int facility, long rate_limit);
 
-/* Starts and stops the writer thread. log_start returns 0, or an errno. */
+/* Starts and stops the writer thread. log_start returns 0, or an errno.
+ * log_stop waits at most LOG_STOP_WAIT seconds for the queue to drain: a
+ * syslog daemon that has stopped reading cannot keep netechod from
+ * exiting. */
 int log_start(void);
 void log_stop(void);
 

@@ -73,6 +73,8 @@ int net_resolve(const char *host, long port, int family, int socktype, bool pass
 	if (rc != 0) {
 		snprintf(err, errlen, "cannot resolve %s: %s", host,
 			 rc == EAI_SYSTEM ? strerror(errno) : gai_strerror(rc));
+		/* a name server that did not answer is worth another try */
+		errno = rc == EAI_AGAIN ? EAGAIN : rc == EAI_SYSTEM ? errno : ENOENT;
 		return -1;
 	}
 	for (ai = res; ai != NULL && n < max; ai = ai->ai_next) {
@@ -139,7 +141,7 @@ fail:
 int net_connect(const struct net_addr *addr, int socktype, int timeout_ms, char *err, size_t errlen)
 {
 	char where[NET_ADDRSTRLEN];
-	int fd, flags, soerr = 0;
+	int fd, flags, soerr = 0, saved;
 	socklen_t sl = sizeof soerr;
 
 	net_format((const struct sockaddr *)&addr->ss, addr->len, where, sizeof where);
@@ -165,12 +167,14 @@ int net_connect(const struct net_addr *addr, int socktype, int timeout_ms, char 
 		}
 		if (rc == 0) {
 			snprintf(err, errlen, "cannot connect to %s: timed out", where);
+			errno = ETIMEDOUT;
 			goto fail;
 		}
 		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) < 0)
 			soerr = errno;
 		if (soerr != 0) {
 			snprintf(err, errlen, "cannot connect to %s: %s", where, strerror(soerr));
+			errno = soerr;
 			goto fail;
 		}
 	}
@@ -181,6 +185,8 @@ int net_connect(const struct net_addr *addr, int socktype, int timeout_ms, char 
 	}
 	return fd;
 fail:
+	saved = errno;
 	close(fd);
+	errno = saved;
 	return -1;
 }

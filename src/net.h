@@ -24,7 +24,8 @@ struct net_addr {
 /* Resolves host and port into at most max addresses for socktype
  * (SOCK_STREAM or SOCK_DGRAM). family is AF_UNSPEC, AF_INET or AF_INET6.
  * host "*" with passive set means every local address (IPv4 and IPv6).
- * Returns the number of addresses, or -1 with a message in err. */
+ * Returns the number of addresses, or -1 with a message in err and errno
+ * EAGAIN when the failure may pass (no answer from a name server). */
 int net_resolve(const char *host, long port, int family, int socktype, bool passive,
 		struct net_addr *out, size_t max, char *err, size_t errlen);
 
@@ -35,7 +36,7 @@ int net_listen(const struct net_addr *addr, int socktype, int backlog, char *err
 
 /* Connects a new socket of socktype to addr, waiting at most timeout_ms
  * (negative: no limit). Returns a blocking descriptor, or -1 with a
- * message. */
+ * message and errno (ETIMEDOUT when the time ran out). */
 int net_connect(const struct net_addr *addr, int socktype, int timeout_ms, char *err, size_t errlen);
 
 /* Formats an address as "192.0.2.1:50000" or "[2001:db8::1]:50000". */

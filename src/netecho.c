@@ -7,6 +7,7 @@
 #include <math.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +27,7 @@
 #define DEFAULT_WAIT  5.0       /* seconds: connect, and replies over TCP */
 #define DEFAULT_UDP_WAIT 1.0    /* seconds: replies over UDP in stream mode */
 #define PACE_TAIL     8         /* bytes of a message that mark its reply */
+#define PING_MSG_MAX  400       /* bytes of a ping message */
 
 /* exit statuses beyond sysexits' */
 #define EXIT_LOST     1         /* ping: replies were lost */
@@ -67,7 +69,8 @@ static void usage(FILE *out)
 		"  -V, --version          show the version and exit\n"
 		"\n"
 		"Exit status: 0 success; 1 ping replies lost; 64 usage; 68 host not found;\n"
-		"69 connection refused or failed; 75 timed out.\n",
+		"69 connection refused, failed or closed early; 74 output error; 75 timed out\n"
+		"(or a name server did not answer).\n",
 		MAX_MESSAGES, DEFAULT_WAIT, DEFAULT_UDP_WAIT);
 }
 
@@ -75,7 +78,8 @@ static double now_s(void)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	if (clock_gettime(CLOCK_MONOTONIC, &ts) < 0)
+		return 0;       /* cannot happen on Linux; time would stand still */
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
@@ -124,6 +128,25 @@ static int opt_seconds(int opt, const char *arg, double min, double max, double 
 		return 0;
 	fprintf(stderr, "netecho: -%c: '%s' is not a number of seconds from %g to %g\n", opt, arg, min, max);
 	return -1;
+}
+
+/* printf to stdout, flushed; -1 (and a message) when it cannot be
+ * written, e.g. when the reader of a pipe went away. */
+static int say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static int say(const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = vprintf(fmt, ap);
+	va_end(ap);
+	if (rc < 0 || fflush(stdout) == EOF || ferror(stdout)) {
+		fprintf(stderr, "netecho: standard output: %s\n", strerror(errno));
+		return -1;
+	}
+	return 0;
 }
 
 static int parse_options(int argc, char **argv, struct options *o)
@@ -205,6 +228,15 @@ static int parse_options(int argc, char **argv, struct options *o)
 		fprintf(stderr, "netecho: ping mode (-n) takes one message\n");
 		return -1;
 	}
+	for (size_t i = 0; i < o->nmsgs; i++) {
+		size_t max = o->count > 0 ? PING_MSG_MAX : (o->udp ? UDP_MAX : IO_BUFSIZE) - 1;
+
+		if (strlen(o->msgs[i]) > max) {
+			fprintf(stderr, "netecho: -m: a message of %zu bytes is too long (at most %zu here)\n",
+				strlen(o->msgs[i]), max);
+			return -1;
+		}
+	}
 	return 0;
 }
 
@@ -217,22 +249,28 @@ static int open_connection(const struct options *o, int *status, char *peer, siz
 	int socktype = o->udp ? SOCK_DGRAM : SOCK_STREAM;
 	double wait = o->wait > 0 ? o->wait : DEFAULT_WAIT;
 	int n = net_resolve(o->host, o->port, o->family, socktype, false, addrs, NET_MAX_ADDRS, err, sizeof err);
+	double deadline = now_s() + wait;
+	int saved = 0;
 
 	if (n < 0) {
 		fprintf(stderr, "netecho: %s\n", err);
-		*status = EX_NOHOST;
+		*status = errno == EAGAIN ? EX_TEMPFAIL : EX_NOHOST;
 		return -1;
 	}
+	/* each address in turn, all within one wait */
 	for (int i = 0; i < n; i++) {
-		int fd = net_connect(&addrs[i], socktype, (int)(wait * 1000), err, sizeof err);
+		int fd = net_connect(&addrs[i], socktype, ms_until(deadline), err, sizeof err);
 
 		if (fd >= 0) {
 			net_format((struct sockaddr *)&addrs[i].ss, addrs[i].len, peer, peersize);
 			return fd;
 		}
+		saved = errno;
+		if (saved == ETIMEDOUT)
+			break;
 	}
 	fprintf(stderr, "netecho: %s\n", err);
-	*status = strstr(err, "timed out") != NULL ? EX_TEMPFAIL : EX_UNAVAILABLE;
+	*status = saved == ETIMEDOUT ? EX_TEMPFAIL : EX_UNAVAILABLE;
 	return -1;
 }
 
@@ -285,9 +323,7 @@ static bool next_message(struct source *s)
 	if (s->next_msg >= s->o->nmsgs || s->awaiting)
 		return false;
 	m = s->o->msgs[s->next_msg++];
-	len = strlen(m);
-	if (len > IO_BUFSIZE - 1)
-		len = IO_BUFSIZE - 1;
+	len = strlen(m);                /* at most IO_BUFSIZE - 1: see parse_options() */
 	memcpy(s->buf, m, len);
 	if (!s->o->raw)
 		s->buf[len++] = '\n';
@@ -408,72 +444,59 @@ out:
 	return status;
 }
 
-/* Reads one line (or what is there) of standard input for a datagram;
- * returns its length, 0 at end of input, -1 on error. */
-static ssize_t read_datagram(char *buf, size_t size, char *carry, size_t *carrylen)
+/* Takes the next datagram from standard input's buffered bytes: a line,
+ * or UDP_MAX bytes without a newline, or at end of input what is left.
+ * Returns its length, or 0 when none is complete yet. */
+static size_t take_line(char *carry, size_t *carrylen, bool eof, char *out)
 {
-	for (;;) {
-		char *nl = memchr(carry, '\n', *carrylen);
-		ssize_t n;
+	char *nl = memchr(carry, '\n', *carrylen);
+	size_t len;
 
-		if (nl != NULL || *carrylen == size) {
-			size_t len = nl != NULL ? (size_t)(nl - carry) + 1 : *carrylen;
-
-			memcpy(buf, carry, len);
-			memmove(carry, carry + len, *carrylen - len);
-			*carrylen -= len;
-			return (ssize_t)len;
-		}
-		n = read(STDIN_FILENO, carry + *carrylen, size - *carrylen);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		if (n == 0) {
-			size_t len = *carrylen;
-
-			memcpy(buf, carry, len);
-			*carrylen = 0;
-			return (ssize_t)len;
-		}
-		*carrylen += (size_t)n;
-	}
+	if (nl != NULL)
+		len = (size_t)(nl - carry) + 1;
+	else if (*carrylen == UDP_MAX || (eof && *carrylen > 0))
+		len = *carrylen;
+	else
+		return 0;
+	memcpy(out, carry, len);
+	memmove(carry, carry + len, *carrylen - len);
+	*carrylen -= len;
+	return len;
 }
 
-/* Prints every datagram that arrives before the deadline. */
-static int print_replies(int fd, const char *peer, double deadline, char *buf)
+/* Reads one datagram from the socket and prints it. */
+static int print_reply(int fd, const char *peer, char *buf)
 {
-	for (;;) {
-		struct pollfd pfd = { .fd = fd, .events = POLLIN };
-		int rc = poll(&pfd, 1, ms_until(deadline));
-		ssize_t n;
+	ssize_t n = recv(fd, buf, UDP_MAX, MSG_DONTWAIT);
 
-		if (rc < 0 && errno == EINTR)
-			continue;
-		if (rc <= 0)
-			return 0;
-		n = recv(fd, buf, UDP_MAX, MSG_DONTWAIT);
-		if (n >= 0) {
-			if (write_out(buf, (size_t)n) < 0)
-				return EX_IOERR;
-		} else if (errno == ECONNREFUSED) {
-			fprintf(stderr, "netecho: %s: nothing listens on that UDP port (connection refused)\n", peer);
-			return EX_UNAVAILABLE;
-		} else if (errno != EAGAIN && errno != EINTR) {
-			fprintf(stderr, "netecho: %s: %s\n", peer, strerror(errno));
-			return EX_UNAVAILABLE;
-		}
-	}
+	if (n >= 0)
+		return write_out(buf, (size_t)n) < 0 ? EX_IOERR : 0;
+	if (errno == EAGAIN || errno == EINTR)
+		return 0;
+	if (errno == ECONNREFUSED)
+		fprintf(stderr, "netecho: %s: nothing listens on that UDP port (connection refused)\n", peer);
+	else
+		fprintf(stderr, "netecho: %s: %s\n", peer, strerror(errno));
+	return EX_UNAVAILABLE;
 }
 
-/* UDP stream mode: each message or line is a datagram; replies that come
- * within the wait are printed. */
+static int send_datagram(int fd, const char *peer, const char *buf, size_t len)
+{
+	if (send(fd, buf, len, 0) >= 0)
+		return 0;
+	fprintf(stderr, "netecho: %s: %s\n", peer,
+		errno == ECONNREFUSED ? "nothing listens on that UDP port (connection refused)" : strerror(errno));
+	return EX_UNAVAILABLE;
+}
+
+/* UDP stream mode: each message or line of input is a datagram; replies
+ * are printed as they come, and for the wait after the last datagram. */
 static int run_udp(const struct options *o, int fd, const char *peer)
 {
 	char *buf = malloc(UDP_MAX), *carry = malloc(UDP_MAX), *rbuf = malloc(UDP_MAX);
-	double wait = o->wait > 0 ? o->wait : DEFAULT_UDP_WAIT;
+	double wait = o->wait > 0 ? o->wait : DEFAULT_UDP_WAIT, deadline = 0;
 	size_t carrylen = 0, next = 0;
+	bool input_open = o->nmsgs == 0, eof = false;
 	int status = EX_UNAVAILABLE;
 
 	if (buf == NULL || carry == NULL || rbuf == NULL) {
@@ -481,38 +504,51 @@ static int run_udp(const struct options *o, int fd, const char *peer)
 		goto out;
 	}
 	for (;;) {
-		ssize_t len;
+		struct pollfd pfd[2] = {
+			{ .fd = fd, .events = POLLIN },
+			{ .fd = STDIN_FILENO, .events = POLLIN },
+		};
+		size_t len;
+		int rc;
 
-		if (o->nmsgs > 0) {
-			if (next == o->nmsgs)
-				break;
-			len = (ssize_t)strlen(o->msgs[next]);
-			if (len > UDP_MAX - 1)
-				len = UDP_MAX - 1;
-			memcpy(buf, o->msgs[next++], (size_t)len);
+		/* what is ready to go goes */
+		while (next < o->nmsgs) {
+			len = strlen(o->msgs[next]);
+			memcpy(buf, o->msgs[next++], len);
 			if (!o->raw)
 				buf[len++] = '\n';
-		} else {
-			len = read_datagram(buf, UDP_MAX, carry, &carrylen);
-			if (len < 0) {
-				fprintf(stderr, "netecho: standard input: %s\n", strerror(errno));
+			if ((status = send_datagram(fd, peer, buf, len)) != 0)
 				goto out;
+		}
+		while ((len = take_line(carry, &carrylen, eof, buf)) > 0)
+			if ((status = send_datagram(fd, peer, buf, len)) != 0)
+				goto out;
+		if (!input_open && deadline == 0)
+			deadline = now_s() + wait;
+		rc = poll(pfd, input_open ? 2 : 1, deadline > 0 ? ms_until(deadline) : -1);
+		if (rc < 0) {
+			if (errno == EINTR)
+				continue;
+			fprintf(stderr, "netecho: poll: %s\n", strerror(errno));
+			goto out;
+		}
+		if (rc == 0) {
+			status = 0;     /* the wait for replies is over */
+			goto out;
+		}
+		if (pfd[0].revents && (status = print_reply(fd, peer, rbuf)) != 0)
+			goto out;
+		if (input_open && pfd[1].revents) {
+			ssize_t n = read(STDIN_FILENO, carry + carrylen, UDP_MAX - carrylen);
+
+			if (n > 0) {
+				carrylen += (size_t)n;
+			} else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
+				input_open = false;
+				eof = true;
 			}
-			if (len == 0)
-				break;
 		}
-		if (send(fd, buf, (size_t)len, 0) < 0) {
-			fprintf(stderr, "netecho: %s: %s\n", peer,
-				errno == ECONNREFUSED ? "nothing listens on that UDP port (connection refused)"
-						      : strerror(errno));
-			goto out;
-		}
-		/* replies to what was sent so far, without waiting */
-		status = print_replies(fd, peer, now_s(), rbuf);
-		if (status != 0)
-			goto out;
 	}
-	status = print_replies(fd, peer, now_s() + wait, rbuf);
 out:
 	free(buf);
 	free(carry);
@@ -520,27 +556,39 @@ out:
 	return status;
 }
 
-/* Ping mode: COUNT probes, one at a time, each timed to its reply. */
+/* Does the line (without its newline) end with tag? */
+static bool ends_with(const char *line, size_t len, const char *tag)
+{
+	size_t t = strlen(tag);
+
+	while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+		len--;
+	return len >= t && memcmp(line + len - t, tag, t) == 0;
+}
+
+/* Ping mode: COUNT probes, one at a time, each timed to its reply: the
+ * line ending with the probe's "seq=N". */
 static int run_ping(const struct options *o, int fd, const char *peer)
 {
 	const char *msg = o->nmsgs > 0 ? o->msgs[0] : "ping";
 	double wait = o->wait > 0 ? o->wait : DEFAULT_WAIT;
 	double min = 0, max = 0, sum = 0, sum2 = 0, start = now_s();
-	char *line = malloc(LINE_MAX_PING), *rbuf = malloc(IO_BUFSIZE), probe[512];
+	char *line = malloc(LINE_MAX_PING), *rbuf = malloc(IO_BUFSIZE), probe[PING_MSG_MAX + 32];
 	size_t linelen = 0;
 	long received = 0, sent = 0;
-	bool closed = false;
-	int status = EX_UNAVAILABLE;
+	int status = EX_UNAVAILABLE, failed = 0;
 
 	if (line == NULL || rbuf == NULL) {
 		fprintf(stderr, "netecho: out of memory\n");
 		goto out;
 	}
-	printf("PING %s (%s): %s\n", o->host, peer, o->udp ? "udp" : "tcp");
-	fflush(stdout);
-	for (long seq = 1; seq <= o->count && !closed; seq++) {
+	if (say("PING %s (%s): %s\n", o->host, peer, o->udp ? "udp" : "tcp") < 0) {
+		status = EX_IOERR;
+		goto out;
+	}
+	for (long seq = 1; seq <= o->count && failed == 0; seq++) {
 		char tag[32];
-		int plen = snprintf(probe, sizeof probe, "%.400s seq=%ld\n", msg, seq);
+		int plen = snprintf(probe, sizeof probe, "%s seq=%ld\n", msg, seq);
 		double t0 = now_s(), deadline = t0 + wait;
 		bool got = false;
 
@@ -549,10 +597,11 @@ static int run_ping(const struct options *o, int fd, const char *peer)
 			fprintf(stderr, "netecho: %s: %s\n", peer,
 				errno == ECONNREFUSED ? "nothing listens on that UDP port (connection refused)"
 						      : strerror(errno));
+			failed = EX_UNAVAILABLE;
 			break;
 		}
 		sent++;
-		while (!got) {
+		while (!got && failed == 0) {
 			struct pollfd pfd = { .fd = fd, .events = POLLIN };
 			int rc = poll(&pfd, 1, ms_until(deadline));
 			ssize_t n;
@@ -564,7 +613,7 @@ static int run_ping(const struct options *o, int fd, const char *peer)
 			n = recv(fd, rbuf, IO_BUFSIZE, MSG_DONTWAIT);
 			if (n == 0 && !o->udp) {
 				fprintf(stderr, "netecho: %s: the server closed the connection\n", peer);
-				closed = true;
+				failed = EX_UNAVAILABLE;
 				break;
 			}
 			if (n < 0) {
@@ -573,17 +622,18 @@ static int run_ping(const struct options *o, int fd, const char *peer)
 				if (errno == ECONNREFUSED && o->udp)
 					continue;       /* ICMP: counted as lost */
 				fprintf(stderr, "netecho: %s: %s\n", peer, strerror(errno));
-				closed = true;
+				failed = EX_UNAVAILABLE;
 				break;
 			}
-			/* a reply is the line that carries this probe's tag */
+			/* over UDP a datagram is a line; over TCP, lines */
+			if (o->udp)
+				linelen = 0;
 			for (ssize_t i = 0; i < n && !got; i++) {
-				if (linelen < LINE_MAX_PING - 1)
+				if (linelen < LINE_MAX_PING)
 					line[linelen++] = rbuf[i];
 				if (rbuf[i] != '\n' && !(o->udp && i == n - 1))
 					continue;
-				line[linelen] = '\0';
-				if (strstr(line, tag) != NULL) {
+				if (ends_with(line, linelen, tag)) {
 					double rtt = (now_s() - t0) * 1000.0;
 
 					got = true;
@@ -594,37 +644,43 @@ static int run_ping(const struct options *o, int fd, const char *peer)
 						max = rtt;
 					sum += rtt;
 					sum2 += rtt * rtt;
-					printf("%zu bytes from %s: seq=%ld time=%.3f ms\n", linelen, peer, seq, rtt);
-					fflush(stdout);
+					if (say("%zu bytes from %s: seq=%ld time=%.3f ms\n", linelen, peer, seq, rtt) < 0)
+						failed = EX_IOERR;
 				}
 				linelen = 0;
 			}
 		}
-		if (!got && !closed) {
-			printf("no reply from %s: seq=%ld within %gs\n", peer, seq, wait);
-			fflush(stdout);
-		}
-		if (seq < o->count && !closed) {
+		if (!got && failed == 0 && say("no reply from %s: seq=%ld within %gs\n", peer, seq, wait) < 0)
+			failed = EX_IOERR;
+		if (seq < o->count && failed == 0) {
 			double until = t0 + o->interval;
 
 			while (now_s() < until) {
 				double left = until - now_s();
 				struct timespec ts = { (time_t)left, (long)((left - (double)(time_t)left) * 1e9) };
 
-				nanosleep(&ts, NULL);
+				if (nanosleep(&ts, NULL) < 0 && errno != EINTR)
+					break;
 			}
 		}
 	}
-	printf("\n--- %s netecho statistics ---\n", peer);
-	printf("%ld sent, %ld received, %.0f%% loss, time %.0fms\n", sent, received,
-	       sent > 0 ? 100.0 * (double)(sent - received) / (double)sent : 0.0, (now_s() - start) * 1000.0);
-	if (received > 0) {
-		double avg = sum / (double)received, var = sum2 / (double)received - avg * avg;
-
-		printf("rtt min/avg/max/mdev = %.3f/%.3f/%.3f/%.3f ms\n", min, avg, max, var > 0 ? sqrt(var) : 0.0);
+	if (failed == EX_IOERR) {
+		status = EX_IOERR;
+		goto out;
 	}
-	fflush(stdout);
-	status = received == sent && sent == o->count ? 0 : EXIT_LOST;
+	{
+		double avg = received > 0 ? sum / (double)received : 0, var = received > 0 ? sum2 / (double)received - avg * avg : 0;
+
+		if (say("\n--- %s netecho statistics ---\n%ld sent, %ld received, %.0f%% loss, time %.0fms\n",
+			peer, sent, received, sent > 0 ? 100.0 * (double)(sent - received) / (double)sent : 0.0,
+			(now_s() - start) * 1000.0) < 0 ||
+		    (received > 0 && say("rtt min/avg/max/mdev = %.3f/%.3f/%.3f/%.3f ms\n", min, avg, max,
+					 var > 0 ? sqrt(var) : 0.0) < 0)) {
+			status = EX_IOERR;
+			goto out;
+		}
+	}
+	status = failed != 0 ? failed : received == sent && sent == o->count ? 0 : EXIT_LOST;
 out:
 	free(line);
 	free(rbuf);

@@ -1,27 +1,30 @@
-/* netechod: the netecho daemon. Options, start-up, signals, shutdown: the one
- * place that knows every part. The parts: config (the file), net (sockets),
- * log (syslog/stderr), tcp (accept thread, a thread per connection), udp
- * (the receive thread).
+/* netechod: the netecho daemon. Options, start-up, signals, reload and
+ * shutdown: the one place that knows every part. The parts: config (the
+ * file), net (sockets), daemon (detaching, pid file, privileges), log
+ * (syslog/stderr), tcp (accept thread, a thread per connection), udp (the
+ * receive thread).
  *
  * Threads: main (signals, once-a-second chores), the log writer, the TCP
  * accept thread, one per TCP connection, and the UDP receive thread. Every
  * thread blocks every asynchronous signal; main takes them with
- * sigtimedwait(). */
+ * sigtimedwait(), so no work happens in a signal handler. */
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <limits.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sysexits.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "config.h"
+#include "daemon.h"
 #include "log.h"
 #include "net.h"
 #include "stats.h"
@@ -37,13 +40,18 @@
 
 #define DEFAULT_CONFIG  SYSCONFDIR "/netechod.conf"
 #define DEFAULT_PIDFILE RUNSTATEDIR "/netechod.pid"
-#define SHUTDOWN_TIMEOUT 10     /* seconds connections get to end at exit */
+#define FD_RESERVE      32      /* descriptors kept beyond max_connections */
+#define STOP_POLL_S     0.2     /* how often a shutdown looks for a second signal */
 
 struct options {
 	const char *config;
 	const char *pidfile;            /* NULL: none (foreground) or the default */
 	bool foreground;
 	bool test;
+	/* absolute forms: the daemon works from / and reloads later */
+	const char *config_reload;
+	char config_abs[PATH_MAX];
+	char pidfile_abs[PATH_MAX];
 };
 
 struct sockets {
@@ -56,12 +64,13 @@ struct sockets {
 /* Everything the daemon runs, handed down from main. */
 struct daemon {
 	struct options opt;
-	struct config *cfg;
+	struct config *cfg;             /* in force */
 	struct stats stats;
 	struct tcp_server *tcp;
 	struct udp_server *udp;
-	int ready_fd;                   /* daemonizing: pipe to the waiting parent */
-	bool pidfile_written;
+	struct timespec started;
+	int ready_fd;                   /* detaching: pipe to the waiting parent */
+	int pidfile_fd;
 };
 
 static void usage(FILE *out)
@@ -73,13 +82,15 @@ static void usage(FILE *out)
 		"  -c, --config FILE    configuration file (default " DEFAULT_CONFIG ")\n"
 		"  -f, --foreground     stay in the foreground and copy log lines to stderr\n"
 		"  -P, --pidfile FILE   write the process id to FILE\n"
-		"                       (default " DEFAULT_PIDFILE " when daemonizing)\n"
+		"                       (default " DEFAULT_PIDFILE " when detaching)\n"
 		"  -t, --test           check the configuration file, print FILE: ok, and exit\n"
 		"  -h, --help           show this help and exit\n"
 		"  -V, --version        show the version and exit\n"
 		"\n"
-		"Signals: TERM or INT stop gracefully.\n"
-		"Exit status: 0 success, 64 usage, 69 cannot bind, 71 system error, 78 configuration.\n");
+		"Signals: TERM or INT stop gracefully, HUP reloads the configuration,\n"
+		"USR1 logs a stats line.\n"
+		"Exit status: 0 success, 64 usage, 69 cannot bind, 71 system error,\n"
+		"73 pid file, 78 configuration.\n");
 }
 
 static int parse_options(int argc, char **argv, struct options *opt)
@@ -131,33 +142,63 @@ static int parse_options(int argc, char **argv, struct options *opt)
 	return 0;
 }
 
-/* Loads the file into a new config; prints every problem. NULL on failure. */
+/* path made absolute against the current directory (it need not exist). */
+static const char *absolute(const char *path, char *buf, size_t size)
+{
+	char cwd[PATH_MAX];
+	int n;
+
+	if (path == NULL || path[0] == '/')
+		return path;
+	if (getcwd(cwd, sizeof cwd) == NULL)
+		return path;    /* then relative it stays; the error shows it */
+	n = snprintf(buf, size, "%s/%s", cwd, path);
+	return n > 0 && (size_t)n < size ? buf : path;
+}
+
+/* Prints a problem: on stderr before logging starts, else to the log. */
+static void problem(bool to_log, const char *msg)
+{
+	if (to_log)
+		log_msg(LOG_ERR, "%s", msg);
+	else
+		fprintf(stderr, "%s\n", msg);
+}
+
+/* Loads the file into a new config and checks what the file alone cannot
+ * tell (that the user exists); reports every problem. NULL on failure. */
 static struct config *load_config(const char *path, bool to_log)
 {
 	struct config_errors *errs = malloc(sizeof *errs);
 	struct config *cfg = config_new();
+	char msg[CONFIG_ERROR_LEN + DAEMON_ERRLEN];
 
 	if (errs == NULL || cfg == NULL) {
-		fprintf(stderr, "netechod: out of memory\n");
+		problem(to_log, "netechod: out of memory");
 		free(errs);
 		config_unref(cfg);
 		return NULL;
 	}
 	if (config_load(path, cfg, errs) < 0) {
-		for (unsigned i = 0; i < errs->count; i++) {
-			if (to_log)
-				log_msg(LOG_ERR, "%s", errs->msg[i]);
-			else
-				fprintf(stderr, "%s\n", errs->msg[i]);
-		}
+		for (unsigned i = 0; i < errs->count; i++)
+			problem(to_log, errs->msg[i]);
 		if (errs->dropped > 0) {
-			if (to_log)
-				log_msg(LOG_ERR, "%s: %u more problems", path, errs->dropped);
-			else
-				fprintf(stderr, "%s: %u more problems\n", path, errs->dropped);
+			snprintf(msg, sizeof msg, "%s: %u more problems", path, errs->dropped);
+			problem(to_log, msg);
 		}
 		config_unref(cfg);
 		cfg = NULL;
+	} else if (cfg->server.user[0] != '\0') {
+		char err[DAEMON_ERRLEN];
+		uid_t uid;
+		gid_t gid;
+
+		if (privs_lookup(cfg->server.user, cfg->server.group, &uid, &gid, err, sizeof err) < 0) {
+			snprintf(msg, sizeof msg, "%s: [server] %s", path, err);
+			problem(to_log, msg);
+			config_unref(cfg);
+			cfg = NULL;
+		}
 	}
 	free(errs);
 	return cfg;
@@ -197,13 +238,27 @@ static int bind_all(const char *host, long port, int socktype, int backlog, int 
 	return 0;
 }
 
-static int open_sockets(const struct config *cfg, struct sockets *s)
+static bool same_tcp_address(const struct config *a, const struct config *b)
+{
+	return a->tcp.enabled == b->tcp.enabled && a->tcp.port == b->tcp.port &&
+	       strcmp(a->tcp.host, b->tcp.host) == 0;
+}
+
+static bool same_udp_address(const struct config *a, const struct config *b)
+{
+	return a->udp.enabled == b->udp.enabled && a->udp.port == b->udp.port &&
+	       strcmp(a->udp.host, b->udp.host) == 0;
+}
+
+/* Opens the sockets cfg asks for; with old set, only those whose address
+ * differs from old's (the others are kept). */
+static int open_sockets(const struct config *cfg, const struct config *old, struct sockets *s)
 {
 	s->ntcp = s->nudp = 0;
-	if (cfg->tcp.enabled &&
+	if (cfg->tcp.enabled && (old == NULL || !same_tcp_address(cfg, old)) &&
 	    bind_all(cfg->tcp.host, cfg->tcp.port, SOCK_STREAM, (int)cfg->server.backlog, s->tcp, &s->ntcp) < 0)
 		goto fail;
-	if (cfg->udp.enabled &&
+	if (cfg->udp.enabled && (old == NULL || !same_udp_address(cfg, old)) &&
 	    bind_all(cfg->udp.host, cfg->udp.port, SOCK_DGRAM, 0, s->udp, &s->nudp) < 0)
 		goto fail;
 	return 0;
@@ -212,106 +267,85 @@ fail:
 	return -1;
 }
 
-/* Forks; the parent waits for the child's start-up status and exits with
- * it, so errors reach the shell that started netechod. */
-static int daemonize(struct daemon *d)
+/* The signals main takes with sigtimedwait(). */
+static void handled_signals(sigset_t *set)
 {
-	int p[2];
-	pid_t pid;
-
-	if (pipe2(p, O_CLOEXEC) < 0) {
-		log_msg(LOG_ERR, "pipe: %s", strerror(errno));
-		return -1;
-	}
-	pid = fork();
-	if (pid < 0) {
-		log_msg(LOG_ERR, "fork: %s", strerror(errno));
-		return -1;
-	}
-	if (pid > 0) {
-		unsigned char status;
-		ssize_t n;
-
-		close(p[1]);
-		do
-			n = read(p[0], &status, 1);
-		while (n < 0 && errno == EINTR);
-		_exit(n == 1 ? status : EX_OSERR);
-	}
-	close(p[0]);
-	d->ready_fd = p[1];
-	if (setsid() < 0) {
-		log_msg(LOG_ERR, "setsid: %s", strerror(errno));
-		return -1;
-	}
-	if (chdir("/") < 0) {
-		log_msg(LOG_ERR, "chdir /: %s", strerror(errno));
-		return -1;
-	}
-	return 0;
+	sigemptyset(set);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGHUP);
+	sigaddset(set, SIGUSR1);
 }
 
-/* Tells the waiting parent how start-up went and detaches from the
- * terminal. */
-static void report_startup(struct daemon *d, int status)
-{
-	unsigned char c = (unsigned char)status;
-	int null;
-
-	if (d->ready_fd < 0)
-		return;
-	if (status == 0) {
-		null = open("/dev/null", O_RDWR | O_CLOEXEC);
-		if (null < 0 || dup2(null, STDIN_FILENO) < 0 || dup2(null, STDOUT_FILENO) < 0 ||
-		    dup2(null, STDERR_FILENO) < 0)
-			log_msg(LOG_WARNING, "cannot redirect standard streams to /dev/null: %s", strerror(errno));
-		if (null > STDERR_FILENO)
-			close(null);
-		log_init("netechod", -1);
-	}
-	if (write(d->ready_fd, &c, 1) < 0)
-		log_msg(LOG_WARNING, "cannot report start-up to the parent: %s", strerror(errno));
-	close(d->ready_fd);
-	d->ready_fd = -1;
-}
-
-static int write_pidfile(struct daemon *d)
-{
-	const char *path = d->opt.pidfile;
-	char buf[32];
-	int fd, n;
-
-	if (path == NULL)
-		return 0;
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-	if (fd < 0) {
-		log_msg(LOG_ERR, "cannot write pid file %s: %s", path, strerror(errno));
-		return -1;
-	}
-	n = snprintf(buf, sizeof buf, "%ld\n", (long)getpid());
-	if (write(fd, buf, (size_t)n) != n || close(fd) < 0) {
-		log_msg(LOG_ERR, "cannot write pid file %s: %s", path, strerror(errno));
-		unlink(path);
-		return -1;
-	}
-	d->pidfile_written = true;
-	return 0;
-}
-
-/* Blocks every asynchronous signal in this thread and all it creates. */
+/* Blocks, in this thread and all it creates, the signals main handles and
+ * the one that wakes connection threads (which unblock it); ignores
+ * SIGPIPE. Other signals keep their default action. */
 static int block_signals(void)
 {
-	static const int faults[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP, SIGABRT, SIGSYS };
-	sigset_t all;
+	sigset_t set;
 	struct sigaction ign = { .sa_handler = SIG_IGN };
 
-	sigfillset(&all);
-	for (size_t i = 0; i < sizeof faults / sizeof faults[0]; i++)
-		sigdelset(&all, faults[i]);
+	handled_signals(&set);
+	sigaddset(&set, tcp_wake_signal());
 	sigemptyset(&ign.sa_mask);
 	if (sigaction(SIGPIPE, &ign, NULL) < 0)
 		return -1;
-	return pthread_sigmask(SIG_BLOCK, &all, NULL) == 0 ? 0 : -1;
+	return pthread_sigmask(SIG_BLOCK, &set, NULL) == 0 ? 0 : -1;
+}
+
+/* Raises the soft descriptor limit to the hard one, and says when
+ * max_connections cannot fit under it. */
+static void check_fd_limit(const struct config *cfg)
+{
+	struct rlimit rl;
+	rlim_t need = (rlim_t)cfg->tcp.max_connections + FD_RESERVE;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0) {
+		log_msg(LOG_WARNING, "getrlimit(RLIMIT_NOFILE): %s", strerror(errno));
+		return;
+	}
+	if (rl.rlim_cur < need && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max < need ? rl.rlim_max : need;
+		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+			log_msg(LOG_WARNING, "setrlimit(RLIMIT_NOFILE): %s", strerror(errno));
+		else if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+			return;
+	}
+	if (rl.rlim_cur < need)
+		log_msg(LOG_WARNING,
+			"max_connections %ld needs %lu descriptors, but the limit is %lu: "
+			"clients beyond it are refused (raise LimitNOFILE or ulimit -n)",
+			cfg->tcp.max_connections, (unsigned long)need, (unsigned long)rl.rlim_cur);
+}
+
+/* Switches to [server] user, or says why not. */
+static int drop_privileges(const struct config *cfg)
+{
+	char err[DAEMON_ERRLEN];
+	uid_t uid;
+	gid_t gid;
+
+	if (cfg->server.user[0] == '\0') {
+		if (geteuid() == 0)
+			log_msg(LOG_WARNING, "running as root: set [server] user to drop privileges");
+		return 0;
+	}
+	if (privs_lookup(cfg->server.user, cfg->server.group, &uid, &gid, err, sizeof err) < 0) {
+		log_msg(LOG_ERR, "[server] user: %s", err);
+		return -1;
+	}
+	if (geteuid() != 0) {
+		if (geteuid() != uid)
+			log_msg(LOG_WARNING, "[server] user %s ignored: not started as root", cfg->server.user);
+		return 0;
+	}
+	if (privs_drop(uid, gid, err, sizeof err) < 0) {
+		log_msg(LOG_ERR, "cannot drop privileges: %s", err);
+		return -1;
+	}
+	log_msg(LOG_NOTICE, "running as user %s (uid %ld, gid %ld), no supplementary groups",
+		cfg->server.user, (long)uid, (long)gid);
+	return 0;
 }
 
 static int start_services(struct daemon *d, struct sockets *s)
@@ -324,12 +358,12 @@ static int start_services(struct daemon *d, struct sockets *s)
 		log_msg(LOG_ERR, "cannot set up the services: %s", strerror(errno ? errno : ENOMEM));
 		return -1;
 	}
-	if (s->ntcp > 0 && (rc = tcp_start(d->tcp, s->tcp, s->ntcp)) != 0) {
+	if ((rc = tcp_start(d->tcp, s->tcp, s->ntcp)) != 0) {
 		log_msg(LOG_ERR, "cannot start the TCP accept thread: %s", strerror(rc));
 		return -1;
 	}
 	s->ntcp = 0;    /* owned by the TCP server now */
-	if (s->nudp > 0 && (rc = udp_start(d->udp, s->udp, s->nudp)) != 0) {
+	if ((rc = udp_start(d->udp, s->udp, s->nudp)) != 0) {
 		log_msg(LOG_ERR, "cannot start the UDP receive thread: %s", strerror(rc));
 		return -1;
 	}
@@ -337,16 +371,125 @@ static int start_services(struct daemon *d, struct sockets *s)
 	return 0;
 }
 
+/* Stops UDP at once and TCP gracefully: connections get shutdown_timeout
+ * seconds to end, or less if a second SIGTERM or SIGINT comes. */
 static void stop_services(struct daemon *d)
 {
-	if (d->tcp != NULL)
-		tcp_stop(d->tcp, SHUTDOWN_TIMEOUT);
+	sigset_t set;
+	double left = (double)d->cfg->server.shutdown_timeout;
+	unsigned long open;
+
 	if (d->udp != NULL)
 		udp_stop(d->udp);
+	if (d->tcp == NULL)
+		return;
+	tcp_stop_accepting(d->tcp);
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	open = tcp_wait(d->tcp, 0);
+	if (open > 0)
+		log_msg(LOG_NOTICE, "tcp: waiting up to %lds for %lu connections to end",
+			d->cfg->server.shutdown_timeout, open);
+	while (open > 0 && left > 0) {
+		struct timespec zero = { 0, 0 };
+		int sig;
+
+		open = tcp_wait(d->tcp, left < STOP_POLL_S ? left : STOP_POLL_S);
+		left -= STOP_POLL_S;
+		sig = sigtimedwait(&set, NULL, &zero);
+		if (sig > 0) {
+			log_msg(LOG_NOTICE, "%s again: not waiting for connections any longer",
+				sig == SIGTERM ? "SIGTERM" : "SIGINT");
+			break;
+		}
+	}
+	tcp_close_all(d->tcp);
+}
+
+static void free_services(struct daemon *d)
+{
 	tcp_free(d->tcp);
 	udp_free(d->udp);
 	d->tcp = NULL;
 	d->udp = NULL;
+}
+
+static double seconds_since(const struct timespec *t0)
+{
+	struct timespec now;
+
+	if (clock_gettime(CLOCK_MONOTONIC, &now) < 0)
+		return 0;
+	return (double)(now.tv_sec - t0->tv_sec) + (double)(now.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+/* The stats line (SIGUSR1 and at exit). */
+static void log_stats(struct daemon *d)
+{
+	unsigned long active = 0, in = 0, out = 0;
+
+	if (d->tcp != NULL)
+		tcp_counters(d->tcp, &active, &in, &out);
+	log_msg(LOG_NOTICE,
+		"stats uptime=%.0f tcp_active=%lu tcp_total=%lu tcp_refused=%lu tcp_bytes_in=%lu "
+		"tcp_bytes_out=%lu udp_datagrams=%lu udp_bytes=%lu errors=%lu",
+		seconds_since(&d->started), active, stats_get(&d->stats.tcp_total),
+		stats_get(&d->stats.tcp_refused), in, out, stats_get(&d->stats.udp_datagrams),
+		stats_get(&d->stats.udp_bytes), stats_get(&d->stats.errors));
+}
+
+/* SIGHUP: reads the file again. A file with any problem, or an address
+ * that cannot be bound, changes nothing; otherwise new connections get the
+ * new settings, changed addresses are rebound, and open connections go on
+ * with the settings they started with. */
+static void reload(struct daemon *d)
+{
+	struct config *cfg, *old = d->cfg;
+	struct sockets s;
+	int rc;
+
+	log_msg(LOG_NOTICE, "SIGHUP: reloading %s", d->opt.config_reload);
+	cfg = load_config(d->opt.config_reload, true);
+	if (cfg == NULL) {
+		log_msg(LOG_ERR, "reload refused: %s has problems; the running configuration stays",
+			d->opt.config_reload);
+		return;
+	}
+	if (open_sockets(cfg, old, &s) < 0) {
+		log_msg(LOG_ERR, "reload refused: cannot bind the new address; the running configuration stays");
+		config_unref(cfg);
+		return;
+	}
+	if (strcmp(cfg->server.user, old->server.user) != 0 || strcmp(cfg->server.group, old->server.group) != 0)
+		log_msg(LOG_WARNING, "reload: [server] user and group take effect at the next start only");
+	log_configure(cfg->log.level, cfg->log.facility, cfg->log.rate_limit);
+	tcp_reconfigure(d->tcp, cfg);
+	udp_reconfigure(d->udp, cfg);
+	if (!same_tcp_address(cfg, old)) {
+		if ((rc = tcp_replace_listeners(d->tcp, s.tcp, s.ntcp)) != 0)
+			log_msg(LOG_ERR, "reload: cannot start the TCP accept thread: %s", strerror(rc));
+		s.ntcp = 0;
+	} else if (cfg->server.backlog != old->server.backlog) {
+		tcp_set_backlog(d->tcp, (int)cfg->server.backlog);
+	}
+	if (!same_udp_address(cfg, old)) {
+		if ((rc = udp_replace_sockets(d->udp, s.udp, s.nudp)) != 0)
+			log_msg(LOG_ERR, "reload: cannot start the UDP receive thread: %s", strerror(rc));
+		s.nudp = 0;
+	}
+	close_sockets(&s);
+	d->cfg = cfg;
+	config_unref(old);
+	log_msg(LOG_NOTICE, "reloaded %s (tcp %s, udp %s)", d->opt.config_reload,
+		cfg->tcp.enabled ? "on" : "off", cfg->udp.enabled ? "on" : "off");
+}
+
+/* The once-a-second chores. */
+static void tick(struct daemon *d)
+{
+	log_tick();
+	tcp_reap(d->tcp);
 }
 
 /* Takes signals until told to stop; returns the signal that stopped it. */
@@ -354,18 +497,14 @@ static int serve_signals(struct daemon *d)
 {
 	sigset_t set;
 
-	(void)d;
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGHUP);
+	handled_signals(&set);
 	for (;;) {
-		struct timespec tick = { .tv_sec = 1, .tv_nsec = 0 };
-		int sig = sigtimedwait(&set, NULL, &tick);
+		struct timespec wait = { .tv_sec = 1, .tv_nsec = 0 };
+		int sig = sigtimedwait(&set, NULL, &wait);
 
 		if (sig < 0) {
 			if (errno == EAGAIN)
-				log_tick();
+				tick(d);
 			continue;
 		}
 		switch (sig) {
@@ -373,20 +512,34 @@ static int serve_signals(struct daemon *d)
 		case SIGINT:
 			return sig;
 		case SIGHUP:
-			log_msg(LOG_NOTICE, "SIGHUP: reloading is not supported yet; ignored");
+			reload(d);
+			break;
+		case SIGUSR1:
+			log_stats(d);
 			break;
 		}
 	}
 }
 
+/* Logs a failure of one of daemon.c's chores. */
+static int chore(int rc, const char *err)
+{
+	if (rc < 0)
+		log_msg(LOG_ERR, "%s", err);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
-	struct daemon d = { .ready_fd = -1 };
+	struct daemon d = { .ready_fd = -1, .pidfile_fd = -1 };
 	struct sockets socks = { .ntcp = 0 };
+	char err[DAEMON_ERRLEN];
 	int status = EX_OSERR, sig, rc;
 
 	if (parse_options(argc, argv, &d.opt) < 0)
 		return EX_USAGE;
+	d.opt.config_reload = absolute(d.opt.config, d.opt.config_abs, sizeof d.opt.config_abs);
+	d.opt.pidfile = absolute(d.opt.pidfile, d.opt.pidfile_abs, sizeof d.opt.pidfile_abs);
 	/* in the foreground every line goes to stderr too; a daemon shows
 	 * the terminal only its warnings and errors, until it detaches */
 	log_init("netechod", d.opt.foreground ? LOG_DEBUG : LOG_WARNING);
@@ -398,22 +551,36 @@ int main(int argc, char **argv)
 		config_unref(d.cfg);
 		return 0;
 	}
-	log_configure(d.cfg->log.level, d.cfg->log.facility, 0);
+	if (clock_gettime(CLOCK_MONOTONIC, &d.started) < 0) {
+		log_msg(LOG_ERR, "clock_gettime: %s", strerror(errno));
+		goto out;
+	}
+	log_configure(d.cfg->log.level, d.cfg->log.facility, d.cfg->log.rate_limit);
 	if (block_signals() < 0) {
 		log_msg(LOG_ERR, "cannot set up signals: %s", strerror(errno));
 		goto out;
 	}
 	log_msg(LOG_NOTICE, "netechod %s starting, configuration %s", PACKAGE_VERSION, d.opt.config);
-	if (open_sockets(d.cfg, &socks) < 0) {
-		status = EX_UNAVAILABLE;
-		goto out;
-	}
-	if (!d.opt.foreground && daemonize(&d) < 0)
-		goto out;
-	if (write_pidfile(&d) < 0) {
+	/* the pid file first: a second instance is told it is one */
+	if (d.opt.pidfile != NULL &&
+	    (d.pidfile_fd = pidfile_open(d.opt.pidfile, err, sizeof err)) < 0) {
+		log_msg(LOG_ERR, "%s", err);
 		status = EX_CANTCREAT;
 		goto out;
 	}
+	check_fd_limit(d.cfg);
+	if (open_sockets(d.cfg, NULL, &socks) < 0) {
+		status = EX_UNAVAILABLE;
+		goto out;
+	}
+	if (!d.opt.foreground && chore(daemon_detach(&d.ready_fd, err, sizeof err), err) < 0)
+		goto out;
+	if (d.pidfile_fd >= 0 && chore(pidfile_write(d.pidfile_fd, d.opt.pidfile, err, sizeof err), err) < 0) {
+		status = EX_CANTCREAT;
+		goto out;
+	}
+	if (drop_privileges(d.cfg) < 0)
+		goto out;
 	if ((rc = log_start()) != 0) {
 		log_msg(LOG_ERR, "cannot start the log thread: %s", strerror(rc));
 		goto out;
@@ -422,20 +589,30 @@ int main(int argc, char **argv)
 		goto out;
 	log_msg(LOG_NOTICE, "netechod %s started (tcp %s, udp %s)", PACKAGE_VERSION,
 		d.cfg->tcp.enabled ? "on" : "off", d.cfg->udp.enabled ? "on" : "off");
-	report_startup(&d, 0);
+	if (daemon_ready(&d.ready_fd, 0, err, sizeof err) < 0)
+		log_msg(LOG_WARNING, "%s", err);
+	log_init("netechod", d.opt.foreground ? LOG_DEBUG : -1);
 
 	sig = serve_signals(&d);
 	log_msg(LOG_NOTICE, "%s: stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
 	status = 0;
 out:
-	report_startup(&d, status);
+	daemon_ready(&d.ready_fd, status, err, sizeof err);
 	stop_services(&d);
 	close_sockets(&socks);
-	if (status == 0)
+	if (status == 0) {
+		log_stats(&d);
 		log_msg(LOG_NOTICE, "netechod stopped");
+	}
+	log_tick();     /* what the rate limit or a full queue held back */
+	free_services(&d);
+	if (d.pidfile_fd >= 0) {
+		/* after dropping privileges the directory may not let us */
+		if (pidfile_remove(d.opt.pidfile, err, sizeof err) < 0)
+			log_msg(LOG_WARNING, "%s", err);
+		close(d.pidfile_fd);
+	}
 	log_stop();
-	if (d.pidfile_written && unlink(d.opt.pidfile) < 0)
-		log_msg(LOG_WARNING, "cannot remove pid file %s: %s", d.opt.pidfile, strerror(errno));
 	log_close();
 	config_unref(d.cfg);
 	return status;

@@ -11,9 +11,21 @@ int parse_long(const char *s, long min, long max, long *out)
 	char *end;
 	long v;
 
-	/* strtol accepts leading spaces and a sign; we accept a sign only */
-	if (s == NULL || *s == '\0' || isspace((unsigned char)*s)) {
+	/* strtol accepts leading spaces and a plus sign; we accept digits
+	 * with an optional minus, and a minus is out of range where negative
+	 * numbers are (even "-0") */
+	if (s == NULL || !(isdigit((unsigned char)s[0]) ||
+			   (s[0] == '-' && isdigit((unsigned char)s[1])))) {
 		errno = EINVAL;
+		return -1;
+	}
+	if (s[0] == '-' && min >= 0) {
+		for (const char *d = s + 1; *d != '\0'; d++)
+			if (!isdigit((unsigned char)*d)) {
+				errno = EINVAL;
+				return -1;
+			}
+		errno = ERANGE;
 		return -1;
 	}
 	errno = 0;
@@ -35,7 +47,7 @@ int parse_seconds(const char *s, double min, double max, double *out)
 	char *end;
 	double v;
 
-	if (s == NULL || *s == '\0' || isspace((unsigned char)*s)) {
+	if (s == NULL || *s == '\0') {
 		errno = EINVAL;
 		return -1;
 	}

@@ -3,13 +3,18 @@
  *
  * A connection thread blocks in recv() with SO_RCVTIMEO as its idle timeout,
  * and answers each chunk with one sendmsg() of prefix and chunk. To stop it,
- * tcp_stop() sets its stop flag and sends it WAKE_SIGNAL, whose handler does
- * nothing but interrupt recv() with EINTR; the thread then half-closes, reads
- * until the client closes (so close() never resets a connection whose
- * replies are still in flight) and ends. */
+ * tcp_stop_accepting() sets its stop flag and sends it WAKE_SIGNAL, whose
+ * handler does nothing but interrupt recv() with EINTR; the thread then
+ * half-closes, reads until the client closes (so close() never resets a
+ * connection whose replies are still in flight) and ends.
+ *
+ * Out of descriptors, the accept thread spends a spare one it keeps for the
+ * purpose: it accepts the waiting client and closes it at once, so clients
+ * are refused rather than left hanging in the listen queue. */
 #include "tcp.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -19,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <time.h>
@@ -26,12 +32,13 @@
 
 #include "log.h"
 #include "net.h"
+#include "srclimit.h"
 
 #define WAKE_SIGNAL      (SIGRTMIN + 1)
 #define ACCEPT_BATCH     64     /* accepts per listener before polling again */
 #define BACKOFF_MIN_MS   10     /* first pause after accept() or a thread fails */
 #define BACKOFF_MAX_MS   1000
-#define RESIGNAL_MS      100    /* tcp_stop() repeats its wake-up this often */
+#define RESIGNAL_MS      100    /* a stop request is repeated this often */
 #define STOP_GRACE_S     5      /* after closing the rest, how long to wait for their threads */
 
 struct worker {
@@ -43,8 +50,10 @@ struct worker {
 	struct sockaddr_storage peer;
 	socklen_t peerlen;
 	struct config *cfg;             /* this connection's settings (a reference) */
-	atomic_bool stop;               /* tcp_stop() asks the connection to end */
+	bool per_source;                /* counted in srv->sources */
+	atomic_bool stop;               /* asked to end (tcp_stop_accepting()) */
 	atomic_bool stopping;           /* the thread has seen it */
+	atomic_ulong in, out;           /* bytes so far, for the stats line */
 	char buf[TCP_BUFSIZE];
 };
 
@@ -56,8 +65,13 @@ struct tcp_server {
 	int lfds[NET_MAX_ADDRS];
 	size_t nlfds;
 	int wakefd;                     /* eventfd: stops the accept thread */
+	atomic_bool drain;              /* ... after accepting what is queued */
 	pthread_t acceptor;
 	bool accepting;
+	struct srclimit *sources;       /* under lock: connections per address */
+	int spare_fd;                   /* accept thread: spent when out of descriptors */
+	bool out_of_fds;                /* accept thread: in that state, said once */
+	unsigned long done_in, done_out;        /* under lock: bytes of ended connections */
 	struct worker *busy;
 	unsigned long nbusy;
 	struct worker *dead;            /* ended, to be joined */
@@ -94,7 +108,9 @@ static double now_s(void)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	/* CLOCK_MONOTONIC cannot fail on Linux; if it did, time stands still */
+	if (clock_gettime(CLOCK_MONOTONIC, &ts) < 0)
+		return 0;
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
@@ -171,13 +187,14 @@ static void serve(struct worker *w)
 	unsigned long in = 0, out = 0;
 	const char *reason = "eof";
 	double start = now_s();
-	int one = 1, fd = w->fd;
+	int one = 1, fd = w->fd, rc;
 
 	net_format((struct sockaddr *)&w->peer, w->peerlen, peer, sizeof peer);
 	if (log_enabled(LOG_INFO) && log_take())
 		log_msg(LOG_INFO, "tcp open peer=%s", peer);
 	if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) < 0 ||
-	    (cfg->tcp.idle_timeout > 0 && set_timeout(fd, SO_RCVTIMEO, cfg->tcp.idle_timeout) < 0)) {
+	    (cfg->tcp.idle_timeout > 0 && set_timeout(fd, SO_RCVTIMEO, cfg->tcp.idle_timeout) < 0) ||
+	    set_timeout(fd, SO_SNDTIMEO, cfg->tcp.send_timeout) < 0) {
 		reason = strerror(errno);
 		stats_add(&w->srv->st->errors, 1);
 		goto done;
@@ -207,9 +224,12 @@ static void serve(struct worker *w)
 			struct iovec *v = cfg->tcp.reply_prefix.len > 0 ? iov : iov + 1;
 
 			in += (unsigned long)n;
+			atomic_store_explicit(&w->in, in, memory_order_relaxed);
 			if (cfg->log.data)
 				log_data("tcp data", peer, w->buf, (size_t)n, true);
-			if (send_all(fd, v, (int)(iov + 2 - v), &out) < 0) {
+			rc = send_all(fd, v, (int)(iov + 2 - v), &out);
+			atomic_store_explicit(&w->out, out, memory_order_relaxed);
+			if (rc < 0) {
 				reason = errno == EAGAIN ? "send-timeout" : reason_of(errno);
 				break;
 			}
@@ -222,14 +242,20 @@ static void serve(struct worker *w)
 		reason = reason_of(errno);
 		break;
 	}
+	/* closed by the daemon at the end of shutdown_timeout */
+	if (atomic_load(&w->stop) && strcmp(reason, "shutdown") != 0 && strcmp(reason, "eof") != 0)
+		reason = "shutdown";
 done:
 	pthread_mutex_lock(&w->srv->lock);
 	w->fd = -1;
 	pthread_mutex_unlock(&w->srv->lock);
-	if (close(fd) < 0)
+	if (close(fd) < 0) {
 		stats_add(&w->srv->st->errors, 1);
-	stats_add(&w->srv->st->tcp_bytes_in, in);
-	stats_add(&w->srv->st->tcp_bytes_out, out);
+		if (log_take())
+			log_msg(LOG_WARNING, "tcp close peer=%s: %s", peer, strerror(errno));
+	}
+	atomic_store_explicit(&w->in, in, memory_order_relaxed);
+	atomic_store_explicit(&w->out, out, memory_order_relaxed);
 	if (log_enabled(LOG_INFO) && log_take())
 		log_msg(LOG_INFO, "tcp close peer=%s in=%lu out=%lu duration=%.3fs reason=%s",
 			peer, in, out, now_s() - start, reason);
@@ -243,11 +269,16 @@ static void *worker_main(void *arg)
 
 	sigemptyset(&wake);
 	sigaddset(&wake, WAKE_SIGNAL);
-	pthread_sigmask(SIG_UNBLOCK, &wake, NULL);
+	if (pthread_sigmask(SIG_UNBLOCK, &wake, NULL) != 0 && log_take())
+		log_msg(LOG_WARNING, "tcp: a connection thread cannot be woken to stop; it ends at shutdown_timeout");
 	serve(w);
 	config_unref(w->cfg);
 	w->cfg = NULL;
 	pthread_mutex_lock(&srv->lock);
+	if (w->per_source)
+		srclimit_put(srv->sources, (struct sockaddr *)&w->peer);
+	srv->done_in += atomic_load_explicit(&w->in, memory_order_relaxed);
+	srv->done_out += atomic_load_explicit(&w->out, memory_order_relaxed);
 	list_del(&srv->busy, w);
 	srv->nbusy--;
 	list_add(&srv->dead, w);
@@ -276,48 +307,81 @@ static void join_all(struct worker *list)
 	while (list != NULL) {
 		struct worker *next = list->next;
 
-		pthread_join(list->tid, NULL);
-		free(list);
+		int rc = pthread_join(list->tid, NULL);
+
+		if (rc != 0)
+			log_msg(LOG_ERR, "tcp: cannot join a connection thread: %s", strerror(rc));
+		else
+			free(list);     /* (not while it may still run) */
 		list = next;
 	}
 }
 
 enum { DISPATCHED, BACK_OFF };
 
-/* Hands an accepted connection to a new thread, or refuses it. */
+/* Logs and counts a connection refused by a limit. */
+static void refuse(struct tcp_server *srv, const struct sockaddr_storage *ss, socklen_t len,
+		   const char *reason, long limit)
+{
+	char peer[NET_ADDRSTRLEN];
+
+	stats_add(&srv->st->tcp_refused, 1);
+	if (log_enabled(LOG_NOTICE) && log_take()) {
+		net_format((const struct sockaddr *)ss, len, peer, sizeof peer);
+		if (limit > 0)
+			log_msg(LOG_NOTICE, "tcp refused peer=%s reason=%s (%ld)", peer, reason, limit);
+		else
+			log_msg(LOG_NOTICE, "tcp refused peer=%s reason=%s", peer, reason);
+	}
+}
+
+/* Hands an accepted connection to a new thread, or refuses it: accepted
+ * and closed at once, so that a client over a limit learns it at once. */
 static int dispatch(struct tcp_server *srv, int fd, const struct sockaddr_storage *ss, socklen_t len)
 {
 	struct worker *w = malloc(sizeof *w), *dead;
-	char peer[NET_ADDRSTRLEN];
-	int rc;
-
 	struct config *cfg = config_slot_get(&srv->cfg);
+	const char *reason = NULL;
+	char peer[NET_ADDRSTRLEN];
+	long limit = 0;
+	bool counted = false;
+	int rc;
 
 	pthread_mutex_lock(&srv->lock);
 	dead = take_dead(srv);
-	if (srv->stopping || w == NULL || srv->nbusy >= (unsigned long)cfg->tcp.max_connections) {
-		long limit = cfg->tcp.max_connections;
-		bool stopping = srv->stopping;
-
-		pthread_mutex_unlock(&srv->lock);
-		config_unref(cfg);
-		join_all(dead);
-		close(fd);
-		if (stopping) {
-			free(w);
-			return DISPATCHED;
+	if (srv->stopping) {
+		reason = "";
+	} else if (w == NULL) {
+		reason = "out-of-memory";
+	} else if (srv->nbusy >= (unsigned long)cfg->tcp.max_connections) {
+		reason = "max_connections";
+		limit = cfg->tcp.max_connections;
+	} else if (cfg->tcp.max_per_source > 0) {
+		counted = srclimit_take(srv->sources, (const struct sockaddr *)ss,
+					(unsigned long)cfg->tcp.max_per_source);
+		if (!counted && errno == ENOMEM)
+			reason = "out-of-memory";
+		else if (!counted) {
+			reason = "max_per_source";
+			limit = cfg->tcp.max_per_source;
 		}
-		net_format((const struct sockaddr *)ss, len, peer, sizeof peer);
-		if (w == NULL) {
+	}
+	if (reason != NULL) {
+		pthread_mutex_unlock(&srv->lock);
+		join_all(dead);
+		config_unref(cfg);
+		free(w);
+		stats_close(srv->st, fd);
+		if (limit > 0)
+			refuse(srv, ss, len, reason, limit);
+		else if (*reason != '\0') {
 			stats_add(&srv->st->errors, 1);
-			if (log_take())
-				log_msg(LOG_ERR, "tcp refused peer=%s reason=out-of-memory", peer);
+			if (log_take()) {
+				net_format((const struct sockaddr *)ss, len, peer, sizeof peer);
+				log_msg(LOG_ERR, "tcp refused peer=%s reason=%s", peer, reason);
+			}
 			return BACK_OFF;
 		}
-		free(w);
-		stats_add(&srv->st->tcp_refused, 1);
-		if (log_enabled(LOG_NOTICE) && log_take())
-			log_msg(LOG_NOTICE, "tcp refused peer=%s reason=max_connections (%ld)", peer, limit);
 		return DISPATCHED;
 	}
 	w->srv = srv;
@@ -326,8 +390,11 @@ static int dispatch(struct tcp_server *srv, int fd, const struct sockaddr_storag
 	memcpy(&w->peer, ss, len);
 	w->peerlen = len;
 	w->cfg = cfg;                   /* the reference taken above */
+	w->per_source = counted;
 	atomic_init(&w->stop, false);
 	atomic_init(&w->stopping, false);
+	atomic_init(&w->in, 0);
+	atomic_init(&w->out, 0);
 	list_add(&srv->busy, w);
 	srv->nbusy++;
 	pthread_mutex_unlock(&srv->lock);
@@ -341,18 +408,42 @@ static int dispatch(struct tcp_server *srv, int fd, const struct sockaddr_storag
 		stats_add(&srv->st->tcp_total, 1);
 		return DISPATCHED;
 	}
+	if (counted)
+		srclimit_put(srv->sources, (const struct sockaddr *)ss);
 	list_del(&srv->busy, w);
 	srv->nbusy--;
 	pthread_cond_broadcast(&srv->changed);
 	pthread_mutex_unlock(&srv->lock);
-	net_format((const struct sockaddr *)ss, len, peer, sizeof peer);
 	config_unref(w->cfg);
 	free(w);
-	close(fd);
+	stats_close(srv->st, fd);
 	stats_add(&srv->st->errors, 1);
-	if (log_take())
-		log_msg(LOG_ERR, "tcp refused peer=%s reason=no-thread (pthread_create: %s)", peer, strerror(rc));
+	if (log_take()) {
+		net_format((const struct sockaddr *)ss, len, peer, sizeof peer);
+		log_msg(LOG_ERR, "tcp refused peer=%s reason=no-thread (pthread_create: %s); pausing new connections",
+			peer, strerror(rc));
+	}
 	return BACK_OFF;
+}
+
+/* Out of descriptors: spends the spare one to accept a waiting client and
+ * close it at once. 0 when a client was refused, -1 when none could be. */
+static int refuse_one(struct tcp_server *srv, int lfd)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof ss;
+	int fd;
+
+	if (srv->spare_fd < 0)
+		return -1;
+	stats_close(srv->st, srv->spare_fd);
+	fd = accept4(lfd, (struct sockaddr *)&ss, &len, SOCK_CLOEXEC);
+	if (fd >= 0) {
+		stats_close(srv->st, fd);
+		refuse(srv, &ss, len, "out-of-descriptors", 0);
+	}
+	srv->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	return fd >= 0 && srv->spare_fd >= 0 ? 0 : -1;
 }
 
 /* Accepts what is waiting on one listener. */
@@ -375,17 +466,39 @@ static int accept_some(struct tcp_server *srv, int lfd)
 			case EPROTO:
 			case EPERM:             /* a firewall said no */
 				continue;
-			default:                /* EMFILE, ENFILE, ENOBUFS, ENOMEM ... */
+			case EMFILE:
+			case ENFILE:
+				stats_add(&srv->st->errors, 1);
+				if (!srv->out_of_fds)
+					log_msg(LOG_ERR, "tcp accept: %s; refusing new connections until some close",
+						strerror(errno));
+				srv->out_of_fds = true;
+				if (refuse_one(srv, lfd) == 0)
+					continue;
+				return BACK_OFF;
+			default:                /* ENOBUFS, ENOMEM ... */
 				stats_add(&srv->st->errors, 1);
 				if (log_take())
 					log_msg(LOG_ERR, "tcp accept: %s; pausing new connections", strerror(errno));
 				return BACK_OFF;
 			}
 		}
+		if (srv->out_of_fds) {
+			srv->out_of_fds = false;
+			log_msg(LOG_NOTICE, "tcp accept: descriptors available again; accepting");
+		}
 		if (dispatch(srv, fd, &ss, len) == BACK_OFF)
 			return BACK_OFF;
 	}
 	return DISPATCHED;
+}
+
+/* Is a connection waiting to be accepted on lfd? */
+static bool more_queued(int lfd)
+{
+	struct pollfd p = { .fd = lfd, .events = POLLIN };
+
+	return poll(&p, 1, 0) > 0;
 }
 
 static void *acceptor_main(void *arg)
@@ -410,8 +523,14 @@ static void *acceptor_main(void *arg)
 				log_msg(LOG_ERR, "tcp poll: %s", strerror(errno));
 			failed = true;
 		}
-		if (pfd[n].revents != 0)
+		if (pfd[n].revents != 0) {
+			/* replaced by new listeners: take what the old ones queued */
+			if (atomic_load(&srv->drain))
+				for (size_t i = 0; i < n; i++)
+					while (accept_some(srv, pfd[i].fd) == DISPATCHED && more_queued(pfd[i].fd))
+						;
 			break;
+		}
 		for (size_t i = 0; rc > 0 && i < n; i++)
 			if (pfd[i].revents != 0 && accept_some(srv, pfd[i].fd) == BACK_OFF)
 				failed = true;
@@ -435,16 +554,39 @@ struct tcp_server *tcp_new(struct stats *st, struct config *cfg)
 {
 	struct tcp_server *srv = calloc(1, sizeof *srv);
 	struct sigaction sa = { .sa_handler = on_wake };
+	pthread_condattr_t ca;
+	uint64_t key[2];
 
 	if (srv == NULL)
 		return NULL;
 	srv->st = st;
-	config_slot_init(&srv->cfg, cfg);
 	srv->wakefd = -1;
-	pthread_mutex_init(&srv->lock, NULL);
-	pthread_cond_init(&srv->changed, NULL);
-	pthread_attr_init(&srv->attr);
+	srv->spare_fd = -1;
+	/* waits are measured on the monotonic clock: a change of the wall
+	 * clock cannot stretch a shutdown */
+	if (pthread_condattr_init(&ca) != 0)
+		goto fail_alloc;
+	if (pthread_condattr_setclock(&ca, CLOCK_MONOTONIC) != 0 ||
+	    pthread_cond_init(&srv->changed, &ca) != 0) {
+		pthread_condattr_destroy(&ca);
+		goto fail_alloc;
+	}
+	pthread_condattr_destroy(&ca);
+	if (pthread_mutex_init(&srv->lock, NULL) != 0) {
+		pthread_cond_destroy(&srv->changed);
+		goto fail_alloc;
+	}
+	if (pthread_attr_init(&srv->attr) != 0) {
+		pthread_mutex_destroy(&srv->lock);
+		pthread_cond_destroy(&srv->changed);
+		goto fail_alloc;
+	}
+	config_slot_init(&srv->cfg, cfg);
+	/* from here on tcp_free() undoes everything */
 	if (pthread_attr_setstacksize(&srv->attr, TCP_STACK_SIZE) != 0)
+		goto fail;
+	srv->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (srv->spare_fd < 0)
 		goto fail;
 	/* no SA_RESTART: the point is to interrupt recv() */
 	sigemptyset(&sa.sa_mask);
@@ -453,20 +595,36 @@ struct tcp_server *tcp_new(struct stats *st, struct config *cfg)
 	srv->wakefd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (srv->wakefd < 0)
 		goto fail;
+	/* a secret hash key, so that clients cannot aim at one bucket */
+	if (getrandom(key, sizeof key, 0) != (ssize_t)sizeof key)
+		goto fail;
+	srv->sources = srclimit_new(key[0], key[1]);
+	if (srv->sources == NULL)
+		goto fail;
 	return srv;
 fail:
 	tcp_free(srv);
+	return NULL;
+fail_alloc:
+	free(srv);
 	return NULL;
 }
 
 int tcp_start(struct tcp_server *srv, const int *fds, size_t nfds)
 {
+	uint64_t count;
 	int rc;
 
-	if (nfds > NET_MAX_ADDRS)
+	if (nfds > NET_MAX_ADDRS || srv->accepting)
 		return EINVAL;
 	memcpy(srv->lfds, fds, nfds * sizeof *fds);
 	srv->nlfds = nfds;
+	if (nfds == 0)
+		return 0;
+	/* forget an earlier stop request */
+	if (read(srv->wakefd, &count, sizeof count) < 0 && errno != EAGAIN)
+		return errno;
+	atomic_store(&srv->drain, false);
 	rc = pthread_create(&srv->acceptor, NULL, acceptor_main, srv);
 	if (rc == 0)
 		srv->accepting = true;
@@ -476,6 +634,26 @@ int tcp_start(struct tcp_server *srv, const int *fds, size_t nfds)
 void tcp_reconfigure(struct tcp_server *srv, struct config *cfg)
 {
 	config_slot_set(&srv->cfg, cfg);
+}
+
+void tcp_set_backlog(struct tcp_server *srv, int backlog)
+{
+	for (size_t i = 0; i < srv->nlfds; i++)
+		if (listen(srv->lfds[i], backlog) < 0)
+			log_msg(LOG_WARNING, "tcp: cannot change the backlog: %s", strerror(errno));
+}
+
+void tcp_counters(struct tcp_server *srv, unsigned long *active, unsigned long *in, unsigned long *out)
+{
+	pthread_mutex_lock(&srv->lock);
+	*active = srv->nbusy;
+	*in = srv->done_in;
+	*out = srv->done_out;
+	for (struct worker *w = srv->busy; w != NULL; w = w->next) {
+		*in += atomic_load_explicit(&w->in, memory_order_relaxed);
+		*out += atomic_load_explicit(&w->out, memory_order_relaxed);
+	}
+	pthread_mutex_unlock(&srv->lock);
 }
 
 unsigned long tcp_active(struct tcp_server *srv)
@@ -488,24 +666,37 @@ unsigned long tcp_active(struct tcp_server *srv)
 	return n;
 }
 
-static void stop_acceptor(struct tcp_server *srv)
+static void stop_acceptor(struct tcp_server *srv, bool drain)
 {
 	uint64_t one = 1;
+	int rc;
 
-	if (!srv->accepting)
+	if (!srv->accepting) {
+		for (size_t i = 0; i < srv->nlfds; i++)
+			stats_close(srv->st, srv->lfds[i]);
+		srv->nlfds = 0;
 		return;
+	}
+	atomic_store(&srv->drain, drain);
 	if (write(srv->wakefd, &one, sizeof one) < 0)
 		log_msg(LOG_ERR, "tcp: cannot wake the accept thread: %s", strerror(errno));
-	pthread_join(srv->acceptor, NULL);
+	if ((rc = pthread_join(srv->acceptor, NULL)) != 0)
+		log_msg(LOG_ERR, "tcp: cannot join the accept thread: %s", strerror(rc));
 	srv->accepting = false;
 	for (size_t i = 0; i < srv->nlfds; i++)
-		close(srv->lfds[i]);
+		stats_close(srv->st, srv->lfds[i]);
 	srv->nlfds = 0;
 }
 
-/* Waits until no connection is left or the deadline passes; with lock held.
- * With wake set, repeats the wake-up to threads that have not seen it. */
-static void wait_idle(struct tcp_server *srv, double deadline, bool wake)
+int tcp_replace_listeners(struct tcp_server *srv, const int *fds, size_t nfds)
+{
+	stop_acceptor(srv, true);
+	return tcp_start(srv, fds, nfds);
+}
+
+/* Waits until no connection is left or the deadline passes; with lock
+ * held. Repeats the wake-up to threads that have not seen it yet. */
+static void wait_idle(struct tcp_server *srv, double deadline)
 {
 	while (srv->nbusy > 0 && now_s() < deadline) {
 		struct timespec ts;
@@ -513,51 +704,84 @@ static void wait_idle(struct tcp_server *srv, double deadline, bool wake)
 
 		if (until > deadline)
 			until = deadline;
-		if (wake)
-			for (struct worker *w = srv->busy; w != NULL; w = w->next)
-				if (w->tid_valid && !atomic_load(&w->stopping))
-					pthread_kill(w->tid, WAKE_SIGNAL);
-		clock_gettime(CLOCK_REALTIME, &ts);
-		until -= now_s();
-		ts.tv_sec += (time_t)until;
-		ts.tv_nsec += (long)((until - (double)(time_t)until) * 1e9);
-		if (ts.tv_nsec >= 1000000000L) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000L;
+		for (struct worker *w = srv->busy; w != NULL; w = w->next) {
+			int rc;
+
+			if (!w->tid_valid || atomic_load(&w->stopping))
+				continue;
+			rc = pthread_kill(w->tid, WAKE_SIGNAL);
+			if (rc != 0 && log_take())
+				log_msg(LOG_WARNING, "tcp: cannot wake a connection thread: %s", strerror(rc));
 		}
-		pthread_cond_timedwait(&srv->changed, &srv->lock, &ts);
+		ts.tv_sec = (time_t)until;
+		ts.tv_nsec = (long)((until - (double)ts.tv_sec) * 1e9);
+		/* ETIMEDOUT is the normal way out; the loop checks the rest */
+		(void)pthread_cond_timedwait(&srv->changed, &srv->lock, &ts);
 	}
 }
 
-void tcp_stop(struct tcp_server *srv, long timeout)
+void tcp_stop_accepting(struct tcp_server *srv)
 {
-	struct worker *dead;
-	unsigned long left;
-
 	pthread_mutex_lock(&srv->lock);
 	srv->stopping = true;
 	pthread_mutex_unlock(&srv->lock);
-	stop_acceptor(srv);
-
+	stop_acceptor(srv, false);
 	pthread_mutex_lock(&srv->lock);
 	for (struct worker *w = srv->busy; w != NULL; w = w->next)
 		atomic_store(&w->stop, true);
-	if (srv->nbusy > 0)
-		log_msg(LOG_NOTICE, "tcp: waiting up to %lds for %lu connections to end", timeout, srv->nbusy);
-	wait_idle(srv, now_s() + (double)timeout, true);
+	pthread_mutex_unlock(&srv->lock);
+}
+
+unsigned long tcp_wait(struct tcp_server *srv, double seconds)
+{
+	unsigned long left;
+
+	pthread_mutex_lock(&srv->lock);
+	wait_idle(srv, now_s() + seconds);
 	left = srv->nbusy;
-	if (left > 0) {
-		log_msg(LOG_NOTICE, "tcp: closing %lu connections still open after %lds", left, timeout);
+	pthread_mutex_unlock(&srv->lock);
+	return left;
+}
+
+void tcp_close_all(struct tcp_server *srv)
+{
+	struct worker *dead;
+
+	pthread_mutex_lock(&srv->lock);
+	if (srv->nbusy > 0) {
+		log_msg(LOG_NOTICE, "tcp: closing %lu connections still open", srv->nbusy);
 		for (struct worker *w = srv->busy; w != NULL; w = w->next)
-			if (w->fd >= 0)
-				shutdown(w->fd, SHUT_RDWR);
-		wait_idle(srv, now_s() + STOP_GRACE_S, true);
+			if (w->fd >= 0 && shutdown(w->fd, SHUT_RDWR) < 0 && errno != ENOTCONN)
+				log_msg(LOG_WARNING, "tcp: shutdown: %s", strerror(errno));
+		wait_idle(srv, now_s() + STOP_GRACE_S);
 		if (srv->nbusy > 0)
 			log_msg(LOG_ERR, "tcp: %lu connection threads did not end", srv->nbusy);
 	}
 	dead = take_dead(srv);
 	pthread_mutex_unlock(&srv->lock);
 	join_all(dead);
+}
+
+void tcp_stop(struct tcp_server *srv, long timeout)
+{
+	tcp_stop_accepting(srv);
+	tcp_wait(srv, (double)timeout);
+	tcp_close_all(srv);
+}
+
+void tcp_reap(struct tcp_server *srv)
+{
+	struct worker *dead;
+
+	pthread_mutex_lock(&srv->lock);
+	dead = take_dead(srv);
+	pthread_mutex_unlock(&srv->lock);
+	join_all(dead);
+}
+
+int tcp_wake_signal(void)
+{
+	return WAKE_SIGNAL;
 }
 
 void tcp_free(struct tcp_server *srv)
@@ -567,7 +791,10 @@ void tcp_free(struct tcp_server *srv)
 	if (srv->nbusy > 0)
 		return;         /* threads that never ended still use it: keep it */
 	if (srv->wakefd >= 0)
-		close(srv->wakefd);
+		stats_close(srv->st, srv->wakefd);
+	if (srv->spare_fd >= 0)
+		stats_close(srv->st, srv->spare_fd);
+	srclimit_free(srv->sources);
 	config_slot_destroy(&srv->cfg);
 	pthread_attr_destroy(&srv->attr);
 	pthread_cond_destroy(&srv->changed);

@@ -29,13 +29,35 @@ int tcp_start(struct tcp_server *srv, const int *fds, size_t nfds);
 /* New connections from now on use cfg. */
 void tcp_reconfigure(struct tcp_server *srv, struct config *cfg);
 
+/* Replaces the listening sockets (a reload that changed the address): the
+ * old ones are closed once what they had queued is accepted, so no client
+ * that connected is dropped. Returns 0 or an errno value. */
+int tcp_replace_listeners(struct tcp_server *srv, const int *fds, size_t nfds);
+
+/* Applies a new listen backlog to the current listeners. */
+void tcp_set_backlog(struct tcp_server *srv, int backlog);
+
 /* Connections being served now. */
 unsigned long tcp_active(struct tcp_server *srv);
 
-/* Stops accepting and closes the listeners; asks every connection to send
- * what it owes, half-close and end; waits up to timeout seconds for them,
- * then closes the rest; joins every thread. */
+/* Connections now, and bytes in and out so far, open connections included. */
+void tcp_counters(struct tcp_server *srv, unsigned long *active, unsigned long *in, unsigned long *out);
+
+/* Joins the threads of connections that have ended (once a second). */
+void tcp_reap(struct tcp_server *srv);
+
+/* Stopping, in three steps, so that the caller can cut the wait short:
+ * tcp_stop_accepting() closes the listeners and asks every connection to
+ * send what it owes, half-close and end; tcp_wait() waits up to seconds for
+ * them and returns how many are left; tcp_close_all() closes the rest and
+ * joins every thread. tcp_stop() does all three with timeout seconds. */
+void tcp_stop_accepting(struct tcp_server *srv);
+unsigned long tcp_wait(struct tcp_server *srv, double seconds);
+void tcp_close_all(struct tcp_server *srv);
 void tcp_stop(struct tcp_server *srv, long timeout);
+
+/* The signal that wakes connection threads: every other thread blocks it. */
+int tcp_wake_signal(void);
 
 void tcp_free(struct tcp_server *srv);
 

@@ -25,6 +25,10 @@ int udp_start(struct udp_server *srv, const int *fds, size_t nfds);
 /* Datagrams from now on are handled with cfg. */
 void udp_reconfigure(struct udp_server *srv, struct config *cfg);
 
+/* Replaces the sockets (a reload that changed the address); what the old
+ * ones hold is read first. Returns 0 or an errno value. */
+int udp_replace_sockets(struct udp_server *srv, const int *fds, size_t nfds);
+
 /* Stops and joins the thread and closes the sockets. */
 void udp_stop(struct udp_server *srv);
 

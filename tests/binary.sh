@@ -49,9 +49,22 @@ printf 'x\000y' | nc -u -w1 127.0.0.1 $PORT >"$T/udp3.out"
 check "a UDP datagram with a NUL byte is echoed whole" cmp -s "$T/udp3.out" <(printf 'Receive: x\000y')
 wait_for "$T/d.err" 'udp datagram peer=127\.0\.0\.1:[0-9]+ len=3 data="x\\x00y"'
 ok "and logged escaped"
-head -c 60000 /dev/urandom >"$T/big.bin"
-"$NETECHO" -u -r -m "$(printf 'B%.0s' $(seq 1 30000))" 127.0.0.1 $PORT >"$T/udp4.out"
-check "a 30000-byte datagram is echoed whole" test "$(stat -c %s "$T/udp4.out")" -eq 30009
+big=$(head -c 30000 /dev/urandom | base64 -w0 | head -c 30000)
+"$NETECHO" -u -r -m "$big" 127.0.0.1 $PORT >"$T/udp4.out"
+check "a 30000-byte datagram is echoed whole" cmp -s "$T/udp4.out" <(printf 'Receive: %s' "$big")
+# a datagram from a privileged port (here 19, chargen's) is not answered
+printf 'loop' | nc -u -w1 -p 19 127.0.0.1 $PORT >"$T/priv.out"
+check "no echo to a privileged source port" test ! -s "$T/priv.out"
+check "... and the refusal is logged" grep -q 'udp echo refused peer=127.0.0.1:19 reason=privileged-port' "$T/d.err"
+stop_daemon
+
+# bound to every address: a reply leaves from the address it was sent to
+# (127.0.0.2 here), or a client with a connected socket would drop it
+cfg=$(printf '[server]\nhost = 0.0.0.0\nport = %s\n[udp]\necho = yes\n' $PORT | conf wildcard)
+start_daemon "$cfg"
+"$NETECHO" -u -m 'to .2' 127.0.0.2 $PORT >"$T/wild.out"
+check "a wildcard socket answers from the address the datagram came to" \
+	cmp -s "$T/wild.out" <(printf 'Receive: to .2\n')
 stop_daemon
 
 # IPv6

@@ -28,9 +28,36 @@ stop_daemon
 cfg=$(base_conf | conf quiet)
 start_daemon "$cfg"
 "$NETECHO" -u -n 2 -i 0.05 -w 0.2 127.0.0.1 $PORT >"$T/lost.out"
-check "lost replies: non-zero exit" test $? -ne 0
+check "lost replies: exit 1" test $? -eq 1
 check "lost replies: 100% loss in the summary" grep -Eqx '2 sent, 0 received, 100% loss, time [0-9]+ms' "$T/lost.out"
 check "lost replies: no rtt line" bash -c "! grep -q '^rtt' '$T/lost.out'"
+
+# standard input over UDP: each line a datagram, replies as they come
+cfg2=$( { base_conf; printf '[udp]\necho = yes\n'; } | conf udpecho)
+stop_daemon
+start_daemon "$cfg2"
+( echo first; sleep 0.5; echo second ) | "$NETECHO" -u -w 0.5 127.0.0.1 $PORT >"$T/ustdin.out"
+check "UDP: each input line is a datagram, each reply printed" \
+	cmp -s "$T/ustdin.out" <(printf 'Receive: first\nReceive: second\n')
+"$NETECHO" -n 1 127.0.0.1 $PORT >/dev/full 2>"$T/full.err"
+check "an output that cannot be written: exit 74, not a silent 0" test $? -eq 74
+check "... with one line saying why" grep -q '^netecho: standard output: No space left on device' "$T/full.err"
+"$NETECHO" -m "$(head -c 70000 /dev/zero | tr '\0' a)" 127.0.0.1 $PORT 2>"$T/long.err"
+check "a message too long is refused (64), not cut" \
+	bash -c "test $? -eq 64 && grep -q 'too long' '$T/long.err'"
+stop_daemon
+
+# ping against a server that closes the connection: 69, not "lost"
+cfg3=$( { base_conf; printf '[tcp]\nmax_connections = 1\n'; } | conf one)
+start_daemon "$cfg3"
+"$ECHOCHECK" -p $PORT -c 1 -n 1 -P 'Receive: ' -H >"$T/hold.out" 2>&1 &
+holder=$!
+BG_PIDS="$BG_PIDS $holder"
+wait_for "$T/hold.out" '^holding 1$'
+"$NETECHO" -n 3 -i 0.05 127.0.0.1 $PORT >/dev/null 2>"$T/closed.err"
+check "ping on a connection the server closes: exit 69" test $? -eq 69
+kill -USR1 $holder
+wait $holder
 stop_daemon
 
 # failures: one line on stderr each, a distinct status
@@ -39,6 +66,12 @@ check "connection refused: exit 69" test $? -eq 69
 check "connection refused: one line naming the address" \
 	bash -c "test \$(wc -l <'$T/refused.err') -eq 1 && grep -qx 'netecho: cannot connect to 127.0.0.1:7000: Connection refused' '$T/refused.err'"
 
+# with no name server to ask, a lookup fails for now: 75
+"$NETECHO" -m x no.such.host.invalid $PORT 2>"$T/noserver.err"
+check "no name server answers: exit 75" test $? -eq 75
+# names from /etc/hosts alone (in this test's mount namespace): not found
+printf 'hosts: files\n' >"$T/nsswitch.conf"
+mount --bind "$T/nsswitch.conf" /etc/nsswitch.conf || skip "cannot bind /etc/nsswitch.conf"
 "$NETECHO" -m x no.such.host.invalid $PORT 2>"$T/nohost.err"
 check "name not found: exit 68" test $? -eq 68
 check "name not found: one line" \

@@ -3,7 +3,9 @@
 # every byte checked, while the daemon runs one thread per connection.
 . "${top_srcdir:-.}/tests/lib.sh"
 
-cfg=$(base_conf | conf c)
+# every close line is counted below: no rate limit, and no payload lines
+# to crowd them out of the log queue
+cfg=$( { base_conf; printf '[log]\nrate_limit = 0\ndata = no\n'; } | conf c)
 start_daemon "$cfg"
 base=$(threads "$DPID")
 

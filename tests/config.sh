@@ -43,7 +43,9 @@ check "one FILE:LINE line per problem, nothing else" diff -u "$T/bad.expected" "
 if command -v strace >/dev/null; then
 	# LeakSanitizer cannot run under ptrace
 	ASAN_OPTIONS="$ASAN_OPTIONS:detect_leaks=0" \
-		strace -f -e trace=socket,bind,listen -o "$T/strace.log" "$NETECHOD" -f -c "$bad" 2>/dev/null
+		strace -f -e trace=openat,socket,bind,listen -o "$T/strace.log" "$NETECHOD" -f -c "$bad" 2>/dev/null
+	check "under strace too the bad file gives 78 (strace did run it)" test $? -eq 78
+	check "strace saw the file being read" grep -q "openat(.*\"$bad\"" "$T/strace.log"
 	check "a bad file: no socket is created or bound (strace)" \
 		bash -c "! grep -Eq '^[0-9]+ +(socket|bind|listen)\(AF_INET' '$T/strace.log'"
 fi

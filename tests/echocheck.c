@@ -29,6 +29,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "helper.h"
+
 struct conn {
 	int fd;
 	unsigned long seq;              /* messages completed */
@@ -44,7 +46,7 @@ struct conn {
 static const char *host = "127.0.0.1", *port;
 static int family = AF_UNSPEC;
 static long nconns = 1, nmsgs = 1, size = 64, total_secs = 30;
-static bool binary, hold;
+static bool binary, hold, steady;
 static const char *prefix = "", *greeting = "";
 static size_t plen, glen;
 static unsigned long bytes_sent, bytes_checked, errors;
@@ -55,14 +57,6 @@ static void on_usr1(int sig)
 {
 	(void)sig;
 	released = 1;
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 /* Message bytes for connection c, message seq: never prefix[0]. */
@@ -157,6 +151,7 @@ static void exchange(struct conn *cs, struct pollfd *pfd, unsigned long msgs, do
 {
 	static unsigned char buf[65536];
 	long left = 0;
+	bool announced = false;
 
 	for (long i = 0; i < nconns; i++) {
 		cs[i].done = cs[i].fd < 0;
@@ -172,14 +167,32 @@ static void exchange(struct conn *cs, struct pollfd *pfd, unsigned long msgs, do
 					fail(&cs[i], i, "timed out");
 			return;
 		}
+		if (steady && !announced) {
+			bool all = true;
+
+			for (long i = 0; i < nconns; i++)
+				all = all && (cs[i].done || cs[i].seq > 0);
+			if (all) {
+				printf("running\n");
+				fflush(stdout);
+				announced = true;
+			}
+			deadline = now_s() + (double)total_secs;        /* no end until told */
+		}
 		for (long i = 0; i < nconns; i++) {
 			struct conn *c = &cs[i];
+			bool more = c->seq < msgs && !(steady && released);
 
+			/* released, with no exchange under way: finished */
+			if (!c->done && steady && released && c->sent == 0) {
+				c->done = true;
+				left--;
+			}
 			pfd[i].fd = c->done ? -1 : c->fd;
 			pfd[i].events = POLLIN;
-			if (!c->done && c->seq < msgs && c->sent == 0)
+			if (!c->done && more && c->sent == 0)
 				make_message(c->msg, i, c->seq);
-			if (!c->done && c->seq < msgs && c->sent < (size_t)size && c->greet_off == glen)
+			if (!c->done && more && c->sent < (size_t)size && c->greet_off == glen)
 				pfd[i].events |= POLLOUT;
 		}
 		if (poll(pfd, (nfds_t)nconns, timeout > 1000 ? 1000 : timeout) < 0 && errno != EINTR) {
@@ -211,9 +224,8 @@ static void exchange(struct conn *cs, struct pollfd *pfd, unsigned long msgs, do
 				else if (errno != EAGAIN)
 					fail(c, i, strerror(errno));
 			}
-			if (!c->done && c->seq >= msgs) {
+			if (!c->done && (c->seq >= msgs || (steady && released && c->sent == 0)))
 				c->done = true;
-			}
 			if (c->done)
 				left--;
 		}
@@ -229,20 +241,21 @@ int main(int argc, char **argv)
 	long opened = 0;
 	int opt, rc;
 
-	while ((opt = getopt(argc, argv, "46bh:p:c:n:s:P:g:t:H")) != -1) {
+	while ((opt = getopt(argc, argv, "46bh:p:c:n:s:P:g:t:HS")) != -1) {
 		switch (opt) {
 		case '4': family = AF_INET; break;
 		case '6': family = AF_INET6; break;
 		case 'b': binary = true; break;
 		case 'h': host = optarg; break;
 		case 'p': port = optarg; break;
-		case 'c': nconns = strtol(optarg, NULL, 10); break;
-		case 'n': nmsgs = strtol(optarg, NULL, 10); break;
-		case 's': size = strtol(optarg, NULL, 10); break;
+		case 'c': nconns = num(optarg); break;
+		case 'n': nmsgs = num(optarg); break;
+		case 's': size = num(optarg); break;
 		case 'P': prefix = optarg; break;
 		case 'g': greeting = optarg; break;
-		case 't': total_secs = strtol(optarg, NULL, 10); break;
+		case 't': total_secs = num(optarg); break;
 		case 'H': hold = true; break;
+		case 'S': steady = true; break;
 		default:
 			fprintf(stderr, "usage: see the comment at the top of tests/echocheck.c\n");
 			return 2;
@@ -286,7 +299,18 @@ int main(int argc, char **argv)
 	}
 	freeaddrinfo(ai);
 	deadline = now_s() + (double)total_secs;
-	exchange(cs, pfd, (unsigned long)nmsgs, deadline);
+	if (steady) {
+		unsigned long total = 0;
+
+		/* SIGUSR1 now interrupts poll(), which then sees it */
+		sigprocmask(SIG_SETMASK, &unblocked, NULL);
+		exchange(cs, pfd, (unsigned long)-1, deadline);
+		for (long i = 0; i < nconns; i++)
+			total += cs[i].seq;
+		nmsgs = (long)total;
+	} else {
+		exchange(cs, pfd, (unsigned long)nmsgs, deadline);
+	}
 	if (hold) {
 		long alive = 0;
 

@@ -183,3 +183,37 @@ start_logsink() {
 		sleep 0.05
 	done
 }
+
+# use_test_user NAME UID: a user and group NAME with id UID that exist only
+# in this test's mount namespace (a copy of /etc/passwd and /etc/group is
+# bound over them), so that limits counted per user (RLIMIT_NPROC) see this
+# test's processes alone. Needs real root to switch to it.
+use_test_user() {
+	setpriv --reuid="$2" --regid="$2" --clear-groups true 2>/dev/null ||
+		skip "cannot switch users here (needs real root)"
+	{ cat /etc/passwd; echo "$1:x:$2:$2:netecho test:/nonexistent:/usr/sbin/nologin"; } >"$T/passwd"
+	{ cat /etc/group; echo "$1:x:$2:"; } >"$T/group"
+	chmod 644 "$T/passwd" "$T/group"
+	chmod 755 "$T"
+	mount --bind "$T/passwd" /etc/passwd && mount --bind "$T/group" /etc/group ||
+		skip "cannot bind a private /etc/passwd"
+}
+
+# cpu_ticks PID: user plus system time of a process, in clock ticks.
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+
+# rss_kb PID: resident memory of a process, in KiB.
+rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
+
+# peak WHILE_PID FUNC ARGS...: the largest value FUNC ARGS printed, sampled
+# every 10 ms while process WHILE_PID runs.
+peak() {
+	local pid=$1 most=0 v
+	shift
+	while kill -0 "$pid" 2>/dev/null; do
+		v=$("$@")
+		[ "${v:-0}" -gt "$most" ] && most=$v
+		sleep 0.01
+	done
+	echo "$most"
+}

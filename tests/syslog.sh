@@ -81,10 +81,25 @@ printf 'Hello TCP' | nc -N 127.0.0.1 $PORT >"$T/dmode.reply"
 check "daemon mode: serving" cmp -s "$T/dmode.reply" <(printf 'Receive: Hello TCP')
 wait_for "$T/syslog.log" "netechod\\[$pid\\]: tcp close"
 ok "daemon mode: log lines reach syslog"
-check "daemon mode: a successful start prints nothing on the terminal" \
-	test ! -s "$T/dmode.err" -a ! -s "$T/dmode.out"
+check "daemon mode: a successful start prints nothing but warnings on the terminal" \
+	bash -c "test ! -s '$T/dmode.out' && ! grep -v '^netechod: warning: ' '$T/dmode.err'"
 kill -TERM "$pid"
 for _ in $(seq 100); do [ -e "/proc/$pid" ] || break; sleep 0.05; done
 DPID=
 check "daemon mode: SIGTERM stops it" test ! -e "/proc/$pid"
 check "daemon mode: the pid file is removed" test ! -e "$T/netechod.pid"
+
+# a relative pid file is relative to where netechod was started, although
+# a daemon works from /
+( cd "$T" && "$NETECHOD" -c "$cfg" -P rel.pid )
+check "a relative -P: the parent exits 0" test $? -eq 0
+check "the pid file is where it was asked to be" test -s "$T/rel.pid"
+pid=$(cat "$T/rel.pid")
+DPID=$pid
+"$NETECHOD" -c "$cfg" -P "$T/rel.pid" 2>"$T/twice.err"
+check "a second instance on the same pid file: refused (73)" test $? -eq 73
+check "... saying which pid runs" grep -q "already running: pid file $T/rel.pid is locked by pid $pid" "$T/twice.err"
+kill -TERM "$pid"
+for _ in $(seq 100); do [ -e "/proc/$pid" ] || break; sleep 0.05; done
+DPID=
+check "and it removes its pid file at exit" test ! -e "$T/rel.pid"

@@ -221,8 +221,23 @@ static void test_errors(void)
 	CHECK(load_n("[server]\nport = 7\0001\n", 18) == -1);
 	CHECK(errs.count == 1);
 	CHECK_STR(errs.msg[0], "t.conf:2: line contains a NUL byte");
-	/* control characters in a value are escaped in the message */
-	CHECK_ERROR("[server]\nport = \x1b[31m\n", "t.conf:2: port: \"\\x1b[31m\" is not a number");
+	/* control characters: never in the file, even inside quotes */
+	CHECK_ERROR("[server]\nport = \x1b[31m\n",
+		    "t.conf:2: line contains a control character (0x1b); in a quoted value write it as \\x1b");
+	CHECK_ERROR("[tcp]\ngreeting = hello\v; world\n",
+		    "t.conf:2: line contains a control character (0x0b); in a quoted value write it as \\x0b");
+	CHECK_ERROR("[server]\nport = \f7000\n",
+		    "t.conf:2: line contains a control character (0x0c); in a quoted value write it as \\x0c");
+	CHECK_ERROR("[tcp]\ngreeting = \"a\x7f" "b\"\n",
+		    "t.conf:2: line contains a control character (0x7f); in a quoted value write it as \\x7f");
+	/* signs: no plus, and no minus where no negative number fits */
+	CHECK_ERROR("[server]\nport = +80\n", "t.conf:2: port: \"+80\" is not a number");
+	CHECK_ERROR("[tcp]\nidle_timeout = -0\n", "t.conf:2: idle_timeout: \"-0\" is out of range (0 to 2592000)");
+	/* after a malformed header, its keys are not reported again */
+	CHECK_ERROR("[server\nport = 7\nhost = x\n", "t.conf:1: malformed section header \"[server\" (expected [name])");
+	/* names of levels and facilities in any case, as booleans */
+	CHECK(load("[log]\nlevel = INFO\nfacility = Local2\ndata = YES\n") == 0);
+	CHECK(cfg.log.level == LOG_INFO && cfg.log.facility == LOG_LOCAL2 && cfg.log.data);
 }
 
 /* Lines up to CONFIG_LINE_MAX bytes are read whole; longer ones are
@@ -256,6 +271,12 @@ static void test_long_lines(void)
 	CHECK(load(text) == -1);
 	CHECK(errs.count == 1);
 	CHECK_STR(errs.msg[0], "t.conf:2: line too long (1002 bytes; at most 198)");
+	/* a byte order mark does not count toward the limit */
+	n = snprintf(text, sizeof text, "\xef\xbb\xbf; ");
+	memset(text + n, 'b', (size_t)(CONFIG_LINE_MAX - 2));
+	n += CONFIG_LINE_MAX - 2;
+	n += snprintf(text + n, sizeof text - (size_t)n, "\n[server]\nport = 5\n");
+	CHECK(load(text) == 0 && cfg.server.port == 5);
 	/* a quoted ';' grows by three bytes for inih: still checked */
 	n = snprintf(text, sizeof text, "[tcp]\ngreeting = \"");
 	memset(text + n, ';', 60);
@@ -305,6 +326,30 @@ static void test_files(void)
 	/* a directory cannot be read */
 	CHECK(config_load("/", &cfg, &errs) == -1);
 	CHECK_STR(errs.msg[0], "/: read error: Is a directory");
+	/* nor a device, which could be endless */
+	CHECK(config_load("/dev/zero", &cfg, &errs) == -1);
+	CHECK_STR(errs.msg[0], "/dev/zero: not a regular file");
+	/* a long path is shortened, and the problem still shows */
+	{
+		char longpath[400];
+
+		memset(longpath, 'd', sizeof longpath);
+		longpath[0] = '/';
+		longpath[sizeof longpath - 1] = '\0';
+		CHECK(config_load(longpath, &cfg, &errs) == -1);
+		CHECK(strncmp(errs.msg[0], "...ddd", 6) == 0);
+		CHECK(strstr(errs.msg[0], ": cannot open: ") != NULL);
+	}
+	/* more than CONFIG_FILE_MAX bytes: refused, not read forever */
+	{
+		size_t size = CONFIG_FILE_MAX + 100;
+		char *big = malloc(size);
+
+		memset(big, '\n', size);
+		CHECK(load_n(big, size) == -1);
+		CHECK_STR(errs.msg[0], "t.conf: larger than 1048576 bytes: not a configuration file");
+		free(big);
+	}
 }
 
 static void test_refs(void)

@@ -21,6 +21,10 @@ int main(void)
 	CHECK(parse_long("12 ", 0, 100, &v) < 0 && errno == EINVAL);
 	CHECK(parse_long(" 12", 0, 100, &v) < 0 && errno == EINVAL);
 	CHECK(parse_long("0x10", 0, 100, &v) < 0 && errno == EINVAL);
+	CHECK(parse_long("+5", 0, 100, &v) < 0 && errno == EINVAL);
+	CHECK(parse_long("-0", 0, 100, &v) < 0 && errno == ERANGE);
+	CHECK(parse_long("-", -5, 100, &v) < 0 && errno == EINVAL);
+	CHECK(parse_long("-1x", 0, 100, &v) < 0 && errno == EINVAL);
 	CHECK(parse_long("abc", 0, 100, &v) < 0 && errno == EINVAL);
 	CHECK(parse_long(NULL, 0, 100, &v) < 0 && errno == EINVAL);
 	CHECK(v == 7);

@@ -1,0 +1,33 @@
+/* helper.h: small pieces shared by the test programs (echocheck, stress). */
+#ifndef NETECHO_TEST_HELPER_H
+#define NETECHO_TEST_HELPER_H
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+/* A whole number from an option, or exit 2. */
+static inline long num(const char *s)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (end == s || *end != '\0' || errno != 0 || v < 0) {
+		fprintf(stderr, "'%s' is not a number\n", s);
+		exit(2);
+	}
+	return v;
+}
+
+static inline double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+#endif

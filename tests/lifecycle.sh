@@ -1,0 +1,192 @@
+#!/bin/bash
+# lifecycle: SIGTERM with data in flight (every byte read is answered, then
+# EOF), shutdown_timeout, the stats line, SIGHUP with a broken and a good
+# configuration and a changed port while 50 clients keep exchanging data,
+# signal storms, and dropping privileges.
+. "${top_srcdir:-.}/tests/lib.sh"
+
+STRESS=$top_builddir/tests/stress
+
+# stats SIGNAL-SOURCE KEY: the value of KEY in the last stats line.
+stat_of() { sed -n "s/.*stats .* $1=\([0-9]*\).*/\1/p" "$T/d.err" | tail -n 1; }
+
+# --- SIGTERM while 20 clients stream: nothing read is left unanswered
+cfg=$(conf flight <<EOF
+[server]
+host = 127.0.0.1
+port = $PORT
+shutdown_timeout = 20
+[tcp]
+reply_prefix = ""
+[log]
+data = no
+rate_limit = 0
+EOF
+)
+start_daemon "$cfg"
+"$STRESS" stream -p $PORT -c 20 -d 60 >"$T/stream.out" 2>&1 &
+streamer=$!
+BG_PIDS="$BG_PIDS $streamer"
+wait_for "$T/stream.out" '^streaming$'
+# until a few megabytes are in flight
+for _ in $(seq 200); do
+	kill -USR1 "$DPID"
+	sleep 0.05
+	[ "$(stat_of tcp_bytes_in)" -gt 4000000 ] 2>/dev/null && break
+done
+stop_daemon TERM
+check "SIGTERM with data in flight: exit 0" test "$DSTATUS" -eq 0
+wait $streamer
+sstatus=$?
+cat "$T/stream.out"
+check "every client saw its bytes come back unchanged, then a clean EOF (no reset)" test $sstatus -eq 0
+read_in=$(awk '/tcp close .*reason=shutdown/ { sub(/.* in=/, ""); sub(/ .*/, ""); s += $0 } END { print s + 0 }' "$T/d.err")
+answered=$(awk '/tcp close .*reason=shutdown/ { sub(/.* out=/, ""); sub(/ .*/, ""); s += $0 } END { print s + 0 }' "$T/d.err")
+received=$(sed -n 's/.* received=\([0-9]*\) .*/\1/p' "$T/stream.out")
+echo "# read by the daemon: $read_in bytes, answered: $answered, received by the clients: $received"
+check "20 connections ended by the shutdown" test "$(count_lines "$T/d.err" 'tcp close .*reason=shutdown')" -eq 20
+check "the daemon answered every byte it read" test "$read_in" -eq "$answered"
+check "the clients received every byte answered: 0 bytes lost" test "$received" -eq "$answered"
+check "a stats line at exit" grep -q 'stats uptime=' "$T/d.err"
+
+# --- a client that never closes: shutdown_timeout bounds the wait
+cfg=$( { base_conf; printf 'shutdown_timeout = 1\n'; } | conf timeout)
+start_daemon "$cfg"
+"$ECHOCHECK" -p $PORT -c 3 -n 1 -P 'Receive: ' -H >"$T/hold.out" 2>&1 &
+BG_PIDS="$BG_PIDS $!"
+wait_for "$T/hold.out" '^holding 3$'
+t0=$(date +%s%N)
+stop_daemon TERM
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+check "exit 0 although 3 clients never closed" test "$DSTATUS" -eq 0
+check "after about shutdown_timeout ($ms ms)" test "$ms" -ge 900 -a "$ms" -lt 8000
+check "the forced close is logged" grep -q 'tcp: closing 3 connections still open' "$T/d.err"
+check "the 3 closes give the reason: shutdown" test "$(count_lines "$T/d.err" 'tcp close .*reason=shutdown')" -eq 3
+
+# a second SIGTERM does not wait for shutdown_timeout
+cfg=$( { base_conf; printf 'shutdown_timeout = 60\n'; } | conf second)
+start_daemon "$cfg"
+"$ECHOCHECK" -p $PORT -c 2 -n 1 -P 'Receive: ' -H >"$T/hold2.out" 2>&1 &
+BG_PIDS="$BG_PIDS $!"
+wait_for "$T/hold2.out" '^holding 2$'
+kill -TERM "$DPID"
+wait_for "$T/d.err" 'waiting up to 60s for 2 connections to end'
+t0=$(date +%s%N)
+stop_daemon TERM
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+check "a second SIGTERM ends the wait ($ms ms, not 60 s)" test "$ms" -lt 10000 -a "$DSTATUS" -eq 0
+check "... and says so" grep -q 'SIGTERM again: not waiting for connections any longer' "$T/d.err"
+
+# --- the stats line
+cfg=$( { base_conf; printf '[udp]\necho = no\n'; } | conf stats)
+start_daemon "$cfg"
+printf 'Hello' | nc -N 127.0.0.1 $PORT >/dev/null
+printf 'abc' | nc -u -w0 127.0.0.1 $PORT
+printf 'def' | nc -u -w0 127.0.0.1 $PORT
+wait_for "$T/d.err" 'udp datagram .* data="def"'
+kill -USR1 "$DPID"
+wait_for "$T/d.err" 'stats uptime='
+check "SIGUSR1: one stats line with every counter, in order" \
+	grep -Eq 'stats uptime=[0-9]+ tcp_active=0 tcp_total=1 tcp_refused=0 tcp_bytes_in=5 tcp_bytes_out=14 udp_datagrams=2 udp_bytes=6 errors=0$' "$T/d.err"
+stop_daemon
+check "and one more at exit" test "$(count_lines "$T/d.err" 'stats uptime=')" -eq 2
+
+# --- SIGHUP while 50 clients keep exchanging data
+live=$T/live.conf
+base_conf >"$live"
+start_daemon "$live"
+"$ECHOCHECK" -p $PORT -c 50 -s 64 -P 'Receive: ' -S -t 120 >"$T/fifty.out" 2>"$T/fifty.err" &
+fifty=$!
+BG_PIDS="$BG_PIDS $fifty"
+wait_for "$T/fifty.out" '^running$' 60
+
+# a broken file: every problem logged with FILE:LINE, the old settings stay
+printf '[server]\nhost = 127.0.0.1\nport = %s\n[tcp]\nreply_prefix = "New: "\nmax_connections = lots\n[bogus]\n' $PORT >"$live"
+kill -HUP "$DPID"
+wait_for "$T/d.err" 'reload refused'
+check "a broken file on SIGHUP: each problem logged as FILE:LINE" \
+	grep -q "$live:6: max_connections: \"lots\" is not a number" "$T/d.err"
+check "... the second one too" grep -q "$live:7: unknown section \"bogus\"" "$T/d.err"
+check "... and the running configuration stays" \
+	cmp -s <(printf x | nc -N 127.0.0.1 $PORT) <(printf 'Receive: x')
+
+# a good file: new connections get the new prefix and greeting
+printf '[server]\nhost = 127.0.0.1\nport = %s\n[tcp]\nreply_prefix = "New: "\ngreeting = "hi\\n"\n' $PORT >"$live"
+kill -HUP "$DPID"
+wait_for "$T/d.err" "reloaded $live"
+check "after a good SIGHUP new connections see the new greeting and prefix" \
+	cmp -s <(printf x | nc -N 127.0.0.1 $PORT) <(printf 'hi\nNew: x')
+
+# a new port: rebound, open connections untouched
+printf '[server]\nhost = 127.0.0.1\nport = 7001\n[tcp]\nreply_prefix = "Moved: "\n' >"$live"
+kill -HUP "$DPID"
+wait_for "$T/d.err" 'listening on tcp 127.0.0.1:7001'
+wait_for "$T/d.err" "reloaded $live.*"
+check "a changed port is rebound" cmp -s <(printf x | nc -N 127.0.0.1 7001) <(printf 'Moved: x')
+check "UDP moved too" bash -c "grep -q 'listening on udp 127.0.0.1:7001' '$T/d.err'"
+check "the old port is closed" bash -c "! nc -z 127.0.0.1 $PORT"
+
+# a port that cannot be bound: refused, nothing changes
+nc -lk 127.0.0.1 7002 >/dev/null &
+BG_PIDS="$BG_PIDS $!"
+for _ in $(seq 100); do nc -z 127.0.0.1 7002 2>/dev/null && break; sleep 0.05; done
+printf '[server]\nhost = 127.0.0.1\nport = 7002\n' >"$live"
+kill -HUP "$DPID"
+wait_for "$T/d.err" 'reload refused: cannot bind the new address'
+check "an address in use: the reload is refused, 7001 still serves" \
+	cmp -s <(printf x | nc -N 127.0.0.1 7001) <(printf 'Moved: x')
+
+kill -USR1 $fifty
+wait $fifty
+fstatus=$?
+cat "$T/fifty.out"
+check "the 50 clients kept exchanging through the reloads, every byte right" test $fstatus -eq 0
+check "... all 50 of them" grep -q '^conns=50 ' "$T/fifty.out"
+
+# --- signal storms
+printf '[server]\nhost = 127.0.0.1\nport = %s\n[log]\nlevel = notice\n' $PORT >"$live"
+kill -HUP "$DPID"
+wait_for "$T/d.err" 'listening on tcp 127.0.0.1:7000'
+"$ECHOCHECK" -p $PORT -c 10 -P 'Receive: ' -S -t 120 >"$T/storm.out" 2>&1 &
+storm_client=$!
+BG_PIDS="$BG_PIDS $storm_client"
+wait_for "$T/storm.out" '^running$' 60
+for i in $(seq 500); do
+	kill -HUP "$DPID"
+	kill -USR1 "$DPID"
+done 2>/dev/null
+kill -USR1 $storm_client
+wait $storm_client
+cstatus=$?
+check "1000 signals: the daemon lives" kill -0 "$DPID"
+check "clients were served through the storm" test $cstatus -eq 0
+check "and it still answers" cmp -s <(printf x | nc -N 127.0.0.1 $PORT) <(printf 'Receive: x')
+stop_daemon
+check "exit 0 after the storm" test "$DSTATUS" -eq 0
+
+# --- dropping privileges
+cfg=$(base_conf | conf asroot)
+if [ "$(id -u)" -eq 0 ]; then
+	start_daemon "$cfg"
+	check "started as root without [server] user: a warning" \
+		grep -q 'warning: running as root: set \[server\] user to drop privileges' "$T/d.err"
+	stop_daemon
+fi
+printf '[server]\nport = %s\nuser = no-such-user-here\n' $PORT >"$T/nouser.conf"
+"$NETECHOD" -t -c "$T/nouser.conf" 2>"$T/nouser.err"
+check "an unknown user is a configuration error (78)" test $? -eq 78
+check "... that names it" grep -q "^$T/nouser.conf: \[server\] no such user 'no-such-user-here'" "$T/nouser.err"
+
+use_test_user netecho-life 64002
+cfg=$( { base_conf; printf 'user = netecho-life\n'; } | conf drop)
+start_daemon "$cfg"
+check "the daemon runs as the configured user" \
+	grep -Eq '^Uid:[[:space:]]+64002[[:space:]]+64002[[:space:]]+64002[[:space:]]+64002$' "/proc/$DPID/status"
+check "... with its group" \
+	grep -Eq '^Gid:[[:space:]]+64002[[:space:]]+64002[[:space:]]+64002[[:space:]]+64002$' "/proc/$DPID/status"
+check "... and no supplementary groups" grep -Eq '^Groups:[[:space:]]*$' "/proc/$DPID/status"
+check "the drop is logged" grep -q 'running as user netecho-life (uid 64002, gid 64002), no supplementary groups' "$T/d.err"
+check "it serves after binding as root and dropping" \
+	cmp -s <(printf x | nc -N 127.0.0.1 $PORT) <(printf 'Receive: x')
+stop_daemon
+check "exit 0" test "$DSTATUS" -eq 0

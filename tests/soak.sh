@@ -1,0 +1,28 @@
+#!/bin/bash
+# soak: a mixed load for SOAK_SECONDS (default 60): 16 clients connecting,
+# exchanging 1-50 messages of 1-4096 bytes and disconnecting (half of them
+# with a half-close), over and over, plus UDP round trips with echo on;
+# every byte checked, nothing lost, no thread or descriptor left behind.
+. "${top_srcdir:-.}/tests/lib.sh"
+
+STRESS=$top_builddir/tests/stress
+secs=${SOAK_SECONDS:-60}
+cfg=$( { base_conf; printf '[udp]\necho = yes\n'; } | conf soak)
+start_daemon "$cfg"
+base=$(threads "$DPID")
+fds=$(ls "/proc/$DPID/fd" | wc -l)
+
+"$STRESS" soak -p $PORT -d "$secs" -c 16 -P 'Receive: ' >"$T/soak.out" 2>"$T/soak.err"
+status=$?
+cat "$T/soak.out"
+head -n 5 "$T/soak.err"
+check "${secs}s of mixed TCP and UDP: every byte right, no datagram lost" test $status -eq 0
+check "the daemon is alive" kill -0 "$DPID"
+check "its connection threads are gone ($base left)" wait_threads "$DPID" "$base" 10
+check "no descriptor left open ($fds before and after)" test "$(ls "/proc/$DPID/fd" | wc -l)" -eq "$fds"
+kill -USR1 "$DPID"
+wait_for "$T/d.err" 'stats uptime='
+grep 'stats uptime=' "$T/d.err" | tail -n 1
+check "no errors counted" grep -q 'stats .* errors=0$' "$T/d.err"
+stop_daemon
+check "exit 0" test "$DSTATUS" -eq 0

@@ -1,0 +1,643 @@
+/* stress: a test client that abuses an echo server and checks what it gets.
+ *
+ *   stress flood  -p PORT [-n ATTEMPTS] [-c PARALLEL] [-H HOLD_MS]
+ *       connection attempts as fast as they go, PARALLEL at a time, each
+ *       closed HOLD_MS after it is established
+ *   stress probe  -p PORT [-d SECONDS] [-i INTERVAL_MS] [-P PREFIX]
+ *       one connection, a message every interval; prints "ready", then at
+ *       the end the number of probes and the slowest round trip
+ *   stress push   -p PORT [-b BYTES]
+ *       sends BYTES without ever reading; says how it ended
+ *   stress stream -p PORT [-c CONNS] [-d SECONDS]
+ *       CONNS connections sending and reading at once; every byte must come
+ *       back unchanged (empty prefix) and each must end with a clean EOF
+ *   stress reset  -p PORT [-b BYTES]
+ *       sends BYTES, then resets the connection while the replies flow
+ *   stress udpflood -p PORT [-n DATAGRAMS] [-c SOURCES]
+ *       DATAGRAMS small datagrams from SOURCES addresses 127.0.0.1,
+ *       127.0.0.2 ..., as a spoofed flood would look to the server
+ *   stress soak   -p PORT [-d SECONDS] [-c CONNS] [-P PREFIX]
+ *       CONNS threads connecting, exchanging 1-50 messages of 1-4096 bytes
+ *       and disconnecting, over and over, plus UDP round trips; every byte
+ *       is checked
+ *
+ * Host: -h (default 127.0.0.1). Prints one line of key=value figures; exits
+ * 0 when what it checked was right. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "helper.h"
+
+static const char *host = "127.0.0.1", *port, *prefix = "";
+static size_t plen;
+static long attempts = 5000, parallel = 200, hold_ms, interval_ms = 10, conns = 10, bytes = 100 << 20;
+static double seconds = 5;
+static struct sockaddr_storage target;
+static socklen_t target_len;
+
+static int tcp_connect(bool nonblock)
+{
+	int fd = socket(target.ss_family, SOCK_STREAM | (nonblock ? SOCK_NONBLOCK : 0), 0), one = 1;
+
+	if (fd < 0)
+		return -1;
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+	if (connect(fd, (struct sockaddr *)&target, target_len) < 0 && !(nonblock && errno == EINPROGRESS)) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static void set_timeout(int fd, double secs)
+{
+	struct timeval tv = { (time_t)secs, (suseconds_t)((secs - (double)(time_t)secs) * 1e6) };
+
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+}
+
+static int send_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	while (len > 0) {
+		ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* Checks a reply stream: PREFIX + chunk, repeated, the chunks making up
+ * the message; message bytes never equal prefix[0]. */
+struct verifier {
+	const unsigned char *msg;
+	size_t len, matched, pfx;
+	bool in_data;
+};
+
+static void verifier_start(struct verifier *v, const unsigned char *msg, size_t len)
+{
+	*v = (struct verifier){ .msg = msg, .len = len };
+}
+
+/* Feeds n bytes; -1 on a wrong byte, 1 when the message is complete. */
+static int verifier_feed(struct verifier *v, const unsigned char *b, size_t n, size_t *used)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (v->matched == v->len)
+			break;
+		if (v->pfx < plen) {
+			if (b[i] != (unsigned char)prefix[v->pfx++])
+				return -1;
+		} else if (plen > 0 && v->in_data && b[i] == (unsigned char)prefix[0]) {
+			v->pfx = 1;
+			v->in_data = false;
+		} else if (b[i] == v->msg[v->matched]) {
+			v->matched++;
+			v->in_data = true;
+		} else {
+			return -1;
+		}
+	}
+	*used = i;
+	return v->matched == v->len ? 1 : 0;
+}
+
+static void fill(unsigned char *m, size_t len, uint64_t *seed)
+{
+	for (size_t i = 0; i < len; i++) {
+		*seed = *seed * 6364136223846793005ull + 1442695040888963407ull;
+		m[i] = (unsigned char)(*seed >> 56);
+		if (plen > 0 && m[i] == (unsigned char)prefix[0])
+			m[i] ^= 1;
+	}
+}
+
+/* ---- flood ---- */
+
+static int do_flood(void)
+{
+	struct pollfd *pfd = calloc((size_t)parallel, sizeof *pfd);
+	double *since = calloc((size_t)parallel, sizeof *since);
+	long started = 0, established = 0, failed = 0, active = 0;
+
+	if (pfd == NULL || since == NULL)
+		return 2;
+	for (long i = 0; i < parallel; i++)
+		pfd[i].fd = -1;
+	while (started < attempts || active > 0) {
+		for (long i = 0; i < parallel && started < attempts; i++) {
+			if (pfd[i].fd >= 0)
+				continue;
+			pfd[i].fd = tcp_connect(true);
+			pfd[i].events = POLLOUT;
+			since[i] = 0;
+			started++;
+			if (pfd[i].fd < 0)
+				failed++;
+			else
+				active++;
+		}
+		if (poll(pfd, (nfds_t)parallel, 10) < 0 && errno != EINTR)
+			return 2;
+		for (long i = 0; i < parallel; i++) {
+			int err = 0;
+			socklen_t l = sizeof err;
+
+			if (pfd[i].fd < 0)
+				continue;
+			if (since[i] > 0) {
+				if (now_s() - since[i] >= (double)hold_ms / 1000) {
+					close(pfd[i].fd);
+					pfd[i].fd = -1;
+					active--;
+				}
+				continue;
+			}
+			if (pfd[i].revents == 0)
+				continue;
+			getsockopt(pfd[i].fd, SOL_SOCKET, SO_ERROR, &err, &l);
+			if (err != 0 || (pfd[i].revents & (POLLERR | POLLHUP)) != 0) {
+				failed++;
+				close(pfd[i].fd);
+				pfd[i].fd = -1;
+				active--;
+				continue;
+			}
+			established++;
+			since[i] = now_s();
+			pfd[i].events = 0;
+		}
+	}
+	printf("attempts=%ld established=%ld failed=%ld\n", started, established, failed);
+	free(pfd);
+	free(since);
+	return 0;
+}
+
+/* ---- probe ---- */
+
+static atomic_bool stop_probe;
+
+static void on_term(int sig)
+{
+	(void)sig;
+	atomic_store(&stop_probe, true);
+}
+
+static int do_probe(void)
+{
+	int fd = tcp_connect(false);
+	unsigned char buf[256], msg[64];
+	double end, worst = 0;
+	long probes = 0, failures = 0;
+
+	if (fd < 0) {
+		perror("stress probe: connect");
+		return 1;
+	}
+	signal(SIGTERM, on_term);
+	set_timeout(fd, 5);
+	printf("ready\n");
+	fflush(stdout);
+	end = now_s() + seconds;
+	while (now_s() < end && !atomic_load(&stop_probe)) {
+		struct verifier v;
+		int len = snprintf((char *)msg, sizeof msg, "probe %ld\n", probes);
+		double t0 = now_s();
+		int done = 0;
+
+		if (plen > 0 && strchr((char *)msg, prefix[0]) != NULL)
+			return 2;
+		verifier_start(&v, msg, (size_t)len);
+		if (send_all(fd, msg, (size_t)len) < 0) {
+			failures++;
+			break;
+		}
+		while (done == 0) {
+			ssize_t n = recv(fd, buf, sizeof buf, 0);
+			size_t used;
+
+			if (n < 0 && errno == EINTR)
+				continue;       /* the SIGTERM that ends the probe */
+			if (n <= 0) {
+				fprintf(stderr, "stress probe: %s\n", n == 0 ? "EOF" : strerror(errno));
+				done = -1;
+				break;
+			}
+			done = verifier_feed(&v, buf, (size_t)n, &used);
+			if (done == 1 && used != (size_t)n)
+				done = -1;
+		}
+		probes++;
+		if (done != 1) {
+			fprintf(stderr, "stress probe: probe %ld failed\n", probes);
+			failures++;
+			break;
+		}
+		if (now_s() - t0 > worst)
+			worst = now_s() - t0;
+		usleep((useconds_t)interval_ms * 1000);
+	}
+	printf("probes=%ld failures=%ld max_ms=%.1f\n", probes, failures, worst * 1000);
+	return failures == 0 && probes > 0 ? 0 : 1;
+}
+
+/* ---- push: never read ---- */
+
+static int do_push(void)
+{
+	static char chunk[65536];
+	int fd = tcp_connect(false);
+	long pushed = 0;
+	const char *how = "done";
+
+	if (fd < 0) {
+		perror("stress push: connect");
+		return 1;
+	}
+	memset(chunk, 'p', sizeof chunk);
+	set_timeout(fd, seconds);
+	while (pushed < bytes) {
+		size_t want = (size_t)(bytes - pushed) < sizeof chunk ? (size_t)(bytes - pushed) : sizeof chunk;
+		ssize_t n = send(fd, chunk, want, MSG_NOSIGNAL);
+
+		if (n < 0) {
+			how = errno == EAGAIN ? "stalled" : errno == EPIPE ? "closed" :
+			      errno == ECONNRESET ? "reset" : strerror(errno);
+			break;
+		}
+		pushed += n;
+	}
+	printf("pushed=%ld ended=%s\n", pushed, how);
+	close(fd);
+	return 0;
+}
+
+/* ---- reset mid-transfer ---- */
+
+static int do_reset(void)
+{
+	static char chunk[65536];
+	int fd = tcp_connect(false);
+	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+	long sent = 0;
+
+	if (fd < 0) {
+		perror("stress reset: connect");
+		return 1;
+	}
+	memset(chunk, 'r', sizeof chunk);
+	set_timeout(fd, 2);
+	while (sent < bytes) {
+		ssize_t n = send(fd, chunk, sizeof chunk, MSG_NOSIGNAL);
+
+		if (n <= 0)
+			break;
+		sent += n;
+	}
+	/* some replies are on their way: reset now */
+	setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+	close(fd);
+	printf("sent=%ld reset=yes\n", sent);
+	return 0;
+}
+
+/* ---- stream: send and read at once until the server ends it ---- */
+
+struct stream_result {
+	unsigned long sent, received, mismatches, resets;
+	bool eof;
+};
+
+static void *stream_conn(void *arg)
+{
+	struct stream_result *r = arg;
+	unsigned char out[16384], in[16384];
+	uint64_t wseed = (uint64_t)(uintptr_t)arg, rseed = wseed;
+	int fd = tcp_connect(true);
+	double end = now_s() + seconds;
+
+	if (fd < 0) {
+		r->resets++;
+		return NULL;
+	}
+	fill(out, sizeof out, &wseed);
+	while (now_s() < end) {
+		struct pollfd p = { .fd = fd, .events = POLLIN | (r->eof ? 0 : POLLOUT) };
+
+		if (poll(&p, 1, 100) < 0 && errno != EINTR)
+			break;
+		if (p.revents & POLLOUT) {
+			ssize_t n = send(fd, out, sizeof out, MSG_NOSIGNAL);
+
+			if (n > 0) {
+				/* the stream is the seeded sequence: refill what went */
+				r->sent += (unsigned long)n;
+				memmove(out, out + n, sizeof out - (size_t)n);
+				fill(out + sizeof out - n, (size_t)n, &wseed);
+			}
+		}
+		if (p.revents & (POLLIN | POLLHUP | POLLERR)) {
+			ssize_t n = recv(fd, in, sizeof in, MSG_DONTWAIT);
+
+			if (n > 0) {
+				unsigned char expect[16384];
+
+				fill(expect, (size_t)n, &rseed);
+				if (memcmp(expect, in, (size_t)n) != 0)
+					r->mismatches++;
+				r->received += (unsigned long)n;
+			} else if (n == 0) {
+				r->eof = true;
+				break;
+			} else if (errno != EAGAIN && errno != EINTR) {
+				r->resets++;
+				break;
+			}
+		}
+	}
+	close(fd);
+	return NULL;
+}
+
+static int do_stream(void)
+{
+	pthread_t *t = calloc((size_t)conns, sizeof *t);
+	struct stream_result *r = calloc((size_t)conns, sizeof *r);
+	unsigned long sent = 0, received = 0, mismatches = 0, resets = 0, eofs = 0;
+
+	if (t == NULL || r == NULL)
+		return 2;
+	for (long i = 0; i < conns; i++)
+		pthread_create(&t[i], NULL, stream_conn, &r[i]);
+	printf("streaming\n");
+	fflush(stdout);
+	for (long i = 0; i < conns; i++) {
+		pthread_join(t[i], NULL);
+		sent += r[i].sent;
+		received += r[i].received;
+		mismatches += r[i].mismatches;
+		resets += r[i].resets;
+		eofs += r[i].eof;
+	}
+	printf("conns=%ld sent=%lu received=%lu mismatches=%lu resets=%lu eof=%lu\n",
+	       conns, sent, received, mismatches, resets, eofs);
+	free(t);
+	free(r);
+	return mismatches == 0 && resets == 0 && eofs == (unsigned long)conns ? 0 : 1;
+}
+
+/* ---- UDP flood from many addresses ---- */
+
+static int do_udpflood(void)
+{
+	int *fds = calloc((size_t)conns, sizeof *fds);
+	long sent = 0;
+
+	if (fds == NULL || target.ss_family != AF_INET)
+		return 2;
+	for (long i = 0; i < conns; i++) {
+		struct sockaddr_in src = { .sin_family = AF_INET };
+
+		src.sin_addr.s_addr = htonl(0x7f000001u + (uint32_t)i);
+		fds[i] = socket(AF_INET, SOCK_DGRAM, 0);
+		if (fds[i] < 0 || bind(fds[i], (struct sockaddr *)&src, sizeof src) < 0) {
+			perror("stress udpflood: bind");
+			return 1;
+		}
+	}
+	for (long n = 0; n < attempts; n++) {
+		char msg[32];
+		int len = snprintf(msg, sizeof msg, "flood %ld", n);
+
+		while (sendto(fds[n % conns], msg, (size_t)len, 0, (struct sockaddr *)&target, target_len) < 0) {
+			if (errno != ENOBUFS && errno != EAGAIN) {
+				perror("stress udpflood: sendto");
+				return 1;
+			}
+			usleep(100);
+		}
+		sent++;
+		if (n % 64 == 63)
+			usleep(200);    /* a flood, but one the receiver can keep up with */
+	}
+	printf("sent=%ld sources=%ld\n", sent, conns);
+	for (long i = 0; i < conns; i++)
+		close(fds[i]);
+	free(fds);
+	return 0;
+}
+
+/* ---- soak ---- */
+
+static atomic_ulong soak_sessions, soak_messages, soak_bytes, soak_errors, soak_udp_ok, soak_udp_lost;
+
+static void soak_error(const char *what)
+{
+	atomic_fetch_add(&soak_errors, 1);
+	fprintf(stderr, "stress soak: %s: %s\n", what, strerror(errno));
+}
+
+static void *soak_tcp(void *arg)
+{
+	uint64_t seed = (uint64_t)(uintptr_t)arg * 7919 + 1;
+	unsigned char *msg = malloc(4096), buf[8192];
+	double end = now_s() + seconds;
+
+	while (msg != NULL && now_s() < end) {
+		int fd = tcp_connect(false);
+		long n;
+
+		if (fd < 0) {
+			soak_error("connect");
+			usleep(10000);
+			continue;
+		}
+		set_timeout(fd, 10);
+		seed = seed * 6364136223846793005ull + 1;
+		n = 1 + (long)(seed >> 33) % 50;
+		for (long m = 0; m < n; m++) {
+			struct verifier v;
+			size_t len;
+			int done = 0;
+
+			seed = seed * 6364136223846793005ull + 1;
+			len = 1 + (size_t)((seed >> 33) % 4096);
+			fill(msg, len, &seed);
+			verifier_start(&v, msg, len);
+			if (send_all(fd, msg, len) < 0) {
+				soak_error("send");
+				break;
+			}
+			while (done == 0) {
+				ssize_t r = recv(fd, buf, sizeof buf, 0);
+				size_t used;
+
+				if (r <= 0) {
+					soak_error(r == 0 ? "early EOF" : "recv");
+					done = -1;
+					break;
+				}
+				done = verifier_feed(&v, buf, (size_t)r, &used);
+				if (done == -1 || (done == 1 && used != (size_t)r)) {
+					errno = EBADMSG;
+					soak_error("reply differs");
+					done = -1;
+				}
+			}
+			if (done != 1)
+				break;
+			atomic_fetch_add(&soak_messages, 1);
+			atomic_fetch_add(&soak_bytes, len);
+		}
+		/* half the sessions half-close and read to EOF, the rest just close */
+		if (seed >> 63) {
+			ssize_t r;
+
+			shutdown(fd, SHUT_WR);
+			while ((r = recv(fd, buf, sizeof buf, 0)) > 0)
+				;
+			if (r < 0)
+				soak_error("no EOF after half-close");
+		}
+		close(fd);
+		atomic_fetch_add(&soak_sessions, 1);
+	}
+	free(msg);
+	return NULL;
+}
+
+static void *soak_udp(void *arg)
+{
+	int fd = socket(target.ss_family, SOCK_DGRAM, 0);
+	unsigned char msg[1200], buf[2048];
+	uint64_t seed = 99;
+	double end = now_s() + seconds;
+
+	(void)arg;
+	if (fd < 0 || connect(fd, (struct sockaddr *)&target, target_len) < 0) {
+		soak_error("udp socket");
+		return NULL;
+	}
+	set_timeout(fd, 2);
+	while (now_s() < end) {
+		size_t len = 1 + (size_t)((seed >> 33) % sizeof msg);
+		ssize_t r;
+
+		fill(msg, len, &seed);
+		if (send(fd, msg, len, 0) < 0) {
+			soak_error("udp send");
+			continue;
+		}
+		r = recv(fd, buf, sizeof buf, 0);
+		if (r == (ssize_t)(plen + len) && memcmp(buf, prefix, plen) == 0 &&
+		    memcmp(buf + plen, msg, len) == 0)
+			atomic_fetch_add(&soak_udp_ok, 1);
+		else
+			atomic_fetch_add(&soak_udp_lost, 1);
+		usleep(1000);
+	}
+	close(fd);
+	return NULL;
+}
+
+static int do_soak(void)
+{
+	pthread_t *t = calloc((size_t)conns + 1, sizeof *t);
+
+	if (t == NULL)
+		return 2;
+	for (long i = 0; i < conns; i++)
+		pthread_create(&t[i], NULL, soak_tcp, (void *)(uintptr_t)(i + 1));
+	pthread_create(&t[conns], NULL, soak_udp, NULL);
+	for (long i = 0; i <= conns; i++)
+		pthread_join(t[i], NULL);
+	free(t);
+	printf("sessions=%lu messages=%lu bytes_checked=%lu udp_ok=%lu udp_lost=%lu errors=%lu\n",
+	       atomic_load(&soak_sessions), atomic_load(&soak_messages), atomic_load(&soak_bytes),
+	       atomic_load(&soak_udp_ok), atomic_load(&soak_udp_lost), atomic_load(&soak_errors));
+	return atomic_load(&soak_errors) == 0 && atomic_load(&soak_udp_lost) == 0 &&
+	       atomic_load(&soak_sessions) > 0 ? 0 : 1;
+}
+
+int main(int argc, char **argv)
+{
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *ai;
+	const char *mode;
+	int opt, rc;
+
+	if (argc < 2) {
+		fprintf(stderr, "usage: see the comment at the top of tests/stress.c\n");
+		return 2;
+	}
+	mode = argv[1];
+	optind = 2;
+	while ((opt = getopt(argc, argv, "h:p:n:c:H:d:i:P:b:")) != -1) {
+		switch (opt) {
+		case 'h': host = optarg; break;
+		case 'p': port = optarg; break;
+		case 'n': attempts = num(optarg); break;
+		case 'c': conns = parallel = num(optarg); break;
+		case 'H': hold_ms = num(optarg); break;
+		case 'd': seconds = (double)num(optarg); break;
+		case 'i': interval_ms = num(optarg); break;
+		case 'P': prefix = optarg; break;
+		case 'b': bytes = num(optarg); break;
+		default: return 2;
+		}
+	}
+	if (port == NULL || conns < 1 || attempts < 1 || seconds <= 0)
+		return 2;
+	plen = strlen(prefix);
+	if ((rc = getaddrinfo(host, port, &hints, &ai)) != 0) {
+		fprintf(stderr, "stress: %s: %s\n", host, gai_strerror(rc));
+		return 2;
+	}
+	memcpy(&target, ai->ai_addr, ai->ai_addrlen);
+	target_len = ai->ai_addrlen;
+	freeaddrinfo(ai);
+	signal(SIGPIPE, SIG_IGN);
+	if (strcmp(mode, "flood") == 0)
+		return do_flood();
+	if (strcmp(mode, "probe") == 0)
+		return do_probe();
+	if (strcmp(mode, "push") == 0)
+		return do_push();
+	if (strcmp(mode, "reset") == 0)
+		return do_reset();
+	if (strcmp(mode, "stream") == 0)
+		return do_stream();
+	if (strcmp(mode, "soak") == 0)
+		return do_soak();
+	if (strcmp(mode, "udpflood") == 0)
+		return do_udpflood();
+	fprintf(stderr, "stress: unknown mode %s\n", mode);
+	return 2;
+}
