@@ -1,8 +1,11 @@
 #!/bin/bash
 # test.sh: install what the build and the tests need, build, and run every
 # test (make check) in each build: plain, ASan+UBSan, TSan; then the
-# fuzzers. The last line is "N passed, N failed" (tests of every build
-# counted); the exit status is non-zero when anything failed.
+# fuzzers; then make distcheck (which installs, runs make installcheck on
+# the installed tree: units verified and rated, man pages linted) and the
+# Debian package build with lintian. The last line is "N passed, N failed"
+# (each test of each build, distcheck and the package counted); the exit
+# status is non-zero when anything failed.
 #
 # SOAK_SECONDS (default 60) and FUZZ_SECONDS (default 30) shorten or
 # lengthen the soak and fuzz runs.
@@ -10,7 +13,13 @@ set -u
 cd "$(dirname "$0")"
 . ./scripts/setup.sh
 
-TEST_PACKAGES="bash netcat-openbsd iproute2 util-linux strace mandoc valgrind clang libclang-rt-14-dev"
+# tests: netcat and namespaces; strace, valgrind, clang's fuzzer and
+# sanitizer runtimes; systemd-analyze and systemd-socket-activate (systemd),
+# /bin/kill (procps) and man for the units; the pages the man pages refer
+# to; the Debian packaging tools
+TEST_PACKAGES="bash netcat-openbsd iproute2 util-linux procps strace valgrind clang libclang-rt-14-dev
+	systemd man-db mandoc manpages-dev iputils-ping
+	debhelper dpkg-dev fakeroot lintian"
 need_packages $BUILD_PACKAGES $TEST_PACKAGES || { echo "0 passed, 1 failed"; exit 1; }
 
 passed=0 failed=0 skipped=0
@@ -55,6 +64,26 @@ suite plain all
 suite asan all --enable-sanitizers=address,undefined
 suite tsan all --enable-sanitizers=thread
 suite fuzz tests/fuzz.sh CC=clang --enable-fuzzers --enable-sanitizers=address,undefined
+
+# step NAME COMMAND...: one more pass or fail, with its output on failure.
+step() {
+	local name=$1
+	shift
+	echo "== $name"
+	if "$@" >"build/$name.out" 2>&1; then
+		passed=$((passed + 1))
+		grep -E '^(ok|#) |passed, .* failed|archives ready' "build/$name.out" | tail -n 4
+	else
+		failed=$((failed + 1))
+		echo "FAILED: $name"
+		tail -n 40 "build/$name.out"
+	fi
+}
+
+# the release tarball builds, tests, installs (installcheck), uninstalls
+# and cleans; its own make check runs a shorter soak
+step distcheck env SOAK_SECONDS=10 make -C build/plain distcheck
+step package bash tests/package.sh
 
 [ $skipped -eq 0 ] || echo "($skipped skipped)"
 echo "$passed passed, $failed failed"

@@ -4,11 +4,17 @@
  * (syslog/stderr), tcp (accept thread, a thread per connection), udp (the
  * receive thread).
  *
- * Threads: main (signals, once-a-second chores), the log writer, the TCP
- * accept thread, one per TCP connection, and the UDP receive thread. Every
- * thread blocks every asynchronous signal; main takes them with
- * sigtimedwait(), so no work happens in a signal handler. */
+ * Threads: main (signals, once-a-second chores, the service manager), the
+ * log writer, the TCP accept thread, one per TCP connection, and the UDP
+ * receive thread. Every thread blocks the signals main takes with
+ * sigtimedwait(), so no work happens in a signal handler.
+ *
+ * Under a service manager (sd.h): READY=1 once every socket is bound (or
+ * taken over) and the threads run; RELOADING=1 and READY=1 around a
+ * reload; STOPPING=1; a STATUS= line kept current; WATCHDOG=1 only while
+ * the accept and UDP threads keep going round their loops. */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <pthread.h>
 #include <signal.h>
@@ -27,6 +33,7 @@
 #include "daemon.h"
 #include "log.h"
 #include "net.h"
+#include "sd.h"
 #include "stats.h"
 #include "tcp.h"
 #include "udp.h"
@@ -71,6 +78,12 @@ struct daemon {
 	struct timespec started;
 	int ready_fd;                   /* detaching: pipe to the waiting parent */
 	int pidfile_fd;
+	struct sd_notifier notify;      /* the service manager, if any */
+	bool activated;                 /* sockets came from the service manager */
+	long long watchdog_usec;        /* 0: no watchdog asked for */
+	unsigned long tcp_beats, udp_beats;
+	bool watchdog_warned;
+	char status[160];               /* the STATUS= last sent */
 };
 
 static void usage(FILE *out)
@@ -348,6 +361,93 @@ static int drop_privileges(const struct config *cfg)
 	return 0;
 }
 
+/* Takes the sockets the service manager bound: listening TCP sockets and
+ * UDP sockets, told apart by their type. They take precedence over the
+ * configured host and port. */
+static int take_activated(struct daemon *d, struct sockets *s, const int *fds, int n)
+{
+	char where[NET_ADDRSTRLEN];
+
+	s->ntcp = s->nudp = 0;
+	for (int i = 0; i < n; i++) {
+		int fd = fds[i], type = 0, listening = 0, domain = 0, flags;
+		socklen_t l = sizeof type, la = sizeof listening, ld = sizeof domain;
+		bool usable = getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &l) == 0 &&
+			      getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &ld) == 0 &&
+			      (domain == AF_INET || domain == AF_INET6);
+
+		if (usable && type == SOCK_STREAM &&
+		    getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &la) == 0 && listening &&
+		    s->ntcp < NET_MAX_ADDRS && d->cfg->tcp.enabled) {
+			/* the accept thread takes what is queued without blocking */
+			flags = fcntl(fd, F_GETFL);
+			if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0) {
+				log_msg(LOG_ERR, "activated descriptor %d: %s", fd, strerror(errno));
+				return -1;
+			}
+			s->tcp[s->ntcp++] = fd;
+			log_msg(LOG_INFO, "listening on tcp %s (socket-activated, fd %d)",
+				net_local(fd, where, sizeof where), fd);
+		} else if (usable && type == SOCK_DGRAM && s->nudp < NET_MAX_ADDRS && d->cfg->udp.enabled) {
+			s->udp[s->nudp++] = fd;
+			log_msg(LOG_INFO, "listening on udp %s (socket-activated, fd %d)",
+				net_local(fd, where, sizeof where), fd);
+		} else {
+			log_msg(LOG_WARNING, "activated descriptor %d is not a listening TCP or a UDP socket "
+				"that [tcp] or [udp] enables: closed", fd);
+			close(fd);
+		}
+	}
+	if (s->ntcp + s->nudp == 0) {
+		log_msg(LOG_ERR, "socket activation: none of the %d sockets passed can be used", n);
+		return -1;
+	}
+	log_msg(LOG_NOTICE, "socket activation: %zu tcp and %zu udp sockets from the service manager; "
+		"host and port in %s are not used", s->ntcp, s->nudp, d->opt.config);
+	d->activated = true;
+	return 0;
+}
+
+/* Is stderr the journal (systemd's JOURNAL_STREAM names it)? Then lines
+ * reach it through syslog already, and a copy would show twice. */
+static bool stderr_is_journal(void)
+{
+	const char *js = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+	char *end;
+
+	if (js == NULL || fstat(STDERR_FILENO, &st) < 0)
+		return false;
+	errno = 0;
+	dev = strtoull(js, &end, 10);
+	if (errno != 0 || end == js || *end != ':')
+		return false;
+	js = end + 1;
+	ino = strtoull(js, &end, 10);
+	if (errno != 0 || end == js || *end != '\0')
+		return false;
+	return dev == (unsigned long long)st.st_dev && ino == (unsigned long long)st.st_ino;
+}
+
+/* Tells the service manager something; a failure is logged once. */
+static void notify(struct daemon *d, const char *state)
+{
+	static bool warned;
+
+	if (sd_notify(&d->notify, state) < 0 && !warned) {
+		warned = true;
+		log_msg(LOG_WARNING, "cannot notify the service manager: %s", strerror(errno));
+	}
+}
+
+/* READY=1; the STATUS= line is sent again after it. */
+static void notify_ready(struct daemon *d)
+{
+	d->status[0] = '\0';
+	notify(d, "READY=1");
+}
+
 static int start_services(struct daemon *d, struct sockets *s)
 {
 	int rc;
@@ -415,6 +515,15 @@ static void free_services(struct daemon *d)
 	d->udp = NULL;
 }
 
+static double mono_now(void)
+{
+	struct timespec now;
+
+	if (clock_gettime(CLOCK_MONOTONIC, &now) < 0)
+		return 0;
+	return (double)now.tv_sec + (double)now.tv_nsec / 1e9;
+}
+
 static double seconds_since(const struct timespec *t0)
 {
 	struct timespec now;
@@ -439,14 +548,58 @@ static void log_stats(struct daemon *d)
 		stats_get(&d->stats.udp_bytes), stats_get(&d->stats.errors));
 }
 
+/* Keeps the service manager's STATUS= line current. */
+static void update_status(struct daemon *d)
+{
+	char status[sizeof d->status], msg[sizeof d->status + 8];
+	unsigned long active = 0, in = 0, out = 0;
+
+	if (d->notify.fd < 0)
+		return;
+	tcp_counters(d->tcp, &active, &in, &out);
+	snprintf(status, sizeof status, "%lu connections open, %lu served, %lu refused; %lu datagrams",
+		 active, stats_get(&d->stats.tcp_total), stats_get(&d->stats.tcp_refused),
+		 stats_get(&d->stats.udp_datagrams));
+	if (strcmp(status, d->status) == 0)
+		return;
+	memcpy(d->status, status, sizeof status);
+	snprintf(msg, sizeof msg, "STATUS=%s", status);
+	notify(d, msg);
+}
+
+/* The once-a-second chores. */
+static void tick(struct daemon *d)
+{
+	log_tick();
+	tcp_reap(d->tcp);
+	update_status(d);
+}
+
+/* WATCHDOG=1, only when the threads that serve have gone round their
+ * loops since the last time: a daemon stuck anywhere that matters is
+ * restarted by the service manager. */
+static void watchdog(struct daemon *d)
+{
+	bool tcp = tcp_alive(d->tcp, &d->tcp_beats), udp = udp_alive(d->udp, &d->udp_beats);
+
+	if (tcp && udp) {
+		notify(d, "WATCHDOG=1");
+		d->watchdog_warned = false;
+	} else if (!d->watchdog_warned) {
+		d->watchdog_warned = true;
+		log_msg(LOG_ERR, "watchdog: the %s thread has stopped going round; not telling the service "
+			"manager all is well", tcp ? "UDP receive" : "TCP accept");
+	}
+}
+
 /* SIGHUP: reads the file again. A file with any problem, or an address
  * that cannot be bound, changes nothing; otherwise new connections get the
  * new settings, changed addresses are rebound, and open connections go on
  * with the settings they started with. */
-static void reload(struct daemon *d)
+static void apply_reload(struct daemon *d)
 {
 	struct config *cfg, *old = d->cfg;
-	struct sockets s;
+	struct sockets s = { .ntcp = 0 };
 	int rc;
 
 	log_msg(LOG_NOTICE, "SIGHUP: reloading %s", d->opt.config_reload);
@@ -456,7 +609,17 @@ static void reload(struct daemon *d)
 			d->opt.config_reload);
 		return;
 	}
-	if (open_sockets(cfg, old, &s) < 0) {
+	if (d->activated) {
+		/* the service manager owns the sockets */
+		if (!same_tcp_address(cfg, old) || !same_udp_address(cfg, old))
+			log_msg(LOG_NOTICE, "reload: socket activation: changes to enabled, host and port are not used");
+		cfg->tcp.enabled = old->tcp.enabled;
+		strcpy(cfg->tcp.host, old->tcp.host);
+		cfg->tcp.port = old->tcp.port;
+		cfg->udp.enabled = old->udp.enabled;
+		strcpy(cfg->udp.host, old->udp.host);
+		cfg->udp.port = old->udp.port;
+	} else if (open_sockets(cfg, old, &s) < 0) {
 		log_msg(LOG_ERR, "reload refused: cannot bind the new address; the running configuration stays");
 		config_unref(cfg);
 		return;
@@ -485,28 +648,54 @@ static void reload(struct daemon *d)
 		cfg->tcp.enabled ? "on" : "off", cfg->udp.enabled ? "on" : "off");
 }
 
-/* The once-a-second chores. */
-static void tick(struct daemon *d)
+/* SIGHUP, told to the service manager: RELOADING=1 first, then READY=1
+ * once the reload is applied or refused. */
+static void reload(struct daemon *d)
 {
-	log_tick();
-	tcp_reap(d->tcp);
+	char msg[64];
+	struct timespec now;
+
+	if (clock_gettime(CLOCK_MONOTONIC, &now) == 0) {
+		snprintf(msg, sizeof msg, "RELOADING=1\nMONOTONIC_USEC=%llu",
+			 (unsigned long long)now.tv_sec * 1000000ull + (unsigned long long)now.tv_nsec / 1000);
+		notify(d, msg);
+	}
+	apply_reload(d);
+	notify_ready(d);
+	update_status(d);
 }
 
-/* Takes signals until told to stop; returns the signal that stopped it. */
+/* Takes signals until told to stop; returns the signal that stopped it.
+ * The chores run by the clock, so that a storm of signals cannot starve
+ * them. */
 static int serve_signals(struct daemon *d)
 {
+	double wd = (double)d->watchdog_usec / 1e6 / 2;    /* ping twice per interval */
+	double next_tick = mono_now() + 1, next_wd = mono_now() + wd;
 	sigset_t set;
 
 	handled_signals(&set);
 	for (;;) {
-		struct timespec wait = { .tv_sec = 1, .tv_nsec = 0 };
-		int sig = sigtimedwait(&set, NULL, &wait);
+		double now = mono_now(), until;
+		struct timespec wait;
+		int sig;
 
-		if (sig < 0) {
-			if (errno == EAGAIN)
-				tick(d);
-			continue;
+		if (now >= next_tick) {
+			tick(d);
+			next_tick = now + 1;
 		}
+		if (wd > 0 && now >= next_wd) {
+			watchdog(d);
+			next_wd = now + wd;
+		}
+		until = (wd > 0 && next_wd < next_tick ? next_wd : next_tick) - now;
+		if (until < 0)
+			until = 0;
+		wait.tv_sec = (time_t)until;
+		wait.tv_nsec = (long)((until - (double)wait.tv_sec) * 1e9);
+		sig = sigtimedwait(&set, NULL, &wait);
+		if (sig < 0)
+			continue;       /* EAGAIN: time for a chore; EINTR */
 		switch (sig) {
 		case SIGTERM:
 		case SIGINT:
@@ -531,10 +720,12 @@ static int chore(int rc, const char *err)
 
 int main(int argc, char **argv)
 {
-	struct daemon d = { .ready_fd = -1, .pidfile_fd = -1 };
+	struct daemon d = { .ready_fd = -1, .pidfile_fd = -1, .notify = { .fd = -1 } };
 	struct sockets socks = { .ntcp = 0 };
-	char err[DAEMON_ERRLEN];
-	int status = EX_OSERR, sig, rc;
+	char err[DAEMON_ERRLEN > SD_ERRLEN ? DAEMON_ERRLEN : SD_ERRLEN];
+	int activated[SD_LISTEN_FDS_MAX];
+	int status = EX_OSERR, sig, rc, nactivated;
+	bool tcp_on, udp_on;
 
 	if (parse_options(argc, argv, &d.opt) < 0)
 		return EX_USAGE;
@@ -568,8 +759,22 @@ int main(int argc, char **argv)
 		status = EX_CANTCREAT;
 		goto out;
 	}
+	if (stderr_is_journal() && d.opt.foreground) {
+		/* syslog reaches the journal already */
+		log_init("netechod", -1);
+		log_msg(LOG_INFO, "stderr is the journal: log lines go through syslog only");
+	}
+	if (sd_notifier_open(&d.notify, err, sizeof err) < 0)
+		log_msg(LOG_WARNING, "%s", err);
+	d.watchdog_usec = sd_watchdog_usec();
 	check_fd_limit(d.cfg);
-	if (open_sockets(d.cfg, NULL, &socks) < 0) {
+	nactivated = sd_listen_fds(activated, SD_LISTEN_FDS_MAX, err, sizeof err);
+	if (nactivated < 0) {
+		log_msg(LOG_ERR, "socket activation: %s", err);
+		goto out;
+	}
+	if (nactivated > 0 ? take_activated(&d, &socks, activated, nactivated) < 0
+			   : open_sockets(d.cfg, NULL, &socks) < 0) {
 		status = EX_UNAVAILABLE;
 		goto out;
 	}
@@ -585,15 +790,37 @@ int main(int argc, char **argv)
 		log_msg(LOG_ERR, "cannot start the log thread: %s", strerror(rc));
 		goto out;
 	}
+	tcp_on = socks.ntcp > 0;
+	udp_on = socks.nudp > 0;
 	if (start_services(&d, &socks) < 0)
 		goto out;
+	if (d.watchdog_usec > 0) {
+		int ms = (int)(d.watchdog_usec / 4000) > 0 ? (int)(d.watchdog_usec / 4000) : 1;
+
+		/* the serving threads beat four times per watchdog interval */
+		tcp_heartbeat_every(d.tcp, ms);
+		udp_heartbeat_every(d.udp, ms);
+		log_msg(LOG_INFO, "watchdog: every %lld ms", d.watchdog_usec / 1000);
+	}
 	log_msg(LOG_NOTICE, "netechod %s started (tcp %s, udp %s)", PACKAGE_VERSION,
-		d.cfg->tcp.enabled ? "on" : "off", d.cfg->udp.enabled ? "on" : "off");
+		tcp_on ? "on" : "off", udp_on ? "on" : "off");
 	if (daemon_ready(&d.ready_fd, 0, err, sizeof err) < 0)
 		log_msg(LOG_WARNING, "%s", err);
-	log_init("netechod", d.opt.foreground ? LOG_DEBUG : -1);
+	if (!d.opt.foreground)
+		log_init("netechod", -1);
+	{
+		char msg[64];
+
+		/* detached, the main process is ours now, not our parent's */
+		snprintf(msg, sizeof msg, "MAINPID=%ld", (long)getpid());
+		if (!d.opt.foreground)
+			notify(&d, msg);
+	}
+	notify_ready(&d);
+	update_status(&d);
 
 	sig = serve_signals(&d);
+	notify(&d, "STOPPING=1");
 	log_msg(LOG_NOTICE, "%s: stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
 	status = 0;
 out:
@@ -614,6 +841,7 @@ out:
 	}
 	log_stop();
 	log_close();
+	sd_notifier_close(&d.notify);
 	config_unref(d.cfg);
 	return status;
 }

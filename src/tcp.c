@@ -70,6 +70,8 @@ struct tcp_server {
 	bool accepting;
 	struct srclimit *sources;       /* under lock: connections per address */
 	int spare_fd;                   /* accept thread: spent when out of descriptors */
+	atomic_int beat_ms;             /* the accept thread wakes this often (0: only for work) */
+	atomic_ulong beats;             /* turns of its loop: proof it runs */
 	bool out_of_fds;                /* accept thread: in that state, said once */
 	unsigned long done_in, done_out;        /* under lock: bytes of ended connections */
 	struct worker *busy;
@@ -513,7 +515,11 @@ static void *acceptor_main(void *arg)
 	pfd[n] = (struct pollfd){ .fd = srv->wakefd, .events = POLLIN };
 	for (;;) {
 		bool failed = false;
-		int rc = poll(pfd, n + 1, -1);
+		int beat = atomic_load_explicit(&srv->beat_ms, memory_order_relaxed);
+		int rc;
+
+		atomic_fetch_add_explicit(&srv->beats, 1, memory_order_relaxed);
+		rc = poll(pfd, n + 1, beat > 0 ? beat : -1);
 
 		if (rc < 0) {
 			if (errno == EINTR)
@@ -777,6 +783,20 @@ void tcp_reap(struct tcp_server *srv)
 	dead = take_dead(srv);
 	pthread_mutex_unlock(&srv->lock);
 	join_all(dead);
+}
+
+void tcp_heartbeat_every(struct tcp_server *srv, int ms)
+{
+	atomic_store(&srv->beat_ms, ms);
+}
+
+bool tcp_alive(struct tcp_server *srv, unsigned long *last)
+{
+	unsigned long now = atomic_load(&srv->beats);
+	bool moved = now != *last;
+
+	*last = now;
+	return moved || !srv->accepting;
 }
 
 int tcp_wake_signal(void)

@@ -9,6 +9,7 @@
 #ifndef NETECHO_TCP_H
 #define NETECHO_TCP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "config.h"
@@ -55,6 +56,12 @@ void tcp_stop_accepting(struct tcp_server *srv);
 unsigned long tcp_wait(struct tcp_server *srv, double seconds);
 void tcp_close_all(struct tcp_server *srv);
 void tcp_stop(struct tcp_server *srv, long timeout);
+
+/* Watchdog support: the accept thread wakes at least every ms (0: only
+ * when there is work), and tcp_alive() says whether it has gone round its
+ * loop since the last call (true also when it is not running). */
+void tcp_heartbeat_every(struct tcp_server *srv, int ms);
+bool tcp_alive(struct tcp_server *srv, unsigned long *last);
 
 /* The signal that wakes connection threads: every other thread blocks it. */
 int tcp_wake_signal(void);

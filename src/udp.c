@@ -37,6 +37,8 @@ struct udp_server {
 	int wakefd;
 	atomic_bool stop;
 	atomic_bool drain;              /* read what the sockets hold before stopping */
+	atomic_int beat_ms;             /* the thread wakes this often (0: only for work) */
+	atomic_ulong beats;             /* turns of its loop: proof it runs */
 	pthread_t thread;
 	bool running;
 };
@@ -199,6 +201,9 @@ static void *receiver_main(void *arg)
 
 	for (;;) {
 		bool got = false, failed = false, stop = atomic_load_explicit(&srv->stop, memory_order_relaxed);
+		int beat = atomic_load_explicit(&srv->beat_ms, memory_order_relaxed);
+
+		atomic_fetch_add_explicit(&srv->beats, 1, memory_order_relaxed);
 
 		if (stop && !atomic_load(&srv->drain))
 			break;
@@ -221,7 +226,8 @@ static void *receiver_main(void *arg)
 		if (got || stop)
 			continue;
 		/* after an error, a pause, so that a lasting one is not spun on */
-		if (poll(failed ? &pfd[n] : pfd, failed ? 1 : n + 1, failed ? UDP_ERROR_PAUSE_MS : -1) < 0 &&
+		if (poll(failed ? &pfd[n] : pfd, failed ? 1 : n + 1,
+			 failed ? UDP_ERROR_PAUSE_MS : beat > 0 ? beat : -1) < 0 &&
 		    errno != EINTR) {
 			stats_add(&srv->st->errors, 1);
 			if (log_take())
@@ -320,6 +326,20 @@ static void stop_thread(struct udp_server *srv, bool drain)
 	for (size_t i = 0; i < srv->nfds; i++)
 		stats_close(srv->st, srv->fds[i]);
 	srv->nfds = 0;
+}
+
+void udp_heartbeat_every(struct udp_server *srv, int ms)
+{
+	atomic_store(&srv->beat_ms, ms);
+}
+
+bool udp_alive(struct udp_server *srv, unsigned long *last)
+{
+	unsigned long now = atomic_load(&srv->beats);
+	bool moved = now != *last;
+
+	*last = now;
+	return moved || !srv->running;
 }
 
 void udp_stop(struct udp_server *srv)

@@ -6,6 +6,7 @@
 #ifndef NETECHO_UDP_H
 #define NETECHO_UDP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "config.h"
@@ -28,6 +29,10 @@ void udp_reconfigure(struct udp_server *srv, struct config *cfg);
 /* Replaces the sockets (a reload that changed the address); what the old
  * ones hold is read first. Returns 0 or an errno value. */
 int udp_replace_sockets(struct udp_server *srv, const int *fds, size_t nfds);
+
+/* Watchdog support, as tcp_heartbeat_every() and tcp_alive(). */
+void udp_heartbeat_every(struct udp_server *srv, int ms);
+bool udp_alive(struct udp_server *srv, unsigned long *last);
 
 /* Stops and joins the thread and closes the sockets. */
 void udp_stop(struct udp_server *srv);

@@ -103,3 +103,17 @@ kill -TERM "$pid"
 for _ in $(seq 100); do [ -e "/proc/$pid" ] || break; sleep 0.05; done
 DPID=
 check "and it removes its pid file at exit" test ! -e "$T/rel.pid"
+
+# stderr is the journal (JOURNAL_STREAM names it): lines reach it through
+# syslog, and are not copied to stderr a second time
+: >"$T/syslog.log"
+: >"$T/journal.err"
+cfg=$(base_conf | conf journal)
+JOURNAL_STREAM=$(stat -c '%d:%i' "$T/journal.err") "$NETECHOD" -f -c "$cfg" >/dev/null 2>>"$T/journal.err" &
+DPID=$!
+wait_for "$T/syslog.log" 'netechod [0-9.]+ started'
+printf 'once' | nc -N 127.0.0.1 $PORT >/dev/null
+wait_for "$T/syslog.log" 'tcp data .* data="once"'
+stop_daemon
+check "with JOURNAL_STREAM on stderr: lines go to syslog" grep -q 'stderr is the journal: log lines go through syslog only' "$T/syslog.log"
+check "... and not to stderr as well" bash -c "! grep -q 'tcp data' '$T/journal.err'"

@@ -1,0 +1,50 @@
+/* sd.h: the two service-manager protocols netechod speaks, implemented
+ * here rather than by linking libsystemd into a network-facing daemon.
+ * Both are small and documented (sd_notify(3), sd_listen_fds(3)) and both
+ * are no-ops when their variables are absent.
+ *
+ * Readiness: datagrams such as "READY=1" or "STATUS=..." to the unix
+ * socket named by $NOTIFY_SOCKET (a path, or '@' for the abstract
+ * namespace); $WATCHDOG_USEC asks for "WATCHDOG=1" at least that often.
+ *
+ * Socket activation: $LISTEN_PID (ours) and $LISTEN_FDS (how many) say
+ * that descriptors 3, 4 ... are sockets already bound for us. */
+#ifndef NETECHO_SD_H
+#define NETECHO_SD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#define SD_LISTEN_FDS_START 3
+#define SD_LISTEN_FDS_MAX   16  /* activated descriptors taken, at most */
+#define SD_ERRLEN           256
+
+struct sd_notifier {
+	int fd;                         /* -1: no service manager to tell */
+	struct sockaddr_un addr;
+	socklen_t addrlen;
+};
+
+/* Reads $NOTIFY_SOCKET. Returns 0 (n->fd is -1 when there is none), or -1
+ * with a message when it is malformed or the socket cannot be made. */
+int sd_notifier_open(struct sd_notifier *n, char *err, size_t errlen);
+
+/* Sends one state message ("READY=1", "STATUS=...", several separated by
+ * newlines); never blocks. 0, or -1 with errno. No-op without a manager. */
+int sd_notify(struct sd_notifier *n, const char *state);
+
+void sd_notifier_close(struct sd_notifier *n);
+
+/* The watchdog interval asked for, in microseconds; 0 when none (or when
+ * $WATCHDOG_PID names another process). */
+long long sd_watchdog_usec(void);
+
+/* Takes the activated descriptors (marking them close-on-exec) into fds
+ * and clears $LISTEN_PID, $LISTEN_FDS and $LISTEN_FDNAMES. Returns their
+ * number, 0 when there are none for us, -1 with a message when the
+ * variables are malformed or there are more than max. */
+int sd_listen_fds(int *fds, size_t max, char *err, size_t errlen);
+
+#endif
