@@ -51,3 +51,15 @@ build() {
 	    { cat configure.out >&2; false; }; } &&
 	  make -j"$(nproc)" >make.out 2>&1 || { tail -n 40 make.out >&2; false; } )
 }
+
+# wait_listen tcp|udp PORT: until something listens on that local port
+# (about 4 s at most).
+wait_listen() {
+	local i
+	for i in $(seq 200); do
+		[ -n "$(ss -Hln"${1:0:1}" "sport = :$2" 2>/dev/null)" ] && return 0
+		sleep 0.02
+	done
+	say "nothing listens on $1 port $2"
+	return 1
+}

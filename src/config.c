@@ -60,6 +60,7 @@ static const struct key keys[] = {
 	KEY("tcp", "max_per_source", K_LONG, tcp.max_per_source, 0, 1000000),
 	KEY("tcp", "idle_timeout", K_LONG, tcp.idle_timeout, 0, 2592000),
 	KEY("tcp", "send_timeout", K_LONG, tcp.send_timeout, 1, 86400),
+	KEY("tcp", "thread_cache", K_LONG, tcp.thread_cache, 0, 100000),
 	KEY("udp", "enabled", K_BOOL, udp.enabled, 0, 0),
 	KEY("udp", "host", K_HOST, udp.host, 0, 0),
 	KEY("udp", "port", K_PORT, udp.port, 0, 65535),
@@ -94,6 +95,7 @@ void config_defaults(struct config *cfg)
 	cfg->tcp.max_per_source = 0;
 	cfg->tcp.idle_timeout = 300;
 	cfg->tcp.send_timeout = 30;
+	cfg->tcp.thread_cache = 64;
 	cfg->udp.enabled = true;
 	strcpy(cfg->udp.host, cfg->server.host);
 	cfg->udp.port = cfg->server.port;

@@ -50,6 +50,7 @@ struct config {
 		long max_per_source;              /* per client address, 0 = no limit */
 		long idle_timeout;                /* seconds, 0 = never */
 		long send_timeout;                /* seconds a reply may stall */
+		long thread_cache;                /* finished threads kept for new connections */
 	} tcp;
 	struct {
 		bool enabled;

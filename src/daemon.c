@@ -74,7 +74,10 @@ int daemon_ready(int *ready_fd, int status, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot report start-up to the parent: %s", strerror(errno));
 		rc = -1;
 	}
-	close(*ready_fd);
+	if (close(*ready_fd) < 0 && rc == 0) {
+		snprintf(err, errlen, "cannot close the pipe to the parent: %s", strerror(errno));
+		rc = -1;
+	}
 	*ready_fd = -1;
 	return rc;
 }

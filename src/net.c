@@ -36,6 +36,24 @@ unknown:
 	return buf;
 }
 
+bool net_same_addr(const struct net_addr *a, const struct net_addr *b, bool any_port)
+{
+	if (a->ss.ss_family != b->ss.ss_family)
+		return false;
+	if (a->ss.ss_family == AF_INET) {
+		const struct sockaddr_in *x = (const void *)&a->ss, *y = (const void *)&b->ss;
+
+		return x->sin_addr.s_addr == y->sin_addr.s_addr && (any_port || x->sin_port == y->sin_port);
+	}
+	if (a->ss.ss_family == AF_INET6) {
+		const struct sockaddr_in6 *x = (const void *)&a->ss, *y = (const void *)&b->ss;
+
+		return memcmp(&x->sin6_addr, &y->sin6_addr, sizeof x->sin6_addr) == 0 &&
+		       x->sin6_scope_id == y->sin6_scope_id && (any_port || x->sin6_port == y->sin6_port);
+	}
+	return false;
+}
+
 const char *net_local(int fd, char *buf, size_t size)
 {
 	struct sockaddr_storage ss;

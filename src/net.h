@@ -39,6 +39,9 @@ int net_listen(const struct net_addr *addr, int socktype, int backlog, char *err
  * message and errno (ETIMEDOUT when the time ran out). */
 int net_connect(const struct net_addr *addr, int socktype, int timeout_ms, char *err, size_t errlen);
 
+/* Are a and b the same address (and port, unless any_port)? */
+bool net_same_addr(const struct net_addr *a, const struct net_addr *b, bool any_port);
+
 /* Formats an address as "192.0.2.1:50000" or "[2001:db8::1]:50000". */
 const char *net_format(const struct sockaddr *sa, socklen_t len, char *buf, size_t size);
 

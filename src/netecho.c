@@ -1,6 +1,6 @@
 /* netecho: the netecho client. Sends messages or standard input over TCP or
- * UDP and prints the replies (stream mode), or times round trips like ping
- * (-n). */
+ * UDP and prints the replies (stream mode), times round trips like ping
+ * (-n), or loads an echo path like a benchmark tool (--bench, bench.c). */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench.h"
 #include "net.h"
 #include "parse.h"
 
@@ -43,6 +44,11 @@ struct options {
 	double interval;                /* -i */
 	const char *msgs[MAX_MESSAGES];
 	size_t nmsgs;
+	bool bench;                     /* --bench, with: */
+	long conns;                     /* -c */
+	double seconds;                 /* -d */
+	long size;                      /* -s */
+	bool json;                      /* --json */
 };
 
 static void usage(FILE *out)
@@ -50,6 +56,8 @@ static void usage(FILE *out)
 	fprintf(out,
 		"usage: netecho [-46ru] [-m MESSAGE]... [-w SECONDS] [HOST [PORT]]\n"
 		"       netecho [-46u] -n COUNT [-i SECONDS] [-m MESSAGE] [-w SECONDS] [HOST [PORT]]\n"
+		"       netecho [-46u] --bench [-c CONNS] [-d SECONDS] [-s SIZE] [--json] [-w SECONDS]\n"
+		"               [HOST [PORT]]\n"
 		"       netecho -h | -V\n"
 		"\n"
 		"Sends each MESSAGE, or standard input as it comes, to HOST (default 127.0.0.1)\n"
@@ -64,11 +72,21 @@ static void usage(FILE *out)
 		"                         a summary; a probe is \"MESSAGE seq=N\" and a newline\n"
 		"                         (MESSAGE defaults to ping)\n"
 		"  -i, --interval SECONDS ping: time between probes (default 1)\n"
+		"  -b, --bench            load test: CONNS connections (UDP sockets with -u) each\n"
+		"                         sending a SIZE-byte message and checking its echo, over\n"
+		"                         and over, for SECONDS; then requests/s, MB/s and\n"
+		"                         latency p50/p90/p99/max (a live line on a terminal);\n"
+		"                         a greeting and a reply prefix are found out first\n"
+		"  -c, --connections CONNS  bench: connections (default 10)\n"
+		"  -d, --duration SECONDS   bench: how long (default 5)\n"
+		"  -s, --size SIZE          bench: message bytes (default 64)\n"
+		"      --json               bench: the report as one JSON object\n"
 		"  -4, -6                 use IPv4 or IPv6 only\n"
 		"  -h, --help             show this help and exit\n"
 		"  -V, --version          show the version and exit\n"
 		"\n"
-		"Exit status: 0 success; 1 ping replies lost; 64 usage; 68 host not found;\n"
+		"Exit status: 0 success; 1 ping replies lost, or bench errors; 64 usage;\n"
+		"68 host not found;\n"
 		"69 connection refused, failed or closed early; 74 output error; 75 timed out\n"
 		"(or a name server did not answer).\n",
 		MAX_MESSAGES, DEFAULT_WAIT, DEFAULT_UDP_WAIT);
@@ -151,6 +169,7 @@ static int say(const char *fmt, ...)
 
 static int parse_options(int argc, char **argv, struct options *o)
 {
+	bool bench_only = false;
 	static const struct option longopts[] = {
 		{ "message", required_argument, NULL, 'm' },
 		{ "raw", no_argument, NULL, 'r' },
@@ -158,6 +177,11 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "wait", required_argument, NULL, 'w' },
 		{ "count", required_argument, NULL, 'n' },
 		{ "interval", required_argument, NULL, 'i' },
+		{ "bench", no_argument, NULL, 'b' },
+		{ "connections", required_argument, NULL, 'c' },
+		{ "duration", required_argument, NULL, 'd' },
+		{ "size", required_argument, NULL, 's' },
+		{ "json", no_argument, NULL, 'J' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -169,7 +193,10 @@ static int parse_options(int argc, char **argv, struct options *o)
 	o->family = AF_UNSPEC;
 	o->wait = -1;
 	o->interval = 1.0;
-	while ((c = getopt_long(argc, argv, "46m:ruw:n:i:hV", longopts, NULL)) != -1) {
+	o->conns = 10;
+	o->seconds = 5;
+	o->size = 64;
+	while ((c = getopt_long(argc, argv, "46m:ruw:n:i:bc:d:s:hV", longopts, NULL)) != -1) {
 		switch (c) {
 		case '4':
 			o->family = AF_INET;
@@ -202,6 +229,28 @@ static int parse_options(int argc, char **argv, struct options *o)
 			if (opt_seconds(c, optarg, 0, 3600, &o->interval) < 0)
 				return -1;
 			break;
+		case 'b':
+			o->bench = true;
+			break;
+		case 'c':
+			bench_only = true;
+			if (opt_long(c, optarg, 1, BENCH_MAX_CONNS, &o->conns) < 0)
+				return -1;
+			break;
+		case 'd':
+			bench_only = true;
+			if (opt_seconds(c, optarg, 0.1, 86400, &o->seconds) < 0)
+				return -1;
+			break;
+		case 's':
+			bench_only = true;
+			if (opt_long(c, optarg, 1, BENCH_MAX_SIZE, &o->size) < 0)
+				return -1;
+			break;
+		case 'J':
+			bench_only = true;
+			o->json = true;
+			break;
 		case 'h':
 			usage(stdout);
 			exit(0);
@@ -226,6 +275,14 @@ static int parse_options(int argc, char **argv, struct options *o)
 	}
 	if (o->count > 0 && o->nmsgs > 1) {
 		fprintf(stderr, "netecho: ping mode (-n) takes one message\n");
+		return -1;
+	}
+	if (o->bench && (o->count > 0 || o->nmsgs > 0 || o->raw)) {
+		fprintf(stderr, "netecho: --bench sends its own messages: no -m, -n or -r with it\n");
+		return -1;
+	}
+	if (!o->bench && bench_only) {
+		fprintf(stderr, "netecho: -c, -d, -s and --json go with --bench\n");
 		return -1;
 	}
 	for (size_t i = 0; i < o->nmsgs; i++) {
@@ -687,6 +744,26 @@ out:
 	return status;
 }
 
+/* --bench: resolves the first address and hands over to bench.c. */
+static int run_bench(const struct options *o)
+{
+	struct bench_options b = {
+		.udp = o->udp, .conns = o->conns, .seconds = o->seconds, .size = o->size,
+		.wait = o->wait > 0 ? o->wait : o->udp ? DEFAULT_UDP_WAIT : DEFAULT_WAIT, .json = o->json,
+		.progress = !o->json && isatty(STDERR_FILENO),
+	};
+	char err[NET_ERRLEN];
+	int n = net_resolve(o->host, o->port, o->family, o->udp ? SOCK_DGRAM : SOCK_STREAM, false,
+			    &b.addr, 1, err, sizeof err);
+
+	if (n < 0) {
+		fprintf(stderr, "netecho: %s\n", err);
+		return errno == EAGAIN ? EX_TEMPFAIL : EX_NOHOST;
+	}
+	net_format((struct sockaddr *)&b.addr.ss, b.addr.len, b.peer, sizeof b.peer);
+	return bench_run(&b);
+}
+
 int main(int argc, char **argv)
 {
 	struct options o = { 0 };
@@ -701,6 +778,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "netecho: sigaction: %s\n", strerror(errno));
 		return EX_OSERR;
 	}
+	if (o.bench)
+		return run_bench(&o);
 	fd = open_connection(&o, &status, peer, sizeof peer);
 	if (fd < 0)
 		return status;

@@ -13,15 +13,18 @@
  * taken over) and the threads run; RELOADING=1 and READY=1 around a
  * reload; STOPPING=1; a STATUS= line kept current; WATCHDOG=1 only while
  * the accept and UDP threads keep going round their loops. */
+#include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <limits.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -219,29 +222,35 @@ static struct config *load_config(const char *path, bool to_log)
 
 static void close_sockets(struct sockets *s)
 {
-	for (size_t i = 0; i < s->ntcp; i++)
-		close(s->tcp[i]);
-	for (size_t i = 0; i < s->nudp; i++)
-		close(s->udp[i]);
+	for (size_t i = 0; i < s->ntcp + s->nudp; i++)
+		if (close(i < s->ntcp ? s->tcp[i] : s->udp[i - s->ntcp]) < 0)
+			log_msg(LOG_WARNING, "close: %s", strerror(errno));
 	s->ntcp = s->nudp = 0;
 }
 
-/* Binds every address of host:port for one protocol. */
-static int bind_all(const char *host, long port, int socktype, int backlog, int *fds, size_t *n)
+/* Binds every address of host:port for one protocol, appending to fds.
+ * On failure closes what it bound, describes the failure in err (the
+ * caller logs it) and leaves errno. */
+static int bind_all(const char *host, long port, int socktype, int backlog, int *fds, size_t *n,
+		    char *err, size_t errlen)
 {
 	struct net_addr addrs[NET_MAX_ADDRS];
-	char err[NET_ERRLEN], where[NET_ADDRSTRLEN];
-	int count = net_resolve(host, port, AF_UNSPEC, socktype, true, addrs, NET_MAX_ADDRS, err, sizeof err);
+	char where[NET_ADDRSTRLEN];
+	size_t first = *n;
+	int count = net_resolve(host, port, AF_UNSPEC, socktype, true, addrs, NET_MAX_ADDRS, err, errlen);
 
-	if (count < 0) {
-		log_msg(LOG_ERR, "%s", err);
+	if (count < 0)
 		return -1;
-	}
 	for (int i = 0; i < count; i++) {
-		int fd = net_listen(&addrs[i], socktype, backlog, err, sizeof err);
+		int fd = net_listen(&addrs[i], socktype, backlog, err, errlen);
 
 		if (fd < 0) {
-			log_msg(LOG_ERR, "%s", err);
+			int saved = errno;
+
+			while (*n > first)
+				if (close(fds[--*n]) < 0)
+					log_msg(LOG_WARNING, "close: %s", strerror(errno));
+			errno = saved;
 			return -1;
 		}
 		fds[(*n)++] = fd;
@@ -251,33 +260,118 @@ static int bind_all(const char *host, long port, int socktype, int backlog, int 
 	return 0;
 }
 
-static bool same_tcp_address(const struct config *a, const struct config *b)
+/* Opens the sockets cfg asks for, at start-up. */
+static int open_sockets(const struct config *cfg, struct sockets *s)
 {
-	return a->tcp.enabled == b->tcp.enabled && a->tcp.port == b->tcp.port &&
-	       strcmp(a->tcp.host, b->tcp.host) == 0;
-}
+	char err[NET_ERRLEN];
 
-static bool same_udp_address(const struct config *a, const struct config *b)
-{
-	return a->udp.enabled == b->udp.enabled && a->udp.port == b->udp.port &&
-	       strcmp(a->udp.host, b->udp.host) == 0;
-}
-
-/* Opens the sockets cfg asks for; with old set, only those whose address
- * differs from old's (the others are kept). */
-static int open_sockets(const struct config *cfg, const struct config *old, struct sockets *s)
-{
 	s->ntcp = s->nudp = 0;
-	if (cfg->tcp.enabled && (old == NULL || !same_tcp_address(cfg, old)) &&
-	    bind_all(cfg->tcp.host, cfg->tcp.port, SOCK_STREAM, (int)cfg->server.backlog, s->tcp, &s->ntcp) < 0)
-		goto fail;
-	if (cfg->udp.enabled && (old == NULL || !same_udp_address(cfg, old)) &&
-	    bind_all(cfg->udp.host, cfg->udp.port, SOCK_DGRAM, 0, s->udp, &s->nudp) < 0)
-		goto fail;
+	if ((cfg->tcp.enabled &&
+	     bind_all(cfg->tcp.host, cfg->tcp.port, SOCK_STREAM, (int)cfg->server.backlog, s->tcp, &s->ntcp,
+		      err, sizeof err) < 0) ||
+	    (cfg->udp.enabled &&
+	     bind_all(cfg->udp.host, cfg->udp.port, SOCK_DGRAM, 0, s->udp, &s->nudp, err, sizeof err) < 0)) {
+		log_msg(LOG_ERR, "%s", err);
+		close_sockets(s);
+		return -1;
+	}
 	return 0;
-fail:
-	close_sockets(s);
+}
+
+/* Is host:port exactly what the sockets are bound to now? Addresses, not
+ * spellings, are compared: "localhost" may be "127.0.0.1". Port 0 (the
+ * kernel's pick) matches any port. */
+static bool same_addresses(const char *host, long port, int socktype, const struct net_addr *cur, size_t ncur)
+{
+	struct net_addr want[NET_MAX_ADDRS];
+	char err[NET_ERRLEN];
+	int n = net_resolve(host, port, AF_UNSPEC, socktype, true, want, NET_MAX_ADDRS, err, sizeof err);
+
+	if (n < 0 || (size_t)n != ncur)
+		return false;
+	for (int i = 0; i < n; i++) {
+		bool found = false;
+
+		for (size_t j = 0; j < ncur && !found; j++)
+			found = net_same_addr(&want[i], &cur[j], port == 0);
+		if (!found)
+			return false;
+	}
+	return true;
+}
+
+static bool uses_port(const struct net_addr *cur, size_t ncur, long port)
+{
+	for (size_t i = 0; i < ncur; i++) {
+		const struct sockaddr_in *in = (const void *)&cur[i].ss;     /* same place in sin6 */
+
+		if (ntohs(in->sin_port) == port)
+			return true;
+	}
+	return false;
+}
+
+/* What a reload does to one protocol's sockets. */
+enum rebind { KEEP, REPLACE, HANDOVER };
+
+/* Decides it, and for REPLACE binds the new sockets into fds. HANDOVER:
+ * the new address overlaps the old on the same port, so the old sockets
+ * must go first. -1 (logged): the new address cannot be had. */
+static int plan_rebind(bool on, const char *host, long port, int socktype, int backlog,
+		       const struct net_addr *cur, size_t ncur, int *fds, size_t *n)
+{
+	char err[NET_ERRLEN];
+
+	*n = 0;
+	if (!on)
+		return ncur == 0 ? KEEP : REPLACE;      /* REPLACE with none */
+	if (ncur > 0 && same_addresses(host, port, socktype, cur, ncur))
+		return KEEP;
+	if (bind_all(host, port, socktype, backlog, fds, n, err, sizeof err) == 0)
+		return REPLACE;
+	if (errno == EADDRINUSE && uses_port(cur, ncur, port))
+		return HANDOVER;
+	log_msg(LOG_ERR, "%s", err);
 	return -1;
+}
+
+/* A handover: the old sockets go (what they queued is taken first), the
+ * new address is bound; if it cannot be, the old addresses are bound
+ * again. Returns the sockets now in force through fds. */
+static void handover(const char *proto, const char *host, long port, int socktype, int backlog,
+		     const struct net_addr *cur, size_t ncur, int *fds, size_t *n,
+		     int (*replace)(void *, const int *, size_t), void *srv)
+{
+	char err[NET_ERRLEN];
+	int rc;
+
+	*n = 0;
+	if ((rc = replace(srv, NULL, 0)) != 0)
+		log_msg(LOG_ERR, "reload: %s: %s", proto, strerror(rc));
+	if (bind_all(host, port, socktype, backlog, fds, n, err, sizeof err) < 0) {
+		log_msg(LOG_ERR, "reload: %s; serving the old %s address again", err, proto);
+		for (size_t i = 0; i < ncur; i++) {
+			int fd = net_listen(&cur[i], socktype, backlog, err, sizeof err);
+
+			if (fd < 0)
+				log_msg(LOG_ERR, "reload: %s: %s is not served now", err, proto);
+			else
+				fds[(*n)++] = fd;
+		}
+	}
+	if ((rc = replace(srv, fds, *n)) != 0)
+		log_msg(LOG_ERR, "reload: cannot start the %s thread: %s", proto, strerror(rc));
+	*n = 0;
+}
+
+static int tcp_replace(void *srv, const int *fds, size_t n)
+{
+	return tcp_replace_listeners(srv, fds, n);
+}
+
+static int udp_replace(void *srv, const int *fds, size_t n)
+{
+	return udp_replace_sockets(srv, fds, n);
 }
 
 /* The signals main takes with sigtimedwait(). */
@@ -417,11 +511,11 @@ static bool stderr_is_journal(void)
 	struct stat st;
 	char *end;
 
-	if (js == NULL || fstat(STDERR_FILENO, &st) < 0)
+	if (js == NULL || fstat(STDERR_FILENO, &st) < 0 || !isdigit((unsigned char)js[0]))
 		return false;
 	errno = 0;
 	dev = strtoull(js, &end, 10);
-	if (errno != 0 || end == js || *end != ':')
+	if (errno != 0 || end == js || *end != ':' || !isdigit((unsigned char)end[1]))
 		return false;
 	js = end + 1;
 	ino = strtoull(js, &end, 10);
@@ -452,11 +546,22 @@ static int start_services(struct daemon *d, struct sockets *s)
 {
 	int rc;
 
+	errno = 0;
 	d->tcp = tcp_new(&d->stats, d->cfg);
-	d->udp = udp_new(&d->stats, d->cfg);
+	d->udp = d->tcp != NULL ? udp_new(&d->stats, d->cfg) : NULL;
 	if (d->tcp == NULL || d->udp == NULL) {
 		log_msg(LOG_ERR, "cannot set up the services: %s", strerror(errno ? errno : ENOMEM));
 		return -1;
+	}
+	if (d->watchdog_usec > 0) {
+		/* before the threads start: a thread that went to sleep without
+		 * it would not beat until traffic came */
+		int ms = d->watchdog_usec / 4000 > 0 ? (int)(d->watchdog_usec / 4000) : 1;
+
+		tcp_heartbeat_every(d->tcp, ms);
+		udp_heartbeat_every(d->udp, ms);
+		log_msg(LOG_INFO, "watchdog: every %lld ms; the serving threads beat every %d ms",
+			d->watchdog_usec / 1000, ms);
 	}
 	if ((rc = tcp_start(d->tcp, s->tcp, s->ntcp)) != 0) {
 		log_msg(LOG_ERR, "cannot start the TCP accept thread: %s", strerror(rc));
@@ -600,7 +705,10 @@ static void apply_reload(struct daemon *d)
 {
 	struct config *cfg, *old = d->cfg;
 	struct sockets s = { .ntcp = 0 };
-	int rc;
+	struct net_addr tcp_cur[NET_MAX_ADDRS], udp_cur[NET_MAX_ADDRS];
+	size_t ntcp_cur = tcp_local_addrs(d->tcp, tcp_cur, NET_MAX_ADDRS);
+	size_t nudp_cur = udp_local_addrs(d->udp, udp_cur, NET_MAX_ADDRS);
+	int tcp_plan = KEEP, udp_plan = KEEP, rc;
 
 	log_msg(LOG_NOTICE, "SIGHUP: reloading %s", d->opt.config_reload);
 	cfg = load_config(d->opt.config_reload, true);
@@ -611,7 +719,9 @@ static void apply_reload(struct daemon *d)
 	}
 	if (d->activated) {
 		/* the service manager owns the sockets */
-		if (!same_tcp_address(cfg, old) || !same_udp_address(cfg, old))
+		if (cfg->tcp.enabled != old->tcp.enabled || cfg->udp.enabled != old->udp.enabled ||
+		    strcmp(cfg->tcp.host, old->tcp.host) != 0 || cfg->tcp.port != old->tcp.port ||
+		    strcmp(cfg->udp.host, old->udp.host) != 0 || cfg->udp.port != old->udp.port)
 			log_msg(LOG_NOTICE, "reload: socket activation: changes to enabled, host and port are not used");
 		cfg->tcp.enabled = old->tcp.enabled;
 		strcpy(cfg->tcp.host, old->tcp.host);
@@ -619,27 +729,41 @@ static void apply_reload(struct daemon *d)
 		cfg->udp.enabled = old->udp.enabled;
 		strcpy(cfg->udp.host, old->udp.host);
 		cfg->udp.port = old->udp.port;
-	} else if (open_sockets(cfg, old, &s) < 0) {
-		log_msg(LOG_ERR, "reload refused: cannot bind the new address; the running configuration stays");
-		config_unref(cfg);
-		return;
+	} else {
+		tcp_plan = plan_rebind(cfg->tcp.enabled, cfg->tcp.host, cfg->tcp.port, SOCK_STREAM,
+				       (int)cfg->server.backlog, tcp_cur, ntcp_cur, s.tcp, &s.ntcp);
+		if (tcp_plan >= 0)
+			udp_plan = plan_rebind(cfg->udp.enabled, cfg->udp.host, cfg->udp.port, SOCK_DGRAM, 0,
+					       udp_cur, nudp_cur, s.udp, &s.nudp);
+		if (tcp_plan < 0 || udp_plan < 0) {
+			log_msg(LOG_ERR, "reload refused: cannot bind the new address; the running configuration stays");
+			close_sockets(&s);
+			config_unref(cfg);
+			return;
+		}
 	}
 	if (strcmp(cfg->server.user, old->server.user) != 0 || strcmp(cfg->server.group, old->server.group) != 0)
 		log_msg(LOG_WARNING, "reload: [server] user and group take effect at the next start only");
 	log_configure(cfg->log.level, cfg->log.facility, cfg->log.rate_limit);
 	tcp_reconfigure(d->tcp, cfg);
 	udp_reconfigure(d->udp, cfg);
-	if (!same_tcp_address(cfg, old)) {
+	if (tcp_plan == REPLACE) {
 		if ((rc = tcp_replace_listeners(d->tcp, s.tcp, s.ntcp)) != 0)
 			log_msg(LOG_ERR, "reload: cannot start the TCP accept thread: %s", strerror(rc));
 		s.ntcp = 0;
+	} else if (tcp_plan == HANDOVER) {
+		handover("tcp", cfg->tcp.host, cfg->tcp.port, SOCK_STREAM, (int)cfg->server.backlog,
+			 tcp_cur, ntcp_cur, s.tcp, &s.ntcp, tcp_replace, d->tcp);
 	} else if (cfg->server.backlog != old->server.backlog) {
 		tcp_set_backlog(d->tcp, (int)cfg->server.backlog);
 	}
-	if (!same_udp_address(cfg, old)) {
+	if (udp_plan == REPLACE) {
 		if ((rc = udp_replace_sockets(d->udp, s.udp, s.nudp)) != 0)
 			log_msg(LOG_ERR, "reload: cannot start the UDP receive thread: %s", strerror(rc));
 		s.nudp = 0;
+	} else if (udp_plan == HANDOVER) {
+		handover("udp", cfg->udp.host, cfg->udp.port, SOCK_DGRAM, 0, udp_cur, nudp_cur, s.udp, &s.nudp,
+			 udp_replace, d->udp);
 	}
 	close_sockets(&s);
 	d->cfg = cfg;
@@ -774,7 +898,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	if (nactivated > 0 ? take_activated(&d, &socks, activated, nactivated) < 0
-			   : open_sockets(d.cfg, NULL, &socks) < 0) {
+			   : open_sockets(d.cfg, &socks) < 0) {
 		status = EX_UNAVAILABLE;
 		goto out;
 	}
@@ -794,14 +918,6 @@ int main(int argc, char **argv)
 	udp_on = socks.nudp > 0;
 	if (start_services(&d, &socks) < 0)
 		goto out;
-	if (d.watchdog_usec > 0) {
-		int ms = (int)(d.watchdog_usec / 4000) > 0 ? (int)(d.watchdog_usec / 4000) : 1;
-
-		/* the serving threads beat four times per watchdog interval */
-		tcp_heartbeat_every(d.tcp, ms);
-		udp_heartbeat_every(d.udp, ms);
-		log_msg(LOG_INFO, "watchdog: every %lld ms", d.watchdog_usec / 1000);
-	}
 	log_msg(LOG_NOTICE, "netechod %s started (tcp %s, udp %s)", PACKAGE_VERSION,
 		tcp_on ? "on" : "off", udp_on ? "on" : "off");
 	if (daemon_ready(&d.ready_fd, 0, err, sizeof err) < 0)
@@ -841,7 +957,8 @@ out:
 	}
 	log_stop();
 	log_close();
-	sd_notifier_close(&d.notify);
+	if (sd_notifier_close(&d.notify) < 0)
+		fprintf(stderr, "netechod: closing the notify socket: %s\n", strerror(errno));
 	config_unref(d.cfg);
 	return status;
 }

@@ -1,6 +1,7 @@
 /* sd.c: service-manager notification and socket activation (see sd.h). */
 #include "sd.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -48,19 +49,28 @@ int sd_notify(struct sd_notifier *n, const char *state)
 	return 0;
 }
 
-void sd_notifier_close(struct sd_notifier *n)
+int sd_notifier_close(struct sd_notifier *n)
 {
+	int rc = 0;
+
 	if (n->fd >= 0)
-		close(n->fd);
+		rc = close(n->fd);
 	n->fd = -1;
+	return rc;
 }
 
 long long sd_watchdog_usec(void)
 {
 	const char *usec = getenv("WATCHDOG_USEC"), *pid = getenv("WATCHDOG_PID");
-	long v;
+	long long v;
+	char *end;
 
-	if (usec == NULL || parse_long(usec, 1, 86400L * 1000000L, &v) < 0)
+	/* microseconds, up to a day: more than a 32-bit long holds */
+	if (usec == NULL || !isdigit((unsigned char)usec[0]))
+		return 0;
+	errno = 0;
+	v = strtoll(usec, &end, 10);
+	if (errno != 0 || *end != '\0' || v < 1 || v > 86400LL * 1000000LL)
 		return 0;
 	if (pid != NULL) {
 		long p;

@@ -35,7 +35,8 @@ int sd_notifier_open(struct sd_notifier *n, char *err, size_t errlen);
  * newlines); never blocks. 0, or -1 with errno. No-op without a manager. */
 int sd_notify(struct sd_notifier *n, const char *state);
 
-void sd_notifier_close(struct sd_notifier *n);
+/* Closes the socket: 0, or -1 with errno. */
+int sd_notifier_close(struct sd_notifier *n);
 
 /* The watchdog interval asked for, in microseconds; 0 when none (or when
  * $WATCHDOG_PID names another process). */

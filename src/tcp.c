@@ -10,7 +10,13 @@
  *
  * Out of descriptors, the accept thread spends a spare one it keeps for the
  * purpose: it accepts the waiting client and closes it at once, so clients
- * are refused rather than left hanging in the listen queue. */
+ * are refused rather than left hanging in the listen queue.
+ *
+ * The thread cache: a thread whose connection ended waits, while fewer
+ * than [tcp] thread_cache do, for the accept thread to hand it the next
+ * one, instead of ending; a connection costs a thread's creation only when
+ * none waits. Idle threads come only from busy ones, so busy and idle
+ * together never exceed max_connections. */
 #include "tcp.h"
 
 #include <errno.h>
@@ -23,7 +29,9 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/sockios.h>
 #include <sys/eventfd.h>
+#include <sys/ioctl.h>
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -40,10 +48,16 @@
 #define BACKOFF_MAX_MS   1000
 #define RESIGNAL_MS      100    /* a stop request is repeated this often */
 #define STOP_GRACE_S     5      /* after closing the rest, how long to wait for their threads */
+#define DRAIN_MAX        4096   /* connections taken from replaced listeners, at most */
+#define DRAIN_MAX_S      0.2    /* ... and seconds spent on it */
+
+enum { INHERIT_UNKNOWN, INHERIT_YES, INHERIT_NO };
 
 struct worker {
 	struct tcp_server *srv;
-	struct worker *prev, *next;     /* on srv->busy, then on srv->dead */
+	struct worker *prev, *next;     /* on srv->busy, srv->idle or srv->dead */
+	pthread_cond_t assigned;        /* idle: a connection came, or time to go */
+	bool quit;                      /* under srv->lock: idle and no longer wanted */
 	pthread_t tid;
 	bool tid_valid;                 /* under srv->lock: tid is set */
 	int fd;                         /* under srv->lock once serving; -1 once closed */
@@ -51,6 +65,8 @@ struct worker {
 	socklen_t peerlen;
 	struct config *cfg;             /* this connection's settings (a reference) */
 	bool per_source;                /* counted in srv->sources */
+	bool fresh;                     /* queued after the listener got its current options */
+	atomic_bool sending;            /* interrupted in a send: not to be interrupted again */
 	atomic_bool stop;               /* asked to end (tcp_stop_accepting()) */
 	atomic_bool stopping;           /* the thread has seen it */
 	atomic_ulong in, out;           /* bytes so far, for the stats line */
@@ -73,9 +89,17 @@ struct tcp_server {
 	atomic_int beat_ms;             /* the accept thread wakes this often (0: only for work) */
 	atomic_ulong beats;             /* turns of its loop: proof it runs */
 	bool out_of_fds;                /* accept thread: in that state, said once */
+	/* socket options set on the listeners, which accepted sockets inherit
+	 * on Linux (checked on the first connection: see serve()) */
+	atomic_long lopt_idle, lopt_send;
+	atomic_int inherits;            /* INHERIT_UNKNOWN, _YES or _NO */
+	atomic_uint opt_epoch;          /* odd while the listener options change */
 	unsigned long done_in, done_out;        /* under lock: bytes of ended connections */
 	struct worker *busy;
 	unsigned long nbusy;
+	struct worker *idle;            /* the thread cache: threads waiting for a connection */
+	unsigned long nidle;
+	atomic_long thread_cache;       /* how many may wait there */
 	struct worker *dead;            /* ended, to be joined */
 	bool stopping;
 	pthread_attr_t attr;
@@ -117,18 +141,30 @@ static double now_s(void)
 }
 
 /* Sends all of the iovecs, going on after EINTR: a connection owes its
- * replies even while it is asked to stop. Adds what it sent to *out.
- * Returns 0, or -1 with errno (EAGAIN: the send timeout passed). */
-static int send_all(int fd, struct iovec *iov, int iovcnt, unsigned long *out)
+ * replies even while it is asked to stop. Once interrupted it sets
+ * *sending, so that the stop procedure leaves it alone and the send
+ * timeout can run its course. Adds what it sent to *out. Returns 0, or -1
+ * with errno (EAGAIN: the send timeout passed). */
+static int send_all(int fd, struct iovec *iov, int iovcnt, unsigned long *out, atomic_bool *sending)
 {
+	bool interrupted = false;
+	int rc = 0;
+
 	while (iovcnt > 0) {
 		struct msghdr msg = { .msg_iov = iov, .msg_iovlen = (size_t)iovcnt };
-		ssize_t n = sendmsg(fd, &msg, MSG_NOSIGNAL);
+		/* one buffer (no prefix): send() is the lighter call */
+		ssize_t n = iovcnt == 1 ? send(fd, iov->iov_base, iov->iov_len, MSG_NOSIGNAL)
+				       : sendmsg(fd, &msg, MSG_NOSIGNAL);
 
 		if (n < 0) {
-			if (errno == EINTR)
+			if (errno == EINTR) {
+				if (!interrupted)
+					atomic_store(sending, true);
+				interrupted = true;
 				continue;
-			return -1;
+			}
+			rc = -1;
+			break;
 		}
 		*out += (unsigned long)n;
 		while (iovcnt > 0 && (size_t)n >= iov->iov_len) {
@@ -141,7 +177,13 @@ static int send_all(int fd, struct iovec *iov, int iovcnt, unsigned long *out)
 			iov->iov_len -= (size_t)n;
 		}
 	}
-	return 0;
+	if (interrupted) {
+		int saved = errno;
+
+		atomic_store(sending, false);
+		errno = saved;
+	}
+	return rc;
 }
 
 static int set_timeout(int fd, int opt, long seconds)
@@ -165,19 +207,96 @@ static const char *reason_of(int err)
 	}
 }
 
-/* After a stop request: the replies are sent; half-close, then read and
- * drop whatever the client still sends until it closes. */
-static void linger(struct worker *w)
+/* Does fd carry the options its listener was given? */
+static bool inherited(int fd, long idle, long send_timeout)
 {
+	struct timeval rcv, snd;
+	socklen_t lr = sizeof rcv, ls = sizeof snd, ln;
+	int nodelay = 0;
+
+	ln = sizeof nodelay;
+	return getsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &rcv, &lr) == 0 &&
+	       getsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &snd, &ls) == 0 &&
+	       getsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &nodelay, &ln) == 0 &&
+	       rcv.tv_sec == idle && snd.tv_sec == send_timeout && nodelay;
+}
+
+/* TCP_NODELAY and the two timeouts for a new connection: nothing to do
+ * when they came with the socket from its listener. */
+static int connection_options(struct worker *w, const struct config *cfg)
+{
+	struct tcp_server *srv = w->srv;
+	long idle = cfg->tcp.idle_timeout, send_timeout = cfg->tcp.send_timeout;
+	int one = 1, state = atomic_load_explicit(&srv->inherits, memory_order_relaxed);
+
+	/* only a connection queued after its listener got the options it
+	 * now has can carry them (w->fresh, from the accept thread) */
+	if (state != INHERIT_NO && w->fresh && idle == atomic_load(&srv->lopt_idle) &&
+	    send_timeout == atomic_load(&srv->lopt_send)) {
+		if (state == INHERIT_YES)
+			return 0;
+		state = inherited(w->fd, idle, send_timeout) ? INHERIT_YES : INHERIT_NO;
+		atomic_store(&srv->inherits, state);
+		if (state == INHERIT_NO)
+			log_msg(LOG_INFO, "tcp: sockets do not inherit their listener's options here; set per connection");
+		if (state == INHERIT_YES)
+			return 0;
+	}
+	if (setsockopt(w->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) < 0 ||
+	    set_timeout(w->fd, SO_RCVTIMEO, idle) < 0 || set_timeout(w->fd, SO_SNDTIMEO, send_timeout) < 0)
+		return -1;
+	return 0;
+}
+
+/* Gives the listeners the options connections are to have. */
+static void listener_options(struct tcp_server *srv, const struct config *cfg)
+{
+	int one = 1;
+
+	char where[NET_ADDRSTRLEN];
+
+	atomic_fetch_add(&srv->opt_epoch, 1);   /* odd: changing */
+	atomic_store(&srv->lopt_idle, -1);      /* not to be relied on meanwhile */
+	for (size_t i = 0; i < srv->nlfds; i++)
+		if (setsockopt(srv->lfds[i], IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) < 0 ||
+		    set_timeout(srv->lfds[i], SO_RCVTIMEO, cfg->tcp.idle_timeout) < 0 ||
+		    set_timeout(srv->lfds[i], SO_SNDTIMEO, cfg->tcp.send_timeout) < 0) {
+			log_msg(LOG_WARNING, "tcp: cannot set options on the listener %s: %s",
+				net_local(srv->lfds[i], where, sizeof where), strerror(errno));
+			atomic_fetch_add(&srv->opt_epoch, 1);
+			return;         /* lopt_idle stays -1: set per connection */
+		}
+	atomic_store(&srv->lopt_send, cfg->tcp.send_timeout);
+	atomic_store(&srv->lopt_idle, cfg->tcp.idle_timeout);
+	atomic_fetch_add(&srv->opt_epoch, 1);   /* even: settled */
+}
+
+/* After a stop request: the replies are sent; half-close, then read and
+ * drop whatever the client still sends until it closes. A client that
+ * takes none of what it is sent (the bytes waiting in our send queue do
+ * not shrink) for send_timeout is not waited for any longer. Returns the
+ * reason the connection ends. */
+static const char *linger(struct worker *w, long send_timeout)
+{
+	int unsent = -1, now;
+
 	atomic_store(&w->stopping, true);
 	if (shutdown(w->fd, SHUT_WR) < 0)
-		return;
+		return "shutdown";
+	if (set_timeout(w->fd, SO_RCVTIMEO, send_timeout) < 0 || ioctl(w->fd, SIOCOUTQ, &unsent) < 0)
+		unsent = -1;
 	for (;;) {
 		ssize_t n = recv(w->fd, w->buf, sizeof w->buf, 0);
 
 		if (n > 0 || (n < 0 && errno == EINTR))
 			continue;
-		return;
+		if (n < 0 && errno == EAGAIN && unsent >= 0 && ioctl(w->fd, SIOCOUTQ, &now) == 0) {
+			if (now > 0 && now >= unsent)
+				return "send-timeout";  /* it does not read */
+			unsent = now;
+			continue;               /* it reads, or has all: wait for its close */
+		}
+		return "shutdown";
 	}
 }
 
@@ -189,14 +308,12 @@ static void serve(struct worker *w)
 	unsigned long in = 0, out = 0;
 	const char *reason = "eof";
 	double start = now_s();
-	int one = 1, fd = w->fd, rc;
+	int fd = w->fd, rc;
 
 	net_format((struct sockaddr *)&w->peer, w->peerlen, peer, sizeof peer);
 	if (log_enabled(LOG_INFO) && log_take())
 		log_msg(LOG_INFO, "tcp open peer=%s", peer);
-	if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) < 0 ||
-	    (cfg->tcp.idle_timeout > 0 && set_timeout(fd, SO_RCVTIMEO, cfg->tcp.idle_timeout) < 0) ||
-	    set_timeout(fd, SO_SNDTIMEO, cfg->tcp.send_timeout) < 0) {
+	if (connection_options(w, cfg) < 0) {
 		reason = strerror(errno);
 		stats_add(&w->srv->st->errors, 1);
 		goto done;
@@ -204,7 +321,7 @@ static void serve(struct worker *w)
 	if (cfg->tcp.greeting.len > 0) {
 		struct iovec iov = { (void *)cfg->tcp.greeting.data, cfg->tcp.greeting.len };
 
-		if (send_all(fd, &iov, 1, &out) < 0) {
+		if (send_all(fd, &iov, 1, &out, &w->sending) < 0) {
 			reason = reason_of(errno);
 			goto done;
 		}
@@ -213,8 +330,7 @@ static void serve(struct worker *w)
 		ssize_t n;
 
 		if (atomic_load_explicit(&w->stop, memory_order_relaxed)) {
-			reason = "shutdown";
-			linger(w);
+			reason = linger(w, cfg->tcp.send_timeout);
 			break;
 		}
 		n = recv(fd, w->buf, sizeof w->buf, 0);
@@ -229,7 +345,7 @@ static void serve(struct worker *w)
 			atomic_store_explicit(&w->in, in, memory_order_relaxed);
 			if (cfg->log.data)
 				log_data("tcp data", peer, w->buf, (size_t)n, true);
-			rc = send_all(fd, v, (int)(iov + 2 - v), &out);
+			rc = send_all(fd, v, (int)(iov + 2 - v), &out, &w->sending);
 			atomic_store_explicit(&w->out, out, memory_order_relaxed);
 			if (rc < 0) {
 				reason = errno == EAGAIN ? "send-timeout" : reason_of(errno);
@@ -244,8 +360,8 @@ static void serve(struct worker *w)
 		reason = reason_of(errno);
 		break;
 	}
-	/* closed by the daemon at the end of shutdown_timeout */
-	if (atomic_load(&w->stop) && strcmp(reason, "shutdown") != 0 && strcmp(reason, "eof") != 0)
+	/* what our own forced close at the end of shutdown_timeout looks like */
+	if (atomic_load(&w->stop) && (strcmp(reason, "peer-closed") == 0 || strcmp(reason, "reset") == 0))
 		reason = "shutdown";
 done:
 	pthread_mutex_lock(&w->srv->lock);
@@ -263,6 +379,25 @@ done:
 			peer, in, out, now_s() - start, reason);
 }
 
+/* Gives a connection to w, a new thread or one from the cache; with
+ * srv->lock held (or before the thread exists). */
+static void assign(struct worker *w, int fd, const struct sockaddr_storage *ss, socklen_t len,
+		   struct config *cfg, bool counted, bool fresh)
+{
+	w->fd = fd;
+	w->quit = false;
+	w->fresh = fresh;
+	memcpy(&w->peer, ss, len);
+	w->peerlen = len;
+	w->cfg = cfg;
+	w->per_source = counted;
+	atomic_store(&w->stop, false);
+	atomic_store(&w->stopping, false);
+	atomic_store(&w->in, 0);
+	atomic_store(&w->out, 0);
+	atomic_store(&w->sending, false);
+}
+
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
@@ -273,20 +408,39 @@ static void *worker_main(void *arg)
 	sigaddset(&wake, WAKE_SIGNAL);
 	if (pthread_sigmask(SIG_UNBLOCK, &wake, NULL) != 0 && log_take())
 		log_msg(LOG_WARNING, "tcp: a connection thread cannot be woken to stop; it ends at shutdown_timeout");
-	serve(w);
-	config_unref(w->cfg);
-	w->cfg = NULL;
-	pthread_mutex_lock(&srv->lock);
-	if (w->per_source)
-		srclimit_put(srv->sources, (struct sockaddr *)&w->peer);
-	srv->done_in += atomic_load_explicit(&w->in, memory_order_relaxed);
-	srv->done_out += atomic_load_explicit(&w->out, memory_order_relaxed);
-	list_del(&srv->busy, w);
-	srv->nbusy--;
-	list_add(&srv->dead, w);
-	pthread_cond_broadcast(&srv->changed);
-	pthread_mutex_unlock(&srv->lock);
-	return NULL;
+	for (;;) {
+		serve(w);
+		config_unref(w->cfg);
+		w->cfg = NULL;
+		pthread_mutex_lock(&srv->lock);
+		if (w->per_source)
+			srclimit_put(srv->sources, (struct sockaddr *)&w->peer);
+		srv->done_in += atomic_load_explicit(&w->in, memory_order_relaxed);
+		srv->done_out += atomic_load_explicit(&w->out, memory_order_relaxed);
+		list_del(&srv->busy, w);
+		srv->nbusy--;
+		pthread_cond_broadcast(&srv->changed);
+		if (!srv->stopping && srv->nidle < (unsigned long)atomic_load(&srv->thread_cache)) {
+			/* into the cache, until the accept thread hands over the
+			 * next connection (it moves us to busy) */
+			list_add(&srv->idle, w);
+			srv->nidle++;
+			while (w->fd < 0 && !w->quit && !srv->stopping)
+				pthread_cond_wait(&w->assigned, &srv->lock);
+			if (w->fd >= 0) {
+				pthread_mutex_unlock(&srv->lock);
+				continue;
+			}
+			/* stopping, or no longer wanted: leave the cache (counted
+			 * in it until now, so that a shutdown waits for us) */
+			list_del(&srv->idle, w);
+			srv->nidle--;
+		}
+		list_add(&srv->dead, w);
+		pthread_cond_broadcast(&srv->changed);
+		pthread_mutex_unlock(&srv->lock);
+		return NULL;
+	}
 }
 
 /* Takes the ended threads that can be joined; call with srv->lock held. */
@@ -311,10 +465,12 @@ static void join_all(struct worker *list)
 
 		int rc = pthread_join(list->tid, NULL);
 
-		if (rc != 0)
+		if (rc != 0) {
 			log_msg(LOG_ERR, "tcp: cannot join a connection thread: %s", strerror(rc));
-		else
-			free(list);     /* (not while it may still run) */
+		} else {        /* (not while it may still run) */
+			pthread_cond_destroy(&list->assigned);
+			free(list);
+		}
 		list = next;
 	}
 }
@@ -337,11 +493,24 @@ static void refuse(struct tcp_server *srv, const struct sockaddr_storage *ss, so
 	}
 }
 
-/* Hands an accepted connection to a new thread, or refuses it: accepted
- * and closed at once, so that a client over a limit learns it at once. */
-static int dispatch(struct tcp_server *srv, int fd, const struct sockaddr_storage *ss, socklen_t len)
+/* Undoes the place dispatch() kept for a thread that could not be made. */
+static void unreserve(struct tcp_server *srv, const struct sockaddr_storage *ss, bool counted)
 {
-	struct worker *w = malloc(sizeof *w), *dead;
+	pthread_mutex_lock(&srv->lock);
+	if (counted)
+		srclimit_put(srv->sources, (const struct sockaddr *)ss);
+	srv->nbusy--;
+	pthread_cond_broadcast(&srv->changed);
+	pthread_mutex_unlock(&srv->lock);
+}
+
+/* Hands an accepted connection to a cached thread or a new one, or
+ * refuses it: accepted and closed at once, so that a client over a limit
+ * learns it at once. */
+static int dispatch(struct tcp_server *srv, int fd, const struct sockaddr_storage *ss, socklen_t len,
+		    bool fresh)
+{
+	struct worker *w, *dead;
 	struct config *cfg = config_slot_get(&srv->cfg);
 	const char *reason = NULL;
 	char peer[NET_ADDRSTRLEN];
@@ -353,8 +522,6 @@ static int dispatch(struct tcp_server *srv, int fd, const struct sockaddr_storag
 	dead = take_dead(srv);
 	if (srv->stopping) {
 		reason = "";
-	} else if (w == NULL) {
-		reason = "out-of-memory";
 	} else if (srv->nbusy >= (unsigned long)cfg->tcp.max_connections) {
 		reason = "max_connections";
 		limit = cfg->tcp.max_connections;
@@ -368,39 +535,52 @@ static int dispatch(struct tcp_server *srv, int fd, const struct sockaddr_storag
 			limit = cfg->tcp.max_per_source;
 		}
 	}
-	if (reason != NULL) {
+	if (reason == NULL && srv->idle != NULL) {
+		/* a cached thread takes it */
+		w = srv->idle;
+		list_del(&srv->idle, w);
+		srv->nidle--;
+		assign(w, fd, ss, len, cfg, counted, fresh);
+		list_add(&srv->busy, w);
+		srv->nbusy++;
+		/* under the lock: once it is released the thread may run, finish
+		 * and be gone (a spurious wake-up can start it early) */
+		pthread_cond_signal(&w->assigned);
 		pthread_mutex_unlock(&srv->lock);
 		join_all(dead);
+		stats_add(&srv->st->tcp_total, 1);
+		return DISPATCHED;
+	}
+	if (reason == NULL)
+		srv->nbusy++;           /* a place kept for the new thread */
+	pthread_mutex_unlock(&srv->lock);
+	join_all(dead);
+	if (reason != NULL) {
 		config_unref(cfg);
-		free(w);
 		stats_close(srv->st, fd);
 		if (limit > 0)
 			refuse(srv, ss, len, reason, limit);
-		else if (*reason != '\0') {
-			stats_add(&srv->st->errors, 1);
-			if (log_take()) {
-				net_format((const struct sockaddr *)ss, len, peer, sizeof peer);
-				log_msg(LOG_ERR, "tcp refused peer=%s reason=%s", peer, reason);
-			}
-			return BACK_OFF;
-		}
+		else if (*reason != '\0')
+			goto failed;
 		return DISPATCHED;
+	}
+
+	w = malloc(sizeof *w);
+	if (w == NULL || pthread_cond_init(&w->assigned, NULL) != 0) {
+		free(w);
+		unreserve(srv, ss, counted);
+		config_unref(cfg);
+		stats_close(srv->st, fd);
+		reason = "out-of-memory";
+		goto failed;
 	}
 	w->srv = srv;
 	w->tid_valid = false;
-	w->fd = fd;
-	memcpy(&w->peer, ss, len);
-	w->peerlen = len;
-	w->cfg = cfg;                   /* the reference taken above */
-	w->per_source = counted;
-	atomic_init(&w->stop, false);
-	atomic_init(&w->stopping, false);
-	atomic_init(&w->in, 0);
-	atomic_init(&w->out, 0);
-	list_add(&srv->busy, w);
-	srv->nbusy++;
+	w->quit = false;
+	assign(w, fd, ss, len, cfg, counted, fresh);
+	pthread_mutex_lock(&srv->lock);
+	list_add(&srv->busy, w);        /* before it runs: it leaves the list itself */
 	pthread_mutex_unlock(&srv->lock);
-	join_all(dead);
 
 	rc = pthread_create(&w->tid, &srv->attr, worker_main, w);
 	pthread_mutex_lock(&srv->lock);
@@ -410,13 +590,11 @@ static int dispatch(struct tcp_server *srv, int fd, const struct sockaddr_storag
 		stats_add(&srv->st->tcp_total, 1);
 		return DISPATCHED;
 	}
-	if (counted)
-		srclimit_put(srv->sources, (const struct sockaddr *)ss);
 	list_del(&srv->busy, w);
-	srv->nbusy--;
-	pthread_cond_broadcast(&srv->changed);
 	pthread_mutex_unlock(&srv->lock);
+	unreserve(srv, ss, counted);
 	config_unref(w->cfg);
+	pthread_cond_destroy(&w->assigned);
 	free(w);
 	stats_close(srv->st, fd);
 	stats_add(&srv->st->errors, 1);
@@ -424,6 +602,13 @@ static int dispatch(struct tcp_server *srv, int fd, const struct sockaddr_storag
 		net_format((const struct sockaddr *)ss, len, peer, sizeof peer);
 		log_msg(LOG_ERR, "tcp refused peer=%s reason=no-thread (pthread_create: %s); pausing new connections",
 			peer, strerror(rc));
+	}
+	return BACK_OFF;
+failed:
+	stats_add(&srv->st->errors, 1);
+	if (log_take()) {
+		net_format((const struct sockaddr *)ss, len, peer, sizeof peer);
+		log_msg(LOG_ERR, "tcp refused peer=%s reason=%s", peer, reason);
 	}
 	return BACK_OFF;
 }
@@ -448,13 +633,18 @@ static int refuse_one(struct tcp_server *srv, int lfd)
 	return fd >= 0 && srv->spare_fd >= 0 ? 0 : -1;
 }
 
-/* Accepts what is waiting on one listener. */
-static int accept_some(struct tcp_server *srv, int lfd)
+/* Accepts what is waiting on one listener. *clean is the options epoch
+ * in which its queue was last seen empty: a connection accepted in that
+ * same settled epoch was queued after the options were set. */
+static int accept_some(struct tcp_server *srv, int lfd, unsigned *clean)
 {
 	for (int i = 0; i < ACCEPT_BATCH; i++) {
 		struct sockaddr_storage ss;
 		socklen_t len = sizeof ss;
+		unsigned epoch = atomic_load(&srv->opt_epoch);
 		int fd = accept4(lfd, (struct sockaddr *)&ss, &len, SOCK_CLOEXEC);
+		bool fresh = fd >= 0 && epoch % 2 == 0 && *clean == epoch &&
+			     atomic_load(&srv->opt_epoch) == epoch;
 
 		if (fd < 0) {
 			switch (errno) {
@@ -462,6 +652,8 @@ static int accept_some(struct tcp_server *srv, int lfd)
 #if EWOULDBLOCK != EAGAIN
 			case EWOULDBLOCK:
 #endif
+				if (epoch % 2 == 0 && atomic_load(&srv->opt_epoch) == epoch)
+					*clean = epoch;
 				return DISPATCHED;
 			case EINTR:
 			case ECONNABORTED:      /* the client gave up in the queue */
@@ -489,7 +681,7 @@ static int accept_some(struct tcp_server *srv, int lfd)
 			srv->out_of_fds = false;
 			log_msg(LOG_NOTICE, "tcp accept: descriptors available again; accepting");
 		}
-		if (dispatch(srv, fd, &ss, len) == BACK_OFF)
+		if (dispatch(srv, fd, &ss, len, fresh) == BACK_OFF)
 			return BACK_OFF;
 	}
 	return DISPATCHED;
@@ -503,15 +695,33 @@ static bool more_queued(int lfd)
 	return poll(&p, 1, 0) > 0;
 }
 
+/* Replaced by new listeners: takes what the old ones queued, within
+ * bounds, so that a flood to the old address cannot hold up a reload. */
+static void drain(struct tcp_server *srv, const struct pollfd *pfd, size_t n, unsigned *clean)
+{
+	double deadline = now_s() + DRAIN_MAX_S;
+	long taken = 0;
+
+	for (size_t i = 0; i < n; i++)
+		while (taken < DRAIN_MAX && now_s() < deadline && more_queued(pfd[i].fd)) {
+			if (accept_some(srv, pfd[i].fd, &clean[i]) == BACK_OFF)
+				return;
+			taken += ACCEPT_BATCH;
+		}
+}
+
 static void *acceptor_main(void *arg)
 {
 	struct tcp_server *srv = arg;
 	struct pollfd pfd[NET_MAX_ADDRS + 1];
+	unsigned clean[NET_MAX_ADDRS];
 	size_t n = srv->nlfds;
 	int backoff = 0;
 
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
 		pfd[i] = (struct pollfd){ .fd = srv->lfds[i], .events = POLLIN };
+		clean[i] = 1;           /* odd: never seen empty yet */
+	}
 	pfd[n] = (struct pollfd){ .fd = srv->wakefd, .events = POLLIN };
 	for (;;) {
 		bool failed = false;
@@ -520,7 +730,6 @@ static void *acceptor_main(void *arg)
 
 		atomic_fetch_add_explicit(&srv->beats, 1, memory_order_relaxed);
 		rc = poll(pfd, n + 1, beat > 0 ? beat : -1);
-
 		if (rc < 0) {
 			if (errno == EINTR)
 				continue;
@@ -529,16 +738,10 @@ static void *acceptor_main(void *arg)
 				log_msg(LOG_ERR, "tcp poll: %s", strerror(errno));
 			failed = true;
 		}
-		if (pfd[n].revents != 0) {
-			/* replaced by new listeners: take what the old ones queued */
-			if (atomic_load(&srv->drain))
-				for (size_t i = 0; i < n; i++)
-					while (accept_some(srv, pfd[i].fd) == DISPATCHED && more_queued(pfd[i].fd))
-						;
+		if (rc > 0 && pfd[n].revents != 0)
 			break;
-		}
 		for (size_t i = 0; rc > 0 && i < n; i++)
-			if (pfd[i].revents != 0 && accept_some(srv, pfd[i].fd) == BACK_OFF)
+			if (pfd[i].revents != 0 && accept_some(srv, pfd[i].fd, &clean[i]) == BACK_OFF)
 				failed = true;
 		if (!failed) {
 			backoff = 0;
@@ -549,10 +752,11 @@ static void *acceptor_main(void *arg)
 		backoff = backoff == 0 ? BACKOFF_MIN_MS : backoff * 2;
 		if (backoff > BACKOFF_MAX_MS)
 			backoff = BACKOFF_MAX_MS;
-		rc = poll(&pfd[n], 1, backoff);
-		if (rc > 0)
+		if (poll(&pfd[n], 1, backoff) > 0)
 			break;
 	}
+	if (atomic_load(&srv->drain))
+		drain(srv, pfd, n, clean);
 	return NULL;
 }
 
@@ -588,6 +792,11 @@ struct tcp_server *tcp_new(struct stats *st, struct config *cfg)
 		goto fail_alloc;
 	}
 	config_slot_init(&srv->cfg, cfg);
+	atomic_init(&srv->thread_cache, cfg->tcp.thread_cache);
+	atomic_init(&srv->lopt_idle, -1);
+	atomic_init(&srv->lopt_send, -1);
+	atomic_init(&srv->inherits, INHERIT_UNKNOWN);
+	atomic_init(&srv->opt_epoch, 0);
 	/* from here on tcp_free() undoes everything */
 	if (pthread_attr_setstacksize(&srv->attr, TCP_STACK_SIZE) != 0)
 		goto fail;
@@ -623,10 +832,17 @@ int tcp_start(struct tcp_server *srv, const int *fds, size_t nfds)
 
 	if (nfds > NET_MAX_ADDRS || srv->accepting)
 		return EINVAL;
-	memcpy(srv->lfds, fds, nfds * sizeof *fds);
+	if (nfds > 0)           /* fds may be NULL then */
+		memcpy(srv->lfds, fds, nfds * sizeof *fds);
 	srv->nlfds = nfds;
 	if (nfds == 0)
 		return 0;
+	{
+		struct config *cfg = config_slot_get(&srv->cfg);
+
+		listener_options(srv, cfg);
+		config_unref(cfg);
+	}
 	/* forget an earlier stop request */
 	if (read(srv->wakefd, &count, sizeof count) < 0 && errno != EAGAIN)
 		return errno;
@@ -640,6 +856,21 @@ int tcp_start(struct tcp_server *srv, const int *fds, size_t nfds)
 void tcp_reconfigure(struct tcp_server *srv, struct config *cfg)
 {
 	config_slot_set(&srv->cfg, cfg);
+	listener_options(srv, cfg);
+	atomic_store(&srv->thread_cache, cfg->tcp.thread_cache);
+	/* a smaller cache: the threads beyond it are told to leave; each
+	 * takes itself off the list, so they stay counted until they go */
+	pthread_mutex_lock(&srv->lock);
+	{
+		unsigned long keep = (unsigned long)cfg->tcp.thread_cache, seen = 0;
+
+		for (struct worker *w = srv->idle; w != NULL; w = w->next)
+			if (!w->quit && ++seen > keep) {
+				w->quit = true;
+				pthread_cond_signal(&w->assigned);
+			}
+	}
+	pthread_mutex_unlock(&srv->lock);
 }
 
 void tcp_set_backlog(struct tcp_server *srv, int backlog)
@@ -713,7 +944,9 @@ static void wait_idle(struct tcp_server *srv, double deadline)
 		for (struct worker *w = srv->busy; w != NULL; w = w->next) {
 			int rc;
 
-			if (!w->tid_valid || atomic_load(&w->stopping))
+			/* a thread in a send must finish it or time out: a
+			 * signal would start its send timeout over */
+			if (!w->tid_valid || atomic_load(&w->stopping) || atomic_load(&w->sending))
 				continue;
 			rc = pthread_kill(w->tid, WAKE_SIGNAL);
 			if (rc != 0 && log_take())
@@ -735,6 +968,8 @@ void tcp_stop_accepting(struct tcp_server *srv)
 	pthread_mutex_lock(&srv->lock);
 	for (struct worker *w = srv->busy; w != NULL; w = w->next)
 		atomic_store(&w->stop, true);
+	for (struct worker *w = srv->idle; w != NULL; w = w->next)
+		pthread_cond_signal(&w->assigned);      /* they see stopping and go */
 	pthread_mutex_unlock(&srv->lock);
 }
 
@@ -757,11 +992,28 @@ void tcp_close_all(struct tcp_server *srv)
 	if (srv->nbusy > 0) {
 		log_msg(LOG_NOTICE, "tcp: closing %lu connections still open", srv->nbusy);
 		for (struct worker *w = srv->busy; w != NULL; w = w->next)
-			if (w->fd >= 0 && shutdown(w->fd, SHUT_RDWR) < 0 && errno != ENOTCONN)
-				log_msg(LOG_WARNING, "tcp: shutdown: %s", strerror(errno));
+			if (w->fd >= 0 && shutdown(w->fd, SHUT_RDWR) < 0 && errno != ENOTCONN) {
+				char peer[NET_ADDRSTRLEN];
+
+				log_msg(LOG_WARNING, "tcp: shutdown peer=%s: %s",
+					net_format((struct sockaddr *)&w->peer, w->peerlen, peer, sizeof peer),
+					strerror(errno));
+			}
 		wait_idle(srv, now_s() + STOP_GRACE_S);
 		if (srv->nbusy > 0)
 			log_msg(LOG_ERR, "tcp: %lu connection threads did not end", srv->nbusy);
+	}
+	/* the cached threads leave on their own: wait for them too */
+	{
+		double deadline = now_s() + STOP_GRACE_S;
+
+		while (srv->nidle > 0 && now_s() < deadline) {
+			double until = now_s() + 0.1;
+			struct timespec ts = { .tv_sec = (time_t)until };
+
+			ts.tv_nsec = (long)((until - (double)ts.tv_sec) * 1e9);
+			(void)pthread_cond_timedwait(&srv->changed, &srv->lock, &ts);
+		}
 	}
 	dead = take_dead(srv);
 	pthread_mutex_unlock(&srv->lock);
@@ -796,7 +1048,9 @@ bool tcp_alive(struct tcp_server *srv, unsigned long *last)
 	bool moved = now != *last;
 
 	*last = now;
-	return moved || !srv->accepting;
+	/* with no listener there is nothing to prove; one that should run
+	 * and does not (a failed restart on reload) is not alive */
+	return moved || (srv->nlfds == 0 && !srv->accepting);
 }
 
 int tcp_wake_signal(void)
@@ -808,7 +1062,7 @@ void tcp_free(struct tcp_server *srv)
 {
 	if (srv == NULL)
 		return;
-	if (srv->nbusy > 0)
+	if (srv->nbusy > 0 || srv->nidle > 0)
 		return;         /* threads that never ended still use it: keep it */
 	if (srv->wakefd >= 0)
 		stats_close(srv->st, srv->wakefd);
@@ -820,4 +1074,16 @@ void tcp_free(struct tcp_server *srv)
 	pthread_cond_destroy(&srv->changed);
 	pthread_mutex_destroy(&srv->lock);
 	free(srv);
+}
+
+size_t tcp_local_addrs(struct tcp_server *srv, struct net_addr *out, size_t max)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < srv->nlfds && k < max; i++) {
+		out[k].len = sizeof out[k].ss;
+		if (getsockname(srv->lfds[i], (struct sockaddr *)&out[k].ss, &out[k].len) == 0)
+			k++;
+	}
+	return k;
 }

@@ -13,9 +13,10 @@
 #include <stddef.h>
 
 #include "config.h"
+#include "net.h"
 #include "stats.h"
 
-#define TCP_BUFSIZE    16384            /* bytes read per recv(), one buffer a thread */
+#define TCP_BUFSIZE    65536            /* bytes read per recv(), one buffer a thread */
 #define TCP_STACK_SIZE (64 * 1024)      /* connection thread stack */
 
 struct tcp_server;
@@ -34,6 +35,9 @@ void tcp_reconfigure(struct tcp_server *srv, struct config *cfg);
  * old ones are closed once what they had queued is accepted, so no client
  * that connected is dropped. Returns 0 or an errno value. */
 int tcp_replace_listeners(struct tcp_server *srv, const int *fds, size_t nfds);
+
+/* The addresses the listeners are bound to (at most max). */
+size_t tcp_local_addrs(struct tcp_server *srv, struct net_addr *out, size_t max);
 
 /* Applies a new listen backlog to the current listeners. */
 void tcp_set_backlog(struct tcp_server *srv, int backlog);

@@ -283,7 +283,8 @@ int udp_start(struct udp_server *srv, const int *fds, size_t nfds)
 
 	if (nfds > NET_MAX_ADDRS || srv->running)
 		return EINVAL;
-	memcpy(srv->fds, fds, nfds * sizeof *fds);
+	if (nfds > 0)           /* fds may be NULL then */
+		memcpy(srv->fds, fds, nfds * sizeof *fds);
 	srv->nfds = nfds;
 	for (size_t i = 0; i < nfds; i++)
 		srv->pktinfo[i] = want_pktinfo(fds[i]);
@@ -339,7 +340,7 @@ bool udp_alive(struct udp_server *srv, unsigned long *last)
 	bool moved = now != *last;
 
 	*last = now;
-	return moved || !srv->running;
+	return moved || (srv->nfds == 0 && !srv->running);
 }
 
 void udp_stop(struct udp_server *srv)
@@ -361,4 +362,16 @@ void udp_free(struct udp_server *srv)
 		stats_close(srv->st, srv->wakefd);
 	config_slot_destroy(&srv->cfg);
 	free(srv);
+}
+
+size_t udp_local_addrs(struct udp_server *srv, struct net_addr *out, size_t max)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < srv->nfds && k < max; i++) {
+		out[k].len = sizeof out[k].ss;
+		if (getsockname(srv->fds[i], (struct sockaddr *)&out[k].ss, &out[k].len) == 0)
+			k++;
+	}
+	return k;
 }

@@ -10,6 +10,7 @@
 #include <stddef.h>
 
 #include "config.h"
+#include "net.h"
 #include "stats.h"
 
 #define UDP_BATCH     32        /* datagrams per recvmmsg() */
@@ -29,6 +30,9 @@ void udp_reconfigure(struct udp_server *srv, struct config *cfg);
 /* Replaces the sockets (a reload that changed the address); what the old
  * ones hold is read first. Returns 0 or an errno value. */
 int udp_replace_sockets(struct udp_server *srv, const int *fds, size_t nfds);
+
+/* The addresses the sockets are bound to (at most max). */
+size_t udp_local_addrs(struct udp_server *srv, struct net_addr *out, size_t max);
 
 /* Watchdog support, as tcp_heartbeat_every() and tcp_alive(). */
 void udp_heartbeat_every(struct udp_server *srv, int ms);

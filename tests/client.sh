@@ -94,7 +94,7 @@ done
 ok "bad options and numbers: exit 64"
 "$NETECHO" --help >"$T/help.out"
 check "--help: exit 0, usage on stdout" bash -c "test $? -eq 0 && grep -q '^usage: netecho' '$T/help.out'"
-for o in --message --raw --udp --wait --count --interval --help --version; do
+for o in --message --raw --udp --wait --count --interval --bench --connections --duration --size --json --help --version; do
 	grep -q -- "$o" "$T/help.out" || fail "--help does not mention $o"
 done
 ok "--help lists every long option"

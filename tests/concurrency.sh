@@ -4,8 +4,9 @@
 . "${top_srcdir:-.}/tests/lib.sh"
 
 # every close line is counted below: no rate limit, and no payload lines
-# to crowd them out of the log queue
-cfg=$( { base_conf; printf '[log]\nrate_limit = 0\ndata = no\n'; } | conf c)
+# to crowd them out of the log queue; no thread cache, so that threads
+# are counted exactly (cache.sh tests the cache)
+cfg=$( { base_conf; printf '[tcp]\nthread_cache = 0\n[log]\nrate_limit = 0\ndata = no\n'; } | conf c)
 start_daemon "$cfg"
 base=$(threads "$DPID")
 

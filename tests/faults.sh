@@ -8,7 +8,7 @@
 STRESS=$top_builddir/tests/stress
 
 # --- a client that sends but never reads
-cfg=$( { base_conf; printf '[tcp]\nsend_timeout = 1\n[log]\ndata = no\n'; } | conf push)
+cfg=$( { base_conf; printf '[tcp]\nsend_timeout = 1\nthread_cache = 0\n[log]\ndata = no\n'; } | conf push)
 start_daemon "$cfg"
 base=$(threads "$DPID")
 rss0=$(rss_kb "$DPID")
@@ -62,7 +62,7 @@ stop_daemon
 check "exit 0" test "$DSTATUS" -eq 0
 
 # --- resets and SIGPIPE
-cfg=$( { base_conf; printf '[log]\ndata = no\n'; } | conf reset)
+cfg=$( { base_conf; printf '[tcp]\nthread_cache = 0\n[log]\ndata = no\n'; } | conf reset)
 start_daemon "$cfg"
 base=$(threads "$DPID")
 for i in 1 2 3 4 5; do
@@ -81,9 +81,21 @@ check "no connection thread is left behind" wait_threads "$DPID" "$base" 10
 stop_daemon
 check "exit 0 after resets" test "$DSTATUS" -eq 0
 
+# the same with the default thread cache: its threads survive the resets
+start_daemon "$(base_conf | conf resetcache)"
+for i in 1 2 3; do
+	"$STRESS" reset -p $PORT -b 4194304 >/dev/null 2>&1
+	"$STRESS" push -p $PORT -b 2097152 -d 1 >/dev/null 2>&1
+done
+check "with the thread cache: serving after resets" cmp -s <(printf ok | nc -N 127.0.0.1 $PORT) <(printf 'Receive: ok')
+"$ECHOCHECK" -p $PORT -c 6 -n 20 -P 'Receive: ' >/dev/null 2>&1
+check "... on cached threads, every byte right" test $? -eq 0
+stop_daemon
+check "exit 0" test "$DSTATUS" -eq 0
+
 # --- thread creation failing: RLIMIT_NPROC for the daemon's own user
 use_test_user netecho-faults 64001
-cfg=$( { base_conf; printf 'user = netecho-faults\n'; } | conf nproc)
+cfg=$( { base_conf; printf 'user = netecho-faults\n[tcp]\nthread_cache = 0\n'; } | conf nproc)
 start_daemon "$cfg"
 base=$(threads "$DPID")
 # room for exactly two connection threads (set as the daemon's own user:

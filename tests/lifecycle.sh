@@ -81,8 +81,8 @@ check "... and says so" grep -q 'SIGTERM again: not waiting for connections any 
 cfg=$( { base_conf; printf '[udp]\necho = no\n'; } | conf stats)
 start_daemon "$cfg"
 printf 'Hello' | nc -N 127.0.0.1 $PORT >/dev/null
-printf 'abc' | nc -u -w0 127.0.0.1 $PORT
-printf 'def' | nc -u -w0 127.0.0.1 $PORT
+"$NETECHO" -u -r -w 0.1 -m abc 127.0.0.1 $PORT
+"$NETECHO" -u -r -w 0.1 -m def 127.0.0.1 $PORT
 wait_for "$T/d.err" 'udp datagram .* data="def"'
 kill -USR1 "$DPID"
 wait_for "$T/d.err" 'stats uptime='
@@ -126,6 +126,18 @@ check "a changed port is rebound" cmp -s <(printf x | nc -N 127.0.0.1 7001) <(pr
 check "UDP moved too" bash -c "grep -q 'listening on udp 127.0.0.1:7001' '$T/d.err'"
 check "the old port is closed" bash -c "! nc -z 127.0.0.1 $PORT"
 
+# the same address by another name: nothing is rebound
+printf '[server]\nhost = localhost\nport = 7001\n[tcp]\nreply_prefix = "Moved: "\n' >"$live"
+if getent hosts localhost | grep -q '^127.0.0.1 '; then
+	before=$(count_lines "$T/d.err" 'listening on tcp')
+	kill -HUP "$DPID"
+	wait_for "$T/d.err" "reloaded $live"
+	if [ "$(getent ahosts localhost | awk '{ print $1 }' | sort -u | wc -l)" -eq 1 ]; then
+		check "127.0.0.1 -> localhost (the same address): no rebind" \
+			test "$(count_lines "$T/d.err" 'listening on tcp')" -eq "$before"
+	fi
+fi
+
 # a port that cannot be bound: refused, nothing changes
 nc -lk 127.0.0.1 7002 >/dev/null &
 BG_PIDS="$BG_PIDS $!"
@@ -136,12 +148,60 @@ wait_for "$T/d.err" 'reload refused: cannot bind the new address'
 check "an address in use: the reload is refused, 7001 still serves" \
 	cmp -s <(printf x | nc -N 127.0.0.1 7001) <(printf 'Moved: x')
 
+# 127.0.0.1:7001 -> 0.0.0.0:7001 overlaps on the same port: the old
+# listener goes first (what it queued is answered), then the new is bound;
+# clients connecting all the while are answered or refused, never dropped
+printf '[server]\nhost = 0.0.0.0\nport = 7001\n[tcp]\nreply_prefix = "Any: "\n' >"$live"
+( for i in $(seq 300); do
+	out=$(printf "c$i" | timeout 5 nc -N 127.0.0.1 7001 2>/dev/null)
+	echo "rc=$? out=$out"
+done ) >"$T/swap.out" &
+swapper=$!
+sleep 0.1
+kill -HUP "$DPID"
+wait $swapper
+wait_for "$T/d.err" 'listening on tcp 0.0.0.0:7001'
+check "127.0.0.1 -> 0.0.0.0 on the same port: rebound" \
+	cmp -s <(printf x | nc -N 127.0.0.2 7001) <(printf 'Any: x')
+answered=$(grep -c 'out=\(Receive\|Moved\|Any\): c' "$T/swap.out")
+dropped=$(grep -c '^rc=0 out=$' "$T/swap.out")
+echo "# during the handover: $answered of 300 answered, $dropped connected but unanswered"
+check "no client that connected was dropped during the handover" test "$dropped" -eq 0
+
 kill -USR1 $fifty
 wait $fifty
 fstatus=$?
 cat "$T/fifty.out"
 check "the 50 clients kept exchanging through the reloads, every byte right" test $fstatus -eq 0
 check "... all 50 of them" grep -q '^conns=50 ' "$T/fifty.out"
+
+# --- a client that does not read holds a shutdown no longer than send_timeout
+printf '[server]\nhost = 127.0.0.1\nport = %s\nshutdown_timeout = 20\n[tcp]\nsend_timeout = 1\n[log]\ndata = no\nrate_limit = 0\n' $PORT >"$live"
+reloads=$(count_lines "$T/d.err" "reloaded $live")
+kill -HUP "$DPID"
+for _ in $(seq 200); do [ "$(count_lines "$T/d.err" "reloaded $live")" -gt "$reloads" ] && break; sleep 0.05; done
+"$STRESS" push -p $PORT -b 8388608 -d 60 -H 60000 >"$T/push.out" 2>&1 &
+pusher=$!
+BG_PIDS="$BG_PIDS $pusher"
+# it pushes 8 MB, then holds the connection without reading or closing:
+# until the replies to it have stalled
+last=-1
+for _ in $(seq 200); do
+	kill -USR1 "$DPID"
+	sleep 0.1
+	line=$(grep 'stats uptime=' "$T/d.err" | tail -n 1)
+	out=$(echo "$line" | sed -n 's/.* tcp_bytes_out=\([0-9]*\).*/\1/p')
+	case $line in *" tcp_active=1 "*) [ "$out" = "$last" ] && break ;; esac
+	last=$out
+done
+t0=$(date +%s%N)
+stop_daemon TERM
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+check "SIGTERM with a client that never reads: exit 0 in $ms ms, not shutdown_timeout (20 s)" \
+	test "$DSTATUS" -eq 0 -a "$ms" -lt 10000
+check "... that client was closed for its send timeout" grep -q 'tcp close .*reason=send-timeout' "$T/d.err"
+grep 'tcp close .*reason=send-timeout' "$T/d.err"
+start_daemon "$live"
 
 # --- signal storms
 printf '[server]\nhost = 127.0.0.1\nport = %s\n[log]\nlevel = notice\n' $PORT >"$live"

@@ -25,6 +25,18 @@ check "exactly one READY=1 at start" test "$(count_lines "$T/notify.log" ' READY
 wait_for "$T/notify.log" 'STATUS=0 connections open, 0 served, 0 refused; 0 datagrams'
 ok "a STATUS= line at start"
 
+# with no traffic at all (no datagram, no connection but the sink's own
+# check at READY=1), the serving threads still beat and WATCHDOG=1 goes on
+wait_for "$T/notify.log" 'WATCHDOG=1'
+quiet_from=$(awk '/ WATCHDOG=1/ { print $1; exit }' "$T/notify.log")
+for _ in $(seq 100); do
+	n=$(awk -v f="$quiet_from" '/ WATCHDOG=1/ && $1 >= f { n++ } END { print n + 0 }' "$T/notify.log")
+	[ "$n" -ge 6 ] && break
+	sleep 0.05
+done
+check "an idle daemon keeps sending WATCHDOG=1 ($n in a row with no traffic)" test "$n" -ge 6
+check "... and never says a thread stopped" bash -c "! grep -q 'watchdog: the' '$T/d.err'"
+
 printf 'x' | nc -N 127.0.0.1 $PORT >/dev/null
 printf 'y' | nc -u -w0 127.0.0.1 $PORT
 # (the sink's own check at READY=1 was the first connection)

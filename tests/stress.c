@@ -6,8 +6,9 @@
  *   stress probe  -p PORT [-d SECONDS] [-i INTERVAL_MS] [-P PREFIX]
  *       one connection, a message every interval; prints "ready", then at
  *       the end the number of probes and the slowest round trip
- *   stress push   -p PORT [-b BYTES]
- *       sends BYTES without ever reading; says how it ended
+ *   stress push   -p PORT [-b BYTES] [-H HOLD_MS]
+ *       sends BYTES without ever reading; says how it ended; with -H,
+ *       then holds the connection open that long, still not reading
  *   stress stream -p PORT [-c CONNS] [-d SECONDS]
  *       CONNS connections sending and reading at once; every byte must come
  *       back unchanged (empty prefix) and each must end with a clean EOF
@@ -16,6 +17,10 @@
  *   stress udpflood -p PORT [-n DATAGRAMS] [-c SOURCES]
  *       DATAGRAMS small datagrams from SOURCES addresses 127.0.0.1,
  *       127.0.0.2 ..., as a spoofed flood would look to the server
+ *   stress badecho -p PORT
+ *       a TCP echo server that answers each connection's first message
+ *       right and flips a bit of every later one: a client that says it
+ *       checks replies must notice
  *   stress soak   -p PORT [-d SECONDS] [-c CONNS] [-P PREFIX]
  *       CONNS threads connecting, exchanging 1-50 messages of 1-4096 bytes
  *       and disconnecting, over and over, plus UDP round trips; every byte
@@ -296,6 +301,13 @@ static int do_push(void)
 		pushed += n;
 	}
 	printf("pushed=%ld ended=%s\n", pushed, how);
+	fflush(stdout);
+	if (hold_ms > 0) {
+		/* no reading, no closing: until the server closes or time's up */
+		struct pollfd p = { .fd = fd, .events = POLLRDHUP };
+
+		poll(&p, 1, (int)hold_ms);
+	}
 	close(fd);
 	return 0;
 }
@@ -453,6 +465,50 @@ static int do_udpflood(void)
 		close(fds[i]);
 	free(fds);
 	return 0;
+}
+
+/* ---- a server whose echo goes wrong ---- */
+
+static void *badecho_conn(void *arg)
+{
+	int fd = (int)(intptr_t)arg;
+	unsigned char buf[16384];
+	ssize_t n;
+	bool first = true;
+
+	while ((n = recv(fd, buf, sizeof buf, 0)) > 0) {
+		if (!first)
+			buf[0] ^= 1;
+		first = false;
+		if (send_all(fd, buf, (size_t)n) < 0)
+			break;
+	}
+	close(fd);
+	return NULL;
+}
+
+static int do_badecho(void)
+{
+	int ls = socket(target.ss_family, SOCK_STREAM, 0), one = 1;
+
+	if (ls < 0 || setsockopt(ls, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0 ||
+	    bind(ls, (struct sockaddr *)&target, target_len) < 0 || listen(ls, 128) < 0) {
+		perror("stress badecho");
+		return 1;
+	}
+	printf("listening\n");
+	fflush(stdout);
+	for (;;) {
+		int fd = accept(ls, NULL, NULL);
+		pthread_t t;
+
+		if (fd < 0)
+			continue;
+		if (pthread_create(&t, NULL, badecho_conn, (void *)(intptr_t)fd) != 0)
+			close(fd);
+		else
+			pthread_detach(t);
+	}
 }
 
 /* ---- soak ---- */
@@ -638,6 +694,8 @@ int main(int argc, char **argv)
 		return do_soak();
 	if (strcmp(mode, "udpflood") == 0)
 		return do_udpflood();
+	if (strcmp(mode, "badecho") == 0)
+		return do_badecho();
 	fprintf(stderr, "stress: unknown mode %s\n", mode);
 	return 2;
 }

@@ -1,0 +1,591 @@
+/* bench.c: netecho --bench (see bench.h).
+ *
+ * One thread and epoll drive every connection. First one connection finds
+ * out what the server sends on connect (a greeting) and what it puts before
+ * the echo of a short message (a prefix: netechod's "Receive: "). Then each
+ * request is the same message, and its reply must be the message, in one
+ * or more pieces each after the prefix (a server reads a long message in
+ * several chunks). Message bytes never equal the prefix's first byte, so
+ * where a piece begins is never in doubt. */
+#include "bench.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#define HIST_SUB     16                 /* sub-buckets per power of two */
+#define HIST_BUCKETS (64 * HIST_SUB)
+#define PROBE_GREETING_MAX 65536        /* greeting bytes taken, at most */
+#define UDP_PAYLOAD_MAX 65507           /* the most one datagram holds */
+#define SEQ_LEN      12                 /* a UDP message begins with its sequence number */
+#define PROBE_GREETING_MS 200           /* how long a greeting may take to come */
+#define PROBE_QUIET_MS    50            /* a reply is whole after this much quiet */
+#define EVENTS       512                /* epoll events per wait */
+#define RBUF         (256 * 1024)       /* bytes read per recv */
+#define PROBE_SIZE   64                 /* the message that finds out the prefix */
+#define PREFIX_MAX   4096               /* prefix bytes kept */
+
+enum { CONNECTING, GREETING, REQUEST, CLOSED };
+
+struct conn {
+	int fd, state;
+	size_t sent;                    /* of the current request's message */
+	size_t matched;                 /* message bytes seen in its reply */
+	size_t pfx;                     /* prefix bytes seen of the current piece */
+	bool in_data;                   /* a message byte came since that prefix */
+	size_t greet_left;
+	double t0;                      /* when the request began */
+};
+
+struct bench {
+	const struct bench_options *o;
+	unsigned char *msg, *rbuf;
+	size_t greeting;
+	unsigned char prefix[PREFIX_MAX];
+	size_t extra;                   /* the prefix's length */
+	uint64_t hist[HIST_BUCKETS];
+	unsigned long requests, errors, mismatches, timeouts;
+	unsigned long long bytes_out, bytes_in;
+	double max_ms;
+	int ep;
+};
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_MONOTONIC, &ts) < 0)
+		return 0;
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Latencies in microseconds, log-linear: bucket e holds HIST_SUB equal
+ * steps of 2^e from HIST_SUB * 2^e on (e = 0: 0 to HIST_SUB - 1). */
+static void record(struct bench *b, double seconds)
+{
+	uint64_t us = (uint64_t)(seconds * 1e6);
+	int e = 0;
+
+	while ((us >> e) >= 2 * HIST_SUB && e < 62)
+		e++;
+	if (e == 0 && us < HIST_SUB)
+		b->hist[us]++;
+	else
+		b->hist[(e + 1) * HIST_SUB + (int)((us >> e) - HIST_SUB) % HIST_SUB]++;
+	if (seconds * 1000 > b->max_ms)
+		b->max_ms = seconds * 1000;
+}
+
+/* The latency below which a share p of the requests fell, in ms. */
+static double percentile(const struct bench *b, double p)
+{
+	uint64_t total = 0, acc = 0;
+
+	for (int i = 0; i < HIST_BUCKETS; i++)
+		total += b->hist[i];
+	if (total == 0)
+		return 0;
+	for (int i = 0; i < HIST_BUCKETS; i++) {
+		acc += b->hist[i];
+		if ((double)acc >= p * (double)total) {
+			/* the bucket's upper edge, never above the largest seen */
+			double edge;
+
+			if (i < HIST_SUB)
+				edge = (double)(i + 1);
+			else
+				edge = (double)((uint64_t)(HIST_SUB + i % HIST_SUB + 1) << (i / HIST_SUB - 1));
+			edge /= 1000.0;
+			return edge < b->max_ms ? edge : b->max_ms;
+		}
+	}
+	return b->max_ms;
+}
+
+static int ms_until(double deadline)
+{
+	double left = (deadline - now_s()) * 1000;
+
+	return left <= 0 ? 0 : left > 1e9 ? 1000000000 : (int)left + 1;
+}
+
+/* Finds out, on one connection, the greeting's length and the prefix
+ * that comes before the echo of a short message. */
+static int probe(struct bench *b)
+{
+	const struct bench_options *o = b->o;
+	size_t size = o->size < PROBE_SIZE ? (size_t)o->size : PROBE_SIZE, total = 0;
+	char err[NET_ERRLEN];
+	double deadline;
+	int fd = net_connect(&o->addr, o->udp ? SOCK_DGRAM : SOCK_STREAM, (int)(o->wait * 1000), err, sizeof err);
+
+	if (fd < 0) {
+		fprintf(stderr, "netecho: %s\n", err);
+		return -1;
+	}
+	if (!o->udp) {
+		/* anything that comes before we send is a greeting: whatever
+		 * comes within PROBE_GREETING_MS of the last, within the wait
+		 * and PROBE_GREETING_MAX bytes */
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		double until = now_s() + o->wait;
+
+		while (b->greeting < PROBE_GREETING_MAX && now_s() < until && poll(&p, 1, PROBE_GREETING_MS) > 0) {
+			ssize_t n = recv(fd, b->rbuf, RBUF, 0);
+
+			if (n <= 0)
+				break;
+			b->greeting += (size_t)n;
+		}
+		if (b->greeting >= PROBE_GREETING_MAX || now_s() >= until) {
+			fprintf(stderr, "netecho: %s: the server keeps sending without being asked: not an echo server?\n",
+				o->peer);
+			close(fd);
+			return -1;
+		}
+	}
+	for (size_t i = 0; i < size; i++)
+		b->msg[i] = (unsigned char)('0' + i % 10);
+	if (send(fd, b->msg, size, MSG_NOSIGNAL) != (ssize_t)size) {
+		fprintf(stderr, "netecho: %s: %s\n", o->peer, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	deadline = now_s() + o->wait;
+	for (;;) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		int rc = poll(&p, 1, total >= size ? PROBE_QUIET_MS : ms_until(deadline));
+		ssize_t n;
+
+		if (rc <= 0 || total >= RBUF)
+			break;
+		n = recv(fd, b->rbuf + total, RBUF - total, 0);
+		if (n <= 0)
+			break;
+		total += (size_t)n;
+		if (o->udp)
+			break;          /* one datagram is the reply */
+	}
+	close(fd);
+	if (total < size || memcmp(b->rbuf + total - size, b->msg, size) != 0) {
+		fprintf(stderr, "netecho: %s: no echo of a %zu-byte message within %gs%s\n", o->peer, size,
+			o->wait, o->udp ? " (does the server echo UDP?)" : "");
+		return -1;
+	}
+	b->extra = total - size;
+	if (b->extra > PREFIX_MAX) {
+		fprintf(stderr, "netecho: %s: a reply prefix of %zu bytes is more than %d\n", o->peer, b->extra,
+			PREFIX_MAX);
+		return -1;
+	}
+	memcpy(b->prefix, b->rbuf, b->extra);
+	return 0;
+}
+
+static void arm(struct bench *b, struct conn *c, uint32_t events)
+{
+	struct epoll_event ev = { .events = events, .data.ptr = c };
+
+	if (epoll_ctl(b->ep, EPOLL_CTL_MOD, c->fd, &ev) < 0)
+		b->errors++;
+}
+
+static void drop(struct bench *b, struct conn *c, bool error)
+{
+	if (error)
+		b->errors++;
+	if (c->fd >= 0)
+		close(c->fd);   /* epoll forgets a closed descriptor itself */
+	c->fd = -1;
+	c->state = CLOSED;
+}
+
+/* Sends what is left of the current request's message. */
+static void push(struct bench *b, struct conn *c)
+{
+	while (c->sent < (size_t)b->o->size) {
+		ssize_t n = send(c->fd, b->msg + c->sent, (size_t)b->o->size - c->sent, MSG_NOSIGNAL);
+
+		if (n < 0) {
+			if (errno == EAGAIN)
+				break;
+			drop(b, c, true);
+			return;
+		}
+		c->sent += (size_t)n;
+		b->bytes_out += (unsigned long long)n;
+	}
+	arm(b, c, EPOLLIN | (c->sent < (size_t)b->o->size ? EPOLLOUT : 0));
+}
+
+static void begin(struct bench *b, struct conn *c)
+{
+	c->state = REQUEST;
+	c->sent = c->matched = c->pfx = 0;
+	c->in_data = false;
+	c->t0 = now_s();
+	push(b, c);
+}
+
+/* Takes reply bytes: pieces of prefix then message. True when the whole
+ * message has come back; a wrong byte drops the connection. */
+static bool take(struct bench *b, struct conn *c, const unsigned char *p, size_t n)
+{
+	size_t size = (size_t)b->o->size;
+
+	for (size_t i = 0; i < n; i++) {
+		unsigned char x = p[i];
+		bool ok;
+
+		if (c->matched == size)
+			ok = false;                             /* more than was asked for */
+		else if (c->pfx < b->extra)
+			ok = x == b->prefix[c->pfx++];
+		else if (b->extra > 0 && c->in_data && x == b->prefix[0]) {
+			c->pfx = 1;                             /* the next piece */
+			c->in_data = false;
+			ok = true;
+		} else {
+			ok = x == b->msg[c->matched++];
+			c->in_data = true;
+		}
+		if (!ok) {
+			b->mismatches++;
+			drop(b, c, true);
+			return false;
+		}
+	}
+	return c->matched == size;
+}
+
+/* The live line on stderr, once a second: the last second's requests. */
+static void progress(const struct bench *b, double start, double now, double *next, unsigned long *last)
+{
+	double dt = now - *next + 1;
+
+	if (now < *next)
+		return;
+	fprintf(stderr, "\r%5.1fs  %10.0f req/s  %8.1f MB/s  p50 %.3f ms  errors %lu   ", now - start,
+		(double)(b->requests - *last) / dt, (double)b->bytes_in / (now - start) / 1e6,
+		percentile(b, 0.5), b->errors);
+	*last = b->requests;
+	*next = now + 1;
+}
+
+static void run_tcp(struct bench *b, struct conn *cs)
+{
+	const struct bench_options *o = b->o;
+	struct epoll_event evs[EVENTS];
+	double start = now_s(), end = start + o->seconds, next_report = start + 1, next_scan = start;
+	unsigned long last = 0;
+	long open = 0;
+
+	for (long i = 0; i < o->conns; i++) {
+		struct epoll_event ev = { .events = EPOLLOUT, .data.ptr = &cs[i] };
+		int one = 1;
+
+		cs[i].fd = socket(o->addr.ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		if (cs[i].fd < 0 ||
+		    setsockopt(cs[i].fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) < 0 ||
+		    (connect(cs[i].fd, (const struct sockaddr *)&o->addr.ss, o->addr.len) < 0 && errno != EINPROGRESS) ||
+		    epoll_ctl(b->ep, EPOLL_CTL_ADD, cs[i].fd, &ev) < 0) {
+			drop(b, &cs[i], true);
+			continue;
+		}
+		cs[i].state = CONNECTING;
+		cs[i].t0 = start;
+		open++;
+	}
+	while (open > 0) {
+		double now = now_s();
+		int n;
+
+		if (o->progress)
+			progress(b, start, now, &next_report, &last);
+		/* a request with no reply within the wait is a timeout */
+		if (now >= next_scan) {
+			for (long i = 0; i < o->conns; i++)
+				if (cs[i].state != CLOSED && now - cs[i].t0 > o->wait) {
+					b->timeouts++;
+					drop(b, &cs[i], true);
+					open--;
+				}
+			next_scan = now + 0.1;
+		}
+		if (now >= end + o->wait)
+			break;
+		n = epoll_wait(b->ep, evs, EVENTS, 100);
+		for (int k = 0; k < n; k++) {
+			struct conn *c = evs[k].data.ptr;
+			int err = 0;
+			socklen_t l = sizeof err;
+
+			if (c->state == CLOSED)
+				continue;
+			if (c->state == CONNECTING) {
+				if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &l) < 0 || err != 0) {
+					drop(b, c, true);
+					open--;
+					continue;
+				}
+				c->greet_left = b->greeting;
+				if (c->greet_left > 0) {
+					c->state = GREETING;
+					arm(b, c, EPOLLIN);
+				} else {
+					begin(b, c);
+				}
+				continue;
+			}
+			if ((evs[k].events & EPOLLOUT) && c->state == REQUEST)
+				push(b, c);
+			if (c->state == CLOSED) {
+				open--;
+				continue;
+			}
+			if (!(evs[k].events & (EPOLLIN | EPOLLHUP | EPOLLERR)))
+				continue;
+			for (;;) {
+				size_t room = c->state == GREETING ? c->greet_left : RBUF;
+				ssize_t r = recv(c->fd, b->rbuf, room < RBUF ? room : RBUF, 0);
+
+				if (r < 0 && errno == EAGAIN)
+					break;
+				if (r <= 0) {
+					drop(b, c, true);
+					open--;
+					break;
+				}
+				b->bytes_in += (unsigned long long)r;
+				if (c->state == GREETING) {
+					c->greet_left -= (size_t)r;
+					if (c->greet_left == 0)
+						begin(b, c);
+					break;
+				}
+				if (take(b, c, b->rbuf, (size_t)r)) {
+					record(b, now_s() - c->t0);
+					b->requests++;
+					if (now_s() < end) {
+						begin(b, c);
+					} else {
+						drop(b, c, false);
+						open--;
+					}
+					break;
+				}
+				if (c->state == CLOSED) {
+					open--;
+					break;
+				}
+			}
+		}
+	}
+}
+
+/* Sends socket i's next request: the message, its first SEQ_LEN bytes the
+ * request's number, so that a late reply is not taken for the next. */
+static void udp_send(struct bench *b, struct conn *c, unsigned long seq)
+{
+	char tag[SEQ_LEN + 1];
+
+	snprintf(tag, sizeof tag, "%0*lu", SEQ_LEN, seq % 1000000000000ul);
+	memcpy(b->msg, tag, SEQ_LEN);
+	c->sent = seq;
+	c->t0 = now_s();
+	if (send(c->fd, b->msg, (size_t)b->o->size, 0) == b->o->size) {
+		b->bytes_out += (unsigned long long)b->o->size;
+	} else if (errno != EAGAIN && errno != ENOBUFS && errno != ECONNREFUSED) {
+		if (b->errors++ == 0)
+			fprintf(stderr, "netecho: %s: send: %s\n", b->o->peer, strerror(errno));
+	}
+}
+
+static void run_udp(struct bench *b, struct conn *cs)
+{
+	const struct bench_options *o = b->o;
+	struct epoll_event evs[EVENTS];
+	double start = now_s(), end = start + o->seconds, next_report = start + 1, next_scan = start;
+	unsigned long last = 0, seq = 0;
+	long open = 0;
+
+	for (long i = 0; i < o->conns; i++) {
+		struct epoll_event ev = { .events = EPOLLIN, .data.ptr = &cs[i] };
+
+		cs[i].fd = socket(o->addr.ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		if (cs[i].fd < 0 || connect(cs[i].fd, (const struct sockaddr *)&o->addr.ss, o->addr.len) < 0 ||
+		    epoll_ctl(b->ep, EPOLL_CTL_ADD, cs[i].fd, &ev) < 0) {
+			drop(b, &cs[i], true);
+			continue;
+		}
+		open++;
+		cs[i].state = REQUEST;
+		udp_send(b, &cs[i], ++seq);
+	}
+	/* until the end, then as long as a request may still be answered */
+	while (open > 0 && now_s() < end + o->wait) {
+		double now = now_s();
+		int n;
+
+		if (o->progress)
+			progress(b, start, now, &next_report, &last);
+		/* a lost datagram or reply: counted, and the next one goes */
+		if (now >= next_scan) {
+			for (long i = 0; i < o->conns; i++)
+				if (cs[i].state == REQUEST && now - cs[i].t0 > o->wait) {
+					b->timeouts++;
+					if (now < end) {
+						udp_send(b, &cs[i], ++seq);
+					} else {
+						drop(b, &cs[i], false);
+						open--;
+					}
+				}
+			next_scan = now + 0.1;
+		}
+		n = epoll_wait(b->ep, evs, EVENTS, 100);
+		for (int k = 0; k < n; k++) {
+			struct conn *c = evs[k].data.ptr;
+			ssize_t r = recv(c->fd, b->rbuf, RBUF, 0);
+			char tag[SEQ_LEN + 1];
+
+			if (r < 0) {
+				if (errno != EAGAIN && errno != ECONNREFUSED)
+					b->errors++;
+				continue;
+			}
+			b->bytes_in += (unsigned long long)r;
+			/* prefix, this request's number, the rest of the message */
+			snprintf(tag, sizeof tag, "%0*lu", SEQ_LEN, c->sent % 1000000000000ul);
+			if ((size_t)r != b->extra + (size_t)o->size || memcmp(b->rbuf, b->prefix, b->extra) != 0 ||
+			    memcmp(b->rbuf + b->extra + SEQ_LEN, b->msg + SEQ_LEN, (size_t)o->size - SEQ_LEN) != 0) {
+				b->mismatches++;
+				continue;
+			}
+			if (memcmp(b->rbuf + b->extra, tag, SEQ_LEN) != 0)
+				continue;       /* a late reply to a request given up on */
+			record(b, now_s() - c->t0);
+			b->requests++;
+			if (now_s() < end) {
+				udp_send(b, c, ++seq);
+			} else {
+				drop(b, c, false);
+				open--;
+			}
+		}
+	}
+	/* requests with no reply when even that time is up are lost */
+	for (long i = 0; i < o->conns; i++)
+		if (cs[i].state != CLOSED) {
+			b->timeouts++;
+			drop(b, &cs[i], false);
+		}
+}
+
+static void report(const struct bench *b, double elapsed)
+{
+	const struct bench_options *o = b->o;
+	double rps = (double)b->requests / elapsed;
+	double in = (double)b->bytes_in / elapsed / 1e6, out = (double)b->bytes_out / elapsed / 1e6;
+
+	if (o->json) {
+		printf("{\"proto\":\"%s\",\"peer\":\"%s\",\"connections\":%ld,\"size\":%ld,\"prefix\":%zu,"
+		       "\"greeting\":%zu,\"seconds\":%.3f,\"requests\":%lu,\"requests_per_s\":%.1f,"
+		       "\"mb_per_s_in\":%.3f,\"mb_per_s_out\":%.3f,"
+		       "\"latency_ms\":{\"p50\":%.3f,\"p90\":%.3f,\"p99\":%.3f,\"max\":%.3f},"
+		       "\"errors\":%lu,\"mismatches\":%lu,\"timeouts\":%lu}\n",
+		       o->udp ? "udp" : "tcp", o->peer, o->conns, o->size, b->extra, b->greeting, elapsed,
+		       b->requests, rps, in, out, percentile(b, 0.5), percentile(b, 0.9), percentile(b, 0.99),
+		       b->max_ms, b->errors, b->mismatches, b->timeouts);
+		return;
+	}
+	printf("netecho bench: %s %s, %ld %s, %ld-byte messages (reply prefix %zu bytes), %.1f s\n",
+	       o->udp ? "udp" : "tcp", o->peer, o->conns, o->udp ? "sockets" : "connections", o->size,
+	       b->extra, elapsed);
+	printf("  requests    %lu, %.0f/s\n", b->requests, rps);
+	printf("  throughput  %.2f MB/s in, %.2f MB/s out\n", in, out);
+	printf("  latency     p50 %.3f ms, p90 %.3f ms, p99 %.3f ms, max %.3f ms\n",
+	       percentile(b, 0.5), percentile(b, 0.9), percentile(b, 0.99), b->max_ms);
+	printf("  errors      %lu, mismatched replies %lu, %s %lu\n", b->errors, b->mismatches,
+	       o->udp ? "lost" : "timeouts", b->timeouts);
+}
+
+int bench_run(const struct bench_options *o)
+{
+	struct bench b = { .o = o };
+	struct conn *cs = calloc((size_t)o->conns, sizeof *cs);
+	struct rlimit rl;
+	double start;
+	int status = 1;
+
+	b.msg = malloc((size_t)o->size);
+	b.rbuf = malloc(RBUF);
+	b.ep = epoll_create1(EPOLL_CLOEXEC);
+	if (cs == NULL || b.msg == NULL || b.rbuf == NULL || b.ep < 0) {
+		fprintf(stderr, "netecho: %s\n", strerror(errno ? errno : ENOMEM));
+		goto out;
+	}
+	/* a descriptor a connection, and a few */
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < (rlim_t)o->conns + 16) {
+		rl.rlim_cur = rl.rlim_max < (rlim_t)o->conns + 16 ? rl.rlim_max : (rlim_t)o->conns + 16;
+		if (setrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur < (rlim_t)o->conns + 16) {
+			fprintf(stderr, "netecho: %ld connections need %ld descriptors; the limit is %lu (ulimit -n)\n",
+				o->conns, o->conns + 16, (unsigned long)rl.rlim_cur);
+			goto out;
+		}
+	}
+	if (probe(&b) < 0)
+		goto out;
+	if (o->udp && (size_t)o->size + b.extra > UDP_PAYLOAD_MAX) {
+		fprintf(stderr, "netecho: %ld-byte messages with a %zu-byte reply prefix do not fit a datagram "
+			"(-s %zu at most)\n", o->size, b.extra, UDP_PAYLOAD_MAX - b.extra);
+		status = 64;
+		goto out;
+	}
+	if (o->udp && o->size < SEQ_LEN) {
+		fprintf(stderr, "netecho: UDP bench messages carry a %d-byte sequence number: -s %d at least\n",
+			SEQ_LEN, SEQ_LEN);
+		status = 64;
+		goto out;
+	}
+	/* the message: letters, none equal to the prefix's first byte */
+	for (long i = 0; i < o->size; i++) {
+		unsigned char x = (unsigned char)('a' + i % 26);
+
+		if (b.extra > 0 && x == b.prefix[0])
+			x = (unsigned char)('a' + (x - 'a' + 1) % 26);
+		b.msg[i] = x;
+	}
+	start = now_s();
+	if (o->udp)
+		run_udp(&b, cs);
+	else
+		run_tcp(&b, cs);
+	if (o->progress)
+		fprintf(stderr, "\n");
+	report(&b, now_s() - start);
+	if (fflush(stdout) == EOF || ferror(stdout)) {
+		fprintf(stderr, "netecho: standard output: %s\n", strerror(errno));
+		status = 74;
+		goto out;
+	}
+	status = b.requests > 0 && b.errors == 0 && b.mismatches == 0 && (o->udp || b.timeouts == 0) ? 0 : 1;
+out:
+	if (b.ep >= 0)
+		close(b.ep);
+	free(cs);
+	free(b.msg);
+	free(b.rbuf);
+	return status;
+}

@@ -1,0 +1,74 @@
+#!/bin/bash
+# bench: netecho --bench as a load tool, against the real daemon: it finds
+# out the greeting and the reply prefix, checks every reply, reports
+# requests, MB/s and latency as text or JSON, works over UDP, and fails
+# when replies are wrong or missing. (It asserts what the tool does, never
+# how fast: benchmarks are figures, not tests.)
+. "${top_srcdir:-.}/tests/lib.sh"
+
+STRESS=$top_builddir/tests/stress
+json() { tr ',{}' '\n\n\n' | sed -n "s/^\"$1\":\"\{0,1\}\([^\"]*\)\"\{0,1\}\$/\1/p" | head -n 1; }
+
+cfg=$( { base_conf; printf '[tcp]\ngreeting = "hello\\r\\n"\n[udp]\necho = yes\n[log]\nlevel = notice\n'; } | conf b)
+start_daemon "$cfg"
+
+"$NETECHO" --bench -c 8 -d 1 --json 127.0.0.1 $PORT >"$T/tcp.json"
+check "TCP bench: exit 0" test $? -eq 0
+cat "$T/tcp.json"
+check "it found the 7-byte greeting" test "$(json greeting <"$T/tcp.json")" = 7
+check "and the 9-byte prefix" test "$(json prefix <"$T/tcp.json")" = 9
+check "requests were answered and counted" test "$(json requests <"$T/tcp.json")" -gt 0
+check "no error, no mismatch, no timeout" \
+	test "$(json errors <"$T/tcp.json")$(json mismatches <"$T/tcp.json")$(json timeouts <"$T/tcp.json")" = 000
+for k in requests_per_s mb_per_s_in mb_per_s_out p50 p90 p99 max; do
+	v=$(json "$k" <"$T/tcp.json")
+	[ -n "$v" ] || fail "no $k in the JSON report"
+done
+ok "the JSON report has requests/s, MB/s and p50/p90/p99/max"
+kill -USR1 "$DPID"
+wait_for "$T/d.err" 'stats uptime='
+served=$(sed -n 's/.*tcp_total=\([0-9]*\).*/\1/p' "$T/d.err" | tail -n 1)
+check "the daemon served the 8 connections and the probe ($served)" test "$served" -eq 9
+
+# large messages come back in several prefixed pieces: still checked right
+"$NETECHO" --bench -c 2 -d 1 -s 200000 --json 127.0.0.1 $PORT >"$T/big.json"
+check "200 kB messages: exit 0" test $? -eq 0
+check "... every piece checked, none wrong" \
+	test "$(json mismatches <"$T/big.json")" = 0 -a "$(json requests <"$T/big.json")" -gt 0
+
+"$NETECHO" --bench -c 4 -d 1 127.0.0.1 $PORT >"$T/tcp.txt"
+check "the text report" grep -Eq '^  latency     p50 [0-9.]+ ms, p90 [0-9.]+ ms, p99 [0-9.]+ ms, max [0-9.]+ ms$' "$T/tcp.txt"
+check "... with requests/s" grep -Eq '^  requests    [0-9]+, [0-9]+/s$' "$T/tcp.txt"
+
+"$NETECHO" -u --bench -c 4 -d 1 --json 127.0.0.1 $PORT >"$T/udp.json"
+check "UDP bench with echo on: exit 0" test $? -eq 0
+check "UDP replies were counted" test "$(json requests <"$T/udp.json")" -gt 0
+check "... with no error and no wrong reply" \
+	test "$(json errors <"$T/udp.json")$(json mismatches <"$T/udp.json")" = 00
+"$NETECHO" -u --bench -c 1 -d 1 -s 65500 127.0.0.1 $PORT 2>"$T/big.err"
+check "UDP messages too big for a datagram with the prefix: refused (64)" \
+	bash -c "test $? -eq 64 && grep -q 'do not fit a datagram' '$T/big.err'"
+stop_daemon
+
+# without UDP echo there is nothing to time: a clear failure
+start_daemon "$(base_conf | conf noecho)"
+"$NETECHO" -u --bench -c 2 -d 1 -w 0.5 127.0.0.1 $PORT >/dev/null 2>"$T/noecho.err"
+check "UDP bench with echo off: non-zero" test $? -ne 0
+check "... saying why" grep -q 'does the server echo UDP' "$T/noecho.err"
+stop_daemon
+
+# a server whose echoes go wrong: the bench notices and fails
+"$STRESS" badecho -p $PORT >"$T/bad.out" 2>&1 &
+BG_PIDS="$BG_PIDS $!"
+wait_for "$T/bad.out" '^listening$'
+"$NETECHO" --bench -c 2 -d 1 --json 127.0.0.1 $PORT >"$T/bad.json"
+check "wrong echoes: exit 1" test $? -eq 1
+check "... counted as mismatches" test "$(json mismatches <"$T/bad.json")" -gt 0
+
+# bad usage
+"$NETECHO" --bench -m x 2>/dev/null
+check "--bench with -m: 64" test $? -eq 64
+"$NETECHO" -c 5 -m x 127.0.0.1 $PORT 2>/dev/null
+check "-c without --bench: 64" test $? -eq 64
+"$NETECHO" --bench -c 0 2>/dev/null
+check "-c 0: 64" test $? -eq 64
