@@ -197,6 +197,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 	o->seconds = 5;
 	o->size = 64;
 	while ((c = getopt_long(argc, argv, "46m:ruw:n:i:bc:d:s:hV", longopts, NULL)) != -1) {
+		if (c == 'c' || c == 'd' || c == 's' || c == 'J')
+			bench_only = true;      /* options that mean something to --bench alone */
 		switch (c) {
 		case '4':
 			o->family = AF_INET;
@@ -233,22 +235,18 @@ static int parse_options(int argc, char **argv, struct options *o)
 			o->bench = true;
 			break;
 		case 'c':
-			bench_only = true;
 			if (opt_long(c, optarg, 1, BENCH_MAX_CONNS, &o->conns) < 0)
 				return -1;
 			break;
 		case 'd':
-			bench_only = true;
 			if (opt_seconds(c, optarg, 0.1, 86400, &o->seconds) < 0)
 				return -1;
 			break;
 		case 's':
-			bench_only = true;
 			if (opt_long(c, optarg, 1, BENCH_MAX_SIZE, &o->size) < 0)
 				return -1;
 			break;
 		case 'J':
-			bench_only = true;
 			o->json = true;
 			break;
 		case 'h':

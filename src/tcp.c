@@ -38,6 +38,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "heartbeat.h"
 #include "log.h"
 #include "net.h"
 #include "srclimit.h"
@@ -86,8 +87,7 @@ struct tcp_server {
 	bool accepting;
 	struct srclimit *sources;       /* under lock: connections per address */
 	int spare_fd;                   /* accept thread: spent when out of descriptors */
-	atomic_int beat_ms;             /* the accept thread wakes this often (0: only for work) */
-	atomic_ulong beats;             /* turns of its loop: proof it runs */
+	struct heartbeat beat;          /* the accept thread's, for the watchdog */
 	bool out_of_fds;                /* accept thread: in that state, said once */
 	/* socket options set on the listeners, which accepted sockets inherit
 	 * on Linux (checked on the first connection: see serve()) */
@@ -725,11 +725,8 @@ static void *acceptor_main(void *arg)
 	pfd[n] = (struct pollfd){ .fd = srv->wakefd, .events = POLLIN };
 	for (;;) {
 		bool failed = false;
-		int beat = atomic_load_explicit(&srv->beat_ms, memory_order_relaxed);
-		int rc;
+		int rc = poll(pfd, n + 1, heartbeat_beat(&srv->beat));
 
-		atomic_fetch_add_explicit(&srv->beats, 1, memory_order_relaxed);
-		rc = poll(pfd, n + 1, beat > 0 ? beat : -1);
 		if (rc < 0) {
 			if (errno == EINTR)
 				continue;
@@ -1039,18 +1036,14 @@ void tcp_reap(struct tcp_server *srv)
 
 void tcp_heartbeat_every(struct tcp_server *srv, int ms)
 {
-	atomic_store(&srv->beat_ms, ms);
+	heartbeat_set(&srv->beat, ms);
 }
 
 bool tcp_alive(struct tcp_server *srv, unsigned long *last)
 {
-	unsigned long now = atomic_load(&srv->beats);
-	bool moved = now != *last;
-
-	*last = now;
 	/* with no listener there is nothing to prove; one that should run
 	 * and does not (a failed restart on reload) is not alive */
-	return moved || (srv->nlfds == 0 && !srv->accepting);
+	return heartbeat_moved(&srv->beat, last) || (srv->nlfds == 0 && !srv->accepting);
 }
 
 int tcp_wake_signal(void)

@@ -20,6 +20,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "heartbeat.h"
 #include "log.h"
 #include "net.h"
 
@@ -37,8 +38,7 @@ struct udp_server {
 	int wakefd;
 	atomic_bool stop;
 	atomic_bool drain;              /* read what the sockets hold before stopping */
-	atomic_int beat_ms;             /* the thread wakes this often (0: only for work) */
-	atomic_ulong beats;             /* turns of its loop: proof it runs */
+	struct heartbeat beat;          /* the receive thread's, for the watchdog */
 	pthread_t thread;
 	bool running;
 };
@@ -201,9 +201,7 @@ static void *receiver_main(void *arg)
 
 	for (;;) {
 		bool got = false, failed = false, stop = atomic_load_explicit(&srv->stop, memory_order_relaxed);
-		int beat = atomic_load_explicit(&srv->beat_ms, memory_order_relaxed);
-
-		atomic_fetch_add_explicit(&srv->beats, 1, memory_order_relaxed);
+		int beat = heartbeat_beat(&srv->beat);
 
 		if (stop && !atomic_load(&srv->drain))
 			break;
@@ -227,7 +225,7 @@ static void *receiver_main(void *arg)
 			continue;
 		/* after an error, a pause, so that a lasting one is not spun on */
 		if (poll(failed ? &pfd[n] : pfd, failed ? 1 : n + 1,
-			 failed ? UDP_ERROR_PAUSE_MS : beat > 0 ? beat : -1) < 0 &&
+			 failed ? UDP_ERROR_PAUSE_MS : beat) < 0 &&
 		    errno != EINTR) {
 			stats_add(&srv->st->errors, 1);
 			if (log_take())
@@ -331,16 +329,12 @@ static void stop_thread(struct udp_server *srv, bool drain)
 
 void udp_heartbeat_every(struct udp_server *srv, int ms)
 {
-	atomic_store(&srv->beat_ms, ms);
+	heartbeat_set(&srv->beat, ms);
 }
 
 bool udp_alive(struct udp_server *srv, unsigned long *last)
 {
-	unsigned long now = atomic_load(&srv->beats);
-	bool moved = now != *last;
-
-	*last = now;
-	return moved || (srv->nfds == 0 && !srv->running);
+	return heartbeat_moved(&srv->beat, last) || (srv->nfds == 0 && !srv->running);
 }
 
 void udp_stop(struct udp_server *srv)

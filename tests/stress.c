@@ -643,6 +643,14 @@ static int do_soak(void)
 	       atomic_load(&soak_sessions) > 0 ? 0 : 1;
 }
 
+static const struct {
+	const char *name;
+	int (*run)(void);
+} modes[] = {
+	{ "flood", do_flood }, { "probe", do_probe }, { "push", do_push }, { "reset", do_reset },
+	{ "stream", do_stream }, { "soak", do_soak }, { "udpflood", do_udpflood }, { "badecho", do_badecho },
+};
+
 int main(int argc, char **argv)
 {
 	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *ai;
@@ -680,22 +688,9 @@ int main(int argc, char **argv)
 	target_len = ai->ai_addrlen;
 	freeaddrinfo(ai);
 	signal(SIGPIPE, SIG_IGN);
-	if (strcmp(mode, "flood") == 0)
-		return do_flood();
-	if (strcmp(mode, "probe") == 0)
-		return do_probe();
-	if (strcmp(mode, "push") == 0)
-		return do_push();
-	if (strcmp(mode, "reset") == 0)
-		return do_reset();
-	if (strcmp(mode, "stream") == 0)
-		return do_stream();
-	if (strcmp(mode, "soak") == 0)
-		return do_soak();
-	if (strcmp(mode, "udpflood") == 0)
-		return do_udpflood();
-	if (strcmp(mode, "badecho") == 0)
-		return do_badecho();
+	for (size_t i = 0; i < sizeof modes / sizeof modes[0]; i++)
+		if (strcmp(mode, modes[i].name) == 0)
+			return modes[i].run();
 	fprintf(stderr, "stress: unknown mode %s\n", mode);
 	return 2;
 }
