@@ -73,8 +73,9 @@ ok() { CHECKS=$((CHECKS + 1)); echo "ok $CHECKS - $*"; }
 fail() {
 	echo "FAIL: $TEST_NAME: $*"
 	local f
-	for f in "$T"/*.err "$T"/*.log; do
-		[ -f "$f" ] || continue
+	for f in "$T"/*.err "$T"/*.log "$T"/*.out; do
+		# text files only: some .out files hold binary data
+		[ -f "$f" ] && grep -Iq . "$f" 2>/dev/null || continue
 		echo "--- $f (last 30 lines)"
 		tail -n 30 "$f" | cut -c 1-300 | cat -v
 	done
