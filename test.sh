@@ -15,10 +15,11 @@ cd "$(dirname "$0")"
 
 # tests: netcat and namespaces; strace, valgrind, clang's fuzzer and
 # sanitizer runtimes; systemd-analyze and systemd-socket-activate (systemd),
-# /bin/kill (procps) and man for the units; the pages the man pages refer
-# to; the Debian packaging tools
+# systemd-nspawn (systemd-container) to boot the units under a real
+# systemd, /bin/kill (procps) and man for the units; the pages the man
+# pages refer to; the Debian packaging tools
 TEST_PACKAGES="bash netcat-openbsd iproute2 util-linux procps strace valgrind clang libclang-rt-14-dev
-	systemd man-db mandoc manpages-dev iputils-ping
+	systemd systemd-container man-db mandoc manpages-dev iputils-ping
 	debhelper dpkg-dev fakeroot lintian"
 need_packages $BUILD_PACKAGES $TEST_PACKAGES || { echo "0 passed, 1 failed"; exit 1; }
 

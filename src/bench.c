@@ -21,8 +21,11 @@
 #include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
-#include <time.h>
+#include <sysexits.h>
 #include <unistd.h>
+
+#include "clock.h"
+#include "echoreply.h"
 
 #define HIST_SUB     16                 /* sub-buckets per power of two */
 #define HIST_BUCKETS (64 * HIST_SUB)
@@ -41,9 +44,8 @@ enum { CONNECTING, GREETING, REQUEST, CLOSED };
 struct conn {
 	int fd, state;
 	size_t sent;                    /* of the current request's message */
-	size_t matched;                 /* message bytes seen in its reply */
-	size_t pfx;                     /* prefix bytes seen of the current piece */
-	bool in_data;                   /* a message byte came since that prefix */
+	struct echoreply reply;         /* TCP: the current request's reply */
+	unsigned long seq;              /* UDP: the current request's number */
 	size_t greet_left;
 	double t0;                      /* when the request began */
 };
@@ -60,15 +62,6 @@ struct bench {
 	double max_ms;
 	int ep;
 };
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	if (clock_gettime(CLOCK_MONOTONIC, &ts) < 0)
-		return 0;
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* Latencies in microseconds, log-linear: bucket e holds HIST_SUB equal
  * steps of 2^e from HIST_SUB * 2^e on (e = 0: 0 to HIST_SUB - 1). */
@@ -105,7 +98,8 @@ static double percentile(const struct bench *b, double p)
 			if (i < HIST_SUB)
 				edge = (double)(i + 1);
 			else
-				edge = (double)((uint64_t)(HIST_SUB + i % HIST_SUB + 1) << (i / HIST_SUB - 1));
+				edge = (double)((uint64_t)(HIST_SUB + i % HIST_SUB + 1)
+						<< (i / HIST_SUB - 1));
 			edge /= 1000.0;
 			return edge < b->max_ms ? edge : b->max_ms;
 		}
@@ -113,59 +107,75 @@ static double percentile(const struct bench *b, double p)
 	return b->max_ms;
 }
 
-static int ms_until(double deadline)
+/* Anything that comes before we send is a greeting: whatever comes within
+ * PROBE_GREETING_MS of the last (or of the start), within the wait and
+ * PROBE_GREETING_MAX bytes. Returns 0, or an exit status. */
+static int probe_greeting(struct bench *b, int fd)
 {
-	double left = (deadline - now_s()) * 1000;
+	const struct bench_options *o = b->o;
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	double until = clock_now() + o->wait;
 
-	return left <= 0 ? 0 : left > 1e9 ? 1000000000 : (int)left + 1;
+	for (;;) {
+		int quiet = clock_ms_until(until), rc;
+		ssize_t n;
+
+		if (quiet > PROBE_GREETING_MS)
+			quiet = PROBE_GREETING_MS;
+		rc = poll(&p, 1, quiet);
+		if (rc == 0)
+			return 0;               /* quiet: the greeting, if any, is whole */
+		if (rc < 0 && errno != EINTR)
+			break;
+		n = rc > 0 ? recv(fd, b->rbuf, RBUF, 0) : 0;
+		if (rc > 0 && n <= 0)
+			break;
+		b->greeting += (size_t)(n > 0 ? n : 0);
+		if (b->greeting >= PROBE_GREETING_MAX || clock_now() >= until) {
+			fprintf(stderr,
+				"netecho: %s: the server keeps sending without being asked: not an "
+				"echo server?\n",
+				o->peer);
+			return EX_UNAVAILABLE;
+		}
+	}
+	fprintf(stderr, "netecho: %s: the server closed the connection before anything was sent\n",
+		o->peer);
+	return EX_UNAVAILABLE;
 }
 
 /* Finds out, on one connection, the greeting's length and the prefix
- * that comes before the echo of a short message. */
+ * that comes before the echo of a short message. Returns 0, or an exit
+ * status. */
 static int probe(struct bench *b)
 {
 	const struct bench_options *o = b->o;
 	size_t size = o->size < PROBE_SIZE ? (size_t)o->size : PROBE_SIZE, total = 0;
 	char err[NET_ERRLEN];
 	double deadline;
-	int fd = net_connect(&o->addr, o->udp ? SOCK_DGRAM : SOCK_STREAM, (int)(o->wait * 1000), err, sizeof err);
+	int fd = net_connect(&o->addr, o->udp ? SOCK_DGRAM : SOCK_STREAM, (int)(o->wait * 1000),
+			     err, sizeof err);
+	int status;
 
 	if (fd < 0) {
 		fprintf(stderr, "netecho: %s\n", err);
-		return -1;
+		return errno == ETIMEDOUT ? EX_TEMPFAIL : EX_UNAVAILABLE;
 	}
-	if (!o->udp) {
-		/* anything that comes before we send is a greeting: whatever
-		 * comes within PROBE_GREETING_MS of the last, within the wait
-		 * and PROBE_GREETING_MAX bytes */
-		struct pollfd p = { .fd = fd, .events = POLLIN };
-		double until = now_s() + o->wait;
-
-		while (b->greeting < PROBE_GREETING_MAX && now_s() < until && poll(&p, 1, PROBE_GREETING_MS) > 0) {
-			ssize_t n = recv(fd, b->rbuf, RBUF, 0);
-
-			if (n <= 0)
-				break;
-			b->greeting += (size_t)n;
-		}
-		if (b->greeting >= PROBE_GREETING_MAX || now_s() >= until) {
-			fprintf(stderr, "netecho: %s: the server keeps sending without being asked: not an echo server?\n",
-				o->peer);
-			close(fd);
-			return -1;
-		}
+	if (!o->udp && (status = probe_greeting(b, fd)) != 0) {
+		close(fd);
+		return status;
 	}
 	for (size_t i = 0; i < size; i++)
 		b->msg[i] = (unsigned char)('0' + i % 10);
 	if (send(fd, b->msg, size, MSG_NOSIGNAL) != (ssize_t)size) {
 		fprintf(stderr, "netecho: %s: %s\n", o->peer, strerror(errno));
 		close(fd);
-		return -1;
+		return EX_UNAVAILABLE;
 	}
-	deadline = now_s() + o->wait;
+	deadline = clock_now() + o->wait;
 	for (;;) {
 		struct pollfd p = { .fd = fd, .events = POLLIN };
-		int rc = poll(&p, 1, total >= size ? PROBE_QUIET_MS : ms_until(deadline));
+		int rc = poll(&p, 1, total >= size ? PROBE_QUIET_MS : clock_ms_until(deadline));
 		ssize_t n;
 
 		if (rc <= 0 || total >= RBUF)
@@ -178,22 +188,30 @@ static int probe(struct bench *b)
 			break;          /* one datagram is the reply */
 	}
 	close(fd);
+	if (total == 0) {
+		fprintf(stderr, "netecho: %s: no reply to a %zu-byte message within %gs%s\n",
+			o->peer, size, o->wait, o->udp ? " (does the server echo UDP?)" : "");
+		return 1;
+	}
 	if (total < size || memcmp(b->rbuf + total - size, b->msg, size) != 0) {
-		fprintf(stderr, "netecho: %s: no echo of a %zu-byte message within %gs%s\n", o->peer, size,
-			o->wait, o->udp ? " (does the server echo UDP?)" : "");
-		return -1;
+		fprintf(stderr,
+			"netecho: %s: the reply to a %zu-byte message does not end with the "
+			"message: "
+			"not an echo server?\n",
+			o->peer, size);
+		return 1;
 	}
 	b->extra = total - size;
 	if (b->extra > PREFIX_MAX) {
-		fprintf(stderr, "netecho: %s: a reply prefix of %zu bytes is more than %d\n", o->peer, b->extra,
-			PREFIX_MAX);
-		return -1;
+		fprintf(stderr, "netecho: %s: a reply prefix of %zu bytes is more than %d\n",
+			o->peer, b->extra, PREFIX_MAX);
+		return 1;
 	}
 	memcpy(b->prefix, b->rbuf, b->extra);
 	return 0;
 }
 
-static void arm(struct bench *b, struct conn *c, uint32_t events)
+static void watch_events(struct bench *b, struct conn *c, uint32_t events)
 {
 	struct epoll_event ev = { .events = events, .data.ptr = c };
 
@@ -201,7 +219,7 @@ static void arm(struct bench *b, struct conn *c, uint32_t events)
 		b->errors++;
 }
 
-static void drop(struct bench *b, struct conn *c, bool error)
+static void close_conn(struct bench *b, struct conn *c, bool error)
 {
 	if (error)
 		b->errors++;
@@ -215,70 +233,57 @@ static void drop(struct bench *b, struct conn *c, bool error)
 static void push(struct bench *b, struct conn *c)
 {
 	while (c->sent < (size_t)b->o->size) {
-		ssize_t n = send(c->fd, b->msg + c->sent, (size_t)b->o->size - c->sent, MSG_NOSIGNAL);
+		ssize_t n =
+			send(c->fd, b->msg + c->sent, (size_t)b->o->size - c->sent, MSG_NOSIGNAL);
 
 		if (n < 0) {
 			if (errno == EAGAIN)
 				break;
-			drop(b, c, true);
+			close_conn(b, c, true);
 			return;
 		}
 		c->sent += (size_t)n;
 		b->bytes_out += (unsigned long long)n;
 	}
-	arm(b, c, EPOLLIN | (c->sent < (size_t)b->o->size ? EPOLLOUT : 0));
+	watch_events(b, c, EPOLLIN | (c->sent < (size_t)b->o->size ? EPOLLOUT : 0));
 }
 
 static void begin(struct bench *b, struct conn *c)
 {
 	c->state = REQUEST;
-	c->sent = c->matched = c->pfx = 0;
-	c->in_data = false;
-	c->t0 = now_s();
+	c->sent = 0;
+	echoreply_start(&c->reply, b->prefix, b->extra, b->msg, (size_t)b->o->size);
+	c->t0 = clock_now();
 	push(b, c);
 }
 
-/* Takes reply bytes: pieces of prefix then message. True when the whole
- * message has come back; a wrong byte drops the connection. */
-static bool take(struct bench *b, struct conn *c, const unsigned char *p, size_t n)
+/* Checks reply bytes: pieces of prefix then message. True when the whole
+ * message has come back; a wrong byte, or one more than was asked for,
+ * closes the connection. */
+static bool check_reply(struct bench *b, struct conn *c, const unsigned char *p, size_t n)
 {
-	size_t size = (size_t)b->o->size;
+	size_t used;
+	enum echoreply_state st = echoreply_feed(&c->reply, p, n, c->sent, &used);
 
-	for (size_t i = 0; i < n; i++) {
-		unsigned char x = p[i];
-		bool ok;
-
-		if (c->matched == size)
-			ok = false;                             /* more than was asked for */
-		else if (c->pfx < b->extra)
-			ok = x == b->prefix[c->pfx++];
-		else if (b->extra > 0 && c->in_data && x == b->prefix[0]) {
-			c->pfx = 1;                             /* the next piece */
-			c->in_data = false;
-			ok = true;
-		} else {
-			ok = x == b->msg[c->matched++];
-			c->in_data = true;
-		}
-		if (!ok) {
-			b->mismatches++;
-			drop(b, c, true);
-			return false;
-		}
+	if (st == ECHOREPLY_WRONG || used < n) {
+		b->mismatches++;
+		close_conn(b, c, true);
+		return false;
 	}
-	return c->matched == size;
+	return st == ECHOREPLY_DONE;
 }
 
 /* The live line on stderr, once a second: the last second's requests. */
-static void progress(const struct bench *b, double start, double now, double *next, unsigned long *last)
+static void progress(const struct bench *b, double start, double now, double *next,
+		     unsigned long *last)
 {
 	double dt = now - *next + 1;
 
 	if (now < *next)
 		return;
-	fprintf(stderr, "\r%5.1fs  %10.0f req/s  %8.1f MB/s  p50 %.3f ms  errors %lu   ", now - start,
-		(double)(b->requests - *last) / dt, (double)b->bytes_in / (now - start) / 1e6,
-		percentile(b, 0.5), b->errors);
+	fprintf(stderr, "\r%5.1fs  %10.0f req/s  %8.1f MB/s  p50 %.3f ms  errors %lu   ",
+		now - start, (double)(b->requests - *last) / dt,
+		(double)b->bytes_in / (now - start) / 1e6, percentile(b, 0.5), b->errors);
 	*last = b->requests;
 	*next = now + 1;
 }
@@ -287,7 +292,8 @@ static void run_tcp(struct bench *b, struct conn *cs)
 {
 	const struct bench_options *o = b->o;
 	struct epoll_event evs[EVENTS];
-	double start = now_s(), end = start + o->seconds, next_report = start + 1, next_scan = start;
+	double start = clock_now(), end = start + o->seconds, next_report = start + 1,
+	       next_scan = start;
 	unsigned long last = 0;
 	long open = 0;
 
@@ -295,12 +301,14 @@ static void run_tcp(struct bench *b, struct conn *cs)
 		struct epoll_event ev = { .events = EPOLLOUT, .data.ptr = &cs[i] };
 		int one = 1;
 
-		cs[i].fd = socket(o->addr.ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		cs[i].fd =
+			socket(o->addr.ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 		if (cs[i].fd < 0 ||
 		    setsockopt(cs[i].fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) < 0 ||
-		    (connect(cs[i].fd, (const struct sockaddr *)&o->addr.ss, o->addr.len) < 0 && errno != EINPROGRESS) ||
+		    (connect(cs[i].fd, (const struct sockaddr *)&o->addr.ss, o->addr.len) < 0 &&
+		     errno != EINPROGRESS) ||
 		    epoll_ctl(b->ep, EPOLL_CTL_ADD, cs[i].fd, &ev) < 0) {
-			drop(b, &cs[i], true);
+			close_conn(b, &cs[i], true);
 			continue;
 		}
 		cs[i].state = CONNECTING;
@@ -308,7 +316,7 @@ static void run_tcp(struct bench *b, struct conn *cs)
 		open++;
 	}
 	while (open > 0) {
-		double now = now_s();
+		double now = clock_now();
 		int n;
 
 		if (o->progress)
@@ -318,7 +326,7 @@ static void run_tcp(struct bench *b, struct conn *cs)
 			for (long i = 0; i < o->conns; i++)
 				if (cs[i].state != CLOSED && now - cs[i].t0 > o->wait) {
 					b->timeouts++;
-					drop(b, &cs[i], true);
+					close_conn(b, &cs[i], true);
 					open--;
 				}
 			next_scan = now + 0.1;
@@ -334,15 +342,16 @@ static void run_tcp(struct bench *b, struct conn *cs)
 			if (c->state == CLOSED)
 				continue;
 			if (c->state == CONNECTING) {
-				if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &l) < 0 || err != 0) {
-					drop(b, c, true);
+				if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &l) < 0 ||
+				    err != 0) {
+					close_conn(b, c, true);
 					open--;
 					continue;
 				}
 				c->greet_left = b->greeting;
 				if (c->greet_left > 0) {
 					c->state = GREETING;
-					arm(b, c, EPOLLIN);
+					watch_events(b, c, EPOLLIN);
 				} else {
 					begin(b, c);
 				}
@@ -363,7 +372,7 @@ static void run_tcp(struct bench *b, struct conn *cs)
 				if (r < 0 && errno == EAGAIN)
 					break;
 				if (r <= 0) {
-					drop(b, c, true);
+					close_conn(b, c, true);
 					open--;
 					break;
 				}
@@ -374,13 +383,13 @@ static void run_tcp(struct bench *b, struct conn *cs)
 						begin(b, c);
 					break;
 				}
-				if (take(b, c, b->rbuf, (size_t)r)) {
-					record(b, now_s() - c->t0);
+				if (check_reply(b, c, b->rbuf, (size_t)r)) {
+					record(b, clock_now() - c->t0);
 					b->requests++;
-					if (now_s() < end) {
+					if (clock_now() < end) {
 						begin(b, c);
 					} else {
-						drop(b, c, false);
+						close_conn(b, c, false);
 						open--;
 					}
 					break;
@@ -402,8 +411,8 @@ static void udp_send(struct bench *b, struct conn *c, unsigned long seq)
 
 	snprintf(tag, sizeof tag, "%0*lu", SEQ_LEN, seq % 1000000000000ul);
 	memcpy(b->msg, tag, SEQ_LEN);
-	c->sent = seq;
-	c->t0 = now_s();
+	c->seq = seq;
+	c->t0 = clock_now();
 	if (send(c->fd, b->msg, (size_t)b->o->size, 0) == b->o->size) {
 		b->bytes_out += (unsigned long long)b->o->size;
 	} else if (errno != EAGAIN && errno != ENOBUFS && errno != ECONNREFUSED) {
@@ -416,17 +425,20 @@ static void run_udp(struct bench *b, struct conn *cs)
 {
 	const struct bench_options *o = b->o;
 	struct epoll_event evs[EVENTS];
-	double start = now_s(), end = start + o->seconds, next_report = start + 1, next_scan = start;
+	double start = clock_now(), end = start + o->seconds, next_report = start + 1,
+	       next_scan = start;
 	unsigned long last = 0, seq = 0;
 	long open = 0;
 
 	for (long i = 0; i < o->conns; i++) {
 		struct epoll_event ev = { .events = EPOLLIN, .data.ptr = &cs[i] };
 
-		cs[i].fd = socket(o->addr.ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-		if (cs[i].fd < 0 || connect(cs[i].fd, (const struct sockaddr *)&o->addr.ss, o->addr.len) < 0 ||
+		cs[i].fd =
+			socket(o->addr.ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		if (cs[i].fd < 0 ||
+		    connect(cs[i].fd, (const struct sockaddr *)&o->addr.ss, o->addr.len) < 0 ||
 		    epoll_ctl(b->ep, EPOLL_CTL_ADD, cs[i].fd, &ev) < 0) {
-			drop(b, &cs[i], true);
+			close_conn(b, &cs[i], true);
 			continue;
 		}
 		open++;
@@ -434,8 +446,8 @@ static void run_udp(struct bench *b, struct conn *cs)
 		udp_send(b, &cs[i], ++seq);
 	}
 	/* until the end, then as long as a request may still be answered */
-	while (open > 0 && now_s() < end + o->wait) {
-		double now = now_s();
+	while (open > 0 && clock_now() < end + o->wait) {
+		double now = clock_now();
 		int n;
 
 		if (o->progress)
@@ -448,7 +460,7 @@ static void run_udp(struct bench *b, struct conn *cs)
 					if (now < end) {
 						udp_send(b, &cs[i], ++seq);
 					} else {
-						drop(b, &cs[i], false);
+						close_conn(b, &cs[i], false);
 						open--;
 					}
 				}
@@ -467,20 +479,22 @@ static void run_udp(struct bench *b, struct conn *cs)
 			}
 			b->bytes_in += (unsigned long long)r;
 			/* prefix, this request's number, the rest of the message */
-			snprintf(tag, sizeof tag, "%0*lu", SEQ_LEN, c->sent % 1000000000000ul);
-			if ((size_t)r != b->extra + (size_t)o->size || memcmp(b->rbuf, b->prefix, b->extra) != 0 ||
-			    memcmp(b->rbuf + b->extra + SEQ_LEN, b->msg + SEQ_LEN, (size_t)o->size - SEQ_LEN) != 0) {
+			snprintf(tag, sizeof tag, "%0*lu", SEQ_LEN, c->seq % 1000000000000ul);
+			if ((size_t)r != b->extra + (size_t)o->size ||
+			    memcmp(b->rbuf, b->prefix, b->extra) != 0 ||
+			    memcmp(b->rbuf + b->extra + SEQ_LEN, b->msg + SEQ_LEN,
+				   (size_t)o->size - SEQ_LEN) != 0) {
 				b->mismatches++;
 				continue;
 			}
 			if (memcmp(b->rbuf + b->extra, tag, SEQ_LEN) != 0)
 				continue;       /* a late reply to a request given up on */
-			record(b, now_s() - c->t0);
+			record(b, clock_now() - c->t0);
 			b->requests++;
-			if (now_s() < end) {
+			if (clock_now() < end) {
 				udp_send(b, c, ++seq);
 			} else {
-				drop(b, c, false);
+				close_conn(b, c, false);
 				open--;
 			}
 		}
@@ -489,7 +503,7 @@ static void run_udp(struct bench *b, struct conn *cs)
 	for (long i = 0; i < o->conns; i++)
 		if (cs[i].state != CLOSED) {
 			b->timeouts++;
-			drop(b, &cs[i], false);
+			close_conn(b, &cs[i], false);
 		}
 }
 
@@ -500,19 +514,20 @@ static void report(const struct bench *b, double elapsed)
 	double in = (double)b->bytes_in / elapsed / 1e6, out = (double)b->bytes_out / elapsed / 1e6;
 
 	if (o->json) {
-		printf("{\"proto\":\"%s\",\"peer\":\"%s\",\"connections\":%ld,\"size\":%ld,\"prefix\":%zu,"
+		printf("{\"proto\":\"%s\",\"peer\":\"%s\",\"connections\":%ld,\"size\":%ld,"
+		       "\"prefix\":%zu,"
 		       "\"greeting\":%zu,\"seconds\":%.3f,\"requests\":%lu,\"requests_per_s\":%.1f,"
 		       "\"mb_per_s_in\":%.3f,\"mb_per_s_out\":%.3f,"
 		       "\"latency_ms\":{\"p50\":%.3f,\"p90\":%.3f,\"p99\":%.3f,\"max\":%.3f},"
 		       "\"errors\":%lu,\"mismatches\":%lu,\"timeouts\":%lu}\n",
-		       o->udp ? "udp" : "tcp", o->peer, o->conns, o->size, b->extra, b->greeting, elapsed,
-		       b->requests, rps, in, out, percentile(b, 0.5), percentile(b, 0.9), percentile(b, 0.99),
-		       b->max_ms, b->errors, b->mismatches, b->timeouts);
+		       o->udp ? "udp" : "tcp", o->peer, o->conns, o->size, b->extra, b->greeting,
+		       elapsed, b->requests, rps, in, out, percentile(b, 0.5), percentile(b, 0.9),
+		       percentile(b, 0.99), b->max_ms, b->errors, b->mismatches, b->timeouts);
 		return;
 	}
 	printf("netecho bench: %s %s, %ld %s, %ld-byte messages (reply prefix %zu bytes), %.1f s\n",
-	       o->udp ? "udp" : "tcp", o->peer, o->conns, o->udp ? "sockets" : "connections", o->size,
-	       b->extra, elapsed);
+	       o->udp ? "udp" : "tcp", o->peer, o->conns, o->udp ? "sockets" : "connections",
+	       o->size, b->extra, elapsed);
 	printf("  requests    %lu, %.0f/s\n", b->requests, rps);
 	printf("  throughput  %.2f MB/s in, %.2f MB/s out\n", in, out);
 	printf("  latency     p50 %.3f ms, p90 %.3f ms, p99 %.3f ms, max %.3f ms\n",
@@ -527,7 +542,7 @@ int bench_run(const struct bench_options *o)
 	struct conn *cs = calloc((size_t)o->conns, sizeof *cs);
 	struct rlimit rl;
 	double start;
-	int status = 1;
+	int status = EX_OSERR;
 
 	b.msg = malloc((size_t)o->size);
 	b.rbuf = malloc(RBUF);
@@ -538,25 +553,34 @@ int bench_run(const struct bench_options *o)
 	}
 	/* a descriptor a connection, and a few */
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < (rlim_t)o->conns + 16) {
-		rl.rlim_cur = rl.rlim_max < (rlim_t)o->conns + 16 ? rl.rlim_max : (rlim_t)o->conns + 16;
+		rl.rlim_cur =
+			rl.rlim_max < (rlim_t)o->conns + 16 ? rl.rlim_max : (rlim_t)o->conns + 16;
 		if (setrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur < (rlim_t)o->conns + 16) {
-			fprintf(stderr, "netecho: %ld connections need %ld descriptors; the limit is %lu (ulimit -n)\n",
+			fprintf(stderr,
+				"netecho: %ld connections need %ld descriptors; the limit is %lu "
+				"(ulimit -n)\n",
 				o->conns, o->conns + 16, (unsigned long)rl.rlim_cur);
+			status = EX_USAGE;
 			goto out;
 		}
 	}
-	if (probe(&b) < 0)
+	if ((status = probe(&b)) != 0)
 		goto out;
 	if (o->udp && (size_t)o->size + b.extra > UDP_PAYLOAD_MAX) {
-		fprintf(stderr, "netecho: %ld-byte messages with a %zu-byte reply prefix do not fit a datagram "
-			"(-s %zu at most)\n", o->size, b.extra, UDP_PAYLOAD_MAX - b.extra);
-		status = 64;
+		fprintf(stderr,
+			"netecho: %ld-byte messages with a %zu-byte reply prefix do not fit a "
+			"datagram "
+			"(-s %zu at most)\n",
+			o->size, b.extra, UDP_PAYLOAD_MAX - b.extra);
+		status = EX_USAGE;
 		goto out;
 	}
 	if (o->udp && o->size < SEQ_LEN) {
-		fprintf(stderr, "netecho: UDP bench messages carry a %d-byte sequence number: -s %d at least\n",
+		fprintf(stderr,
+			"netecho: UDP bench messages carry a %d-byte sequence number: -s %d at "
+			"least\n",
 			SEQ_LEN, SEQ_LEN);
-		status = 64;
+		status = EX_USAGE;
 		goto out;
 	}
 	/* the message: letters, none equal to the prefix's first byte */
@@ -567,20 +591,22 @@ int bench_run(const struct bench_options *o)
 			x = (unsigned char)('a' + (x - 'a' + 1) % 26);
 		b.msg[i] = x;
 	}
-	start = now_s();
+	start = clock_now();
 	if (o->udp)
 		run_udp(&b, cs);
 	else
 		run_tcp(&b, cs);
 	if (o->progress)
 		fprintf(stderr, "\n");
-	report(&b, now_s() - start);
+	report(&b, clock_now() - start);
 	if (fflush(stdout) == EOF || ferror(stdout)) {
 		fprintf(stderr, "netecho: standard output: %s\n", strerror(errno));
-		status = 74;
+		status = EX_IOERR;
 		goto out;
 	}
-	status = b.requests > 0 && b.errors == 0 && b.mismatches == 0 && (o->udp || b.timeouts == 0) ? 0 : 1;
+	status = b.requests > 0 && b.errors == 0 && b.mismatches == 0 && (o->udp || b.timeouts == 0)
+			 ? 0
+			 : 1;
 out:
 	if (b.ep >= 0)
 		close(b.ep);

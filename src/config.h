@@ -2,12 +2,11 @@
  * parser (inih) and validation that reports every problem as FILE:LINE.
  *
  * The module is pure: it reads a file and fills a struct or an error list;
- * it never logs, binds or exits. netechod decides what to do with errors. */
+ * it never logs, binds or exits. netechod decides what to do with errors.
+ * Sharing a configuration between threads is shared.h's business. */
 #ifndef NETECHO_CONFIG_H
 #define NETECHO_CONFIG_H
 
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -31,7 +30,6 @@ struct config_text {
 };
 
 struct config {
-	atomic_int refs;                /* see config_ref() */
 	struct {
 		char host[CONFIG_HOST_MAX + 1];
 		long port;
@@ -57,12 +55,16 @@ struct config {
 		char host[CONFIG_HOST_MAX + 1];
 		long port;
 		bool echo;
+		struct config_text
+			reply_prefix; /* before the payload, within the datagram's size */
+		long echo_rate;                   /* replies a second to one address */
+		long echo_rate_total;             /* replies a second in all */
 	} udp;
 	struct {
 		int level;                        /* LOG_EMERG .. LOG_DEBUG */
 		int facility;                     /* LOG_DAEMON, LOG_USER, LOG_LOCAL0 .. */
 		bool data;                        /* log payloads */
-		long rate_limit;                  /* connection and payload lines a second, 0 = no limit */
+		long rate_limit; /* connection and payload lines a second, 0 = no limit */
 	} log;
 };
 
@@ -77,37 +79,19 @@ void config_defaults(struct config *cfg);
 
 /* Reads the file at path into cfg (defaults first, then the file). Returns 0
  * when the file is valid, -1 when it has problems: then errs holds one
- * message per problem and cfg must not be used. */
+ * message per problem and cfg must not be used. Only a regular file is
+ * read: a FIFO, a device or a directory is refused without waiting on it. */
 int config_load(const char *path, struct config *cfg, struct config_errors *errs);
 
 /* Same, from an open stream; name is used in messages. */
 int config_load_stream(FILE *f, const char *name, struct config *cfg, struct config_errors *errs);
 
-/* Heap copies shared between threads: config_new() returns one reference;
- * each holder takes its own with config_ref() and drops it with
- * config_unref(), which frees the last. */
-struct config *config_new(void);
-struct config *config_ref(struct config *cfg);
-void config_unref(struct config *cfg);
+/* Frees what a loaded configuration holds beyond the struct (nothing yet;
+ * lists will). */
+void config_free(struct config *cfg);
 
-/* The configuration currently in force for a part of the daemon: a reload
- * puts a new one in, and each user takes a reference to what is there. */
-struct config_slot {
-	pthread_mutex_t lock;
-	struct config *cfg;             /* one reference held by the slot */
-};
-
-/* Initialises slot with a reference to cfg. */
-void config_slot_init(struct config_slot *slot, struct config *cfg);
-/* A new reference to the current configuration; config_unref() it. */
-struct config *config_slot_get(struct config_slot *slot);
-/* Makes cfg current (taking a reference) and drops the old one. */
-void config_slot_set(struct config_slot *slot, struct config *cfg);
-/* Drops the slot's reference. */
-void config_slot_destroy(struct config_slot *slot);
-
-/* Names for messages: "info", "local3". */
-const char *config_level_name(int level);
-const char *config_facility_name(int facility);
+/* The longest reply_prefix and greeting a line can hold, quoted. */
+#define CONFIG_PREFIX_MAX   (CONFIG_LINE_MAX - (int)sizeof "reply_prefix=\"\"" + 1)
+#define CONFIG_GREETING_MAX (CONFIG_LINE_MAX - (int)sizeof "greeting=\"\"" + 1)
 
 #endif

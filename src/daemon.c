@@ -1,7 +1,9 @@
 /* daemon.c: detaching, pid file, privileges (see daemon.h). */
 #include "daemon.h"
 
+#include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
@@ -64,7 +66,8 @@ int daemon_ready(int *ready_fd, int status, char *err, size_t errlen)
 		null = open("/dev/null", O_RDWR | O_CLOEXEC);
 		if (null < 0 || dup2(null, STDIN_FILENO) < 0 || dup2(null, STDOUT_FILENO) < 0 ||
 		    dup2(null, STDERR_FILENO) < 0) {
-			snprintf(err, errlen, "cannot point the standard streams at /dev/null: %s", strerror(errno));
+			snprintf(err, errlen, "cannot point the standard streams at /dev/null: %s",
+				 strerror(errno));
 			rc = -1;
 		}
 		if (null > STDERR_FILENO)
@@ -97,7 +100,8 @@ int pidfile_open(const char *path, char *err, size_t errlen)
 		if (r > 0) {
 			buf[r] = '\0';
 			buf[strcspn(buf, "\n")] = '\0';
-			snprintf(err, errlen, "already running: pid file %s is locked by pid %s", path, buf);
+			snprintf(err, errlen, "already running: pid file %s is locked by pid %s",
+				 path, buf);
 		} else {
 			snprintf(err, errlen, "cannot lock pid file %s: %s", path, strerror(errno));
 		}
@@ -119,37 +123,108 @@ int pidfile_write(int fd, const char *path, char *err, size_t errlen)
 	return 0;
 }
 
-int pidfile_remove(const char *path, char *err, size_t errlen)
+int pidfile_remove(int fd, const char *path, char *err, size_t errlen)
 {
-	if (unlink(path) < 0) {
-		snprintf(err, errlen, "cannot remove pid file %s: %s", path, strerror(errno));
+	if (unlink(path) == 0)
+		return 0;
+	/* not ours to remove (after dropping privileges): emptied, so that
+	 * it names no process */
+	if ((errno == EACCES || errno == EPERM) && ftruncate(fd, 0) == 0) {
+		snprintf(err, errlen, "cannot remove pid file %s: %s; emptied it", path,
+			 strerror(EACCES));
+		return -1;
+	}
+	snprintf(err, errlen, "cannot remove pid file %s: %s", path, strerror(errno));
+	return -1;
+}
+
+int pidfile_dir_for(const char *path, uid_t uid, gid_t gid, char *err, size_t errlen)
+{
+	char dir[PATH_MAX];
+	const char *slash = strrchr(path, '/');
+	struct stat st;
+
+	if (slash == NULL || slash == path || (size_t)(slash - path) >= sizeof dir)
+		return 0;
+	memcpy(dir, path, (size_t)(slash - path));
+	dir[slash - path] = '\0';
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
+		snprintf(err, errlen, "cannot create %s for the pid file: %s", dir,
+			 strerror(errno));
+		return -1;
+	}
+	if (lstat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		snprintf(err, errlen, "%s (for the pid file) is not a directory", dir);
+		return -1;
+	}
+	if (chown(dir, uid, gid) < 0) {
+		snprintf(err, errlen, "cannot give %s to the user: %s", dir, strerror(errno));
 		return -1;
 	}
 	return 0;
 }
 
-int privs_lookup(const char *user, const char *group, uid_t *uid, gid_t *gid, char *err, size_t errlen)
+bool pidfile_removable(const char *path)
 {
-	struct passwd *pw;
-	struct group *gr;
+	char dir[PATH_MAX];
+	const char *slash = strrchr(path, '/');
 
+	if (slash == NULL)
+		return access(".", W_OK | X_OK) == 0;
+	if (slash == path)
+		return access("/", W_OK | X_OK) == 0;
+	if ((size_t)(slash - path) >= sizeof dir)
+		return false;
+	memcpy(dir, path, (size_t)(slash - path));
+	dir[slash - path] = '\0';
+	return access(dir, W_OK | X_OK) == 0;
+}
+
+bool daemon_stderr_is_journal(void)
+{
+	const char *js = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+	char *end;
+
+	if (js == NULL || fstat(STDERR_FILENO, &st) < 0 || !isdigit((unsigned char)js[0]))
+		return false;
 	errno = 0;
-	pw = getpwnam(user);
-	if (pw == NULL) {
-		snprintf(err, errlen, "no such user '%s'%s%s", user, errno ? ": " : "", errno ? strerror(errno) : "");
+	dev = strtoull(js, &end, 10);
+	if (errno != 0 || end == js || *end != ':' || !isdigit((unsigned char)end[1]))
+		return false;
+	js = end + 1;
+	ino = strtoull(js, &end, 10);
+	if (errno != 0 || end == js || *end != '\0')
+		return false;
+	return dev == (unsigned long long)st.st_dev && ino == (unsigned long long)st.st_ino;
+}
+
+int privs_lookup(const char *user, const char *group, uid_t *uid, gid_t *gid, char *err,
+		 size_t errlen)
+{
+	/* the _r forms: a reload looks users up in a thread of its own */
+	struct passwd pw, *pwp = NULL;
+	struct group gr, *grp = NULL;
+	char buf[16384];
+	int rc;
+
+	rc = getpwnam_r(user, &pw, buf, sizeof buf, &pwp);
+	if (pwp == NULL) {
+		snprintf(err, errlen, "no such user '%s'%s%s", user, rc ? ": " : "",
+			 rc ? strerror(rc) : "");
 		return -1;
 	}
-	*uid = pw->pw_uid;
-	*gid = pw->pw_gid;
+	*uid = pw.pw_uid;
+	*gid = pw.pw_gid;
 	if (group != NULL && group[0] != '\0') {
-		errno = 0;
-		gr = getgrnam(group);
-		if (gr == NULL) {
-			snprintf(err, errlen, "no such group '%s'%s%s", group, errno ? ": " : "",
-				 errno ? strerror(errno) : "");
+		rc = getgrnam_r(group, &gr, buf, sizeof buf, &grp);
+		if (grp == NULL) {
+			snprintf(err, errlen, "no such group '%s'%s%s", group, rc ? ": " : "",
+				 rc ? strerror(rc) : "");
 			return -1;
 		}
-		*gid = gr->gr_gid;
+		*gid = gr.gr_gid;
 	}
 	return 0;
 }

@@ -1,10 +1,12 @@
 /* daemon.h: the chores of a Unix daemon: detaching from the terminal with
  * the start-up status reported to the waiting parent, a locked pid file,
- * dropping root privileges. Like net.h, these never log: they return -1
- * with a message in the caller's buffer. */
+ * dropping root privileges, knowing whether stderr is the journal. Like
+ * net.h, these never log: they return -1 with a message in the caller's
+ * buffer. */
 #ifndef NETECHO_DAEMON_H
 #define NETECHO_DAEMON_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -26,11 +28,25 @@ int daemon_ready(int *ready_fd, int status, char *err, size_t errlen);
 int pidfile_open(const char *path, char *err, size_t errlen);
 /* Writes our pid into the locked pid file (after detaching). */
 int pidfile_write(int fd, const char *path, char *err, size_t errlen);
-/* Removes the pid file written by pidfile_open(). */
-int pidfile_remove(const char *path, char *err, size_t errlen);
+/* Removes the pid file written by pidfile_open(); when that is not
+ * allowed (after dropping privileges), empties it instead and says so in
+ * err with -1. */
+int pidfile_remove(int fd, const char *path, char *err, size_t errlen);
+
+/* Makes the directory of path (created if missing) belong to uid:gid, so
+ * that the pid file in it can be removed after dropping privileges. */
+int pidfile_dir_for(const char *path, uid_t uid, gid_t gid, char *err, size_t errlen);
+
+/* May we, as we are now, remove a file at path? */
+bool pidfile_removable(const char *path);
+
+/* Is stderr the journal ($JOURNAL_STREAM names it)? Then log lines reach
+ * it through syslog already, and a copy would show twice. */
+bool daemon_stderr_is_journal(void);
 
 /* Looks up user (and group, or the user's primary group when NULL or ""). */
-int privs_lookup(const char *user, const char *group, uid_t *uid, gid_t *gid, char *err, size_t errlen);
+int privs_lookup(const char *user, const char *group, uid_t *uid, gid_t *gid, char *err,
+		 size_t errlen);
 
 /* Becomes uid:gid with no supplementary groups, and checks that root
  * cannot be regained. */

@@ -2,24 +2,16 @@
 #include "escape.h"
 
 #include <stdio.h>
+#include <string.h>
 
 static const char hexdigits[] = "0123456789abcdef";
 
-size_t escape_payload(char *dst, size_t dstsize, const void *src, size_t len, size_t max)
+/* Escapes src into dst at *o, leaving room for keep more bytes after it;
+ * stops at a byte whose escape does not fit. */
+static void escape_into(char *dst, size_t dstsize, size_t *o, const unsigned char *s, size_t len,
+			size_t keep)
 {
-	const unsigned char *s = src;
-	size_t shown = len < max ? len : max;
-	size_t o = 0;
-
-	if (dstsize == 0)
-		return 0;
-	/* room for the closing quote and the NUL is kept in reserve */
-	if (dstsize < 3) {
-		dst[0] = '\0';
-		return 0;
-	}
-	dst[o++] = '"';
-	for (size_t i = 0; i < shown; i++) {
+	for (size_t i = 0; i < len; i++) {
 		unsigned char c = s[i];
 		char esc[4];
 		size_t n;
@@ -38,11 +30,27 @@ size_t escape_payload(char *dst, size_t dstsize, const void *src, size_t len, si
 			esc[3] = hexdigits[c & 0xf];
 			n = 4;
 		}
-		if (o + n + 2 > dstsize)
+		if (*o + n + keep > dstsize)
 			break;
-		for (size_t k = 0; k < n; k++)
-			dst[o++] = esc[k];
+		memcpy(dst + *o, esc, n);
+		*o += n;
 	}
+}
+
+size_t escape_payload(char *dst, size_t dstsize, const void *src, size_t len, size_t max)
+{
+	size_t shown = len < max ? len : max;
+	size_t o = 0;
+
+	if (dstsize == 0)
+		return 0;
+	/* room for the closing quote and the NUL is kept in reserve */
+	if (dstsize < 3) {
+		dst[0] = '\0';
+		return 0;
+	}
+	dst[o++] = '"';
+	escape_into(dst, dstsize, &o, src, shown, 2);
 	dst[o++] = '"';
 	dst[o] = '\0';
 	if (len > shown) {
@@ -54,4 +62,15 @@ size_t escape_payload(char *dst, size_t dstsize, const void *src, size_t len, si
 			dst[o] = '\0';
 	}
 	return o;
+}
+
+const char *escape_name(char *dst, size_t dstsize, const char *s)
+{
+	size_t o = 0;
+
+	if (dstsize == 0)
+		return dst;
+	escape_into(dst, dstsize, &o, (const unsigned char *)s, strlen(s), 1);
+	dst[o] = '\0';
+	return dst;
 }

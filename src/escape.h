@@ -21,4 +21,9 @@
  * Returns the length of the string written. */
 size_t escape_payload(char *dst, size_t dstsize, const void *src, size_t len, size_t max);
 
+/* The same escaping without the quotes and the marker, for a name that is
+ * normally plain text (a file name, a section name): as much of the string
+ * s as fits dst, always terminated. Returns dst. */
+const char *escape_name(char *dst, size_t dstsize, const char *s);
+
 #endif

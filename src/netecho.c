@@ -18,6 +18,8 @@
 #include <unistd.h>
 
 #include "bench.h"
+#include "clock.h"
+#include "fds.h"
 #include "net.h"
 #include "parse.h"
 
@@ -55,8 +57,10 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: netecho [-46ru] [-m MESSAGE]... [-w SECONDS] [HOST [PORT]]\n"
-		"       netecho [-46u] -n COUNT [-i SECONDS] [-m MESSAGE] [-w SECONDS] [HOST [PORT]]\n"
-		"       netecho [-46u] --bench [-c CONNS] [-d SECONDS] [-s SIZE] [--json] [-w SECONDS]\n"
+		"       netecho [-46u] -n COUNT [-i SECONDS] [-m MESSAGE] [-w SECONDS] [HOST "
+		"[PORT]]\n"
+		"       netecho [-46u] --bench [-c CONNS] [-d SECONDS] [-s SIZE] [--json] [-w "
+		"SECONDS]\n"
 		"               [HOST [PORT]]\n"
 		"       netecho -h | -V\n"
 		"\n"
@@ -66,8 +70,9 @@ static void usage(FILE *out)
 		"  -m, --message MESSAGE  send MESSAGE and a newline (repeatable, up to %d)\n"
 		"  -r, --raw              send each MESSAGE without the newline\n"
 		"  -u, --udp              use UDP: each message or input line is one datagram\n"
-		"  -w, --wait SECONDS     limit for connecting and for each wait on replies\n"
-		"                         (default %g; over UDP replies are awaited %gs)\n"
+		"  -w, --wait SECONDS     limit for a name server, connecting, the server taking\n"
+		"                         what is sent, and each wait on replies (default %g;\n"
+		"                         over UDP replies are awaited %gs)\n"
 		"  -n, --count COUNT      ping: send COUNT probes, print each round trip and\n"
 		"                         a summary; a probe is \"MESSAGE seq=N\" and a newline\n"
 		"                         (MESSAGE defaults to ping)\n"
@@ -86,32 +91,10 @@ static void usage(FILE *out)
 		"  -V, --version          show the version and exit\n"
 		"\n"
 		"Exit status: 0 success; 1 ping replies lost, or bench errors; 64 usage;\n"
-		"68 host not found;\n"
-		"69 connection refused, failed or closed early; 74 output error; 75 timed out\n"
-		"(or a name server did not answer).\n",
+		"68 host not found; 69 connection refused, failed or closed early;\n"
+		"71 system error; 74 output error; 75 timed out (or a name server did not\n"
+		"answer).\n",
 		MAX_MESSAGES, DEFAULT_WAIT, DEFAULT_UDP_WAIT);
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	if (clock_gettime(CLOCK_MONOTONIC, &ts) < 0)
-		return 0;       /* cannot happen on Linux; time would stand still */
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/* Milliseconds from now until deadline, for poll(); -1 for no deadline. */
-static int ms_until(double deadline)
-{
-	double left;
-
-	if (deadline <= 0)
-		return -1;
-	left = (deadline - now_s()) * 1000.0;
-	if (left <= 0)
-		return 0;
-	return left > 2e9 ? 2000000000 : (int)ceil(left);
 }
 
 static int write_out(const char *buf, size_t len)
@@ -136,7 +119,8 @@ static int opt_long(int opt, const char *arg, long min, long max, long *out)
 {
 	if (parse_long(arg, min, max, out) == 0)
 		return 0;
-	fprintf(stderr, "netecho: -%c: '%s' is not a whole number from %ld to %ld\n", opt, arg, min, max);
+	fprintf(stderr, "netecho: -%c: '%s' is not a whole number from %ld to %ld\n", opt, arg, min,
+		max);
 	return -1;
 }
 
@@ -144,7 +128,8 @@ static int opt_seconds(int opt, const char *arg, double min, double max, double 
 {
 	if (parse_seconds(arg, min, max, out) == 0)
 		return 0;
-	fprintf(stderr, "netecho: -%c: '%s' is not a number of seconds from %g to %g\n", opt, arg, min, max);
+	fprintf(stderr, "netecho: -%c: '%s' is not a number of seconds from %g to %g\n", opt, arg,
+		min, max);
 	return -1;
 }
 
@@ -208,7 +193,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 			break;
 		case 'm':
 			if (o->nmsgs == MAX_MESSAGES) {
-				fprintf(stderr, "netecho: at most %d messages (-m)\n", MAX_MESSAGES);
+				fprintf(stderr, "netecho: at most %d messages (-m)\n",
+					MAX_MESSAGES);
 				return -1;
 			}
 			o->msgs[o->nmsgs++] = optarg;
@@ -276,7 +262,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 		return -1;
 	}
 	if (o->bench && (o->count > 0 || o->nmsgs > 0 || o->raw)) {
-		fprintf(stderr, "netecho: --bench sends its own messages: no -m, -n or -r with it\n");
+		fprintf(stderr,
+			"netecho: --bench sends its own messages: no -m, -n or -r with it\n");
 		return -1;
 	}
 	if (!o->bench && bench_only) {
@@ -287,7 +274,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 		size_t max = o->count > 0 ? PING_MSG_MAX : (o->udp ? UDP_MAX : IO_BUFSIZE) - 1;
 
 		if (strlen(o->msgs[i]) > max) {
-			fprintf(stderr, "netecho: -m: a message of %zu bytes is too long (at most %zu here)\n",
+			fprintf(stderr,
+				"netecho: -m: a message of %zu bytes is too long (at most %zu "
+				"here)\n",
 				strlen(o->msgs[i]), max);
 			return -1;
 		}
@@ -303,8 +292,9 @@ static int open_connection(const struct options *o, int *status, char *peer, siz
 	char err[NET_ERRLEN];
 	int socktype = o->udp ? SOCK_DGRAM : SOCK_STREAM;
 	double wait = o->wait > 0 ? o->wait : DEFAULT_WAIT;
-	int n = net_resolve(o->host, o->port, o->family, socktype, false, addrs, NET_MAX_ADDRS, err, sizeof err);
-	double deadline = now_s() + wait;
+	double deadline = clock_now() + wait;
+	int n = net_resolve(o->host, o->port, o->family, socktype, false, addrs, NET_MAX_ADDRS,
+			    (int)(wait * 1000), err, sizeof err);
 	int saved = 0;
 
 	if (n < 0) {
@@ -314,7 +304,8 @@ static int open_connection(const struct options *o, int *status, char *peer, siz
 	}
 	/* each address in turn, all within one wait */
 	for (int i = 0; i < n; i++) {
-		int fd = net_connect(&addrs[i], socktype, ms_until(deadline), err, sizeof err);
+		int fd =
+			net_connect(&addrs[i], socktype, clock_ms_until(deadline), err, sizeof err);
 
 		if (fd >= 0) {
 			net_format((struct sockaddr *)&addrs[i].ss, addrs[i].len, peer, peersize);
@@ -395,7 +386,8 @@ static bool next_message(struct source *s)
 
 static bool input_done(const struct source *s)
 {
-	return s->len == s->off && !s->stdin_open && s->next_msg >= s->o->nmsgs && !awaiting_replies(s);
+	return s->len == s->off && !s->stdin_open && s->next_msg >= s->o->nmsgs &&
+	       !awaiting_replies(s);
 }
 
 /* TCP stream mode: send, print replies, half-close, read to the end. */
@@ -427,17 +419,21 @@ static int run_tcp(const struct options *o, int fd, const char *peer)
 			pfd[0].events |= POLLOUT;
 		if (!half_closed && input_done(&s)) {
 			if (shutdown(fd, SHUT_WR) < 0) {
-				fprintf(stderr, "netecho: %s: shutdown: %s\n", peer, strerror(errno));
+				fprintf(stderr, "netecho: %s: shutdown: %s\n", peer,
+					strerror(errno));
 				goto out;
 			}
 			half_closed = true;
-			deadline = now_s() + wait;
-		} else if (!half_closed && awaiting_replies(&s) && deadline == 0) {
-			deadline = now_s() + wait;
-		} else if (!half_closed && !awaiting_replies(&s)) {
+			deadline = clock_now() + wait;
+		} else if (!half_closed && (awaiting_replies(&s) || s.off < s.len)) {
+			/* waiting for replies, or for the server to take what is
+			 * sent: either has to move within the wait */
+			if (deadline == 0)
+				deadline = clock_now() + wait;
+		} else if (!half_closed) {
 			deadline = 0;
 		}
-		rc = poll(pfd, pfd[1].events ? 2 : 1, ms_until(deadline));
+		rc = poll(pfd, pfd[1].events ? 2 : 1, clock_ms_until(deadline));
 		if (rc < 0) {
 			if (errno == EINTR)
 				continue;
@@ -445,7 +441,16 @@ static int run_tcp(const struct options *o, int fd, const char *peer)
 			goto out;
 		}
 		if (rc == 0) {
-			fprintf(stderr, "netecho: %s: timed out after %gs waiting for the replies\n", peer, wait);
+			if (s.off < s.len)
+				fprintf(stderr,
+					"netecho: %s: timed out after %gs: the server takes "
+					"nothing of what is sent\n",
+					peer, wait);
+			else
+				fprintf(stderr,
+					"netecho: %s: timed out after %gs waiting for the "
+					"replies\n",
+					peer, wait);
 			status = EX_TEMPFAIL;
 			goto out;
 		}
@@ -459,13 +464,14 @@ static int run_tcp(const struct options *o, int fd, const char *peer)
 				}
 				saw_reply_bytes(&s, rbuf, (size_t)n);
 				if (deadline > 0)
-					deadline = now_s() + wait;
+					deadline = clock_now() + wait;
 			} else if (n == 0) {
 				if (half_closed) {
 					status = 0;
 					goto out;
 				}
-				fprintf(stderr, "netecho: %s: the server closed the connection\n", peer);
+				fprintf(stderr, "netecho: %s: the server closed the connection\n",
+					peer);
 				goto out;
 			} else if (errno != EAGAIN && errno != EINTR) {
 				fprintf(stderr, "netecho: %s: %s\n", peer, strerror(errno));
@@ -475,6 +481,8 @@ static int run_tcp(const struct options *o, int fd, const char *peer)
 		if ((pfd[0].revents & POLLOUT) && s.off < s.len) {
 			ssize_t n = send(fd, s.buf + s.off, s.len - s.off, MSG_NOSIGNAL);
 
+			if (n > 0 && deadline > 0 && !half_closed)
+				deadline = clock_now() + wait;      /* it takes what is sent */
 			if (n >= 0)
 				s.off += (size_t)n;
 			else if (errno != EAGAIN && errno != EINTR) {
@@ -529,7 +537,9 @@ static int print_reply(int fd, const char *peer, char *buf)
 	if (errno == EAGAIN || errno == EINTR)
 		return 0;
 	if (errno == ECONNREFUSED)
-		fprintf(stderr, "netecho: %s: nothing listens on that UDP port (connection refused)\n", peer);
+		fprintf(stderr,
+			"netecho: %s: nothing listens on that UDP port (connection refused)\n",
+			peer);
 	else
 		fprintf(stderr, "netecho: %s: %s\n", peer, strerror(errno));
 	return EX_UNAVAILABLE;
@@ -540,7 +550,8 @@ static int send_datagram(int fd, const char *peer, const char *buf, size_t len)
 	if (send(fd, buf, len, 0) >= 0)
 		return 0;
 	fprintf(stderr, "netecho: %s: %s\n", peer,
-		errno == ECONNREFUSED ? "nothing listens on that UDP port (connection refused)" : strerror(errno));
+		errno == ECONNREFUSED ? "nothing listens on that UDP port (connection refused)"
+				      : strerror(errno));
 	return EX_UNAVAILABLE;
 }
 
@@ -579,8 +590,8 @@ static int run_udp(const struct options *o, int fd, const char *peer)
 			if ((status = send_datagram(fd, peer, buf, len)) != 0)
 				goto out;
 		if (!input_open && deadline == 0)
-			deadline = now_s() + wait;
-		rc = poll(pfd, input_open ? 2 : 1, deadline > 0 ? ms_until(deadline) : -1);
+			deadline = clock_now() + wait;
+		rc = poll(pfd, input_open ? 2 : 1, deadline > 0 ? clock_ms_until(deadline) : -1);
 		if (rc < 0) {
 			if (errno == EINTR)
 				continue;
@@ -627,7 +638,7 @@ static int run_ping(const struct options *o, int fd, const char *peer)
 {
 	const char *msg = o->nmsgs > 0 ? o->msgs[0] : "ping";
 	double wait = o->wait > 0 ? o->wait : DEFAULT_WAIT;
-	double min = 0, max = 0, sum = 0, sum2 = 0, start = now_s();
+	double min = 0, max = 0, sum = 0, sum2 = 0, start = clock_now();
 	char *line = malloc(LINE_MAX_PING), *rbuf = malloc(IO_BUFSIZE), probe[PING_MSG_MAX + 32];
 	size_t linelen = 0;
 	long received = 0, sent = 0;
@@ -644,21 +655,22 @@ static int run_ping(const struct options *o, int fd, const char *peer)
 	for (long seq = 1; seq <= o->count && failed == 0; seq++) {
 		char tag[32];
 		int plen = snprintf(probe, sizeof probe, "%s seq=%ld\n", msg, seq);
-		double t0 = now_s(), deadline = t0 + wait;
+		double t0 = clock_now(), deadline = t0 + wait;
 		bool got = false;
 
 		snprintf(tag, sizeof tag, "seq=%ld", seq);
 		if (send(fd, probe, (size_t)plen, MSG_NOSIGNAL) != plen) {
 			fprintf(stderr, "netecho: %s: %s\n", peer,
-				errno == ECONNREFUSED ? "nothing listens on that UDP port (connection refused)"
-						      : strerror(errno));
+				errno == ECONNREFUSED
+					? "nothing listens on that UDP port (connection refused)"
+					: strerror(errno));
 			failed = EX_UNAVAILABLE;
 			break;
 		}
 		sent++;
 		while (!got && failed == 0) {
 			struct pollfd pfd = { .fd = fd, .events = POLLIN };
-			int rc = poll(&pfd, 1, ms_until(deadline));
+			int rc = poll(&pfd, 1, clock_ms_until(deadline));
 			ssize_t n;
 
 			if (rc < 0 && errno == EINTR)
@@ -667,7 +679,8 @@ static int run_ping(const struct options *o, int fd, const char *peer)
 				break;
 			n = recv(fd, rbuf, IO_BUFSIZE, MSG_DONTWAIT);
 			if (n == 0 && !o->udp) {
-				fprintf(stderr, "netecho: %s: the server closed the connection\n", peer);
+				fprintf(stderr, "netecho: %s: the server closed the connection\n",
+					peer);
 				failed = EX_UNAVAILABLE;
 				break;
 			}
@@ -689,7 +702,7 @@ static int run_ping(const struct options *o, int fd, const char *peer)
 				if (rbuf[i] != '\n' && !(o->udp && i == n - 1))
 					continue;
 				if (ends_with(line, linelen, tag)) {
-					double rtt = (now_s() - t0) * 1000.0;
+					double rtt = (clock_now() - t0) * 1000.0;
 
 					got = true;
 					received++;
@@ -699,20 +712,23 @@ static int run_ping(const struct options *o, int fd, const char *peer)
 						max = rtt;
 					sum += rtt;
 					sum2 += rtt * rtt;
-					if (say("%zu bytes from %s: seq=%ld time=%.3f ms\n", linelen, peer, seq, rtt) < 0)
+					if (say("%zu bytes from %s: seq=%ld time=%.3f ms\n",
+						linelen, peer, seq, rtt) < 0)
 						failed = EX_IOERR;
 				}
 				linelen = 0;
 			}
 		}
-		if (!got && failed == 0 && say("no reply from %s: seq=%ld within %gs\n", peer, seq, wait) < 0)
+		if (!got && failed == 0 &&
+		    say("no reply from %s: seq=%ld within %gs\n", peer, seq, wait) < 0)
 			failed = EX_IOERR;
 		if (seq < o->count && failed == 0) {
 			double until = t0 + o->interval;
 
-			while (now_s() < until) {
-				double left = until - now_s();
-				struct timespec ts = { (time_t)left, (long)((left - (double)(time_t)left) * 1e9) };
+			while (clock_now() < until) {
+				double left = until - clock_now();
+				struct timespec ts = {(time_t)left,
+						      (long)((left - (double)(time_t)left) * 1e9)};
 
 				if (nanosleep(&ts, NULL) < 0 && errno != EINTR)
 					break;
@@ -724,13 +740,16 @@ static int run_ping(const struct options *o, int fd, const char *peer)
 		goto out;
 	}
 	{
-		double avg = received > 0 ? sum / (double)received : 0, var = received > 0 ? sum2 / (double)received - avg * avg : 0;
+		double avg = received > 0 ? sum / (double)received : 0,
+		       var = received > 0 ? sum2 / (double)received - avg * avg : 0;
 
-		if (say("\n--- %s netecho statistics ---\n%ld sent, %ld received, %.0f%% loss, time %.0fms\n",
-			peer, sent, received, sent > 0 ? 100.0 * (double)(sent - received) / (double)sent : 0.0,
-			(now_s() - start) * 1000.0) < 0 ||
-		    (received > 0 && say("rtt min/avg/max/mdev = %.3f/%.3f/%.3f/%.3f ms\n", min, avg, max,
-					 var > 0 ? sqrt(var) : 0.0) < 0)) {
+		if (say("\n--- %s netecho statistics ---\n"
+			"%ld sent, %ld received, %.0f%% loss, time %.0fms\n",
+			peer, sent, received,
+			sent > 0 ? 100.0 * (double)(sent - received) / (double)sent : 0.0,
+			(clock_now() - start) * 1000.0) < 0 ||
+		    (received > 0 && say("rtt min/avg/max/mdev = %.3f/%.3f/%.3f/%.3f ms\n", min,
+					 avg, max, var > 0 ? sqrt(var) : 0.0) < 0)) {
 			status = EX_IOERR;
 			goto out;
 		}
@@ -746,13 +765,19 @@ out:
 static int run_bench(const struct options *o)
 {
 	struct bench_options b = {
-		.udp = o->udp, .conns = o->conns, .seconds = o->seconds, .size = o->size,
-		.wait = o->wait > 0 ? o->wait : o->udp ? DEFAULT_UDP_WAIT : DEFAULT_WAIT, .json = o->json,
+		.udp = o->udp,
+		.conns = o->conns,
+		.seconds = o->seconds,
+		.size = o->size,
+		.wait = o->wait > 0 ? o->wait
+			: o->udp    ? DEFAULT_UDP_WAIT
+				    : DEFAULT_WAIT,
+		.json = o->json,
 		.progress = !o->json && isatty(STDERR_FILENO),
 	};
 	char err[NET_ERRLEN];
 	int n = net_resolve(o->host, o->port, o->family, o->udp ? SOCK_DGRAM : SOCK_STREAM, false,
-			    &b.addr, 1, err, sizeof err);
+			    &b.addr, 1, (int)(b.wait * 1000), err, sizeof err);
 
 	if (n < 0) {
 		fprintf(stderr, "netecho: %s\n", err);
@@ -769,6 +794,9 @@ int main(int argc, char **argv)
 	int fd, status;
 	struct sigaction ign = { .sa_handler = SIG_IGN };
 
+	/* before any socket: replies must not go into one on descriptor 1 */
+	if (fds_ensure_std() < 0)
+		return EX_OSERR;
 	if (parse_options(argc, argv, &o) < 0)
 		return EX_USAGE;
 	sigemptyset(&ign.sa_mask);

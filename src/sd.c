@@ -32,7 +32,8 @@ int sd_notifier_open(struct sd_notifier *n, char *err, size_t errlen)
 	n->addrlen = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len);
 	n->fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (n->fd < 0) {
-		snprintf(err, errlen, "cannot make a socket for NOTIFY_SOCKET: %s", strerror(errno));
+		snprintf(err, errlen, "cannot make a socket for NOTIFY_SOCKET: %s",
+			 strerror(errno));
 		return -1;
 	}
 	return 0;
@@ -103,7 +104,8 @@ int sd_listen_fds(int *fds, size_t max, char *err, size_t errlen)
 			int flags = fcntl(fd, F_GETFD);
 
 			if (flags < 0 || fcntl(fd, F_SETFD, flags | FD_CLOEXEC) < 0) {
-				snprintf(err, errlen, "activated descriptor %d: %s", fd, strerror(errno));
+				snprintf(err, errlen, "activated descriptor %d: %s", fd,
+					 strerror(errno));
 				rc = -1;
 				break;
 			}

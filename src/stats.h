@@ -1,34 +1,30 @@
 /* stats.h: netechod's counters, shared by the TCP and UDP parts and read by
- * the stats line. Each is a relaxed atomic: exact, and never a lock. (TCP
- * bytes are counted per connection by tcp.c: see tcp_counters().) */
+ * the stats line and STATUS=. Each is a relaxed 64-bit atomic: exact, never
+ * a lock, and no wrap at 4 GiB on a 32-bit system. (TCP bytes are counted
+ * per connection by tcp.c: see tcp_counters().) */
 #ifndef NETECHO_STATS_H
 #define NETECHO_STATS_H
 
 #include <stdatomic.h>
-#include <unistd.h>
+#include <stdint.h>
+
+typedef atomic_uint_least64_t stat_t;
 
 struct stats {
-	atomic_ulong tcp_total;         /* connections accepted and served */
-	atomic_ulong tcp_refused;       /* accepted and closed at once: a limit */
-	atomic_ulong udp_datagrams;
-	atomic_ulong udp_bytes;
-	atomic_ulong errors;            /* failed system calls and resources */
+	stat_t tcp_total;               /* connections accepted and served */
+	stat_t tcp_refused;             /* accepted and closed at once: a limit */
+	stat_t udp_datagrams;
+	stat_t udp_bytes;
+	stat_t udp_echo_held;           /* echoes not sent: rate limits, loops */
+	stat_t errors;                  /* failed system calls and resources */
 };
 
-static inline void stats_add(atomic_ulong *counter, unsigned long n)
+static inline void stats_add(stat_t *counter, uint64_t n)
 {
 	atomic_fetch_add_explicit(counter, n, memory_order_relaxed);
 }
 
-/* close() whose failure can only be counted: the descriptor is gone
- * either way. */
-static inline void stats_close(struct stats *st, int fd)
-{
-	if (close(fd) < 0)
-		stats_add(&st->errors, 1);
-}
-
-static inline unsigned long stats_get(atomic_ulong *counter)
+static inline uint64_t stats_get(stat_t *counter)
 {
 	return atomic_load_explicit(counter, memory_order_relaxed);
 }

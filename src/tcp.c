@@ -8,9 +8,15 @@
  * half-closes, reads until the client closes (so close() never resets a
  * connection whose replies are still in flight) and ends.
  *
- * Out of descriptors, the accept thread spends a spare one it keeps for the
- * purpose: it accepts the waiting client and closes it at once, so clients
- * are refused rather than left hanging in the listen queue.
+ * Descriptors: a connection accepted with a descriptor number at or above
+ * the limit less TCP_FD_HEADROOM is closed at once (refused,
+ * "out-of-descriptors"). Descriptor numbers are handed out lowest first,
+ * so such a number means that fewer than TCP_FD_HEADROOM are left: the
+ * accept thread refuses clients while it still has descriptors to refuse
+ * them with, and the other threads (syslog, a reload) have room. Should
+ * accept() fail with EMFILE all the same, the thread spends a spare
+ * descriptor it keeps for the purpose to accept and close one client, and
+ * opens it again at its next turn, for as long as that fails.
  *
  * The thread cache: a thread whose connection ended waits, while fewer
  * than [tcp] thread_cache do, for the accept thread to hand it the next
@@ -21,38 +27,38 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <linux/sockios.h>
-#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/random.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "heartbeat.h"
 #include "log.h"
 #include "net.h"
+#include "shared.h"
 #include "srclimit.h"
 
 #define WAKE_SIGNAL      (SIGRTMIN + 1)
-#define ACCEPT_BATCH     64     /* accepts per listener before polling again */
+#define ACCEPT_BATCH     64     /* accepts per listener before looking at the others */
+#define EVENTS           64     /* epoll events per wait */
 #define BACKOFF_MIN_MS   10     /* first pause after accept() or a thread fails */
 #define BACKOFF_MAX_MS   1000
 #define RESIGNAL_MS      100    /* a stop request is repeated this often */
 #define STOP_GRACE_S     5      /* after closing the rest, how long to wait for their threads */
-#define DRAIN_MAX        4096   /* connections taken from replaced listeners, at most */
-#define DRAIN_MAX_S      0.2    /* ... and seconds spent on it */
-
-enum { INHERIT_UNKNOWN, INHERIT_YES, INHERIT_NO };
 
 struct worker {
 	struct tcp_server *srv;
@@ -66,35 +72,35 @@ struct worker {
 	socklen_t peerlen;
 	struct config *cfg;             /* this connection's settings (a reference) */
 	bool per_source;                /* counted in srv->sources */
-	bool fresh;                     /* queued after the listener got its current options */
 	atomic_bool sending;            /* interrupted in a send: not to be interrupted again */
 	atomic_bool stop;               /* asked to end (tcp_stop_accepting()) */
 	atomic_bool stopping;           /* the thread has seen it */
-	atomic_ulong in, out;           /* bytes so far, for the stats line */
+	stat_t in, out;                 /* bytes so far, for the stats line */
 	char buf[TCP_BUFSIZE];
+};
+
+/* A listener retired by a reload: drained until its time is up. */
+struct retiring {
+	struct sock sock;
+	double until;
+	long taken;
 };
 
 struct tcp_server {
 	struct stats *st;
 	pthread_mutex_t lock;
 	pthread_cond_t changed;         /* a connection ended */
-	struct config_slot cfg;         /* for new connections */
-	int lfds[NET_MAX_ADDRS];
-	size_t nlfds;
-	int wakefd;                     /* eventfd: stops the accept thread */
-	atomic_bool drain;              /* ... after accepting what is queued */
+	struct shared_slot cfg;         /* for new connections */
+	atomic_int backlog;             /* for the listeners */
+	struct sockset listeners;
 	pthread_t acceptor;
 	bool accepting;
 	struct srclimit *sources;       /* under lock: connections per address */
-	int spare_fd;                   /* accept thread: spent when out of descriptors */
+	atomic_int fd_ceiling;          /* accepted descriptors from here on are refused */
+	int spare_fd;                   /* accept thread: spent when accept() meets EMFILE */
 	struct heartbeat beat;          /* the accept thread's, for the watchdog */
 	bool out_of_fds;                /* accept thread: in that state, said once */
-	/* socket options set on the listeners, which accepted sockets inherit
-	 * on Linux (checked on the first connection: see serve()) */
-	atomic_long lopt_idle, lopt_send;
-	atomic_int inherits;            /* INHERIT_UNKNOWN, _YES or _NO */
-	atomic_uint opt_epoch;          /* odd while the listener options change */
-	unsigned long done_in, done_out;        /* under lock: bytes of ended connections */
+	uint64_t done_in, done_out;     /* under lock: bytes of ended connections */
 	struct worker *busy;
 	unsigned long nbusy;
 	struct worker *idle;            /* the thread cache: threads waiting for a connection */
@@ -130,14 +136,12 @@ static void list_del(struct worker **head, struct worker *w)
 	w->prev = w->next = NULL;
 }
 
-static double now_s(void)
+/* close() whose failure can only be counted: the descriptor is gone
+ * either way. */
+static void close_counted(struct tcp_server *srv, int fd)
 {
-	struct timespec ts;
-
-	/* CLOCK_MONOTONIC cannot fail on Linux; if it did, time stands still */
-	if (clock_gettime(CLOCK_MONOTONIC, &ts) < 0)
-		return 0;
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	if (close(fd) < 0)
+		stats_add(&srv->st->errors, 1);
 }
 
 /* Sends all of the iovecs, going on after EINTR: a connection owes its
@@ -145,7 +149,7 @@ static double now_s(void)
  * *sending, so that the stop procedure leaves it alone and the send
  * timeout can run its course. Adds what it sent to *out. Returns 0, or -1
  * with errno (EAGAIN: the send timeout passed). */
-static int send_all(int fd, struct iovec *iov, int iovcnt, unsigned long *out, atomic_bool *sending)
+static int send_all(int fd, struct iovec *iov, int iovcnt, uint64_t *out, atomic_bool *sending)
 {
 	bool interrupted = false;
 	int rc = 0;
@@ -166,7 +170,7 @@ static int send_all(int fd, struct iovec *iov, int iovcnt, unsigned long *out, a
 			rc = -1;
 			break;
 		}
-		*out += (unsigned long)n;
+		*out += (uint64_t)n;
 		while (iovcnt > 0 && (size_t)n >= iov->iov_len) {
 			n -= (ssize_t)iov->iov_len;
 			iov++;
@@ -207,68 +211,17 @@ static const char *reason_of(int err)
 	}
 }
 
-/* Does fd carry the options its listener was given? */
-static bool inherited(int fd, long idle, long send_timeout)
-{
-	struct timeval rcv, snd;
-	socklen_t lr = sizeof rcv, ls = sizeof snd, ln;
-	int nodelay = 0;
-
-	ln = sizeof nodelay;
-	return getsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &rcv, &lr) == 0 &&
-	       getsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &snd, &ls) == 0 &&
-	       getsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &nodelay, &ln) == 0 &&
-	       rcv.tv_sec == idle && snd.tv_sec == send_timeout && nodelay;
-}
-
-/* TCP_NODELAY and the two timeouts for a new connection: nothing to do
- * when they came with the socket from its listener. */
-static int connection_options(struct worker *w, const struct config *cfg)
-{
-	struct tcp_server *srv = w->srv;
-	long idle = cfg->tcp.idle_timeout, send_timeout = cfg->tcp.send_timeout;
-	int one = 1, state = atomic_load_explicit(&srv->inherits, memory_order_relaxed);
-
-	/* only a connection queued after its listener got the options it
-	 * now has can carry them (w->fresh, from the accept thread) */
-	if (state != INHERIT_NO && w->fresh && idle == atomic_load(&srv->lopt_idle) &&
-	    send_timeout == atomic_load(&srv->lopt_send)) {
-		if (state == INHERIT_YES)
-			return 0;
-		state = inherited(w->fd, idle, send_timeout) ? INHERIT_YES : INHERIT_NO;
-		atomic_store(&srv->inherits, state);
-		if (state == INHERIT_NO)
-			log_msg(LOG_INFO, "tcp: sockets do not inherit their listener's options here; set per connection");
-		if (state == INHERIT_YES)
-			return 0;
-	}
-	if (setsockopt(w->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) < 0 ||
-	    set_timeout(w->fd, SO_RCVTIMEO, idle) < 0 || set_timeout(w->fd, SO_SNDTIMEO, send_timeout) < 0)
-		return -1;
-	return 0;
-}
-
-/* Gives the listeners the options connections are to have. */
-static void listener_options(struct tcp_server *srv, const struct config *cfg)
+/* TCP_NODELAY and the two timeouts of a new connection, from its own
+ * configuration. */
+static int connection_options(int fd, const struct config *cfg)
 {
 	int one = 1;
 
-	char where[NET_ADDRSTRLEN];
-
-	atomic_fetch_add(&srv->opt_epoch, 1);   /* odd: changing */
-	atomic_store(&srv->lopt_idle, -1);      /* not to be relied on meanwhile */
-	for (size_t i = 0; i < srv->nlfds; i++)
-		if (setsockopt(srv->lfds[i], IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) < 0 ||
-		    set_timeout(srv->lfds[i], SO_RCVTIMEO, cfg->tcp.idle_timeout) < 0 ||
-		    set_timeout(srv->lfds[i], SO_SNDTIMEO, cfg->tcp.send_timeout) < 0) {
-			log_msg(LOG_WARNING, "tcp: cannot set options on the listener %s: %s",
-				net_local(srv->lfds[i], where, sizeof where), strerror(errno));
-			atomic_fetch_add(&srv->opt_epoch, 1);
-			return;         /* lopt_idle stays -1: set per connection */
-		}
-	atomic_store(&srv->lopt_send, cfg->tcp.send_timeout);
-	atomic_store(&srv->lopt_idle, cfg->tcp.idle_timeout);
-	atomic_fetch_add(&srv->opt_epoch, 1);   /* even: settled */
+	if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) < 0 ||
+	    set_timeout(fd, SO_RCVTIMEO, cfg->tcp.idle_timeout) < 0 ||
+	    set_timeout(fd, SO_SNDTIMEO, cfg->tcp.send_timeout) < 0)
+		return -1;
+	return 0;
 }
 
 /* After a stop request: the replies are sent; half-close, then read and
@@ -276,14 +229,15 @@ static void listener_options(struct tcp_server *srv, const struct config *cfg)
  * takes none of what it is sent (the bytes waiting in our send queue do
  * not shrink) for send_timeout is not waited for any longer. Returns the
  * reason the connection ends. */
-static const char *linger(struct worker *w, long send_timeout)
+static const char *half_close_and_drain(struct worker *w, long send_timeout)
 {
 	int unsent = -1, now;
 
 	atomic_store(&w->stopping, true);
 	if (shutdown(w->fd, SHUT_WR) < 0)
 		return "shutdown";
-	if (set_timeout(w->fd, SO_RCVTIMEO, send_timeout) < 0 || ioctl(w->fd, SIOCOUTQ, &unsent) < 0)
+	if (set_timeout(w->fd, SO_RCVTIMEO, send_timeout) < 0 ||
+	    ioctl(w->fd, SIOCOUTQ, &unsent) < 0)
 		unsent = -1;
 	for (;;) {
 		ssize_t n = recv(w->fd, w->buf, sizeof w->buf, 0);
@@ -300,93 +254,90 @@ static const char *linger(struct worker *w, long send_timeout)
 	}
 }
 
-/* Serves one connection from accept to close. */
-static void serve(struct worker *w)
+/* Reads and answers until the connection ends; returns why it did. */
+static const char *exchange(struct worker *w, const char *peer, uint64_t *in, uint64_t *out)
 {
 	const struct config *cfg = w->cfg;
-	char peer[NET_ADDRSTRLEN];
-	unsigned long in = 0, out = 0;
-	const char *reason = "eof";
-	double start = now_s();
-	int fd = w->fd, rc;
 
-	net_format((struct sockaddr *)&w->peer, w->peerlen, peer, sizeof peer);
-	if (log_enabled(LOG_INFO) && log_take())
-		log_msg(LOG_INFO, "tcp open peer=%s", peer);
-	if (connection_options(w, cfg) < 0) {
-		reason = strerror(errno);
-		stats_add(&w->srv->st->errors, 1);
-		goto done;
-	}
-	if (cfg->tcp.greeting.len > 0) {
-		struct iovec iov = { (void *)cfg->tcp.greeting.data, cfg->tcp.greeting.len };
-
-		if (send_all(fd, &iov, 1, &out, &w->sending) < 0) {
-			reason = reason_of(errno);
-			goto done;
-		}
-	}
 	for (;;) {
 		ssize_t n;
 
-		if (atomic_load_explicit(&w->stop, memory_order_relaxed)) {
-			reason = linger(w, cfg->tcp.send_timeout);
-			break;
-		}
-		n = recv(fd, w->buf, sizeof w->buf, 0);
+		if (atomic_load_explicit(&w->stop, memory_order_relaxed))
+			return half_close_and_drain(w, cfg->tcp.send_timeout);
+		n = recv(w->fd, w->buf, sizeof w->buf, 0);
 		if (n > 0) {
 			struct iovec iov[2] = {
 				{ (void *)cfg->tcp.reply_prefix.data, cfg->tcp.reply_prefix.len },
 				{ w->buf, (size_t)n },
 			};
 			struct iovec *v = cfg->tcp.reply_prefix.len > 0 ? iov : iov + 1;
+			int rc;
 
-			in += (unsigned long)n;
-			atomic_store_explicit(&w->in, in, memory_order_relaxed);
+			*in += (uint64_t)n;
+			atomic_store_explicit(&w->in, *in, memory_order_relaxed);
 			if (cfg->log.data)
 				log_data("tcp data", peer, w->buf, (size_t)n, true);
-			rc = send_all(fd, v, (int)(iov + 2 - v), &out, &w->sending);
-			atomic_store_explicit(&w->out, out, memory_order_relaxed);
-			if (rc < 0) {
-				reason = errno == EAGAIN ? "send-timeout" : reason_of(errno);
-				break;
-			}
+			rc = send_all(w->fd, v, (int)(iov + 2 - v), out, &w->sending);
+			atomic_store_explicit(&w->out, *out, memory_order_relaxed);
+			if (rc < 0)
+				return errno == EAGAIN ? "send-timeout" : reason_of(errno);
 			continue;
 		}
 		if (n == 0)
-			break;
-		if (errno == EINTR)
-			continue;
-		reason = reason_of(errno);
-		break;
+			return "eof";
+		if (errno != EINTR)
+			return reason_of(errno);
 	}
-	/* what our own forced close at the end of shutdown_timeout looks like */
-	if (atomic_load(&w->stop) && (strcmp(reason, "peer-closed") == 0 || strcmp(reason, "reset") == 0))
-		reason = "shutdown";
-done:
+}
+
+/* Serves one connection from accept to close. */
+static void serve(struct worker *w)
+{
+	const struct config *cfg = w->cfg;
+	char peer[NET_ADDRSTRLEN];
+	uint64_t in = 0, out = 0;
+	const char *reason;
+	double start = clock_now();
+	int fd = w->fd;
+
+	net_format((struct sockaddr *)&w->peer, w->peerlen, peer, sizeof peer);
+	log_conn(LOG_INFO, "tcp open peer=%s", peer);
+	if (connection_options(fd, cfg) < 0) {
+		reason = strerror(errno);
+		stats_add(&w->srv->st->errors, 1);
+	} else {
+		struct iovec greeting = { (void *)cfg->tcp.greeting.data, cfg->tcp.greeting.len };
+
+		if (greeting.iov_len > 0 && send_all(fd, &greeting, 1, &out, &w->sending) < 0)
+			reason = reason_of(errno);
+		else
+			reason = exchange(w, peer, &in, &out);
+		/* what our own forced close at the end of shutdown_timeout looks like */
+		if (atomic_load(&w->stop) &&
+		    (strcmp(reason, "peer-closed") == 0 || strcmp(reason, "reset") == 0))
+			reason = "shutdown";
+	}
 	pthread_mutex_lock(&w->srv->lock);
 	w->fd = -1;
 	pthread_mutex_unlock(&w->srv->lock);
 	if (close(fd) < 0) {
 		stats_add(&w->srv->st->errors, 1);
-		if (log_take())
-			log_msg(LOG_WARNING, "tcp close peer=%s: %s", peer, strerror(errno));
+		log_conn(LOG_WARNING, "tcp close peer=%s: %s", peer, strerror(errno));
 	}
 	atomic_store_explicit(&w->in, in, memory_order_relaxed);
 	atomic_store_explicit(&w->out, out, memory_order_relaxed);
-	if (log_enabled(LOG_INFO) && log_take())
-		log_msg(LOG_INFO, "tcp close peer=%s in=%lu out=%lu duration=%.3fs reason=%s",
-			peer, in, out, now_s() - start, reason);
+	log_conn(LOG_INFO,
+		 "tcp close peer=%s in=%" PRIu64 " out=%" PRIu64 " duration=%.3fs reason=%s", peer,
+		 in, out, clock_now() - start, reason);
 }
 
 /* Gives a connection to w, a new thread or one from the cache; with
  * srv->lock held (or before the thread exists). */
 static void assign(struct worker *w, int fd, const struct sockaddr_storage *ss, socklen_t len,
-		   struct config *cfg, bool counted, bool fresh)
+		   struct config *cfg, bool counted)
 {
 	w->fd = fd;
 	w->quit = false;
-	w->fresh = fresh;
 	memcpy(&w->peer, ss, len);
 	w->peerlen = len;
 	w->cfg = cfg;
@@ -398,19 +349,46 @@ static void assign(struct worker *w, int fd, const struct sockaddr_storage *ss, 
 	atomic_store(&w->sending, false);
 }
 
+/* A thread whose connection ended: into the cache, while there is room,
+ * to wait for the next one (true when it came), or onto the dead list.
+ * With srv->lock held. */
+static bool wait_in_cache(struct tcp_server *srv, struct worker *w)
+{
+	if (srv->stopping || srv->nidle >= (unsigned long)atomic_load(&srv->thread_cache))
+		return false;
+	list_add(&srv->idle, w);
+	srv->nidle++;
+	/* the accept thread hands over the next connection and moves us to
+	 * busy */
+	while (w->fd < 0 && !w->quit && !srv->stopping)
+		pthread_cond_wait(&w->assigned, &srv->lock);
+	if (w->fd >= 0)
+		return true;
+	/* stopping, or no longer wanted: leave the cache (counted in it until
+	 * now, so that a shutdown waits for us) */
+	list_del(&srv->idle, w);
+	srv->nidle--;
+	return false;
+}
+
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
 	struct tcp_server *srv = w->srv;
 	sigset_t wake;
+	bool again;
 
+	pthread_setname_np(pthread_self(), "tcp-conn");
 	sigemptyset(&wake);
 	sigaddset(&wake, WAKE_SIGNAL);
-	if (pthread_sigmask(SIG_UNBLOCK, &wake, NULL) != 0 && log_take())
-		log_msg(LOG_WARNING, "tcp: a connection thread cannot be woken to stop; it ends at shutdown_timeout");
-	for (;;) {
+	if (pthread_sigmask(SIG_UNBLOCK, &wake, NULL) != 0)
+		log_conn(
+			LOG_WARNING,
+			"tcp: a connection thread cannot be woken to stop; it ends at "
+			"shutdown_timeout");
+	do {
 		serve(w);
-		config_unref(w->cfg);
+		shared_unref(w->cfg);
 		w->cfg = NULL;
 		pthread_mutex_lock(&srv->lock);
 		if (w->per_source)
@@ -420,27 +398,14 @@ static void *worker_main(void *arg)
 		list_del(&srv->busy, w);
 		srv->nbusy--;
 		pthread_cond_broadcast(&srv->changed);
-		if (!srv->stopping && srv->nidle < (unsigned long)atomic_load(&srv->thread_cache)) {
-			/* into the cache, until the accept thread hands over the
-			 * next connection (it moves us to busy) */
-			list_add(&srv->idle, w);
-			srv->nidle++;
-			while (w->fd < 0 && !w->quit && !srv->stopping)
-				pthread_cond_wait(&w->assigned, &srv->lock);
-			if (w->fd >= 0) {
-				pthread_mutex_unlock(&srv->lock);
-				continue;
-			}
-			/* stopping, or no longer wanted: leave the cache (counted
-			 * in it until now, so that a shutdown waits for us) */
-			list_del(&srv->idle, w);
-			srv->nidle--;
+		again = wait_in_cache(srv, w);
+		if (!again) {
+			list_add(&srv->dead, w);
+			pthread_cond_broadcast(&srv->changed);
 		}
-		list_add(&srv->dead, w);
-		pthread_cond_broadcast(&srv->changed);
 		pthread_mutex_unlock(&srv->lock);
-		return NULL;
-	}
+	} while (again);
+	return NULL;
 }
 
 /* Takes the ended threads that can be joined; call with srv->lock held. */
@@ -462,11 +427,10 @@ static void join_all(struct worker *list)
 {
 	while (list != NULL) {
 		struct worker *next = list->next;
-
 		int rc = pthread_join(list->tid, NULL);
 
 		if (rc != 0) {
-			log_msg(LOG_ERR, "tcp: cannot join a connection thread: %s", strerror(rc));
+			log_errx("tcp: cannot join a connection thread: %s", strerror(rc));
 		} else {        /* (not while it may still run) */
 			pthread_cond_destroy(&list->assigned);
 			free(list);
@@ -475,22 +439,75 @@ static void join_all(struct worker *list)
 	}
 }
 
-enum { DISPATCHED, BACK_OFF };
-
-/* Logs and counts a connection refused by a limit. */
-static void refuse(struct tcp_server *srv, const struct sockaddr_storage *ss, socklen_t len,
-		   const char *reason, long limit)
+/* Counts and logs a connection refused by a limit; its descriptor is
+ * closed already. */
+static void refused(struct tcp_server *srv, const struct sockaddr_storage *ss, socklen_t len,
+		    const char *reason, long limit)
 {
 	char peer[NET_ADDRSTRLEN];
 
 	stats_add(&srv->st->tcp_refused, 1);
-	if (log_enabled(LOG_NOTICE) && log_take()) {
-		net_format((const struct sockaddr *)ss, len, peer, sizeof peer);
-		if (limit > 0)
-			log_msg(LOG_NOTICE, "tcp refused peer=%s reason=%s (%ld)", peer, reason, limit);
-		else
-			log_msg(LOG_NOTICE, "tcp refused peer=%s reason=%s", peer, reason);
+	if (!log_admit(LOG_NOTICE))
+		return;
+	net_format((const struct sockaddr *)ss, len, peer, sizeof peer);
+	if (limit > 0)
+		log_msg(LOG_NOTICE, "tcp refused peer=%s reason=%s (%ld)", peer, reason, limit);
+	else
+		log_msg(LOG_NOTICE, "tcp refused peer=%s reason=%s", peer, reason);
+}
+
+/* Counts and logs a connection closed for want of a resource. */
+static void failed(struct tcp_server *srv, const struct sockaddr_storage *ss, socklen_t len,
+		   const char *reason, int err)
+{
+	char peer[NET_ADDRSTRLEN];
+
+	stats_add(&srv->st->errors, 1);
+	if (!log_admit(LOG_ERR))
+		return;
+	net_format((const struct sockaddr *)ss, len, peer, sizeof peer);
+	if (err != 0)
+		log_msg(LOG_ERR,
+			"tcp refused peer=%s reason=%s (pthread_create: %s); pausing new "
+			"connections",
+			peer, reason, strerror(err));
+	else
+		log_msg(LOG_ERR, "tcp refused peer=%s reason=%s; pausing new connections", peer,
+			reason);
+}
+
+enum { DISPATCHED, BACK_OFF };
+
+/* Decides, with srv->lock held, whether a connection from ss may be
+ * served: NULL, with *counted set when it was counted per source, or the
+ * reason to refuse it and the limit it met (0: a resource failed). */
+static const char *admit(struct tcp_server *srv, const struct config *cfg,
+			 const struct sockaddr_storage *ss, bool *counted, long *limit)
+{
+	*counted = false;
+	*limit = 0;
+	if (srv->stopping)
+		return "shutdown";
+	if (srv->nbusy >= (unsigned long)cfg->tcp.max_connections) {
+		*limit = cfg->tcp.max_connections;
+		return "max_connections";
 	}
+	if (cfg->tcp.max_per_source == 0)
+		return NULL;
+	switch (srclimit_take(srv->sources, (const struct sockaddr *)ss,
+			      (unsigned long)cfg->tcp.max_per_source)) {
+	case SRCLIMIT_TAKEN:
+		*counted = true;
+		return NULL;
+	case SRCLIMIT_FULL:
+		*limit = cfg->tcp.max_per_source;
+		return "max_per_source";
+	case SRCLIMIT_NOMEM:
+		return "out-of-memory";
+	case SRCLIMIT_BADADDR:
+		break;
+	}
+	return NULL;            /* not IPv4 or IPv6: not counted per source */
 }
 
 /* Undoes the place dispatch() kept for a thread that could not be made. */
@@ -504,84 +521,28 @@ static void unreserve(struct tcp_server *srv, const struct sockaddr_storage *ss,
 	pthread_mutex_unlock(&srv->lock);
 }
 
-/* Hands an accepted connection to a cached thread or a new one, or
- * refuses it: accepted and closed at once, so that a client over a limit
- * learns it at once. */
-static int dispatch(struct tcp_server *srv, int fd, const struct sockaddr_storage *ss, socklen_t len,
-		    bool fresh)
+/* A new thread for an accepted connection, its place among the busy ones
+ * kept already. */
+static int start_worker(struct tcp_server *srv, int fd, const struct sockaddr_storage *ss,
+			socklen_t len, struct config *cfg, bool counted)
 {
-	struct worker *w, *dead;
-	struct config *cfg = config_slot_get(&srv->cfg);
-	const char *reason = NULL;
-	char peer[NET_ADDRSTRLEN];
-	long limit = 0;
-	bool counted = false;
+	struct worker *w = malloc(sizeof *w);
 	int rc;
 
-	pthread_mutex_lock(&srv->lock);
-	dead = take_dead(srv);
-	if (srv->stopping) {
-		reason = "";
-	} else if (srv->nbusy >= (unsigned long)cfg->tcp.max_connections) {
-		reason = "max_connections";
-		limit = cfg->tcp.max_connections;
-	} else if (cfg->tcp.max_per_source > 0) {
-		counted = srclimit_take(srv->sources, (const struct sockaddr *)ss,
-					(unsigned long)cfg->tcp.max_per_source);
-		if (!counted && errno == ENOMEM)
-			reason = "out-of-memory";
-		else if (!counted) {
-			reason = "max_per_source";
-			limit = cfg->tcp.max_per_source;
-		}
-	}
-	if (reason == NULL && srv->idle != NULL) {
-		/* a cached thread takes it */
-		w = srv->idle;
-		list_del(&srv->idle, w);
-		srv->nidle--;
-		assign(w, fd, ss, len, cfg, counted, fresh);
-		list_add(&srv->busy, w);
-		srv->nbusy++;
-		/* under the lock: once it is released the thread may run, finish
-		 * and be gone (a spurious wake-up can start it early) */
-		pthread_cond_signal(&w->assigned);
-		pthread_mutex_unlock(&srv->lock);
-		join_all(dead);
-		stats_add(&srv->st->tcp_total, 1);
-		return DISPATCHED;
-	}
-	if (reason == NULL)
-		srv->nbusy++;           /* a place kept for the new thread */
-	pthread_mutex_unlock(&srv->lock);
-	join_all(dead);
-	if (reason != NULL) {
-		config_unref(cfg);
-		stats_close(srv->st, fd);
-		if (limit > 0)
-			refuse(srv, ss, len, reason, limit);
-		else if (*reason != '\0')
-			goto failed;
-		return DISPATCHED;
-	}
-
-	w = malloc(sizeof *w);
 	if (w == NULL || pthread_cond_init(&w->assigned, NULL) != 0) {
 		free(w);
 		unreserve(srv, ss, counted);
-		config_unref(cfg);
-		stats_close(srv->st, fd);
-		reason = "out-of-memory";
-		goto failed;
+		shared_unref(cfg);
+		close_counted(srv, fd);
+		failed(srv, ss, len, "out-of-memory", 0);
+		return BACK_OFF;
 	}
 	w->srv = srv;
 	w->tid_valid = false;
-	w->quit = false;
-	assign(w, fd, ss, len, cfg, counted, fresh);
+	assign(w, fd, ss, len, cfg, counted);
 	pthread_mutex_lock(&srv->lock);
 	list_add(&srv->busy, w);        /* before it runs: it leaves the list itself */
 	pthread_mutex_unlock(&srv->lock);
-
 	rc = pthread_create(&w->tid, &srv->attr, worker_main, w);
 	pthread_mutex_lock(&srv->lock);
 	if (rc == 0) {
@@ -593,29 +554,66 @@ static int dispatch(struct tcp_server *srv, int fd, const struct sockaddr_storag
 	list_del(&srv->busy, w);
 	pthread_mutex_unlock(&srv->lock);
 	unreserve(srv, ss, counted);
-	config_unref(w->cfg);
+	shared_unref(w->cfg);
 	pthread_cond_destroy(&w->assigned);
 	free(w);
-	stats_close(srv->st, fd);
-	stats_add(&srv->st->errors, 1);
-	if (log_take()) {
-		net_format((const struct sockaddr *)ss, len, peer, sizeof peer);
-		log_msg(LOG_ERR, "tcp refused peer=%s reason=no-thread (pthread_create: %s); pausing new connections",
-			peer, strerror(rc));
-	}
-	return BACK_OFF;
-failed:
-	stats_add(&srv->st->errors, 1);
-	if (log_take()) {
-		net_format((const struct sockaddr *)ss, len, peer, sizeof peer);
-		log_msg(LOG_ERR, "tcp refused peer=%s reason=%s", peer, reason);
-	}
+	close_counted(srv, fd);
+	failed(srv, ss, len, "no-thread", rc);
 	return BACK_OFF;
 }
 
-/* Out of descriptors: spends the spare one to accept a waiting client and
- * close it at once. 0 when a client was refused, -1 when none could be. */
-static int refuse_one(struct tcp_server *srv, int lfd)
+/* Hands an accepted connection to a cached thread or a new one, or
+ * refuses it: closed at once, so that a client over a limit learns it at
+ * once. */
+static int dispatch(struct tcp_server *srv, int fd, const struct sockaddr_storage *ss,
+		    socklen_t len)
+{
+	struct config *cfg = shared_slot_get(&srv->cfg);
+	struct worker *w = NULL, *dead;
+	const char *reason;
+	bool counted;
+	long limit;
+
+	pthread_mutex_lock(&srv->lock);
+	dead = take_dead(srv);
+	reason = admit(srv, cfg, ss, &counted, &limit);
+	if (reason == NULL) {
+		srv->nbusy++;           /* its place, whoever serves it */
+		w = srv->idle;
+		if (w != NULL) {
+			/* a cached thread takes it; under the lock, since once
+			 * it is released the thread may run, finish and be gone */
+			list_del(&srv->idle, w);
+			srv->nidle--;
+			assign(w, fd, ss, len, cfg, counted);
+			list_add(&srv->busy, w);
+			pthread_cond_signal(&w->assigned);
+		}
+	}
+	pthread_mutex_unlock(&srv->lock);
+	join_all(dead);
+	if (w != NULL) {
+		stats_add(&srv->st->tcp_total, 1);
+		return DISPATCHED;
+	}
+	if (reason == NULL)
+		return start_worker(srv, fd, ss, len, cfg, counted);
+	shared_unref(cfg);
+	close_counted(srv, fd);
+	if (limit > 0) {
+		refused(srv, ss, len, reason, limit);
+		return DISPATCHED;
+	}
+	if (strcmp(reason, "shutdown") == 0)
+		return DISPATCHED;
+	failed(srv, ss, len, reason, 0);
+	return BACK_OFF;
+}
+
+/* accept() met EMFILE or ENFILE: spends the spare descriptor to accept a
+ * waiting client and close it at once. 0 when a client was refused, -1
+ * when none could be (the spare is opened again at the next turn). */
+static int refuse_with_spare(struct tcp_server *srv, int lfd)
 {
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof ss;
@@ -623,28 +621,33 @@ static int refuse_one(struct tcp_server *srv, int lfd)
 
 	if (srv->spare_fd < 0)
 		return -1;
-	stats_close(srv->st, srv->spare_fd);
+	close_counted(srv, srv->spare_fd);
+	srv->spare_fd = -1;
 	fd = accept4(lfd, (struct sockaddr *)&ss, &len, SOCK_CLOEXEC);
-	if (fd >= 0) {
-		stats_close(srv->st, fd);
-		refuse(srv, &ss, len, "out-of-descriptors", 0);
-	}
-	srv->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	return fd >= 0 && srv->spare_fd >= 0 ? 0 : -1;
+	if (fd < 0)
+		return -1;
+	close_counted(srv, fd);
+	refused(srv, &ss, len, "out-of-descriptors", 0);
+	return 0;
 }
 
-/* Accepts what is waiting on one listener. *clean is the options epoch
- * in which its queue was last seen empty: a connection accepted in that
- * same settled epoch was queued after the options were set. */
-static int accept_some(struct tcp_server *srv, int lfd, unsigned *clean)
+/* Says once when descriptors run out, and once when they are back. */
+static void out_of_descriptors(struct tcp_server *srv, bool out, const char *why)
+{
+	if (out && !srv->out_of_fds)
+		log_errx("tcp accept: %s; refusing new connections until some close", why);
+	else if (!out && srv->out_of_fds)
+		log_notice("tcp accept: descriptors available again; accepting");
+	srv->out_of_fds = out;
+}
+
+/* Accepts what is waiting on one listener, at most ACCEPT_BATCH. */
+static int accept_some(struct tcp_server *srv, int lfd)
 {
 	for (int i = 0; i < ACCEPT_BATCH; i++) {
 		struct sockaddr_storage ss;
 		socklen_t len = sizeof ss;
-		unsigned epoch = atomic_load(&srv->opt_epoch);
 		int fd = accept4(lfd, (struct sockaddr *)&ss, &len, SOCK_CLOEXEC);
-		bool fresh = fd >= 0 && epoch % 2 == 0 && *clean == epoch &&
-			     atomic_load(&srv->opt_epoch) == epoch;
 
 		if (fd < 0) {
 			switch (errno) {
@@ -652,8 +655,6 @@ static int accept_some(struct tcp_server *srv, int lfd, unsigned *clean)
 #if EWOULDBLOCK != EAGAIN
 			case EWOULDBLOCK:
 #endif
-				if (epoch % 2 == 0 && atomic_load(&srv->opt_epoch) == epoch)
-					*clean = epoch;
 				return DISPATCHED;
 			case EINTR:
 			case ECONNABORTED:      /* the client gave up in the queue */
@@ -663,98 +664,202 @@ static int accept_some(struct tcp_server *srv, int lfd, unsigned *clean)
 			case EMFILE:
 			case ENFILE:
 				stats_add(&srv->st->errors, 1);
-				if (!srv->out_of_fds)
-					log_msg(LOG_ERR, "tcp accept: %s; refusing new connections until some close",
-						strerror(errno));
-				srv->out_of_fds = true;
-				if (refuse_one(srv, lfd) == 0)
+				out_of_descriptors(srv, true, strerror(errno));
+				if (refuse_with_spare(srv, lfd) == 0)
 					continue;
 				return BACK_OFF;
 			default:                /* ENOBUFS, ENOMEM ... */
 				stats_add(&srv->st->errors, 1);
-				if (log_take())
-					log_msg(LOG_ERR, "tcp accept: %s; pausing new connections", strerror(errno));
+				log_conn(LOG_ERR, "tcp accept: %s; pausing new connections",
+					 strerror(errno));
 				return BACK_OFF;
 			}
 		}
-		if (srv->out_of_fds) {
-			srv->out_of_fds = false;
-			log_msg(LOG_NOTICE, "tcp accept: descriptors available again; accepting");
+		if (fd >= atomic_load_explicit(&srv->fd_ceiling, memory_order_relaxed)) {
+			/* a descriptor to refuse it with, and few left */
+			out_of_descriptors(srv, true, "near the descriptor limit");
+			close_counted(srv, fd);
+			refused(srv, &ss, len, "out-of-descriptors", 0);
+			continue;
 		}
-		if (dispatch(srv, fd, &ss, len, fresh) == BACK_OFF)
+		out_of_descriptors(srv, false, NULL);
+		if (dispatch(srv, fd, &ss, len) == BACK_OFF)
 			return BACK_OFF;
 	}
 	return DISPATCHED;
 }
 
-/* Is a connection waiting to be accepted on lfd? */
-static bool more_queued(int lfd)
-{
-	struct pollfd p = { .fd = lfd, .events = POLLIN };
+/* The accept thread's own state. */
+struct acceptor {
+	struct tcp_server *srv;
+	struct sock *retired;           /* from sockset_wait() */
+	struct retiring *retiring;      /* listeners being drained */
+	size_t nretiring;
+	struct sock *published;         /* for publish() */
+	int backlog;                    /* applied to the listeners */
+	int backoff;                    /* ms, 0: none */
+};
 
-	return poll(&p, 1, 0) > 0;
+/* Tells reloads which retired listeners are still open: a new socket
+ * may have to share the port with one of them. */
+static void publish(struct acceptor *a)
+{
+	for (size_t i = 0; i < a->nretiring; i++)
+		a->published[i] = a->retiring[i].sock;
+	if (sockset_publish_retiring(&a->srv->listeners, a->published, a->nretiring) < 0)
+		stats_add(&a->srv->st->errors, 1);
 }
 
-/* Replaced by new listeners: takes what the old ones queued, within
- * bounds, so that a flood to the old address cannot hold up a reload. */
-static void drain(struct tcp_server *srv, const struct pollfd *pfd, size_t n, unsigned *clean)
+/* Listeners no longer wanted: no new SYN reaches them; what they queued
+ * is accepted until their time is up. */
+static void retire(struct acceptor *a, const struct sock *socks, size_t n)
 {
-	double deadline = now_s() + DRAIN_MAX_S;
-	long taken = 0;
+	double until = clock_now() + TCP_DRAIN_S;
 
-	for (size_t i = 0; i < n; i++)
-		while (taken < DRAIN_MAX && now_s() < deadline && more_queued(pfd[i].fd)) {
-			if (accept_some(srv, pfd[i].fd, &clean[i]) == BACK_OFF)
-				return;
-			taken += ACCEPT_BATCH;
+	for (size_t i = 0; i < n; i++) {
+		if (socks[i].activated || net_refuse_syns(socks[i].fd) < 0 ||
+		    a->nretiring >= SOCKSET_MAX) {
+			/* cannot be told to stop taking SYNs: drained now */
+			accept_some(a->srv, socks[i].fd);
+			close_counted(a->srv, socks[i].fd);
+			continue;
 		}
+		a->retiring[a->nretiring++] = (struct retiring){ .sock = socks[i], .until = until };
+	}
+	publish(a);
+}
+
+/* Closes the retired listeners whose time is up (all with force), after
+ * one last look at their queues. Returns the ms until the next is due
+ * (-1: none). */
+static int close_retired(struct acceptor *a, bool force)
+{
+	double now = clock_now(), next = 0;
+	size_t k = 0, before = a->nretiring;
+
+	for (size_t i = 0; i < a->nretiring; i++) {
+		struct retiring *r = &a->retiring[i];
+
+		if (force || now >= r->until || r->taken >= TCP_DRAIN_MAX) {
+			if (!force)
+				accept_some(a->srv, r->sock.fd);
+			close_counted(a->srv, r->sock.fd);
+			continue;
+		}
+		if (next == 0 || r->until < next)
+			next = r->until;
+		a->retiring[k++] = *r;
+	}
+	a->nretiring = k;
+	if (k != before)
+		publish(a);
+	return next == 0 ? -1 : clock_ms_until(next);
+}
+
+/* Accepts from a listener, served or being retired. */
+static int accept_from(struct acceptor *a, int fd)
+{
+	for (size_t i = 0; i < a->nretiring; i++)
+		if (a->retiring[i].sock.fd == fd)
+			a->retiring[i].taken += ACCEPT_BATCH;
+	return accept_some(a->srv, fd);
+}
+
+/* A new backlog (a reload) for the listeners the thread serves. */
+static void apply_backlog(struct acceptor *a)
+{
+	int backlog = atomic_load(&a->srv->backlog);
+
+	if (backlog == a->backlog)
+		return;
+	a->backlog = backlog;
+	for (size_t i = 0; i < a->srv->listeners.nhave; i++)
+		if (listen(a->srv->listeners.have[i].fd, backlog) < 0)
+			log_warn("tcp: cannot change the backlog of %s",
+				 net_local(a->srv->listeners.have[i].fd, (char[NET_ADDRSTRLEN]){0},
+					   NET_ADDRSTRLEN));
+}
+
+static int next_timeout(struct acceptor *a, int retire_ms)
+{
+	int beat = heartbeat_beat(&a->srv->beat);
+
+	if (retire_ms >= 0 && (beat < 0 || retire_ms < beat))
+		return retire_ms;
+	return beat;
 }
 
 static void *acceptor_main(void *arg)
 {
-	struct tcp_server *srv = arg;
-	struct pollfd pfd[NET_MAX_ADDRS + 1];
-	unsigned clean[NET_MAX_ADDRS];
-	size_t n = srv->nlfds;
-	int backoff = 0;
+	struct acceptor a = { .srv = arg };
+	struct tcp_server *srv = a.srv;
+	struct epoll_event ev[EVENTS];
+	int retire_ms = -1;
 
-	for (size_t i = 0; i < n; i++) {
-		pfd[i] = (struct pollfd){ .fd = srv->lfds[i], .events = POLLIN };
-		clean[i] = 1;           /* odd: never seen empty yet */
+	pthread_setname_np(pthread_self(), "tcp-accept");
+
+	a.backlog = atomic_load(&srv->backlog);
+	a.retired = malloc(SOCKSET_MAX * sizeof *a.retired);
+	a.retiring = malloc(SOCKSET_MAX * sizeof *a.retiring);
+	a.published = malloc(SOCKSET_MAX * sizeof *a.published);
+	if (a.retired == NULL || a.retiring == NULL || a.published == NULL) {
+		log_errx("tcp: no memory for the accept thread; TCP is not served");
+		free(a.retired);
+		free(a.retiring);
+		free(a.published);
+		return NULL;
 	}
-	pfd[n] = (struct pollfd){ .fd = srv->wakefd, .events = POLLIN };
 	for (;;) {
+		size_t nretired;
 		bool failed = false;
-		int rc = poll(pfd, n + 1, heartbeat_beat(&srv->beat));
+		int n = sockset_wait(&srv->listeners, ev, EVENTS, next_timeout(&a, retire_ms),
+				     a.retired, SOCKSET_MAX, &nretired);
 
-		if (rc < 0) {
-			if (errno == EINTR)
-				continue;
-			stats_add(&srv->st->errors, 1);
-			if (log_take())
-				log_msg(LOG_ERR, "tcp poll: %s", strerror(errno));
-			failed = true;
-		}
-		if (rc > 0 && pfd[n].revents != 0)
+		if (n == SOCKSET_STOP)
 			break;
-		for (size_t i = 0; rc > 0 && i < n; i++)
-			if (pfd[i].revents != 0 && accept_some(srv, pfd[i].fd, &clean[i]) == BACK_OFF)
+		if (n == SOCKSET_ERROR) {
+			stats_add(&srv->st->errors, 1);
+			log_conn(LOG_ERR, "tcp: %s", strerror(errno));
+			failed = true;
+			n = 0;
+		}
+		if (nretired > 0)
+			retire(&a, a.retired, nretired);
+		apply_backlog(&a);
+		if (srv->spare_fd < 0)
+			srv->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		for (int i = 0; i < n; i++)
+			if (accept_from(&a, ev[i].data.fd) == BACK_OFF)
 				failed = true;
+		retire_ms = close_retired(&a, false);
 		if (!failed) {
-			backoff = 0;
+			a.backoff = 0;
 			continue;
 		}
 		/* out of descriptors, memory or threads: wait before trying
-		 * again, longer each time, but wake at once to stop */
-		backoff = backoff == 0 ? BACKOFF_MIN_MS : backoff * 2;
-		if (backoff > BACKOFF_MAX_MS)
-			backoff = BACKOFF_MAX_MS;
-		if (poll(&pfd[n], 1, backoff) > 0)
-			break;
+		 * again, longer each time, but wake at once for an offer or to
+		 * stop */
+		a.backoff = a.backoff == 0 ? BACKOFF_MIN_MS : a.backoff * 2;
+		if (a.backoff > BACKOFF_MAX_MS)
+			a.backoff = BACKOFF_MAX_MS;
+		sockset_pause(&srv->listeners, a.backoff);
 	}
-	if (atomic_load(&srv->drain))
-		drain(srv, pfd, n, clean);
+	close_retired(&a, true);
+	free(a.retired);
+	free(a.retiring);
+	free(a.published);
 	return NULL;
+}
+
+/* The first descriptor number refused: the soft limit less the headroom. */
+static int fd_ceiling(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY ||
+	    rl.rlim_cur > INT32_MAX)
+		return INT32_MAX;
+	return rl.rlim_cur > TCP_FD_HEADROOM ? (int)(rl.rlim_cur - TCP_FD_HEADROOM) : 0;
 }
 
 struct tcp_server *tcp_new(struct stats *st, struct config *cfg)
@@ -763,11 +868,11 @@ struct tcp_server *tcp_new(struct stats *st, struct config *cfg)
 	struct sigaction sa = { .sa_handler = on_wake };
 	pthread_condattr_t ca;
 	uint64_t key[2];
+	int saved;
 
 	if (srv == NULL)
 		return NULL;
 	srv->st = st;
-	srv->wakefd = -1;
 	srv->spare_fd = -1;
 	/* waits are measured on the monotonic clock: a change of the wall
 	 * clock cannot stretch a shutdown */
@@ -788,12 +893,19 @@ struct tcp_server *tcp_new(struct stats *st, struct config *cfg)
 		pthread_cond_destroy(&srv->changed);
 		goto fail_alloc;
 	}
-	config_slot_init(&srv->cfg, cfg);
+	if (sockset_init(&srv->listeners) < 0) {
+		saved = errno;
+		pthread_attr_destroy(&srv->attr);
+		pthread_mutex_destroy(&srv->lock);
+		pthread_cond_destroy(&srv->changed);
+		free(srv);
+		errno = saved;
+		return NULL;
+	}
+	shared_slot_init(&srv->cfg, cfg);
 	atomic_init(&srv->thread_cache, cfg->tcp.thread_cache);
-	atomic_init(&srv->lopt_idle, -1);
-	atomic_init(&srv->lopt_send, -1);
-	atomic_init(&srv->inherits, INHERIT_UNKNOWN);
-	atomic_init(&srv->opt_epoch, 0);
+	atomic_init(&srv->backlog, (int)cfg->server.backlog);
+	atomic_init(&srv->fd_ceiling, fd_ceiling());
 	/* from here on tcp_free() undoes everything */
 	if (pthread_attr_setstacksize(&srv->attr, TCP_STACK_SIZE) != 0)
 		goto fail;
@@ -804,80 +916,65 @@ struct tcp_server *tcp_new(struct stats *st, struct config *cfg)
 	sigemptyset(&sa.sa_mask);
 	if (sigaction(WAKE_SIGNAL, &sa, NULL) < 0)
 		goto fail;
-	srv->wakefd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (srv->wakefd < 0)
-		goto fail;
 	/* a secret hash key, so that clients cannot aim at one bucket */
 	if (getrandom(key, sizeof key, 0) != (ssize_t)sizeof key)
 		goto fail;
-	srv->sources = srclimit_new(key[0], key[1]);
+	srv->sources = srclimit_new(key[0], key[1], 32, 128);
 	if (srv->sources == NULL)
 		goto fail;
 	return srv;
 fail:
+	saved = errno;
 	tcp_free(srv);
+	errno = saved;
 	return NULL;
 fail_alloc:
 	free(srv);
+	errno = ENOMEM;
 	return NULL;
 }
 
-int tcp_start(struct tcp_server *srv, const int *fds, size_t nfds)
+int tcp_start(struct tcp_server *srv)
 {
-	uint64_t count;
 	int rc;
 
-	if (nfds > NET_MAX_ADDRS || srv->accepting)
+	if (srv->accepting)
 		return EINVAL;
-	if (nfds > 0)           /* fds may be NULL then */
-		memcpy(srv->lfds, fds, nfds * sizeof *fds);
-	srv->nlfds = nfds;
-	if (nfds == 0)
-		return 0;
-	{
-		struct config *cfg = config_slot_get(&srv->cfg);
-
-		listener_options(srv, cfg);
-		config_unref(cfg);
-	}
-	/* forget an earlier stop request */
-	if (read(srv->wakefd, &count, sizeof count) < 0 && errno != EAGAIN)
-		return errno;
-	atomic_store(&srv->drain, false);
 	rc = pthread_create(&srv->acceptor, NULL, acceptor_main, srv);
 	if (rc == 0)
 		srv->accepting = true;
 	return rc;
 }
 
+void tcp_offer(struct tcp_server *srv, struct sock *socks, size_t n)
+{
+	sockset_offer(&srv->listeners, socks, n);
+}
+
+struct sockset *tcp_sockset(struct tcp_server *srv)
+{
+	return &srv->listeners;
+}
+
 void tcp_reconfigure(struct tcp_server *srv, struct config *cfg)
 {
-	config_slot_set(&srv->cfg, cfg);
-	listener_options(srv, cfg);
+	unsigned long keep = (unsigned long)cfg->tcp.thread_cache, seen = 0;
+
+	shared_slot_set(&srv->cfg, cfg);
 	atomic_store(&srv->thread_cache, cfg->tcp.thread_cache);
+	atomic_store(&srv->backlog, (int)cfg->server.backlog);
 	/* a smaller cache: the threads beyond it are told to leave; each
 	 * takes itself off the list, so they stay counted until they go */
 	pthread_mutex_lock(&srv->lock);
-	{
-		unsigned long keep = (unsigned long)cfg->tcp.thread_cache, seen = 0;
-
-		for (struct worker *w = srv->idle; w != NULL; w = w->next)
-			if (!w->quit && ++seen > keep) {
-				w->quit = true;
-				pthread_cond_signal(&w->assigned);
-			}
-	}
+	for (struct worker *w = srv->idle; w != NULL; w = w->next)
+		if (!w->quit && ++seen > keep) {
+			w->quit = true;
+			pthread_cond_signal(&w->assigned);
+		}
 	pthread_mutex_unlock(&srv->lock);
 }
 
-void tcp_set_backlog(struct tcp_server *srv, int backlog)
-{
-	for (size_t i = 0; i < srv->nlfds; i++)
-		if (listen(srv->lfds[i], backlog) < 0)
-			log_msg(LOG_WARNING, "tcp: cannot change the backlog: %s", strerror(errno));
-}
-
-void tcp_counters(struct tcp_server *srv, unsigned long *active, unsigned long *in, unsigned long *out)
+void tcp_counters(struct tcp_server *srv, uint64_t *active, uint64_t *in, uint64_t *out)
 {
 	pthread_mutex_lock(&srv->lock);
 	*active = srv->nbusy;
@@ -890,51 +987,25 @@ void tcp_counters(struct tcp_server *srv, unsigned long *active, unsigned long *
 	pthread_mutex_unlock(&srv->lock);
 }
 
-unsigned long tcp_active(struct tcp_server *srv)
+void tcp_tick(struct tcp_server *srv)
 {
-	unsigned long n;
+	struct worker *dead;
 
 	pthread_mutex_lock(&srv->lock);
-	n = srv->nbusy;
+	dead = take_dead(srv);
 	pthread_mutex_unlock(&srv->lock);
-	return n;
-}
-
-static void stop_acceptor(struct tcp_server *srv, bool drain)
-{
-	uint64_t one = 1;
-	int rc;
-
-	if (!srv->accepting) {
-		for (size_t i = 0; i < srv->nlfds; i++)
-			stats_close(srv->st, srv->lfds[i]);
-		srv->nlfds = 0;
-		return;
-	}
-	atomic_store(&srv->drain, drain);
-	if (write(srv->wakefd, &one, sizeof one) < 0)
-		log_msg(LOG_ERR, "tcp: cannot wake the accept thread: %s", strerror(errno));
-	if ((rc = pthread_join(srv->acceptor, NULL)) != 0)
-		log_msg(LOG_ERR, "tcp: cannot join the accept thread: %s", strerror(rc));
-	srv->accepting = false;
-	for (size_t i = 0; i < srv->nlfds; i++)
-		stats_close(srv->st, srv->lfds[i]);
-	srv->nlfds = 0;
-}
-
-int tcp_replace_listeners(struct tcp_server *srv, const int *fds, size_t nfds)
-{
-	stop_acceptor(srv, true);
-	return tcp_start(srv, fds, nfds);
+	join_all(dead);
+	/* the limit may have been raised (a reload) or changed (prlimit) */
+	atomic_store(&srv->fd_ceiling, fd_ceiling());
 }
 
 /* Waits until no connection is left or the deadline passes; with lock
  * held. Repeats the wake-up to threads that have not seen it yet. */
 static void wait_idle(struct tcp_server *srv, double deadline)
 {
-	while (srv->nbusy > 0 && now_s() < deadline) {
+	while (srv->nbusy > 0 && clock_now() < deadline) {
+		double until = clock_now() + RESIGNAL_MS / 1000.0;
 		struct timespec ts;
-		double until = now_s() + RESIGNAL_MS / 1000.0;
 
 		if (until > deadline)
 			until = deadline;
@@ -946,11 +1017,11 @@ static void wait_idle(struct tcp_server *srv, double deadline)
 			if (!w->tid_valid || atomic_load(&w->stopping) || atomic_load(&w->sending))
 				continue;
 			rc = pthread_kill(w->tid, WAKE_SIGNAL);
-			if (rc != 0 && log_take())
-				log_msg(LOG_WARNING, "tcp: cannot wake a connection thread: %s", strerror(rc));
+			if (rc != 0)
+				log_conn(LOG_WARNING, "tcp: cannot wake a connection thread: %s",
+					 strerror(rc));
 		}
-		ts.tv_sec = (time_t)until;
-		ts.tv_nsec = (long)((until - (double)ts.tv_sec) * 1e9);
+		ts = clock_timespec(until);
 		/* ETIMEDOUT is the normal way out; the loop checks the rest */
 		(void)pthread_cond_timedwait(&srv->changed, &srv->lock, &ts);
 	}
@@ -958,10 +1029,19 @@ static void wait_idle(struct tcp_server *srv, double deadline)
 
 void tcp_stop_accepting(struct tcp_server *srv)
 {
+	int rc;
+
 	pthread_mutex_lock(&srv->lock);
 	srv->stopping = true;
 	pthread_mutex_unlock(&srv->lock);
-	stop_acceptor(srv, false);
+	if (srv->accepting) {
+		sockset_stop(&srv->listeners);
+		if ((rc = pthread_join(srv->acceptor, NULL)) != 0)
+			log_errx("tcp: cannot join the accept thread: %s", strerror(rc));
+		srv->accepting = false;
+	}
+	/* the listeners close now: nothing more is queued for us */
+	sockset_close_all(&srv->listeners);
 	pthread_mutex_lock(&srv->lock);
 	for (struct worker *w = srv->busy; w != NULL; w = w->next)
 		atomic_store(&w->stop, true);
@@ -975,7 +1055,7 @@ unsigned long tcp_wait(struct tcp_server *srv, double seconds)
 	unsigned long left;
 
 	pthread_mutex_lock(&srv->lock);
-	wait_idle(srv, now_s() + seconds);
+	wait_idle(srv, clock_now() + seconds);
 	left = srv->nbusy;
 	pthread_mutex_unlock(&srv->lock);
 	return left;
@@ -984,51 +1064,30 @@ unsigned long tcp_wait(struct tcp_server *srv, double seconds)
 void tcp_close_all(struct tcp_server *srv)
 {
 	struct worker *dead;
+	double deadline;
 
 	pthread_mutex_lock(&srv->lock);
 	if (srv->nbusy > 0) {
-		log_msg(LOG_NOTICE, "tcp: closing %lu connections still open", srv->nbusy);
+		log_notice("tcp: closing %lu connections still open", srv->nbusy);
 		for (struct worker *w = srv->busy; w != NULL; w = w->next)
 			if (w->fd >= 0 && shutdown(w->fd, SHUT_RDWR) < 0 && errno != ENOTCONN) {
 				char peer[NET_ADDRSTRLEN];
 
-				log_msg(LOG_WARNING, "tcp: shutdown peer=%s: %s",
-					net_format((struct sockaddr *)&w->peer, w->peerlen, peer, sizeof peer),
-					strerror(errno));
+				log_warn("tcp: shutdown peer=%s",
+					 net_format((struct sockaddr *)&w->peer, w->peerlen, peer,
+						    sizeof peer));
 			}
-		wait_idle(srv, now_s() + STOP_GRACE_S);
+		wait_idle(srv, clock_now() + STOP_GRACE_S);
 		if (srv->nbusy > 0)
-			log_msg(LOG_ERR, "tcp: %lu connection threads did not end", srv->nbusy);
+			log_errx("tcp: %lu connection threads did not end", srv->nbusy);
 	}
 	/* the cached threads leave on their own: wait for them too */
-	{
-		double deadline = now_s() + STOP_GRACE_S;
+	deadline = clock_now() + STOP_GRACE_S;
+	while (srv->nidle > 0 && clock_now() < deadline) {
+		struct timespec ts = clock_timespec(clock_now() + 0.1);
 
-		while (srv->nidle > 0 && now_s() < deadline) {
-			double until = now_s() + 0.1;
-			struct timespec ts = { .tv_sec = (time_t)until };
-
-			ts.tv_nsec = (long)((until - (double)ts.tv_sec) * 1e9);
-			(void)pthread_cond_timedwait(&srv->changed, &srv->lock, &ts);
-		}
+		(void)pthread_cond_timedwait(&srv->changed, &srv->lock, &ts);
 	}
-	dead = take_dead(srv);
-	pthread_mutex_unlock(&srv->lock);
-	join_all(dead);
-}
-
-void tcp_stop(struct tcp_server *srv, long timeout)
-{
-	tcp_stop_accepting(srv);
-	tcp_wait(srv, (double)timeout);
-	tcp_close_all(srv);
-}
-
-void tcp_reap(struct tcp_server *srv)
-{
-	struct worker *dead;
-
-	pthread_mutex_lock(&srv->lock);
 	dead = take_dead(srv);
 	pthread_mutex_unlock(&srv->lock);
 	join_all(dead);
@@ -1041,9 +1100,7 @@ void tcp_heartbeat_every(struct tcp_server *srv, int ms)
 
 bool tcp_alive(struct tcp_server *srv, unsigned long *last)
 {
-	/* with no listener there is nothing to prove; one that should run
-	 * and does not (a failed restart on reload) is not alive */
-	return heartbeat_moved(&srv->beat, last) || (srv->nlfds == 0 && !srv->accepting);
+	return heartbeat_moved(&srv->beat, last) || !srv->accepting;
 }
 
 int tcp_wake_signal(void)
@@ -1057,26 +1114,13 @@ void tcp_free(struct tcp_server *srv)
 		return;
 	if (srv->nbusy > 0 || srv->nidle > 0)
 		return;         /* threads that never ended still use it: keep it */
-	if (srv->wakefd >= 0)
-		stats_close(srv->st, srv->wakefd);
+	sockset_destroy(&srv->listeners);
 	if (srv->spare_fd >= 0)
-		stats_close(srv->st, srv->spare_fd);
+		close_counted(srv, srv->spare_fd);
 	srclimit_free(srv->sources);
-	config_slot_destroy(&srv->cfg);
+	shared_slot_destroy(&srv->cfg);
 	pthread_attr_destroy(&srv->attr);
 	pthread_cond_destroy(&srv->changed);
 	pthread_mutex_destroy(&srv->lock);
 	free(srv);
-}
-
-size_t tcp_local_addrs(struct tcp_server *srv, struct net_addr *out, size_t max)
-{
-	size_t k = 0;
-
-	for (size_t i = 0; i < srv->nlfds && k < max; i++) {
-		out[k].len = sizeof out[k].ss;
-		if (getsockname(srv->lfds[i], (struct sockaddr *)&out[k].ss, &out[k].len) == 0)
-			k++;
-	}
-	return k;
 }

@@ -2,68 +2,72 @@
  * and one POSIX thread per accepted connection, which answers every chunk it
  * reads with reply_prefix followed by the chunk.
  *
- * Threads: the accept thread owns the listeners; each connection thread owns
- * its socket and its buffer; the server's lock guards the lists of threads
- * and the current configuration, which a connection takes a reference to
- * when it is accepted (a reload changes what new connections see). */
+ * Threads: the accept thread owns the listeners (sockset.h); each
+ * connection thread owns its socket and its buffer; the server's lock
+ * guards the lists of threads. Each connection takes a reference to the
+ * configuration in force when it is accepted and keeps it to its end: a
+ * reload changes what new connections see, never an open one. */
 #ifndef NETECHO_TCP_H
 #define NETECHO_TCP_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "config.h"
-#include "net.h"
+#include "sockset.h"
 #include "stats.h"
 
 #define TCP_BUFSIZE    65536            /* bytes read per recv(), one buffer a thread */
 #define TCP_STACK_SIZE (64 * 1024)      /* connection thread stack */
+#define TCP_DRAIN_MAX   4096            /* connections taken from a retired listener, at most */
+#define TCP_DRAIN_S     0.2             /* ... in at most this long */
+#define TCP_FD_HEADROOM 16              /* descriptors always left free: see tcp.c */
 
 struct tcp_server;
 
-/* A server with no listeners yet, counting into st. NULL on ENOMEM. */
+/* A server with no listeners, counting into st, its new connections
+ * served with cfg. NULL with errno. */
 struct tcp_server *tcp_new(struct stats *st, struct config *cfg);
 
-/* Starts the accept thread on nfds listening sockets, which the server now
- * owns. Returns 0 or an errno value. */
-int tcp_start(struct tcp_server *srv, const int *fds, size_t nfds);
+/* Starts the accept thread (with the listeners offered so far, if any).
+ * Returns 0 or an errno value. */
+int tcp_start(struct tcp_server *srv);
 
-/* New connections from now on use cfg. */
+/* The listeners from now on (see sockset_offer(): socks is a malloc'd
+ * array the server owns from now on, with its descriptors). Listeners no
+ * longer in the set are retired by the accept thread: they stop taking
+ * new SYNs, what they queued is accepted (at most TCP_DRAIN_MAX
+ * connections in TCP_DRAIN_S seconds), then they are closed. */
+void tcp_offer(struct tcp_server *srv, struct sock *socks, size_t n);
+
+/* The listeners, for copies of them (sockset_current(), sockset_ours():
+ * the retired ones still being drained are among ours). */
+struct sockset *tcp_sockset(struct tcp_server *srv);
+
+/* New connections from now on use cfg (its limits, timeouts, thread
+ * cache and backlog). */
 void tcp_reconfigure(struct tcp_server *srv, struct config *cfg);
 
-/* Replaces the listening sockets (a reload that changed the address): the
- * old ones are closed once what they had queued is accepted, so no client
- * that connected is dropped. Returns 0 or an errno value. */
-int tcp_replace_listeners(struct tcp_server *srv, const int *fds, size_t nfds);
-
-/* The addresses the listeners are bound to (at most max). */
-size_t tcp_local_addrs(struct tcp_server *srv, struct net_addr *out, size_t max);
-
-/* Applies a new listen backlog to the current listeners. */
-void tcp_set_backlog(struct tcp_server *srv, int backlog);
-
-/* Connections being served now. */
-unsigned long tcp_active(struct tcp_server *srv);
-
 /* Connections now, and bytes in and out so far, open connections included. */
-void tcp_counters(struct tcp_server *srv, unsigned long *active, unsigned long *in, unsigned long *out);
+void tcp_counters(struct tcp_server *srv, uint64_t *active, uint64_t *in, uint64_t *out);
 
-/* Joins the threads of connections that have ended (once a second). */
-void tcp_reap(struct tcp_server *srv);
+/* Once a second: joins the threads of connections that have ended, and
+ * reads the descriptor limit again. */
+void tcp_tick(struct tcp_server *srv);
 
 /* Stopping, in three steps, so that the caller can cut the wait short:
- * tcp_stop_accepting() closes the listeners and asks every connection to
- * send what it owes, half-close and end; tcp_wait() waits up to seconds for
- * them and returns how many are left; tcp_close_all() closes the rest and
- * joins every thread. tcp_stop() does all three with timeout seconds. */
+ * tcp_stop_accepting() ends the accept thread, closes the listeners and
+ * asks every connection to send what it owes, half-close and end;
+ * tcp_wait() waits up to seconds for them and returns how many are left;
+ * tcp_close_all() closes the rest and joins every thread. */
 void tcp_stop_accepting(struct tcp_server *srv);
 unsigned long tcp_wait(struct tcp_server *srv, double seconds);
 void tcp_close_all(struct tcp_server *srv);
-void tcp_stop(struct tcp_server *srv, long timeout);
 
 /* Watchdog support: the accept thread wakes at least every ms (0: only
  * when there is work), and tcp_alive() says whether it has gone round its
- * loop since the last call (true also when it is not running). */
+ * loop since the last call. */
 void tcp_heartbeat_every(struct tcp_server *srv, int ms);
 bool tcp_alive(struct tcp_server *srv, unsigned long *last);
 

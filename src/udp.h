@@ -1,8 +1,13 @@
 /* udp.h: netechod's UDP service: one dedicated thread receives datagrams on
  * the bound sockets (in batches, with recvmmsg), logs each with its sender,
- * size and payload, and with [udp] echo = yes answers reply_prefix + payload.
+ * size and payload, and with [udp] echo = yes answers reply_prefix +
+ * payload.
+ *
  * By default it never replies: an echoing UDP port can be used to reflect
- * traffic at a spoofed victim. */
+ * traffic at a spoofed victim, or to start a loop with another service.
+ * When it does, a reply never goes to a port below 1024 nor to one of
+ * netechod's own sockets, and replies pass token buckets per source
+ * address and in total ([udp] echo_rate, echo_rate_total; ratelimit.h). */
 #ifndef NETECHO_UDP_H
 #define NETECHO_UDP_H
 
@@ -10,29 +15,31 @@
 #include <stddef.h>
 
 #include "config.h"
-#include "net.h"
+#include "sockset.h"
 #include "stats.h"
 
 #define UDP_BATCH     32        /* datagrams per recvmmsg() */
 #define UDP_DGRAM_MAX 65536     /* bytes kept of one datagram: all of any UDP payload */
+#define UDP_ECHO_MIN_PORT 1024  /* no echo to privileged ports: echo, chargen, DNS ... */
 
 struct udp_server;
 
+/* A server with no sockets, counting into st. NULL with errno. */
 struct udp_server *udp_new(struct stats *st, struct config *cfg);
 
-/* Starts the receive thread on nfds bound sockets, which the server now
- * owns. Returns 0 or an errno value. */
-int udp_start(struct udp_server *srv, const int *fds, size_t nfds);
+/* Starts the receive thread. Returns 0 or an errno value. */
+int udp_start(struct udp_server *srv);
+
+/* The sockets from now on (see sockset_offer(): socks is a malloc'd array
+ * the server owns from now on, with its descriptors); those no longer in
+ * the set are read empty and closed by the receive thread. */
+void udp_offer(struct udp_server *srv, struct sock *socks, size_t n);
+
+/* The sockets, for copies of them (sockset_current(), sockset_ours()). */
+struct sockset *udp_sockset(struct udp_server *srv);
 
 /* Datagrams from now on are handled with cfg. */
 void udp_reconfigure(struct udp_server *srv, struct config *cfg);
-
-/* Replaces the sockets (a reload that changed the address); what the old
- * ones hold is read first. Returns 0 or an errno value. */
-int udp_replace_sockets(struct udp_server *srv, const int *fds, size_t nfds);
-
-/* The addresses the sockets are bound to (at most max). */
-size_t udp_local_addrs(struct udp_server *srv, struct net_addr *out, size_t max);
 
 /* Watchdog support, as tcp_heartbeat_every() and tcp_alive(). */
 void udp_heartbeat_every(struct udp_server *srv, int ms);

@@ -46,11 +46,14 @@ wait_for "$T/d.err" "Listening on 127.0.0.1:$PORT"
 check "TCP through the activated socket" \
 	cmp -s <(printf 'tcp' | timeout 10 nc -N 127.0.0.1 $PORT) <(printf 'Receive: tcp')
 wait_for "$T/d.err" 'netechod [0-9.]+ started'
-check "the TCP listener is fd 3" grep -q 'listening on tcp 127.0.0.1:7000 (socket-activated, fd 3)' "$T/d.err"
-check "the UDP socket is fd 4" grep -q 'listening on udp 127.0.0.1:7000 (socket-activated, fd 4)' "$T/d.err"
+check "the TCP listener is fd 3" \
+	grep -q 'listening on tcp 127.0.0.1:7000 (socket-activated, fd 3)' "$T/d.err"
+check "the UDP socket is fd 4" \
+	grep -q 'listening on udp 127.0.0.1:7000 (socket-activated, fd 4)' "$T/d.err"
 check "UDP through the activated socket, echoed" \
-	cmp -s <("$NETECHO" -u -m 'udp' 127.0.0.1 $PORT) <(printf 'Receive: udp\n')
-check "the datagram was logged" grep -q 'udp datagram peer=127.0.0.1:[0-9]* len=4 data="udp\\x0a"' "$T/d.err"
+	cmp -s <("$NETECHO" -u -m 'udp' 127.0.0.1 $PORT) <(printf 'udp\n')
+check "the datagram was logged" \
+	grep -q 'udp datagram peer=127.0.0.1:[0-9]* len=4 data="udp\\x0a"' "$T/d.err"
 stop_daemon
 check "exit 0" test "$DSTATUS" -eq 0
 

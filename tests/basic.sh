@@ -47,10 +47,25 @@ check "start-up logs the version and every address bound" \
 	grep -Eq 'listening on tcp 127\.0\.0\.1:7000' "$T/d.err"
 check "start-up logs the UDP address too" grep -Eq 'listening on udp 127\.0\.0\.1:7000' "$T/d.err"
 
-stop_daemon TERM
-check "SIGTERM: exit status 0" test "$DSTATUS" -eq 0
+# SIGTERM: new connections are refused at once, while the daemon still
+# waits for one that is open
+"$ECHOCHECK" -p $PORT -c 1 -n 1 -g $'Welcome\r\n' -P 'Receive: ' -H >"$T/hold.out" 2>&1 &
+holder=$!
+BG_PIDS="$BG_PIDS $holder"
+wait_for "$T/hold.out" '^holding 1$'
+m=$(mark "$T/d.err")
+kill -TERM "$DPID"
+wait_after "$T/d.err" "$m" 'waiting up to 10s for 1 connections to end'
+check "SIGTERM: the port is closed at once, while a connection is still waited for" \
+	bash -c "! nc -z 127.0.0.1 $PORT && kill -0 $DPID"
+# once that client goes, the daemon ends of itself
+kill $holder
+wait $holder 2>/dev/null
+wait "$DPID"
+DSTATUS=$?
+DPID=
+check "SIGTERM: exit status 0 once the last connection ended" test "$DSTATUS" -eq 0
 check "SIGTERM is logged" grep -q 'SIGTERM: stopping' "$T/d.err"
-check "the port is closed afterwards" bash -c "! nc -z 127.0.0.1 $PORT"
 
 # SIGINT too
 start_daemon "$cfg"

@@ -9,7 +9,9 @@
 STRESS=$top_builddir/tests/stress
 json() { tr ',{}' '\n\n\n' | sed -n "s/^\"$1\":\"\{0,1\}\([^\"]*\)\"\{0,1\}\$/\1/p" | head -n 1; }
 
-cfg=$( { base_conf; printf '[tcp]\ngreeting = "hello\\r\\n"\n[udp]\necho = yes\n[log]\nlevel = notice\n'; } | conf b)
+# a benchmark asks for far more than the default echo rate (10 a second
+# per source) allows
+cfg=$( { base_conf; printf '[tcp]\ngreeting = "hello\\r\\n"\n[udp]\necho = yes\necho_rate = 1000000\necho_rate_total = 10000000\n[log]\nlevel = notice\n'; } | conf b)
 start_daemon "$cfg"
 
 "$NETECHO" --bench -c 8 -d 1 --json 127.0.0.1 $PORT >"$T/tcp.json"
@@ -36,8 +38,14 @@ check "200 kB messages: exit 0" test $? -eq 0
 check "... every piece checked, none wrong" \
 	test "$(json mismatches <"$T/big.json")" = 0 -a "$(json requests <"$T/big.json")" -gt 0
 
+# a short wait (-w below the 0.2 s a greeting may take to come) works too
+"$NETECHO" --bench -c 2 -d 1 -w 0.1 --json 127.0.0.1 $PORT >"$T/short.json"
+check "-w 0.1: exit 0" test $? -eq 0
+check "... and the greeting was still found" test "$(json greeting <"$T/short.json")" = 7
+
 "$NETECHO" --bench -c 4 -d 1 127.0.0.1 $PORT >"$T/tcp.txt"
-check "the text report" grep -Eq '^  latency     p50 [0-9.]+ ms, p90 [0-9.]+ ms, p99 [0-9.]+ ms, max [0-9.]+ ms$' "$T/tcp.txt"
+check "the text report" \
+	grep -Eq '^  latency     p50 [0-9.]+ ms, p90 [0-9.]+ ms, p99 [0-9.]+ ms, max [0-9.]+ ms$' "$T/tcp.txt"
 check "... with requests/s" grep -Eq '^  requests    [0-9]+, [0-9]+/s$' "$T/tcp.txt"
 
 "$NETECHO" -u --bench -c 4 -d 1 --json 127.0.0.1 $PORT >"$T/udp.json"
@@ -45,8 +53,8 @@ check "UDP bench with echo on: exit 0" test $? -eq 0
 check "UDP replies were counted" test "$(json requests <"$T/udp.json")" -gt 0
 check "... with no error and no wrong reply" \
 	test "$(json errors <"$T/udp.json")$(json mismatches <"$T/udp.json")" = 00
-"$NETECHO" -u --bench -c 1 -d 1 -s 65500 127.0.0.1 $PORT 2>"$T/big.err"
-check "UDP messages too big for a datagram with the prefix: refused (64)" \
+"$NETECHO" -u --bench -c 1 -d 1 -s 65508 127.0.0.1 $PORT 2>"$T/big.err"
+check "UDP messages too big for a datagram: refused (64)" \
 	bash -c "test $? -eq 64 && grep -q 'do not fit a datagram' '$T/big.err'"
 stop_daemon
 
@@ -64,6 +72,30 @@ wait_for "$T/bad.out" '^listening$'
 "$NETECHO" --bench -c 2 -d 1 --json 127.0.0.1 $PORT >"$T/bad.json"
 check "wrong echoes: exit 1" test $? -eq 1
 check "... counted as mismatches" test "$(json mismatches <"$T/bad.json")" -gt 0
+
+# a server that answers with something else than the echo: said so at
+# once, and not as a wait that ran out
+"$STRESS" badecho -W -p 7003 >"$T/garbage.out" 2>&1 &
+BG_PIDS="$BG_PIDS $!"
+wait_for "$T/garbage.out" '^listening$'
+"$NETECHO" --bench -c 1 -d 1 127.0.0.1 7003 >/dev/null 2>"$T/garbage.err"
+check "a server whose replies are not echoes: 1" test $? -eq 1
+check "... saying so" \
+	grep -q 'the reply to a 64-byte message does not end with the message' "$T/garbage.err"
+check "... and not that it waited" bash -c "! grep -q within '$T/garbage.err'"
+nc -lk 127.0.0.1 7002 </dev/zero >/dev/null 2>&1 &
+BG_PIDS="$BG_PIDS $!"
+for _ in $(seq 100); do nc -z 127.0.0.1 7002 2>/dev/null && break; sleep 0.05; done
+timed "$NETECHO" --bench -c 1 -d 1 127.0.0.1 7002 >/dev/null 2>"$T/zero.err"
+echo "# against a server that sends zeros: status $ELAPSED_STATUS after $ELAPSED_MS ms"
+check "a server that keeps sending without being asked: 69" test "$ELAPSED_STATUS" -eq 69
+check "... saying so" grep -q 'keeps sending without being asked' "$T/zero.err"
+
+# the statuses every mode uses: refused 69
+"$NETECHO" --bench -c 1 -d 1 127.0.0.1 7999 >/dev/null 2>"$T/refused.err"
+check "--bench, connection refused: 69, as the other modes" test $? -eq 69
+check "... in one line naming the address" \
+	grep -qx 'netecho: cannot connect to 127.0.0.1:7999: Connection refused' "$T/refused.err"
 
 # bad usage
 "$NETECHO" --bench -m x 2>/dev/null

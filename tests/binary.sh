@@ -1,6 +1,7 @@
 #!/bin/bash
 # binary: NUL bytes and invalid UTF-8 pass unchanged; an empty prefix is a
-# byte-exact echo (RFC 862); IPv6 on ::1; UDP echo = yes.
+# byte-exact echo (RFC 862); IPv6 on ::1; UDP echo = yes (never larger
+# than the datagram).
 . "${top_srcdir:-.}/tests/lib.sh"
 
 cfg=$(conf plain <<EOF
@@ -39,23 +40,35 @@ printf 'A\000B\377\300\200' | nc -N 127.0.0.1 $PORT >"$T/nul.out"
 check "NUL and invalid UTF-8 pass unchanged after the prefix" \
 	cmp -s "$T/nul.out" <(printf 'Receive: A\000B\377\300\200')
 
-# UDP echo = yes: reply_prefix + payload, to the sender
+# UDP echo = yes: the datagram itself, to the sender (the TCP prefix is
+# TCP's: a UDP reply is never larger than what asked for it)
 printf 'Hello UDP' | nc -u -w1 127.0.0.1 $PORT >"$T/udp.out"
-check "UDP echo = yes answers reply_prefix + payload (netcat)" \
-	cmp -s "$T/udp.out" <(printf 'Receive: Hello UDP')
+check "UDP echo = yes answers with the payload (netcat)" cmp -s "$T/udp.out" <(printf 'Hello UDP')
 "$NETECHO" -u -m 'ping' 127.0.0.1 $PORT >"$T/udp2.out"
-check "netecho -u prints the UDP reply" cmp -s "$T/udp2.out" <(printf 'Receive: ping\n')
+check "netecho -u prints the UDP reply" cmp -s "$T/udp2.out" <(printf 'ping\n')
 printf 'x\000y' | nc -u -w1 127.0.0.1 $PORT >"$T/udp3.out"
-check "a UDP datagram with a NUL byte is echoed whole" cmp -s "$T/udp3.out" <(printf 'Receive: x\000y')
+check "a UDP datagram with a NUL byte is echoed whole" cmp -s "$T/udp3.out" <(printf 'x\000y')
 wait_for "$T/d.err" 'udp datagram peer=127\.0\.0\.1:[0-9]+ len=3 data="x\\x00y"'
 ok "and logged escaped"
 big=$(head -c 30000 /dev/urandom | base64 -w0 | head -c 30000)
 "$NETECHO" -u -r -m "$big" 127.0.0.1 $PORT >"$T/udp4.out"
-check "a 30000-byte datagram is echoed whole" cmp -s "$T/udp4.out" <(printf 'Receive: %s' "$big")
+check "a 30000-byte datagram is echoed whole" cmp -s "$T/udp4.out" <(printf '%s' "$big")
 # a datagram from a privileged port (here 19, chargen's) is not answered
 printf 'loop' | nc -u -w1 -p 19 127.0.0.1 $PORT >"$T/priv.out"
 check "no echo to a privileged source port" test ! -s "$T/priv.out"
-check "... and the refusal is logged" grep -q 'udp echo refused peer=127.0.0.1:19 reason=privileged-port' "$T/d.err"
+wait_for "$T/d.err" 'udp echo held back peer=127.0.0.1:19 reason=privileged-port'
+ok "... and the refusal is logged"
+stop_daemon
+
+# a UDP prefix of its own: the reply begins with it, and is cut to the
+# size of the datagram that asked
+cfg=$( { base_conf; printf '[udp]\necho = yes\nreply_prefix = "U: "\n'; } | conf udpprefix)
+start_daemon "$cfg"
+printf 'Hello UDP' | nc -u -w1 127.0.0.1 $PORT >"$T/udpp.out"
+check "with [udp] reply_prefix, the reply is no larger than the datagram: prefix, then the payload cut" \
+	cmp -s "$T/udpp.out" <(printf 'U: Hello ')
+printf 'ab' | nc -u -w1 127.0.0.1 $PORT >"$T/udpp2.out"
+check "... even for a datagram shorter than the prefix" cmp -s "$T/udpp2.out" <(printf 'U:')
 stop_daemon
 
 # bound to every address: a reply leaves from the address it was sent to
@@ -64,7 +77,7 @@ cfg=$(printf '[server]\nhost = 0.0.0.0\nport = %s\n[udp]\necho = yes\n' $PORT | 
 start_daemon "$cfg"
 "$NETECHO" -u -m 'to .2' 127.0.0.2 $PORT >"$T/wild.out"
 check "a wildcard socket answers from the address the datagram came to" \
-	cmp -s "$T/wild.out" <(printf 'Receive: to .2\n')
+	cmp -s "$T/wild.out" <(printf 'to .2\n')
 stop_daemon
 
 # IPv6
@@ -77,8 +90,9 @@ if ip -6 addr show dev lo | grep -q '::1'; then
 	"$NETECHO" -6 -m 'Hello v6' ::1 $PORT >"$T/v6b.out"
 	check "netecho -6 over IPv6" cmp -s "$T/v6b.out" <(printf 'Receive: Hello v6\n')
 	"$NETECHO" -u -m 'udp v6' ::1 $PORT >"$T/v6u.out"
-	check "UDP over IPv6, echoed" cmp -s "$T/v6u.out" <(printf 'Receive: udp v6\n')
-	check "the IPv6 peer is logged in brackets" grep -Eq 'tcp open peer=\[::1\]:[0-9]+' "$T/d.err"
+	check "UDP over IPv6, echoed" cmp -s "$T/v6u.out" <(printf 'udp v6\n')
+	check "the IPv6 peer is logged in brackets" \
+		grep -Eq 'tcp open peer=\[::1\]:[0-9]+' "$T/d.err"
 	check "nothing listens on IPv4 then" bash -c "! nc -z 127.0.0.1 $PORT"
 	stop_daemon
 
@@ -90,7 +104,8 @@ if ip -6 addr show dev lo | grep -q '::1'; then
 			test "$(count_lines "$T/d.err" 'listening on tcp (127\.0\.0\.1|\[::1\]):7000')" -eq 2
 		printf a | nc -N 127.0.0.1 $PORT >"$T/l4.out"
 		printf b | nc -N ::1 $PORT >"$T/l6.out"
-		check "both answer" cmp -s <(cat "$T/l4.out" "$T/l6.out") <(printf 'Receive: aReceive: b')
+		check "both answer" \
+			cmp -s <(cat "$T/l4.out" "$T/l6.out") <(printf 'Receive: aReceive: b')
 		stop_daemon
 	fi
 else

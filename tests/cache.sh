@@ -15,35 +15,41 @@ base=$(threads "$DPID")
 for i in $(seq 50); do
 	printf "n$i" | nc -N 127.0.0.1 $PORT >/dev/null
 done
-check "... and all 50 were served" test "$(count_lines "$T/d.err" 'tcp close .*reason=eof')" -eq 50
+wait_count "$T/d.err" 'tcp close .*reason=eof' 50
+ok "... and all 50 were served"
+# the threads that served them are still there, waiting in the cache: one
+# or two (without a cache there would be none)
 n=$(threads "$DPID")
-check "50 connections in turn used at most 2 threads ($((n - base)))" test "$n" -le $((base + 2))
+check "50 connections in turn used one or two threads, which wait in the cache ($((n - base)))" \
+	test "$n" -ge $((base + 1)) -a "$n" -le $((base + 2))
 
 # 20 at once: afterwards the cache keeps 4
 "$ECHOCHECK" -p $PORT -c 20 -n 5 -P 'Receive: ' -H >"$T/hold.out" 2>&1 &
 holder=$!
 BG_PIDS="$BG_PIDS $holder"
 wait_for "$T/hold.out" '^holding 20$'
-check "20 connections at once: 20 threads (one reused, 19 new)" wait_threads "$DPID" $((base + 20)) 5
+check "20 connections at once: 20 threads (one reused, 19 new)" \
+	wait_threads "$DPID" $((base + 20)) 5
 kill -USR1 $holder
 wait $holder
 check "their bytes were right" test $? -eq 0
-check "afterwards thread_cache (4) threads wait, the rest ended" wait_threads "$DPID" $((base + 4)) 5
+check "afterwards thread_cache (4) threads wait, the rest ended" \
+	wait_threads "$DPID" $((base + 4)) 5
 
 # the cached threads serve: 4 connections at once need no new thread
 "$ECHOCHECK" -p $PORT -c 4 -n 5 -P 'Receive: ' -H >"$T/four.out" 2>&1 &
 four=$!
 BG_PIDS="$BG_PIDS $four"
 wait_for "$T/four.out" '^holding 4$'
-check "4 connections at once run on the 4 cached threads" test "$(threads "$DPID")" -eq $((base + 4))
+check "4 connections at once run on the 4 cached threads" \
+	test "$(threads "$DPID")" -eq $((base + 4))
 kill -USR1 $four
 wait $four
 check "and serve them right" test $? -eq 0
 
 # a smaller cache on reload: the extra threads go
 { base_conf; printf '[tcp]\nthread_cache = 1\nreply_prefix = "New: "\n'; } >"$live"
-kill -HUP "$DPID"
-wait_for "$T/d.err" "reloaded $live"
+reload
 check "a reload to thread_cache = 1 lets 3 cached threads go" wait_threads "$DPID" $((base + 1)) 5
 check "the cached thread left serves with the new settings" \
 	cmp -s <(printf x | nc -N 127.0.0.1 $PORT) <(printf 'New: x')

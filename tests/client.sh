@@ -29,7 +29,8 @@ cfg=$(base_conf | conf quiet)
 start_daemon "$cfg"
 "$NETECHO" -u -n 2 -i 0.05 -w 0.2 127.0.0.1 $PORT >"$T/lost.out"
 check "lost replies: exit 1" test $? -eq 1
-check "lost replies: 100% loss in the summary" grep -Eqx '2 sent, 0 received, 100% loss, time [0-9]+ms' "$T/lost.out"
+check "lost replies: 100% loss in the summary" \
+	grep -Eqx '2 sent, 0 received, 100% loss, time [0-9]+ms' "$T/lost.out"
 check "lost replies: no rtt line" bash -c "! grep -q '^rtt' '$T/lost.out'"
 
 # standard input over UDP: each line a datagram, replies as they come
@@ -38,10 +39,11 @@ stop_daemon
 start_daemon "$cfg2"
 ( echo first; sleep 0.5; echo second ) | "$NETECHO" -u -w 0.5 127.0.0.1 $PORT >"$T/ustdin.out"
 check "UDP: each input line is a datagram, each reply printed" \
-	cmp -s "$T/ustdin.out" <(printf 'Receive: first\nReceive: second\n')
+	cmp -s "$T/ustdin.out" <(printf 'first\nsecond\n')
 "$NETECHO" -n 1 127.0.0.1 $PORT >/dev/full 2>"$T/full.err"
 check "an output that cannot be written: exit 74, not a silent 0" test $? -eq 74
-check "... with one line saying why" grep -q '^netecho: standard output: No space left on device' "$T/full.err"
+check "... with one line saying why" \
+	grep -q '^netecho: standard output: No space left on device' "$T/full.err"
 "$NETECHO" -m "$(head -c 70000 /dev/zero | tr '\0' a)" 127.0.0.1 $PORT 2>"$T/long.err"
 check "a message too long is refused (64), not cut" \
 	bash -c "test $? -eq 64 && grep -q 'too long' '$T/long.err'"
@@ -58,6 +60,19 @@ wait_for "$T/hold.out" '^holding 1$'
 check "ping on a connection the server closes: exit 69" test $? -eq 69
 kill -USR1 $holder
 wait $holder
+stop_daemon
+
+# standard output closed: the replies do not go into netecho's own socket
+# (which would take descriptor 1), and nothing goes back to the daemon
+start_daemon "$cfg"
+"$NETECHO" -m hello 127.0.0.1 $PORT >&-
+check "stdout closed: exit 0" test $? -eq 0
+stop_daemon
+check "the daemon read the 6 bytes of hello, and none of the replies" \
+	grep -q 'tcp close peer=.* in=6 out=15 .*reason=eof' "$T/d.err"
+start_daemon "$cfg"
+"$NETECHO" --bench -c 1 -d 1 127.0.0.1 $PORT >&-
+check "--bench with stdout closed: exit 0" test $? -eq 0
 stop_daemon
 
 # failures: one line on stderr each, a distinct status
@@ -83,7 +98,19 @@ BG_PIDS="$BG_PIDS $!"
 for _ in $(seq 100); do nc -z 127.0.0.1 $PORT 2>/dev/null && break; sleep 0.05; done
 timeout 10 "$NETECHO" -w 0.3 -m x 127.0.0.1 $PORT >/dev/null 2>"$T/timeout.err"
 check "no reply within -w: exit 75" test $? -eq 75
-check "no reply within -w: says so" grep -q 'timed out after 0.3s waiting for the replies' "$T/timeout.err"
+check "no reply within -w: says so" \
+	grep -q 'timed out after 0.3s waiting for the replies' "$T/timeout.err"
+
+# standard input to a server that never reads: -w bounds that wait too
+STRESS=$top_builddir/tests/stress
+"$STRESS" bind -p 7005 >"$T/bind.out" 2>&1 &
+BG_PIDS="$BG_PIDS $!"
+wait_for "$T/bind.out" '^bound$'
+timed bash -c "head -c 50000000 /dev/zero | timeout 30 '$NETECHO' -w 1 127.0.0.1 7005 >/dev/null 2>'$T/noread.err'"
+check "standard input to a server that never reads: 75 ($ELAPSED_MS ms), not a hang" \
+	test "$ELAPSED_STATUS" -eq 75 -a "$ELAPSED_MS" -lt 20000
+check "... saying why" \
+	grep -q 'timed out after 1s: the server takes nothing of what is sent' "$T/noread.err"
 
 # usage errors
 for args in "-w abc" "-w 0" "-n 0" "-n 5x" "-i -1" "-x" "host 70000" "host port extra"; do
@@ -93,7 +120,8 @@ for args in "-w abc" "-w 0" "-n 0" "-n 5x" "-i -1" "-x" "host 70000" "host port 
 done
 ok "bad options and numbers: exit 64"
 "$NETECHO" --help >"$T/help.out"
-check "--help: exit 0, usage on stdout" bash -c "test $? -eq 0 && grep -q '^usage: netecho' '$T/help.out'"
+check "--help: exit 0, usage on stdout" \
+	bash -c "test $? -eq 0 && grep -q '^usage: netecho' '$T/help.out'"
 for o in --message --raw --udp --wait --count --interval --bench --connections --duration --size --json --help --version; do
 	grep -q -- "$o" "$T/help.out" || fail "--help does not mention $o"
 done

@@ -27,7 +27,8 @@ check "10,000 messages and 100 more were checked" \
 
 # the threads end with their connections
 check "the connection threads end with their connections" wait_threads "$DPID" "$base" 10
-check "each close was logged" test "$(count_lines "$T/d.err" 'tcp close .* in=6464 out=7373 .*reason=eof')" -eq 100
+wait_count "$T/d.err" 'tcp close .* in=6464 out=7373 .*reason=eof' 100
+ok "each close was logged"
 
 stop_daemon
 check "exit status 0" test "$DSTATUS" -eq 0

@@ -29,6 +29,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../src/clock.h"
+#include "../src/echoreply.h"
 #include "helper.h"
 
 struct conn {
@@ -36,9 +38,7 @@ struct conn {
 	unsigned long seq;              /* messages completed */
 	size_t greet_off;
 	size_t sent;                    /* bytes of the current message sent */
-	size_t matched;                 /* bytes of it matched in replies */
-	size_t pfx_off;                 /* in a prefix: bytes matched; else plen */
-	bool in_data;                   /* at least one data byte since the prefix */
+	struct echoreply reply;         /* the current message's reply */
 	bool done;
 	unsigned char *msg;
 };
@@ -106,42 +106,29 @@ static int open_conn(const struct addrinfo *ai)
 /* Checks received bytes against what connection c expects. */
 static void check_bytes(struct conn *c, long idx, const unsigned char *buf, size_t n)
 {
-	for (size_t i = 0; i < n && !c->done; i++) {
-		unsigned char b = buf[i];
+	while (n > 0 && !c->done) {
+		enum echoreply_state st;
+		size_t used;
 
 		if (c->greet_off < glen) {
-			if (b != (unsigned char)greeting[c->greet_off++])
+			if (*buf != (unsigned char)greeting[c->greet_off++])
 				return fail(c, idx, "greeting differs");
 			bytes_checked++;
+			buf++;
+			n--;
 			continue;
 		}
-		if (c->sent == 0 || c->matched == (size_t)size)
+		if (c->sent == 0)
 			return fail(c, idx, "a byte nobody asked for");
-		if (c->pfx_off < plen) {
-			if (b != (unsigned char)prefix[c->pfx_off++])
-				return fail(c, idx, "reply prefix differs");
-			bytes_checked++;
-			continue;
-		}
-		if (plen > 0 && c->in_data && b == (unsigned char)prefix[0]) {
-			/* the next chunk's reply begins */
-			c->pfx_off = 1;
-			c->in_data = false;
-			bytes_checked++;
-			continue;
-		}
-		if (c->matched >= c->sent)
-			return fail(c, idx, "reply ahead of what was sent");
-		if (b != c->msg[c->matched])
-			return fail(c, idx, "reply data differs");
-		c->matched++;
-		c->in_data = true;
-		bytes_checked++;
-		if (c->matched == (size_t)size) {
+		st = echoreply_feed(&c->reply, buf, n, c->sent, &used);
+		bytes_checked += used;
+		if (st == ECHOREPLY_WRONG)
+			return fail(c, idx, c->reply.why);
+		buf += used;
+		n -= used;
+		if (st == ECHOREPLY_DONE) {
 			c->seq++;
-			c->sent = c->matched = 0;
-			c->pfx_off = 0;
-			c->in_data = false;
+			c->sent = 0;
 		}
 	}
 }
@@ -159,7 +146,7 @@ static void exchange(struct conn *cs, struct pollfd *pfd, unsigned long msgs, do
 			left++;
 	}
 	while (left > 0) {
-		int timeout = (int)((deadline - now_s()) * 1000);
+		int timeout = (int)((deadline - clock_now()) * 1000);
 
 		if (timeout <= 0) {
 			for (long i = 0; i < nconns; i++)
@@ -177,7 +164,7 @@ static void exchange(struct conn *cs, struct pollfd *pfd, unsigned long msgs, do
 				fflush(stdout);
 				announced = true;
 			}
-			deadline = now_s() + (double)total_secs;        /* no end until told */
+			deadline = clock_now() + (double)total_secs;        /* no end until told */
 		}
 		for (long i = 0; i < nconns; i++) {
 			struct conn *c = &cs[i];
@@ -190,12 +177,15 @@ static void exchange(struct conn *cs, struct pollfd *pfd, unsigned long msgs, do
 			}
 			pfd[i].fd = c->done ? -1 : c->fd;
 			pfd[i].events = POLLIN;
-			if (!c->done && more && c->sent == 0)
+			if (!c->done && more && c->sent == 0) {
 				make_message(c->msg, i, c->seq);
+				echoreply_start(&c->reply, prefix, plen, c->msg, (size_t)size);
+			}
 			if (!c->done && more && c->sent < (size_t)size && c->greet_off == glen)
 				pfd[i].events |= POLLOUT;
 		}
-		if (poll(pfd, (nfds_t)nconns, timeout > 1000 ? 1000 : timeout) < 0 && errno != EINTR) {
+		if (poll(pfd, (nfds_t)nconns, timeout > 1000 ? 1000 : timeout) < 0 &&
+		    errno != EINTR) {
 			perror("echocheck: poll");
 			exit(2);
 		}
@@ -205,7 +195,8 @@ static void exchange(struct conn *cs, struct pollfd *pfd, unsigned long msgs, do
 			if (c->done || pfd[i].revents == 0)
 				continue;
 			if (pfd[i].revents & POLLOUT) {
-				ssize_t w = send(c->fd, c->msg + c->sent, (size_t)size - c->sent, MSG_NOSIGNAL);
+				ssize_t w = send(c->fd, c->msg + c->sent, (size_t)size - c->sent,
+						 MSG_NOSIGNAL);
 
 				if (w < 0 && errno != EAGAIN) {
 					fail(c, i, strerror(errno));
@@ -292,13 +283,14 @@ int main(int argc, char **argv)
 			return 2;
 		if (cs[i].fd < 0) {
 			errors++;
-			fprintf(stderr, "echocheck: connection %ld: connect: %s\n", i, strerror(errno));
+			fprintf(stderr, "echocheck: connection %ld: connect: %s\n", i,
+				strerror(errno));
 		} else {
 			opened++;
 		}
 	}
 	freeaddrinfo(ai);
-	deadline = now_s() + (double)total_secs;
+	deadline = clock_now() + (double)total_secs;
 	if (steady) {
 		unsigned long total = 0;
 
@@ -321,7 +313,7 @@ int main(int argc, char **argv)
 		while (!released)
 			sigsuspend(&unblocked);
 		/* every held connection must still answer */
-		exchange(cs, pfd, (unsigned long)nmsgs + 1, now_s() + (double)total_secs);
+		exchange(cs, pfd, (unsigned long)nmsgs + 1, clock_now() + (double)total_secs);
 	}
 	for (long i = 0; i < nconns; i++) {
 		if (cs[i].fd >= 0)

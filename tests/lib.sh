@@ -70,15 +70,20 @@ trap cleanup EXIT
 CHECKS=0
 ok() { CHECKS=$((CHECKS + 1)); echo "ok $CHECKS - $*"; }
 
+# fail MESSAGE: ends the test as failed, showing the files it made. (On
+# stderr: inside $(...) it still reaches the log, and the empty value it
+# leaves fails the check that uses it.)
 fail() {
-	echo "FAIL: $TEST_NAME: $*"
-	local f
-	for f in "$T"/*.err "$T"/*.log "$T"/*.out; do
-		# text files only: some .out files hold binary data
-		[ -f "$f" ] && grep -Iq . "$f" 2>/dev/null || continue
-		echo "--- $f (last 30 lines)"
-		tail -n 30 "$f" | cut -c 1-300 | cat -v
-	done
+	{
+		echo "FAIL: $TEST_NAME: $*"
+		local f
+		for f in "$T"/*.err "$T"/*.log "$T"/*.out; do
+			# text files only: some .out files hold binary data
+			[ -f "$f" ] && grep -Iq . "$f" 2>/dev/null || continue
+			echo "--- $f (last 30 lines)"
+			tail -n 30 "$f" | cut -c 1-300 | cat -v
+		done
+	} >&2
 	exit 1
 }
 
@@ -89,18 +94,88 @@ check() {
 	if "$@"; then ok "$what"; else fail "$what"; fi
 }
 
-# wait_for FILE PATTERN [SECONDS]: until an extended regex matches a line of
-# FILE, polling; fails when the daemon has died or time runs out.
-wait_for() {
-	local file=$1 pattern=$2 limit=${3:-10} i=0
-	while ! grep -Eq -- "$pattern" "$file" 2>/dev/null; do
+# Waiting for the daemon. A step that makes the daemon act waits for the
+# line that says it acted: a *new* line, written after the step began.
+# mark FILE gives the place to look from (the number of lines FILE has
+# now); wait_after FILE MARK PATTERN waits for a matching line after it.
+# The log writer is a thread of its own: a line is in the file once it is
+# there, never because the daemon has acted. wait_for is for a file that
+# was empty when the step began (start_daemon truncates d.err).
+
+# mark FILE: the number of lines FILE holds now (0 if none).
+mark() {
+	local n
+	n=$(wc -l <"$1" 2>/dev/null) || n=0
+	echo "${n:-0}"
+}
+
+# wait_after FILE MARK PATTERN [SECONDS]: until an extended regex matches a
+# line of FILE after its first MARK lines, polling; fails when the daemon
+# has died or time runs out (default 10 s, which the slowest build, TSan
+# on a loaded machine, keeps by a wide margin).
+wait_after() {
+	local file=$1 from=$2 pattern=$3 limit=${4:-10} i=0
+	while ! tail -n +"$((from + 1))" "$file" 2>/dev/null | grep -Eq -- "$pattern"; do
 		if [ -n "$DPID" ] && ! kill -0 "$DPID" 2>/dev/null; then
-			fail "netechod died while waiting for /$pattern/ in $file"
+			fail "netechod died while waiting for /$pattern/ in $file (after line $from)"
 		fi
 		i=$((i + 1))
-		[ $i -le $((limit * 20)) ] || fail "timed out waiting for /$pattern/ in $file"
+		[ $i -le $((limit * 20)) ] || fail "timed out waiting for /$pattern/ in $file after line $from"
 		sleep 0.05
 	done
+}
+
+# count_after FILE MARK PATTERN: lines after the first MARK that match.
+count_after() { tail -n +"$(($2 + 1))" "$1" 2>/dev/null | grep -Ec -- "$3" || true; }
+
+# wait_for FILE PATTERN [SECONDS]: until an extended regex matches a line of
+# FILE, for a file that held no such line when the step began.
+wait_for() { wait_after "$1" 0 "$2" "${3:-10}"; }
+
+# signal_and_wait SIGNAL PATTERN [SECONDS]: signals netechod and waits for
+# a line matching PATTERN that it writes after the signal.
+signal_and_wait() {
+	local m
+	m=$(mark "$T/d.err")
+	kill -"$1" "$DPID"
+	wait_after "$T/d.err" "$m" "$2" "${3:-10}"
+}
+
+# stats_value KEY: the value of KEY in a stats line the daemon writes now, on
+# SIGUSR1 (not one it wrote before).
+stats_value() {
+	local m
+	m=$(mark "$T/d.err")
+	kill -USR1 "$DPID"
+	wait_after "$T/d.err" "$m" 'stats uptime='
+	tail -n +"$((m + 1))" "$T/d.err" | grep -m 1 'stats uptime=' | sed -n "s/.* $1=\([0-9]*\).*/\1/p"
+}
+
+# settled_stat KEY: KEY once two stats lines 0.2 s apart agree on it (a
+# count that has stopped growing).
+settled_stat() {
+	local last=-1 now
+	for _ in $(seq 100); do
+		now=$(stats_value "$1")
+		[ "$now" = "$last" ] && break
+		last=$now
+		sleep 0.2
+	done
+	echo "$now"
+}
+
+# reload [PATTERN]: SIGHUP, and waits until the daemon says the reload
+# was applied (or PATTERN, e.g. 'reload refused').
+reload() { signal_and_wait HUP "${1:-reloaded }" "${2:-20}"; }
+
+# timed COMMAND...: runs a command; leaves how long it took in ELAPSED_MS
+# and its status in ELAPSED_STATUS.
+timed() {
+	local t0
+	t0=$(date +%s%N)
+	"$@"
+	ELAPSED_STATUS=$?
+	ELAPSED_MS=$(( ($(date +%s%N) - t0) / 1000000 ))
 }
 
 # count_lines FILE PATTERN: lines of FILE matching the extended regex.
@@ -198,6 +273,24 @@ use_test_user() {
 	chmod 755 "$T"
 	mount --bind "$T/passwd" /etc/passwd && mount --bind "$T/group" /etc/group ||
 		skip "cannot bind a private /etc/passwd"
+}
+
+# refused_at_once [PORT]: a connection the daemon closes at once, with no
+# reply: EOF well within the 10 s a hang would take. (The bound, 5 s, is
+# loose so that a loaded machine keeps it; a hang is nowhere near it.)
+refused_at_once() {
+	timed timeout 10 bash -c "exec 3<>/dev/tcp/127.0.0.1/${1:-$PORT} && cat <&3" >"$T/refused.out" 2>/dev/null
+	[ "$ELAPSED_STATUS" -eq 0 ] && [ ! -s "$T/refused.out" ] && [ "$ELAPSED_MS" -lt 5000 ]
+}
+
+# wait_count FILE PATTERN N [SECONDS]: until N lines of FILE match.
+wait_count() {
+	local i=0
+	while [ "$(count_lines "$1" "$2")" -lt "$3" ]; do
+		i=$((i + 1))
+		[ $i -le $((${4:-10} * 20)) ] || fail "timed out waiting for $3 lines /$2/ in $1"
+		sleep 0.05
+	done
 }
 
 # cpu_ticks PID: user plus system time of a process, in clock ticks.

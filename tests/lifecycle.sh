@@ -1,14 +1,13 @@
 #!/bin/bash
 # lifecycle: SIGTERM with data in flight (every byte read is answered, then
 # EOF), shutdown_timeout, the stats line, SIGHUP with a broken and a good
-# configuration and a changed port while 50 clients keep exchanging data,
-# signal storms, and dropping privileges.
+# configuration and a changed port while 50 clients keep exchanging data
+# (reload.sh has the rest of reloading), signal storms, and dropping
+# privileges (the pid file removed at exit all the same).
 . "${top_srcdir:-.}/tests/lib.sh"
 
 STRESS=$top_builddir/tests/stress
 
-# stats SIGNAL-SOURCE KEY: the value of KEY in the last stats line.
-stat_of() { sed -n "s/.*stats .* $1=\([0-9]*\).*/\1/p" "$T/d.err" | tail -n 1; }
 
 # --- SIGTERM while 20 clients stream: nothing read is left unanswered
 cfg=$(conf flight <<EOF
@@ -30,21 +29,22 @@ BG_PIDS="$BG_PIDS $streamer"
 wait_for "$T/stream.out" '^streaming$'
 # until a few megabytes are in flight
 for _ in $(seq 200); do
-	kill -USR1 "$DPID"
+	[ "$(stats_value tcp_bytes_in)" -gt 4000000 ] 2>/dev/null && break
 	sleep 0.05
-	[ "$(stat_of tcp_bytes_in)" -gt 4000000 ] 2>/dev/null && break
 done
 stop_daemon TERM
 check "SIGTERM with data in flight: exit 0" test "$DSTATUS" -eq 0
 wait $streamer
 sstatus=$?
 cat "$T/stream.out"
-check "every client saw its bytes come back unchanged, then a clean EOF (no reset)" test $sstatus -eq 0
+check "every client saw its bytes come back unchanged, then a clean EOF (no reset)" \
+	test $sstatus -eq 0
 read_in=$(awk '/tcp close .*reason=shutdown/ { sub(/.* in=/, ""); sub(/ .*/, ""); s += $0 } END { print s + 0 }' "$T/d.err")
 answered=$(awk '/tcp close .*reason=shutdown/ { sub(/.* out=/, ""); sub(/ .*/, ""); s += $0 } END { print s + 0 }' "$T/d.err")
 received=$(sed -n 's/.* received=\([0-9]*\) .*/\1/p' "$T/stream.out")
 echo "# read by the daemon: $read_in bytes, answered: $answered, received by the clients: $received"
-check "20 connections ended by the shutdown" test "$(count_lines "$T/d.err" 'tcp close .*reason=shutdown')" -eq 20
+check "20 connections ended by the shutdown" \
+	test "$(count_lines "$T/d.err" 'tcp close .*reason=shutdown')" -eq 20
 check "the daemon answered every byte it read" test "$read_in" -eq "$answered"
 check "the clients received every byte answered: 0 bytes lost" test "$received" -eq "$answered"
 check "a stats line at exit" grep -q 'stats uptime=' "$T/d.err"
@@ -61,7 +61,8 @@ ms=$(( ($(date +%s%N) - t0) / 1000000 ))
 check "exit 0 although 3 clients never closed" test "$DSTATUS" -eq 0
 check "after about shutdown_timeout ($ms ms)" test "$ms" -ge 900 -a "$ms" -lt 8000
 check "the forced close is logged" grep -q 'tcp: closing 3 connections still open' "$T/d.err"
-check "the 3 closes give the reason: shutdown" test "$(count_lines "$T/d.err" 'tcp close .*reason=shutdown')" -eq 3
+check "the 3 closes give the reason: shutdown" \
+	test "$(count_lines "$T/d.err" 'tcp close .*reason=shutdown')" -eq 3
 
 # a second SIGTERM does not wait for shutdown_timeout
 cfg=$( { base_conf; printf 'shutdown_timeout = 60\n'; } | conf second)
@@ -84,10 +85,9 @@ printf 'Hello' | nc -N 127.0.0.1 $PORT >/dev/null
 "$NETECHO" -u -r -w 0.1 -m abc 127.0.0.1 $PORT
 "$NETECHO" -u -r -w 0.1 -m def 127.0.0.1 $PORT
 wait_for "$T/d.err" 'udp datagram .* data="def"'
-kill -USR1 "$DPID"
-wait_for "$T/d.err" 'stats uptime='
+signal_and_wait USR1 'stats uptime='
 check "SIGUSR1: one stats line with every counter, in order" \
-	grep -Eq 'stats uptime=[0-9]+ tcp_active=0 tcp_total=1 tcp_refused=0 tcp_bytes_in=5 tcp_bytes_out=14 udp_datagrams=2 udp_bytes=6 errors=0$' "$T/d.err"
+	grep -Eq 'stats uptime=[0-9]+ tcp_active=0 tcp_total=1 tcp_refused=0 tcp_bytes_in=5 tcp_bytes_out=14 udp_datagrams=2 udp_bytes=6 udp_echo_held=0 reloads=0 errors=0$' "$T/d.err"
 stop_daemon
 check "and one more at exit" test "$(count_lines "$T/d.err" 'stats uptime=')" -eq 2
 
@@ -102,8 +102,7 @@ wait_for "$T/fifty.out" '^running$' 60
 
 # a broken file: every problem logged with FILE:LINE, the old settings stay
 printf '[server]\nhost = 127.0.0.1\nport = %s\n[tcp]\nreply_prefix = "New: "\nmax_connections = lots\n[bogus]\n' $PORT >"$live"
-kill -HUP "$DPID"
-wait_for "$T/d.err" 'reload refused'
+reload 'reload refused'
 check "a broken file on SIGHUP: each problem logged as FILE:LINE" \
 	grep -q "$live:6: max_connections: \"lots\" is not a number" "$T/d.err"
 check "... the second one too" grep -q "$live:7: unknown section \"bogus\"" "$T/d.err"
@@ -112,29 +111,28 @@ check "... and the running configuration stays" \
 
 # a good file: new connections get the new prefix and greeting
 printf '[server]\nhost = 127.0.0.1\nport = %s\n[tcp]\nreply_prefix = "New: "\ngreeting = "hi\\n"\n' $PORT >"$live"
-kill -HUP "$DPID"
-wait_for "$T/d.err" "reloaded $live"
+reload
 check "after a good SIGHUP new connections see the new greeting and prefix" \
 	cmp -s <(printf x | nc -N 127.0.0.1 $PORT) <(printf 'hi\nNew: x')
 
 # a new port: rebound, open connections untouched
 printf '[server]\nhost = 127.0.0.1\nport = 7001\n[tcp]\nreply_prefix = "Moved: "\n' >"$live"
-kill -HUP "$DPID"
-wait_for "$T/d.err" 'listening on tcp 127.0.0.1:7001'
-wait_for "$T/d.err" "reloaded $live.*"
+reload
 check "a changed port is rebound" cmp -s <(printf x | nc -N 127.0.0.1 7001) <(printf 'Moved: x')
-check "UDP moved too" bash -c "grep -q 'listening on udp 127.0.0.1:7001' '$T/d.err'"
-check "the old port is closed" bash -c "! nc -z 127.0.0.1 $PORT"
+check "... and said so" grep -q 'listening on tcp 127.0.0.1:7001' "$T/d.err"
+check "UDP moved too" grep -q 'listening on udp 127.0.0.1:7001' "$T/d.err"
+# the old listener is retired once what it queued is taken (at most 0.2 s)
+for _ in $(seq 100); do [ -z "$(ss -Hltn "sport = :$PORT")" ] && break; sleep 0.05; done
+check "the old port is closed" test -z "$(ss -Hltn "sport = :$PORT")"
 
 # the same address by another name: nothing is rebound
 printf '[server]\nhost = localhost\nport = 7001\n[tcp]\nreply_prefix = "Moved: "\n' >"$live"
 if getent hosts localhost | grep -q '^127.0.0.1 '; then
-	before=$(count_lines "$T/d.err" 'listening on tcp')
-	kill -HUP "$DPID"
-	wait_for "$T/d.err" "reloaded $live"
+	before=$(mark "$T/d.err")
+	reload
 	if [ "$(getent ahosts localhost | awk '{ print $1 }' | sort -u | wc -l)" -eq 1 ]; then
 		check "127.0.0.1 -> localhost (the same address): no rebind" \
-			test "$(count_lines "$T/d.err" 'listening on tcp')" -eq "$before"
+			test "$(count_after "$T/d.err" "$before" 'listening on tcp')" -eq 0
 	fi
 fi
 
@@ -143,8 +141,7 @@ nc -lk 127.0.0.1 7002 >/dev/null &
 BG_PIDS="$BG_PIDS $!"
 for _ in $(seq 100); do nc -z 127.0.0.1 7002 2>/dev/null && break; sleep 0.05; done
 printf '[server]\nhost = 127.0.0.1\nport = 7002\n' >"$live"
-kill -HUP "$DPID"
-wait_for "$T/d.err" 'reload refused: cannot bind the new address'
+reload 'reload refused: cannot bind tcp 127.0.0.1:7002: Address already in use'
 check "an address in use: the reload is refused, 7001 still serves" \
 	cmp -s <(printf x | nc -N 127.0.0.1 7001) <(printf 'Moved: x')
 
@@ -158,15 +155,15 @@ printf '[server]\nhost = 0.0.0.0\nport = 7001\n[tcp]\nreply_prefix = "Any: "\n' 
 done ) >"$T/swap.out" &
 swapper=$!
 sleep 0.1
-kill -HUP "$DPID"
+reload
 wait $swapper
-wait_for "$T/d.err" 'listening on tcp 0.0.0.0:7001'
 check "127.0.0.1 -> 0.0.0.0 on the same port: rebound" \
 	cmp -s <(printf x | nc -N 127.0.0.2 7001) <(printf 'Any: x')
 answered=$(grep -c 'out=\(Receive\|Moved\|Any\): c' "$T/swap.out")
 dropped=$(grep -c '^rc=0 out=$' "$T/swap.out")
 echo "# during the handover: $answered of 300 answered, $dropped connected but unanswered"
 check "no client that connected was dropped during the handover" test "$dropped" -eq 0
+check "... nor refused: all 300 answered" test "$answered" -eq 300
 
 kill -USR1 $fifty
 wait $fifty
@@ -177,9 +174,7 @@ check "... all 50 of them" grep -q '^conns=50 ' "$T/fifty.out"
 
 # --- a client that does not read holds a shutdown no longer than send_timeout
 printf '[server]\nhost = 127.0.0.1\nport = %s\nshutdown_timeout = 20\n[tcp]\nsend_timeout = 1\n[log]\ndata = no\nrate_limit = 0\n' $PORT >"$live"
-reloads=$(count_lines "$T/d.err" "reloaded $live")
-kill -HUP "$DPID"
-for _ in $(seq 200); do [ "$(count_lines "$T/d.err" "reloaded $live")" -gt "$reloads" ] && break; sleep 0.05; done
+reload
 "$STRESS" push -p $PORT -b 8388608 -d 60 -H 60000 >"$T/push.out" 2>&1 &
 pusher=$!
 BG_PIDS="$BG_PIDS $pusher"
@@ -187,30 +182,36 @@ BG_PIDS="$BG_PIDS $pusher"
 # until the replies to it have stalled
 last=-1
 for _ in $(seq 200); do
+	m=$(mark "$T/d.err")
 	kill -USR1 "$DPID"
-	sleep 0.1
-	line=$(grep 'stats uptime=' "$T/d.err" | tail -n 1)
+	wait_after "$T/d.err" "$m" 'stats uptime='
+	line=$(tail -n +"$((m + 1))" "$T/d.err" | grep -m 1 'stats uptime=')
 	out=$(echo "$line" | sed -n 's/.* tcp_bytes_out=\([0-9]*\).*/\1/p')
 	case $line in *" tcp_active=1 "*) [ "$out" = "$last" ] && break ;; esac
 	last=$out
+	sleep 0.1
 done
 t0=$(date +%s%N)
 stop_daemon TERM
 ms=$(( ($(date +%s%N) - t0) / 1000000 ))
 check "SIGTERM with a client that never reads: exit 0 in $ms ms, not shutdown_timeout (20 s)" \
 	test "$DSTATUS" -eq 0 -a "$ms" -lt 10000
-check "... that client was closed for its send timeout" grep -q 'tcp close .*reason=send-timeout' "$T/d.err"
+check "... that client was closed for its send timeout" \
+	grep -q 'tcp close .*reason=send-timeout' "$T/d.err"
 grep 'tcp close .*reason=send-timeout' "$T/d.err"
 start_daemon "$live"
 
 # --- signal storms
 printf '[server]\nhost = 127.0.0.1\nport = %s\n[log]\nlevel = notice\n' $PORT >"$live"
-kill -HUP "$DPID"
-wait_for "$T/d.err" 'listening on tcp 127.0.0.1:7000'
+reload
 "$ECHOCHECK" -p $PORT -c 10 -P 'Receive: ' -S -t 120 >"$T/storm.out" 2>&1 &
 storm_client=$!
 BG_PIDS="$BG_PIDS $storm_client"
 wait_for "$T/storm.out" '^running$' 60
+# standard signals do not queue: a storm of 1000 reaches the daemon as
+# far fewer; what it saw, it tells (each SIGHUP is a reload, or says it
+# came during one; each SIGUSR1 a stats line)
+m=$(mark "$T/d.err")
 for i in $(seq 500); do
 	kill -HUP "$DPID"
 	kill -USR1 "$DPID"
@@ -221,6 +222,22 @@ cstatus=$?
 check "1000 signals: the daemon lives" kill -0 "$DPID"
 check "clients were served through the storm" test $cstatus -eq 0
 check "and it still answers" cmp -s <(printf x | nc -N 127.0.0.1 $PORT) <(printf 'Receive: x')
+# every reload the storm started ends (each logs how it ended)
+for _ in $(seq 200); do
+	hups=$(count_after "$T/d.err" "$m" 'SIGHUP: reloading|SIGHUP came during the reload')
+	done_reloads=$(count_after "$T/d.err" "$m" 'reloaded |reload refused')
+	[ "$done_reloads" -ge "$hups" ] && break
+	sleep 0.1
+done
+usr1=$(count_after "$T/d.err" "$m" 'stats uptime=')
+reloads=$(stats_value reloads)
+echo "# of 500 SIGHUP and 500 SIGUSR1: $hups reloads started, $done_reloads ended, $usr1 stats lines; reloads=$reloads"
+check "the storm reached the daemon: at least one reload and one stats line" \
+	test "$hups" -ge 1 -a "$usr1" -ge 1
+check "every reload it started ended, applied" \
+	test "$done_reloads" -eq "$hups" -a "$(count_after "$T/d.err" "$m" 'reload refused')" -eq 0
+check "the stats line counts them all, and the one before the storm" \
+	test "$reloads" -eq $((done_reloads + 1))
 stop_daemon
 check "exit 0 after the storm" test "$DSTATUS" -eq 0
 
@@ -235,7 +252,8 @@ fi
 printf '[server]\nport = %s\nuser = no-such-user-here\n' $PORT >"$T/nouser.conf"
 "$NETECHOD" -t -c "$T/nouser.conf" 2>"$T/nouser.err"
 check "an unknown user is a configuration error (78)" test $? -eq 78
-check "... that names it" grep -q "^$T/nouser.conf: \[server\] no such user 'no-such-user-here'" "$T/nouser.err"
+check "... that names it" \
+	grep -q "^$T/nouser.conf: \[server\] no such user 'no-such-user-here'" "$T/nouser.err"
 
 use_test_user netecho-life 64002
 cfg=$( { base_conf; printf 'user = netecho-life\n'; } | conf drop)
@@ -245,8 +263,43 @@ check "the daemon runs as the configured user" \
 check "... with its group" \
 	grep -Eq '^Gid:[[:space:]]+64002[[:space:]]+64002[[:space:]]+64002[[:space:]]+64002$' "/proc/$DPID/status"
 check "... and no supplementary groups" grep -Eq '^Groups:[[:space:]]*$' "/proc/$DPID/status"
-check "the drop is logged" grep -q 'running as user netecho-life (uid 64002, gid 64002), no supplementary groups' "$T/d.err"
+check "the drop is logged" \
+	grep -q 'running as user netecho-life (uid 64002, gid 64002), no supplementary groups' "$T/d.err"
 check "it serves after binding as root and dropping" \
 	cmp -s <(printf x | nc -N 127.0.0.1 $PORT) <(printf 'Receive: x')
 stop_daemon
 check "exit 0" test "$DSTATUS" -eq 0
+
+# --- the pid file after dropping privileges: removed at exit. By default
+# it lives in a directory netechod gives the user (the path --help names);
+# one in a directory the user cannot write is emptied instead, as a
+# warning says at start.
+default=$("$NETECHOD" --help | sed -n 's/.*; \(\/[^ ]*\) with \[server\] user)$/\1/p')
+[ -n "$default" ] || fail "--help names no default pid file for [server] user"
+rundir=$(dirname "$(dirname "$default")")
+# a private directory there, in this test's mount namespace: the first
+# existing one above gets a tmpfs (the host's stays untouched)
+top=$rundir
+while [ ! -d "$top" ]; do top=$(dirname "$top"); done
+[ "$top" != / ] || skip "no directory to put a tmpfs on for $rundir"
+mount -t tmpfs -o mode=0755 tmpfs "$top" || skip "cannot mount a tmpfs on $top"
+mkdir -p "$rundir"
+"$NETECHOD" -c "$cfg" >"$T/dm.out" 2>"$T/dm.err"
+check "detached with [server] user: the parent exits 0" test $? -eq 0
+pid=$(cat "$default" 2>/dev/null)
+check "the default pid file is $default" test -n "$pid" -a -e "/proc/${pid:-0}"
+check "... in a directory the user owns" test "$(stat -c %u "$(dirname "$default")")" = 64002
+kill -TERM "$pid"
+for _ in $(seq 100); do [ -e "/proc/$pid" ] || break; sleep 0.05; done
+check "at exit the pid file is removed, after dropping privileges" test ! -e "$default"
+
+chmod 755 "$T"
+"$NETECHOD" -c "$cfg" -P "$T/root-owned.pid" >"$T/dm2.out" 2>"$T/dm2.err"
+check "-P in a directory the user cannot write: starts" test $? -eq 0
+check "... warning that the file will be emptied, not removed" \
+	grep -q "warning: pid file $T/root-owned.pid: user netecho-life cannot remove it at exit" "$T/dm2.err"
+pid=$(cat "$T/root-owned.pid")
+kill -TERM "$pid"
+for _ in $(seq 100); do [ -e "/proc/$pid" ] || break; sleep 0.05; done
+check "... and at exit it is emptied: it names no process" \
+	test -e "$T/root-owned.pid" -a ! -s "$T/root-owned.pid"

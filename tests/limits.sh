@@ -38,20 +38,17 @@ kill -USR1 $held
 wait $held
 hstatus=$?
 cat "$T/probe.out"
+# (each of its round trips had 5 s; the slowest is printed above, a
+# figure, not a test: a loaded machine may take a while)
 check "the connected client was answered throughout the flood" test $pstatus -eq 0
-# a stalled client would take seconds; the figure itself is printed above
-max_ms=$(sed -n 's/.*max_ms=\([0-9.]*\).*/\1/p' "$T/probe.out")
-check "its slowest round trip stayed under a second (it was ${max_ms} ms)" \
-	awk -v m="$max_ms" 'BEGIN { exit !(m < 1000) }'
 check "the 90 held clients still answer after the flood" test $hstatus -eq 0
 check "never more connection threads than the limit (at most $((most - base)) above the $base idle threads)" \
 	test "$most" -le $((base + 100))
 
-kill -USR1 "$DPID"
-wait_for "$T/d.err" 'stats uptime='
-refused=$(sed -n 's/.*stats .* tcp_refused=\([0-9]*\).*/\1/p' "$T/d.err" | tail -n 1)
+refused=$(stats_value tcp_refused)
 check "connections over the limit were refused ($refused)" test "$refused" -gt 0
-check "refusals were logged with the reason" grep -q 'tcp refused peer=127.0.0.1:[0-9]* reason=max_connections (100)' "$T/d.err"
+wait_for "$T/d.err" 'tcp refused peer=127.0.0.1:[0-9]* reason=max_connections \(100\)'
+ok "refusals were logged with the reason"
 check "new clients are served again once the flood is over" \
 	cmp -s <(printf 'after' | nc -N 127.0.0.1 $PORT) <(printf 'Receive: after')
 stop_daemon
@@ -63,9 +60,9 @@ start_daemon "$cfg"
 holder=$!
 BG_PIDS="$BG_PIDS $holder"
 wait_for "$T/hold.out" '^holding 2$'
-check "a third connection from 127.0.0.1 is closed at once" \
-	test -z "$(printf third | timeout 5 nc -N 127.0.0.1 $PORT)"
-check "and logged as over max_per_source" grep -q 'tcp refused peer=127.0.0.1:[0-9]* reason=max_per_source (2)' "$T/d.err"
+check "a third connection from 127.0.0.1 is closed at once" refused_at_once
+wait_for "$T/d.err" 'tcp refused peer=127.0.0.1:[0-9]* reason=max_per_source \(2\)'
+ok "and logged as over max_per_source"
 check "another address is not held back" \
 	cmp -s <(printf other | nc -N -s 127.0.0.2 127.0.0.1 $PORT) <(printf 'Receive: other')
 kill -USR1 $holder
@@ -78,20 +75,22 @@ stop_daemon
 # the idle timeout
 cfg=$( { base_conf; printf '[tcp]\nidle_timeout = 1\n'; } | conf idle)
 start_daemon "$cfg"
-start=$(date +%s.%N)
-timeout 20 bash -c "exec 3<>/dev/tcp/127.0.0.1/$PORT; cat <&3 >/dev/null"
-check "an idle connection is closed by the daemon" test $? -eq 0
-elapsed=$(echo "$(date +%s.%N) - $start" | bc 2>/dev/null || awk -v a="$(date +%s.%N)" -v b="$start" 'BEGIN { print a - b }')
-check "not before idle_timeout (after ${elapsed}s)" awk -v e="$elapsed" 'BEGIN { exit !(e >= 0.9) }'
-check "and logged with the reason" grep -q 'tcp close peer=127.0.0.1:[0-9]* in=0 out=0 .* reason=idle-timeout' "$T/d.err"
-# a connection that keeps talking is not idle
+timed timeout 20 bash -c "exec 3<>/dev/tcp/127.0.0.1/$PORT; cat <&3 >/dev/null"
+check "an idle connection is closed by the daemon" test "$ELAPSED_STATUS" -eq 0
+check "not before idle_timeout (after $ELAPSED_MS ms)" test "$ELAPSED_MS" -ge 900
+wait_for "$T/d.err" 'tcp close peer=127.0.0.1:[0-9]* in=0 out=0 .* reason=idle-timeout'
+ok "and logged with the reason"
+stop_daemon
+check "exit 0" test "$DSTATUS" -eq 0
+# a connection idle for less than idle_timeout is kept: 2 s of 10
+cfg=$( { base_conf; printf '[tcp]\nidle_timeout = 10\n'; } | conf idle10)
+start_daemon "$cfg"
 "$ECHOCHECK" -p $PORT -c 1 -n 1 -P 'Receive: ' -H >"$T/talk.out" 2>&1 &
 talker=$!
 BG_PIDS="$BG_PIDS $talker"
 wait_for "$T/talk.out" '^holding 1$'
-sleep 0.5
+sleep 2
 kill -USR1 $talker
 wait $talker
 check "a connection idle for less than the timeout is kept" test $? -eq 0
 stop_daemon
-check "exit 0" test "$DSTATUS" -eq 0

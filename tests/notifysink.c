@@ -19,6 +19,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "../src/clock.h"
 #include "helper.h"
 
 static const char *tcp_check(long port)
@@ -39,7 +40,7 @@ int main(int argc, char **argv)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	static char buf[4096];
-	double t0 = now_s();
+	double t0 = clock_now();
 	long port = 0;
 	FILE *out;
 	int fd, opt;
@@ -80,12 +81,14 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		buf[n] = '\0';
-		if (port > 0 && (strncmp(buf, "READY=1", 7) == 0 || strstr(buf, "\nREADY=1") != NULL))
+		if (port > 0 &&
+		    (strncmp(buf, "READY=1", 7) == 0 || strstr(buf, "\nREADY=1") != NULL))
 			extra = tcp_check(port);
 		for (ssize_t i = 0; i < n; i++)
 			if (buf[i] == '\n')
 				buf[i] = ' ';
-		fprintf(out, "%.0f %s%s%s\n", (now_s() - t0) * 1000, buf, *extra ? " " : "", extra);
+		fprintf(out, "%.0f %s%s%s\n", (clock_now() - t0) * 1000, buf, *extra ? " " : "",
+			extra);
 		fflush(out);
 	}
 }

@@ -2,7 +2,7 @@
 # ratelimit: logging cannot be turned against the host. A flood of UDP
 # datagrams from many addresses is logged at most rate_limit lines a second,
 # the rest counted and summarised; a syslog daemon that stops reading never
-# stalls the connections; untrusted bytes stay escaped.
+# stalls the connections, the start, stderr or the stop.
 . "${top_srcdir:-.}/tests/lib.sh"
 
 STRESS=$top_builddir/tests/stress
@@ -15,14 +15,7 @@ t0=$(date +%s)
 check "20000 datagrams from 50 addresses were sent" grep -q '^sent=20000 sources=50$' "$T/flood.out"
 # how many the daemon received (a slow build may drop some at the socket):
 # until its count stops growing
-n=-1
-for _ in $(seq 100); do
-	kill -USR1 "$DPID"
-	sleep 0.2
-	now=$(sed -n 's/.*stats .* udp_datagrams=\([0-9]*\).*/\1/p' "$T/d.err" | tail -n 1)
-	[ "${now:-0}" -gt 0 ] && [ "$now" = "$n" ] && break
-	n=${now:-0}
-done
+n=$(settled_stat udp_datagrams)
 # the last second's summary comes at the next tick: poll for it
 for _ in $(seq 100); do
 	logged=$(count_lines "$T/syslog.log" 'udp datagram peer=')
@@ -55,13 +48,35 @@ ok "the lines that could not be queued are counted and reported"
 stop_daemon
 check "exit 0" test "$DSTATUS" -eq 0
 
-# a syslog daemon stalled for good cannot keep netechod from exiting
+# a syslog daemon stalled for good: stderr keeps every line (the stats,
+# the stop), and netechod exits at once, saying what syslog lost
 start_daemon "$cfg"
 kill -STOP "$logsink"
+"$STRESS" dgramfill -h /dev/log >"$T/fill.out" || fail "cannot fill the syslog socket"
 "$ECHOCHECK" -p $PORT -c 10 -n 500 -P 'Receive: ' -t 60 >"$T/check2.out" 2>&1
-t0=$(date +%s%N)
-stop_daemon TERM
-ms=$(( ($(date +%s%N) - t0) / 1000000 ))
-check "SIGTERM with syslog stalled: exit 0 after $ms ms" test "$DSTATUS" -eq 0 -a "$ms" -lt 10000
-check "... saying what could not be written" grep -q 'warning: syslog is not reading; [0-9]* log lines not written' "$T/d.err"
+check "with syslog stalled and full, exchanges still went through" test $? -eq 0
+signal_and_wait USR1 'stats uptime='
+ok "... and stderr still gets the lines (the stats line on SIGUSR1)"
+m=$(mark "$T/d.err")
+timed stop_daemon TERM
+check "SIGTERM with syslog stalled: exit 0 after $ELAPSED_MS ms (not waiting on syslog)" \
+	test "$DSTATUS" -eq 0 -a "$ELAPSED_MS" -lt 10000
+check "... 'stopping' and 'stopped' on stderr" \
+	bash -c "tail -n +$((m + 1)) '$T/d.err' | grep -q 'SIGTERM: stopping' && grep -q 'netechod stopped' '$T/d.err'"
+check "... saying what syslog lost" \
+	grep -q 'warning: [0-9]* log lines could not be written to syslog' "$T/d.err"
+
+# a syslog daemon stalled before the start: the start does not wait on it,
+# in the foreground and detaching (where the parent waits for the child)
+start_daemon "$cfg"
+check "started in the foreground with syslog stalled" kill -0 "$DPID"
+stop_daemon
+timeout 20 "$NETECHOD" -c "$cfg" -P "$T/stalled.pid" >"$T/detach.out" 2>"$T/detach.err"
+dstatus=$?
+check "detaching with syslog stalled: the parent exits 0, not a hang ($dstatus)" test $dstatus -eq 0
+pid=$(cat "$T/stalled.pid" 2>/dev/null)
+check "... and the daemon serves" cmp -s <(printf x | nc -N 127.0.0.1 $PORT) <(printf 'Receive: x')
+kill -TERM "$pid" 2>/dev/null
+for _ in $(seq 100); do [ -e "/proc/$pid" ] || break; sleep 0.05; done
+check "... and stops" test ! -e "/proc/$pid"
 kill -CONT "$logsink"

@@ -17,14 +17,37 @@
  *   stress udpflood -p PORT [-n DATAGRAMS] [-c SOURCES]
  *       DATAGRAMS small datagrams from SOURCES addresses 127.0.0.1,
  *       127.0.0.2 ..., as a spoofed flood would look to the server
- *   stress badecho -p PORT
+ *   stress badecho -p PORT [-W]
  *       a TCP echo server that answers each connection's first message
  *       right and flips a bit of every later one: a client that says it
- *       checks replies must notice
+ *       checks replies must notice; with -W it answers every message
+ *       with as many 'z' bytes
  *   stress soak   -p PORT [-d SECONDS] [-c CONNS] [-P PREFIX]
  *       CONNS threads connecting, exchanging 1-50 messages of 1-4096 bytes
- *       and disconnecting, over and over, plus UDP round trips; every byte
- *       is checked
+ *       and disconnecting, over and over, plus UDP round trips (echoed
+ *       exactly: no prefix); every byte is checked
+ *   stress connect -p PORT [-P PREFIX] [-d SECONDS]
+ *       new connections one after another until SIGTERM or SECONDS: each
+ *       sends a message, half-closes, and must get PREFIX + message and a
+ *       clean EOF within 10 s; prints "ready" after the first, and at the
+ *       end how many were answered, refused, reset, timed out or wrong
+ *   stress bind   -p PORT [-h HOST] [-u]
+ *       holds HOST:PORT (TCP listening, or UDP with -u) until killed, as
+ *       another program on the port would; prints "bound"
+ *   stress blackhole -p PORT [-h HOST]
+ *       a UDP socket that reads and never answers (a name server that does
+ *       not answer); prints "bound", then "query N" for each datagram
+ *   stress dgramfill -h PATH
+ *       fills the queue of the unix datagram socket at PATH (a syslog
+ *       daemon that has stopped reading): sends until it is full, prints
+ *       how many it took
+ *   stress spoof -p PORT [-h HOST] -s SOURCE:SPORT [-m MESSAGE]
+ *       one UDP datagram to HOST:PORT that claims to come from
+ *       SOURCE:SPORT (IPv4, a raw socket: needs root in the namespace)
+ *   stress udpask -p PORT [-h HOST] [-m MESSAGE]
+ *       one datagram from an unconnected socket allowed to broadcast;
+ *       prints "reply from ADDRESS: PAYLOAD" for the first reply within
+ *       2 s, or "no reply"
  *
  * Host: -h (default 127.0.0.1). Prints one line of key=value figures; exits
  * 0 when what it checked was right. */
@@ -44,14 +67,18 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "../src/clock.h"
+#include "../src/echoreply.h"
 #include "helper.h"
 
 static const char *host = "127.0.0.1", *port, *prefix = "";
 static size_t plen;
-static long attempts = 5000, parallel = 200, hold_ms, interval_ms = 10, conns = 10, bytes = 100 << 20;
+static long attempts = 5000, parallel = 200, hold_ms, interval_ms = 10, conns = 10,
+	    bytes = 100 << 20;
 static double seconds = 5;
 static struct sockaddr_storage target;
 static socklen_t target_len;
@@ -63,7 +90,8 @@ static int tcp_connect(bool nonblock)
 	if (fd < 0)
 		return -1;
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-	if (connect(fd, (struct sockaddr *)&target, target_len) < 0 && !(nonblock && errno == EINPROGRESS)) {
+	if (connect(fd, (struct sockaddr *)&target, target_len) < 0 &&
+	    !(nonblock && errno == EINPROGRESS)) {
 		close(fd);
 		return -1;
 	}
@@ -94,44 +122,6 @@ static int send_all(int fd, const void *buf, size_t len)
 		len -= (size_t)n;
 	}
 	return 0;
-}
-
-/* Checks a reply stream: PREFIX + chunk, repeated, the chunks making up
- * the message; message bytes never equal prefix[0]. */
-struct verifier {
-	const unsigned char *msg;
-	size_t len, matched, pfx;
-	bool in_data;
-};
-
-static void verifier_start(struct verifier *v, const unsigned char *msg, size_t len)
-{
-	*v = (struct verifier){ .msg = msg, .len = len };
-}
-
-/* Feeds n bytes; -1 on a wrong byte, 1 when the message is complete. */
-static int verifier_feed(struct verifier *v, const unsigned char *b, size_t n, size_t *used)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		if (v->matched == v->len)
-			break;
-		if (v->pfx < plen) {
-			if (b[i] != (unsigned char)prefix[v->pfx++])
-				return -1;
-		} else if (plen > 0 && v->in_data && b[i] == (unsigned char)prefix[0]) {
-			v->pfx = 1;
-			v->in_data = false;
-		} else if (b[i] == v->msg[v->matched]) {
-			v->matched++;
-			v->in_data = true;
-		} else {
-			return -1;
-		}
-	}
-	*used = i;
-	return v->matched == v->len ? 1 : 0;
 }
 
 static void fill(unsigned char *m, size_t len, uint64_t *seed)
@@ -178,7 +168,7 @@ static int do_flood(void)
 			if (pfd[i].fd < 0)
 				continue;
 			if (since[i] > 0) {
-				if (now_s() - since[i] >= (double)hold_ms / 1000) {
+				if (clock_now() - since[i] >= (double)hold_ms / 1000) {
 					close(pfd[i].fd);
 					pfd[i].fd = -1;
 					active--;
@@ -196,7 +186,7 @@ static int do_flood(void)
 				continue;
 			}
 			established++;
-			since[i] = now_s();
+			since[i] = clock_now();
 			pfd[i].events = 0;
 		}
 	}
@@ -232,10 +222,12 @@ static int do_probe(void)
 
 		fd = tcp_connect(true);
 		if (fd < 0) {
-			fprintf(stderr, "stress probe: connect (try %d): %s\n", attempt, strerror(errno));
+			fprintf(stderr, "stress probe: connect (try %d): %s\n", attempt,
+				strerror(errno));
 		} else {
 			p = (struct pollfd){ .fd = fd, .events = POLLOUT };
-			if (poll(&p, 1, 2000) != 1 || getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &l) < 0 || err != 0) {
+			if (poll(&p, 1, 2000) != 1 ||
+			    getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &l) < 0 || err != 0) {
 				fprintf(stderr, "stress probe: connect (try %d): %s\n", attempt,
 					err ? strerror(err) : "timed out");
 				close(fd);
@@ -254,16 +246,16 @@ static int do_probe(void)
 	set_timeout(fd, 5);
 	printf("ready\n");
 	fflush(stdout);
-	end = now_s() + seconds;
-	while (now_s() < end && !atomic_load(&stop_probe)) {
-		struct verifier v;
+	end = clock_now() + seconds;
+	while (clock_now() < end && !atomic_load(&stop_probe)) {
+		struct echoreply v;
 		int len = snprintf((char *)msg, sizeof msg, "probe %ld\n", probes);
-		double t0 = now_s();
+		double t0 = clock_now();
 		int done = 0;
 
 		if (plen > 0 && strchr((char *)msg, prefix[0]) != NULL)
 			return 2;
-		verifier_start(&v, msg, (size_t)len);
+		echoreply_start(&v, prefix, plen, msg, (size_t)len);
 		if (send_all(fd, msg, (size_t)len) < 0) {
 			failures++;
 			break;
@@ -275,12 +267,13 @@ static int do_probe(void)
 			if (n < 0 && errno == EINTR)
 				continue;       /* the SIGTERM that ends the probe */
 			if (n <= 0) {
-				fprintf(stderr, "stress probe: %s\n", n == 0 ? "EOF" : strerror(errno));
+				fprintf(stderr, "stress probe: %s\n",
+					n == 0 ? "EOF" : strerror(errno));
 				done = -1;
 				break;
 			}
-			done = verifier_feed(&v, buf, (size_t)n, &used);
-			if (done == 1 && used != (size_t)n)
+			done = echoreply_feed(&v, buf, (size_t)n, (size_t)len, &used);
+			if (done == ECHOREPLY_DONE && used != (size_t)n)
 				done = -1;
 		}
 		probes++;
@@ -289,8 +282,8 @@ static int do_probe(void)
 			failures++;
 			break;
 		}
-		if (now_s() - t0 > worst)
-			worst = now_s() - t0;
+		if (clock_now() - t0 > worst)
+			worst = clock_now() - t0;
 		usleep((useconds_t)interval_ms * 1000);
 	}
 	printf("probes=%ld failures=%ld max_ms=%.1f\n", probes, failures, worst * 1000);
@@ -313,7 +306,8 @@ static int do_push(void)
 	memset(chunk, 'p', sizeof chunk);
 	set_timeout(fd, seconds);
 	while (pushed < bytes) {
-		size_t want = (size_t)(bytes - pushed) < sizeof chunk ? (size_t)(bytes - pushed) : sizeof chunk;
+		size_t want = (size_t)(bytes - pushed) < sizeof chunk ? (size_t)(bytes - pushed)
+								      : sizeof chunk;
 		ssize_t n = send(fd, chunk, want, MSG_NOSIGNAL);
 
 		if (n < 0) {
@@ -377,14 +371,14 @@ static void *stream_conn(void *arg)
 	unsigned char out[16384], in[16384];
 	uint64_t wseed = (uint64_t)(uintptr_t)arg, rseed = wseed;
 	int fd = tcp_connect(true);
-	double end = now_s() + seconds;
+	double end = clock_now() + seconds;
 
 	if (fd < 0) {
 		r->resets++;
 		return NULL;
 	}
 	fill(out, sizeof out, &wseed);
-	while (now_s() < end) {
+	while (clock_now() < end) {
 		struct pollfd p = { .fd = fd, .events = POLLIN | (r->eof ? 0 : POLLOUT) };
 
 		if (poll(&p, 1, 100) < 0 && errno != EINTR)
@@ -472,7 +466,8 @@ static int do_udpflood(void)
 		char msg[32];
 		int len = snprintf(msg, sizeof msg, "flood %ld", n);
 
-		while (sendto(fds[n % conns], msg, (size_t)len, 0, (struct sockaddr *)&target, target_len) < 0) {
+		while (sendto(fds[n % conns], msg, (size_t)len, 0, (struct sockaddr *)&target,
+			      target_len) < 0) {
 			if (errno != ENOBUFS && errno != EAGAIN) {
 				perror("stress udpflood: sendto");
 				return 1;
@@ -492,6 +487,8 @@ static int do_udpflood(void)
 
 /* ---- a server whose echo goes wrong ---- */
 
+static bool always_wrong;
+
 static void *badecho_conn(void *arg)
 {
 	int fd = (int)(intptr_t)arg;
@@ -500,7 +497,9 @@ static void *badecho_conn(void *arg)
 	bool first = true;
 
 	while ((n = recv(fd, buf, sizeof buf, 0)) > 0) {
-		if (!first)
+		if (always_wrong)
+			memset(buf, 'z', (size_t)n);
+		else if (!first)
 			buf[0] ^= 1;
 		first = false;
 		if (send_all(fd, buf, (size_t)n) < 0)
@@ -536,7 +535,8 @@ static int do_badecho(void)
 
 /* ---- soak ---- */
 
-static atomic_ulong soak_sessions, soak_messages, soak_bytes, soak_errors, soak_udp_ok, soak_udp_lost;
+static atomic_ulong soak_sessions, soak_messages, soak_bytes, soak_errors, soak_udp_ok,
+	soak_udp_lost;
 
 static void soak_error(const char *what)
 {
@@ -548,9 +548,9 @@ static void *soak_tcp(void *arg)
 {
 	uint64_t seed = (uint64_t)(uintptr_t)arg * 7919 + 1;
 	unsigned char *msg = malloc(4096), buf[8192];
-	double end = now_s() + seconds;
+	double end = clock_now() + seconds;
 
-	while (msg != NULL && now_s() < end) {
+	while (msg != NULL && clock_now() < end) {
 		int fd = tcp_connect(false);
 		long n;
 
@@ -563,14 +563,14 @@ static void *soak_tcp(void *arg)
 		seed = seed * 6364136223846793005ull + 1;
 		n = 1 + (long)(seed >> 33) % 50;
 		for (long m = 0; m < n; m++) {
-			struct verifier v;
+			struct echoreply v;
 			size_t len;
 			int done = 0;
 
 			seed = seed * 6364136223846793005ull + 1;
 			len = 1 + (size_t)((seed >> 33) % 4096);
 			fill(msg, len, &seed);
-			verifier_start(&v, msg, len);
+			echoreply_start(&v, prefix, plen, msg, len);
 			if (send_all(fd, msg, len) < 0) {
 				soak_error("send");
 				break;
@@ -584,8 +584,9 @@ static void *soak_tcp(void *arg)
 					done = -1;
 					break;
 				}
-				done = verifier_feed(&v, buf, (size_t)r, &used);
-				if (done == -1 || (done == 1 && used != (size_t)r)) {
+				done = echoreply_feed(&v, buf, (size_t)r, len, &used);
+				if (done == ECHOREPLY_WRONG ||
+				    (done == ECHOREPLY_DONE && used != (size_t)r)) {
 					errno = EBADMSG;
 					soak_error("reply differs");
 					done = -1;
@@ -618,7 +619,7 @@ static void *soak_udp(void *arg)
 	int fd = socket(target.ss_family, SOCK_DGRAM, 0);
 	unsigned char msg[1200], buf[2048];
 	uint64_t seed = 99;
-	double end = now_s() + seconds;
+	double end = clock_now() + seconds;
 
 	(void)arg;
 	if (fd < 0 || connect(fd, (struct sockaddr *)&target, target_len) < 0) {
@@ -626,7 +627,7 @@ static void *soak_udp(void *arg)
 		return NULL;
 	}
 	set_timeout(fd, 2);
-	while (now_s() < end) {
+	while (clock_now() < end) {
 		size_t len = 1 + (size_t)((seed >> 33) % sizeof msg);
 		ssize_t r;
 
@@ -635,9 +636,9 @@ static void *soak_udp(void *arg)
 			soak_error("udp send");
 			continue;
 		}
+		/* a UDP echo is the datagram itself, never larger */
 		r = recv(fd, buf, sizeof buf, 0);
-		if (r == (ssize_t)(plen + len) && memcmp(buf, prefix, plen) == 0 &&
-		    memcmp(buf + plen, msg, len) == 0)
+		if (r == (ssize_t)len && memcmp(buf, msg, len) == 0)
 			atomic_fetch_add(&soak_udp_ok, 1);
 		else
 			atomic_fetch_add(&soak_udp_lost, 1);
@@ -666,17 +667,246 @@ static int do_soak(void)
 	       atomic_load(&soak_sessions) > 0 ? 0 : 1;
 }
 
+/* ---- connect: new connections one after another, each checked ---- */
+
+enum outcome { ANSWERED, REFUSED, RESET, TIMED_OUT, WRONG, OUTCOMES };
+
+/* One connection: a message, a half-close, its echo and EOF. */
+static enum outcome one_connection(long n, char *why, size_t whylen)
+{
+	unsigned char msg[64], buf[512];
+	struct echoreply v;
+	int fd = tcp_connect(false), len = snprintf((char *)msg, sizeof msg, "c%ld", n);
+	enum echoreply_state st = ECHOREPLY_MORE;
+	enum outcome o = ANSWERED;
+
+	if (fd < 0) {
+		snprintf(why, whylen, "connect: %s", strerror(errno));
+		return errno == ECONNREFUSED ? REFUSED : errno == ECONNRESET ? RESET : WRONG;
+	}
+	set_timeout(fd, 10);
+	echoreply_start(&v, prefix, plen, msg, (size_t)len);
+	if (send_all(fd, msg, (size_t)len) < 0 || shutdown(fd, SHUT_WR) < 0) {
+		snprintf(why, whylen, "send: %s", strerror(errno));
+		o = errno == ECONNRESET || errno == EPIPE ? RESET : WRONG;
+	}
+	while (o == ANSWERED) {
+		ssize_t r = recv(fd, buf, sizeof buf, 0);
+		size_t used;
+
+		if (r < 0) {
+			snprintf(why, whylen, "recv: %s", strerror(errno));
+			o = errno == EAGAIN ? TIMED_OUT : errno == ECONNRESET ? RESET : WRONG;
+		} else if (r == 0) {
+			if (st != ECHOREPLY_DONE) {
+				snprintf(why, whylen, "EOF before the whole reply");
+				o = WRONG;
+			}
+			break;
+		} else if (st == ECHOREPLY_DONE ||
+			   (st = echoreply_feed(&v, buf, (size_t)r, (size_t)len, &used)) ==
+				   ECHOREPLY_WRONG ||
+			   used != (size_t)r) {
+			snprintf(why, whylen, "reply differs");
+			o = WRONG;
+		}
+	}
+	close(fd);
+	return o;
+}
+
+static int do_connect(void)
+{
+	static const char *const names[OUTCOMES] = {"answered", "refused", "reset", "timed_out",
+						    "wrong"};
+	unsigned long count[OUTCOMES] = { 0 };
+	double end = clock_now() + seconds;
+	char why[128];
+
+	signal(SIGTERM, on_term);
+	for (long n = 0; clock_now() < end && !atomic_load(&stop_probe); n++) {
+		enum outcome o = one_connection(n, why, sizeof why);
+
+		if (atomic_load(&stop_probe))
+			break;          /* the SIGTERM that ends it may have cut this one short */
+		count[o]++;
+		if (o != ANSWERED)
+			fprintf(stderr, "stress connect: connection %ld: %s\n", n, why);
+		if (n == 0) {
+			printf("ready\n");
+			fflush(stdout);
+		}
+	}
+	for (int i = 0; i < OUTCOMES; i++)
+		printf("%s%s=%lu", i ? " " : "", names[i], count[i]);
+	printf("\n");
+	return count[ANSWERED] > 0 && count[ANSWERED] ==
+					      count[0] + count[1] + count[2] + count[3] + count[4]
+		       ? 0
+		       : 1;
+}
+
+/* ---- bind: another program on the port ---- */
+
+static bool udp_mode;
+
+static int do_bind(void)
+{
+	int fd = socket(target.ss_family, udp_mode ? SOCK_DGRAM : SOCK_STREAM, 0), one = 1;
+
+	if (fd < 0 ||
+	    (target.ss_family == AF_INET6 &&
+	     setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one) < 0) ||
+	    bind(fd, (struct sockaddr *)&target, target_len) < 0 ||
+	    (!udp_mode && listen(fd, 16) < 0)) {
+		perror("stress bind");
+		return 1;
+	}
+	printf("bound\n");
+	fflush(stdout);
+	for (;;)
+		pause();
+}
+
+/* ---- blackhole: a name server that never answers ---- */
+
+static int do_blackhole(void)
+{
+	int fd = socket(target.ss_family, SOCK_DGRAM, 0);
+	char buf[2048];
+	unsigned long n = 0;
+
+	if (fd < 0 || bind(fd, (struct sockaddr *)&target, target_len) < 0) {
+		perror("stress blackhole");
+		return 1;
+	}
+	printf("bound\n");
+	fflush(stdout);
+	for (;;)
+		if (recv(fd, buf, sizeof buf, 0) >= 0) {
+			printf("query %lu\n", ++n);
+			fflush(stdout);
+		}
+}
+
+/* ---- dgramfill: a syslog that does not read ---- */
+
+static int do_dgramfill(void)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+	long n = 0;
+
+	snprintf(sun.sun_path, sizeof sun.sun_path, "%s", host);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sun, sizeof sun) < 0) {
+		perror("stress dgramfill");
+		return 1;
+	}
+	while (send(fd, "<14>filler", 10, 0) == 10)
+		n++;
+	if (errno != EAGAIN) {
+		perror("stress dgramfill: send");
+		return 1;
+	}
+	printf("filled=%ld\n", n);
+	return 0;
+}
+
+/* ---- spoof: a datagram with another source ---- */
+
+static const char *spoof_source, *message = "x";
+
+static int do_spoof(void)
+{
+	struct sockaddr_in dst, src = { .sin_family = AF_INET };
+	unsigned char pkt[1500];
+	size_t mlen = strlen(message), len = 20 + 8 + mlen;
+	char shost[64];
+	const char *colon = spoof_source != NULL ? strrchr(spoof_source, ':') : NULL;
+	int fd = socket(AF_INET, SOCK_RAW, IPPROTO_RAW);
+
+	if (target.ss_family != AF_INET || colon == NULL ||
+	    (size_t)(colon - spoof_source) >= sizeof shost || len > sizeof pkt) {
+		fprintf(stderr, "stress spoof: an IPv4 target and -s ADDRESS:PORT\n");
+		return 2;
+	}
+	memcpy(shost, spoof_source, (size_t)(colon - spoof_source));
+	shost[colon - spoof_source] = '\0';
+	if (inet_pton(AF_INET, shost, &src.sin_addr) != 1)
+		return 2;
+	src.sin_port = htons((uint16_t)num(colon + 1));
+	memcpy(&dst, &target, sizeof dst);
+	if (fd < 0) {
+		perror("stress spoof: raw socket");
+		return 1;
+	}
+	memset(pkt, 0, sizeof pkt);
+	pkt[0] = 0x45;                          /* IPv4, 20-byte header */
+	pkt[2] = (unsigned char)(len >> 8);
+	pkt[3] = (unsigned char)len;
+	pkt[8] = 64;                            /* TTL */
+	pkt[9] = IPPROTO_UDP;
+	memcpy(pkt + 12, &src.sin_addr, 4);
+	memcpy(pkt + 16, &dst.sin_addr, 4);     /* the kernel fills in the checksum and id */
+	memcpy(pkt + 20, &src.sin_port, 2);
+	memcpy(pkt + 22, &dst.sin_port, 2);
+	pkt[24] = (unsigned char)((8 + mlen) >> 8);
+	pkt[25] = (unsigned char)(8 + mlen);    /* UDP checksum 0: none, as IPv4 allows */
+	memcpy(pkt + 28, message, mlen);
+	if (sendto(fd, pkt, len, 0, (struct sockaddr *)&dst, sizeof dst) != (ssize_t)len) {
+		perror("stress spoof: sendto");
+		return 1;
+	}
+	printf("sent\n");
+	return 0;
+}
+
+/* ---- udpask: a datagram, maybe to a broadcast address ---- */
+
+static int do_udpask(void)
+{
+	int fd = socket(target.ss_family, SOCK_DGRAM, 0), one = 1;
+	struct sockaddr_storage from;
+	socklen_t fromlen = sizeof from;
+	char buf[2048], where[INET6_ADDRSTRLEN];
+	struct pollfd p;
+	ssize_t n;
+
+	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_BROADCAST, &one, sizeof one) < 0 ||
+	    sendto(fd, message, strlen(message), 0, (struct sockaddr *)&target, target_len) < 0) {
+		perror("stress udpask");
+		return 1;
+	}
+	p = (struct pollfd){ .fd = fd, .events = POLLIN };
+	if (poll(&p, 1, 2000) != 1 ||
+	    (n = recvfrom(fd, buf, sizeof buf - 1, 0, (struct sockaddr *)&from, &fromlen)) < 0) {
+		printf("no reply\n");
+		return 1;
+	}
+	buf[n] = '\0';
+	if (from.ss_family == AF_INET)
+		inet_ntop(AF_INET, &((struct sockaddr_in *)&from)->sin_addr, where, sizeof where);
+	else
+		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&from)->sin6_addr, where,
+			  sizeof where);
+	printf("reply from %s: %s\n", where, buf);
+	return 0;
+}
+
 static const struct {
 	const char *name;
 	int (*run)(void);
 } modes[] = {
-	{ "flood", do_flood }, { "probe", do_probe }, { "push", do_push }, { "reset", do_reset },
-	{ "stream", do_stream }, { "soak", do_soak }, { "udpflood", do_udpflood }, { "badecho", do_badecho },
+	{"connect", do_connect},     {"bind", do_bind},	      {"blackhole", do_blackhole},
+	{"dgramfill", do_dgramfill}, {"spoof", do_spoof},     {"udpask", do_udpask},
+	{"flood", do_flood},	     {"probe", do_probe},     {"push", do_push},
+	{"reset", do_reset},	     {"stream", do_stream},   {"soak", do_soak},
+	{"udpflood", do_udpflood},   {"badecho", do_badecho},
 };
 
 int main(int argc, char **argv)
 {
-	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *ai;
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE }, *ai;
 	const char *mode;
 	int opt, rc;
 
@@ -686,7 +916,7 @@ int main(int argc, char **argv)
 	}
 	mode = argv[1];
 	optind = 2;
-	while ((opt = getopt(argc, argv, "h:p:n:c:H:d:i:P:b:")) != -1) {
+	while ((opt = getopt(argc, argv, "h:p:n:c:H:d:i:P:b:us:m:W")) != -1) {
 		switch (opt) {
 		case 'h': host = optarg; break;
 		case 'p': port = optarg; break;
@@ -697,9 +927,15 @@ int main(int argc, char **argv)
 		case 'i': interval_ms = num(optarg); break;
 		case 'P': prefix = optarg; break;
 		case 'b': bytes = num(optarg); break;
+		case 'u': udp_mode = true; break;
+		case 's': spoof_source = optarg; break;
+		case 'm': message = optarg; break;
+		case 'W': always_wrong = true; break;
 		default: return 2;
 		}
 	}
+	if (strcmp(mode, "dgramfill") == 0)
+		return do_dgramfill();  /* a path, not a host and port */
 	if (port == NULL || conns < 1 || attempts < 1 || seconds <= 0)
 		return 2;
 	plen = strlen(prefix);

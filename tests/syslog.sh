@@ -39,9 +39,20 @@ check "and never becomes a line of its own" bash -c "! grep -q '^<11>' '$T/syslo
 head -c 1000 /dev/zero | tr '\0' 'z' | nc -N 127.0.0.1 $PORT >/dev/null
 wait_for "$T/syslog.log" 'len=1000 data="z{256}" \[\+744 bytes cut\]$'
 ok "a 1000-byte payload is logged as 256 bytes and [+744 bytes cut]"
+
+# a reload that changes the facility: lines from then on carry the new one
+sed -i 's/facility = local3/facility = local5/' "$cfg"
+m=$(mark "$T/syslog.log")
+kill -HUP "$DPID"
+wait_after "$T/syslog.log" "$m" 'reloaded '
+# <173> is local5 (21 * 8) + notice (5)
+check "after a reload to local5, syslog gets local5" \
+	bash -c "tail -n +$((m + 1)) '$T/syslog.log' | grep -Eq '^<173>.* netechod\\[$DPID\\]: reloaded '"
+printf 'after' | nc -N 127.0.0.1 $PORT >/dev/null
+wait_after "$T/syslog.log" "$m" 'tcp data .* data="after"'
+check "... connection lines too (<174>: local5 + info)" \
+	grep -Eq '^<174>.*tcp data .* data="after"' "$T/syslog.log"
 stop_daemon
-wait_for "$T/syslog.log" 'netechod stopped'
-ok "the stop is logged"
 
 # level = notice: no connection or data lines
 : >"$T/syslog.log"
@@ -81,6 +92,11 @@ printf 'Hello TCP' | nc -N 127.0.0.1 $PORT >"$T/dmode.reply"
 check "daemon mode: serving" cmp -s "$T/dmode.reply" <(printf 'Receive: Hello TCP')
 wait_for "$T/syslog.log" "netechod\\[$pid\\]: tcp close"
 ok "daemon mode: log lines reach syslog"
+check "every line carries the daemon's own pid, the first (starting) too" \
+	bash -c "grep -q 'netechod\\[$pid\\]: netechod [0-9.]* starting' '$T/syslog.log' &&
+		 test \$(grep -c 'netechod\\[' '$T/syslog.log') -eq \$(grep -c 'netechod\\[$pid\\]' '$T/syslog.log')"
+check "... and each line once" \
+	test "$(count_lines "$T/syslog.log" 'netechod [0-9.]* starting')" -eq 1
 check "daemon mode: a successful start prints nothing but warnings on the terminal" \
 	bash -c "test ! -s '$T/dmode.out' && ! grep -v '^netechod: warning: ' '$T/dmode.err'"
 kill -TERM "$pid"
@@ -98,7 +114,8 @@ pid=$(cat "$T/rel.pid")
 DPID=$pid
 "$NETECHOD" -c "$cfg" -P "$T/rel.pid" 2>"$T/twice.err"
 check "a second instance on the same pid file: refused (73)" test $? -eq 73
-check "... saying which pid runs" grep -q "already running: pid file $T/rel.pid is locked by pid $pid" "$T/twice.err"
+check "... saying which pid runs" \
+	grep -q "already running: pid file $T/rel.pid is locked by pid $pid" "$T/twice.err"
 kill -TERM "$pid"
 for _ in $(seq 100); do [ -e "/proc/$pid" ] || break; sleep 0.05; done
 DPID=
@@ -115,5 +132,22 @@ wait_for "$T/syslog.log" 'netechod [0-9.]+ started'
 printf 'once' | nc -N 127.0.0.1 $PORT >/dev/null
 wait_for "$T/syslog.log" 'tcp data .* data="once"'
 stop_daemon
-check "with JOURNAL_STREAM on stderr: lines go to syslog" grep -q 'stderr is the journal: log lines go through syslog only' "$T/syslog.log"
+check "with JOURNAL_STREAM on stderr: lines go to syslog" \
+	grep -q 'stderr is the journal: log lines go through syslog only' "$T/syslog.log"
 check "... and not to stderr as well" bash -c "! grep -q 'tcp data' '$T/journal.err'"
+check "... from the first line on: each line once in the journal" \
+	bash -c "! grep -q 'starting' '$T/journal.err' && test \$(grep -c 'netechod [0-9.]* starting' '$T/syslog.log') -eq 1"
+
+# a failure after detaching reaches the parent's exit status: the pid
+# file (opened before, written after detaching) on a full filesystem
+mkdir "$T/full"
+if mount -t tmpfs -o size=8k tmpfs "$T/full"; then
+	: >"$T/full/netechod.pid"
+	head -c 65536 /dev/zero >"$T/full/filler" 2>/dev/null
+	"$NETECHOD" -c "$cfg" -P "$T/full/netechod.pid" >/dev/null 2>"$T/full.err"
+	check "the pid file cannot be written after detaching: the parent exits 73" test $? -eq 73
+	check "... saying why" \
+		grep -q "cannot write pid file $T/full/netechod.pid: No space left on device" "$T/full.err"
+	check "... and nothing serves" bash -c "! nc -z 127.0.0.1 $PORT"
+	umount "$T/full"
+fi

@@ -1,6 +1,7 @@
 /* unit_config: the configuration parser (src/config.c): every key, the
  * defaults, quoting and escapes, and each error with its line number. */
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <syslog.h>
 
@@ -100,7 +101,9 @@ static void test_every_key(void)
 	CHECK_STR(cfg.udp.host, "::1");
 	CHECK(cfg.udp.port == 7000);
 	/* ... unless they set their own, in any order */
-	CHECK(load("[tcp]\nport = 8000\nhost = 0.0.0.0\n[udp]\nhost = *\n[server]\nport = 9000\n") == 0);
+	CHECK(load("[tcp]\nport = 8000\nhost = 0.0.0.0\n[udp]\nhost = *\n"
+		   "[server]\nport = 9000\n") ==
+	      0);
 	CHECK_STR(cfg.tcp.host, "0.0.0.0");
 	CHECK(cfg.tcp.port == 8000);
 	CHECK_STR(cfg.udp.host, "*");
@@ -108,10 +111,11 @@ static void test_every_key(void)
 	CHECK_STR(cfg.server.host, "127.0.0.1");
 	/* every level and facility name */
 	{
-		static const char *const lv[] = { "emerg", "alert", "crit", "err", "error", "warning",
-						   "warn", "notice", "info", "debug" };
-		static const int lvv[] = { LOG_EMERG, LOG_ALERT, LOG_CRIT, LOG_ERR, LOG_ERR, LOG_WARNING,
-					   LOG_WARNING, LOG_NOTICE, LOG_INFO, LOG_DEBUG };
+		static const char *const lv[] = {"emerg",   "alert", "crit",   "err",  "error",
+						 "warning", "warn",  "notice", "info", "debug"};
+		static const int lvv[] = {LOG_EMERG, LOG_ALERT,	  LOG_CRIT,    LOG_ERR,
+					  LOG_ERR,   LOG_WARNING, LOG_WARNING, LOG_NOTICE,
+					  LOG_INFO,  LOG_DEBUG};
 		char text[64];
 
 		for (size_t i = 0; i < sizeof lv / sizeof lv[0]; i++) {
@@ -134,14 +138,16 @@ static void test_every_key(void)
 	CHECK(load("[server]\nport = 0\n") == 0 && cfg.server.port == 0);
 	CHECK(load("[server]\nport = 65535\n") == 0 && cfg.server.port == 65535);
 	CHECK(load("[server]\nbacklog = 1\n") == 0 && cfg.server.backlog == 1);
-	CHECK(load("[tcp]\nmax_connections = 1000000\n") == 0 && cfg.tcp.max_connections == 1000000);
+	CHECK(load("[tcp]\nmax_connections = 1000000\n") == 0 &&
+	      cfg.tcp.max_connections == 1000000);
 }
 
 static void test_quoting(void)
 {
 	/* quotes keep spaces; every escape */
 	CHECK(load("[tcp]\nreply_prefix = \"  a \\n\\r\\t\\\\\\\"\\x41\\x00z  \"\n") == 0);
-	CHECK_MEM(cfg.tcp.reply_prefix.data, cfg.tcp.reply_prefix.len, "  a \n\r\t\\\"A\0z  ", (size_t)14);
+	CHECK_MEM(cfg.tcp.reply_prefix.data, cfg.tcp.reply_prefix.len, "  a \n\r\t\\\"A\0z  ",
+		  (size_t)14);
 	/* an empty quoted value, and an empty unquoted one */
 	CHECK(load("[tcp]\nreply_prefix = \"\"\n") == 0 && cfg.tcp.reply_prefix.len == 0);
 	CHECK(load("[tcp]\nreply_prefix =\n") == 0 && cfg.tcp.reply_prefix.len == 0);
@@ -158,7 +164,9 @@ static void test_quoting(void)
 	CHECK(load("[server]\nport = \"7001\"\n[log]\nlevel = \"debug\"\n") == 0);
 	CHECK(cfg.server.port == 7001 && cfg.log.level == LOG_DEBUG);
 	/* indentation, CRLF line ends, a byte order mark, blanks in headers */
-	CHECK(load("\xef\xbb\xbf[server]\r\n   port = 7002\r\n[ tcp ]\r\n\tmax_connections = 3\r\n") == 0);
+	CHECK(load("\xef\xbb\xbf[server]\r\n   port = 7002\r\n"
+		   "[ tcp ]\r\n\tmax_connections = 3\r\n") ==
+	      0);
 	CHECK(cfg.server.port == 7002 && cfg.tcp.max_connections == 3);
 	/* the longest value: 256 bytes after unescaping */
 	{
@@ -174,46 +182,70 @@ static void test_quoting(void)
 
 static void test_errors(void)
 {
-	CHECK_ERROR("[server]\nport = 70000\n", "t.conf:2: port: \"70000\" is out of range (0 to 65535)");
+	CHECK_ERROR("[server]\nport = 70000\n",
+		    "t.conf:2: port: \"70000\" is out of range (0 to 65535)");
 	CHECK_ERROR("[server]\nport = -1\n", "t.conf:2: port: \"-1\" is out of range (0 to 65535)");
 	CHECK_ERROR("[server]\n\nport = 80x\n", "t.conf:3: port: \"80x\" is not a number");
 	CHECK_ERROR("[server]\nport =\n", "t.conf:2: port: \"\" is not a number");
-	CHECK_ERROR("[server]\nbacklog = 0\n", "t.conf:2: backlog: \"0\" is out of range (1 to 65535)");
+	CHECK_ERROR("[server]\nbacklog = 0\n",
+		    "t.conf:2: backlog: \"0\" is out of range (1 to 65535)");
 	CHECK_ERROR("[tcp]\nmax_connections = 0\n",
 		    "t.conf:2: max_connections: \"0\" is out of range (1 to 1000000)");
 	CHECK_ERROR("[tcp]\nidle_timeout = 5s\n", "t.conf:2: idle_timeout: \"5s\" is not a number");
-	CHECK_ERROR("[tcp]\nidle_timeout = 99999999999999999999\n",
-		    "t.conf:2: idle_timeout: \"99999999999999999999\" is out of range (0 to 2592000)");
-	CHECK_ERROR("[udp]\necho = maybe\n", "t.conf:2: echo: \"maybe\" is not a boolean (yes or no)");
-	CHECK_ERROR("[log]\nlevel = verbose\n",
-		    "t.conf:2: level: unknown level (emerg, alert, crit, err, warning, notice, info or debug) \"verbose\"");
-	CHECK_ERROR("[log]\nfacility = mail\n",
-		    "t.conf:2: facility: unknown facility (daemon, user or local0 to local7) \"mail\"");
+	CHECK_ERROR(
+		"[tcp]\nidle_timeout = 99999999999999999999\n",
+		"t.conf:2: idle_timeout: \"99999999999999999999\" is out of range (0 to 2592000)");
+	CHECK_ERROR("[udp]\necho = maybe\n",
+		    "t.conf:2: echo: \"maybe\" is not a boolean (yes or no)");
+	CHECK_ERROR(
+		"[log]\nlevel = verbose\n",
+		"t.conf:2: level: unknown level (emerg, alert, crit, err, warning, notice, info or "
+		"debug) \"verbose\"");
+	CHECK_ERROR(
+		"[log]\nfacility = mail\n",
+		"t.conf:2: facility: unknown facility (daemon, user or local0 to local7) \"mail\"");
 	CHECK_ERROR("[tcp]\nfoo = 1\n", "t.conf:2: unknown key \"foo\" in [tcp]");
 	CHECK_ERROR("[tcp]\nPort = 1\n", "t.conf:2: unknown key \"Port\" in [tcp]");
-	CHECK_ERROR("[server]\nreply_prefix = x\n", "t.conf:2: unknown key \"reply_prefix\" in [server]");
+	CHECK_ERROR("[server]\nreply_prefix = x\n",
+		    "t.conf:2: unknown key \"reply_prefix\" in [server]");
 	CHECK_ERROR("[bogus]\nkey = 1\nother = 2\n",
 		    "t.conf:1: unknown section \"bogus\" (known: [server], [tcp], [udp], [log])");
-	CHECK_ERROR("port = 1\n",
-		    "t.conf:1: key \"port\" outside a section (put it under [server], [tcp], [udp] or [log])");
-	CHECK_ERROR("[server]\njust words\n",
-		    "t.conf:2: malformed line \"just words\" (expected key = value, [section] or a comment)");
-	CHECK_ERROR("[server]\nport: 7000\n",
-		    "t.conf:2: malformed line \"port: 7000\" (expected key = value, [section] or a comment)");
-	CHECK_ERROR("[server\n", "t.conf:1: malformed section header \"[server\" (expected [name])");
-	CHECK_ERROR("[server] x\n", "t.conf:1: malformed section header \"[server] x\" (expected [name])");
+	CHECK_ERROR(
+		"port = 1\n",
+		"t.conf:1: key \"port\" outside a section (put it under [server], [tcp], [udp] or "
+		"[log])");
+	CHECK_ERROR(
+		"[server]\njust words\n",
+		"t.conf:2: malformed line \"just words\" (expected key = value, [section] or a "
+		"comment)");
+	CHECK_ERROR(
+		"[server]\nport: 7000\n",
+		"t.conf:2: malformed line \"port: 7000\" (expected key = value, [section] or a "
+		"comment)");
+	CHECK_ERROR("[server\n",
+		    "t.conf:1: malformed section header \"[server\" (expected [name])");
+	CHECK_ERROR("[server] x\n",
+		    "t.conf:1: malformed section header \"[server] x\" (expected [name])");
 	CHECK_ERROR("[server]\n= 5\n", "t.conf:2: missing key name before '='");
-	CHECK_ERROR("[server]\nho st = x\n", "t.conf:2: malformed key \"ho st\" (letters, digits and _ only)");
-	CHECK_ERROR("[server]\nport = 1\nport = 2\n", "t.conf:3: port: set twice in [server] (first on line 2)");
-	CHECK_ERROR("[tcp]\ngreeting = \"abc\n", "t.conf:2: unterminated quoted value (missing closing \")");
-	CHECK_ERROR("[tcp]\ngreeting = \"abc\\\"\n", "t.conf:2: unterminated quoted value (missing closing \")");
-	CHECK_ERROR("[tcp]\ngreeting = \"abc\" def\n", "t.conf:2: unexpected text after the closing quote: \" def\"");
+	CHECK_ERROR("[server]\nho st = x\n",
+		    "t.conf:2: malformed key \"ho st\" (letters, digits and _ only)");
+	CHECK_ERROR("[server]\nport = 1\nport = 2\n",
+		    "t.conf:3: port: set twice in [server] (first on line 2)");
+	CHECK_ERROR("[tcp]\ngreeting = \"abc\n",
+		    "t.conf:2: unterminated quoted value (missing closing \")");
+	CHECK_ERROR("[tcp]\ngreeting = \"abc\\\"\n",
+		    "t.conf:2: unterminated quoted value (missing closing \")");
+	CHECK_ERROR("[tcp]\ngreeting = \"abc\" def\n",
+		    "t.conf:2: unexpected text after the closing quote: \" def\"");
 	CHECK_ERROR("[tcp]\ngreeting = \"\\q\"\n",
 		    "t.conf:2: greeting: unknown escape \\q (use \\n \\r \\t \\\\ \\\" or \\xHH)");
 	CHECK_ERROR("[tcp]\ngreeting = \"\\x4\"\n", "t.conf:2: greeting: \\x needs two hex digits");
-	CHECK_ERROR("[tcp]\ngreeting = \"\\xzz\"\n", "t.conf:2: greeting: \\x needs two hex digits");
-	CHECK_ERROR("[server]\nhost = \"a b\"\n", "t.conf:2: host: \"a b\" is not a host name or address");
-	CHECK_ERROR("[server]\nhost =\n", "t.conf:2: host: must be an address, a host name or * (1 to 255 bytes)");
+	CHECK_ERROR("[tcp]\ngreeting = \"\\xzz\"\n",
+		    "t.conf:2: greeting: \\x needs two hex digits");
+	CHECK_ERROR("[server]\nhost = \"a b\"\n",
+		    "t.conf:2: host: \"a b\" is not a host name or address");
+	CHECK_ERROR("[server]\nhost =\n",
+		    "t.conf:2: host: must be an address, a host name or * (1 to 255 bytes)");
 	CHECK_ERROR("[server]\nhost = \"\\x00\"\n", "t.conf:2: host: value contains a NUL byte");
 	CHECK_ERROR("[tcp]\nenabled = no\n[udp]\nenabled = no\n",
 		    "t.conf: nothing to serve: both [tcp] and [udp] have enabled = no");
@@ -222,19 +254,30 @@ static void test_errors(void)
 	CHECK(errs.count == 1);
 	CHECK_STR(errs.msg[0], "t.conf:2: line contains a NUL byte");
 	/* control characters: never in the file, even inside quotes */
-	CHECK_ERROR("[server]\nport = \x1b[31m\n",
-		    "t.conf:2: line contains a control character (0x1b); in a quoted value write it as \\x1b");
-	CHECK_ERROR("[tcp]\ngreeting = hello\v; world\n",
-		    "t.conf:2: line contains a control character (0x0b); in a quoted value write it as \\x0b");
-	CHECK_ERROR("[server]\nport = \f7000\n",
-		    "t.conf:2: line contains a control character (0x0c); in a quoted value write it as \\x0c");
-	CHECK_ERROR("[tcp]\ngreeting = \"a\x7f" "b\"\n",
-		    "t.conf:2: line contains a control character (0x7f); in a quoted value write it as \\x7f");
+	CHECK_ERROR(
+		"[server]\nport = \x1b[31m\n",
+		"t.conf:2: line contains a control character (0x1b); in a quoted value write it as "
+		"\\x1b");
+	CHECK_ERROR(
+		"[tcp]\ngreeting = hello\v; world\n",
+		"t.conf:2: line contains a control character (0x0b); in a quoted value write it as "
+		"\\x0b");
+	CHECK_ERROR(
+		"[server]\nport = \f7000\n",
+		"t.conf:2: line contains a control character (0x0c); in a quoted value write it as "
+		"\\x0c");
+	CHECK_ERROR(
+		"[tcp]\ngreeting = \"a\x7f"
+		"b\"\n",
+		"t.conf:2: line contains a control character (0x7f); in a quoted value write it as "
+		"\\x7f");
 	/* signs: no plus, and no minus where no negative number fits */
 	CHECK_ERROR("[server]\nport = +80\n", "t.conf:2: port: \"+80\" is not a number");
-	CHECK_ERROR("[tcp]\nidle_timeout = -0\n", "t.conf:2: idle_timeout: \"-0\" is out of range (0 to 2592000)");
+	CHECK_ERROR("[tcp]\nidle_timeout = -0\n",
+		    "t.conf:2: idle_timeout: \"-0\" is out of range (0 to 2592000)");
 	/* after a malformed header, its keys are not reported again */
-	CHECK_ERROR("[server\nport = 7\nhost = x\n", "t.conf:1: malformed section header \"[server\" (expected [name])");
+	CHECK_ERROR("[server\nport = 7\nhost = x\n",
+		    "t.conf:1: malformed section header \"[server\" (expected [name])");
 	/* names of levels and facilities in any case, as booleans */
 	CHECK(load("[log]\nlevel = INFO\nfacility = Local2\ndata = YES\n") == 0);
 	CHECK(cfg.log.level == LOG_INFO && cfg.log.facility == LOG_LOCAL2 && cfg.log.data);
@@ -277,13 +320,26 @@ static void test_long_lines(void)
 	n += CONFIG_LINE_MAX - 2;
 	n += snprintf(text + n, sizeof text - (size_t)n, "\n[server]\nport = 5\n");
 	CHECK(load(text) == 0 && cfg.server.port == 5);
-	/* a quoted ';' grows by three bytes for inih: still checked */
+	/* a quoted ';' is one byte of the line like any other: 60 of them
+	 * in a 73-byte line are fine, and so is a full line of them */
 	n = snprintf(text, sizeof text, "[tcp]\ngreeting = \"");
 	memset(text + n, ';', 60);
 	n += 60;
 	n += snprintf(text + n, sizeof text - (size_t)n, "\"\n");
+	CHECK(load(text) == 0 && cfg.tcp.greeting.len == 60 && cfg.tcp.greeting.data[59] == ';');
+	n = snprintf(text, sizeof text, "[tcp]\ngreeting=\"");
+	memset(text + n, ';', (size_t)CONFIG_GREETING_MAX);
+	n += CONFIG_GREETING_MAX;
+	n += snprintf(text + n, sizeof text - (size_t)n, "\"\n");
+	CHECK(load(text) == 0 && cfg.tcp.greeting.len == (size_t)CONFIG_GREETING_MAX);
+	/* the longest prefix a line holds, as netechod.conf(5) says */
+	CHECK(CONFIG_PREFIX_MAX == 183 && CONFIG_GREETING_MAX == 187);
+	n = snprintf(text, sizeof text, "[tcp]\nreply_prefix=\"");
+	memset(text + n, 'p', (size_t)CONFIG_PREFIX_MAX + 1);
+	n += CONFIG_PREFIX_MAX + 1;
+	n += snprintf(text + n, sizeof text - (size_t)n, "\"\n");
 	CHECK(load(text) == -1);
-	CHECK_STR(errs.msg[0], "t.conf:2: line too long once escaped for the parser (at most 198 bytes)");
+	CHECK_STR(errs.msg[0], "t.conf:2: line too long (199 bytes; at most 198)");
 }
 
 static void test_many_errors(void)
@@ -292,7 +348,8 @@ static void test_many_errors(void)
 	int n = snprintf(text, sizeof text, "[server]\n");
 
 	/* every problem is reported, each on its own line */
-	CHECK(load("[server]\nport = a\nbacklog = b\n[nope]\n[log]\nlevel = c\nfacility = d\n") == -1);
+	CHECK(load("[server]\nport = a\nbacklog = b\n[nope]\n[log]\nlevel = c\nfacility = d\n") ==
+	      -1);
 	CHECK(errs.count == 5);
 	CHECK(strncmp(errs.msg[0], "t.conf:2:", 9) == 0);
 	CHECK(strncmp(errs.msg[1], "t.conf:3:", 9) == 0);
@@ -305,6 +362,43 @@ static void test_many_errors(void)
 	CHECK(load(text) == -1);
 	CHECK(errs.count == CONFIG_MAX_ERRORS);
 	CHECK(errs.dropped == 8);
+}
+
+/* Found by an independent review of the first version. */
+static void test_problems_found_by_review(void)
+{
+	FILE *f;
+
+	/* a control character in a section header: one problem, and the
+	 * keys after it are the header's (no "outside a section") */
+	CHECK_ERROR(
+		"[ser\x01ver]\nport = 7\n",
+		"t.conf:1: line contains a control character (0x01); in a quoted value write it as "
+		"\\x01");
+	CHECK_ERROR(
+		"[server]\n[t\x1b"
+		"cp]\nbogus = 1\n",
+		"t.conf:2: line contains a control character (0x1b); in a quoted value write it as "
+		"\\x1b");
+	/* a file name that holds a newline cannot split a message */
+	f = fmemopen((void *)"[server]\nport = x\n", 18, "r");
+	CHECK(config_load_stream(f, "a\nb.conf", &cfg, &errs) == -1);
+	fclose(f);
+	CHECK_STR(errs.msg[0], "a\\x0ab.conf:2: port: \"x\" is not a number");
+	/* an escape of a byte that is not printable ASCII is not shown raw */
+	CHECK_ERROR("[tcp]\ngreeting = \"\\"
+		    "\xc3\xa9\"\n",
+		    "t.conf:2: greeting: unknown escape after a backslash");
+	/* UDP's prefix is its own, empty unless set (an echo no larger than
+	 * the datagram); the echo limits */
+	CHECK(load("[tcp]\nreply_prefix = \"T: \"\n") == 0);
+	CHECK(cfg.udp.reply_prefix.len == 0);
+	CHECK(cfg.udp.echo_rate == 10 && cfg.udp.echo_rate_total == 1000);
+	CHECK(load("[udp]\nreply_prefix = \"U: \"\necho_rate = 3\necho_rate_total = 30\n") == 0);
+	CHECK_MEM(cfg.udp.reply_prefix.data, cfg.udp.reply_prefix.len, "U: ", (size_t)3);
+	CHECK(cfg.udp.echo_rate == 3 && cfg.udp.echo_rate_total == 30);
+	CHECK_ERROR("[udp]\necho_rate = 0\n",
+		    "t.conf:2: echo_rate: \"0\" is out of range (1 to 1000000)");
 }
 
 static void test_files(void)
@@ -325,10 +419,25 @@ static void test_files(void)
 	CHECK(strncmp(errs.msg[0], path, strlen(path)) == 0);
 	/* a directory cannot be read */
 	CHECK(config_load("/", &cfg, &errs) == -1);
-	CHECK_STR(errs.msg[0], "/: read error: Is a directory");
+	CHECK_STR(errs.msg[0], "/: not a regular file (a directory)");
 	/* nor a device, which could be endless */
 	CHECK(config_load("/dev/zero", &cfg, &errs) == -1);
-	CHECK_STR(errs.msg[0], "/dev/zero: not a regular file");
+	CHECK_STR(errs.msg[0], "/dev/zero: not a regular file (a device)");
+	/* nor a FIFO: refused at once, not waited on for a writer */
+	{
+		char fifo[] = "/tmp/unit_config_fifo.XXXXXX";
+		int tmp = mkstemp(fifo);
+		char want[128];
+
+		CHECK(tmp >= 0);
+		close(tmp);
+		unlink(fifo);
+		CHECK(mkfifo(fifo, 0600) == 0);
+		CHECK(config_load(fifo, &cfg, &errs) == -1);
+		snprintf(want, sizeof want, "%s: not a regular file (a FIFO)", fifo);
+		CHECK_STR(errs.msg[0], want);
+		unlink(fifo);
+	}
 	/* a long path is shortened, and the problem still shows */
 	{
 		char longpath[400];
@@ -347,27 +456,10 @@ static void test_files(void)
 
 		memset(big, '\n', size);
 		CHECK(load_n(big, size) == -1);
-		CHECK_STR(errs.msg[0], "t.conf: larger than 1048576 bytes: not a configuration file");
+		CHECK_STR(errs.msg[0],
+			  "t.conf: larger than 1048576 bytes: not a configuration file");
 		free(big);
 	}
-}
-
-static void test_refs(void)
-{
-	struct config *c = config_new();
-
-	CHECK(c != NULL);
-	CHECK(atomic_load(&c->refs) == 1);
-	config_ref(c);
-	{
-		FILE *f = fmemopen((void *)"[server]\nport = 9\n", 18, "r");
-
-		CHECK(config_load_stream(f, "x", c, &errs) == 0 && c->server.port == 9);
-		fclose(f);
-	}
-	CHECK(atomic_load(&c->refs) == 2);      /* loading keeps the count */
-	config_unref(c);
-	config_unref(c);
 }
 
 int main(void)
@@ -379,6 +471,6 @@ int main(void)
 	test_long_lines();
 	test_many_errors();
 	test_files();
-	test_refs();
+	test_problems_found_by_review();
 	return unit_done("unit_config");
 }

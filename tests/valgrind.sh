@@ -11,7 +11,8 @@ command -v valgrind >/dev/null || skip "valgrind is not installed"
 live=$T/live.conf
 printf '[server]\nhost = 127.0.0.1\nport = %s\nshutdown_timeout = 2\n[tcp]\nmax_connections = 20\nidle_timeout = 2\n[udp]\necho = yes\n' $PORT >"$live"
 : >"$T/d.err"
-valgrind --quiet --error-exitcode=99 --leak-check=full --show-leak-kinds=definite,indirect \
+# not --quiet: then valgrind reports on descriptors only when one is left
+valgrind --error-exitcode=99 --leak-check=full --show-leak-kinds=definite,indirect \
 	--errors-for-leak-kinds=definite,indirect --track-fds=yes --log-file="$T/vg.log" \
 	"$NETECHOD" -f -c "$live" >"$T/d.out" 2>>"$T/d.err" &
 DPID=$!
@@ -20,26 +21,29 @@ wait_for "$T/d.err" 'netechod [0-9.]+ started' 60
 "$ECHOCHECK" -p $PORT -c 10 -n 20 -P 'Receive: ' -t 60 >"$T/check.out" 2>&1
 check "10 connections, every byte right" test $? -eq 0
 printf 'u' | nc -u -w1 127.0.0.1 $PORT >"$T/udp.out"
-check "UDP echo" cmp -s "$T/udp.out" <(printf 'Receive: u')
+check "UDP echo" cmp -s "$T/udp.out" <(printf 'u')
 "$ECHOCHECK" -p $PORT -c 20 -n 1 -P 'Receive: ' -H -t 60 >"$T/hold.out" 2>&1 &
 holder=$!
 BG_PIDS="$BG_PIDS $holder"
 wait_for "$T/hold.out" '^holding 20$' 60
-check "a connection over max_connections is refused" test -z "$(printf x | timeout 10 nc -N 127.0.0.1 $PORT)"
+check "a connection over max_connections is refused" \
+	test -z "$(printf x | timeout 10 nc -N 127.0.0.1 $PORT)"
 kill -USR1 $holder
 wait $holder
 # an idle connection
 timeout 30 bash -c "exec 3<>/dev/tcp/127.0.0.1/$PORT; cat <&3 >/dev/null"
 wait_for "$T/d.err" 'reason=idle-timeout' 30
 printf '[server]\nport = nonsense\n' >"$live"
-kill -HUP "$DPID"
-wait_for "$T/d.err" 'reload refused' 30
+reload 'reload refused' 30
 printf '[server]\nhost = 127.0.0.1\nport = 7001\nshutdown_timeout = 2\n' >"$live"
-kill -HUP "$DPID"
-wait_for "$T/d.err" 'reloaded' 30
+reload 'reloaded ' 30
 check "after a reload to port 7001" cmp -s <(printf y | nc -N 127.0.0.1 7001) <(printf 'Receive: y')
-kill -USR1 "$DPID"
-wait_for "$T/d.err" 'stats uptime=' 30
+# and back to 127.0.0.1 and * on the same port: sockets handed over
+printf '[server]\nhost = *\nport = 7001\nshutdown_timeout = 2\n' >"$live"
+reload 'reloaded ' 30
+check "after a reload to * on the same port" \
+	cmp -s <(printf z | nc -N 127.0.0.1 7001) <(printf 'Receive: z')
+signal_and_wait USR1 'stats uptime=' 30
 # SIGTERM with a client that never closes
 "$ECHOCHECK" -p 7001 -c 2 -n 1 -P 'Receive: ' -H -t 60 >"$T/last.out" 2>&1 &
 BG_PIDS="$BG_PIDS $!"

@@ -28,12 +28,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fclose(f);
 	if (rc == 0) {
 		if (errs.count != 0 || cfg.server.port < 0 || cfg.server.port > 65535 ||
-		    cfg.tcp.port < 0 || cfg.tcp.port > 65535 || cfg.udp.port < 0 || cfg.udp.port > 65535 ||
-		    cfg.server.backlog < 1 || cfg.tcp.max_connections < 1 ||
-		    cfg.tcp.reply_prefix.len > CONFIG_TEXT_MAX || cfg.tcp.greeting.len > CONFIG_TEXT_MAX ||
-		    strlen(cfg.tcp.host) == 0 || strlen(cfg.udp.host) == 0 ||
-		    cfg.log.level < LOG_EMERG || cfg.log.level > LOG_DEBUG ||
-		    (!cfg.tcp.enabled && !cfg.udp.enabled))
+		    cfg.tcp.port < 0 || cfg.tcp.port > 65535 || cfg.udp.port < 0 ||
+		    cfg.udp.port > 65535 || cfg.server.backlog < 1 || cfg.tcp.max_connections < 1 ||
+		    cfg.tcp.reply_prefix.len > CONFIG_TEXT_MAX ||
+		    cfg.tcp.greeting.len > CONFIG_TEXT_MAX || strlen(cfg.tcp.host) == 0 ||
+		    strlen(cfg.udp.host) == 0 || cfg.log.level < LOG_EMERG ||
+		    cfg.log.level > LOG_DEBUG || (!cfg.tcp.enabled && !cfg.udp.enabled))
 			abort();
 	} else {
 		if (errs.count == 0 || errs.count > CONFIG_MAX_ERRORS)

@@ -1,0 +1,578 @@
+/* reload.c: the reload plan, its job thread, commit and abort (see
+ * reload.h).
+ *
+ * A walk through a reload: SIGHUP reaches main (netechod.c), which calls
+ * reload_request(); that starts job_main() in a thread with copies of
+ * what it needs (the file's path, a reference to the configuration in
+ * force, the sockets bound now). The job loads the file (config.c), looks
+ * up the user (daemon.c), decides per protocol what changes
+ * (reload_decide()), resolves a changed host (net.c, bounded), matches the
+ * addresses against the sockets bound now (reload_match()) and binds the
+ * new ones (net.c), then signals main. main's reload_poll() commits
+ * (commit(): tcp_offer()/udp_offer() hand the new sets to the serving
+ * threads, which retire the old sockets; tcp_reconfigure(),
+ * udp_reconfigure(), log_configure(), the descriptor limit) or aborts
+ * (the job's new sockets are closed, nothing else was touched).
+ *
+ * Sharing a port with ourselves: a socket of ours is bound without
+ * SO_REUSEPORT (so that another process on the port, a second netechod
+ * among them, makes the bind fail), then given SO_REUSEPORT. A reload
+ * that wants an address overlapping one of ours on the same port
+ * (0.0.0.0 beside 127.0.0.1) binds it with SO_REUSEPORT too, which the
+ * kernel allows between sockets of one user that both have it. The old
+ * one is retired, not shared with: its queue is taken, then it closes. A
+ * process of the same user could so share the port too, if it asked for
+ * SO_REUSEPORT; it could as well take over the daemon. */
+#include "reload.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "daemon.h"
+#include "escape.h"
+#include "log.h"
+#include "shared.h"
+#include "tcp.h"
+#include "udp.h"
+
+#define RELOAD_SIGNAL (SIGRTMIN + 2)
+
+enum { TCP, UDP, NPROTO };
+
+static const int socktypes[NPROTO] = { SOCK_STREAM, SOCK_DGRAM };
+static const char *const proto_names[NPROTO] = { "tcp", "udp" };
+
+/* Jobs alive, given-up ones included: a name server that never answers
+ * must not pile up threads. */
+static atomic_int jobs_alive;
+
+/* What a reload does to one protocol's sockets. */
+struct proto_plan {
+	bool change;                    /* next is the set from now on */
+	struct sock *next;              /* from malloc(): the kept sockets, then the opened */
+	size_t nnext, nopened;
+};
+
+struct reload_job {
+	pthread_mutex_t lock;
+	int refs;                       /* main's and the thread's */
+	bool done, abandoned;
+	pthread_t main_thread;
+	/* what the job is given */
+	char path[PATH_MAX];
+	struct config *old;             /* a reference */
+	bool activated;
+	struct sock *cur[NPROTO];       /* copies of the sockets served now */
+	size_t ncur[NPROTO];
+	struct sock *ours[NPROTO];      /* ... and of every one still open */
+	size_t nours[NPROTO];
+	/* what it makes */
+	struct config *cfg;             /* the new configuration (a reference) */
+	struct config_errors *errs;     /* the file's problems */
+	char refusal[NET_ERRLEN + 64];  /* or why else the reload is refused */
+	struct proto_plan plan[NPROTO];
+	bool ignored;                   /* socket activation: host and port changes not used */
+};
+
+int reload_signal(void)
+{
+	return RELOAD_SIGNAL;
+}
+
+/* --- the pure parts --- */
+
+static const char *host_of(const struct config *cfg, int p)
+{
+	return p == TCP ? cfg->tcp.host : cfg->udp.host;
+}
+
+static long port_of(const struct config *cfg, int p)
+{
+	return p == TCP ? cfg->tcp.port : cfg->udp.port;
+}
+
+static bool enabled(const struct config *cfg, int p)
+{
+	return p == TCP ? cfg->tcp.enabled : cfg->udp.enabled;
+}
+
+struct reload_change reload_decide(const struct config *old, const struct config *new, int type,
+				   bool activated)
+{
+	int p = type == SOCK_STREAM ? TCP : UDP;
+	struct reload_change c = { false, false };
+	bool differs = enabled(old, p) != enabled(new, p) ||
+		       (enabled(new, p) && (strcmp(host_of(old, p), host_of(new, p)) != 0 ||
+					    port_of(old, p) != port_of(new, p)));
+
+	if (differs && activated)
+		c.ignored = true;
+	else
+		c.rebind = differs;
+	return c;
+}
+
+void reload_match(const struct net_addr *want, size_t nwant, bool any_port, const struct sock *cur,
+		  size_t ncur, bool *kept, bool *bind)
+{
+	for (size_t i = 0; i < ncur; i++)
+		kept[i] = false;
+	for (size_t j = 0; j < nwant; j++) {
+		bind[j] = true;
+		for (size_t i = 0; i < ncur && bind[j]; i++)
+			if (!kept[i] && net_same_addr(&want[j], &cur[i].local, any_port))
+				kept[i] = true, bind[j] = false;
+	}
+}
+
+/* --- opening sockets --- */
+
+/* Does addr overlap one of our sockets (so that sharing the port with
+ * it is what the bind needs)? */
+static bool overlaps_ours(const struct net_addr *addr, const struct sock *cur, size_t ncur)
+{
+	for (size_t i = 0; i < ncur; i++)
+		if (net_overlap(addr, &cur[i].local))
+			return true;
+	return false;
+}
+
+/* Binds one address: alone first; beside one of ours (sharing the port)
+ * when that is what stands in the way: one served now, or one a reload
+ * just retired, still open while its queue is taken. Then shares it from
+ * now on, so that a later reload can do the same. */
+static int bind_one(const struct net_addr *addr, int type, int backlog, const struct sock *ours,
+		    size_t nours, struct sock *out, char *err, size_t errlen)
+{
+	int fd = net_listen(addr, type, backlog, false, err, errlen);
+
+	if (fd < 0 && errno == EADDRINUSE && overlaps_ours(addr, ours, nours))
+		fd = net_listen(addr, type, backlog, true, err, errlen);
+	if (fd < 0)
+		return -1;
+	if (net_share(fd, true) < 0 ||
+	    (type == SOCK_DGRAM && net_ask_pktinfo(fd, addr->ss.ss_family) < 0) ||
+	    net_local_addr(fd, &out->local) < 0) {
+		snprintf(err, errlen, "cannot set up %s %s: %s",
+			 type == SOCK_STREAM ? "tcp" : "udp",
+			 net_format((const struct sockaddr *)&addr->ss, addr->len,
+				    (char[NET_ADDRSTRLEN]){0}, NET_ADDRSTRLEN),
+			 strerror(errno));
+		close(fd);
+		return -1;
+	}
+	out->fd = fd;
+	out->service = SERVICE_ECHO;
+	out->activated = false;
+	return 0;
+}
+
+/* The sockets one protocol of cfg asks for: those of cur whose address
+ * stays, then new ones; into *next (from malloc()). On failure closes
+ * what it opened and says why in err. ours: every socket of ours still
+ * open, for bind_one(). */
+static int plan_sockets(const struct config *cfg, int p, const struct sock *cur, size_t ncur,
+			const struct sock *ours, size_t nours, struct proto_plan *pp, char *err,
+			size_t errlen)
+{
+	struct net_addr want[NET_MAX_ADDRS];
+	bool kept[SOCKSET_MAX], bind[NET_MAX_ADDRS];
+	int n = 0;
+
+	pp->change = true;
+	pp->nnext = pp->nopened = 0;
+	if (enabled(cfg, p)) {
+		n = net_resolve(host_of(cfg, p), port_of(cfg, p), AF_UNSPEC, socktypes[p], true,
+				want, NET_MAX_ADDRS, NET_RESOLVE_TIMEOUT_MS, err, errlen);
+		if (n < 0)
+			return -1;
+	}
+	pp->next = malloc(((size_t)n + ncur + 1) * sizeof *pp->next);
+	if (pp->next == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	reload_match(want, (size_t)n, port_of(cfg, p) == 0, cur,
+		     ncur < SOCKSET_MAX ? ncur : SOCKSET_MAX, kept, bind);
+	for (size_t i = 0; i < ncur && i < SOCKSET_MAX; i++)
+		if (kept[i])
+			pp->next[pp->nnext++] = cur[i];
+	for (int j = 0; j < n; j++) {
+		if (!bind[j])
+			continue;
+		if (bind_one(&want[j], socktypes[p], (int)cfg->server.backlog, ours, nours,
+			     &pp->next[pp->nnext], err, errlen) < 0)
+			return -1;
+		pp->nnext++;
+		pp->nopened++;
+	}
+	return 0;
+}
+
+/* Closes what a plan opened and forgets it. */
+static void plan_close(struct proto_plan *pp)
+{
+	for (size_t i = pp->nnext - pp->nopened; i < pp->nnext; i++)
+		close(pp->next[i].fd);
+	free(pp->next);
+	pp->next = NULL;
+	pp->nnext = pp->nopened = 0;
+	pp->change = false;
+}
+
+static void log_listening(const struct sock *s, size_t n, int p)
+{
+	char where[NET_ADDRSTRLEN];
+
+	for (size_t i = 0; i < n; i++)
+		log_info("listening on %s %s", proto_names[p],
+			 net_format((const struct sockaddr *)&s[i].local.ss, s[i].local.len, where,
+				    sizeof where));
+}
+
+int reload_open_initial(const struct config *cfg, struct sock **tcp, size_t *ntcp,
+			struct sock **udp, size_t *nudp)
+{
+	struct proto_plan pp[NPROTO] = { { 0 } };
+	char err[NET_ERRLEN];
+
+	for (int p = 0; p < NPROTO; p++)
+		if (plan_sockets(cfg, p, NULL, 0, NULL, 0, &pp[p], err, sizeof err) < 0) {
+			log_errx("%s", err);
+			for (int q = 0; q <= p; q++)
+				plan_close(&pp[q]);
+			return -1;
+		}
+	for (int p = 0; p < NPROTO; p++)
+		log_listening(pp[p].next, pp[p].nnext, p);
+	*tcp = pp[TCP].next;
+	*ntcp = pp[TCP].nnext;
+	*udp = pp[UDP].next;
+	*nudp = pp[UDP].nnext;
+	return 0;
+}
+
+void reload_fit_fd_limit(const struct config *cfg)
+{
+	struct rlimit rl;
+	rlim_t need = (rlim_t)cfg->tcp.max_connections + RELOAD_FD_RESERVE;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0) {
+		log_warn("getrlimit(RLIMIT_NOFILE)");
+		return;
+	}
+	if (rl.rlim_cur < need && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max < need ? rl.rlim_max : need;
+		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+			log_warn("setrlimit(RLIMIT_NOFILE)");
+		else
+			log_info("descriptor limit raised to %lu for max_connections %ld",
+				 (unsigned long)rl.rlim_cur, cfg->tcp.max_connections);
+	}
+	if (rl.rlim_cur < need)
+		log_warnx("max_connections %ld needs %lu descriptors, but the limit is %lu: "
+			  "clients beyond it are refused (raise LimitNOFILE or ulimit -n)",
+			  cfg->tcp.max_connections, (unsigned long)need,
+			  (unsigned long)rl.rlim_cur);
+}
+
+/* --- the job --- */
+
+static void job_release(struct reload_job *j)
+{
+	int left;
+
+	pthread_mutex_lock(&j->lock);
+	left = --j->refs;
+	pthread_mutex_unlock(&j->lock);
+	if (left > 0)
+		return;
+	for (int p = 0; p < NPROTO; p++) {
+		plan_close(&j->plan[p]);
+		free(j->cur[p]);
+		free(j->ours[p]);
+	}
+	shared_unref(j->cfg);
+	shared_unref(j->old);
+	free(j->errs);
+	pthread_mutex_destroy(&j->lock);
+	free(j);
+	atomic_fetch_sub(&jobs_alive, 1);
+}
+
+/* Loads the file and checks what the file alone cannot tell (that the
+ * user exists). */
+static bool job_load(struct reload_job *j)
+{
+	char err[DAEMON_ERRLEN];
+	uid_t uid;
+	gid_t gid;
+
+	j->cfg = shared_new();
+	j->errs = malloc(sizeof *j->errs);
+	if (j->cfg == NULL || j->errs == NULL) {
+		snprintf(j->refusal, sizeof j->refusal, "out of memory");
+		return false;
+	}
+	if (config_load(j->path, j->cfg, j->errs) < 0)
+		return false;
+	if (j->cfg->server.user[0] != '\0' &&
+	    privs_lookup(j->cfg->server.user, j->cfg->server.group, &uid, &gid, err, sizeof err) <
+		    0) {
+		char name[PATH_MAX];
+
+		snprintf(j->errs->msg[0], CONFIG_ERROR_LEN, "%s: [server] %s",
+			 escape_name(name, sizeof name, j->path), err);
+		j->errs->count = 1;
+		return false;
+	}
+	return true;
+}
+
+/* With socket activation the service manager's sockets stay, whatever
+ * the file says: the configuration says what is served. */
+static void keep_activated(struct config *cfg, const struct config *old)
+{
+	cfg->tcp.enabled = old->tcp.enabled;
+	strcpy(cfg->tcp.host, old->tcp.host);
+	cfg->tcp.port = old->tcp.port;
+	cfg->udp.enabled = old->udp.enabled;
+	strcpy(cfg->udp.host, old->udp.host);
+	cfg->udp.port = old->udp.port;
+}
+
+static void job_plan(struct reload_job *j)
+{
+	char err[NET_ERRLEN];
+
+	if (!job_load(j))
+		return;
+	for (int p = 0; p < NPROTO; p++) {
+		struct reload_change c = reload_decide(j->old, j->cfg, socktypes[p], j->activated);
+
+		j->ignored = j->ignored || c.ignored;
+		if (c.rebind && plan_sockets(j->cfg, p, j->cur[p], j->ncur[p], j->ours[p],
+					     j->nours[p], &j->plan[p], err, sizeof err) < 0) {
+			snprintf(j->refusal, sizeof j->refusal, "%s", err);
+			return;
+		}
+	}
+	if (j->activated)
+		keep_activated(j->cfg, j->old);
+}
+
+static void *job_main(void *arg)
+{
+	struct reload_job *j = arg;
+	bool tell;
+
+	pthread_setname_np(pthread_self(), "reload");
+
+	job_plan(j);
+	pthread_mutex_lock(&j->lock);
+	j->done = true;
+	tell = !j->abandoned;
+	pthread_mutex_unlock(&j->lock);
+	if (tell)
+		pthread_kill(j->main_thread, RELOAD_SIGNAL);
+	job_release(j);
+	return NULL;
+}
+
+/* A copy of a set's sockets, served (all = false) or every one still
+ * open: the count first, then the copy (main alone changes what is
+ * served; retired ones can only close meanwhile, or a few more retire). */
+static bool copy_socks(struct sockset *ss, bool all, struct sock **out, size_t *n)
+{
+	size_t want = (all ? sockset_ours(ss, NULL, 0) : sockset_current(ss, NULL, 0)) + 64;
+
+	*out = malloc(want * sizeof **out);
+	if (*out == NULL)
+		return false;
+	*n = all ? sockset_ours(ss, *out, want) : sockset_current(ss, *out, want);
+	if (*n > want)
+		*n = want;
+	return true;
+}
+
+/* Copies of the sockets bound now, for the job. */
+static bool snapshot(struct reload_job *j, const struct reload_target *t)
+{
+	return copy_socks(tcp_sockset(t->tcp), false, &j->cur[TCP], &j->ncur[TCP]) &&
+	       copy_socks(tcp_sockset(t->tcp), true, &j->ours[TCP], &j->nours[TCP]) &&
+	       copy_socks(udp_sockset(t->udp), false, &j->cur[UDP], &j->ncur[UDP]) &&
+	       copy_socks(udp_sockset(t->udp), true, &j->ours[UDP], &j->nours[UDP]);
+}
+
+static bool start_job(struct reload *r, const struct reload_target *t, pthread_t main_thread)
+{
+	struct reload_job *j;
+	pthread_attr_t attr;
+	pthread_t tid;
+	int rc;
+
+	if (atomic_fetch_add(&jobs_alive, 1) >= RELOAD_JOBS_MAX) {
+		atomic_fetch_sub(&jobs_alive, 1);
+		log_errx("reload refused: %d earlier reloads are still reading or resolving; "
+			 "the running configuration stays", RELOAD_JOBS_MAX);
+		return false;
+	}
+	j = calloc(1, sizeof *j);
+	if (j == NULL || !snapshot(j, t) || strlen(t->path) >= sizeof j->path) {
+		log_errx("reload refused: out of memory; the running configuration stays");
+		if (j != NULL)
+			for (int p = 0; p < NPROTO; p++) {
+				free(j->cur[p]);
+				free(j->ours[p]);
+			}
+		free(j);
+		atomic_fetch_sub(&jobs_alive, 1);
+		return false;
+	}
+	pthread_mutex_init(&j->lock, NULL);
+	j->refs = 2;
+	j->main_thread = main_thread;
+	strcpy(j->path, t->path);
+	j->old = shared_ref(*t->cfg);
+	j->activated = t->activated;
+	rc = pthread_attr_init(&attr);
+	if (rc == 0) {
+		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+		rc = pthread_create(&tid, &attr, job_main, j);
+		pthread_attr_destroy(&attr);
+	}
+	if (rc != 0) {
+		log_errx(
+			"reload refused: cannot start a thread: %s; the running configuration "
+			"stays",
+			strerror(rc));
+		j->refs = 1;
+		job_release(j);
+		return false;
+	}
+	r->job = j;
+	r->started = clock_now();
+	return true;
+}
+
+bool reload_request(struct reload *r, const struct reload_target *t, pthread_t main_thread)
+{
+	char name[PATH_MAX];
+
+	if (r->job != NULL) {
+		r->again = true;        /* once this one is done */
+		return false;
+	}
+	log_notice("SIGHUP: reloading %s", escape_name(name, sizeof name, t->path));
+	return start_job(r, t, main_thread);
+}
+
+/* Everything at once: nothing here can fail. */
+static void commit(struct reload_job *j, const struct reload_target *t)
+{
+	const struct config *old = *t->cfg;
+	struct config *cfg = j->cfg;
+	char name[PATH_MAX];
+
+	if (j->ignored)
+		log_notice(
+			"reload: socket activation: changes to enabled, host and port are not "
+			"used");
+	if (strcmp(cfg->server.user, old->server.user) != 0 ||
+	    strcmp(cfg->server.group, old->server.group) != 0)
+		log_warnx("reload: [server] user and group take effect at the next start only");
+	for (int p = 0; p < NPROTO; p++) {
+		struct proto_plan *pp = &j->plan[p];
+
+		if (!pp->change)
+			continue;
+		log_listening(pp->next + pp->nnext - pp->nopened, pp->nopened, p);
+		if (p == TCP)
+			tcp_offer(t->tcp, pp->next, pp->nnext);
+		else
+			udp_offer(t->udp, pp->next, pp->nnext);
+		pp->next = NULL;        /* the server's now */
+		pp->nnext = pp->nopened = 0;
+		pp->change = false;
+	}
+	tcp_reconfigure(t->tcp, cfg);
+	udp_reconfigure(t->udp, cfg);
+	log_configure(cfg->log.level, cfg->log.facility, cfg->log.rate_limit);
+	reload_fit_fd_limit(cfg);
+	shared_unref(*t->cfg);
+	*t->cfg = shared_ref(cfg);
+	log_notice("reloaded %s (tcp %s, udp %s)", escape_name(name, sizeof name, t->path),
+		   cfg->tcp.enabled ? "on" : "off", cfg->udp.enabled ? "on" : "off");
+}
+
+/* Nothing changes: the job's sockets close with it. */
+static void abort_reload(struct reload_job *j, const struct reload_target *t)
+{
+	char name[PATH_MAX];
+
+	escape_name(name, sizeof name, t->path);
+	if (j->errs != NULL && (j->errs->count > 0 || j->errs->dropped > 0)) {
+		for (unsigned i = 0; i < j->errs->count; i++)
+			log_errx("%s", j->errs->msg[i]);
+		if (j->errs->dropped > 0)
+			log_errx("%s: %u more problems", name, j->errs->dropped);
+		log_errx("reload refused: %s has problems; the running configuration stays", name);
+		return;
+	}
+	log_errx("reload refused: %s; the running configuration stays", j->refusal);
+}
+
+bool reload_poll(struct reload *r, const struct reload_target *t, pthread_t main_thread)
+{
+	struct reload_job *j = r->job;
+	bool done;
+
+	if (j == NULL)
+		return false;
+	pthread_mutex_lock(&j->lock);
+	done = j->done;
+	if (!done && clock_now() - r->started > RELOAD_TIMEOUT_S)
+		j->abandoned = true;
+	pthread_mutex_unlock(&j->lock);
+	if (!done && !j->abandoned)
+		return false;
+	if (!done)
+		log_errx(
+			"reload refused: reading %s took longer than %d s (a name server that does "
+			"not "
+			"answer?); the running configuration stays",
+			escape_name((char[PATH_MAX]){0}, PATH_MAX, t->path), RELOAD_TIMEOUT_S);
+	else if (j->refusal[0] == '\0' && j->errs != NULL && j->errs->count == 0 &&
+		 j->errs->dropped == 0)
+		commit(j, t);
+	else
+		abort_reload(j, t);
+	job_release(j);
+	r->job = NULL;
+	r->done++;
+	if (r->again) {
+		r->again = false;
+		log_notice("SIGHUP came during the reload: reloading again");
+		start_job(r, t, main_thread);
+	}
+	return true;
+}
+
+void reload_cancel(struct reload *r)
+{
+	if (r->job == NULL)
+		return;
+	pthread_mutex_lock(&r->job->lock);
+	r->job->abandoned = true;
+	pthread_mutex_unlock(&r->job->lock);
+	job_release(r->job);
+	r->job = NULL;
+}

@@ -1,0 +1,247 @@
+/* sockset.c: a serving thread's sockets, and their handing over (see
+ * sockset.h). */
+#include "sockset.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+int sockset_init(struct sockset *ss)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+
+	memset(ss, 0, sizeof *ss);
+	ss->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (ss->epfd < 0)
+		return -1;
+	ss->wakefd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	ev.data.fd = ss->wakefd;
+	if (ss->wakefd < 0 || epoll_ctl(ss->epfd, EPOLL_CTL_ADD, ss->wakefd, &ev) < 0) {
+		int saved = errno;
+
+		if (ss->wakefd >= 0)
+			close(ss->wakefd);
+		close(ss->epfd);
+		errno = saved;
+		return -1;
+	}
+	pthread_mutex_init(&ss->lock, NULL);
+	return 0;
+}
+
+static bool contains(const struct sock *v, size_t n, int fd)
+{
+	for (size_t i = 0; i < n; i++)
+		if (v[i].fd == fd)
+			return true;
+	return false;
+}
+
+void sockset_close_all(struct sockset *ss)
+{
+	pthread_mutex_lock(&ss->lock);
+	for (size_t i = 0; i < ss->nhave; i++)
+		close(ss->have[i].fd);
+	if (ss->offered != ss->taken)
+		for (size_t i = 0; i < ss->nwant; i++)
+			if (!contains(ss->have, ss->nhave, ss->want[i].fd))
+				close(ss->want[i].fd);
+	free(ss->have);
+	free(ss->want);
+	free(ss->retiring);
+	ss->have = ss->want = ss->retiring = NULL;
+	ss->nhave = ss->nwant = ss->nretiring = 0;
+	ss->taken = ss->offered;
+	pthread_mutex_unlock(&ss->lock);
+}
+
+void sockset_destroy(struct sockset *ss)
+{
+	sockset_close_all(ss);
+	close(ss->wakefd);
+	close(ss->epfd);
+	pthread_mutex_destroy(&ss->lock);
+}
+
+static void wake(struct sockset *ss)
+{
+	uint64_t one = 1;
+
+	/* a full counter still wakes the thread: nothing to do then */
+	if (write(ss->wakefd, &one, sizeof one) < 0)
+		(void)0;
+}
+
+void sockset_offer(struct sockset *ss, struct sock *socks, size_t n)
+{
+	pthread_mutex_lock(&ss->lock);
+	if (ss->offered != ss->taken)
+		/* the thread never saw the last offer: what of it is neither
+		 * served nor offered again is ours to close */
+		for (size_t i = 0; i < ss->nwant; i++)
+			if (!contains(socks, n, ss->want[i].fd) &&
+			    !contains(ss->have, ss->nhave, ss->want[i].fd))
+				close(ss->want[i].fd);
+	free(ss->want);
+	ss->want = socks;
+	ss->nwant = n;
+	ss->offered++;
+	pthread_mutex_unlock(&ss->lock);
+	wake(ss);
+}
+
+size_t sockset_current(struct sockset *ss, struct sock *out, size_t max)
+{
+	const struct sock *v;
+	size_t n;
+
+	pthread_mutex_lock(&ss->lock);
+	v = ss->offered != ss->taken ? ss->want : ss->have;
+	n = ss->offered != ss->taken ? ss->nwant : ss->nhave;
+	if (out != NULL)
+		memcpy(out, v, (n < max ? n : max) * sizeof *out);
+	pthread_mutex_unlock(&ss->lock);
+	return n;
+}
+
+size_t sockset_ours(struct sockset *ss, struct sock *out, size_t max)
+{
+	size_t n = 0;
+
+	pthread_mutex_lock(&ss->lock);
+	for (size_t i = 0; i < ss->nhave; i++, n++)
+		if (n < max)
+			out[n] = ss->have[i];
+	for (size_t i = 0; i < ss->nwant; i++)
+		if (ss->offered != ss->taken && !contains(ss->have, ss->nhave, ss->want[i].fd) &&
+		    n++ < max)
+			out[n - 1] = ss->want[i];
+	for (size_t i = 0; i < ss->nretiring; i++, n++)
+		if (n < max)
+			out[n] = ss->retiring[i];
+	pthread_mutex_unlock(&ss->lock);
+	return n;
+}
+
+int sockset_publish_retiring(struct sockset *ss, const struct sock *socks, size_t n)
+{
+	struct sock *copy = n > 0 ? malloc(n * sizeof *copy) : NULL;
+
+	if (n > 0 && copy == NULL)
+		return -1;
+	if (n > 0)
+		memcpy(copy, socks, n * sizeof *copy);
+	pthread_mutex_lock(&ss->lock);
+	free(ss->retiring);
+	ss->retiring = copy;
+	ss->nretiring = n;
+	pthread_mutex_unlock(&ss->lock);
+	return 0;
+}
+
+void sockset_stop(struct sockset *ss)
+{
+	pthread_mutex_lock(&ss->lock);
+	ss->stop = true;
+	pthread_mutex_unlock(&ss->lock);
+	wake(ss);
+}
+
+bool sockset_pause(struct sockset *ss, int ms)
+{
+	struct pollfd p = { .fd = ss->wakefd, .events = POLLIN };
+
+	return poll(&p, 1, ms) > 0;
+}
+
+static int by_fd(const void *a, const void *b)
+{
+	const struct sock *x = a, *y = b;
+
+	return (x->fd > y->fd) - (x->fd < y->fd);
+}
+
+const struct sock *sockset_find(const struct sockset *ss, int fd)
+{
+	struct sock key = { .fd = fd };
+
+	return ss->nhave > 0 ? bsearch(&key, ss->have, ss->nhave, sizeof key, by_fd) : NULL;
+}
+
+/* Takes the last offer; with ss->lock held. A new socket that epoll will
+ * not take is closed (and left out): the caller learns it from *failed. */
+static void take_offer(struct sockset *ss, struct sock *retired, size_t max_retired,
+		       size_t *nretired, size_t *failed)
+{
+	struct sock *next = malloc((ss->nwant > 0 ? ss->nwant : 1) * sizeof *next);
+	size_t n = 0;
+
+	if (next == NULL)
+		return;         /* taken at the next turn */
+	for (size_t i = 0; i < ss->nhave; i++) {
+		if (contains(ss->want, ss->nwant, ss->have[i].fd))
+			continue;
+		if (*nretired < max_retired)
+			retired[(*nretired)++] = ss->have[i];
+		else
+			close(ss->have[i].fd);
+	}
+	for (size_t i = 0; i < ss->nwant; i++) {
+		struct epoll_event ev = { .events = EPOLLIN, .data.fd = ss->want[i].fd };
+
+		if (!contains(ss->have, ss->nhave, ss->want[i].fd) &&
+		    epoll_ctl(ss->epfd, EPOLL_CTL_ADD, ss->want[i].fd, &ev) < 0) {
+			close(ss->want[i].fd);
+			(*failed)++;
+			continue;
+		}
+		next[n++] = ss->want[i];
+	}
+	qsort(next, n, sizeof *next, by_fd);
+	free(ss->have);
+	ss->have = next;
+	ss->nhave = n;
+	ss->taken = ss->offered;
+}
+
+int sockset_wait(struct sockset *ss, struct epoll_event *events, int max_events, int timeout_ms,
+		 struct sock *retired, size_t max_retired, size_t *nretired)
+{
+	size_t failed = 0;
+	int n, k = 0;
+
+	*nretired = 0;
+	pthread_mutex_lock(&ss->lock);
+	if (ss->stop) {
+		pthread_mutex_unlock(&ss->lock);
+		return SOCKSET_STOP;
+	}
+	if (ss->offered != ss->taken) {
+		take_offer(ss, retired, max_retired, nretired, &failed);
+		pthread_mutex_unlock(&ss->lock);
+		if (failed > 0) {
+			errno = ENOMEM;
+			return SOCKSET_ERROR;
+		}
+		return 0;
+	}
+	pthread_mutex_unlock(&ss->lock);
+	n = epoll_wait(ss->epfd, events, max_events, timeout_ms);
+	if (n < 0)
+		return errno == EINTR ? 0 : SOCKSET_ERROR;
+	for (int i = 0; i < n; i++) {
+		if (events[i].data.fd == ss->wakefd) {
+			uint64_t count;
+
+			if (read(ss->wakefd, &count, sizeof count) < 0)
+				(void)0;        /* EAGAIN: another read took it */
+			continue;
+		}
+		events[k++] = events[i];
+	}
+	return k;
+}

@@ -1,0 +1,108 @@
+/* sockset.h: the bound sockets one serving thread polls (the TCP accept
+ * thread its listeners, the UDP receive thread its sockets), and the
+ * handing over of a new set by a reload.
+ *
+ * main hands over the whole new set with sockset_offer(); the serving
+ * thread takes it at its next turn (sockset_wait()): the new sockets join
+ * its epoll, and those no longer wanted are handed back to it as retired,
+ * for it to drain and close. Ownership is per socket and clear at every
+ * moment: a socket belongs to the set from the moment it is offered; the
+ * serving thread closes what it retires; sockset_destroy() closes the rest
+ * once the thread has ended. A socket offered and replaced by a newer
+ * offer before the thread took it is closed by the newer offer. */
+#ifndef NETECHO_SOCKSET_H
+#define NETECHO_SOCKSET_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/epoll.h>
+
+#include "net.h"
+
+/* Sockets one protocol serves at once, at most: NET_MAX_ADDRS addresses
+ * for each of up to 1,024 ports and two services. */
+#define SOCKSET_MAX (NET_MAX_ADDRS * 1024 * 2)
+
+enum service {
+	SERVICE_ECHO,
+	SERVICE_REPORT,
+};
+
+/* One bound socket. */
+struct sock {
+	int fd;
+	enum service service;
+	struct net_addr local;          /* the address bound (getsockname) */
+	bool activated;                 /* passed by the service manager */
+};
+
+struct sockset {
+	pthread_mutex_t lock;
+	int epfd;                       /* the serving thread's */
+	int wakefd;                     /* eventfd: an offer, or stop */
+	bool stop;                      /* under lock */
+	unsigned offered, taken;        /* under lock: generations */
+	struct sock *want;              /* under lock: the set offered last */
+	size_t nwant;
+	struct sock *have;              /* the serving thread's, sorted by fd; changed under lock */
+	size_t nhave;
+	struct sock *retiring; /* under lock: retired, still open (published by the thread) */
+	size_t nretiring;
+};
+
+/* An empty set with its epoll and eventfd: 0, or -1 with errno. */
+int sockset_init(struct sockset *ss);
+
+/* Closes every socket the set holds (once the serving thread has ended),
+ * leaving it empty. */
+void sockset_close_all(struct sockset *ss);
+
+/* sockset_close_all(), and closes the epoll and the eventfd. */
+void sockset_destroy(struct sockset *ss);
+
+/* main: the sockets to serve from now on: socks[0..n), an array from
+ * malloc() that the set owns from now on, with the descriptors in it (it
+ * closes those of an earlier offer the thread never took and this one
+ * does not keep). Cannot fail, so that a reload commits whole. */
+void sockset_offer(struct sockset *ss, struct sock *socks, size_t n);
+
+/* main: the sockets served now, or about to be (the last offer): a copy
+ * into out (at most max); returns how many there are. */
+size_t sockset_current(struct sockset *ss, struct sock *out, size_t max);
+
+/* main, or a reload's job with a copy: every socket the set holds open,
+ * served, offered or still being retired (at most max into out); returns
+ * how many there are. */
+size_t sockset_ours(struct sockset *ss, struct sock *out, size_t max);
+
+/* The serving thread: the retired sockets it still holds open (their
+ * addresses are still bound), replacing what it said before. Returns
+ * -1 when there was no memory to say so (the sockets are not affected). */
+int sockset_publish_retiring(struct sockset *ss, const struct sock *socks, size_t n);
+
+/* main: asks the serving thread to end its loop. */
+void sockset_stop(struct sockset *ss);
+
+/* The serving thread: sleeps up to ms, or until an offer or a stop
+ * request comes (then true). */
+bool sockset_pause(struct sockset *ss, int ms);
+
+/* The serving thread: takes an offer if there is one, then waits up to
+ * timeout_ms for events; an event carries its socket's descriptor in
+ * data.fd. Sockets no longer wanted are copied to retired (at most
+ * max_retired; the rest are closed at once) and their number stored in
+ * *nretired: the thread drains and closes them (they stay in its epoll
+ * until closed). Returns the number of events, 0 on a timeout or an offer
+ * taken, SOCKSET_STOP when asked to stop, or SOCKSET_ERROR with errno
+ * (epoll failed, or would not take a new socket, which was closed). */
+#define SOCKSET_STOP  (-1)
+#define SOCKSET_ERROR (-2)
+int sockset_wait(struct sockset *ss, struct epoll_event *events, int max_events, int timeout_ms,
+		 struct sock *retired, size_t max_retired, size_t *nretired);
+
+/* The serving thread: the socket with descriptor fd among those it
+ * serves (valid until its next sockset_wait()), or NULL. */
+const struct sock *sockset_find(const struct sockset *ss, int fd);
+
+#endif

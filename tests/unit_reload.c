@@ -1,0 +1,124 @@
+/* unit_reload: the pure parts of a reload's plan (src/reload.c): what
+ * changes between two configurations, and which sockets a new set of
+ * addresses keeps, binds anew or retires. No network: sockets here are
+ * numbers and addresses. */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../src/config.h"
+#include "../src/reload.h"
+#include "unit.h"
+
+static struct net_addr addr(const char *text, int port)
+{
+	struct net_addr a;
+
+	a.ss = unit_addr(text, port, &a.len);
+	return a;
+}
+
+static struct sock sock(int fd, const char *text, int port)
+{
+	return (struct sock){ .fd = fd, .service = SERVICE_ECHO, .local = addr(text, port) };
+}
+
+static void test_decide(void)
+{
+	struct config a, b;
+	struct reload_change c;
+
+	config_defaults(&a);
+	config_defaults(&b);
+	/* the same file: nothing to rebind */
+	c = reload_decide(&a, &b, SOCK_STREAM, false);
+	CHECK(!c.rebind && !c.ignored);
+	/* settings that are not addresses change no socket */
+	b.tcp.max_connections = 5;
+	b.tcp.reply_prefix.len = 0;
+	b.log.level = 7;
+	c = reload_decide(&a, &b, SOCK_STREAM, false);
+	CHECK(!c.rebind);
+	/* the host, the port, enabled: TCP alone, or UDP alone */
+	strcpy(b.tcp.host, "*");
+	CHECK(reload_decide(&a, &b, SOCK_STREAM, false).rebind);
+	CHECK(!reload_decide(&a, &b, SOCK_DGRAM, false).rebind);
+	config_defaults(&b);
+	b.udp.port = 7001;
+	CHECK(!reload_decide(&a, &b, SOCK_STREAM, false).rebind);
+	CHECK(reload_decide(&a, &b, SOCK_DGRAM, false).rebind);
+	config_defaults(&b);
+	b.udp.enabled = false;
+	CHECK(reload_decide(&a, &b, SOCK_DGRAM, false).rebind);
+	/* a disabled protocol's host may change: nothing to do */
+	a.udp.enabled = false;
+	strcpy(b.udp.host, "::1");
+	CHECK(!reload_decide(&a, &b, SOCK_DGRAM, false).rebind);
+	/* socket activation: the manager's sockets stay, the change is noted */
+	config_defaults(&a);
+	config_defaults(&b);
+	b.tcp.port = 9;
+	c = reload_decide(&a, &b, SOCK_STREAM, true);
+	CHECK(!c.rebind && c.ignored);
+	CHECK(!reload_decide(&a, &b, SOCK_DGRAM, true).ignored);
+}
+
+static void test_match(void)
+{
+	struct sock cur[3];
+	struct net_addr want[4];
+	bool kept[3], bind[4];
+
+	/* the same address: kept, nothing bound */
+	cur[0] = sock(5, "127.0.0.1", 7000);
+	want[0] = addr("127.0.0.1", 7000);
+	reload_match(want, 1, false, cur, 1, kept, bind);
+	CHECK(kept[0] && !bind[0]);
+	/* 127.0.0.1 -> * (0.0.0.0 and ::): both bound anew, the old retired */
+	want[0] = addr("0.0.0.0", 7000);
+	want[1] = addr("::", 7000);
+	reload_match(want, 2, false, cur, 1, kept, bind);
+	CHECK(!kept[0] && bind[0] && bind[1]);
+	/* * -> 127.0.0.1: the reverse */
+	cur[0] = sock(5, "0.0.0.0", 7000);
+	cur[1] = sock(6, "::", 7000);
+	want[0] = addr("127.0.0.1", 7000);
+	reload_match(want, 1, false, cur, 2, kept, bind);
+	CHECK(!kept[0] && !kept[1] && bind[0]);
+	/* localhost (127.0.0.1 and ::1) -> 127.0.0.1: one kept, one retired */
+	cur[0] = sock(5, "127.0.0.1", 7000);
+	cur[1] = sock(6, "::1", 7000);
+	reload_match(want, 1, false, cur, 2, kept, bind);
+	CHECK(kept[0] && !kept[1] && !bind[0]);
+	/* ... and back: the one kept stays, ::1 is bound */
+	cur[0] = sock(5, "127.0.0.1", 7000);
+	want[0] = addr("::1", 7000);
+	want[1] = addr("127.0.0.1", 7000);
+	reload_match(want, 2, false, cur, 1, kept, bind);
+	CHECK(kept[0] && bind[0] && !bind[1]);
+	/* another port: nothing kept */
+	want[0] = addr("127.0.0.1", 7001);
+	reload_match(want, 1, false, cur, 1, kept, bind);
+	CHECK(!kept[0] && bind[0]);
+	/* port 0 (the kernel's pick): any port of ours matches */
+	want[0] = addr("127.0.0.1", 0);
+	reload_match(want, 1, true, cur, 1, kept, bind);
+	CHECK(kept[0] && !bind[0]);
+	/* nothing wanted (the protocol switched off): all retired */
+	reload_match(want, 0, false, cur, 1, kept, bind);
+	CHECK(!kept[0]);
+	/* an address wanted twice is bound once; one socket is kept once */
+	cur[0] = sock(5, "127.0.0.1", 7000);
+	want[0] = addr("127.0.0.1", 7000);
+	want[1] = addr("127.0.0.1", 7000);
+	reload_match(want, 2, false, cur, 1, kept, bind);
+	CHECK(kept[0] && !bind[0] && bind[1]);
+}
+
+int main(void)
+{
+	test_decide();
+	test_match();
+	return unit_done("unit_reload");
+}
