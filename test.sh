@@ -18,7 +18,8 @@ cd "$(dirname "$0")"
 # systemd-nspawn (systemd-container) to boot the units under a real
 # systemd, /bin/kill (procps) and man for the units; the pages the man
 # pages refer to; the Debian packaging tools
-TEST_PACKAGES="bash netcat-openbsd iproute2 util-linux procps strace valgrind clang libclang-rt-14-dev
+TEST_PACKAGES="bash netcat-openbsd iproute2 util-linux procps strace valgrind
+	clang libclang-rt-14-dev
 	systemd systemd-container man-db mandoc manpages-dev iputils-ping
 	debhelper dpkg-dev fakeroot lintian"
 need_packages $BUILD_PACKAGES $TEST_PACKAGES || { echo "0 passed, 1 failed"; exit 1; }
@@ -33,7 +34,8 @@ tally() {
 		case $r in
 		PASS|XFAIL) passed=$((passed + 1)) ;;
 		SKIP) skipped=$((skipped + 1)); echo "skipped: ${trs%.trs}" ;;
-		*) failed=$((failed + 1)); echo "FAILED: ${trs%.trs} ($r)"; tail -n 25 "${trs%.trs}.log" ;;
+		*) failed=$((failed + 1)); echo "FAILED: ${trs%.trs} ($r)"; tail -n 25 \
+			"${trs%.trs}.log" ;;
 		esac
 	done
 }

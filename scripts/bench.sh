@@ -28,7 +28,8 @@ if [ -z "$dir" ]; then
 	dir=build/bench
 fi
 dir=$(readlink -f "$dir")
-command -v socat >/dev/null || { echo "bench: socat is not installed (apt-get install socat)" >&2; exit 69; }
+command -v socat >/dev/null || { echo "bench: socat is not installed (apt-get install socat)" \
+	>&2; exit 69; }
 
 # a private network namespace (as root): nothing else on this port
 if [ -z "${BENCH_IN_NS:-}" ] && [ "$(id -u)" -eq 0 ] && unshare --net true 2>/dev/null; then
@@ -65,27 +66,37 @@ start() {
 stop() { kill "$SERVER" 2>/dev/null; wait "$SERVER" 2>/dev/null; }
 
 json() { tr ',{}' '\n\n\n' | sed -n "s/^\"$1\":\\([0-9.]*\\)\$/\\1/p" | head -n 1; }
-median() { sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+median() {
+	sort -g | awk '{ v[NR] = $1 }
+		END { m = int((NR + 1) / 2); print NR % 2 ? v[m] : (v[m] + v[m + 1]) / 2 }'
+}
 
 declare -A results
 # workload NAME CONNS SIZE: the figures of one run of netecho --bench
 workload() {
 	local name=$1 c=$2 s=$3 r side out
 	for r in $(seq "$rounds"); do
-		for side in $( [ $((r % 2)) -eq 1 ] && echo "netechod socat" || echo "socat netechod"); do
+		for side in $( [ $((r % 2)) -eq 1 ] && echo "netechod socat" \
+			|| echo "socat netechod"); do
 			start "$side" || continue
-			out=$("$dir/netecho" --bench --json -c "$c" -s "$s" -d "$secs" 127.0.0.1 $PORT)
+			out=$("$dir/netecho" --bench --json -c "$c" -s "$s" -d "$secs" 127.0.0.1 \
+				$PORT)
 			stop
 			for k in requests_per_s mb_per_s_in p50 p99; do
-				results[$name:$k:$side]="${results[$name:$k:$side]:-} $(echo "$out" | json "$k")"
+				v=$(echo "$out" | json "$k")
+				results[$name:$k:$side]="${results[$name:$k:$side]:-} $v"
 			done
 			printf '  %-10s %-9s %s req/s, p99 %s ms\n' "$name" "$side" \
-				"$(echo "$out" | json requests_per_s)" "$(echo "$out" | json p99)" >&2
+				"$(echo "$out" | json requests_per_s)" "$(echo "$out" | json p99)" \
+					>&2
 		done
 	done
 }
 
-echo "netechod $("$dir/netechod" -V | cut -d' ' -f2), commit $(git rev-parse --short HEAD 2>/dev/null); socat $(socat -V 2>/dev/null | sed -n 's/^socat version \([^ ]*\).*/\1/p'); $rounds rounds x ${secs}s, alternating; $(nproc) cores" >&2
+socat_version=$(socat -V 2>/dev/null | sed -n 's/^socat version \([^ ]*\).*/\1/p')
+commit=$(git rev-parse --short HEAD 2>/dev/null)
+echo "netechod $("$dir/netechod" -V | cut -d' ' -f2), commit $commit;" \
+	"socat $socat_version; $rounds rounds x ${secs}s, alternating; $(nproc) cores" >&2
 workload pingpong50 50 64
 workload single 1 64
 workload big 4 65536
@@ -97,7 +108,8 @@ row() {  # NAME KEY LABEL
 	a=$(echo "${results[$1:$2:netechod]:-}" | tr ' ' '\n' | grep . | median)
 	b=$(echo "${results[$1:$2:socat]:-}" | tr ' ' '\n' | grep . | median)
 	printf '%-42s %12s %12s %7s\n' "$3" "${a:--}" "${b:--}" \
-		"$(awk -v a="${a:-0}" -v b="${b:-0}" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }')"
+		"$(awk -v a="${a:-0}" -v b="${b:-0}" \
+			'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }')"
 }
 row pingpong50 requests_per_s "50 connections, 64 B: requests/s"
 row pingpong50 p99 "50 connections, 64 B: p99 latency, ms"

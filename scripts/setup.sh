@@ -34,7 +34,8 @@ need_packages() {
 	export DEBIAN_FRONTEND=noninteractive
 	# shellcheck disable=SC2086
 	as_root apt-get install -y -q --no-install-recommends $missing >/dev/null ||
-		{ as_root apt-get update -q >/dev/null && as_root apt-get install -y -q --no-install-recommends $missing >/dev/null; } ||
+		{ as_root apt-get update -q >/dev/null && as_root apt-get install -y -q \
+			--no-install-recommends $missing >/dev/null; } ||
 		{ say "error: apt-get could not install:$missing"; return 1; }
 }
 
@@ -44,7 +45,8 @@ build() {
 	local dir=$1 top
 	shift
 	top=$(pwd)
-	[ -x configure ] || ./autogen.sh >/dev/null 2>&1 || { say "error: autogen.sh failed"; ./autogen.sh; return 1; }
+	[ -x configure ] || ./autogen.sh >/dev/null 2>&1 || { say \
+		"error: autogen.sh failed"; ./autogen.sh; return 1; }
 	mkdir -p "$dir"
 	( cd "$dir" &&
 	  { [ -f Makefile ] || "$top/configure" --enable-werror "$@" >configure.out 2>&1 ||

@@ -6,7 +6,8 @@
 # table gives medians and ratios. Not part of make check; never a pass or
 # fail, only figures.
 #
-#   scripts/yardstick.sh [-r ROUNDS] [-d SECONDS] [-b BENCHDIR] [-w LIST] [-e 'KEY = VALUE']... [NETECHOD]
+#   scripts/yardstick.sh [-r ROUNDS] [-d SECONDS] [-b BENCHDIR] [-w LIST]
+#                        [-e 'KEY = VALUE']... [NETECHOD]
 #
 # ROUNDS (3) rounds of SECONDS (5) each; BENCHDIR defaults to
 # ../shared/bench; LIST picks workloads (pingpong,stream,connect,hold,udp,
@@ -15,7 +16,8 @@
 # optimised build in build/bench (made if missing).
 set -u
 cd "$(dirname "$0")/.."
-rounds=3 secs=5 benchdir=../shared/bench only=pingpong,stream,connect,hold,udp,logging,epoll extra=""
+rounds=3 secs=5 benchdir=../shared/bench only=pingpong,stream,connect,hold,udp,logging,epoll \
+	extra=""
 while getopts r:d:b:w:e: opt; do
 	case $opt in
 	r) rounds=$OPTARG ;;
@@ -30,7 +32,8 @@ shift $((OPTIND - 1))
 netechod=${1:-}
 . ./scripts/setup.sh
 
-[ -f "$benchdir/echoload.c" ] || { echo "yardstick: no echoload.c in $benchdir (-b DIR)" >&2; exit 69; }
+[ -f "$benchdir/echoload.c" ] || { echo "yardstick: no echoload.c in $benchdir (-b DIR)" >&2; exit \
+	69; }
 if [ -z "$netechod" ]; then
 	build build/bench CFLAGS="-O2 -g" >&2 || exit 70
 	netechod=build/bench/netechod
@@ -53,7 +56,10 @@ done
 ulimit -n "$(ulimit -Hn)"
 PORT=21000
 
-median() { sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+median() {
+	sort -g | awk '{ v[NR] = $1 }
+		END { m = int((NR + 1) / 2); print NR % 2 ? v[m] : (v[m] + v[m + 1]) / 2 }'
+}
 field() { tr ' ' '\n' | sed -n "s/^$1=\\([0-9.]*\\)\$/\\1/p" | head -n 1; }
 
 
@@ -103,27 +109,37 @@ compare() {  # NAME REFERENCE KEY NETECHOD-LEVEL PREFIX ECHOLOAD-ARGS...
 	local name=$1 ref=$2 key=$3 level=$4 prefix=$5 r
 	shift 5
 	for r in $(seq "$rounds"); do
-		for side in $( [ $((r % 2)) -eq 1 ] && echo "netechod ref" || echo "ref netechod"); do
-			if [ "$side" = netechod ]; then start_netechod "$level" "$prefix" no; else start_ref "$ref"; fi
+		for side in $( [ $((r % 2)) -eq 1 ] && echo "netechod ref" \
+			|| echo "ref netechod"); do
+			if [ "$side" = netechod ]; then start_netechod "$level" "$prefix" no; else \
+				start_ref "$ref"; fi
 			measure "$name" "$side" "$(tcp_round "$@" -d "$secs" "$key")"
 			stop_server
 		done
 	done
 }
 
-echo "netechod: $netechod ($("$netechod" -V)), commit $(git rev-parse --short HEAD 2>/dev/null)$(git diff --quiet 2>/dev/null || echo '+changes')" >&2
-echo "rounds: $rounds x ${secs}s; machine: $(nproc) cores; ${extra:+netechod [tcp] extra: $extra}" >&2
+echo "netechod: $netechod ($("$netechod" -V)), commit $(git rev-parse --short HEAD 2>/dev/null)$(
+	git diff --quiet 2>/dev/null || echo '+changes')" >&2
+echo "rounds: $rounds x ${secs}s; machine: $(nproc) cores; ${extra:+netechod [tcp] extra: $extra}" \
+	>&2
 
-case ",$only," in *,pingpong,*) compare pingpong refecho_threads rps notice "" -m pingpong -c 50 -s 64 ;; esac
-case ",$only," in *,stream,*) compare stream refecho_threads MBps notice "" -m stream -c 4 -s 65536 ;; esac
-case ",$only," in *,connect,*) compare connect refecho_threads cps notice "" -m connect -c 16 -s 64 ;; esac
-case ",$only," in *,epoll,*) compare epoll refecho_epoll rps notice "" -m pingpong -c 50 -s 64 ;; esac
+case ",$only," in *,pingpong,*) compare pingpong refecho_threads rps notice "" -m pingpong -c 50 \
+	-s 64 ;; esac
+case ",$only," in *,stream,*) compare stream refecho_threads MBps notice "" -m stream -c 4 -s \
+	65536 ;; esac
+case ",$only," in *,connect,*) compare connect refecho_threads cps notice "" -m connect -c 16 -s \
+	64 ;; esac
+case ",$only," in *,epoll,*) compare epoll refecho_epoll rps notice "" -m pingpong -c 50 -s 64 \
+	;; esac
 
 # 10,000 connections held, each verified twice, with the server's RSS
 if case ",$only," in *,hold,*) true ;; *) false ;; esac; then
 	for r in $(seq "$rounds"); do
-		for side in $( [ $((r % 2)) -eq 1 ] && echo "netechod ref" || echo "ref netechod"); do
-			if [ "$side" = netechod ]; then start_netechod notice "" no; else start_ref refecho_threads; fi
+		for side in $( [ $((r % 2)) -eq 1 ] && echo "netechod ref" \
+			|| echo "ref netechod"); do
+			if [ "$side" = netechod ]; then start_netechod notice "" no; else \
+				start_ref refecho_threads; fi
 			idle=$(rss_kb "$SERVER")
 			"$T/echoload" -m hold -p $PORT -c 10000 -d "$secs" >"$T/hold.out" &
 			load=$!
@@ -136,7 +152,9 @@ if case ",$only," in *,hold,*) true ;; *) false ;; esac; then
 			wait $load
 			verified=$(field verified <"$T/hold.out")
 			measure hold "$side" "$verified"
-			measure hold-rss "$side" "$(awk -v p="$peak" -v i="$idle" -v n="${verified:-1}" 'BEGIN { printf "%.1f", (p - i) / (n > 0 ? n : 1) }')"
+			measure hold-rss "$side" \
+				"$(awk -v p="$peak" -v i="$idle" -v n="${verified:-1}" \
+					'BEGIN { printf "%.1f", (p - i) / (n > 0 ? n : 1) }')"
 			stop_server
 		done
 	done
@@ -145,15 +163,18 @@ fi
 # UDP: 500,000 datagrams; the server's own count
 if case ",$only," in *,udp,*) true ;; *) false ;; esac; then
 	for r in $(seq "$rounds"); do
-		for side in $( [ $((r % 2)) -eq 1 ] && echo "netechod ref" || echo "ref netechod"); do
-			if [ "$side" = netechod ]; then start_netechod notice "" no; else start_ref refudp; fi
+		for side in $( [ $((r % 2)) -eq 1 ] && echo "netechod ref" \
+			|| echo "ref netechod"); do
+			if [ "$side" = netechod ]; then start_netechod notice "" no; else \
+				start_ref refudp; fi
 			"$T/echoload" -m udp -p $PORT -s 64 -n 500000 -d 60 >"$T/udp.out"
 			if [ "$side" = netechod ]; then
 				n=-1
 				for _ in $(seq 100); do
 					kill -USR1 "$SERVER"
 					sleep 0.2
-					now=$(grep 'stats uptime=' "$T/n.err" | tail -n 1 | field udp_datagrams)
+					now=$(grep 'stats uptime=' "$T/n.err" | tail -n 1 | field \
+						udp_datagrams)
 					[ "${now:-0}" = "$n" ] && break
 					n=${now:-0}
 				done
@@ -172,9 +193,12 @@ fi
 # the same daemon at level notice
 if case ",$only," in *,logging,*) true ;; *) false ;; esac; then
 	for r in $(seq "$rounds"); do
-		for side in $( [ $((r % 2)) -eq 1 ] && echo "netechod ref" || echo "ref netechod"); do
-			if [ "$side" = netechod ]; then start_netechod info "Receive: " yes; else start_netechod notice "Receive: " yes; fi
-			measure logging "$side" "$(tcp_round -m pingpong -c 50 -s 64 -x 9 -d "$secs" rps)"
+		for side in $( [ $((r % 2)) -eq 1 ] && echo "netechod ref" \
+			|| echo "ref netechod"); do
+			if [ "$side" = netechod ]; then start_netechod info "Receive: " yes; else \
+				start_netechod notice "Receive: " yes; fi
+			measure logging "$side" \
+				"$(tcp_round -m pingpong -c 50 -s 64 -x 9 -d "$secs" rps)"
 			stop_server
 		done
 	done
@@ -183,7 +207,8 @@ fi
 # the table: medians of each side, and the median of the rounds' own
 # ratios (each round's pair ran back to back, so that ratio is the one a
 # drifting machine disturbs least)
-printf '\n%-46s %11s %11s %7s %7s  %s\n' "workload (median of $rounds)" netechod reference ratio paired target
+printf '\n%-46s %11s %11s %7s %7s  %s\n' "workload (median of $rounds)" netechod reference ratio \
+	paired target
 row() {  # NAME LABEL TARGET
 	local a b paired
 	[ -n "${results[$1:netechod]:-}" ] || return
@@ -192,9 +217,11 @@ row() {  # NAME LABEL TARGET
 	paired=$(paste <(echo "${results[$1:netechod]}" | tr ' ' '\n' | grep .) \
 		       <(echo "${results[$1:ref]}" | tr ' ' '\n' | grep .) |
 		awk '$2 > 0 { printf "%.4f\n", $1 / $2 }' | median)
-	printf '%-46s %11s %11s %7s %7s  %s\n' "$2" "$a" "$b" \
-		"$(awk -v a="$a" -v b="$b" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }')" \
-		"$(awk -v p="${paired:-0}" 'BEGIN { if (p > 0) printf "%.2f", p; else print "-" }')" "$3"
+	printf '%-46s %11s %11s %7s %7s  %s\n' "$2" "$a" "$b" "$(ratio "$a" "$b")" \
+		"$(ratio "${paired:-0}" 1)" "$3"
+}
+ratio() {
+	awk -v a="$1" -v b="$2" 'BEGIN { print (a > 0 && b > 0 ? sprintf("%.2f", a / b) : "-") }'
 }
 row pingpong "ping-pong 50 conns 64 B, req/s (threads)" ">= 0.95"
 row stream "stream 4 conns 64 KiB, MB/s (threads)" ">= 0.95"

@@ -42,7 +42,8 @@ ok "netecho -u sends the message as one datagram"
 check "a connection is logged when it opens" \
 	grep -Eq 'tcp open peer=127\.0\.0\.1:[0-9]+$' "$T/d.err"
 check "and when it closes, with bytes in and out and the duration" \
-	grep -Eq 'tcp close peer=127\.0\.0\.1:[0-9]+ in=9 out=27 duration=[0-9.]+s reason=eof' "$T/d.err"
+	grep -Eq 'tcp close peer=127\.0\.0\.1:[0-9]+ in=9 out=27 duration=[0-9.]+s reason=eof' \
+		"$T/d.err"
 check "start-up logs the version and every address bound" \
 	grep -Eq 'listening on tcp 127\.0\.0\.1:7000' "$T/d.err"
 check "start-up logs the UDP address too" grep -Eq 'listening on udp 127\.0\.0\.1:7000' "$T/d.err"

@@ -11,7 +11,8 @@ json() { tr ',{}' '\n\n\n' | sed -n "s/^\"$1\":\"\{0,1\}\([^\"]*\)\"\{0,1\}\$/\1
 
 # a benchmark asks for far more than the default echo rate (10 a second
 # per source) allows
-cfg=$( { base_conf; printf '[tcp]\ngreeting = "hello\\r\\n"\n[udp]\necho = yes\necho_rate = 1000000\necho_rate_total = 10000000\n[log]\nlevel = notice\n'; } | conf b)
+cfg=$( { base_conf; printf '%s\n' '[tcp]' 'greeting = "hello\r\n"' '[udp]' 'echo = yes' \
+	'echo_rate = 1000000' 'echo_rate_total = 10000000' '[log]' 'level = notice'; } | conf b)
 start_daemon "$cfg"
 
 "$NETECHO" --bench -c 8 -d 1 --json 127.0.0.1 $PORT >"$T/tcp.json"
@@ -21,7 +22,8 @@ check "it found the 7-byte greeting" test "$(json greeting <"$T/tcp.json")" = 7
 check "and the 9-byte prefix" test "$(json prefix <"$T/tcp.json")" = 9
 check "requests were answered and counted" test "$(json requests <"$T/tcp.json")" -gt 0
 check "no error, no mismatch, no timeout" \
-	test "$(json errors <"$T/tcp.json")$(json mismatches <"$T/tcp.json")$(json timeouts <"$T/tcp.json")" = 000
+	test "$(json errors <"$T/tcp.json") $(json mismatches <"$T/tcp.json")" = "0 0" -a \
+		"$(json timeouts <"$T/tcp.json")" = 0
 for k in requests_per_s mb_per_s_in mb_per_s_out p50 p90 p99 max; do
 	v=$(json "$k" <"$T/tcp.json")
 	[ -n "$v" ] || fail "no $k in the JSON report"
@@ -45,7 +47,8 @@ check "... and the greeting was still found" test "$(json greeting <"$T/short.js
 
 "$NETECHO" --bench -c 4 -d 1 127.0.0.1 $PORT >"$T/tcp.txt"
 check "the text report" \
-	grep -Eq '^  latency     p50 [0-9.]+ ms, p90 [0-9.]+ ms, p99 [0-9.]+ ms, max [0-9.]+ ms$' "$T/tcp.txt"
+	grep -Eq '^  latency     p50 [0-9.]+ ms, p90 [0-9.]+ ms, p99 [0-9.]+ ms, max [0-9.]+ ms$' \
+		"$T/tcp.txt"
 check "... with requests/s" grep -Eq '^  requests    [0-9]+, [0-9]+/s$' "$T/tcp.txt"
 
 "$NETECHO" -u --bench -c 4 -d 1 --json 127.0.0.1 $PORT >"$T/udp.json"

@@ -65,7 +65,7 @@ stop_daemon
 cfg=$( { base_conf; printf '[udp]\necho = yes\nreply_prefix = "U: "\n'; } | conf udpprefix)
 start_daemon "$cfg"
 printf 'Hello UDP' | nc -u -w1 127.0.0.1 $PORT >"$T/udpp.out"
-check "with [udp] reply_prefix, the reply is no larger than the datagram: prefix, then the payload cut" \
+check "with [udp] reply_prefix, a reply no larger than the datagram: prefix, then payload cut" \
 	cmp -s "$T/udpp.out" <(printf 'U: Hello ')
 printf 'ab' | nc -u -w1 127.0.0.1 $PORT >"$T/udpp2.out"
 check "... even for a datagram shorter than the prefix" cmp -s "$T/udpp2.out" <(printf 'U:')
@@ -100,8 +100,8 @@ if ip -6 addr show dev lo | grep -q '::1'; then
 	cfg=$(printf '[server]\nhost = localhost\nport = %s\n' $PORT | conf both)
 	if getent ahosts localhost | grep -q '::1'; then
 		start_daemon "$cfg"
-		check "localhost binds 127.0.0.1 and ::1" \
-			test "$(count_lines "$T/d.err" 'listening on tcp (127\.0\.0\.1|\[::1\]):7000')" -eq 2
+		both=$(count_lines "$T/d.err" 'listening on tcp (127\.0\.0\.1|\[::1\]):7000')
+		check "localhost binds 127.0.0.1 and ::1" test "$both" -eq 2
 		printf a | nc -N 127.0.0.1 $PORT >"$T/l4.out"
 		printf b | nc -N ::1 $PORT >"$T/l6.out"
 		check "both answer" \

@@ -10,7 +10,8 @@ start_daemon "$cfg"
 "$NETECHO" -n 3 -i 0.05 127.0.0.1 $PORT >"$T/ping.out"
 check "TCP ping: exit 0 when every reply came" test $? -eq 0
 check "TCP ping: one line per reply with its round trip" \
-	test "$(grep -Ec '^[0-9]+ bytes from 127\.0\.0\.1:7000: seq=[123] time=[0-9.]+ ms$' "$T/ping.out")" -eq 3
+	test "$(grep -Ec '^[0-9]+ bytes from 127\.0\.0\.1:7000: seq=[123] time=[0-9.]+ ms$' \
+		"$T/ping.out")" -eq 3
 check "TCP ping: the summary in ping's form" \
 	grep -Eqx '3 sent, 3 received, 0% loss, time [0-9]+ms' "$T/ping.out"
 check "TCP ping: rtt min/avg/max/mdev" \
@@ -20,7 +21,8 @@ check "the probes reached the daemon as MESSAGE seq=N" \
 
 "$NETECHO" -u -n 2 -i 0.05 -m hello 127.0.0.1 $PORT >"$T/uping.out"
 check "UDP ping with echo on: exit 0, 2 replies" \
-	bash -c "test $? -eq 0 && grep -Eqx '2 sent, 2 received, 0% loss, time [0-9]+ms' '$T/uping.out'"
+	bash -c "test $? -eq 0 && \
+		grep -Eqx '2 sent, 2 received, 0% loss, time [0-9]+ms' '$T/uping.out'"
 check "UDP ping carries the message" grep -q 'data="hello seq=2\\x0a"' "$T/d.err"
 stop_daemon
 
@@ -79,7 +81,9 @@ stop_daemon
 "$NETECHO" -m x 127.0.0.1 $PORT >/dev/null 2>"$T/refused.err"
 check "connection refused: exit 69" test $? -eq 69
 check "connection refused: one line naming the address" \
-	bash -c "test \$(wc -l <'$T/refused.err') -eq 1 && grep -qx 'netecho: cannot connect to 127.0.0.1:7000: Connection refused' '$T/refused.err'"
+	bash -c "test \$(wc -l <'$T/refused.err') -eq 1 && \
+		grep -qx 'netecho: cannot connect to 127.0.0.1:7000: Connection refused' \
+			'$T/refused.err'"
 
 # with no name server to ask, a lookup fails for now: 75
 "$NETECHO" -m x no.such.host.invalid $PORT 2>"$T/noserver.err"
@@ -90,7 +94,8 @@ mount --bind "$T/nsswitch.conf" /etc/nsswitch.conf || skip "cannot bind /etc/nss
 "$NETECHO" -m x no.such.host.invalid $PORT 2>"$T/nohost.err"
 check "name not found: exit 68" test $? -eq 68
 check "name not found: one line" \
-	bash -c "test \$(wc -l <'$T/nohost.err') -eq 1 && grep -q '^netecho: cannot resolve no.such.host.invalid: ' '$T/nohost.err'"
+	bash -c "test \$(wc -l <'$T/nohost.err') -eq 1 && \
+		grep -q '^netecho: cannot resolve no.such.host.invalid: ' '$T/nohost.err'"
 
 # a server that accepts and never answers
 nc -lk 127.0.0.1 $PORT >/dev/null &
@@ -106,7 +111,8 @@ STRESS=$top_builddir/tests/stress
 "$STRESS" bind -p 7005 >"$T/bind.out" 2>&1 &
 BG_PIDS="$BG_PIDS $!"
 wait_for "$T/bind.out" '^bound$'
-timed bash -c "head -c 50000000 /dev/zero | timeout 30 '$NETECHO' -w 1 127.0.0.1 7005 >/dev/null 2>'$T/noread.err'"
+timed bash -c "head -c 50000000 /dev/zero |
+	timeout 30 '$NETECHO' -w 1 127.0.0.1 7005 >/dev/null 2>'$T/noread.err'"
 check "standard input to a server that never reads: 75 ($ELAPSED_MS ms), not a hang" \
 	test "$ELAPSED_STATUS" -eq 75 -a "$ELAPSED_MS" -lt 20000
 check "... saying why" \
@@ -122,7 +128,8 @@ ok "bad options and numbers: exit 64"
 "$NETECHO" --help >"$T/help.out"
 check "--help: exit 0, usage on stdout" \
 	bash -c "test $? -eq 0 && grep -q '^usage: netecho' '$T/help.out'"
-for o in --message --raw --udp --wait --count --interval --bench --connections --duration --size --json --help --version; do
+for o in --message --raw --udp --wait --count --interval --bench --connections --duration --size \
+	--json --help --version; do
 	grep -q -- "$o" "$T/help.out" || fail "--help does not mention $o"
 done
 ok "--help lists every long option"

@@ -6,7 +6,8 @@
 # every close line is counted below: no rate limit, and no payload lines
 # to crowd them out of the log queue; no thread cache, so that threads
 # are counted exactly (cache.sh tests the cache)
-cfg=$( { base_conf; printf '[tcp]\nthread_cache = 0\n[log]\nrate_limit = 0\ndata = no\n'; } | conf c)
+cfg=$( { base_conf; printf '[tcp]\nthread_cache = 0\n[log]\nrate_limit = 0\ndata = no\n'; } | conf \
+	c)
 start_daemon "$cfg"
 base=$(threads "$DPID")
 
@@ -23,7 +24,8 @@ wait $cpid
 check "every connection still answers afterwards" test $? -eq 0
 cat "$T/check.out"
 check "10,000 messages and 100 more were checked" \
-	grep -Eq '^conns=100 messages=100 bytes_sent=646400 bytes_checked=737300 errors=0$' "$T/check.out"
+	grep -Eq '^conns=100 messages=100 bytes_sent=646400 bytes_checked=737300 errors=0$' \
+		"$T/check.out"
 
 # the threads end with their connections
 check "the connection threads end with their connections" wait_threads "$DPID" "$base" 10

@@ -18,7 +18,7 @@ key = ignored
 [log]
 level = loud
 facility = mail
-this is not a key value line
+not a key value line
 ; $long
 [udp]
 echo = perhaps
@@ -32,7 +32,7 @@ $bad:6: unterminated quoted value (missing closing ")
 $bad:7: unknown section "nowhere" (known: [server], [tcp], [udp], [log])
 $bad:10: level: unknown level (emerg, alert, crit, err, warning, notice, info or debug) "loud"
 $bad:11: facility: unknown facility (daemon, user or local0 to local7) "mail"
-$bad:12: malformed line "this is not a key value line" (expected key = value, [section] or a comment)
+$bad:12: malformed line "not a key value line" (expected key = value, [section] or a comment)
 $bad:13: line too long (202 bytes; at most 198)
 $bad:15: echo: "perhaps" is not a boolean (yes or no)
 EOF
@@ -43,7 +43,8 @@ check "one FILE:LINE line per problem, nothing else" diff -u "$T/bad.expected" "
 if command -v strace >/dev/null; then
 	# LeakSanitizer cannot run under ptrace
 	ASAN_OPTIONS="$ASAN_OPTIONS:detect_leaks=0" \
-		strace -f -e trace=openat,socket,bind,listen -o "$T/strace.log" "$NETECHOD" -f -c "$bad" 2>/dev/null
+		strace -f -e trace=openat,socket,bind,listen -o "$T/strace.log" "$NETECHOD" -f -c \
+			"$bad" 2>/dev/null
 	check "under strace too the bad file gives 78 (strace did run it)" test $? -eq 78
 	check "strace saw the file being read" grep -q "openat(.*\"$bad\"" "$T/strace.log"
 	check "a bad file: no socket is created or bound (strace)" \
@@ -51,7 +52,8 @@ if command -v strace >/dev/null; then
 fi
 "$NETECHOD" -t -c "$bad" >"$T/badt.out" 2>"$T/badt.err"
 check "-t on a bad file: 78 and the same problems" \
-	bash -c "test $? -eq 78 && diff -q '$T/bad.expected' '$T/badt.err' >/dev/null && test ! -s '$T/badt.out'"
+	bash -c "test $? -eq 78 && diff -q '$T/bad.expected' '$T/badt.err' >/dev/null &&
+		test ! -s '$T/badt.out'"
 
 good=$(base_conf | conf good)
 out=$("$NETECHOD" -t -c "$good")
@@ -59,7 +61,8 @@ check "-t on a good file: exit 0" test $? -eq 0
 check "-t prints FILE: ok" test "$out" = "$good: ok"
 if command -v strace >/dev/null; then
 	ASAN_OPTIONS="$ASAN_OPTIONS:detect_leaks=0" \
-		strace -f -e trace=openat,socket,bind -o "$T/t.strace" "$NETECHOD" -t -c "$good" >/dev/null
+		strace -f -e trace=openat,socket,bind -o "$T/t.strace" "$NETECHOD" -t -c "$good" \
+			>/dev/null
 	check "-t read the file (strace saw it)" grep -q "openat(.*\"$good\"" "$T/t.strace"
 	check "-t creates and binds no socket (strace)" \
 		bash -c "! grep -Eq '^[0-9]+ +(socket|bind)\(AF_INET' '$T/t.strace'"
@@ -73,18 +76,23 @@ check "a missing file: says which and why" \
 check "a directory: 78, not a regular file" \
 	bash -c "test $? -eq 78 && grep -qx '$T: not a regular file (a directory)' '$T/dir.err'"
 # unreadable: as an unprivileged user (needs real root to switch users)
-if command -v setpriv >/dev/null && setpriv --reuid=65534 --regid=65534 --clear-groups true 2>/dev/null; then
+if command -v setpriv >/dev/null && setpriv --reuid=65534 --regid=65534 --clear-groups true \
+	2>/dev/null; then
 	cp "$good" "$T/secret.conf"
 	chmod 600 "$T/secret.conf"
 	chmod 755 "$T"
-	setpriv --reuid=65534 --regid=65534 --clear-groups "$NETECHOD" -t -c "$T/secret.conf" 2>"$T/perm.err"
+	setpriv --reuid=65534 --regid=65534 --clear-groups "$NETECHOD" -t -c "$T/secret.conf" \
+		2>"$T/perm.err"
 	check "an unreadable file: 78, permission denied" \
-		bash -c "test $? -eq 78 && grep -qx '$T/secret.conf: cannot open: Permission denied' '$T/perm.err'"
+		bash -c "test $? -eq 78 &&
+			grep -qx '$T/secret.conf: cannot open: Permission denied' '$T/perm.err'"
 fi
 printf '[tcp]\nenabled = no\n[udp]\nenabled = no\n' >"$T/none.conf"
 "$NETECHOD" -t -c "$T/none.conf" 2>"$T/none.err"
 check "nothing enabled: 78" \
-	bash -c "test $? -eq 78 && grep -qx '$T/none.conf: nothing to serve: both \[tcp\] and \[udp\] have enabled = no' '$T/none.err'"
+	bash -c "test $? -eq 78 && grep -qx \
+		'$T/none.conf: nothing to serve: both \[tcp\] and \[udp\] have enabled = no' \
+		'$T/none.err'"
 
 # options
 "$NETECHOD" --bogus >"$T/u.out" 2>"$T/u.err"

@@ -11,7 +11,8 @@
 STRESS=$top_builddir/tests/stress
 
 # --- a client that sends but never reads
-cfg=$( { base_conf; printf '[tcp]\nsend_timeout = 1\nthread_cache = 0\n[log]\ndata = no\n'; } | conf push)
+cfg=$( { base_conf; printf '[tcp]\nsend_timeout = 1\nthread_cache = 0\n[log]\ndata = no\n'; } \
+	| conf push)
 start_daemon "$cfg"
 base=$(threads "$DPID")
 rss0=$(rss_kb "$DPID")
@@ -33,7 +34,8 @@ stop_daemon
 # --- near the descriptor limit, with /dev/log absent (this test's own
 # /dev: each log line would try to open a socket to syslog)
 use_private_devlog
-cfg=$( { base_conf; printf '[tcp]\nmax_connections = 1000\nthread_cache = 0\n[log]\ndata = no\n'; } | conf emfile)
+cfg=$( { base_conf; printf '%s\n' '[tcp]' 'max_connections = 1000' 'thread_cache = 0' '[log]' \
+	'data = no'; } | conf emfile)
 : >"$T/d.err"
 prlimit --nofile=48:48 "$NETECHOD" -f -c "$cfg" >"$T/d.out" 2>>"$T/d.err" &
 DPID=$!
@@ -55,7 +57,8 @@ done
 check "10 clients in a row, 200 connections held: each refused at once ($refused of 10)" \
 	test $refused -eq 10
 check "nearing the descriptor limit is logged" \
-	grep -q 'tcp accept: near the descriptor limit; refusing new connections until some close' "$T/d.err"
+	grep -q 'tcp accept: near the descriptor limit; refusing new connections until some close' \
+		"$T/d.err"
 # a spinning accept thread would take a whole CPU (200 ticks in 2 s)
 t0=$(cpu_ticks "$DPID")
 sleep 2
@@ -72,7 +75,10 @@ check "the connection it had was answered throughout" test $pstatus -eq 0
 m=$(mark "$T/d.err")
 ok=no
 for _ in $(seq 50); do
-	if [ "$(printf back | timeout 10 nc -N 127.0.0.1 $PORT)" = "Receive: back" ]; then ok=yes; break; fi
+	if [ "$(printf back | timeout 10 nc -N 127.0.0.1 $PORT)" = "Receive: back" ]; then
+		ok=yes
+		break
+	fi
 	sleep 0.1
 done
 check "once descriptors return, new clients are served" test $ok = yes
@@ -133,14 +139,17 @@ stop_daemon
 if command -v strace >/dev/null; then
 	cfg=$(base_conf | conf clone)
 	# LeakSanitizer cannot run under ptrace
-	ASAN_OPTIONS="$ASAN_OPTIONS:detect_leaks=0" strace -f -o "$T/clone.trace" -e trace=close,clone3 \
-		-e inject=clone3:error=EAGAIN:when=2 "$NETECHOD" -f -c "$cfg" >"$T/clone.out" 2>"$T/clone.err"
+	ASAN_OPTIONS="$ASAN_OPTIONS:detect_leaks=0" strace -f -o "$T/clone.trace" \
+		-e trace=close,clone3 \
+		-e inject=clone3:error=EAGAIN:when=2 "$NETECHOD" -f -c "$cfg" >"$T/clone.out" \
+			2>"$T/clone.err"
 	cstatus=$?
 	check "a thread that cannot be created at start: exit 71 (EX_OSERR)" test $cstatus -eq 71
 	# (which thread is the second depends on the build: a sanitizer's own
 	# thread may come first)
 	check "... saying which" \
-		grep -Eq 'cannot start the (log|TCP accept|UDP receive) thread: Resource temporarily unavailable' "$T/clone.err"
+		grep -Eq 'cannot start the (log|TCP accept|UDP receive) thread: Resource temp' \
+			"$T/clone.err"
 	check "strace did make thread creation fail" \
 		grep -q 'clone3(.*= -1 EAGAIN .*(INJECTED)' "$T/clone.trace"
 	check "no descriptor was closed twice" \
@@ -155,14 +164,16 @@ base=$(threads "$DPID")
 # room for exactly two connection threads (set as the daemon's own user:
 # lowering one's own limit needs no privilege)
 setpriv --reuid=64001 --regid=64001 --clear-groups \
-	prlimit --pid "$DPID" --nproc=$((base + 2)):$((base + 2)) || fail "cannot lower RLIMIT_NPROC"
+	prlimit --pid "$DPID" --nproc=$((base + 2)):$((base + 2)) \
+		|| fail "cannot lower RLIMIT_NPROC"
 "$ECHOCHECK" -p $PORT -c 2 -n 1 -P 'Receive: ' -H >"$T/hold.out" 2>&1 &
 holder=$!
 BG_PIDS="$BG_PIDS $holder"
 wait_for "$T/hold.out" '^holding 2$'
 m=$(mark "$T/d.err")
 check "a third connection, with no thread for it, is closed at once" refused_at_once
-wait_after "$T/d.err" "$m" 'tcp refused peer=.* reason=no-thread \(pthread_create: Resource temporarily unavailable\)'
+wait_after "$T/d.err" "$m" \
+	'tcp refused peer=.* reason=no-thread \(pthread_create: Resource temporarily unavailable\)'
 ok "the failed thread creation is logged"
 kill -USR1 $holder
 wait $holder
@@ -170,7 +181,10 @@ check "the connections it had were served throughout" test $? -eq 0
 wait_threads "$DPID" "$base" 5
 ok=no
 for _ in $(seq 50); do
-	if [ "$(printf again | timeout 5 nc -N 127.0.0.1 $PORT)" = "Receive: again" ]; then ok=yes; break; fi
+	if [ "$(printf again | timeout 5 nc -N 127.0.0.1 $PORT)" = "Receive: again" ]; then
+		ok=yes
+		break
+	fi
 	sleep 0.1
 done
 check "once threads are free again, new clients are served" test $ok = yes

@@ -16,7 +16,8 @@ status=0
 for target in config escape; do
 	mkdir "$T/$target"
 	# new inputs go to the scratch directory; the seeds are only read
-	"$top_builddir/tests/fuzz/fuzz_$target" -max_total_time="$secs" -timeout=10 -rss_limit_mb=1024 \
+	"$top_builddir/tests/fuzz/fuzz_$target" -max_total_time="$secs" -timeout=10 \
+		-rss_limit_mb=1024 \
 		-print_final_stats=1 -artifact_prefix="$T/" \
 		"$T/$target" "$top_srcdir/tests/fuzz/corpus/$target" >"$T/$target.log" 2>&1
 	rc=$?

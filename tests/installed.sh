@@ -36,14 +36,17 @@ check "the installed netechod runs" sh -c "'$D$sbindir/netechod' -V | grep -q '^
 check "it accepts the installed configuration" \
 	sh -c "'$D$sbindir/netechod' -t -c '$D$sysconfdir/netechod.conf' | grep -q ': ok\$'"
 # --help's usage lines and the man page's SYNOPSIS, both flattened
-synopsis_of_help() { "$1" --help | sed -n '/^usage:/,/^$/p' | sed 's/^usage://' | tr -s ' \t\n' ' ' | tr 'A-Z' 'a-z' | sed 's/^ //; s/ $//'; }
-synopsis_of_man() { mandoc -T ascii "$1" | col -b | sed -n '/^SYNOPSIS/,/^DESCRIPTION/p' | sed '1d;$d' | tr -s ' \t\n' ' ' | tr 'A-Z' 'a-z' | sed 's/^ //; s/ $//'; }
+synopsis_of_help() { "$1" --help | sed -n '/^usage:/,/^$/p' | sed 's/^usage://' | tr -s ' \t\n' \
+	' ' | tr 'A-Z' 'a-z' | sed 's/^ //; s/ $//'; }
+synopsis_of_man() { mandoc -T ascii "$1" | col -b | sed -n '/^SYNOPSIS/,/^DESCRIPTION/p' | sed \
+	'1d;$d' | tr -s ' \t\n' ' ' | tr 'A-Z' 'a-z' | sed 's/^ //; s/ $//'; }
 if command -v mandoc >/dev/null && command -v col >/dev/null; then
 	for pair in "$bindir/netecho:man1/netecho.1" "$sbindir/netechod:man8/netechod.8"; do
 		h=$(synopsis_of_help "$D${pair%%:*}")
 		m=$(synopsis_of_man "$D$mandir/${pair#*:}")
 		[ "$h" = "$m" ] || printf '# --help: %s\n# man:    %s\n' "$h" "$m"
-		check "$(basename "${pair%%:*}") --help matches the synopsis of its man page" test "$h" = "$m"
+		check "$(basename "${pair%%:*}") --help matches the synopsis of its man page" test \
+			"$h" = "$m"
 	done
 fi
 check "the man pages name the installed configuration" \
@@ -65,13 +68,15 @@ fi
 # in the current directory: lint from one holding the installed pages.
 if command -v mandoc >/dev/null; then
 	pages=$(mktemp -d "${TMPDIR:-/tmp}/netecho-pages.XXXXXX")
-	cp "$D$mandir/man1/netecho.1" "$D$mandir/man8/netechod.8" "$D$mandir/man5/netechod.conf.5" "$pages/"
+	cp "$D$mandir/man1/netecho.1" "$D$mandir/man8/netechod.8" "$D$mandir/man5/netechod.conf.5" \
+		"$pages/"
+	notfound='referenced manual not found: Xr'
 	for page in netecho.1 netechod.8 netechod.conf.5; do
 		out=$(cd "$pages" && mandoc -T lint "$page" 2>&1 |
 			grep -v 'outdated mandoc.db' |
 			while read -r line; do
 				# a reference to another package's page not installed here
-				ref=$(echo "$line" | sed -n 's/.*referenced manual not found: Xr \([^ ]*\) \([0-9]\).*/\1/p')
+				ref=$(echo "$line" | sed -n "s/.*$notfound \\([^ ]*\\) .*/\\1/p")
 				case $ref in netecho|netechod|netechod.conf) ref= ;; esac
 				if [ -n "$ref" ] && ! man -w "$ref" >/dev/null 2>&1; then
 					echo "# (not installed here: $ref)" >&2
@@ -100,7 +105,8 @@ if [ "$systemdsystemunitdir" != no ] && [ -z "$D" ] && command -v systemd-analyz
 	for pair in netechod.service:1.6 netechod-activated.service:0.5; do
 		u=${pair%:*}
 		max=${pair#*:}
-		score=$(systemd-analyze security --offline=yes "$systemdsystemunitdir/$u" 2>/dev/null |
+		score=$(systemd-analyze security --offline=yes "$systemdsystemunitdir/$u" \
+			2>/dev/null |
 			sed -n 's/.*Overall exposure level for [^:]*: \([0-9.]*\).*/\1/p')
 		echo "# $u: exposure $score"
 		check "$u exposure ${score:-?} is at most $max" \

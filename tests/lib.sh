@@ -117,10 +117,11 @@ wait_after() {
 	local file=$1 from=$2 pattern=$3 limit=${4:-10} i=0
 	while ! tail -n +"$((from + 1))" "$file" 2>/dev/null | grep -Eq -- "$pattern"; do
 		if [ -n "$DPID" ] && ! kill -0 "$DPID" 2>/dev/null; then
-			fail "netechod died while waiting for /$pattern/ in $file (after line $from)"
+			fail "netechod died waiting for /$pattern/ in $file (after line $from)"
 		fi
 		i=$((i + 1))
-		[ $i -le $((limit * 20)) ] || fail "timed out waiting for /$pattern/ in $file after line $from"
+		[ $i -le $((limit * 20)) ] \
+			|| fail "timed out waiting for /$pattern/ in $file after line $from"
 		sleep 0.05
 	done
 }
@@ -148,7 +149,8 @@ stats_value() {
 	m=$(mark "$T/d.err")
 	kill -USR1 "$DPID"
 	wait_after "$T/d.err" "$m" 'stats uptime='
-	tail -n +"$((m + 1))" "$T/d.err" | grep -m 1 'stats uptime=' | sed -n "s/.* $1=\([0-9]*\).*/\1/p"
+	tail -n +"$((m + 1))" "$T/d.err" | grep -m 1 'stats uptime=' | sed -n \
+		"s/.* $1=\([0-9]*\).*/\1/p"
 }
 
 # settled_stat KEY: KEY once two stats lines 0.2 s apart agree on it (a
@@ -267,7 +269,8 @@ start_logsink() {
 use_test_user() {
 	setpriv --reuid="$2" --regid="$2" --clear-groups true 2>/dev/null ||
 		skip "cannot switch users here (needs real root)"
-	{ cat /etc/passwd; echo "$1:x:$2:$2:netecho test:/nonexistent:/usr/sbin/nologin"; } >"$T/passwd"
+	{ cat /etc/passwd; echo "$1:x:$2:$2:netecho test:/nonexistent:/usr/sbin/nologin"; } \
+		>"$T/passwd"
 	{ cat /etc/group; echo "$1:x:$2:"; } >"$T/group"
 	chmod 644 "$T/passwd" "$T/group"
 	chmod 755 "$T"
@@ -279,7 +282,8 @@ use_test_user() {
 # reply: EOF well within the 10 s a hang would take. (The bound, 5 s, is
 # loose so that a loaded machine keeps it; a hang is nowhere near it.)
 refused_at_once() {
-	timed timeout 10 bash -c "exec 3<>/dev/tcp/127.0.0.1/${1:-$PORT} && cat <&3" >"$T/refused.out" 2>/dev/null
+	timed timeout 10 bash -c "exec 3<>/dev/tcp/127.0.0.1/${1:-$PORT} && cat <&3" \
+		>"$T/refused.out" 2>/dev/null
 	[ "$ELAPSED_STATUS" -eq 0 ] && [ ! -s "$T/refused.out" ] && [ "$ELAPSED_MS" -lt 5000 ]
 }
 

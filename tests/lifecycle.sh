@@ -39,8 +39,13 @@ sstatus=$?
 cat "$T/stream.out"
 check "every client saw its bytes come back unchanged, then a clean EOF (no reset)" \
 	test $sstatus -eq 0
-read_in=$(awk '/tcp close .*reason=shutdown/ { sub(/.* in=/, ""); sub(/ .*/, ""); s += $0 } END { print s + 0 }' "$T/d.err")
-answered=$(awk '/tcp close .*reason=shutdown/ { sub(/.* out=/, ""); sub(/ .*/, ""); s += $0 } END { print s + 0 }' "$T/d.err")
+# sum_of FIELD: the sum of FIELD= over the lines of connections the stop ended
+sum_of() {
+	awk -v f=" $1=" '/tcp close .*reason=shutdown/ { sub(".*" f, ""); sub(/ .*/, ""); s += $0 }
+		END { print s + 0 }' "$T/d.err"
+}
+read_in=$(sum_of in)
+answered=$(sum_of out)
 received=$(sed -n 's/.* received=\([0-9]*\) .*/\1/p' "$T/stream.out")
 echo "# read by the daemon: $read_in bytes, answered: $answered, received by the clients: $received"
 check "20 connections ended by the shutdown" \
@@ -87,7 +92,8 @@ printf 'Hello' | nc -N 127.0.0.1 $PORT >/dev/null
 wait_for "$T/d.err" 'udp datagram .* data="def"'
 signal_and_wait USR1 'stats uptime='
 check "SIGUSR1: one stats line with every counter, in order" \
-	grep -Eq 'stats uptime=[0-9]+ tcp_active=0 tcp_total=1 tcp_refused=0 tcp_bytes_in=5 tcp_bytes_out=14 udp_datagrams=2 udp_bytes=6 udp_echo_held=0 reloads=0 errors=0$' "$T/d.err"
+	grep -Eq 'stats uptime=[0-9]+ tcp_active=0 tcp_total=1 tcp_refused=0 tcp_bytes_in=5 '\
+'tcp_bytes_out=14 udp_datagrams=2 udp_bytes=6 udp_echo_held=0 reloads=0 errors=0$' "$T/d.err"
 stop_daemon
 check "and one more at exit" test "$(count_lines "$T/d.err" 'stats uptime=')" -eq 2
 
@@ -101,7 +107,8 @@ BG_PIDS="$BG_PIDS $fifty"
 wait_for "$T/fifty.out" '^running$' 60
 
 # a broken file: every problem logged with FILE:LINE, the old settings stay
-printf '[server]\nhost = 127.0.0.1\nport = %s\n[tcp]\nreply_prefix = "New: "\nmax_connections = lots\n[bogus]\n' $PORT >"$live"
+printf '%s\n' '[server]' 'host = 127.0.0.1' "port = $PORT" '[tcp]' 'reply_prefix = "New: "' \
+	'max_connections = lots' '[bogus]' >"$live"
 reload 'reload refused'
 check "a broken file on SIGHUP: each problem logged as FILE:LINE" \
 	grep -q "$live:6: max_connections: \"lots\" is not a number" "$T/d.err"
@@ -110,7 +117,8 @@ check "... and the running configuration stays" \
 	cmp -s <(printf x | nc -N 127.0.0.1 $PORT) <(printf 'Receive: x')
 
 # a good file: new connections get the new prefix and greeting
-printf '[server]\nhost = 127.0.0.1\nport = %s\n[tcp]\nreply_prefix = "New: "\ngreeting = "hi\\n"\n' $PORT >"$live"
+printf '%s\n' '[server]' 'host = 127.0.0.1' "port = $PORT" '[tcp]' 'reply_prefix = "New: "' \
+	'greeting = "hi\n"' >"$live"
 reload
 check "after a good SIGHUP new connections see the new greeting and prefix" \
 	cmp -s <(printf x | nc -N 127.0.0.1 $PORT) <(printf 'hi\nNew: x')
@@ -173,7 +181,8 @@ check "the 50 clients kept exchanging through the reloads, every byte right" tes
 check "... all 50 of them" grep -q '^conns=50 ' "$T/fifty.out"
 
 # --- a client that does not read holds a shutdown no longer than send_timeout
-printf '[server]\nhost = 127.0.0.1\nport = %s\nshutdown_timeout = 20\n[tcp]\nsend_timeout = 1\n[log]\ndata = no\nrate_limit = 0\n' $PORT >"$live"
+printf '%s\n' '[server]' 'host = 127.0.0.1' "port = $PORT" 'shutdown_timeout = 20' '[tcp]' \
+	'send_timeout = 1' '[log]' 'data = no' 'rate_limit = 0' >"$live"
 reload
 "$STRESS" push -p $PORT -b 8388608 -d 60 -H 60000 >"$T/push.out" 2>&1 &
 pusher=$!
@@ -231,7 +240,8 @@ for _ in $(seq 200); do
 done
 usr1=$(count_after "$T/d.err" "$m" 'stats uptime=')
 reloads=$(stats_value reloads)
-echo "# of 500 SIGHUP and 500 SIGUSR1: $hups reloads started, $done_reloads ended, $usr1 stats lines; reloads=$reloads"
+echo "# of 500 SIGHUP and 500 SIGUSR1: $hups reloads started, $done_reloads ended," \
+	"$usr1 stats lines; reloads=$reloads"
 check "the storm reached the daemon: at least one reload and one stats line" \
 	test "$hups" -ge 1 -a "$usr1" -ge 1
 check "every reload it started ended, applied" \
@@ -246,7 +256,8 @@ cfg=$(base_conf | conf asroot)
 if [ "$(id -u)" -eq 0 ]; then
 	start_daemon "$cfg"
 	check "started as root without [server] user: a warning" \
-		grep -q 'warning: running as root: set \[server\] user to drop privileges' "$T/d.err"
+		grep -q 'warning: running as root: set \[server\] user to drop privileges' \
+			"$T/d.err"
 	stop_daemon
 fi
 printf '[server]\nport = %s\nuser = no-such-user-here\n' $PORT >"$T/nouser.conf"
@@ -259,12 +270,15 @@ use_test_user netecho-life 64002
 cfg=$( { base_conf; printf 'user = netecho-life\n'; } | conf drop)
 start_daemon "$cfg"
 check "the daemon runs as the configured user" \
-	grep -Eq '^Uid:[[:space:]]+64002[[:space:]]+64002[[:space:]]+64002[[:space:]]+64002$' "/proc/$DPID/status"
+	grep -Eq '^Uid:[[:space:]]+64002[[:space:]]+64002[[:space:]]+64002[[:space:]]+64002$' \
+		"/proc/$DPID/status"
 check "... with its group" \
-	grep -Eq '^Gid:[[:space:]]+64002[[:space:]]+64002[[:space:]]+64002[[:space:]]+64002$' "/proc/$DPID/status"
+	grep -Eq '^Gid:[[:space:]]+64002[[:space:]]+64002[[:space:]]+64002[[:space:]]+64002$' \
+		"/proc/$DPID/status"
 check "... and no supplementary groups" grep -Eq '^Groups:[[:space:]]*$' "/proc/$DPID/status"
 check "the drop is logged" \
-	grep -q 'running as user netecho-life (uid 64002, gid 64002), no supplementary groups' "$T/d.err"
+	grep -q 'running as user netecho-life (uid 64002, gid 64002), no supplementary groups' \
+		"$T/d.err"
 check "it serves after binding as root and dropping" \
 	cmp -s <(printf x | nc -N 127.0.0.1 $PORT) <(printf 'Receive: x')
 stop_daemon
@@ -297,7 +311,8 @@ chmod 755 "$T"
 "$NETECHOD" -c "$cfg" -P "$T/root-owned.pid" >"$T/dm2.out" 2>"$T/dm2.err"
 check "-P in a directory the user cannot write: starts" test $? -eq 0
 check "... warning that the file will be emptied, not removed" \
-	grep -q "warning: pid file $T/root-owned.pid: user netecho-life cannot remove it at exit" "$T/dm2.err"
+	grep -q "warning: pid file $T/root-owned.pid: user netecho-life cannot remove it at exit" \
+		"$T/dm2.err"
 pid=$(cat "$T/root-owned.pid")
 kill -TERM "$pid"
 for _ in $(seq 100); do [ -e "/proc/$pid" ] || break; sleep 0.05; done

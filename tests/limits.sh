@@ -42,7 +42,7 @@ cat "$T/probe.out"
 # figure, not a test: a loaded machine may take a while)
 check "the connected client was answered throughout the flood" test $pstatus -eq 0
 check "the 90 held clients still answer after the flood" test $hstatus -eq 0
-check "never more connection threads than the limit (at most $((most - base)) above the $base idle threads)" \
+check "never more connection threads than the limit ($((most - base)) above the $base idle ones)" \
 	test "$most" -le $((base + 100))
 
 refused=$(stats_value tcp_refused)

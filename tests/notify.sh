@@ -47,7 +47,8 @@ ok "STATUS= follows what the daemon serves"
 # the interval: WATCHDOG=1 is never further apart than WATCHDOG_USEC
 # (2 s), which is what the service manager holds the daemon to; netechod
 # pings every second, so even a loaded machine keeps this
-gaps=$(awk '/ WATCHDOG=1/ { if (p != "") { g = $1 - p; if (g > m) m = g; n++ } p = $1 } END { print n + 0, m + 0 }' "$T/notify.log")
+gaps=$(awk '/ WATCHDOG=1/ { if (p != "") { g = $1 - p; if (g > m) m = g; n++ } p = $1 }
+	END { print n + 0, m + 0 }' "$T/notify.log")
 echo "# watchdog pings after the first: ${gaps% *}, longest gap ${gaps#* } ms"
 check "WATCHDOG=1 never more than the asked 2000 ms apart" test "${gaps#* }" -lt 2000
 
@@ -58,7 +59,8 @@ if command -v strace >/dev/null; then
 	udp_tid=$(grep -l '^udp-receive$' /proc/"$DPID"/task/*/comm | head -n 1 | cut -d/ -f5)
 	m=$(mark "$T/notify.log")
 	md=$(mark "$T/d.err")
-	strace -p "$udp_tid" -e trace=epoll_wait -e inject=epoll_wait:delay_enter=12000000:when=1 -o /dev/null &
+	strace -p "$udp_tid" -e trace=epoll_wait -e inject=epoll_wait:delay_enter=12000000:when=1 \
+		-o /dev/null &
 	tracer=$!
 	wait_after "$T/d.err" "$md" 'watchdog: the UDP receive thread has stopped going round' 20
 	ok "a stuck UDP thread is noticed and logged"
@@ -81,16 +83,22 @@ m=$(mark "$T/notify.log")
 reload
 wait_after "$T/notify.log" "$m" ' READY=1'
 check "RELOADING=1 with MONOTONIC_USEC, then READY=1 again" \
-	awk -v from="$m" 'NR > from && /RELOADING=1 MONOTONIC_USEC=[0-9]+/ { r = NR } NR > from && / READY=1/ && r && NR > r { ok = 1 } END { exit !ok }' "$T/notify.log"
-mono=$(tail -n +"$((m + 1))" "$T/notify.log" | sed -n 's/.*RELOADING=1 MONOTONIC_USEC=\([0-9]*\).*/\1/p' | head -n 1)
+	awk -v from="$m" \
+		'NR > from && /RELOADING=1 MONOTONIC_USEC=[0-9]+/ { r = NR }
+		 NR > from && / READY=1/ && r && NR > r { ok = 1 } END { exit !ok }' "$T/notify.log"
+mono=$(tail -n +"$((m + 1))" "$T/notify.log" | sed -n \
+	's/.*RELOADING=1 MONOTONIC_USEC=\([0-9]*\).*/\1/p' | head -n 1)
 check "MONOTONIC_USEC is the monotonic clock ($mono vs uptime $uptime_us)" \
-	awk -v m="$mono" -v u="$uptime_us" 'BEGIN { d = m - u; if (d < 0) d = -d; exit !(d < 60000000) }'
+	awk -v m="$mono" -v u="$uptime_us" \
+		'BEGIN { d = m - u; if (d < 0) d = -d; exit !(d < 60000000) }'
 printf '[server]\nport = oops\n' >"$live"
 m=$(mark "$T/notify.log")
 reload 'reload refused'
 wait_after "$T/notify.log" "$m" ' READY=1'
 check "a refused reload also ends with READY=1, after its RELOADING=1" \
-	awk -v from="$m" 'NR > from && /RELOADING=1/ { r = NR } NR > from && / READY=1/ && r && NR > r { ok = 1 } END { exit !ok }' "$T/notify.log"
+	awk -v from="$m" \
+		'NR > from && /RELOADING=1/ { r = NR }
+		 NR > from && / READY=1/ && r && NR > r { ok = 1 } END { exit !ok }' "$T/notify.log"
 
 stop_daemon
 check "exit 0" test "$DSTATUS" -eq 0

@@ -12,15 +12,19 @@ status=0
 fail() { echo "FAIL - $*"; status=1; }
 
 mkdir "$work/src"
-git ls-files -z | xargs -0 cp --parents -t "$work/src" || { echo "FAIL - cannot copy the tree"; exit 1; }
+git ls-files -z | xargs -0 cp --parents -t "$work/src" || { \
+	echo "FAIL - cannot copy the tree"; exit 1; }
 ( cd "$work/src" && dpkg-buildpackage -us -uc -b >"$work/build.log" 2>&1 ) ||
 	{ tail -n 40 "$work/build.log"; echo "FAIL - dpkg-buildpackage"; exit 1; }
 deb=$(ls "$work"/netecho_*_*.deb | head -n 1)
 echo "ok - dpkg-buildpackage -us -uc -b built $(basename "$deb")"
 
 lintian --tag-display-limit 0 "$work"/netecho_*.changes >"$work/lintian.out" 2>&1
-grep -v 'running with root privileges is not recommended' "$work/lintian.out" | grep -E '^[EW]: ' >"$work/lintian.bad"
-if [ -s "$work/lintian.bad" ]; then cat "$work/lintian.bad"; fail "lintian errors or warnings"; else echo "ok - lintian: no error, no warning"; fi
+grep -v 'running with root privileges is not recommended' "$work/lintian.out" | grep -E '^[EW]: ' \
+	>"$work/lintian.bad"
+if [ -s "$work/lintian.bad" ]; then cat \
+	"$work/lintian.bad"; fail "lintian errors or warnings"; else \
+		echo "ok - lintian: no error, no warning"; fi
 
 dpkg -c "$deb" | awk '{ print $6 }' >"$work/files"
 for f in ./usr/sbin/netechod ./usr/bin/netecho ./etc/netechod.conf \
@@ -28,11 +32,15 @@ for f in ./usr/sbin/netechod ./usr/bin/netecho ./etc/netechod.conf \
 	./lib/systemd/system/netechod-activated.service \
 	./usr/share/man/man1/netecho.1.gz ./usr/share/man/man8/netechod.8.gz \
 	./usr/share/man/man5/netechod.conf.5.gz ./usr/share/doc/netecho/copyright; do
-	grep -qx -- "$f" "$work/files" && echo "ok - the package holds $f" || fail "$f is not in the package"
+	grep -qx -- "$f" "$work/files" && echo "ok - the package holds $f" \
+		|| fail "$f is not in the package"
 done
 dpkg-deb -e "$deb" "$work/control"
-grep -qx /etc/netechod.conf "$work/control/conffiles" && echo "ok - /etc/netechod.conf is a conffile" ||
+grep -qx /etc/netechod.conf "$work/control/conffiles" \
+	&& echo "ok - /etc/netechod.conf is a conffile" ||
 	fail "/etc/netechod.conf is not a conffile"
-grep -q 'ExecStart=/usr/sbin/netechod -f -c /etc/netechod.conf' <(dpkg-deb --fsys-tarfile "$deb" | tar -xO ./lib/systemd/system/netechod.service) &&
-	echo "ok - the packaged unit runs /usr/sbin/netechod on /etc/netechod.conf" || fail "the packaged unit's paths"
+grep -q 'ExecStart=/usr/sbin/netechod -f -c /etc/netechod.conf' <(dpkg-deb --fsys-tarfile "$deb" \
+	| tar -xO ./lib/systemd/system/netechod.service) &&
+	echo "ok - the packaged unit runs /usr/sbin/netechod on /etc/netechod.conf" \
+		|| fail "the packaged unit's paths"
 exit $status

@@ -19,7 +19,8 @@ n=$(settled_stat udp_datagrams)
 # the last second's summary comes at the next tick: poll for it
 for _ in $(seq 100); do
 	logged=$(count_lines "$T/syslog.log" 'udp datagram peer=')
-	suppressed=$(sed -n 's/.*log: \([0-9]*\) lines suppressed.*/\1/p' "$T/syslog.log" | awk '{ s += $1 } END { print s + 0 }')
+	suppressed=$(sed -n 's/.*log: \([0-9]*\) lines suppressed.*/\1/p' "$T/syslog.log" | awk \
+		'{ s += $1 } END { print s + 0 }')
 	[ $((logged + suppressed)) -ge "$n" ] && break
 	sleep 0.05
 done
@@ -62,7 +63,8 @@ timed stop_daemon TERM
 check "SIGTERM with syslog stalled: exit 0 after $ELAPSED_MS ms (not waiting on syslog)" \
 	test "$DSTATUS" -eq 0 -a "$ELAPSED_MS" -lt 10000
 check "... 'stopping' and 'stopped' on stderr" \
-	bash -c "tail -n +$((m + 1)) '$T/d.err' | grep -q 'SIGTERM: stopping' && grep -q 'netechod stopped' '$T/d.err'"
+	bash -c "tail -n +$((m + 1)) '$T/d.err' | grep -q 'SIGTERM: stopping' &&
+		grep -q 'netechod stopped' '$T/d.err'"
 check "... saying what syslog lost" \
 	grep -q 'warning: [0-9]* log lines could not be written to syslog' "$T/d.err"
 

@@ -35,7 +35,8 @@ check "... and nothing is said to listen that does not" \
 check "... TCP answers with the old prefix" \
 	cmp -s <(printf x | nc -N 127.0.0.1 $PORT) <(printf 'A: x')
 check "... TCP listens on 127.0.0.1 alone (the other program aside)" \
-	test "$(ss -Hltn "sport = :$PORT" | awk '{ print $4 }' | sort | tr '\n' ' ')" = "127.0.0.1:$PORT [::]:$PORT "
+	test "$(ss -Hltn "sport = :$PORT" | awk '{ print $4 }' | sort | tr '\n' ' ')" = \
+		"127.0.0.1:$PORT [::]:$PORT "
 check "... UDP did not move either" \
 	test "$(ss -Hlun "sport = :$PORT" | awk '{ print $4 }')" = "127.0.0.1:$PORT"
 check "... and the reload did not say it was applied" \
@@ -97,7 +98,8 @@ start_daemon "$live"
 # name server, which never answers
 printf '127.0.0.1 localhost\n' >"$T/hosts"
 queries=$(mark "$T/dns.out")
-printf '[server]\nhost = netecho-host.test\nport = %s\n[tcp]\nreply_prefix = "Same host: "\n' $PORT >"$live"
+printf '[server]\nhost = netecho-host.test\nport = %s\n[tcp]\nreply_prefix = "Same host: "\n' \
+	$PORT >"$live"
 reload
 check "a reload with the host unchanged asks no name server" \
 	test "$(count_after "$T/dns.out" "$queries" '^query')" -eq 0
@@ -114,7 +116,9 @@ signal_and_wait USR1 'stats uptime=' 10
 ok "while the name server does not answer, SIGUSR1 is answered"
 check "... and the port still answers" \
 	cmp -s <(printf x | nc -N 127.0.0.1 $PORT) <(printf 'Same host: x')
-wait_after "$T/d.err" "$m" 'reload refused: cannot resolve netecho-never.test: no answer from a name server within 5 s' 20
+wait_after "$T/d.err" "$m" \
+	'refused: cannot resolve netecho-never.test: no answer from a name server within 5 s' \
+	20
 ok "the reload is refused once the resolver's bound (5 s) has passed"
 check "... the old address still serves" \
 	cmp -s <(printf y | nc -N 127.0.0.1 $PORT) <(printf 'Same host: y')
@@ -167,7 +171,8 @@ m=$(mark "$T/d.err")
 reload
 check "max_connections 5000 over the hard limit (3000): raised to 3000" test "$(soft)" = 3000
 check "... with a warning saying what to do" \
-	grep -q 'max_connections 5000 needs 5032 descriptors, but the limit is 3000: clients beyond it are refused' "$T/d.err"
+	grep -q 'max_connections 5000 needs 5032 descriptors, but the limit is 3000: clients' \
+		"$T/d.err"
 stop_daemon
 
 # --- new connections get a new idle_timeout; open ones keep theirs
@@ -184,7 +189,10 @@ for i in 1 2 3 4 5; do
 	timeout 20 bash -c "exec 3<>/dev/tcp/127.0.0.1/$PORT; cat <&3 >/dev/null" &
 done
 wait_after "$T/d.err" "$m" 'reason=idle-timeout' 20
-for _ in $(seq 100); do [ "$(count_after "$T/d.err" "$m" 'reason=idle-timeout')" -ge 5 ] && break; sleep 0.1; done
+for _ in $(seq 100); do
+	[ "$(count_after "$T/d.err" "$m" 'reason=idle-timeout')" -ge 5 ] && break
+	sleep 0.1
+done
 check "5 connections made after the reload are closed after the new idle_timeout (1 s)" \
 	test "$(count_after "$T/d.err" "$m" 'reason=idle-timeout')" -eq 5
 kill -USR1 $old

@@ -9,7 +9,8 @@ STRESS=$top_builddir/tests/stress
 secs=${SOAK_SECONDS:-60}
 # a thread cache smaller than the clients, so both paths (a cached thread,
 # a new one) are taken all the time, and the bound below is sharp
-cfg=$( { base_conf; printf '[tcp]\nthread_cache = 8\n[udp]\necho = yes\necho_rate = 1000000\necho_rate_total = 10000000\n'; } | conf soak)
+cfg=$( { base_conf; printf '%s\n' '[tcp]' 'thread_cache = 8' '[udp]' 'echo = yes' \
+	'echo_rate = 1000000' 'echo_rate_total = 10000000'; } | conf soak)
 start_daemon "$cfg"
 base=$(threads "$DPID")
 fds=$(ls "/proc/$DPID/fd" | wc -l)

@@ -7,7 +7,8 @@
 
 start_logsink "$T/syslog.log"
 
-cfg=$( { base_conf; printf '[udp]\necho = no\n[log]\nfacility = local3\nlevel = info\n'; } | conf local3)
+cfg=$( { base_conf; printf '[udp]\necho = no\n[log]\nfacility = local3\nlevel = info\n'; } | conf \
+	local3)
 start_daemon "$cfg"
 wait_for "$T/syslog.log" 'netechod [0-9.]+ started'
 # <158> is local3 (19 * 8) + info (6); <157> is local3 + notice
@@ -19,10 +20,11 @@ printf 'a\r\nb\033[31mc%%s%%n' | nc -N 127.0.0.1 $PORT >/dev/null
 wait_for "$T/syslog.log" 'tcp close'
 check "the payload reaches syslog escaped, on one line" \
 	grep -Fq 'tcp data peer=127.0.0.1:' "$T/syslog.log"
+escaped='len=14 data="a\\x0d\\x0ab\\x1b\[31mc%s%n"$'
 check "CR, LF and ESC appear as \\x0d \\x0a \\x1b and %s%n as text" \
-	grep -Eq '^<158>.*tcp data peer=127\.0\.0\.1:[0-9]+ len=14 data="a\\x0d\\x0ab\\x1b\[31mc%s%n"$' "$T/syslog.log"
+	grep -Eq '^<158>.*tcp data peer=127\.0\.0\.1:[0-9]+ '"$escaped" "$T/syslog.log"
 check "and identically on stderr with -f" \
-	grep -Eq '^netechod: tcp data peer=127\.0\.0\.1:[0-9]+ len=14 data="a\\x0d\\x0ab\\x1b\[31mc%s%n"$' "$T/d.err"
+	grep -Eq '^netechod: tcp data peer=127\.0\.0\.1:[0-9]+ '"$escaped" "$T/d.err"
 check "no raw control character reached syslog" \
 	bash -c "! LC_ALL=C grep -q \$'[\\x01-\\x08\\x0b-\\x1f\\x7f]' '$T/syslog.log'"
 check "no message carried a line break (logsink would show it as |)" \
@@ -31,8 +33,9 @@ check "no message carried a line break (logsink would show it as |)" \
 # a UDP datagram with a line break and a forged syslog header
 printf 'x\n<11>Nov 21 00:00:00 evil: forged' | nc -u -w1 -p 40111 127.0.0.1 $PORT
 wait_for "$T/syslog.log" 'udp datagram peer=127\.0\.0\.1:40111'
+forged='data="x\x0a<11>Nov 21 00:00:00 evil: forged"'
 check "a forged line inside a datagram stays inside one escaped line" \
-	grep -Fq 'udp datagram peer=127.0.0.1:40111 len=34 data="x\x0a<11>Nov 21 00:00:00 evil: forged"' "$T/syslog.log"
+	grep -Fq 'udp datagram peer=127.0.0.1:40111 len=34 '"$forged" "$T/syslog.log"
 check "and never becomes a line of its own" bash -c "! grep -q '^<11>' '$T/syslog.log'"
 
 # payloads are cut at 256 bytes, with a marker
@@ -47,7 +50,8 @@ kill -HUP "$DPID"
 wait_after "$T/syslog.log" "$m" 'reloaded '
 # <173> is local5 (21 * 8) + notice (5)
 check "after a reload to local5, syslog gets local5" \
-	bash -c "tail -n +$((m + 1)) '$T/syslog.log' | grep -Eq '^<173>.* netechod\\[$DPID\\]: reloaded '"
+	bash -c "tail -n +$((m + 1)) '$T/syslog.log' |
+		grep -Eq '^<173>.* netechod\\[$DPID\\]: reloaded '"
 printf 'after' | nc -N 127.0.0.1 $PORT >/dev/null
 wait_after "$T/syslog.log" "$m" 'tcp data .* data="after"'
 check "... connection lines too (<174>: local5 + info)" \
@@ -94,7 +98,8 @@ wait_for "$T/syslog.log" "netechod\\[$pid\\]: tcp close"
 ok "daemon mode: log lines reach syslog"
 check "every line carries the daemon's own pid, the first (starting) too" \
 	bash -c "grep -q 'netechod\\[$pid\\]: netechod [0-9.]* starting' '$T/syslog.log' &&
-		 test \$(grep -c 'netechod\\[' '$T/syslog.log') -eq \$(grep -c 'netechod\\[$pid\\]' '$T/syslog.log')"
+		 test \$(grep -c 'netechod\\[' '$T/syslog.log') -eq \$(grep -c \
+		 	'netechod\\[$pid\\]' '$T/syslog.log')"
 check "... and each line once" \
 	test "$(count_lines "$T/syslog.log" 'netechod [0-9.]* starting')" -eq 1
 check "daemon mode: a successful start prints nothing but warnings on the terminal" \
@@ -126,7 +131,8 @@ check "and it removes its pid file at exit" test ! -e "$T/rel.pid"
 : >"$T/syslog.log"
 : >"$T/journal.err"
 cfg=$(base_conf | conf journal)
-JOURNAL_STREAM=$(stat -c '%d:%i' "$T/journal.err") "$NETECHOD" -f -c "$cfg" >/dev/null 2>>"$T/journal.err" &
+JOURNAL_STREAM=$(stat -c '%d:%i' "$T/journal.err") "$NETECHOD" -f -c "$cfg" >/dev/null \
+	2>>"$T/journal.err" &
 DPID=$!
 wait_for "$T/syslog.log" 'netechod [0-9.]+ started'
 printf 'once' | nc -N 127.0.0.1 $PORT >/dev/null
@@ -136,7 +142,8 @@ check "with JOURNAL_STREAM on stderr: lines go to syslog" \
 	grep -q 'stderr is the journal: log lines go through syslog only' "$T/syslog.log"
 check "... and not to stderr as well" bash -c "! grep -q 'tcp data' '$T/journal.err'"
 check "... from the first line on: each line once in the journal" \
-	bash -c "! grep -q 'starting' '$T/journal.err' && test \$(grep -c 'netechod [0-9.]* starting' '$T/syslog.log') -eq 1"
+	bash -c "! grep -q 'starting' '$T/journal.err' &&
+		test \$(grep -c 'netechod [0-9.]* starting' '$T/syslog.log') -eq 1"
 
 # a failure after detaching reaches the parent's exit status: the pid
 # file (opened before, written after detaching) on a full filesystem
@@ -147,7 +154,8 @@ if mount -t tmpfs -o size=8k tmpfs "$T/full"; then
 	"$NETECHOD" -c "$cfg" -P "$T/full/netechod.pid" >/dev/null 2>"$T/full.err"
 	check "the pid file cannot be written after detaching: the parent exits 73" test $? -eq 73
 	check "... saying why" \
-		grep -q "cannot write pid file $T/full/netechod.pid: No space left on device" "$T/full.err"
+		grep -q "cannot write pid file $T/full/netechod.pid: No space left on device" \
+			"$T/full.err"
 	check "... and nothing serves" bash -c "! nc -z 127.0.0.1 $PORT"
 	umount "$T/full"
 fi

@@ -38,8 +38,12 @@ for _ in $(seq 600); do
 	case $state in running|degraded) break ;; esac
 	sleep 0.1
 done
-case $state in running|degraded) ;; *) skip "the container's systemd did not come up ($state)" ;; esac
-echo "# systemd $(inside systemctl --version | head -n 1 | cut -d' ' -f2) booted in a container ($state)"
+case $state in
+running|degraded) ;;
+*) skip "the container's systemd did not come up ($state)" ;;
+esac
+echo "# systemd $(inside systemctl --version | head -n 1 | cut -d' ' -f2)" \
+	"booted in a container ($state)"
 stop_container() { kill -TERM "$nspawn" 2>/dev/null; wait "$nspawn" 2>/dev/null; }
 trap 'rc=$?; stop_container; (exit $rc); cleanup' EXIT
 
@@ -50,12 +54,14 @@ put "$NETECHOD" /opt/netecho/sbin/netechod 755
 put "$NETECHO" /opt/netecho/bin/netecho 755
 put "$top_srcdir/etc/netechod.conf" /etc/netechod.conf 644
 for u in netechod.service netechod.socket netechod-activated.service; do
-	sed -e 's|@sbindir@|/opt/netecho/sbin|g' -e 's|@sysconfdir@|/etc|g' -e 's|@runstatedir@|/run|g' \
+	sed -e 's|@sbindir@|/opt/netecho/sbin|g' -e 's|@sysconfdir@|/etc|g' \
+		-e 's|@runstatedir@|/run|g' \
 		"$top_srcdir/systemd/$u.in" >"$T/$u"
 	put "$T/$u" "/etc/systemd/system/$u" 644
 done
 inside systemctl daemon-reload || fail "daemon-reload"
-conf() { printf '[server]\nhost = 127.0.0.1\nport = 7000\n[tcp]\nreply_prefix = "%s"\n' "$1" | inside sh -c 'cat >/etc/netechod.conf'; }
+conf() { printf '[server]\nhost = 127.0.0.1\nport = 7000\n[tcp]\nreply_prefix = "%s"\n' "$1" \
+	| inside sh -c 'cat >/etc/netechod.conf'; }
 ask() { inside /opt/netecho/bin/netecho -w 5 -m "$1" 127.0.0.1 7000; }
 
 # --- netechod.service

@@ -28,8 +28,10 @@ settled() {
 }
 
 # --- two echoing daemons, and one datagram forged from one to the other
-printf '[server]\nhost = 127.0.0.1\nport = 7000\n[udp]\necho = yes\necho_rate = 5\n[tcp]\nenabled = no\n' >"$T/p.conf"
-printf '[server]\nhost = 127.0.0.1\nport = 7001\n[udp]\necho = yes\necho_rate = 5\n[tcp]\nenabled = no\n' >"$T/q.conf"
+printf '%s\n' '[server]' 'host = 127.0.0.1' 'port = 7000' '[udp]' 'echo = yes' 'echo_rate = 5' \
+	'[tcp]' 'enabled = no' >"$T/p.conf"
+printf '%s\n' '[server]' 'host = 127.0.0.1' 'port = 7001' '[udp]' 'echo = yes' 'echo_rate = 5' \
+	'[tcp]' 'enabled = no' >"$T/q.conf"
 start_daemon "$T/p.conf"
 P=$DPID
 : >"$T/q.err"
@@ -37,7 +39,8 @@ P=$DPID
 Q=$!
 BG_PIDS="$BG_PIDS $Q"
 wait_for "$T/q.err" 'netechod [0-9.]+ started'
-"$STRESS" spoof -h 127.0.0.1 -p 7000 -s 127.0.0.1:7001 -m loop >/dev/null || skip "cannot send a forged datagram here"
+"$STRESS" spoof -h 127.0.0.1 -p 7000 -s 127.0.0.1:7001 -m loop >/dev/null \
+	|| skip "cannot send a forged datagram here"
 wait_for "$T/d.err" 'udp echo held back peer=127\.0\.0\.1:7001 reason=rate-per-source'
 ok "a loop between two echo services is held back by the per-source rate"
 p=$(settled d.err udp_datagrams "$P")
@@ -85,7 +88,8 @@ stop_daemon
 check "exit 0" test "$DSTATUS" -eq 0
 
 # --- the total: many sources, each within its own rate
-printf '[server]\nhost = 127.0.0.1\nport = 7000\n[udp]\necho = yes\necho_rate = 100\necho_rate_total = 10\n[log]\nrate_limit = 0\n' >"$T/t.conf"
+printf '%s\n' '[server]' 'host = 127.0.0.1' 'port = 7000' '[udp]' 'echo = yes' 'echo_rate = 100' \
+	'echo_rate_total = 10' '[log]' 'rate_limit = 0' >"$T/t.conf"
 start_daemon "$T/t.conf"
 timed "$STRESS" udpflood -p 7000 -n 300 -c 30 >"$T/flood.out"
 wait_for "$T/d.err" 'reason=rate-total'
@@ -94,7 +98,8 @@ held=$(stat_of d.err udp_echo_held)
 # the bucket holds 10 and refills 10 a second: what the flood's time
 # allows, rounded up a second
 allowed=$((10 + 10 * (ELAPSED_MS / 1000 + 1)))
-echo "# 300 datagrams from 30 sources in $ELAPSED_MS ms: $n received, $((n - held)) answered (at most $allowed)"
+echo "# 300 datagrams from 30 sources in $ELAPSED_MS ms: $n received," \
+	"$((n - held)) answered (at most $allowed)"
 check "30 sources against echo_rate_total = 10: no more answered than the total allows" \
 	test "$n" -gt 0 -a $((n - held)) -le "$allowed"
 stop_daemon

@@ -9,7 +9,8 @@
 command -v valgrind >/dev/null || skip "valgrind is not installed"
 
 live=$T/live.conf
-printf '[server]\nhost = 127.0.0.1\nport = %s\nshutdown_timeout = 2\n[tcp]\nmax_connections = 20\nidle_timeout = 2\n[udp]\necho = yes\n' $PORT >"$live"
+printf '%s\n' '[server]' 'host = 127.0.0.1' "port = $PORT" 'shutdown_timeout = 2' '[tcp]' \
+	'max_connections = 20' 'idle_timeout = 2' '[udp]' 'echo = yes' >"$live"
 : >"$T/d.err"
 # not --quiet: then valgrind reports on descriptors only when one is left
 valgrind --error-exitcode=99 --leak-check=full --show-leak-kinds=definite,indirect \
@@ -52,7 +53,8 @@ stop_daemon TERM
 check "exit 0 under valgrind (99 would be an error it found)" test "$DSTATUS" -eq 0
 cat "$T/vg.log"
 check "no memory error and no leak reported" \
-	bash -c "! grep -Eq 'Invalid|uninitialised|Uninitialised|Conditional jump|definitely lost|indirectly lost|Mismatched|overlap' '$T/vg.log'"
+	bash -c "! grep -Eq 'Invalid|uninitialised|Uninitialised|Conditional jump|definitely lost' \
+		'$T/vg.log' && ! grep -Eq 'indirectly lost|Mismatched|overlap' '$T/vg.log'"
 # every descriptor open at exit must be one the test harness passed in
 opened=$(awk '/Open (file descriptor|AF_)/ { want = 1; next }
 	want && /<inherited from parent>/ { want = 0; next }
