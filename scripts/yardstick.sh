@@ -11,12 +11,13 @@
 #
 # ROUNDS (3) rounds of SECONDS (5) each; BENCHDIR defaults to
 # ../shared/bench; LIST picks workloads (pingpong,stream,connect,hold,udp,
-# logging,epoll); -e adds a line to the [tcp] section of netechod's
+# logging,facts,epoll; facts is the connection rate with [log] path_facts
+# on against the same daemon with it off); -e adds a line to the [tcp] section of netechod's
 # configuration (e.g. -e 'thread_cache = 0'); NETECHOD defaults to the
 # optimised build in build/bench (made if missing).
 set -u
 cd "$(dirname "$0")/.."
-rounds=3 secs=5 benchdir=../shared/bench only=pingpong,stream,connect,hold,udp,logging,epoll \
+rounds=3 secs=5 benchdir=../shared/bench only=pingpong,stream,connect,hold,udp,logging,facts,epoll \
 	extra=""
 while getopts r:d:b:w:e: opt; do
 	case $opt in
@@ -64,7 +65,7 @@ field() { tr ' ' '\n' | sed -n "s/^$1=\\([0-9.]*\\)\$/\\1/p" | head -n 1; }
 
 
 SERVER=
-start_netechod() {  # CONF-LEVEL PREFIX DATA
+start_netechod() {  # CONF-LEVEL PREFIX DATA [PATH-FACTS]
 	cat >"$T/n.conf" <<EOF
 [server]
 host = 127.0.0.1
@@ -79,6 +80,9 @@ echo = no
 [log]
 level = $1
 data = $3
+path_facts = ${4:-yes}
+[report]
+port = $((PORT + 1))
 EOF
 	"$netechod" -f -c "$T/n.conf" >/dev/null 2>"$T/n.err" &
 	SERVER=$!
@@ -204,6 +208,20 @@ if case ",$only," in *,logging,*) true ;; *) false ;; esac; then
 	done
 fi
 
+# the SYN facts: the connection rate with path_facts (the listener saving
+# each SYN, a getsockopt and a parse per connection) against without
+if case ",$only," in *,facts,*) true ;; *) false ;; esac; then
+	for r in $(seq "$rounds"); do
+		for side in $( [ $((r % 2)) -eq 1 ] && echo "netechod ref" \
+			|| echo "ref netechod"); do
+			if [ "$side" = netechod ]; then start_netechod notice "" no yes; else \
+				start_netechod notice "" no no; fi
+			measure facts "$side" "$(tcp_round -m connect -c 16 -s 64 -d "$secs" cps)"
+			stop_server
+		done
+	done
+fi
+
 # the table: medians of each side, and the median of the rounds' own
 # ratios (each round's pair ran back to back, so that ratio is the one a
 # drifting machine disturbs least)
@@ -230,4 +248,5 @@ row hold "hold 10,000, verified (threads)" "all 10000"
 row hold-rss "hold 10,000, RSS KiB per connection (threads)" "<= 16"
 row udp "UDP 500,000 x 64 B, datagrams counted (refudp)" ">= 0.9"
 row logging "defaults (prefix, data logging) vs notice" ">= 0.8"
+row facts "connect 16, conn/s: path_facts on vs off" ">= 0.97"
 row epoll "ping-pong 50 conns 64 B, req/s (epoll)" ">= 0.8 stretch"

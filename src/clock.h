@@ -4,7 +4,6 @@
 #ifndef NETECHO_CLOCK_H
 #define NETECHO_CLOCK_H
 
-#include <math.h>
 #include <time.h>
 
 /* Seconds on the monotonic clock. */
@@ -42,7 +41,9 @@ static inline int clock_ms_until(double deadline)
 	left = (deadline - clock_now()) * 1000.0;
 	if (left <= 0)
 		return 0;
-	return left > 2e9 ? 2000000000 : (int)ceil(left);
+	if (left > 2e9)
+		return 2000000000;
+	return (int)left + ((double)(int)left < left);      /* rounded up */
 }
 
 #endif

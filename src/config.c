@@ -79,17 +79,24 @@ static const struct key keys[] = {
 	KEY("udp", "reply_prefix", K_TEXT, udp.reply_prefix, 0, 0),
 	KEY("udp", "echo_rate", K_LONG, udp.echo_rate, 1, 1000000),
 	KEY("udp", "echo_rate_total", K_LONG, udp.echo_rate_total, 1, 10000000),
+	KEY("report", "enabled", K_BOOL, report.enabled, 0, 0),
+	KEY("report", "host", K_HOST, report.host, 0, 0),
+	KEY("report", "port", K_PORT, report.port, 0, 65535),
+	KEY("report", "show_local", K_BOOL, report.show_local, 0, 0),
+	KEY("report", "rate", K_LONG, report.rate, 1, 1000000),
+	KEY("report", "rate_total", K_LONG, report.rate_total, 1, 10000000),
 	KEY("log", "level", K_LEVEL, log.level, 0, 0),
 	KEY("log", "facility", K_FACILITY, log.facility, 0, 0),
 	KEY("log", "data", K_BOOL, log.data, 0, 0),
 	KEY("log", "rate_limit", K_LONG, log.rate_limit, 0, 1000000),
+	KEY("log", "path_facts", K_BOOL, log.path_facts, 0, 0),
 };
 
 #define NKEYS (sizeof keys / sizeof keys[0])
 
-static const char *const sections[] = { "server", "tcp", "udp", "log" };
-#define SECTIONS_KNOWN "[server], [tcp], [udp], [log]"
-#define SECTIONS_UNDER "[server], [tcp], [udp] or [log]"
+static const char *const sections[] = { "server", "tcp", "udp", "report", "log" };
+#define SECTIONS_KNOWN "[server], [tcp], [udp], [report], [log]"
+#define SECTIONS_UNDER "[server], [tcp], [udp], [report] or [log]"
 
 void config_defaults(struct config *cfg)
 {
@@ -118,10 +125,17 @@ void config_defaults(struct config *cfg)
 	cfg->udp.reply_prefix.len = 0;
 	cfg->udp.echo_rate = 10;
 	cfg->udp.echo_rate_total = 1000;
+	cfg->report.enabled = true;
+	strcpy(cfg->report.host, cfg->server.host);
+	cfg->report.port = cfg->server.port + 1;
+	cfg->report.show_local = true;
+	cfg->report.rate = 10;
+	cfg->report.rate_total = 1000;
 	cfg->log.level = LOG_INFO;
 	cfg->log.facility = LOG_DAEMON;
 	cfg->log.data = true;
 	cfg->log.rate_limit = 1000;
+	cfg->log.path_facts = true;
 }
 
 void config_free(struct config *cfg)
@@ -688,6 +702,16 @@ static void finish(struct parser *p)
 		strcpy(cfg->udp.host, cfg->server.host);
 	if (!seen(p, "udp", "port"))
 		cfg->udp.port = cfg->server.port;
+	if (!seen(p, "report", "host"))
+		strcpy(cfg->report.host, cfg->server.host);
+	if (!seen(p, "report", "port")) {
+		/* the echo port + 1; the kernel's pick stays the kernel's */
+		cfg->report.port = cfg->server.port == 0 ? 0 : cfg->server.port + 1;
+		if (cfg->report.port > 65535 && cfg->report.enabled)
+			add_error(p, 0,
+				  "[report] port would be 65536 (the [server] port + 1): set it, "
+				  "or enabled = no");
+	}
 	if (!cfg->tcp.enabled && !cfg->udp.enabled)
 		add_error(p, 0, "nothing to serve: both [tcp] and [udp] have enabled = no");
 	if (cfg->server.group[0] != '\0' && cfg->server.user[0] == '\0')

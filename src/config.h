@@ -61,10 +61,19 @@ struct config {
 		long echo_rate_total;             /* replies a second in all */
 	} udp;
 	struct {
+		bool enabled;
+		char host[CONFIG_HOST_MAX + 1]; /* after loading: [report] host or [server] host */
+		long port; /* after loading: [report] port or [server] port + 1 */
+		bool show_local;                  /* the local address in reports */
+		long rate;                        /* UDP reports a second to one address */
+		long rate_total;                  /* UDP reports a second in all */
+	} report;
+	struct {
 		int level;                        /* LOG_EMERG .. LOG_DEBUG */
 		int facility;                     /* LOG_DAEMON, LOG_USER, LOG_LOCAL0 .. */
 		bool data;                        /* log payloads */
-		long rate_limit; /* connection and payload lines a second, 0 = no limit */
+		long rate_limit;                  /* lines a second of connections, 0 = no limit */
+		bool path_facts; /* how each SYN and datagram arrived, in the log */
 	} log;
 };
 

@@ -432,6 +432,12 @@ int net_ask_pktinfo(int fd, int family)
 
 int net_connect(const struct net_addr *addr, int socktype, int timeout_ms, char *err, size_t errlen)
 {
+	return net_connect_with(addr, socktype, NULL, NULL, timeout_ms, err, errlen);
+}
+
+int net_connect_with(const struct net_addr *addr, int socktype, int (*prepare)(int fd, void *arg),
+		     void *arg, int timeout_ms, char *err, size_t errlen)
+{
 	char where[NET_ADDRSTRLEN];
 	int fd, flags, soerr = 0, saved;
 	socklen_t sl = sizeof soerr;
@@ -441,6 +447,11 @@ int net_connect(const struct net_addr *addr, int socktype, int timeout_ms, char 
 	if (fd < 0) {
 		snprintf(err, errlen, "cannot create a socket: %s", strerror(errno));
 		return -1;
+	}
+	if (prepare != NULL && prepare(fd, arg) < 0) {
+		snprintf(err, errlen, "cannot set the options of a socket for %s: %s", where,
+			 strerror(errno));
+		goto fail;
 	}
 	if (connect(fd, (const struct sockaddr *)&addr->ss, addr->len) < 0) {
 		struct pollfd pfd = { .fd = fd, .events = POLLOUT };

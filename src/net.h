@@ -70,6 +70,11 @@ int net_ask_pktinfo(int fd, int family);
 int net_connect(const struct net_addr *addr, int socktype, int timeout_ms, char *err,
 		size_t errlen);
 
+/* The same, calling prepare(fd, arg) on the new socket before it
+ * connects (to set its options): prepare returns 0, or -1 with errno. */
+int net_connect_with(const struct net_addr *addr, int socktype, int (*prepare)(int fd, void *arg),
+		     void *arg, int timeout_ms, char *err, size_t errlen);
+
 /* Are a and b the same address (and port, unless any_port)? IPv6 scope ids
  * count. */
 bool net_same_addr(const struct net_addr *a, const struct net_addr *b, bool any_port);

@@ -1,6 +1,7 @@
 /* netecho: the netecho client. Sends messages or standard input over TCP or
  * UDP and prints the replies (stream mode), times round trips like ping
- * (-n), or loads an echo path like a benchmark tool (--bench, bench.c). */
+ * (-n), loads an echo path like a benchmark tool (--bench, bench.c), or
+ * shows what the network did to its packets (--path, pathprobe.c). */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -22,6 +23,8 @@
 #include "fds.h"
 #include "net.h"
 #include "parse.h"
+#include "pathprobe.h"
+#include "pathreport.h"
 
 #define MAX_MESSAGES  64        /* -m options */
 #define IO_BUFSIZE    65536     /* bytes moved per read */
@@ -51,6 +54,11 @@ struct options {
 	double seconds;                 /* -d */
 	long size;                      /* -s */
 	bool json;                      /* --json */
+	bool path;                      /* --path, with: */
+	bool pmtu;                      /* --pmtu */
+	long ttl;                       /* --ttl; -1: the system's */
+	int dscp;                       /* --dscp; -1: the system's */
+	bool size_set;                  /* -s given */
 };
 
 static void usage(FILE *out)
@@ -62,6 +70,8 @@ static void usage(FILE *out)
 		"       netecho [-46u] --bench [-c CONNS] [-d SECONDS] [-s SIZE] [--json] [-w "
 		"SECONDS]\n"
 		"               [HOST [PORT]]\n"
+		"       netecho [-46u] --path [--ttl N] [--dscp DSCP] [--pmtu] [-s SIZE] [--json]\n"
+		"               [-w SECONDS] [HOST [PORT]]\n"
 		"       netecho -h | -V\n"
 		"\n"
 		"Sends each MESSAGE, or standard input as it comes, to HOST (default 127.0.0.1)\n"
@@ -84,17 +94,29 @@ static void usage(FILE *out)
 		"                         a greeting and a reply prefix are found out first\n"
 		"  -c, --connections CONNS  bench: connections (default 10)\n"
 		"  -d, --duration SECONDS   bench: how long (default 5)\n"
-		"  -s, --size SIZE          bench: message bytes (default 64)\n"
-		"      --json               bench: the report as one JSON object\n"
+		"  -s, --size SIZE          bench: message bytes (default 64); path: bytes of the\n"
+		"                           UDP probe (default %d, from %d)\n"
+		"      --json               bench, path: the report as one JSON object\n"
+		"  -p, --path             what the network did: asks netechod's path report\n"
+		"                         service (PORT default %d) how a TCP SYN and a UDP\n"
+		"                         datagram from here arrived, and prints one verdict per\n"
+		"                         fact: nat, hops, dscp, ecn, mss, options, fragments\n"
+		"                         (-u: UDP alone)\n"
+		"      --ttl N              path: send with TTL (hop limit) N\n"
+		"      --dscp DSCP          path: send with DSCP DSCP: a name (ef, af41, cs1, le,\n"
+		"                           ...) or a number from 0 to 63\n"
+		"      --pmtu               path: find the path MTU with DF probes, and whether\n"
+		"                           larger packets vanish without an ICMP (a black hole)\n"
 		"  -4, -6                 use IPv4 or IPv6 only\n"
 		"  -h, --help             show this help and exit\n"
 		"  -V, --version          show the version and exit\n"
 		"\n"
-		"Exit status: 0 success; 1 ping replies lost, or bench errors; 64 usage;\n"
-		"68 host not found; 69 connection refused, failed or closed early;\n"
-		"71 system error; 74 output error; 75 timed out (or a name server did not\n"
-		"answer).\n",
-		MAX_MESSAGES, DEFAULT_WAIT, DEFAULT_UDP_WAIT);
+		"Exit status: 0 success; 1 ping replies lost, bench errors, or no path report\n"
+		"over UDP; 64 usage; 68 host not found; 69 connection refused, failed or\n"
+		"closed early (no report service); 71 system error; 74 output error; 75 timed\n"
+		"out (or a name server did not answer); 76 a malformed path report.\n",
+		MAX_MESSAGES, DEFAULT_WAIT, DEFAULT_UDP_WAIT, PATH_PROBE_SIZE, PATH_PROBE_MIN,
+		PATH_DEFAULT_PORT);
 }
 
 static int write_out(const char *buf, size_t len)
@@ -152,9 +174,63 @@ static int say(const char *fmt, ...)
 	return 0;
 }
 
+/* long options without a letter */
+enum { OPT_TTL = 256, OPT_DSCP, OPT_PMTU };
+
+/* The checks between modes and their options, once all are read. */
+static int check_modes(struct options *o, bool bench_only, bool path_only, bool port_set)
+{
+	if (o->count > 0 && o->nmsgs > 1) {
+		fprintf(stderr, "netecho: ping mode (-n) takes one message\n");
+		return -1;
+	}
+	if ((o->bench || o->path) && (o->count > 0 || o->nmsgs > 0 || o->raw)) {
+		fprintf(stderr, "netecho: --%s sends its own messages: no -m, -n or -r with it\n",
+			o->bench ? "bench" : "path");
+		return -1;
+	}
+	if (o->bench && o->path) {
+		fprintf(stderr, "netecho: --bench or --path, not both\n");
+		return -1;
+	}
+	if (!o->bench && bench_only) {
+		fprintf(stderr, "netecho: -c and -d go with --bench\n");
+		return -1;
+	}
+	if (!o->path && path_only) {
+		fprintf(stderr, "netecho: --ttl, --dscp and --pmtu go with --path\n");
+		return -1;
+	}
+	if (!o->bench && !o->path && (o->json || o->size_set)) {
+		fprintf(stderr, "netecho: -s and --json go with --bench or --path\n");
+		return -1;
+	}
+	if (o->path && !o->size_set)
+		o->size = PATH_PROBE_SIZE;
+	if (o->path && (o->size < PATH_PROBE_MIN || o->size > UDP_MAX)) {
+		fprintf(stderr, "netecho: -s: a path probe is from %d to %d bytes\n",
+			PATH_PROBE_MIN, UDP_MAX);
+		return -1;
+	}
+	if (o->path && !port_set)
+		o->port = PATH_DEFAULT_PORT;
+	for (size_t i = 0; i < o->nmsgs; i++) {
+		size_t max = o->count > 0 ? PING_MSG_MAX : (o->udp ? UDP_MAX : IO_BUFSIZE) - 1;
+
+		if (strlen(o->msgs[i]) > max) {
+			fprintf(stderr,
+				"netecho: -m: a message of %zu bytes is too long (at most %zu "
+				"here)\n",
+				strlen(o->msgs[i]), max);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 static int parse_options(int argc, char **argv, struct options *o)
 {
-	bool bench_only = false;
+	bool bench_only = false, path_only = false, port_set = false;
 	static const struct option longopts[] = {
 		{ "message", required_argument, NULL, 'm' },
 		{ "raw", no_argument, NULL, 'r' },
@@ -167,6 +243,10 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "duration", required_argument, NULL, 'd' },
 		{ "size", required_argument, NULL, 's' },
 		{ "json", no_argument, NULL, 'J' },
+		{ "path", no_argument, NULL, 'p' },
+		{ "ttl", required_argument, NULL, OPT_TTL },
+		{ "dscp", required_argument, NULL, OPT_DSCP },
+		{ "pmtu", no_argument, NULL, OPT_PMTU },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -181,9 +261,13 @@ static int parse_options(int argc, char **argv, struct options *o)
 	o->conns = 10;
 	o->seconds = 5;
 	o->size = 64;
-	while ((c = getopt_long(argc, argv, "46m:ruw:n:i:bc:d:s:hV", longopts, NULL)) != -1) {
-		if (c == 'c' || c == 'd' || c == 's' || c == 'J')
+	o->ttl = -1;
+	o->dscp = -1;
+	while ((c = getopt_long(argc, argv, "46m:ruw:n:i:bc:d:s:phV", longopts, NULL)) != -1) {
+		if (c == 'c' || c == 'd')
 			bench_only = true;      /* options that mean something to --bench alone */
+		if (c == OPT_TTL || c == OPT_DSCP || c == OPT_PMTU)
+			path_only = true;       /* and to --path alone */
 		switch (c) {
 		case '4':
 			o->family = AF_INET;
@@ -231,9 +315,34 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case 's':
 			if (opt_long(c, optarg, 1, BENCH_MAX_SIZE, &o->size) < 0)
 				return -1;
+			o->size_set = true;
 			break;
 		case 'J':
 			o->json = true;
+			break;
+		case 'p':
+			o->path = true;
+			break;
+		case OPT_TTL:
+			if (parse_long(optarg, 1, 255, &o->ttl) < 0) {
+				fprintf(stderr,
+					"netecho: --ttl: '%s' is not a whole number from 1 to "
+					"255\n",
+					optarg);
+				return -1;
+			}
+			break;
+		case OPT_DSCP:
+			if (path_dscp_parse(optarg, &o->dscp) < 0) {
+				fprintf(stderr,
+					"netecho: --dscp: '%s' is neither a DSCP name (ef, af11 to "
+					"af43, cs0 to cs7, le, va) nor a number from 0 to 63\n",
+					optarg);
+				return -1;
+			}
+			break;
+		case OPT_PMTU:
+			o->pmtu = true;
 			break;
 		case 'h':
 			usage(stdout);
@@ -248,40 +357,20 @@ static int parse_options(int argc, char **argv, struct options *o)
 	}
 	if (optind < argc)
 		o->host = argv[optind++];
-	if (optind < argc && parse_long(argv[optind++], 1, 65535, &o->port) < 0) {
-		fprintf(stderr, "netecho: '%s' is not a port from 1 to 65535\n", argv[optind - 1]);
-		return -1;
+	if (optind < argc) {
+		if (parse_long(argv[optind++], 1, 65535, &o->port) < 0) {
+			fprintf(stderr, "netecho: '%s' is not a port from 1 to 65535\n",
+				argv[optind - 1]);
+			return -1;
+		}
+		port_set = true;
 	}
 	if (optind < argc) {
 		fprintf(stderr, "netecho: unexpected argument '%s'\n", argv[optind]);
 		usage(stderr);
 		return -1;
 	}
-	if (o->count > 0 && o->nmsgs > 1) {
-		fprintf(stderr, "netecho: ping mode (-n) takes one message\n");
-		return -1;
-	}
-	if (o->bench && (o->count > 0 || o->nmsgs > 0 || o->raw)) {
-		fprintf(stderr,
-			"netecho: --bench sends its own messages: no -m, -n or -r with it\n");
-		return -1;
-	}
-	if (!o->bench && bench_only) {
-		fprintf(stderr, "netecho: -c, -d, -s and --json go with --bench\n");
-		return -1;
-	}
-	for (size_t i = 0; i < o->nmsgs; i++) {
-		size_t max = o->count > 0 ? PING_MSG_MAX : (o->udp ? UDP_MAX : IO_BUFSIZE) - 1;
-
-		if (strlen(o->msgs[i]) > max) {
-			fprintf(stderr,
-				"netecho: -m: a message of %zu bytes is too long (at most %zu "
-				"here)\n",
-				strlen(o->msgs[i]), max);
-			return -1;
-		}
-	}
-	return 0;
+	return check_modes(o, bench_only, path_only, port_set);
 }
 
 /* Resolves and connects, trying each address in turn. Returns the socket,
@@ -787,6 +876,31 @@ static int run_bench(const struct options *o)
 	return bench_run(&b);
 }
 
+/* --path: resolves the first address and hands over to pathprobe.c. */
+static int run_path(const struct options *o)
+{
+	struct path_options p = {
+		.tcp = !o->udp,
+		.udp = true,
+		.pmtu = o->pmtu,
+		.json = o->json,
+		.ttl = (int)o->ttl,
+		.dscp = o->dscp,
+		.size = o->size,
+		.wait = o->wait > 0 ? o->wait : PATH_DEFAULT_WAIT,
+	};
+	char err[NET_ERRLEN];
+	int n = net_resolve(o->host, o->port, o->family, SOCK_STREAM, false, &p.addr, 1,
+			    (int)(p.wait * 1000), err, sizeof err);
+
+	if (n < 0) {
+		fprintf(stderr, "netecho: %s\n", err);
+		return errno == EAGAIN ? EX_TEMPFAIL : EX_NOHOST;
+	}
+	net_format((struct sockaddr *)&p.addr.ss, p.addr.len, p.peer, sizeof p.peer);
+	return path_run(&p);
+}
+
 int main(int argc, char **argv)
 {
 	struct options o = { 0 };
@@ -806,6 +920,8 @@ int main(int argc, char **argv)
 	}
 	if (o.bench)
 		return run_bench(&o);
+	if (o.path)
+		return run_path(&o);
 	fd = open_connection(&o, &status, peer, sizeof peer);
 	if (fd < 0)
 		return status;

@@ -82,7 +82,7 @@ struct daemon {
 	int pidfile_fd;
 	const char *pidfile;
 	struct sd_notifier notify;      /* the service manager, if any */
-	int activated[SD_LISTEN_FDS_MAX];
+	struct sd_fd activated[SD_LISTEN_FDS_MAX];
 	int nactivated;                 /* sockets the service manager passed, not yet taken */
 	bool socket_activated;          /* ... and taken: it owns the addresses */
 	bool stderr_journal;            /* stderr is the journal: no copy there */
@@ -324,8 +324,10 @@ static void notify_ready(struct daemon *d)
 }
 
 /* Takes the sockets the service manager bound: listening TCP sockets and
- * UDP sockets, told apart by their type. They take precedence over the
- * configured host and port. Arrays for tcp_offer() and udp_offer(). */
+ * UDP sockets, told apart by their type, and the report service's by
+ * their name ("report", FileDescriptorName= in the socket unit; any other
+ * name is the echo's). They take precedence over the configured hosts and
+ * ports. Arrays for tcp_offer() and udp_offer(). */
 static int take_activated(struct daemon *d, struct sock **tcp, size_t *ntcp, struct sock **udp,
 			  size_t *nudp)
 {
@@ -340,33 +342,33 @@ static int take_activated(struct daemon *d, struct sock **tcp, size_t *ntcp, str
 		return -1;
 	}
 	for (int i = 0; i < n; i++) {
-		int fd = d->activated[i], type;
-		struct sock s = { .fd = fd, .service = SERVICE_ECHO, .activated = true };
+		int fd = d->activated[i].fd, type;
+		bool report = strcmp(d->activated[i].name, "report") == 0;
+		struct sock s = { .fd = fd, .service = report ? SERVICE_REPORT : SERVICE_ECHO,
+				  .activated = true };
+		const char *what = report ? " (report)" : "";
 		bool listening = false;
 
 		type = net_socket_kind(fd, &listening);
 		if (net_local_addr(fd, &s.local) < 0)
 			type = -1;
-		if (type == SOCK_STREAM && listening && d->cfg->tcp.enabled &&
+		net_format((struct sockaddr *)&s.local.ss, s.local.len, where, sizeof where);
+		if (type == SOCK_STREAM && listening &&
+		    (report ? d->cfg->report.enabled : d->cfg->tcp.enabled) &&
 		    net_set_nonblocking(fd) == 0) {
 			(*tcp)[(*ntcp)++] = s;
-			log_info("listening on tcp %s (socket-activated, fd %d)",
-				 net_format((struct sockaddr *)&s.local.ss, s.local.len, where,
-					    sizeof where),
+			log_info("listening on tcp %s%s (socket-activated, fd %d)", where, what,
 				 fd);
-		} else if (type == SOCK_DGRAM && d->cfg->udp.enabled &&
+		} else if (type == SOCK_DGRAM &&
+			   (report ? d->cfg->report.enabled : d->cfg->udp.enabled) &&
 			   net_ask_pktinfo(fd, s.local.ss.ss_family) == 0) {
 			(*udp)[(*nudp)++] = s;
-			log_info("listening on udp %s (socket-activated, fd %d)",
-				 net_format((struct sockaddr *)&s.local.ss, s.local.len, where,
-					    sizeof where),
+			log_info("listening on udp %s%s (socket-activated, fd %d)", where, what,
 				 fd);
 		} else {
-			log_warnx(
-				"activated descriptor %d is not a listening TCP or a UDP socket "
-				"that [tcp] or [udp] "
-				"enables: closed",
-				fd);
+			log_warnx("activated descriptor %d is not a listening TCP or a UDP socket "
+				  "that [%s] enables: closed",
+				  fd, report ? "report" : type == SOCK_DGRAM ? "udp" : "tcp");
 			close(fd);
 		}
 	}
@@ -509,11 +511,12 @@ static void log_stats(struct daemon *d)
 	log_notice("stats uptime=%.0f tcp_active=%" PRIu64 " tcp_total=%" PRIu64
 		   " tcp_refused=%" PRIu64 " tcp_bytes_in=%" PRIu64 " tcp_bytes_out=%" PRIu64
 		   " udp_datagrams=%" PRIu64 " udp_bytes=%" PRIu64 " udp_echo_held=%" PRIu64
-		   " reloads=%lu errors=%" PRIu64,
+		   " reports=%" PRIu64 " reports_held=%" PRIu64 " reloads=%lu errors=%" PRIu64,
 		   clock_now() - d->started, active, stats_get(&d->stats.tcp_total),
 		   stats_get(&d->stats.tcp_refused), in, out, stats_get(&d->stats.udp_datagrams),
 		   stats_get(&d->stats.udp_bytes), stats_get(&d->stats.udp_echo_held),
-		   d->reload.done, stats_get(&d->stats.errors));
+		   stats_get(&d->stats.reports), stats_get(&d->stats.reports_held), d->reload.done,
+		   stats_get(&d->stats.errors));
 }
 
 /* Keeps the service manager's STATUS= line current. */
@@ -677,7 +680,7 @@ static void stop(struct daemon *d, int status)
 	tcp_free(d->tcp);
 	udp_free(d->udp);
 	for (int i = 0; i < d->nactivated; i++)
-		close(d->activated[i]);
+		close(d->activated[i].fd);
 	if (d->pidfile_fd >= 0) {
 		if (pidfile_remove(d->pidfile_fd, d->pidfile, err, sizeof err) < 0)
 			log_warnx("%s", err);

@@ -89,19 +89,33 @@ int reload_signal(void)
 
 /* --- the pure parts --- */
 
-static const char *host_of(const struct config *cfg, int p)
+static bool on(const struct config *cfg, int p, enum service svc)
 {
+	if (svc == SERVICE_REPORT)
+		return cfg->report.enabled;
+	return p == TCP ? cfg->tcp.enabled : cfg->udp.enabled;
+}
+
+static const char *host_of(const struct config *cfg, int p, enum service svc)
+{
+	if (svc == SERVICE_REPORT)
+		return cfg->report.host;
 	return p == TCP ? cfg->tcp.host : cfg->udp.host;
 }
 
-static long port_of(const struct config *cfg, int p)
+static long port_of(const struct config *cfg, int p, enum service svc)
 {
+	if (svc == SERVICE_REPORT)
+		return cfg->report.port;
 	return p == TCP ? cfg->tcp.port : cfg->udp.port;
 }
 
-static bool enabled(const struct config *cfg, int p)
+/* Do two configurations ask one protocol's service for other sockets? */
+static bool moves(const struct config *old, const struct config *new, int p, enum service svc)
 {
-	return p == TCP ? cfg->tcp.enabled : cfg->udp.enabled;
+	return on(old, p, svc) != on(new, p, svc) ||
+	       (on(new, p, svc) && (strcmp(host_of(old, p, svc), host_of(new, p, svc)) != 0 ||
+				    port_of(old, p, svc) != port_of(new, p, svc)));
 }
 
 struct reload_change reload_decide(const struct config *old, const struct config *new, int type,
@@ -109,9 +123,7 @@ struct reload_change reload_decide(const struct config *old, const struct config
 {
 	int p = type == SOCK_STREAM ? TCP : UDP;
 	struct reload_change c = { false, false };
-	bool differs = enabled(old, p) != enabled(new, p) ||
-		       (enabled(new, p) && (strcmp(host_of(old, p), host_of(new, p)) != 0 ||
-					    port_of(old, p) != port_of(new, p)));
+	bool differs = moves(old, new, p, SERVICE_ECHO) || moves(old, new, p, SERVICE_REPORT);
 
 	if (differs && activated)
 		c.ignored = true;
@@ -120,16 +132,19 @@ struct reload_change reload_decide(const struct config *old, const struct config
 	return c;
 }
 
-void reload_match(const struct net_addr *want, size_t nwant, bool any_port, const struct sock *cur,
-		  size_t ncur, bool *kept, bool *bind)
+void reload_match(const struct reload_want *want, size_t nwant, const struct sock *cur, size_t ncur,
+		  bool *kept, long *take)
 {
 	for (size_t i = 0; i < ncur; i++)
 		kept[i] = false;
 	for (size_t j = 0; j < nwant; j++) {
-		bind[j] = true;
-		for (size_t i = 0; i < ncur && bind[j]; i++)
-			if (!kept[i] && net_same_addr(&want[j], &cur[i].local, any_port))
-				kept[i] = true, bind[j] = false;
+		take[j] = -1;
+		for (size_t i = 0; i < ncur && take[j] < 0; i++)
+			if (!kept[i] &&
+			    net_same_addr(&want[j].addr, &cur[i].local, want[j].any_port)) {
+				kept[i] = true;
+				take[j] = (long)i;
+			}
 	}
 }
 
@@ -175,46 +190,86 @@ static int bind_one(const struct net_addr *addr, int type, int backlog, const st
 	return 0;
 }
 
+/* The addresses one protocol of cfg asks for, of every service, into
+ * *out (from malloc()). A name is resolved once a service. */
+static int wanted(const struct config *cfg, int p, struct reload_want **out, size_t *n, char *err,
+		  size_t errlen)
+{
+	static const enum service services[] = { SERVICE_ECHO, SERVICE_REPORT };
+
+	*n = 0;
+	*out = malloc(2 * NET_MAX_ADDRS * sizeof **out);
+	if (*out == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	for (size_t k = 0; k < sizeof services / sizeof services[0]; k++) {
+		struct net_addr addrs[NET_MAX_ADDRS];
+		enum service svc = services[k];
+		long port = port_of(cfg, p, svc);
+		int got;
+
+		if (!on(cfg, p, svc))
+			continue;
+		got = net_resolve(host_of(cfg, p, svc), port, AF_UNSPEC, socktypes[p], true, addrs,
+				  NET_MAX_ADDRS, NET_RESOLVE_TIMEOUT_MS, err, errlen);
+		if (got < 0)
+			return -1;
+		for (int i = 0; i < got; i++)
+			(*out)[(*n)++] = (struct reload_want){ addrs[i], svc, port == 0 };
+	}
+	return 0;
+}
+
 /* The sockets one protocol of cfg asks for: those of cur whose address
- * stays, then new ones; into *next (from malloc()). On failure closes
- * what it opened and says why in err. ours: every socket of ours still
- * open, for bind_one(). */
+ * stays (serving what the configuration asks of that address now), then
+ * new ones; into *next (from malloc()). On failure closes what it opened
+ * and says why in err. ours: every socket of ours still open, for
+ * bind_one(). */
 static int plan_sockets(const struct config *cfg, int p, const struct sock *cur, size_t ncur,
 			const struct sock *ours, size_t nours, struct proto_plan *pp, char *err,
 			size_t errlen)
 {
-	struct net_addr want[NET_MAX_ADDRS];
-	bool kept[SOCKSET_MAX], bind[NET_MAX_ADDRS];
-	int n = 0;
+	struct reload_want *want = NULL;
+	bool *kept = NULL;
+	long *take = NULL;
+	size_t nwant = 0;
+	int rc = -1;
 
 	pp->change = true;
 	pp->nnext = pp->nopened = 0;
-	if (enabled(cfg, p)) {
-		n = net_resolve(host_of(cfg, p), port_of(cfg, p), AF_UNSPEC, socktypes[p], true,
-				want, NET_MAX_ADDRS, NET_RESOLVE_TIMEOUT_MS, err, errlen);
-		if (n < 0)
-			return -1;
-	}
-	pp->next = malloc(((size_t)n + ncur + 1) * sizeof *pp->next);
-	if (pp->next == NULL) {
+	if (wanted(cfg, p, &want, &nwant, err, errlen) < 0)
+		goto out;
+	pp->next = malloc((nwant + 1) * sizeof *pp->next);
+	kept = malloc((ncur + 1) * sizeof *kept);
+	take = malloc((nwant + 1) * sizeof *take);
+	if (pp->next == NULL || kept == NULL || take == NULL) {
 		snprintf(err, errlen, "out of memory");
-		return -1;
+		goto out;
 	}
-	reload_match(want, (size_t)n, port_of(cfg, p) == 0, cur,
-		     ncur < SOCKSET_MAX ? ncur : SOCKSET_MAX, kept, bind);
-	for (size_t i = 0; i < ncur && i < SOCKSET_MAX; i++)
-		if (kept[i])
-			pp->next[pp->nnext++] = cur[i];
-	for (int j = 0; j < n; j++) {
-		if (!bind[j])
+	reload_match(want, nwant, cur, ncur, kept, take);
+	/* first the kept sockets (the opened ones come last: see plan_close()) */
+	for (size_t j = 0; j < nwant; j++)
+		if (take[j] >= 0) {
+			pp->next[pp->nnext] = cur[take[j]];
+			pp->next[pp->nnext++].service = want[j].service;
+		}
+	for (size_t j = 0; j < nwant; j++) {
+		if (take[j] >= 0)
 			continue;
-		if (bind_one(&want[j], socktypes[p], (int)cfg->server.backlog, ours, nours,
+		if (bind_one(&want[j].addr, socktypes[p], (int)cfg->server.backlog, ours, nours,
 			     &pp->next[pp->nnext], err, errlen) < 0)
-			return -1;
+			goto out;
+		pp->next[pp->nnext].service = want[j].service;
 		pp->nnext++;
 		pp->nopened++;
 	}
-	return 0;
+	rc = 0;
+out:
+	free(want);
+	free(kept);
+	free(take);
+	return rc;
 }
 
 /* Closes what a plan opened and forgets it. */
@@ -233,9 +288,10 @@ static void log_listening(const struct sock *s, size_t n, int p)
 	char where[NET_ADDRSTRLEN];
 
 	for (size_t i = 0; i < n; i++)
-		log_info("listening on %s %s", proto_names[p],
+		log_info("listening on %s %s%s", proto_names[p],
 			 net_format((const struct sockaddr *)&s[i].local.ss, s[i].local.len, where,
-				    sizeof where));
+				    sizeof where),
+			 s[i].service == SERVICE_REPORT ? " (report)" : "");
 }
 
 int reload_open_initial(const struct config *cfg, struct sock **tcp, size_t *ntcp,
@@ -347,6 +403,9 @@ static void keep_activated(struct config *cfg, const struct config *old)
 	cfg->udp.enabled = old->udp.enabled;
 	strcpy(cfg->udp.host, old->udp.host);
 	cfg->udp.port = old->udp.port;
+	cfg->report.enabled = old->report.enabled;
+	strcpy(cfg->report.host, old->report.host);
+	cfg->report.port = old->report.port;
 }
 
 static void job_plan(struct reload_job *j)

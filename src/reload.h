@@ -94,11 +94,19 @@ struct reload_change {
 struct reload_change reload_decide(const struct config *old, const struct config *new, int type,
 				   bool activated);
 
-/* Which of the sockets bound now (cur) stay: kept[i] for cur[i]; and
- * which wanted addresses need a socket of their own: bind[j] for
- * want[j]. A socket stays when its address is wanted (its port too,
- * unless any_port: port 0 lets the kernel pick). */
-void reload_match(const struct net_addr *want, size_t nwant, bool any_port, const struct sock *cur,
-		  size_t ncur, bool *kept, bool *bind);
+/* One address a configuration asks a protocol to serve. */
+struct reload_want {
+	struct net_addr addr;
+	enum service service;
+	bool any_port;                  /* port 0, the kernel's pick: any port of ours matches */
+};
+
+/* Which of the sockets bound now (cur) stay: kept[i] for cur[i]; and for
+ * each wanted address the socket that serves it from now on: take[j] is
+ * the index in cur of the one kept for want[j], or -1 when it needs a
+ * new one. A socket stays when its address is wanted, whatever service
+ * it served: it serves the one wanted now. */
+void reload_match(const struct reload_want *want, size_t nwant, const struct sock *cur, size_t ncur,
+		  bool *kept, long *take);
 
 #endif

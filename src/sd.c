@@ -82,9 +82,31 @@ long long sd_watchdog_usec(void)
 	return v;
 }
 
-int sd_listen_fds(int *fds, size_t max, char *err, size_t errlen)
+/* The i-th of the colon-separated names, cut to fit; "" past the last. */
+static void nth_name(const char *names, long i, char *out, size_t size)
+{
+	size_t len;
+
+	out[0] = '\0';
+	if (names == NULL)
+		return;
+	for (; i > 0; i--) {
+		names = strchr(names, ':');
+		if (names == NULL)
+			return;
+		names++;
+	}
+	len = strcspn(names, ":");
+	if (len >= size)
+		len = size - 1;
+	memcpy(out, names, len);
+	out[len] = '\0';
+}
+
+int sd_listen_fds(struct sd_fd *fds, size_t max, char *err, size_t errlen)
 {
 	const char *pid = getenv("LISTEN_PID"), *count = getenv("LISTEN_FDS");
+	const char *names = getenv("LISTEN_FDNAMES");
 	long p, c;
 	int rc = 0;
 
@@ -109,7 +131,8 @@ int sd_listen_fds(int *fds, size_t max, char *err, size_t errlen)
 				rc = -1;
 				break;
 			}
-			fds[i] = fd;
+			fds[i].fd = fd;
+			nth_name(names, i, fds[i].name, sizeof fds[i].name);
 		}
 		if (rc == 0)
 			rc = (int)c;

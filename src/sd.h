@@ -20,6 +20,14 @@
 #define SD_LISTEN_FDS_START 3
 #define SD_LISTEN_FDS_MAX   16  /* activated descriptors taken, at most */
 #define SD_ERRLEN           256
+#define SD_NAME_MAX         64  /* a longer FileDescriptorName= is cut */
+
+/* One activated descriptor and its name ($LISTEN_FDNAMES: the socket
+ * unit's FileDescriptorName=, else the unit's name; "" when none given). */
+struct sd_fd {
+	int fd;
+	char name[SD_NAME_MAX];
+};
 
 struct sd_notifier {
 	int fd;                         /* -1: no service manager to tell */
@@ -42,10 +50,11 @@ int sd_notifier_close(struct sd_notifier *n);
  * $WATCHDOG_PID names another process). */
 long long sd_watchdog_usec(void);
 
-/* Takes the activated descriptors (marking them close-on-exec) into fds
- * and clears $LISTEN_PID, $LISTEN_FDS and $LISTEN_FDNAMES. Returns their
- * number, 0 when there are none for us, -1 with a message when the
- * variables are malformed or there are more than max. */
-int sd_listen_fds(int *fds, size_t max, char *err, size_t errlen);
+/* Takes the activated descriptors (marking them close-on-exec) with their
+ * names into fds and clears $LISTEN_PID, $LISTEN_FDS and $LISTEN_FDNAMES.
+ * Returns their number, 0 when there are none for us, -1 with a message
+ * when the variables are malformed or there are more than max. Names
+ * missing from $LISTEN_FDNAMES are "". */
+int sd_listen_fds(struct sd_fd *fds, size_t max, char *err, size_t errlen);
 
 #endif

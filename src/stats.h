@@ -16,6 +16,8 @@ struct stats {
 	stat_t udp_datagrams;
 	stat_t udp_bytes;
 	stat_t udp_echo_held;           /* echoes not sent: rate limits, loops */
+	stat_t reports;                 /* path reports sent, TCP and UDP */
+	stat_t reports_held;            /* UDP reports not sent: too small a probe, rate limits */
 	stat_t errors;                  /* failed system calls and resources */
 };
 

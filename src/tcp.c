@@ -49,8 +49,10 @@
 #include "heartbeat.h"
 #include "log.h"
 #include "net.h"
+#include "report.h"
 #include "shared.h"
 #include "srclimit.h"
+#include "synparse.h"
 
 #define WAKE_SIGNAL      (SIGRTMIN + 1)
 #define ACCEPT_BATCH     64     /* accepts per listener before looking at the others */
@@ -59,6 +61,16 @@
 #define BACKOFF_MAX_MS   1000
 #define RESIGNAL_MS      100    /* a stop request is repeated this often */
 #define STOP_GRACE_S     5      /* after closing the rest, how long to wait for their threads */
+#define SAVED_SYN_MAX    512    /* bytes of a saved SYN's headers: IPv6 extension headers too */
+#define REPORT_DRAIN     8      /* reads of what a report's client sent, before closing */
+
+/* struct tcp_info as Linux 4.10 and later fill it: glibc's, then what came
+ * after it (the minimum RTT among it). */
+struct tcp_info_ext {
+	struct tcp_info base;
+	uint64_t pacing_rate, max_pacing_rate, bytes_acked, bytes_received;
+	uint32_t segs_out, segs_in, notsent_bytes, min_rtt;
+};
 
 struct worker {
 	struct tcp_server *srv;
@@ -91,7 +103,7 @@ struct tcp_server {
 	pthread_mutex_t lock;
 	pthread_cond_t changed;         /* a connection ended */
 	struct shared_slot cfg;         /* for new connections */
-	atomic_int backlog;             /* for the listeners */
+	atomic_uint generation;         /* bumped by every reconfigure */
 	struct sockset listeners;
 	pthread_t acceptor;
 	bool accepting;
@@ -290,18 +302,67 @@ static const char *exchange(struct worker *w, const char *peer, uint64_t *in, ui
 	}
 }
 
+/* How the connection's SYN arrived, as log fields (the saved SYN is read
+ * once, here), and the local address it reached. */
+static void open_facts(int fd, char *local, size_t localsize, char *fields, size_t size)
+{
+	unsigned char syn[SAVED_SYN_MAX];
+	socklen_t len = sizeof syn;
+	struct syn_facts f;
+	enum syn_result r;
+
+	net_local(fd, local, localsize);
+	if (getsockopt(fd, IPPROTO_TCP, TCP_SAVED_SYN, syn, &len) < 0 || len == 0) {
+		snprintf(fields, size, "syn=unknown");
+		return;
+	}
+	r = synparse(syn, len, &f);
+	if (r != SYN_OK)
+		snprintf(fields, size, "syn=%s", synparse_error(r));
+	else
+		report_syn_fields(fields, size, &f);
+}
+
+/* What TCP learnt of the path, for the close line: " rtt=12.3ms
+ * rtt_min=11.9ms retrans=0 pmtu=1500"; "" when it cannot say. */
+static void close_facts(int fd, char *buf, size_t size)
+{
+	struct tcp_info_ext ti;
+	socklen_t len = sizeof ti;
+
+	buf[0] = '\0';
+	memset(&ti, 0, sizeof ti);
+	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) < 0 || len < sizeof ti.base)
+		return;
+	if (len >= offsetof(struct tcp_info_ext, min_rtt) + sizeof ti.min_rtt)
+		snprintf(buf, size, " rtt=%.3fms rtt_min=%.3fms retrans=%u pmtu=%u",
+			 ti.base.tcpi_rtt / 1000.0, ti.min_rtt / 1000.0, ti.base.tcpi_total_retrans,
+			 ti.base.tcpi_pmtu);
+	else
+		snprintf(buf, size, " rtt=%.3fms retrans=%u pmtu=%u", ti.base.tcpi_rtt / 1000.0,
+			 ti.base.tcpi_total_retrans, ti.base.tcpi_pmtu);
+}
+
 /* Serves one connection from accept to close. */
 static void serve(struct worker *w)
 {
 	const struct config *cfg = w->cfg;
-	char peer[NET_ADDRSTRLEN];
+	char peer[NET_ADDRSTRLEN], local[NET_ADDRSTRLEN], facts[REPORT_FIELDS_MAX],
+		tcpinfo[128] = "";
 	uint64_t in = 0, out = 0;
 	const char *reason;
 	double start = clock_now();
 	int fd = w->fd;
 
 	net_format((struct sockaddr *)&w->peer, w->peerlen, peer, sizeof peer);
-	log_conn(LOG_INFO, "tcp open peer=%s", peer);
+	if (cfg->log.path_facts) {
+		/* read whether or not the line is logged: a saved SYN is
+		 * memory the kernel keeps until it is */
+		open_facts(fd, local, sizeof local, facts, sizeof facts);
+		log_conn(LOG_INFO, "tcp open peer=%s local=%s %s", peer, local, facts);
+	} else {
+		log_conn(LOG_INFO, "tcp open peer=%s", peer);
+	}
 	if (connection_options(fd, cfg) < 0) {
 		reason = strerror(errno);
 		stats_add(&w->srv->st->errors, 1);
@@ -317,6 +378,8 @@ static void serve(struct worker *w)
 		    (strcmp(reason, "peer-closed") == 0 || strcmp(reason, "reset") == 0))
 			reason = "shutdown";
 	}
+	if (cfg->log.path_facts && log_enabled(LOG_INFO))
+		close_facts(fd, tcpinfo, sizeof tcpinfo);
 	pthread_mutex_lock(&w->srv->lock);
 	w->fd = -1;
 	pthread_mutex_unlock(&w->srv->lock);
@@ -327,8 +390,8 @@ static void serve(struct worker *w)
 	atomic_store_explicit(&w->in, in, memory_order_relaxed);
 	atomic_store_explicit(&w->out, out, memory_order_relaxed);
 	log_conn(LOG_INFO,
-		 "tcp close peer=%s in=%" PRIu64 " out=%" PRIu64 " duration=%.3fs reason=%s", peer,
-		 in, out, clock_now() - start, reason);
+		 "tcp close peer=%s in=%" PRIu64 " out=%" PRIu64 " duration=%.3fs reason=%s%s",
+		 peer, in, out, clock_now() - start, reason, tcpinfo);
 }
 
 /* Gives a connection to w, a new thread or one from the cache; with
@@ -610,6 +673,51 @@ static int dispatch(struct tcp_server *srv, int fd, const struct sockaddr_storag
 	return BACK_OFF;
 }
 
+/* The report service on TCP: one line, the JSON of how the connection's
+ * SYN arrived, and the connection ends. In the accept thread, with no
+ * wait: the line fits a new socket's send buffer, and goes without
+ * blocking. */
+static void report_connection(struct tcp_server *srv, int fd, const struct sockaddr_storage *ss,
+			      socklen_t len)
+{
+	struct config *cfg = shared_slot_get(&srv->cfg);
+	unsigned char syn[SAVED_SYN_MAX], scratch[512];
+	socklen_t synlen = sizeof syn;
+	struct syn_facts facts;
+	struct net_addr local;
+	bool have_syn, have_local, show_local = cfg->report.show_local;
+	char json[REPORT_JSON_MAX], peer[NET_ADDRSTRLEN], where[NET_ADDRSTRLEN] = "?";
+	char fields[REPORT_FIELDS_MAX] = "syn=unreadable";
+	size_t n;
+
+	shared_unref(cfg);
+	have_syn = getsockopt(fd, IPPROTO_TCP, TCP_SAVED_SYN, syn, &synlen) == 0 && synlen > 0 &&
+		   synparse(syn, synlen, &facts) == SYN_OK;
+	have_local = net_local_addr(fd, &local) == 0;
+	n = report_tcp_json(json, sizeof json, have_syn ? &facts : NULL,
+			    (const struct sockaddr *)ss, len,
+			    have_local && show_local ? (const struct sockaddr *)&local.ss : NULL,
+			    have_local ? local.len : 0);
+	if (send(fd, json, n, MSG_DONTWAIT | MSG_NOSIGNAL) != (ssize_t)n)
+		stats_add(&srv->st->errors, 1);
+	else
+		stats_add(&srv->st->reports, 1);
+	/* what the client sent goes unread: read it, so that closing sends a
+	 * FIN after the report rather than a reset before it */
+	for (int i = 0; i < REPORT_DRAIN && recv(fd, scratch, sizeof scratch, MSG_DONTWAIT) > 0;
+	     i++)
+		;
+	close_counted(srv, fd);
+	if (!log_admit(LOG_INFO))
+		return;
+	if (have_local)
+		net_format((const struct sockaddr *)&local.ss, local.len, where, sizeof where);
+	if (have_syn)
+		report_syn_fields(fields, sizeof fields, &facts);
+	log_msg(LOG_INFO, "report tcp peer=%s local=%s %s len=%zu",
+		net_format((const struct sockaddr *)ss, len, peer, sizeof peer), where, fields, n);
+}
+
 /* accept() met EMFILE or ENFILE: spends the spare descriptor to accept a
  * waiting client and close it at once. 0 when a client was refused, -1
  * when none could be (the spare is opened again at the next turn). */
@@ -642,8 +750,10 @@ static void out_of_descriptors(struct tcp_server *srv, bool out, const char *why
 }
 
 /* Accepts what is waiting on one listener, at most ACCEPT_BATCH. */
-static int accept_some(struct tcp_server *srv, int lfd)
+static int accept_some(struct tcp_server *srv, const struct sock *l)
 {
+	int lfd = l->fd;
+
 	for (int i = 0; i < ACCEPT_BATCH; i++) {
 		struct sockaddr_storage ss;
 		socklen_t len = sizeof ss;
@@ -683,7 +793,9 @@ static int accept_some(struct tcp_server *srv, int lfd)
 			continue;
 		}
 		out_of_descriptors(srv, false, NULL);
-		if (dispatch(srv, fd, &ss, len) == BACK_OFF)
+		if (l->service == SERVICE_REPORT)
+			report_connection(srv, fd, &ss, len);
+		else if (dispatch(srv, fd, &ss, len) == BACK_OFF)
 			return BACK_OFF;
 	}
 	return DISPATCHED;
@@ -696,7 +808,8 @@ struct acceptor {
 	struct retiring *retiring;      /* listeners being drained */
 	size_t nretiring;
 	struct sock *published;         /* for publish() */
-	int backlog;                    /* applied to the listeners */
+	unsigned generation;            /* the configuration's the listeners have */
+	unsigned taken;                 /* the offer the listeners came with */
 	int backoff;                    /* ms, 0: none */
 };
 
@@ -720,7 +833,7 @@ static void retire(struct acceptor *a, const struct sock *socks, size_t n)
 		if (socks[i].activated || net_refuse_syns(socks[i].fd) < 0 ||
 		    a->nretiring >= SOCKSET_MAX) {
 			/* cannot be told to stop taking SYNs: drained now */
-			accept_some(a->srv, socks[i].fd);
+			accept_some(a->srv, &socks[i]);
 			close_counted(a->srv, socks[i].fd);
 			continue;
 		}
@@ -742,7 +855,7 @@ static int close_retired(struct acceptor *a, bool force)
 
 		if (force || now >= r->until || r->taken >= TCP_DRAIN_MAX) {
 			if (!force)
-				accept_some(a->srv, r->sock.fd);
+				accept_some(a->srv, &r->sock);
 			close_counted(a->srv, r->sock.fd);
 			continue;
 		}
@@ -759,25 +872,44 @@ static int close_retired(struct acceptor *a, bool force)
 /* Accepts from a listener, served or being retired. */
 static int accept_from(struct acceptor *a, int fd)
 {
-	for (size_t i = 0; i < a->nretiring; i++)
-		if (a->retiring[i].sock.fd == fd)
+	const struct sock *l = sockset_find(&a->srv->listeners, fd);
+
+	for (size_t i = 0; i < a->nretiring && l == NULL; i++)
+		if (a->retiring[i].sock.fd == fd) {
 			a->retiring[i].taken += ACCEPT_BATCH;
-	return accept_some(a->srv, fd);
+			l = &a->retiring[i].sock;
+		}
+	return l != NULL ? accept_some(a->srv, l) : DISPATCHED;
 }
 
-/* A new backlog (a reload) for the listeners the thread serves. */
-static void apply_backlog(struct acceptor *a)
+/* What the configuration asks of the listeners (at start, after a reload
+ * or an offer): their backlog, and whether they save each SYN (always for
+ * the report service; for the echo with [log] path_facts). */
+static void listener_options(struct acceptor *a)
 {
-	int backlog = atomic_load(&a->srv->backlog);
+	struct tcp_server *srv = a->srv;
+	unsigned gen = atomic_load_explicit(&srv->generation, memory_order_acquire);
+	struct config *cfg;
 
-	if (backlog == a->backlog)
+	if (gen == a->generation && srv->listeners.taken == a->taken)
 		return;
-	a->backlog = backlog;
-	for (size_t i = 0; i < a->srv->listeners.nhave; i++)
-		if (listen(a->srv->listeners.have[i].fd, backlog) < 0)
-			log_warn("tcp: cannot change the backlog of %s",
-				 net_local(a->srv->listeners.have[i].fd, (char[NET_ADDRSTRLEN]){0},
-					   NET_ADDRSTRLEN));
+	a->generation = gen;
+	a->taken = srv->listeners.taken;
+	cfg = shared_slot_get(&srv->cfg);
+	for (size_t i = 0; i < srv->listeners.nhave; i++) {
+		const struct sock *l = &srv->listeners.have[i];
+		int save = l->service == SERVICE_REPORT || cfg->log.path_facts;
+		char where[NET_ADDRSTRLEN];
+
+		if (l->activated && l->service == SERVICE_ECHO && !save)
+			continue;
+		if (listen(l->fd, (int)cfg->server.backlog) < 0 ||
+		    setsockopt(l->fd, IPPROTO_TCP, TCP_SAVE_SYN, &save, sizeof save) < 0)
+			log_warn("tcp: cannot set the options of %s",
+				 net_format((const struct sockaddr *)&l->local.ss, l->local.len,
+					    where, sizeof where));
+	}
+	shared_unref(cfg);
 }
 
 static int next_timeout(struct acceptor *a, int retire_ms)
@@ -798,7 +930,7 @@ static void *acceptor_main(void *arg)
 
 	pthread_setname_np(pthread_self(), "tcp-accept");
 
-	a.backlog = atomic_load(&srv->backlog);
+	a.generation = atomic_load(&srv->generation) - 1;      /* not yet applied */
 	a.retired = malloc(SOCKSET_MAX * sizeof *a.retired);
 	a.retiring = malloc(SOCKSET_MAX * sizeof *a.retiring);
 	a.published = malloc(SOCKSET_MAX * sizeof *a.published);
@@ -825,7 +957,7 @@ static void *acceptor_main(void *arg)
 		}
 		if (nretired > 0)
 			retire(&a, a.retired, nretired);
-		apply_backlog(&a);
+		listener_options(&a);
 		if (srv->spare_fd < 0)
 			srv->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 		for (int i = 0; i < n; i++)
@@ -904,7 +1036,7 @@ struct tcp_server *tcp_new(struct stats *st, struct config *cfg)
 	}
 	shared_slot_init(&srv->cfg, cfg);
 	atomic_init(&srv->thread_cache, cfg->tcp.thread_cache);
-	atomic_init(&srv->backlog, (int)cfg->server.backlog);
+	atomic_init(&srv->generation, 0);
 	atomic_init(&srv->fd_ceiling, fd_ceiling());
 	/* from here on tcp_free() undoes everything */
 	if (pthread_attr_setstacksize(&srv->attr, TCP_STACK_SIZE) != 0)
@@ -962,7 +1094,7 @@ void tcp_reconfigure(struct tcp_server *srv, struct config *cfg)
 
 	shared_slot_set(&srv->cfg, cfg);
 	atomic_store(&srv->thread_cache, cfg->tcp.thread_cache);
-	atomic_store(&srv->backlog, (int)cfg->server.backlog);
+	atomic_fetch_add_explicit(&srv->generation, 1, memory_order_release);
 	/* a smaller cache: the threads beyond it are told to leave; each
 	 * takes itself off the list, so they stay counted until they go */
 	pthread_mutex_lock(&srv->lock);

@@ -5,7 +5,15 @@
  * costs one system call a batch and an idle port costs nothing. Every
  * socket asks for each datagram's destination address (net_ask_pktinfo()
  * when it is made): a reply leaves from it, and a datagram that claims to
- * come from our own address and port is never answered. */
+ * come from our own address and port is never answered. With [log]
+ * path_facts, and always on the report service's sockets, each datagram
+ * also comes with its TTL or hop limit, its TOS or traffic class and, if it
+ * came in fragments, the largest one's size (report.h reads them).
+ *
+ * Two kinds of reply, each held back the same way (hold()): an echo (the
+ * datagram itself), and a report (how the datagram arrived, as JSON),
+ * which goes only when it is no larger than the datagram that asked for
+ * it: the client pads its probe, and no reply is ever an amplification. */
 #include "udp.h"
 
 #include <arpa/inet.h>
@@ -29,6 +37,7 @@
 #include "log.h"
 #include "net.h"
 #include "ratelimit.h"
+#include "report.h"
 #include "shared.h"
 
 #define UDP_DRAIN_MAX   64      /* batches read from a retired socket before closing it */
@@ -36,10 +45,11 @@
 #define UDP_ERROR_PAUSE_MS 10   /* after a receive error, before trying again */
 #define EVENTS          64
 
-/* Room for the control messages of one datagram, aligned for cmsghdr. */
+/* Room for the control messages of one datagram (the packet info, and
+ * the TTL, TOS and fragment size, each an int), aligned for cmsghdr. */
 union control {
 	struct cmsghdr align;
-	char buf[CMSG_SPACE(sizeof(struct in6_pktinfo)) + CMSG_SPACE(sizeof(struct in_pktinfo))];
+	char buf[CMSG_SPACE(sizeof(struct in6_pktinfo)) + 4 * CMSG_SPACE(sizeof(int))];
 };
 
 struct udp_server {
@@ -48,6 +58,7 @@ struct udp_server {
 	atomic_uint generation;         /* bumped by every reconfigure */
 	struct sockset socks;
 	struct ratelimit *echo_limit;   /* the receive thread's */
+	struct ratelimit *report_limit; /* likewise */
 	struct heartbeat beat;          /* the receive thread's, for the watchdog */
 	pthread_t thread;
 	bool running;
@@ -67,48 +78,12 @@ struct batch {
 struct receiver {
 	struct udp_server *srv;
 	struct config *cfg;
+	unsigned generation;            /* cfg's */
+	unsigned taken;                 /* the offer the sockets' options are set for */
 	struct batch *b;
 	struct sock *retired;
 	double now;
 };
-
-/* The destination address of a received datagram, from its packet info;
- * false when there is none. */
-static bool destination(const struct msghdr *m, const struct sock *s, struct net_addr *dst)
-{
-	for (struct cmsghdr *c = CMSG_FIRSTHDR((struct msghdr *)m); c != NULL;
-	     c = CMSG_NXTHDR((struct msghdr *)m, c)) {
-		if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
-			struct sockaddr_in *in = (struct sockaddr_in *)&dst->ss;
-			struct in_pktinfo pi;
-
-			memcpy(&pi, CMSG_DATA(c), sizeof pi);
-			memset(dst, 0, sizeof *dst);
-			in->sin_family = AF_INET;
-			in->sin_addr = pi.ipi_spec_dst;         /* ours: not a broadcast address */
-			in->sin_port =
-				htons((uint16_t)net_port((const struct sockaddr *)&s->local.ss));
-			dst->len = sizeof *in;
-			return true;
-		}
-		if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO) {
-			struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&dst->ss;
-			struct in6_pktinfo pi;
-
-			memcpy(&pi, CMSG_DATA(c), sizeof pi);
-			memset(dst, 0, sizeof *dst);
-			in6->sin6_family = AF_INET6;
-			in6->sin6_addr = pi.ipi6_addr;
-			in6->sin6_port =
-				htons((uint16_t)net_port((const struct sockaddr *)&s->local.ss));
-			if (IN6_IS_ADDR_LINKLOCAL(&pi.ipi6_addr))
-				in6->sin6_scope_id = (uint32_t)pi.ipi6_ifindex;
-			dst->len = sizeof *in6;
-			return true;
-		}
-	}
-	return false;
-}
 
 /* The control message that makes a reply leave from dst (the address the
  * datagram came to), for a socket bound to a wildcard address: a client
@@ -176,15 +151,16 @@ static bool from_ourselves(const struct udp_server *srv, const struct sockaddr *
 	return false;
 }
 
-/* Why an echo to a datagram's sender is held back, or NULL. */
-static const char *hold_echo(struct receiver *r, const struct sockaddr *from, socklen_t fromlen,
-			     const struct net_addr *dst)
+/* Why a reply to a datagram's sender is held back, or NULL: a
+ * privileged port, one of our own sockets, or the reply's rates. */
+static const char *hold(struct receiver *r, struct ratelimit *limit, const struct sockaddr *from,
+			socklen_t fromlen, const struct net_addr *dst)
 {
 	if (net_port(from) < UDP_ECHO_MIN_PORT)
 		return "privileged-port";       /* echo, chargen ...: a loop */
 	if (from_ourselves(r->srv, from, fromlen, dst))
 		return "own-address";
-	switch (ratelimit_take(r->srv->echo_limit, from, r->now)) {
+	switch (ratelimit_take(limit, from, r->now)) {
 	case RATELIMIT_PASS:
 		return NULL;
 	case RATELIMIT_SOURCE:
@@ -197,82 +173,140 @@ static const char *hold_echo(struct receiver *r, const struct sockaddr *from, so
 	return "bad-address";
 }
 
-/* The reply to a datagram of len bytes: the prefix, then the payload, cut
- * to len bytes, so that a reply is never larger than what asked for it
- * (with the default empty prefix it is the datagram itself). */
-static int reply_iov(const struct config *cfg, const char *data, size_t len, struct iovec iov[2])
+/* Sends a reply to datagram i, from the address it came to (with packet
+ * info, when the socket could have had several); never waits. */
+static void reply(struct receiver *r, const struct sock *s, int i, const struct dgram_facts *f,
+		  struct iovec *iov, int iovcnt, const char *what)
 {
-	size_t plen = cfg->udp.reply_prefix.len < len ? cfg->udp.reply_prefix.len : len;
+	struct batch *b = r->b;
+	union control control;
+	struct msghdr msg = {
+		.msg_name = &b->from[i], .msg_namelen = b->msgs[i].msg_hdr.msg_namelen,
+		.msg_iov = iov, .msg_iovlen = (size_t)iovcnt,
+	};
+	char peer[NET_ADDRSTRLEN];
 
-	iov[0] = (struct iovec){ (void *)cfg->udp.reply_prefix.data, plen };
-	iov[1] = (struct iovec){ (void *)data, len - plen };
-	return 2;
+	if (f->have_local) {
+		msg.msg_controllen = reply_source(&f->local, &control);
+		msg.msg_control = msg.msg_controllen > 0 ? control.buf : NULL;
+	}
+	if (sendmsg(s->fd, &msg, MSG_DONTWAIT | MSG_NOSIGNAL) >= 0)
+		return;
+	stats_add(&r->srv->st->errors, 1);
+	if (log_admit(LOG_WARNING))
+		log_msg(LOG_WARNING, "udp %s failed peer=%s: %s", what,
+			net_format((struct sockaddr *)&b->from[i], msg.msg_namelen, peer,
+				   sizeof peer),
+			strerror(errno));
 }
 
-static void echo(struct receiver *r, const struct sock *s, int i, const struct net_addr *dst,
-		 bool have_dst)
+static void held_back(struct receiver *r, int i, const char *what, const char *why, stat_t *counter)
+{
+	char peer[NET_ADDRSTRLEN];
+
+	stats_add(counter, 1);
+	if (log_admit(LOG_NOTICE))
+		log_msg(LOG_NOTICE, "udp %s held back peer=%s reason=%s", what,
+			net_format((struct sockaddr *)&r->b->from[i],
+				   r->b->msgs[i].msg_hdr.msg_namelen, peer, sizeof peer),
+			why);
+}
+
+/* The echo: the prefix, then the payload, cut to the datagram's size, so
+ * that a reply is never larger than what asked for it (with the default
+ * empty prefix it is the datagram itself). */
+static void echo(struct receiver *r, const struct sock *s, int i, const struct dgram_facts *f,
+		 const struct net_addr *dst)
 {
 	struct batch *b = r->b;
 	size_t len = b->msgs[i].msg_len;
-	const struct sockaddr *from = (const struct sockaddr *)&b->from[i];
-	socklen_t fromlen = b->msgs[i].msg_hdr.msg_namelen;
-	struct iovec iov[2];
-	union control control;
-	struct msghdr msg = {
-		.msg_name = (void *)from, .msg_namelen = fromlen,
-		.msg_iov = iov, .msg_iovlen = (size_t)reply_iov(r->cfg, b->data[i], len, iov),
+	size_t plen = r->cfg->udp.reply_prefix.len < len ? r->cfg->udp.reply_prefix.len : len;
+	struct iovec iov[2] = {
+		{ (void *)r->cfg->udp.reply_prefix.data, plen },
+		{ b->data[i], len - plen },
 	};
-	char peer[NET_ADDRSTRLEN];
-	const char *held = hold_echo(r, from, fromlen, dst);
+	const char *why = hold(r, r->srv->echo_limit, (struct sockaddr *)&b->from[i],
+			       b->msgs[i].msg_hdr.msg_namelen, dst);
 
-	if (held != NULL) {
-		stats_add(&r->srv->st->udp_echo_held, 1);
-		if (log_admit(LOG_NOTICE))
-			log_msg(LOG_NOTICE, "udp echo held back peer=%s reason=%s",
-				net_format(from, fromlen, peer, sizeof peer), held);
+	if (why != NULL)
+		held_back(r, i, "echo", why, &r->srv->st->udp_echo_held);
+	else
+		reply(r, s, i, f, iov, 2, "echo");
+}
+
+/* The report: how the datagram arrived, as JSON, when it is at least
+ * REPORT_MARGIN bytes smaller than the datagram that asked: it never
+ * amplifies, and a report sent to an echo service (or to another report
+ * service) comes back too small to be answered, so no loop outlives one
+ * round (two reports differ in length by the digits of the sizes they
+ * name: fewer than REPORT_MARGIN). */
+static void report(struct receiver *r, const struct sock *s, int i, const struct dgram_facts *f,
+		   const struct net_addr *dst)
+{
+	struct batch *b = r->b;
+	size_t len = b->msgs[i].msg_len;
+	const struct sockaddr *from = (struct sockaddr *)&b->from[i];
+	socklen_t fromlen = b->msgs[i].msg_hdr.msg_namelen;
+	char json[REPORT_JSON_MAX];
+	struct iovec iov = { json, 0 };
+	const char *why;
+
+	iov.iov_len = report_udp_json(
+		json, sizeof json, f, len, from, fromlen,
+		r->cfg->report.show_local ? (const struct sockaddr *)&dst->ss : NULL, dst->len);
+	why = iov.iov_len + REPORT_MARGIN > len ? "probe-too-small"
+						: hold(r, r->srv->report_limit, from, fromlen, dst);
+	if (why != NULL) {
+		held_back(r, i, "report", why, &r->srv->st->reports_held);
 		return;
 	}
-	if (have_dst) {
-		msg.msg_controllen = reply_source(dst, &control);
-		msg.msg_control = msg.msg_controllen > 0 ? control.buf : NULL;
-	}
-	/* never block the receive thread on a reply: drop it instead */
-	if (sendmsg(s->fd, &msg, MSG_DONTWAIT | MSG_NOSIGNAL) < 0) {
-		stats_add(&r->srv->st->errors, 1);
-		if (log_admit(LOG_WARNING))
-			log_msg(LOG_WARNING, "udp echo failed peer=%s len=%zu: %s",
-				net_format(from, fromlen, peer, sizeof peer), len, strerror(errno));
+	reply(r, s, i, f, &iov, 1, "report");
+	stats_add(&r->srv->st->reports, 1);
+}
+
+/* The log line of a datagram: admitted already; with path_facts, how it
+ * arrived. */
+static void log_datagram(struct receiver *r, const struct sock *s, int i,
+			 const struct dgram_facts *f, const struct net_addr *dst)
+{
+	struct batch *b = r->b;
+	size_t len = b->msgs[i].msg_len;
+	char peer[NET_ADDRSTRLEN], local[NET_ADDRSTRLEN], facts[REPORT_FIELDS_MAX] = "";
+	char esc[ESCAPE_BUFSIZE(ESCAPE_PAYLOAD_MAX)] = "";
+	const char *what = s->service == SERVICE_REPORT ? "udp report-probe" : "udp datagram";
+
+	net_format((struct sockaddr *)&b->from[i], b->msgs[i].msg_hdr.msg_namelen, peer,
+		   sizeof peer);
+	if (r->cfg->log.data)
+		escape_payload(esc, sizeof esc, b->data[i], len, ESCAPE_PAYLOAD_MAX);
+	if (r->cfg->log.path_facts || s->service == SERVICE_REPORT) {
+		report_dgram_fields(facts, sizeof facts, f);
+		net_format((const struct sockaddr *)&dst->ss, dst->len, local, sizeof local);
+		log_msg(LOG_INFO, "%s peer=%s local=%s %s%slen=%zu%s%s", what, peer, local, facts,
+			facts[0] != '\0' ? " " : "", len, esc[0] != '\0' ? " data=" : "", esc);
+	} else {
+		log_msg(LOG_INFO, "%s peer=%s len=%zu%s%s", what, peer, len,
+			esc[0] != '\0' ? " data=" : "", esc);
 	}
 }
 
 static void handle(struct receiver *r, const struct sock *s, int i)
 {
 	struct batch *b = r->b;
-	size_t len = b->msgs[i].msg_len;
-	struct net_addr dst;
-	bool have_dst = destination(&b->msgs[i].msg_hdr, s, &dst);
+	struct dgram_facts f;
+	const struct net_addr *dst;
 
-	if (!have_dst)
-		dst = s->local;
+	report_dgram_facts(&b->msgs[i].msg_hdr, net_port((const struct sockaddr *)&s->local.ss),
+			   &f);
+	dst = f.have_local ? &f.local : &s->local;
 	stats_add(&r->srv->st->udp_datagrams, 1);
-	stats_add(&r->srv->st->udp_bytes, len);
-	if (log_admit(LOG_INFO)) {
-		char peer[NET_ADDRSTRLEN];
-
-		net_format((struct sockaddr *)&b->from[i], b->msgs[i].msg_hdr.msg_namelen, peer,
-			   sizeof peer);
-		/* admitted already: the line itself, without a second check */
-		if (r->cfg->log.data) {
-			char esc[ESCAPE_BUFSIZE(ESCAPE_PAYLOAD_MAX)];
-
-			escape_payload(esc, sizeof esc, b->data[i], len, ESCAPE_PAYLOAD_MAX);
-			log_msg(LOG_INFO, "udp datagram peer=%s len=%zu data=%s", peer, len, esc);
-		} else {
-			log_msg(LOG_INFO, "udp datagram peer=%s len=%zu", peer, len);
-		}
-	}
-	if (r->cfg->udp.echo)
-		echo(r, s, i, &dst, have_dst);
+	stats_add(&r->srv->st->udp_bytes, b->msgs[i].msg_len);
+	if (log_admit(LOG_INFO))
+		log_datagram(r, s, i, &f, dst);
+	if (s->service == SERVICE_REPORT)
+		report(r, s, i, &f, dst);
+	else if (r->cfg->udp.echo)
+		echo(r, s, i, &f, dst);
 }
 
 enum { EMPTY, GOT, FAILED };
@@ -331,18 +365,53 @@ static void retire(struct receiver *r, size_t n)
 	}
 }
 
-/* The configuration in force, taken again after a reload. */
-static void refresh(struct receiver *r, unsigned *gen)
+/* Asks a socket for the facts of each datagram (always on the report
+ * service's, with path_facts on the echo's), or no longer. An IPv6 socket
+ * is asked for the IPv4 facts too, for the v4-mapped datagrams of a
+ * dual-stack socket that a service manager passed (ours are IPv6-only:
+ * there the IPv4 options cost nothing). */
+static void fact_options(const struct sock *s, bool on)
 {
-	unsigned now = atomic_load_explicit(&r->srv->generation, memory_order_acquire);
+	static const int v4[] = { IP_RECVTTL, IP_RECVTOS, IP_RECVFRAGSIZE };
+	static const int v6[] = { IPV6_RECVHOPLIMIT, IPV6_RECVTCLASS, IPV6_RECVFRAGSIZE };
+	int v = on;
+	bool is_v6 = s->local.ss.ss_family == AF_INET6;
+	bool failed = false;
+	char where[NET_ADDRSTRLEN];
 
-	if (now == *gen && r->cfg != NULL)
+	for (size_t i = 0; i < sizeof v4 / sizeof v4[0]; i++) {
+		if (is_v6)
+			failed |= setsockopt(s->fd, IPPROTO_IPV6, v6[i], &v, sizeof v) < 0;
+		failed |= setsockopt(s->fd, IPPROTO_IP, v4[i], &v, sizeof v) < 0 && !is_v6;
+	}
+	if (failed)
+		log_warn("udp: cannot ask %s for the facts of its datagrams",
+			 net_format((const struct sockaddr *)&s->local.ss, s->local.len, where,
+				    sizeof where));
+}
+
+/* The configuration in force, taken again after a reload; the sockets'
+ * options set again after that or a new offer. */
+static void refresh(struct receiver *r)
+{
+	struct udp_server *srv = r->srv;
+	unsigned now = atomic_load_explicit(&srv->generation, memory_order_acquire);
+
+	if (now == r->generation && r->cfg != NULL && srv->socks.taken == r->taken)
 		return;
-	*gen = now;
-	shared_unref(r->cfg);
-	r->cfg = shared_slot_get(&r->srv->cfg);
-	ratelimit_set(r->srv->echo_limit, (double)r->cfg->udp.echo_rate,
-		      (double)r->cfg->udp.echo_rate_total);
+	if (now != r->generation || r->cfg == NULL) {
+		r->generation = now;
+		shared_unref(r->cfg);
+		r->cfg = shared_slot_get(&srv->cfg);
+		ratelimit_set(srv->echo_limit, (double)r->cfg->udp.echo_rate,
+			      (double)r->cfg->udp.echo_rate_total);
+		ratelimit_set(srv->report_limit, (double)r->cfg->report.rate,
+			      (double)r->cfg->report.rate_total);
+	}
+	r->taken = srv->socks.taken;
+	for (size_t i = 0; i < srv->socks.nhave; i++)
+		fact_options(&srv->socks.have[i], srv->socks.have[i].service == SERVICE_REPORT ||
+							  r->cfg->log.path_facts);
 }
 
 static void *receiver_main(void *arg)
@@ -350,7 +419,6 @@ static void *receiver_main(void *arg)
 	struct receiver r = { .srv = arg };
 	struct udp_server *srv = r.srv;
 	struct epoll_event ev[EVENTS];
-	unsigned gen = 0;
 
 	pthread_setname_np(pthread_self(), "udp-receive");
 
@@ -371,7 +439,7 @@ static void *receiver_main(void *arg)
 
 		if (n == SOCKSET_STOP)
 			break;
-		refresh(&r, &gen);
+		refresh(&r);
 		if (n == SOCKSET_ERROR) {
 			stats_add(&srv->st->errors, 1);
 			log_conn(LOG_ERR, "udp: %s", strerror(errno));
@@ -411,7 +479,9 @@ struct udp_server *udp_new(struct stats *st, struct config *cfg)
 	atomic_init(&srv->generation, 0);
 	if (getrandom(key, sizeof key, 0) != (ssize_t)sizeof key ||
 	    (srv->echo_limit = ratelimit_new(key[0], key[1], (double)cfg->udp.echo_rate,
-					     (double)cfg->udp.echo_rate_total)) == NULL) {
+					     (double)cfg->udp.echo_rate_total)) == NULL ||
+	    (srv->report_limit = ratelimit_new(key[1], key[0], (double)cfg->report.rate,
+					       (double)cfg->report.rate_total)) == NULL) {
 		int saved = errno;
 
 		udp_free(srv);
@@ -478,6 +548,7 @@ void udp_free(struct udp_server *srv)
 		return;
 	sockset_destroy(&srv->socks);
 	ratelimit_free(srv->echo_limit);
+	ratelimit_free(srv->report_limit);
 	shared_slot_destroy(&srv->cfg);
 	free(srv);
 }

@@ -48,7 +48,7 @@ check "UDP echo = yes answers with the payload (netcat)" cmp -s "$T/udp.out" <(p
 check "netecho -u prints the UDP reply" cmp -s "$T/udp2.out" <(printf 'ping\n')
 printf 'x\000y' | nc -u -w1 127.0.0.1 $PORT >"$T/udp3.out"
 check "a UDP datagram with a NUL byte is echoed whole" cmp -s "$T/udp3.out" <(printf 'x\000y')
-wait_for "$T/d.err" 'udp datagram peer=127\.0\.0\.1:[0-9]+ len=3 data="x\\x00y"'
+wait_for "$T/d.err" 'udp datagram peer=127\.0\.0\.1:[0-9]+ .*len=3 data="x\\x00y"'
 ok "and logged escaped"
 big=$(head -c 30000 /dev/urandom | base64 -w0 | head -c 30000)
 "$NETECHO" -u -r -m "$big" 127.0.0.1 $PORT >"$T/udp4.out"

@@ -17,6 +17,7 @@ NETECHO=${NETECHO:-$top_builddir/netecho}
 ECHOCHECK=$top_builddir/tests/echocheck
 LOGSINK=$top_builddir/tests/logsink
 PORT=7000
+REPORT_PORT=7100   # base_conf puts the path report here, out of the way of PORT + 1
 TEST_NAME=$(basename "$0" .sh)
 
 skip() { echo "SKIP: $TEST_NAME: $*"; exit 77; }
@@ -186,9 +187,12 @@ count_lines() { grep -Ec -- "$2" "$1" 2>/dev/null || true; }
 # conf NAME: writes standard input to $T/NAME.conf and prints its path.
 conf() { cat >"$T/$1.conf"; echo "$T/$1.conf"; }
 
-# A configuration on $PORT, with optional extra lines per section.
+# A configuration on $PORT (the path report on $REPORT_PORT), ending in
+# [server]: lines printed after it are [server]'s.
 base_conf() {
 	cat <<EOF
+[report]
+port = $REPORT_PORT
 [server]
 host = 127.0.0.1
 port = $PORT

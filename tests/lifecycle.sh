@@ -93,7 +93,7 @@ wait_for "$T/d.err" 'udp datagram .* data="def"'
 signal_and_wait USR1 'stats uptime='
 check "SIGUSR1: one stats line with every counter, in order" \
 	grep -Eq 'stats uptime=[0-9]+ tcp_active=0 tcp_total=1 tcp_refused=0 tcp_bytes_in=5 '\
-'tcp_bytes_out=14 udp_datagrams=2 udp_bytes=6 udp_echo_held=0 reloads=0 errors=0$' "$T/d.err"
+'tcp_bytes_out=14 udp_datagrams=2 udp_bytes=6 udp_echo_held=0 reports=0 reports_held=0 reloads=0 errors=0$' "$T/d.err"
 stop_daemon
 check "and one more at exit" test "$(count_lines "$T/d.err" 'stats uptime=')" -eq 2
 
@@ -124,7 +124,7 @@ check "after a good SIGHUP new connections see the new greeting and prefix" \
 	cmp -s <(printf x | nc -N 127.0.0.1 $PORT) <(printf 'hi\nNew: x')
 
 # a new port: rebound, open connections untouched
-printf '[server]\nhost = 127.0.0.1\nport = 7001\n[tcp]\nreply_prefix = "Moved: "\n' >"$live"
+printf '[report]\nport = '$REPORT_PORT'\n[server]\nhost = 127.0.0.1\nport = 7001\n[tcp]\nreply_prefix = "Moved: "\n' >"$live"
 reload
 check "a changed port is rebound" cmp -s <(printf x | nc -N 127.0.0.1 7001) <(printf 'Moved: x')
 check "... and said so" grep -q 'listening on tcp 127.0.0.1:7001' "$T/d.err"
@@ -134,7 +134,7 @@ for _ in $(seq 100); do [ -z "$(ss -Hltn "sport = :$PORT")" ] && break; sleep 0.
 check "the old port is closed" test -z "$(ss -Hltn "sport = :$PORT")"
 
 # the same address by another name: nothing is rebound
-printf '[server]\nhost = localhost\nport = 7001\n[tcp]\nreply_prefix = "Moved: "\n' >"$live"
+printf '[report]\nport = '$REPORT_PORT'\n[server]\nhost = localhost\nport = 7001\n[tcp]\nreply_prefix = "Moved: "\n' >"$live"
 if getent hosts localhost | grep -q '^127.0.0.1 '; then
 	before=$(mark "$T/d.err")
 	reload
@@ -148,7 +148,7 @@ fi
 nc -lk 127.0.0.1 7002 >/dev/null &
 BG_PIDS="$BG_PIDS $!"
 for _ in $(seq 100); do nc -z 127.0.0.1 7002 2>/dev/null && break; sleep 0.05; done
-printf '[server]\nhost = 127.0.0.1\nport = 7002\n' >"$live"
+printf '[report]\nport = '$REPORT_PORT'\n[server]\nhost = 127.0.0.1\nport = 7002\n' >"$live"
 reload 'reload refused: cannot bind tcp 127.0.0.1:7002: Address already in use'
 check "an address in use: the reload is refused, 7001 still serves" \
 	cmp -s <(printf x | nc -N 127.0.0.1 7001) <(printf 'Moved: x')
@@ -156,7 +156,7 @@ check "an address in use: the reload is refused, 7001 still serves" \
 # 127.0.0.1:7001 -> 0.0.0.0:7001 overlaps on the same port: the old
 # listener goes first (what it queued is answered), then the new is bound;
 # clients connecting all the while are answered or refused, never dropped
-printf '[server]\nhost = 0.0.0.0\nport = 7001\n[tcp]\nreply_prefix = "Any: "\n' >"$live"
+printf '[report]\nport = '$REPORT_PORT'\n[server]\nhost = 0.0.0.0\nport = 7001\n[tcp]\nreply_prefix = "Any: "\n' >"$live"
 ( for i in $(seq 300); do
 	out=$(printf "c$i" | timeout 5 nc -N 127.0.0.1 7001 2>/dev/null)
 	echo "rc=$? out=$out"

@@ -35,7 +35,7 @@ printf 'x\n<11>Nov 21 00:00:00 evil: forged' | nc -u -w1 -p 40111 127.0.0.1 $POR
 wait_for "$T/syslog.log" 'udp datagram peer=127\.0\.0\.1:40111'
 forged='data="x\x0a<11>Nov 21 00:00:00 evil: forged"'
 check "a forged line inside a datagram stays inside one escaped line" \
-	grep -Fq 'udp datagram peer=127.0.0.1:40111 len=34 '"$forged" "$T/syslog.log"
+	grep -Fq ' len=34 '"$forged" "$T/syslog.log"
 check "and never becomes a line of its own" bash -c "! grep -q '^<11>' '$T/syslog.log'"
 
 # payloads are cut at 256 bytes, with a marker
@@ -76,7 +76,7 @@ cfg=$( { base_conf; printf '[log]\ndata = no\n'; } | conf nodata)
 start_daemon "$cfg"
 printf 'secret' | nc -N 127.0.0.1 $PORT >/dev/null
 printf 'secret2' | nc -u -w1 -p 40112 127.0.0.1 $PORT
-wait_for "$T/syslog.log" 'udp datagram peer=127\.0\.0\.1:40112 len=7$'
+wait_for "$T/syslog.log" 'udp datagram peer=127\.0\.0\.1:40112 .*len=7$'
 ok "data = no: a datagram is logged with its sender and size only"
 stop_daemon
 check "data = no: the connection is logged" grep -q 'tcp close .* in=6 ' "$T/syslog.log"

@@ -5,7 +5,8 @@
 # (Type=notify) and answers; "systemctl reload" applies a good file and
 # fails on a bad one (the unit checks it with netechod -t first), which
 # "systemctl status" shows, while the daemon keeps its settings; it stops
-# cleanly; netechod.socket activates netechod-activated.service. Skipped
+# cleanly; netechod.socket activates netechod-activated.service, which
+# brings netechod-report.socket and tells its sockets apart by name. Skipped
 # (77) where a container cannot boot, and in sanitizer builds (the units'
 # system call filter is not the sanitizers' friend).
 . "${top_srcdir:-.}/tests/lib.sh"
@@ -53,7 +54,7 @@ put() { inside sh -c "mkdir -p '$(dirname "$2")' && cat >'$2' && chmod $3 '$2'" 
 put "$NETECHOD" /opt/netecho/sbin/netechod 755
 put "$NETECHO" /opt/netecho/bin/netecho 755
 put "$top_srcdir/etc/netechod.conf" /etc/netechod.conf 644
-for u in netechod.service netechod.socket netechod-activated.service; do
+for u in netechod.service netechod.socket netechod-report.socket netechod-activated.service; do
 	sed -e 's|@sbindir@|/opt/netecho/sbin|g' -e 's|@sysconfdir@|/etc|g' \
 		-e 's|@runstatedir@|/run|g' \
 		"$top_srcdir/systemd/$u.in" >"$T/$u"
@@ -112,5 +113,11 @@ inside systemctl reload netechod-activated.service 2>/dev/null
 check "reloading it with a bad file fails too" test $? -ne 0
 check "... and it answers as before" \
 	test "$(inside /opt/netecho/bin/netecho -m again 127.0.0.1 50000)" = "Act: again"
-inside systemctl stop netechod.socket netechod-activated.service
+# (bash, not nc: the container's /etc, which nc's alternatives link is in, is empty)
+inside timeout 10 bash -c 'exec 3<>/dev/tcp/127.0.0.1/50001 && cat <&3' >"$T/report.out" 2>&1
+check "netechod-report.socket came with the service (its Sockets=)" \
+	test "$(inside systemctl is-active netechod-report.socket)" = active
+check "the report socket, passed by name, serves the path report" \
+	grep -q '^{"version":1,"proto":"tcp","client":"127.0.0.1",' "$T/report.out"
+inside systemctl stop netechod.socket netechod-report.socket netechod-activated.service
 check "both stop" test "$(inside systemctl is-active netechod-activated.service)" != active

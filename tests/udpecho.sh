@@ -29,9 +29,9 @@ settled() {
 
 # --- two echoing daemons, and one datagram forged from one to the other
 printf '%s\n' '[server]' 'host = 127.0.0.1' 'port = 7000' '[udp]' 'echo = yes' 'echo_rate = 5' \
-	'[tcp]' 'enabled = no' >"$T/p.conf"
+	'[tcp]' 'enabled = no' '[report]' 'port = 7100' >"$T/p.conf"
 printf '%s\n' '[server]' 'host = 127.0.0.1' 'port = 7001' '[udp]' 'echo = yes' 'echo_rate = 5' \
-	'[tcp]' 'enabled = no' >"$T/q.conf"
+	'[tcp]' 'enabled = no' '[report]' 'port = 7101' >"$T/q.conf"
 start_daemon "$T/p.conf"
 P=$DPID
 : >"$T/q.err"

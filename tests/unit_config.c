@@ -57,7 +57,11 @@ static void test_defaults(void)
 	CHECK(!cfg.udp.echo);
 	CHECK(cfg.log.level == LOG_INFO);
 	CHECK(cfg.log.facility == LOG_DAEMON);
-	CHECK(cfg.log.data);
+	CHECK(cfg.log.data && cfg.log.path_facts);
+	/* the report service: on, on the echo port + 1 */
+	CHECK(cfg.report.enabled && cfg.report.port == 50001 &&
+	      strcmp(cfg.report.host, "127.0.0.1") == 0);
+	CHECK(cfg.report.show_local && cfg.report.rate == 10 && cfg.report.rate_total == 1000);
 	/* comments and blank lines only */
 	CHECK(load("; a comment\n# another\n\n   \n\t; indented\n") == 0);
 	CHECK(cfg.server.port == 50000);
@@ -109,6 +113,16 @@ static void test_every_key(void)
 	CHECK_STR(cfg.udp.host, "*");
 	CHECK(cfg.udp.port == 9000);
 	CHECK_STR(cfg.server.host, "127.0.0.1");
+	/* the report follows [server] (port + 1), or its own; port 0 stays 0 */
+	CHECK(cfg.report.port == 9001 && strcmp(cfg.report.host, "127.0.0.1") == 0);
+	CHECK(load("[server]\nhost = ::1\nport = 0\n") == 0 && cfg.report.port == 0);
+	CHECK_STR(cfg.report.host, "::1");
+	CHECK(load("[report]\nhost = *\nport = 7999\nshow_local "
+		   "= no\nrate = 3\nrate_total = 30\n") ==
+	      0);
+	CHECK(cfg.report.port == 7999 && !cfg.report.show_local && cfg.report.rate == 3 &&
+	      cfg.report.rate_total == 30);
+	CHECK_STR(cfg.report.host, "*");
 	/* every level and facility name */
 	{
 		static const char *const lv[] = {"emerg",   "alert", "crit",   "err",  "error",
@@ -136,7 +150,11 @@ static void test_every_key(void)
 	CHECK(load("[udp]\necho = yes\n[tcp]\nenabled = false\n") == 0 && !cfg.tcp.enabled);
 	/* the edges of each range */
 	CHECK(load("[server]\nport = 0\n") == 0 && cfg.server.port == 0);
-	CHECK(load("[server]\nport = 65535\n") == 0 && cfg.server.port == 65535);
+	CHECK(load("[server]\nport = 65535\n[report]\nenabled = no\n") == 0 &&
+	      cfg.server.port == 65535);
+	CHECK_ERROR("[server]\nport = 65535\n",
+		    "t.conf: [report] port would be 65536 (the [server] port + 1): set it, or "
+		    "enabled = no");
 	CHECK(load("[server]\nbacklog = 1\n") == 0 && cfg.server.backlog == 1);
 	CHECK(load("[tcp]\nmax_connections = 1000000\n") == 0 &&
 	      cfg.tcp.max_connections == 1000000);
@@ -208,12 +226,14 @@ static void test_errors(void)
 	CHECK_ERROR("[tcp]\nPort = 1\n", "t.conf:2: unknown key \"Port\" in [tcp]");
 	CHECK_ERROR("[server]\nreply_prefix = x\n",
 		    "t.conf:2: unknown key \"reply_prefix\" in [server]");
-	CHECK_ERROR("[bogus]\nkey = 1\nother = 2\n",
-		    "t.conf:1: unknown section \"bogus\" (known: [server], [tcp], [udp], [log])");
+	CHECK_ERROR(
+		"[bogus]\nkey = 1\nother = 2\n",
+		"t.conf:1: unknown section \"bogus\" (known: "
+		"[server], [tcp], [udp], [report], [log])");
 	CHECK_ERROR(
 		"port = 1\n",
-		"t.conf:1: key \"port\" outside a section (put it under [server], [tcp], [udp] or "
-		"[log])");
+		"t.conf:1: key \"port\" outside a section (put it under [server], [tcp], [udp], "
+		"[report] or [log])");
 	CHECK_ERROR(
 		"[server]\njust words\n",
 		"t.conf:2: malformed line \"just words\" (expected key = value, [section] or a "

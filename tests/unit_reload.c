@@ -64,61 +64,96 @@ static void test_decide(void)
 	CHECK(!reload_decide(&a, &b, SOCK_DGRAM, true).ignored);
 }
 
+static struct reload_want want_of(const char *text, int port, enum service svc)
+{
+	return (struct reload_want){ addr(text, port), svc, port == 0 };
+}
+
 static void test_match(void)
 {
 	struct sock cur[3];
-	struct net_addr want[4];
-	bool kept[3], bind[4];
+	struct reload_want want[4];
+	bool kept[3];
+	long take[4];
 
 	/* the same address: kept, nothing bound */
 	cur[0] = sock(5, "127.0.0.1", 7000);
-	want[0] = addr("127.0.0.1", 7000);
-	reload_match(want, 1, false, cur, 1, kept, bind);
-	CHECK(kept[0] && !bind[0]);
+	want[0] = want_of("127.0.0.1", 7000, SERVICE_ECHO);
+	reload_match(want, 1, cur, 1, kept, take);
+	CHECK(kept[0] && take[0] == 0);
 	/* 127.0.0.1 -> * (0.0.0.0 and ::): both bound anew, the old retired */
-	want[0] = addr("0.0.0.0", 7000);
-	want[1] = addr("::", 7000);
-	reload_match(want, 2, false, cur, 1, kept, bind);
-	CHECK(!kept[0] && bind[0] && bind[1]);
+	want[0] = want_of("0.0.0.0", 7000, SERVICE_ECHO);
+	want[1] = want_of("::", 7000, SERVICE_ECHO);
+	reload_match(want, 2, cur, 1, kept, take);
+	CHECK(!kept[0] && take[0] == -1 && take[1] == -1);
 	/* * -> 127.0.0.1: the reverse */
 	cur[0] = sock(5, "0.0.0.0", 7000);
 	cur[1] = sock(6, "::", 7000);
-	want[0] = addr("127.0.0.1", 7000);
-	reload_match(want, 1, false, cur, 2, kept, bind);
-	CHECK(!kept[0] && !kept[1] && bind[0]);
+	want[0] = want_of("127.0.0.1", 7000, SERVICE_ECHO);
+	reload_match(want, 1, cur, 2, kept, take);
+	CHECK(!kept[0] && !kept[1] && take[0] == -1);
 	/* localhost (127.0.0.1 and ::1) -> 127.0.0.1: one kept, one retired */
 	cur[0] = sock(5, "127.0.0.1", 7000);
 	cur[1] = sock(6, "::1", 7000);
-	reload_match(want, 1, false, cur, 2, kept, bind);
-	CHECK(kept[0] && !kept[1] && !bind[0]);
+	reload_match(want, 1, cur, 2, kept, take);
+	CHECK(kept[0] && !kept[1] && take[0] == 0);
 	/* ... and back: the one kept stays, ::1 is bound */
 	cur[0] = sock(5, "127.0.0.1", 7000);
-	want[0] = addr("::1", 7000);
-	want[1] = addr("127.0.0.1", 7000);
-	reload_match(want, 2, false, cur, 1, kept, bind);
-	CHECK(kept[0] && bind[0] && !bind[1]);
+	want[0] = want_of("::1", 7000, SERVICE_ECHO);
+	want[1] = want_of("127.0.0.1", 7000, SERVICE_ECHO);
+	reload_match(want, 2, cur, 1, kept, take);
+	CHECK(kept[0] && take[0] == -1 && take[1] == 0);
 	/* another port: nothing kept */
-	want[0] = addr("127.0.0.1", 7001);
-	reload_match(want, 1, false, cur, 1, kept, bind);
-	CHECK(!kept[0] && bind[0]);
+	want[0] = want_of("127.0.0.1", 7001, SERVICE_ECHO);
+	reload_match(want, 1, cur, 1, kept, take);
+	CHECK(!kept[0] && take[0] == -1);
 	/* port 0 (the kernel's pick): any port of ours matches */
-	want[0] = addr("127.0.0.1", 0);
-	reload_match(want, 1, true, cur, 1, kept, bind);
-	CHECK(kept[0] && !bind[0]);
+	want[0] = want_of("127.0.0.1", 0, SERVICE_ECHO);
+	reload_match(want, 1, cur, 1, kept, take);
+	CHECK(kept[0] && take[0] == 0);
 	/* nothing wanted (the protocol switched off): all retired */
-	reload_match(want, 0, false, cur, 1, kept, bind);
+	reload_match(want, 0, cur, 1, kept, take);
 	CHECK(!kept[0]);
 	/* an address wanted twice is bound once; one socket is kept once */
+	want[0] = want_of("127.0.0.1", 7000, SERVICE_ECHO);
+	want[1] = want_of("127.0.0.1", 7000, SERVICE_ECHO);
+	reload_match(want, 2, cur, 1, kept, take);
+	CHECK(kept[0] && take[0] == 0 && take[1] == -1);
+	/* echo 7000 and report 7001 -> echo 7001 and report 7002: the socket
+	 * on 7001 stays, and serves the echo now (the plan relabels it) */
 	cur[0] = sock(5, "127.0.0.1", 7000);
-	want[0] = addr("127.0.0.1", 7000);
-	want[1] = addr("127.0.0.1", 7000);
-	reload_match(want, 2, false, cur, 1, kept, bind);
-	CHECK(kept[0] && !bind[0] && bind[1]);
+	cur[1] = sock(6, "127.0.0.1", 7001);
+	cur[1].service = SERVICE_REPORT;
+	want[0] = want_of("127.0.0.1", 7001, SERVICE_ECHO);
+	want[1] = want_of("127.0.0.1", 7002, SERVICE_REPORT);
+	reload_match(want, 2, cur, 2, kept, take);
+	CHECK(!kept[0] && kept[1] && take[0] == 1 && take[1] == -1);
+}
+
+static void test_decide_report(void)
+{
+	struct config a, b;
+
+	config_defaults(&a);
+	config_defaults(&b);
+	/* the report service moves both protocols' sockets */
+	b.report.port = 7777;
+	CHECK(reload_decide(&a, &b, SOCK_STREAM, false).rebind);
+	CHECK(reload_decide(&a, &b, SOCK_DGRAM, false).rebind);
+	config_defaults(&b);
+	b.report.enabled = false;
+	CHECK(reload_decide(&a, &b, SOCK_DGRAM, false).rebind);
+	/* what it shows moves nothing */
+	config_defaults(&b);
+	b.report.show_local = false;
+	b.report.rate = 1;
+	CHECK(!reload_decide(&a, &b, SOCK_STREAM, false).rebind);
 }
 
 int main(void)
 {
 	test_decide();
 	test_match();
+	test_decide_report();
 	return unit_done("unit_reload");
 }

@@ -11,7 +11,7 @@
 #include "../src/sd.h"
 #include "unit.h"
 
-static int listen_fds(const char *pid, const char *count, int *fds, char *err)
+static int listen_fds(const char *pid, const char *count, struct sd_fd *fds, char *err)
 {
 	if (pid != NULL)
 		setenv("LISTEN_PID", pid, 1);
@@ -21,7 +21,7 @@ static int listen_fds(const char *pid, const char *count, int *fds, char *err)
 		setenv("LISTEN_FDS", count, 1);
 	else
 		unsetenv("LISTEN_FDS");
-	setenv("LISTEN_FDNAMES", "a:b", 1);
+	setenv("LISTEN_FDNAMES", "echo:report", 1);
 	err[0] = '\0';
 	return sd_listen_fds(fds, SD_LISTEN_FDS_MAX, err, SD_ERRLEN);
 }
@@ -29,13 +29,15 @@ static int listen_fds(const char *pid, const char *count, int *fds, char *err)
 static void test_listen_fds(void)
 {
 	char me[32], err[SD_ERRLEN];
-	int fds[SD_LISTEN_FDS_MAX];
+	struct sd_fd fds[SD_LISTEN_FDS_MAX];
 
 	snprintf(me, sizeof me, "%ld", (long)getpid());
 	/* descriptors 3 and 4, as the manager would pass them */
 	CHECK(dup2(STDIN_FILENO, 3) == 3 && dup2(STDIN_FILENO, 4) == 4);
 	CHECK(fcntl(3, F_SETFD, 0) == 0);
-	CHECK(listen_fds(me, "2", fds, err) == 2 && fds[0] == 3 && fds[1] == 4);
+	CHECK(listen_fds(me, "2", fds, err) == 2 && fds[0].fd == 3 && fds[1].fd == 4);
+	CHECK_STR(fds[0].name, "echo");
+	CHECK_STR(fds[1].name, "report");
 	CHECK((fcntl(3, F_GETFD) & FD_CLOEXEC) != 0);  /* not passed on to children */
 	/* the variables are taken: a child does not see them */
 	CHECK(getenv("LISTEN_PID") == NULL && getenv("LISTEN_FDS") == NULL &&
@@ -53,6 +55,25 @@ static void test_listen_fds(void)
 	CHECK(strstr(err, "LISTEN_FDS=two is not a count from 0 to 16") != NULL);
 	CHECK(listen_fds(me, "17", fds, err) == -1);
 	CHECK(listen_fds(me, "-1", fds, err) == -1);
+	/* names: fewer than descriptors, empty, too long, none at all */
+	CHECK(fcntl(3, F_GETFD) >= 0);
+	setenv("LISTEN_PID", me, 1);
+	setenv("LISTEN_FDS", "2", 1);
+	setenv("LISTEN_FDNAMES", "report", 1);
+	CHECK(sd_listen_fds(fds, SD_LISTEN_FDS_MAX, err, SD_ERRLEN) == 2);
+	CHECK_STR(fds[0].name, "report");
+	CHECK_STR(fds[1].name, "");
+	setenv("LISTEN_PID", me, 1);
+	setenv("LISTEN_FDS", "2", 1);
+	setenv("LISTEN_FDNAMES", ":"
+		"0123456789012345678901234567890123456789012345678901234567890123456789", 1);
+	CHECK(sd_listen_fds(fds, SD_LISTEN_FDS_MAX, err, SD_ERRLEN) == 2);
+	CHECK_STR(fds[0].name, "");
+	CHECK_STR(fds[1].name, "012345678901234567890123456789012345678901234567890123456789012");
+	setenv("LISTEN_PID", me, 1);
+	setenv("LISTEN_FDS", "1", 1);
+	CHECK(sd_listen_fds(fds, SD_LISTEN_FDS_MAX, err, SD_ERRLEN) == 1);
+	CHECK_STR(fds[0].name, "");
 	/* a count naming a descriptor that is not open */
 	close(4);
 	CHECK(listen_fds(me, "2", fds, err) == -1);

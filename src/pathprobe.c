@@ -1,0 +1,649 @@
+/* pathprobe.c: netecho --path (see pathprobe.h). */
+#include "pathprobe.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/errqueue.h>
+#include <netinet/in.h>
+#include <netinet/ip.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sysexits.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "parse.h"
+#include "pathreport.h"
+
+#define EXIT_PARTIAL 1                  /* a report did not come */
+#define ECT0         2                  /* the ECN codepoint UDP probes carry */
+#define TS_OPTION    12                 /* bytes of the timestamps option, aligned */
+#define V4_HEADERS   28                 /* IPv4 and UDP headers */
+#define V6_HEADERS   48                 /* IPv6 and UDP headers */
+#define PMTU_MIN_V4  576                /* every IPv4 host takes this much */
+#define PMTU_MIN_V6  1280               /* and every IPv6 link */
+#define PMTU_MAX     65535              /* the largest IP packet searched */
+#define TRY_WAIT_MIN 0.2                /* seconds: --pmtu's shortest wait on a reply */
+
+/* The marks a probe socket gets before it connects. */
+struct marks {
+	bool v6;
+	int ttl;                        /* -1: the system's */
+	int tos;                        /* -1: the system's */
+	int pmtudisc;                   /* -1: the system's */
+	bool recverr;                   /* ICMP errors on the error queue */
+};
+
+static int set_opt(int fd, bool v6, int opt4, int opt6, int v)
+{
+	return setsockopt(fd, v6 ? IPPROTO_IPV6 : IPPROTO_IP, v6 ? opt6 : opt4, &v, sizeof v);
+}
+
+static int get_opt(int fd, bool v6, int opt4, int opt6)
+{
+	int v = -1;
+	socklen_t len = sizeof v;
+
+	if (getsockopt(fd, v6 ? IPPROTO_IPV6 : IPPROTO_IP, v6 ? opt6 : opt4, &v, &len) < 0)
+		return -1;
+	return v;
+}
+
+static int set_marks(int fd, void *arg)
+{
+	const struct marks *m = arg;
+
+	if (m->ttl >= 0 && set_opt(fd, m->v6, IP_TTL, IPV6_UNICAST_HOPS, m->ttl) < 0)
+		return -1;
+	if (m->tos >= 0 && set_opt(fd, m->v6, IP_TOS, IPV6_TCLASS, m->tos) < 0)
+		return -1;
+	if (m->pmtudisc >= 0 &&
+	    set_opt(fd, m->v6, IP_MTU_DISCOVER, IPV6_MTU_DISCOVER, m->pmtudisc) < 0)
+		return -1;
+	if (m->recverr && set_opt(fd, m->v6, IP_RECVERR, IPV6_RECVERR, 1) < 0)
+		return -1;
+	return 0;
+}
+
+/* A number from /proc/sys/net/ipv4 (this network namespace's); -1 when
+ * it cannot be read. */
+static int sysctl_ipv4(const char *name)
+{
+	char path[96], buf[32];
+	long v;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof path, "/proc/sys/net/ipv4/%s", name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	if (parse_long(buf, 0, 1000, &v) < 0)
+		return -1;
+	return (int)v;
+}
+
+/* The socket's own address and port, its TTL or hop limit, its DSCP. */
+static void sent_common(int fd, bool v6, struct path_sent *s)
+{
+	struct net_addr a;
+	int tos = get_opt(fd, v6, IP_TOS, IPV6_TCLASS);
+
+	s->v6 = v6;
+	s->local[0] = '\0';
+	s->local_port = -1;
+	if (net_local_addr(fd, &a) == 0) {
+		net_format_host((struct sockaddr *)&a.ss, a.len, s->local, sizeof s->local);
+		s->local_port = net_port((struct sockaddr *)&a.ss);
+	}
+	s->ttl = get_opt(fd, v6, IP_TTL, IPV6_UNICAST_HOPS);
+	s->dscp = tos >= 0 ? (tos >> 2) & 0x3f : -1;
+	s->ecn = -1;
+	s->ecn_setup = s->wscale = s->sack = s->timestamps = -1;
+	s->mss = s->size = s->local_mtu = -1;
+}
+
+/* What a connected TCP socket's SYN carried: the MSS it advertised
+ * (TCP_INFO's advmss is that value), the options the system puts in a SYN
+ * (the sysctls), whether it asked for ECN. */
+static void sent_syn(int fd, struct path_sent *s)
+{
+	struct tcp_info ti;
+	socklen_t len = sizeof ti;
+	char cc[16] = "";
+	socklen_t cclen = sizeof cc - 1;
+	int ecn = sysctl_ipv4("tcp_ecn"), ws = sysctl_ipv4("tcp_window_scaling");
+	int sack = sysctl_ipv4("tcp_sack"), ts = sysctl_ipv4("tcp_timestamps");
+	bool needs_ecn;
+
+	memset(&ti, 0, sizeof ti);
+	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) < 0)
+		return;
+	/* advmss is the SYN's MSS less the timestamps option once they were
+	 * agreed */
+	s->mss = ti.tcpi_advmss > 0 ? (long)ti.tcpi_advmss : -1;
+	if (s->mss > 0 && (ti.tcpi_options & TCPI_OPT_TIMESTAMPS) != 0)
+		s->mss += TS_OPTION;
+	s->wscale = ws < 0 ? -1 : ws != 0;
+	s->sack = sack < 0 ? -1 : sack != 0;
+	s->timestamps = ts < 0 ? -1 : ts != 0;
+	/* a congestion control that needs ECN (dctcp) marks the SYN ECT(0) and
+	 * asks for ECN; otherwise Linux sends a SYN not-ECT, asking when
+	 * tcp_ecn is 1 (or ECN was agreed: only a client that asked agrees) */
+	needs_ecn = getsockopt(fd, IPPROTO_TCP, TCP_CONGESTION, cc, &cclen) == 0 &&
+		    strncmp(cc, "dctcp", 5) == 0;
+	s->ecn = needs_ecn ? ECT0 : 0;
+	if (ecn < 0)
+		s->ecn_setup = -1;
+	else
+		s->ecn_setup = ecn == 1 || needs_ecn || (ti.tcpi_options & TCPI_OPT_ECN) != 0;
+	/* a SYN sent again goes without ECE and CWR: then who knows which came */
+	if (s->ecn_setup == 1 && ti.tcpi_total_retrans > 0)
+		s->ecn_setup = -1;
+}
+
+/* Reads one line (the report) from a connected TCP socket within wait
+ * seconds. Returns its length, or -1 with *status and a message. */
+static ssize_t read_report(int fd, const struct path_options *o, char *buf, size_t size,
+			   int *status)
+{
+	double deadline = clock_now() + o->wait;
+	size_t len = 0;
+
+	while (len < size - 1) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		int rc = poll(&p, 1, clock_ms_until(deadline));
+		ssize_t n;
+
+		if (rc < 0 && errno == EINTR)
+			continue;
+		if (rc == 0) {
+			fprintf(stderr,
+				"netecho: no path report from %s within %gs: is it netechod's "
+				"report service ([report] port)?\n",
+				o->peer, o->wait);
+			*status = EX_TEMPFAIL;
+			return -1;
+		}
+		n = rc < 0 ? -1 : read(fd, buf + len, size - 1 - len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			fprintf(stderr, "netecho: %s: %s\n", o->peer, strerror(errno));
+			*status = EX_UNAVAILABLE;
+			return -1;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+		if (memchr(buf, '\n', len) != NULL)
+			break;
+	}
+	buf[len] = '\0';
+	if (len == 0) {
+		fprintf(stderr,
+			"netecho: %s closed the connection without a path report: is it netechod's "
+			"report service?\n",
+			o->peer);
+		*status = EX_UNAVAILABLE;
+		return -1;
+	}
+	return (ssize_t)len;
+}
+
+/* Parses a report, which must be about proto. 0, or -1 with a message. */
+static int take_report(const struct path_options *o, const char *buf, size_t len, bool udp,
+		       struct path_seen *seen)
+{
+	char err[128];
+
+	if (path_parse_report(buf, len, seen, err, sizeof err) < 0) {
+		fprintf(stderr, "netecho: %s sent something that is not a path report: %s\n",
+			o->peer, err);
+		return -1;
+	}
+	if (seen->udp != udp) {
+		fprintf(stderr, "netecho: %s sent a report on %s over %s\n", o->peer,
+			seen->udp ? "udp" : "tcp", udp ? "udp" : "tcp");
+		return -1;
+	}
+	return 0;
+}
+
+/* Why a connection or datagram found no report service: a status. */
+static int unreachable(const struct path_options *o, const char *proto, const char *err)
+{
+	if (errno == ECONNREFUSED) {
+		fprintf(stderr,
+			"netecho: no path report service at %s over %s (refused): is [report] on "
+			"in the server's netechod.conf?\n",
+			o->peer, proto);
+		return EX_UNAVAILABLE;
+	}
+	fprintf(stderr, "netecho: %s\n", err);
+	return errno == ETIMEDOUT ? EX_TEMPFAIL : EX_UNAVAILABLE;
+}
+
+static int tcp_probe(const struct path_options *o, struct path_sent *sent,
+		     struct path_seen *seen)
+{
+	bool v6 = o->addr.ss.ss_family == AF_INET6;
+	struct marks m = { v6, o->ttl, o->dscp >= 0 ? o->dscp << 2 : -1, -1, false };
+	char err[NET_ERRLEN], buf[PATH_REPORT_MAX + 1];
+	int status = 0, fd;
+	ssize_t len;
+
+	fd = net_connect_with(&o->addr, SOCK_STREAM, set_marks, &m, (int)(o->wait * 1000), err,
+			      sizeof err);
+	if (fd < 0)
+		return unreachable(o, "tcp", err);
+	sent_common(fd, v6, sent);
+	sent->udp = false;
+	sent_syn(fd, sent);
+	len = read_report(fd, o, buf, sizeof buf, &status);
+	close(fd);
+	if (len < 0)
+		return status;
+	if (take_report(o, buf, (size_t)len, false, seen) < 0)
+		return EX_PROTOCOL;
+	return 0;
+}
+
+/* The probe's bytes: a marker the server's log shows, then padding. */
+static void fill_probe(char *buf, size_t len)
+{
+	static const char mark[] = "netecho path probe: padding for the report. ";
+
+	for (size_t i = 0; i < len; i++)
+		buf[i] = i < sizeof mark - 1 ? mark[i] : '.';
+}
+
+/* Waits for the report on a datagram of size bytes, within until.
+ * Returns 0 (seen set), 1 when none came in time, -1 on an error (errno:
+ * ECONNREFUSED for a port unreachable, EMSGSIZE for too big). */
+static int await_udp_report(int fd, const struct path_options *o, long size, double until,
+			    struct path_seen *seen)
+{
+	char buf[PATH_REPORT_MAX + 1];
+
+	for (;;) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		int rc = poll(&p, 1, clock_ms_until(until));
+		ssize_t n;
+
+		if (rc < 0 && errno == EINTR)
+			continue;
+		if (rc < 0)
+			return -1;
+		if (rc == 0)
+			return 1;
+		n = recv(fd, buf, sizeof buf - 1, MSG_DONTWAIT);
+		if (n < 0) {
+			if (errno == EINTR || errno == EAGAIN)
+				continue;
+			return -1;
+		}
+		/* a report on an earlier probe, or not a report: not this one's */
+		if (take_report(o, buf, (size_t)n, true, seen) == 0 && seen->size == size)
+			return 0;
+	}
+}
+
+static int udp_probe(const struct path_options *o, struct path_sent *sent,
+		     struct path_seen *seen)
+{
+	bool v6 = o->addr.ss.ss_family == AF_INET6;
+	struct marks m = { v6, o->ttl, ((o->dscp >= 0 ? o->dscp : 0) << 2) | ECT0,
+			   v6 ? IPV6_PMTUDISC_DONT : IP_PMTUDISC_DONT, false };
+	char err[NET_ERRLEN], *probe;
+	int fd, tos, rc = 1, saved;
+
+	fd = net_connect_with(&o->addr, SOCK_DGRAM, set_marks, &m, (int)(o->wait * 1000), err,
+			      sizeof err);
+	if (fd < 0)
+		return unreachable(o, "udp", err);
+	sent_common(fd, v6, sent);
+	sent->udp = true;
+	tos = get_opt(fd, v6, IP_TOS, IPV6_TCLASS);
+	sent->ecn = tos >= 0 ? tos & 3 : -1;
+	sent->size = o->size;
+	probe = malloc((size_t)o->size);
+	if (probe == NULL) {
+		fprintf(stderr, "netecho: out of memory\n");
+		close(fd);
+		return EX_OSERR;
+	}
+	fill_probe(probe, (size_t)o->size);
+	/* twice, each waiting half the time: a datagram may be lost */
+	for (int i = 0; i < 2 && rc == 1; i++) {
+		if (send(fd, probe, (size_t)o->size, 0) < 0) {
+			rc = -1;
+			break;
+		}
+		rc = await_udp_report(fd, o, o->size, clock_now() + o->wait / 2, seen);
+	}
+	saved = errno;
+	/* the MTU the datagram left with, after any "too big" that came back
+	 * (an IPv6 router sends one rather than split it) */
+	sent->local_mtu = get_opt(fd, v6, IP_MTU, IPV6_MTU);
+	free(probe);
+	close(fd);
+	if (rc < 0) {
+		snprintf(err, sizeof err, "udp to %s: %s", o->peer, strerror(saved));
+		errno = saved;
+		return unreachable(o, "udp", err);
+	}
+	if (rc == 1) {
+		fprintf(stderr,
+			"netecho: no path report over udp from %s within %gs: the probe or the "
+			"report was lost or filtered, or the server held it back (its rate "
+			"limits)\n",
+			o->peer, o->wait);
+		return EXIT_PARTIAL;
+	}
+	return 0;
+}
+
+/* --- --pmtu ------------------------------------------------------------ */
+
+enum try_result { ARRIVED, TOO_BIG_HERE, TOO_BIG_ICMP, LOST, FAILED };
+
+struct pmtu_search {
+	const struct path_options *o;
+	int fd;
+	bool v6;
+	char *buf;                      /* PMTU_MAX bytes */
+	double wait;                    /* on each reply */
+	double last_send;
+	struct path_mtu result;
+};
+
+/* Takes the socket's queued errors; returns the MTU the last "too big"
+ * named and says where it came from (this host or an ICMP), or -1. */
+static long take_errors(int fd, bool *from_icmp, bool *refused)
+{
+	long mtu = -1;
+	int soerr;
+	socklen_t sl = sizeof soerr;
+
+	for (;;) {
+		char ctrl[512], data[64];
+		struct iovec iov = { data, sizeof data };
+		struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctrl,
+				    .msg_controllen = sizeof ctrl };
+
+		if (recvmsg(fd, &m, MSG_ERRQUEUE | MSG_DONTWAIT) < 0)
+			break;
+		for (struct cmsghdr *c = CMSG_FIRSTHDR(&m); c != NULL; c = CMSG_NXTHDR(&m, c)) {
+			struct sock_extended_err ee;
+
+			if (!((c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_RECVERR) ||
+			      (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_RECVERR)) ||
+			    c->cmsg_len < CMSG_LEN(sizeof ee))
+				continue;
+			memcpy(&ee, CMSG_DATA(c), sizeof ee);
+			if (ee.ee_errno == EMSGSIZE) {
+				mtu = (long)ee.ee_info;
+				*from_icmp = ee.ee_origin == SO_EE_ORIGIN_ICMP ||
+					     ee.ee_origin == SO_EE_ORIGIN_ICMP6;
+			} else if (ee.ee_errno == ECONNREFUSED) {
+				*refused = true;
+			}
+		}
+	}
+	/* the pending error the queue set, taken so that it does not show again */
+	(void)getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl);
+	return mtu;
+}
+
+static void pace(struct pmtu_search *s)
+{
+	double until = s->last_send + PATH_PACE_MS / 1000.0;
+	double left = until - clock_now();
+
+	if (left > 0) {
+		struct timespec ts = { (time_t)left, (long)((left - (double)(time_t)left) * 1e9) };
+
+		while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+			;
+	}
+	s->last_send = clock_now();
+}
+
+/* One probe of an IP packet of total bytes, its report awaited wait
+ * seconds; *mtu gets the MTU a "too big" named. */
+static enum try_result try_size(struct pmtu_search *s, long total, double wait, long *mtu)
+{
+	long payload = total - (s->v6 ? V6_HEADERS : V4_HEADERS);
+	struct path_seen seen;
+	bool icmp = false, refused = false;
+	int rc;
+
+	pace(s);
+	if (send(s->fd, s->buf, (size_t)payload, 0) < 0) {
+		if (errno != EMSGSIZE)
+			return FAILED;
+		*mtu = take_errors(s->fd, &icmp, &refused);
+		return TOO_BIG_HERE;
+	}
+	rc = await_udp_report(s->fd, s->o, payload, clock_now() + wait, &seen);
+	if (rc == 0)
+		return ARRIVED;
+	if (rc < 0 && errno != EMSGSIZE && errno != ECONNREFUSED)
+		return FAILED;
+	*mtu = take_errors(s->fd, &icmp, &refused);
+	if (refused)
+		return FAILED;
+	if (*mtu > 0)
+		return icmp ? TOO_BIG_ICMP : TOO_BIG_HERE;
+	return LOST;
+}
+
+/* A size tried up to PATH_PMTU_TRIES times while it is lost: the first
+ * tries wait a few round trips, the last the whole wait, so that a slow
+ * reply is not taken for a lost probe. */
+static enum try_result probe_size(struct pmtu_search *s, long total, long *mtu)
+{
+	enum try_result r = LOST;
+
+	for (int i = 0; i < PATH_PMTU_TRIES && r == LOST; i++)
+		r = try_size(s, total, i == PATH_PMTU_TRIES - 1 ? s->o->wait : s->wait, mtu);
+	return r;
+}
+
+/* The largest packet that arrives, by a binary search between the
+ * smallest every path takes and the largest this host sends: a size that
+ * arrives raises the floor; one that is too big here, one an ICMP "too
+ * big" answers and one that vanishes lower the ceiling. */
+static int search(struct pmtu_search *s)
+{
+	long lo = s->v6 ? PMTU_MIN_V6 : PMTU_MIN_V4, hi = PMTU_MAX, mtu = -1;
+	bool lost = false;
+	double t0 = clock_now();
+	enum try_result r;
+
+	s->wait = s->o->wait;
+	r = probe_size(s, lo, &mtu);
+	if (r != ARRIVED) {
+		fprintf(stderr, "netecho: --pmtu: not even a %ld-byte probe brought a report from "
+				"%s\n",
+			lo, s->o->peer);
+		return r == FAILED ? EX_UNAVAILABLE : EXIT_PARTIAL;
+	}
+	/* later replies are awaited four round trips, within the wait */
+	s->wait = 4 * (clock_now() - t0);
+	if (s->wait < TRY_WAIT_MIN)
+		s->wait = TRY_WAIT_MIN;
+	if (s->wait > s->o->wait)
+		s->wait = s->o->wait;
+	while (lo < hi) {
+		long mid = lo + (hi - lo + 1) / 2;
+
+		mtu = -1;
+		switch (probe_size(s, mid, &mtu)) {
+		case ARRIVED:
+			lo = mid;
+			break;
+		case TOO_BIG_HERE:
+			hi = mtu >= lo && mtu < mid ? mtu : mid - 1;
+			s->result.local_mtu = hi;
+			break;
+		case TOO_BIG_ICMP:
+			s->result.icmp_mtu = mtu;
+			hi = mtu >= lo && mtu < mid ? mtu : mid - 1;
+			break;
+		case LOST:
+			lost = true;
+			hi = mid - 1;
+			break;
+		case FAILED:
+			fprintf(stderr, "netecho: --pmtu: probing %s: %s\n", s->o->peer,
+				strerror(errno));
+			return EX_UNAVAILABLE;
+		}
+	}
+	s->result.pmtu = lo;
+	if (s->result.local_mtu < 0)
+		s->result.local_mtu = PMTU_MAX;
+	s->result.black_hole = lost && s->result.icmp_mtu < 0 ? 1 : 0;
+	return 0;
+}
+
+static int pmtu_probe(const struct path_options *o, struct path_mtu *result)
+{
+	bool v6 = o->addr.ss.ss_family == AF_INET6;
+	struct marks m = { v6, o->ttl, o->dscp >= 0 ? o->dscp << 2 : -1,
+			   v6 ? IPV6_PMTUDISC_PROBE : IP_PMTUDISC_PROBE, true };
+	struct pmtu_search s = { .o = o, .v6 = v6 };
+	char err[NET_ERRLEN];
+	int status;
+
+	s.result = (struct path_mtu){ -1, -1, -1, -1 };
+	s.fd = net_connect_with(&o->addr, SOCK_DGRAM, set_marks, &m, (int)(o->wait * 1000), err,
+				sizeof err);
+	if (s.fd < 0)
+		return unreachable(o, "udp", err);
+	s.buf = malloc(PMTU_MAX);
+	if (s.buf == NULL) {
+		close(s.fd);
+		fprintf(stderr, "netecho: out of memory\n");
+		return EX_OSERR;
+	}
+	fill_probe(s.buf, PMTU_MAX);
+	status = search(&s);
+	free(s.buf);
+	close(s.fd);
+	*result = s.result;
+	return status;
+}
+
+/* --- the whole ----------------------------------------------------------- */
+
+static int put(const char *s)
+{
+	if (fputs(s, stdout) == EOF || fflush(stdout) == EOF) {
+		fprintf(stderr, "netecho: standard output: %s\n", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* The first failure's status, in the order the probes ran. */
+static int worse(int a, int b)
+{
+	return a != 0 ? a : b;
+}
+
+/* The output, built whole before it is written. */
+struct report_out {
+	char buf[3 * PATH_TEXT_MAX + 2 * NET_ADDRSTRLEN];
+	size_t len;
+};
+
+static void append(struct report_out *r, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void append(struct report_out *r, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (r->len >= sizeof r->buf - 1)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(r->buf + r->len, sizeof r->buf - r->len, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		r->len +=
+			(size_t)n < sizeof r->buf - r->len ? (size_t)n : sizeof r->buf - r->len - 1;
+}
+
+/* Room left, for the path_* formatters (which cut what does not fit). */
+static size_t left(const struct report_out *r)
+{
+	return sizeof r->buf - r->len;
+}
+
+int path_run(const struct path_options *o)
+{
+	struct path_sent tsent, usent;
+	struct path_seen tseen, useen;
+	struct path_mtu mtu = { -1, -1, -1, -1 };
+	int ts = -1, us = -1, ms = -1, status = 0;
+	static struct report_out r;
+
+	if (o->tcp)
+		ts = tcp_probe(o, &tsent, &tseen);
+	if (o->udp)
+		us = udp_probe(o, &usent, &useen);
+	if (o->pmtu)
+		ms = pmtu_probe(o, &mtu);
+	r.len = 0;
+	if (o->json) {
+		append(&r, "{\"server\":\"%s\",\"tcp\":", o->peer);
+		if (ts == 0)
+			r.len += path_json(r.buf + r.len, left(&r), &tsent, &tseen);
+		else
+			append(&r, "null");
+		append(&r, ",\"udp\":");
+		if (us == 0)
+			r.len += path_json(r.buf + r.len, left(&r), &usent, &useen);
+		else
+			append(&r, "null");
+		if (o->pmtu) {
+			append(&r, ",");
+			r.len += path_mtu_json(r.buf + r.len, left(&r), &mtu);
+		}
+		append(&r, "}\n");
+	} else {
+		if (ts == 0 || us == 0 || ms == 0)
+			append(&r, "path report from %s\n", o->peer);
+		if (ts == 0)
+			r.len += path_text(r.buf + r.len, left(&r), &tsent, &tseen);
+		if (us == 0)
+			r.len += path_text(r.buf + r.len, left(&r), &usent, &useen);
+		if (ms == 0)
+			r.len += path_mtu_text(r.buf + r.len, left(&r), &mtu);
+	}
+	if (r.len > 0 && put(r.buf) < 0)
+		return EX_IOERR;
+	if (o->tcp)
+		status = worse(status, ts);
+	if (o->udp)
+		status = worse(status, us);
+	if (o->pmtu)
+		status = worse(status, ms);
+	return status;
+}

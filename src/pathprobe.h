@@ -1,0 +1,41 @@
+/* pathprobe.h: netecho --path: asks netechod's report service how a TCP
+ * connection's SYN and a UDP datagram from here arrived, sets that beside
+ * what was sent (pathreport.h), and with --pmtu finds the path MTU over
+ * UDP with DF probes of changing size.
+ *
+ * Every wait is bounded: connecting and each reply by the caller's wait,
+ * --pmtu by a try count per size and a size range. */
+#ifndef NETECHO_PATHPROBE_H
+#define NETECHO_PATHPROBE_H
+
+#include <stdbool.h>
+
+#include "net.h"
+
+#define PATH_DEFAULT_PORT   50001       /* netechod's report service */
+#define PATH_PROBE_SIZE     1024        /* UDP probe payload: room for any report */
+#define PATH_PROBE_MIN      600         /* smallest probe -s takes: a report fits */
+#define PATH_PMTU_TRIES     2           /* --pmtu: tries of each size before it counts as lost */
+#define PATH_PACE_MS        125         /* --pmtu: between probes, under the report's rate (10/s) */
+#define PATH_DEFAULT_WAIT   2.0         /* seconds: connecting, and each report */
+
+struct path_options {
+	struct net_addr addr;           /* the report service */
+	char peer[NET_ADDRSTRLEN];
+	bool tcp, udp;                  /* which to ask */
+	bool pmtu;
+	bool json;
+	int ttl;                        /* -1: the system's */
+	int dscp;                       /* -1: the system's (0) */
+	long size;                      /* UDP probe payload bytes */
+	double wait;                    /* seconds: connecting, and each reply */
+};
+
+/* Runs the probes and prints the verdicts (or one JSON object) on
+ * standard output. Returns the exit status: 0 every report asked for
+ * came; 1 the UDP report or --pmtu's first probe got no answer; 69 no
+ * report service (refused, or the connection closed without a report);
+ * 74 output error; 75 timed out; 76 a malformed report. */
+int path_run(const struct path_options *o);
+
+#endif

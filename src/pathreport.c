@@ -1,0 +1,799 @@
+/* pathreport.c: the report service's JSON read back, and the verdicts
+ * (see pathreport.h). */
+#include "pathreport.h"
+
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "parse.h"
+
+/* --- reading the report ---------------------------------------------- */
+
+#define NUMBER_DIGITS_MAX 15    /* whole numbers the report holds fit easily */
+
+/* A JSON value of the kinds a report holds. */
+enum kind { V_NULL, V_BOOL, V_NUMBER, V_STRING, V_ARRAY };
+
+struct value {
+	enum kind kind;
+	bool b;
+	long n;
+	char s[PATH_ADDR_MAX];
+	int items[PATH_OTHER_MAX];
+	int nitems;                     /* how many in the array (only the first are kept) */
+};
+
+struct scan {
+	const char *p, *end;
+};
+
+static void skip_ws(struct scan *sc)
+{
+	while (sc->p < sc->end && (*sc->p == ' ' || *sc->p == '\t' || *sc->p == '\n' ||
+				   *sc->p == '\r'))
+		sc->p++;
+}
+
+static bool take(struct scan *sc, char c)
+{
+	skip_ws(sc);
+	if (sc->p < sc->end && *sc->p == c) {
+		sc->p++;
+		return true;
+	}
+	return false;
+}
+
+static bool take_word(struct scan *sc, const char *w)
+{
+	size_t n = strlen(w);
+
+	if ((size_t)(sc->end - sc->p) >= n && memcmp(sc->p, w, n) == 0) {
+		sc->p += n;
+		return true;
+	}
+	return false;
+}
+
+/* A string of printable ASCII, with \" and \\ as its only escapes (all
+ * the report service writes); at most size - 1 bytes. */
+static bool scan_string(struct scan *sc, char *out, size_t size)
+{
+	size_t len = 0;
+
+	if (!take(sc, '"'))
+		return false;
+	while (sc->p < sc->end && *sc->p != '"') {
+		char c = *sc->p++;
+
+		if (c == '\\') {
+			if (sc->p == sc->end || (*sc->p != '"' && *sc->p != '\\'))
+				return false;
+			c = *sc->p++;
+		}
+		if (c < 0x20 || c > 0x7e || len + 1 >= size)
+			return false;
+		out[len++] = c;
+	}
+	if (sc->p == sc->end)
+		return false;
+	sc->p++;
+	out[len] = '\0';
+	return true;
+}
+
+/* A whole number, at most NUMBER_DIGITS_MAX digits, maybe negative. */
+static bool scan_number(struct scan *sc, long *out)
+{
+	bool neg = false;
+	long n = 0;
+	int digits = 0;
+
+	if (sc->p < sc->end && *sc->p == '-') {
+		neg = true;
+		sc->p++;
+	}
+	while (sc->p < sc->end && isdigit((unsigned char)*sc->p)) {
+		if (++digits > NUMBER_DIGITS_MAX)
+			return false;
+		n = n * 10 + (*sc->p++ - '0');
+	}
+	if (digits == 0)
+		return false;
+	/* a fraction or an exponent: not a whole number */
+	if (sc->p < sc->end && (*sc->p == '.' || *sc->p == 'e' || *sc->p == 'E'))
+		return false;
+	*out = neg ? -n : n;
+	return true;
+}
+
+static bool scan_value(struct scan *sc, struct value *v)
+{
+	skip_ws(sc);
+	if (sc->p == sc->end)
+		return false;
+	memset(v, 0, sizeof *v);
+	switch (*sc->p) {
+	case 'n':
+		v->kind = V_NULL;
+		return take_word(sc, "null");
+	case 't':
+		v->kind = V_BOOL;
+		v->b = true;
+		return take_word(sc, "true");
+	case 'f':
+		v->kind = V_BOOL;
+		return take_word(sc, "false");
+	case '"':
+		v->kind = V_STRING;
+		return scan_string(sc, v->s, sizeof v->s);
+	case '[':
+		v->kind = V_ARRAY;
+		sc->p++;
+		if (take(sc, ']'))
+			return true;
+		do {
+			long n;
+
+			skip_ws(sc);
+			if (!scan_number(sc, &n) || n < 0 || n > 255)
+				return false;
+			if (v->nitems < PATH_OTHER_MAX)
+				v->items[v->nitems] = (int)n;
+			if (v->nitems < 256)
+				v->nitems++;
+		} while (take(sc, ','));
+		return take(sc, ']');
+	default:
+		v->kind = V_NUMBER;
+		return scan_number(sc, &v->n);
+	}
+}
+
+/* The members a report may hold, and where each goes. */
+enum slot { S_INT, S_LONG, S_BOOL, S_STRING, S_ECN, S_PROTO, S_VERSION, S_ARRAY };
+
+struct member {
+	const char *key;
+	enum slot slot;
+	size_t off;
+	long min, max;
+};
+
+#define AT(f) offsetof(struct path_seen, f)
+static const struct member members[] = {
+	{ "version", S_VERSION, 0, 1, 1 },
+	{ "proto", S_PROTO, 0, 0, 0 },
+	{ "client", S_STRING, AT(client), 0, 0 },
+	{ "client_port", S_LONG, AT(client_port), 0, 65535 },
+	{ "local", S_STRING, AT(local), 0, 0 },
+	{ "local_port", S_LONG, AT(local_port), 0, 65535 },
+	{ "ttl", S_INT, AT(ttl), 0, 255 },
+	{ "dscp", S_INT, AT(dscp), 0, 63 },
+	{ "ecn", S_ECN, AT(ecn), 0, 0 },
+	{ "df", S_BOOL, AT(df), 0, 0 },
+	{ "flow_label", S_LONG, AT(flow_label), 0, 0xfffff },
+	{ "ecn_setup", S_BOOL, AT(ecn_setup), 0, 0 },
+	{ "window", S_LONG, AT(window), 0, 65535 },
+	{ "mss", S_LONG, AT(mss), 0, 65535 },
+	{ "wscale", S_INT, AT(wscale), 0, 255 },
+	{ "sack", S_BOOL, AT(sack), 0, 0 },
+	{ "timestamps", S_BOOL, AT(timestamps), 0, 0 },
+	{ "other_options", S_ARRAY, 0, 0, 0 },
+	{ "ip_options", S_INT, AT(ip_options), 0, 65535 },
+	{ "size", S_LONG, AT(size), 0, 65535 },
+	{ "fragment_size", S_LONG, AT(fragment_size), 0, 65535 },
+};
+#undef AT
+
+static const char *const ecn_names[] = { "not-ect", "ect1", "ect0", "ce" };
+
+const char *path_ecn_name(int ecn)
+{
+	return ecn >= 0 && ecn <= 3 ? ecn_names[ecn] : "unknown";
+}
+
+/* Puts one member's value in place; false when it is of the wrong kind
+ * or out of range. */
+static bool store(struct path_seen *s, const struct member *m, const struct value *v,
+		  bool *have_version, bool *have_proto)
+{
+	char *base = (char *)s;
+
+	if (v->kind == V_NULL && m->slot != S_VERSION && m->slot != S_PROTO) {
+		if (m->slot == S_STRING)
+			((char *)(base + m->off))[0] = '\0';
+		else if (m->slot == S_ARRAY)
+			s->nother = -1;
+		else if (m->off == offsetof(struct path_seen, fragment_size))
+			s->fragment_size = 0;   /* null: not fragmented */
+		return true;                    /* the rest are -1 already */
+	}
+	switch (m->slot) {
+	case S_VERSION:
+		*have_version = v->kind == V_NUMBER && v->n == 1;
+		return *have_version;
+	case S_PROTO:
+		if (v->kind != V_STRING || (strcmp(v->s, "tcp") != 0 && strcmp(v->s, "udp") != 0))
+			return false;
+		s->udp = strcmp(v->s, "udp") == 0;
+		*have_proto = true;
+		return true;
+	case S_STRING:
+		if (v->kind != V_STRING)
+			return false;
+		memcpy(base + m->off, v->s, sizeof v->s);
+		return true;
+	case S_ECN:
+		if (v->kind != V_STRING)
+			return false;
+		for (int i = 0; i < 4; i++)
+			if (strcmp(v->s, ecn_names[i]) == 0) {
+				s->ecn = i;
+				return true;
+			}
+		return false;
+	case S_BOOL:
+		if (v->kind != V_BOOL)
+			return false;
+		*(int *)(base + m->off) = v->b;
+		return true;
+	case S_ARRAY:
+		if (v->kind != V_ARRAY)
+			return false;
+		memcpy(s->other, v->items, sizeof s->other);
+		s->nother = v->nitems;
+		return true;
+	case S_INT:
+	case S_LONG:
+		if (v->kind != V_NUMBER || v->n < m->min || v->n > m->max)
+			return false;
+		if (m->slot == S_INT)
+			*(int *)(base + m->off) = (int)v->n;
+		else
+			*(long *)(base + m->off) = v->n;
+		return true;
+	}
+	return false;
+}
+
+static void unknown(struct path_seen *s)
+{
+	memset(s, 0, sizeof *s);
+	s->client_port = s->local_port = -1;
+	s->ttl = s->dscp = s->ecn = -1;
+	s->df = s->ecn_setup = s->sack = s->timestamps = -1;
+	s->flow_label = s->window = s->mss = -1;
+	s->wscale = s->ip_options = s->nother = -1;
+	s->size = s->fragment_size = -1;
+}
+
+int path_parse_report(const char *buf, size_t len, struct path_seen *s, char *err,
+		      size_t errlen)
+{
+	struct scan sc = { buf, buf + len };
+	bool have_version = false, have_proto = false;
+	struct value v;
+
+	unknown(s);
+	if (!take(&sc, '{')) {
+		snprintf(err, errlen, "not a JSON object");
+		return -1;
+	}
+	if (!take(&sc, '}')) {
+		do {
+			char key[32];
+			const struct member *m = NULL;
+
+			skip_ws(&sc);
+			if (!scan_string(&sc, key, sizeof key) || !take(&sc, ':') ||
+			    !scan_value(&sc, &v)) {
+				snprintf(err, errlen, "malformed JSON at byte %td",
+					 sc.p - buf);
+				return -1;
+			}
+			for (size_t i = 0; i < sizeof members / sizeof members[0]; i++)
+				if (strcmp(key, members[i].key) == 0)
+					m = &members[i];
+			if (m != NULL && !store(s, m, &v, &have_version, &have_proto)) {
+				snprintf(err, errlen, "\"%s\" holds a value it cannot hold", key);
+				return -1;
+			}
+		} while (take(&sc, ','));
+		if (!take(&sc, '}')) {
+			snprintf(err, errlen, "malformed JSON at byte %td", sc.p - buf);
+			return -1;
+		}
+	}
+	skip_ws(&sc);
+	if (sc.p != sc.end) {
+		snprintf(err, errlen, "bytes after the object");
+		return -1;
+	}
+	if (!have_version || !have_proto || s->client[0] == '\0' || s->client_port < 0) {
+		snprintf(err, errlen,
+			 "not a version 1 report (version, proto, client, client_port)");
+		return -1;
+	}
+	return 0;
+}
+
+/* --- DSCP names --------------------------------------------------------- */
+
+static const struct {
+	const char *name;
+	int dscp;
+} dscps[] = {
+	{ "cs0", 0 },   { "le", 1 },    { "cs1", 8 },   { "af11", 10 }, { "af12", 12 },
+	{ "af13", 14 }, { "cs2", 16 },  { "af21", 18 }, { "af22", 20 }, { "af23", 22 },
+	{ "cs3", 24 },  { "af31", 26 }, { "af32", 28 }, { "af33", 30 }, { "cs4", 32 },
+	{ "af41", 34 }, { "af42", 36 }, { "af43", 38 }, { "cs5", 40 },  { "va", 44 },
+	{ "ef", 46 },   { "cs6", 48 },  { "cs7", 56 },
+};
+
+int path_dscp_parse(const char *s, int *dscp)
+{
+	long n;
+
+	for (size_t i = 0; i < sizeof dscps / sizeof dscps[0]; i++)
+		if (strcasecmp(s, dscps[i].name) == 0) {
+			*dscp = dscps[i].dscp;
+			return 0;
+		}
+	if (!isdigit((unsigned char)s[0]) || parse_long(s, 0, 63, &n) < 0)
+		return -1;
+	*dscp = (int)n;
+	return 0;
+}
+
+const char *path_dscp_name(int dscp)
+{
+	for (size_t i = 0; i < sizeof dscps / sizeof dscps[0]; i++)
+		if (dscps[i].dscp == dscp)
+			return dscps[i].name;
+	return NULL;
+}
+
+/* --- the verdicts ------------------------------------------------------- */
+
+/* Text appended to a buffer, cut (and still terminated) when it is full. */
+struct out {
+	char *buf;
+	size_t size, len;
+	bool members;                   /* JSON: a member written: the next needs a comma */
+};
+
+static void add(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void add(struct out *o, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (o->size == 0 || o->len >= o->size - 1)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(o->buf + o->len, o->size - o->len, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		o->len += (size_t)n < o->size - o->len ? (size_t)n : o->size - o->len - 1;
+}
+
+static void start(struct out *o, char *buf, size_t size)
+{
+	*o = (struct out){ .buf = buf, .size = size };
+	if (size > 0)
+		buf[0] = '\0';
+}
+
+/* A DSCP for a reader: "ef/46", or "46". */
+static const char *dscp_text(int dscp, char *buf, size_t size)
+{
+	const char *name = path_dscp_name(dscp);
+
+	if (name != NULL)
+		snprintf(buf, size, "%s/%d", name, dscp);
+	else
+		snprintf(buf, size, "%d", dscp);
+	return buf;
+}
+
+/* An address and port for a reader: "10.0.0.1:80", "[2001:db8::1]:80". */
+static const char *endpoint(const char *addr, long port, char *buf, size_t size)
+{
+	if (addr[0] == '\0')
+		snprintf(buf, size, "unknown");
+	else if (strchr(addr, ':') != NULL)
+		snprintf(buf, size, "[%s]:%ld", addr, port);
+	else
+		snprintf(buf, size, "%s:%ld", addr, port);
+	return buf;
+}
+
+/* An IPv4 address as an IPv4-mapped IPv6 one ("::ffff:192.0.2.1", as a
+ * dual-stack socket sees it) without the prefix. */
+static const char *unmapped(const char *a)
+{
+	return strncasecmp(a, "::ffff:", 7) == 0 && strchr(a + 7, '.') != NULL ? a + 7 : a;
+}
+
+/* The same address, IPv4-mapped or not, and a link-local scope ("%2", an
+ * index of each side's own) aside. */
+static bool same_host(const char *a, const char *b)
+{
+	size_t la, lb;
+
+	a = unmapped(a);
+	b = unmapped(b);
+	la = strcspn(a, "%");
+	lb = strcspn(b, "%");
+	return la == lb && memcmp(a, b, la) == 0;
+}
+
+/* The hops on the way: the TTL sent less the TTL seen; -1 when either is
+ * unknown or the TTL grew (something rewrote it). */
+static int hops(const struct path_sent *sent, const struct path_seen *seen)
+{
+	if (sent->ttl < 0 || seen->ttl < 0 || seen->ttl > sent->ttl)
+		return -1;
+	return sent->ttl - seen->ttl;
+}
+
+static void verdict_nat(struct out *o, const struct path_sent *sent, const struct path_seen *seen)
+{
+	char a[PATH_ADDR_MAX + 16], b[PATH_ADDR_MAX + 16];
+	bool addr = !same_host(sent->local, seen->client);
+	bool port = sent->local_port != seen->client_port;
+
+	endpoint(sent->local, sent->local_port, a, sizeof a);
+	endpoint(seen->client, seen->client_port, b, sizeof b);
+	if (sent->local[0] == '\0')
+		add(o, "  nat: unknown (this host's address is not known; seen as %s)\n", b);
+	else if (!addr && !port)
+		add(o, "  nat: none (%s)\n", a);
+	else
+		add(o, "  nat: address %s, port %s (%s seen as %s)\n", addr ? "translated" : "kept",
+		    port ? "changed" : "kept", a, b);
+}
+
+static void verdict_hops(struct out *o, const struct path_sent *sent, const struct path_seen *seen)
+{
+	const char *ttl = sent->v6 ? "hop limit" : "ttl";
+	int h = hops(sent, seen);
+
+	if (h >= 0)
+		add(o, "  hops: %d (%s %d sent, %d seen)\n", h, ttl, sent->ttl, seen->ttl);
+	else if (sent->ttl >= 0 && seen->ttl >= 0)
+		add(o, "  hops: unknown (%s %d sent, %d seen: raised on the way)\n", ttl, sent->ttl,
+		    seen->ttl);
+	else
+		add(o, "  hops: unknown (%s not known)\n", ttl);
+}
+
+static void verdict_dscp(struct out *o, const struct path_sent *sent, const struct path_seen *seen)
+{
+	char a[32], b[32];
+
+	if (sent->dscp < 0 || seen->dscp < 0)
+		add(o, "  dscp: unknown\n");
+	else if (sent->dscp == seen->dscp)
+		add(o, "  dscp: kept (%s)\n", dscp_text(sent->dscp, a, sizeof a));
+	else
+		add(o, "  dscp: remarked (%s sent, %s seen)\n", dscp_text(sent->dscp, a, sizeof a),
+		    dscp_text(seen->dscp, b, sizeof b));
+}
+
+/* What happened to the ECN field: kept, bleached, set, ce, changed; NULL
+ * when unknown. */
+static const char *ecn_verdict(int sent, int seen)
+{
+	if (sent < 0 || seen < 0)
+		return NULL;
+	if (sent == seen)
+		return "kept";
+	if (seen == 3 && sent != 0)
+		return "congestion experienced";
+	if (seen == 0)
+		return "bleached";
+	if (sent == 0)
+		return "set on the way";
+	return "changed";
+}
+
+static void verdict_ecn(struct out *o, const struct path_sent *sent, const struct path_seen *seen)
+{
+	const char *v = ecn_verdict(sent->ecn, seen->ecn);
+
+	if (v == NULL)
+		add(o, "  ecn: unknown\n");
+	else if (sent->ecn == seen->ecn)
+		add(o, "  ecn: kept (%s)\n", path_ecn_name(sent->ecn));
+	else
+		add(o, "  ecn: %s (%s sent, %s seen)\n", v, path_ecn_name(sent->ecn),
+		    path_ecn_name(seen->ecn));
+	if (sent->udp)
+		return;
+	if (sent->ecn_setup < 0 || seen->ecn_setup < 0)
+		add(o, "  ecn-setup: unknown\n");
+	else if (sent->ecn_setup == 0 && seen->ecn_setup == 0)
+		add(o, "  ecn-setup: not asked (the SYN did not ask for ECN)\n");
+	else if (sent->ecn_setup == seen->ecn_setup)
+		add(o, "  ecn-setup: kept (the SYN's ECE and CWR arrived)\n");
+	else if (sent->ecn_setup == 1)
+		add(o, "  ecn-setup: stripped (the SYN asked for ECN; ECE and CWR were cleared)\n");
+	else
+		add(o, "  ecn-setup: added (ECE and CWR set on the way)\n");
+}
+
+static void verdict_mss(struct out *o, const struct path_sent *sent, const struct path_seen *seen)
+{
+	if (sent->mss < 0 || seen->nother < 0)
+		add(o, "  mss: unknown\n");
+	else if (seen->mss < 0)
+		add(o, "  mss: removed (%ld sent, none seen)\n", sent->mss);
+	else if (seen->mss == sent->mss)
+		add(o, "  mss: kept (%ld)\n", sent->mss);
+	else if (seen->mss < sent->mss)
+		add(o, "  mss: clamped (%ld sent, %ld seen)\n", sent->mss, seen->mss);
+	else
+		add(o, "  mss: raised (%ld sent, %ld seen)\n", sent->mss, seen->mss);
+}
+
+/* The options of a SYN as a bit set: mss, wscale, sack, timestamps. */
+enum { O_MSS = 1, O_WSCALE = 2, O_SACK = 4, O_TS = 8 };
+static const char *const option_names[] = { "mss", "wscale", "sack", "timestamps" };
+
+/* The options sent, or -1 when not known. */
+static int options_sent(const struct path_sent *s)
+{
+	if (s->mss < 0 || s->wscale < 0 || s->sack < 0 || s->timestamps < 0)
+		return -1;
+	return O_MSS | (s->wscale ? O_WSCALE : 0) | (s->sack ? O_SACK : 0) |
+	       (s->timestamps ? O_TS : 0);
+}
+
+static int options_seen(const struct path_seen *s)
+{
+	if (s->nother < 0 || s->sack < 0 || s->timestamps < 0)
+		return -1;
+	return (s->mss >= 0 ? O_MSS : 0) | (s->wscale >= 0 ? O_WSCALE : 0) |
+	       (s->sack ? O_SACK : 0) | (s->timestamps ? O_TS : 0);
+}
+
+static void option_list(struct out *o, int set)
+{
+	bool first = true;
+
+	for (int i = 0; i < 4; i++)
+		if (set & (1 << i)) {
+			add(o, "%s%s", first ? "" : " ", option_names[i]);
+			first = false;
+		}
+	if (first)
+		add(o, "none");
+}
+
+static void verdict_options(struct out *o, const struct path_sent *sent,
+			    const struct path_seen *seen)
+{
+	int a = options_sent(sent), b = options_seen(seen);
+
+	if (a < 0 || b < 0) {
+		add(o, "  options: unknown\n");
+		return;
+	}
+	if (a == b) {
+		add(o, "  options: kept (");
+		option_list(o, a);
+	} else {
+		if (a & ~b) {
+			add(o, "  options: stripped: ");
+			option_list(o, a & ~b);
+		}
+		if (b & ~a) {
+			add(o, "%s", (a & ~b) ? "; added: " : "  options: added: ");
+			option_list(o, b & ~a);
+		}
+		add(o, " (kept: ");
+		option_list(o, a & b);
+	}
+	add(o, ")");
+	if (seen->nother > 0) {
+		add(o, "; others seen: kind");
+		for (int i = 0; i < seen->nother && i < PATH_OTHER_MAX; i++)
+			add(o, "%s%d", i == 0 ? " " : ",", seen->other[i]);
+	}
+	add(o, "\n");
+}
+
+static void verdict_fragments(struct out *o, const struct path_sent *sent,
+			      const struct path_seen *seen)
+{
+	if (seen->fragment_size < 0)
+		add(o, "  fragments: unknown\n");
+	else if (seen->fragment_size == 0)
+		add(o, "  fragments: none (%ld bytes in one datagram)\n", sent->size);
+	else if (sent->local_mtu > 0 &&
+		 sent->size + (sent->v6 ? 48 : 28) > sent->local_mtu)
+		add(o, "  fragments: arrived in fragments of at most %ld bytes (this host's MTU "
+		       "of %ld split the %ld-byte datagram)\n",
+		    seen->fragment_size, sent->local_mtu, sent->size);
+	else
+		add(o, "  fragments: arrived in fragments of at most %ld bytes (split on the "
+		       "way: the %ld-byte datagram left whole)\n",
+		    seen->fragment_size, sent->size);
+}
+
+size_t path_text(char *buf, size_t size, const struct path_sent *sent,
+		 const struct path_seen *seen)
+{
+	char a[PATH_ADDR_MAX + 16], b[PATH_ADDR_MAX + 16];
+	struct out o;
+
+	start(&o, buf, size);
+	add(&o, "%s %s -> %s\n", sent->udp ? "udp" : "tcp",
+	    endpoint(sent->local, sent->local_port, a, sizeof a),
+	    seen->local[0] != '\0' ? endpoint(seen->local, seen->local_port, b, sizeof b)
+				   : "(the server hides its address)");
+	verdict_nat(&o, sent, seen);
+	verdict_hops(&o, sent, seen);
+	verdict_dscp(&o, sent, seen);
+	verdict_ecn(&o, sent, seen);
+	if (sent->udp) {
+		verdict_fragments(&o, sent, seen);
+	} else {
+		verdict_mss(&o, sent, seen);
+		verdict_options(&o, sent, seen);
+	}
+	return o.len;
+}
+
+/* --- JSON --------------------------------------------------------------- */
+
+/* "key": after a comma when a member came before */
+static void key(struct out *o, const char *name)
+{
+	add(o, "%s\"%s\":", o->members ? "," : "", name);
+	o->members = true;
+}
+
+static void json_int(struct out *o, const char *name, long n)
+{
+	key(o, name);
+	if (n >= 0)
+		add(o, "%ld", n);
+	else
+		add(o, "null");
+}
+
+static void json_bool(struct out *o, const char *name, int b)
+{
+	key(o, name);
+	add(o, "%s", b < 0 ? "null" : b ? "true" : "false");
+}
+
+/* a string the caller knows needs no escaping, or null */
+static void json_word(struct out *o, const char *name, const char *word)
+{
+	key(o, name);
+	if (word != NULL)
+		add(o, "\"%s\"", word);
+	else
+		add(o, "null");
+}
+
+/* {"address":"A","port":N}, or null; the address is an address (the
+ * parser took printable text without quotes or backslashes, but it is
+ * written with them escaped all the same) */
+static void json_endpoint(struct out *o, const char *name, const char *addr, long port)
+{
+	key(o, name);
+	if (addr[0] == '\0') {
+		add(o, "null");
+		return;
+	}
+	add(o, "{\"address\":\"");
+	for (const char *p = addr; *p != '\0'; p++)
+		add(o, "%s%c", *p == '"' || *p == '\\' ? "\\" : "", *p);
+	add(o, "\",\"port\":%ld}", port);
+}
+
+static void json_options(struct out *o, const char *name, int set)
+{
+	bool first = true;
+
+	key(o, name);
+	if (set < 0) {
+		add(o, "null");
+		return;
+	}
+	add(o, "[");
+	for (int i = 0; i < 4; i++)
+		if (set & (1 << i)) {
+			add(o, "%s\"%s\"", first ? "" : ",", option_names[i]);
+			first = false;
+		}
+	add(o, "]");
+}
+
+size_t path_json(char *buf, size_t size, const struct path_sent *sent,
+		 const struct path_seen *seen)
+{
+	struct out o;
+	int h = hops(sent, seen);
+	const char *ecn = ecn_verdict(sent->ecn, seen->ecn);
+
+	start(&o, buf, size);
+	add(&o, "{");
+	json_endpoint(&o, "local", sent->local, sent->local_port);
+	json_endpoint(&o, "seen", seen->client, seen->client_port);
+	json_endpoint(&o, "reached", seen->local, seen->local_port);
+	json_bool(&o, "nat", sent->local[0] == '\0' ? -1 : !same_host(sent->local, seen->client));
+	json_bool(&o, "port_preserved",
+		  sent->local_port < 0 ? -1 : sent->local_port == seen->client_port);
+	json_int(&o, "ttl_sent", sent->ttl);
+	json_int(&o, "ttl_seen", seen->ttl);
+	json_int(&o, "hops", h);
+	json_int(&o, "dscp_sent", sent->dscp);
+	json_int(&o, "dscp_seen", seen->dscp);
+	json_word(&o, "ecn_sent", sent->ecn >= 0 ? path_ecn_name(sent->ecn) : NULL);
+	json_word(&o, "ecn_seen", seen->ecn >= 0 ? path_ecn_name(seen->ecn) : NULL);
+	json_word(&o, "ecn", ecn);
+	if (sent->udp) {
+		json_int(&o, "size", sent->size);
+		json_bool(&o, "fragmented", seen->fragment_size < 0 ? -1 : seen->fragment_size > 0);
+		json_int(&o, "fragment_size", seen->fragment_size > 0 ? seen->fragment_size : -1);
+	} else {
+		json_bool(&o, "ecn_setup_sent", sent->ecn_setup);
+		json_bool(&o, "ecn_setup_seen", seen->ecn_setup);
+		json_int(&o, "mss_sent", sent->mss);
+		json_int(&o, "mss_seen", seen->nother < 0 ? -1 : seen->mss);
+		json_options(&o, "options_sent", options_sent(sent));
+		json_options(&o, "options_seen", options_seen(seen));
+		json_int(&o, "wscale_seen", seen->nother < 0 ? -1 : seen->wscale);
+		json_bool(&o, "df_seen", seen->df);
+	}
+	add(&o, "}");
+	return o.len;
+}
+
+/* --- the path MTU ------------------------------------------------------- */
+
+size_t path_mtu_text(char *buf, size_t size, const struct path_mtu *m)
+{
+	struct out o;
+
+	start(&o, buf, size);
+	if (m->pmtu < 0)
+		add(&o, "pmtu: unknown (no probe arrived)\n");
+	else if (m->pmtu >= m->local_mtu)
+		add(&o, "pmtu: %ld (this host's MTU: every size up to it arrives)\n", m->pmtu);
+	else
+		add(&o, "pmtu: %ld (the largest packet that arrives; this host's MTU is %ld)\n",
+		    m->pmtu, m->local_mtu);
+	if (m->black_hole == 1)
+		add(&o,
+		    "black-hole: yes (larger packets vanish: no ICMP \"too big\" comes back)\n");
+	else if (m->icmp_mtu > 0)
+		add(&o, "black-hole: no (ICMP \"too big\" names an MTU of %ld)\n", m->icmp_mtu);
+	else if (m->black_hole == 0)
+		add(&o, "black-hole: no\n");
+	else
+		add(&o, "black-hole: unknown\n");
+	return o.len;
+}
+
+size_t path_mtu_json(char *buf, size_t size, const struct path_mtu *m)
+{
+	struct out o;
+
+	start(&o, buf, size);
+	json_int(&o, "pmtu", m->pmtu);
+	json_bool(&o, "black_hole", m->black_hole);
+	json_int(&o, "local_mtu", m->local_mtu);
+	json_int(&o, "icmp_mtu", m->icmp_mtu);
+	return o.len;
+}

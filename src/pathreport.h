@@ -1,0 +1,96 @@
+/* pathreport.h: the client's half of the path report (netecho --path):
+ * reading the report service's JSON line (see report.h), and setting it
+ * beside what the client sent to say what the network did: one verdict
+ * per fact, as text or as JSON.
+ *
+ * Pure: the report comes from the network and is untrusted; the parser
+ * reads only the bytes it is given, takes a flat object of known shape
+ * (strings, whole numbers, booleans, null, one array of whole numbers),
+ * bounds every string and number, and ignores members it does not know.
+ * The verdicts never guess: a fact either side does not know is "unknown"
+ * in the text and null in the JSON. Unit-tested and fuzzed. */
+#ifndef NETECHO_PATHREPORT_H
+#define NETECHO_PATHREPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define PATH_ADDR_MAX     64    /* an address as text, with room to spare */
+#define PATH_OTHER_MAX    8     /* other TCP option kinds kept */
+#define PATH_REPORT_MAX   1024  /* the longest report line taken (report.h: REPORT_JSON_MAX) */
+#define PATH_TEXT_MAX     2048  /* room for the verdicts of one protocol */
+
+/* What the report service saw; -1 (or "") wherever it said null or
+ * nothing. Booleans are 1, 0 or -1. */
+struct path_seen {
+	bool udp;
+	char client[PATH_ADDR_MAX];     /* the client's address, after any NAT */
+	long client_port;
+	char local[PATH_ADDR_MAX];      /* the server's address reached ("" when hidden) */
+	long local_port;
+	int ttl, dscp, ecn;             /* ecn: 0 not-ect, 1 ect1, 2 ect0, 3 ce */
+	/* TCP: the SYN */
+	int df, ecn_setup, sack, timestamps;
+	long flow_label, window, mss;
+	int wscale, ip_options;
+	int other[PATH_OTHER_MAX];      /* kinds of other options */
+	int nother;                     /* -1: not told */
+	/* UDP */
+	long size;
+	long fragment_size;             /* 0: not fragmented */
+};
+
+/* What the client sent, as far as it knows; -1 where it does not. */
+struct path_sent {
+	bool udp;
+	bool v6;
+	char local[PATH_ADDR_MAX];      /* the socket's own address and port */
+	long local_port;
+	int ttl;                        /* TTL or hop limit */
+	int dscp, ecn;
+	/* TCP: the SYN */
+	int ecn_setup;                  /* 1: it asked for ECN (ECE and CWR) */
+	long mss;                       /* the MSS option it carried */
+	int wscale, sack, timestamps;   /* 1: the option was in it */
+	/* UDP */
+	long size;                      /* bytes of payload */
+	long local_mtu;                 /* the route's MTU on this host */
+};
+
+/* What --pmtu found. */
+struct path_mtu {
+	long pmtu;                      /* the largest IP packet that arrives; -1: none did */
+	long local_mtu;                 /* the upper bound: the route's MTU here */
+	long icmp_mtu;                  /* the MTU an ICMP "too big" named; -1: none came */
+	int black_hole;                 /* 1: larger packets vanished without ICMP; -1 unknown */
+};
+
+/* Parses one report line (the newline optional). 0, or -1 with a reason
+ * in err. */
+int path_parse_report(const char *buf, size_t len, struct path_seen *s, char *err,
+		      size_t errlen);
+
+/* The verdicts, one line each ("  nat: ...\n"). Returns the length. */
+size_t path_text(char *buf, size_t size, const struct path_sent *sent,
+		 const struct path_seen *seen);
+
+/* The same as one JSON object (no newline). Returns the length. */
+size_t path_json(char *buf, size_t size, const struct path_sent *sent,
+		 const struct path_seen *seen);
+
+/* --pmtu's findings as text lines, and as JSON members
+ * ("\"pmtu\":N,\"black_hole\":B,..."). */
+size_t path_mtu_text(char *buf, size_t size, const struct path_mtu *m);
+size_t path_mtu_json(char *buf, size_t size, const struct path_mtu *m);
+
+/* A DSCP by name (EF, AF41, CS1, LE, VA; any case) or number (0 to 63).
+ * 0, or -1 when it is neither. */
+int path_dscp_parse(const char *s, int *dscp);
+
+/* A DSCP's name ("ef"), or NULL when it has none. */
+const char *path_dscp_name(int dscp);
+
+/* The ECN codepoint's name: "not-ect", "ect1", "ect0" or "ce". */
+const char *path_ecn_name(int ecn);
+
+#endif

@@ -1,0 +1,378 @@
+/* unit_pathreport: the client's half of the path report
+ * (src/pathreport.c): reports as the service writes them read back, and
+ * broken or hostile ones refused; each verdict under its condition and
+ * absent without it; the JSON members; DSCP names. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "../src/pathreport.h"
+#include "unit.h"
+
+/* As report_tcp_json() writes them (unit_report checks that side). */
+static const char tcp_report[] =
+	"{\"version\":1,\"proto\":\"tcp\",\"client\":\"10.0.2.1\",\"client_port\":40000,"
+	"\"local\":\"10.0.2.2\",\"local_port\":7001,\"ttl\":63,\"dscp\":0,\"ecn\":\"not-ect\","
+	"\"df\":true,\"flow_label\":null,\"ecn_setup\":true,\"window\":64240,\"mss\":1300,"
+	"\"wscale\":7,\"sack\":true,\"timestamps\":false,\"other_options\":[30,34],"
+	"\"ip_options\":0}\n";
+static const char udp_report[] =
+	"{\"version\":1,\"proto\":\"udp\",\"client\":\"2001:db8:2::1\",\"client_port\":20011,"
+	"\"local\":null,\"local_port\":null,\"ttl\":62,\"dscp\":46,\"ecn\":\"not-ect\","
+	"\"size\":1472,\"fragment_size\":1396}\n";
+
+static int parse(const char *s, struct path_seen *seen)
+{
+	char err[128];
+
+	return path_parse_report(s, strlen(s), seen, err, sizeof err);
+}
+
+static void test_parse(void)
+{
+	struct path_seen s;
+	char err[128];
+
+	CHECK(parse(tcp_report, &s) == 0);
+	CHECK(!s.udp);
+	CHECK_STR(s.client, "10.0.2.1");
+	CHECK(s.client_port == 40000 && s.local_port == 7001);
+	CHECK_STR(s.local, "10.0.2.2");
+	CHECK(s.ttl == 63 && s.dscp == 0 && s.ecn == 0 && s.df == 1 && s.flow_label == -1);
+	CHECK(s.ecn_setup == 1 && s.window == 64240 && s.mss == 1300 && s.wscale == 7);
+	CHECK(s.sack == 1 && s.timestamps == 0 && s.ip_options == 0);
+	CHECK(s.nother == 2 && s.other[0] == 30 && s.other[1] == 34);
+	CHECK(s.size == -1 && s.fragment_size == -1);   /* not a UDP report's */
+
+	CHECK(parse(udp_report, &s) == 0);
+	CHECK(s.udp);
+	CHECK_STR(s.client, "2001:db8:2::1");
+	CHECK_STR(s.local, "");                         /* hidden by the server */
+	CHECK(s.local_port == -1 && s.ttl == 62 && s.dscp == 46 && s.ecn == 0);
+	CHECK(s.size == 1472 && s.fragment_size == 1396);
+	CHECK(parse("{\"version\":1,\"proto\":\"udp\",\"client\":\"a\",\"client_port\":1,"
+		    "\"fragment_size\":null}",
+		    &s) == 0 &&
+	      s.fragment_size == 0);                    /* null: not fragmented */
+	/* a report from a later version's server: members it adds are ignored */
+	CHECK(parse("{\"version\":1,\"proto\":\"tcp\",\"client\":\"a\",\"client_port\":1,"
+		    "\"new\":\"x\",\"newer\":[1,2],\"newest\":true}",
+		    &s) == 0);
+	/* spaces where JSON allows them */
+	CHECK(parse(" { \"version\" : 1 , \"proto\" : \"tcp\" , \"client\" : \"a\" , "
+		    "\"client_port\" : 1 } \r\n",
+		    &s) == 0);
+
+	/* refused: not a report, the wrong version, missing members */
+	CHECK(parse("", &s) == -1);
+	CHECK(parse("Receive: hello\n", &s) == -1);
+	CHECK(path_parse_report("x", 1, &s, err, sizeof err) == -1);
+	CHECK_STR(err, "not a JSON object");
+	CHECK(parse("{\"version\":2,\"proto\":\"tcp\",\"client\":\"a\",\"client_port\":1}", &s) ==
+	      -1);
+	CHECK(parse("{\"proto\":\"tcp\",\"client\":\"a\",\"client_port\":1}", &s) == -1);
+	CHECK(parse("{\"version\":1,\"proto\":\"sctp\",\"client\":\"a\",\"client_port\":1}", &s) ==
+	      -1);
+	CHECK(parse("{\"version\":1,\"proto\":\"tcp\",\"client_port\":1}", &s) == -1);
+	CHECK(parse("{}", &s) == -1);
+	/* out of range, of the wrong kind */
+	CHECK(parse("{\"version\":1,\"proto\":\"tcp\",\"client\":\"a\",\"client_port\":70000}",
+		    &s) == -1);
+	CHECK(path_parse_report(
+		      "{\"version\":1,\"proto\":\"tcp\",\"client\":\"a\",\"client_port\":1,"
+		      "\"ttl\":256}",
+		      strlen("{\"version\":1,\"proto\":\"tcp\",\"client\":\"a\","
+			     "\"client_port\":1,\"ttl\":256}"),
+		      &s, err, sizeof err) == -1);
+	CHECK_STR(err, "\"ttl\" holds a value it cannot hold");
+	CHECK(parse("{\"version\":1,\"proto\":\"tcp\",\"client\":\"a\",\"client_port\":1,"
+		    "\"ttl\":\"64\"}",
+		    &s) == -1);
+	CHECK(parse("{\"version\":1,\"proto\":\"tcp\",\"client\":\"a\",\"client_port\":1,"
+		    "\"ttl\":6.4}",
+		    &s) == -1);
+	CHECK(parse("{\"version\":1,\"proto\":\"tcp\",\"client\":\"a\",\"client_port\":1,"
+		    "\"ttl\":1e2}",
+		    &s) == -1);
+	CHECK(parse("{\"version\":1,\"proto\":\"tcp\",\"client\":\"a\",\"client_port\":1,"
+		    "\"ecn\":\"ect2\"}",
+		    &s) == -1);
+	CHECK(parse("{\"version\":1,\"proto\":\"tcp\",\"client\":\"a\",\"client_port\":1,"
+		    "\"ttl\":1234567890123456789}",
+		    &s) == -1);
+	/* broken JSON: truncated anywhere, bytes after, nesting, control bytes */
+	for (size_t i = 0; i < strlen(tcp_report) - 2; i++) {
+		char cut[sizeof tcp_report];
+
+		memcpy(cut, tcp_report, i);
+		CHECK(path_parse_report(cut, i, &s, err, sizeof err) == -1);
+	}
+	CHECK(parse("{\"version\":1,\"proto\":\"tcp\",\"client\":\"a\",\"client_port\":1}x", &s) ==
+	      -1);
+	CHECK(parse("{\"version\":1,\"proto\":\"tcp\",\"client\":\"a\",\"client_port\":1,"
+		    "\"x\":{\"y\":1}}",
+		    &s) == -1);
+	CHECK(parse("{\"version\":1,\"proto\":\"tcp\",\"client\":\"a\tb\",\"client_port\":1}",
+		    &s) == -1);
+	CHECK(parse("{\"version\":1,\"proto\":\"tcp\",\"client\":\"a\\u0041\",\"client_port\":1}",
+		    &s) == -1);
+	/* a string longer than an address: refused, not cut */
+	CHECK(parse("{\"version\":1,\"proto\":\"tcp\","
+		    "\"client\":\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+		    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\",\"client_port\":1}",
+		    &s) == -1);
+	/* more option kinds than are kept: counted */
+	CHECK(parse("{\"version\":1,\"proto\":\"tcp\",\"client\":\"a\",\"client_port\":1,"
+		    "\"other_options\":[1,2,3,4,5,6,7,8,9,10]}",
+		    &s) == 0 &&
+	      s.nother == 10 && s.other[7] == 8);
+	CHECK(parse("{\"version\":1,\"proto\":\"tcp\",\"client\":\"a\",\"client_port\":1,"
+		    "\"other_options\":[300]}",
+		    &s) == -1);
+	/* the bytes given are all that is read: no terminator needed */
+	{
+		char *exact = malloc(strlen(udp_report));
+
+		memcpy(exact, udp_report, strlen(udp_report));
+		CHECK(path_parse_report(exact, strlen(udp_report), &s, err, sizeof err) == 0);
+		free(exact);
+	}
+}
+
+/* What a client behind the NAT of the lab sent. */
+static struct path_sent tcp_sent(void)
+{
+	struct path_sent s = { 0 };
+
+	strcpy(s.local, "10.0.1.2");
+	s.local_port = 40000;
+	s.ttl = 64;
+	s.dscp = 46;
+	s.ecn = 0;
+	s.ecn_setup = 1;
+	s.mss = 1460;
+	s.wscale = s.sack = s.timestamps = 1;
+	s.size = s.local_mtu = -1;
+	return s;
+}
+
+static bool has(const char *text, const char *line)
+{
+	return strstr(text, line) != NULL;
+}
+
+static void test_tcp_verdicts(void)
+{
+	struct path_sent sent = tcp_sent();
+	struct path_seen seen;
+	char buf[PATH_TEXT_MAX];
+
+	CHECK(parse(tcp_report, &seen) == 0);
+	path_text(buf, sizeof buf, &sent, &seen);
+	CHECK(has(buf, "tcp 10.0.1.2:40000 -> 10.0.2.2:7001\n"));
+	CHECK(has(buf, "  nat: address translated, port kept (10.0.1.2:40000 seen as "
+		       "10.0.2.1:40000)\n"));
+	CHECK(has(buf, "  hops: 1 (ttl 64 sent, 63 seen)\n"));
+	CHECK(has(buf, "  dscp: remarked (ef/46 sent, cs0/0 seen)\n"));
+	CHECK(has(buf, "  ecn: kept (not-ect)\n"));
+	CHECK(has(buf, "  ecn-setup: kept (the SYN's ECE and CWR arrived)\n"));
+	CHECK(has(buf, "  mss: clamped (1460 sent, 1300 seen)\n"));
+	CHECK(has(buf, "  options: stripped: timestamps (kept: mss wscale sack); others seen: "
+		       "kind 30,34\n"));
+	CHECK(!has(buf, "fragments"));
+
+	/* and without the conditions: nothing done on the way */
+	strcpy(sent.local, "10.0.2.1");
+	sent.ttl = 63;
+	sent.dscp = 0;
+	sent.mss = 1300;
+	sent.timestamps = 0;
+	path_text(buf, sizeof buf, &sent, &seen);
+	CHECK(has(buf, "  nat: none (10.0.2.1:40000)\n"));
+	CHECK(has(buf, "  hops: 0 (ttl 63 sent, 63 seen)\n"));
+	CHECK(has(buf, "  dscp: kept (cs0/0)\n"));
+	CHECK(has(buf, "  mss: kept (1300)\n"));
+	CHECK(has(buf, "  options: kept (mss wscale sack); others seen: kind 30,34\n"));
+	CHECK(!has(buf, "translated") && !has(buf, "remarked") && !has(buf, "clamped") &&
+	      !has(buf, "stripped"));
+
+	/* the port rewritten too; the ECN request stripped; the MSS removed */
+	sent.local_port = 41000;
+	sent.ecn_setup = 1;
+	seen.ecn_setup = 0;
+	seen.mss = -1;
+	path_text(buf, sizeof buf, &sent, &seen);
+	CHECK(has(buf, "  nat: address kept, port changed (10.0.2.1:41000 seen as "
+		       "10.0.2.1:40000)\n"));
+	CHECK(has(buf,
+		  "  ecn-setup: stripped (the SYN asked for ECN; ECE and CWR were cleared)\n"));
+	CHECK(has(buf, "  mss: removed (1300 sent, none seen)\n"));
+	CHECK(has(buf, "  options: stripped: mss (kept: wscale sack)"));
+	/* what is not known is said so, never guessed */
+	sent.ttl = -1;
+	sent.mss = -1;
+	sent.ecn_setup = -1;
+	seen.dscp = -1;
+	path_text(buf, sizeof buf, &sent, &seen);
+	CHECK(has(buf, "  hops: unknown (ttl not known)\n"));
+	CHECK(has(buf, "  dscp: unknown\n"));
+	CHECK(has(buf, "  ecn-setup: unknown\n"));
+	CHECK(has(buf, "  mss: unknown\n"));
+	CHECK(has(buf, "  options: unknown\n"));
+	/* a TTL that grew on the way is no hop count */
+	sent.ttl = 60;
+	path_text(buf, sizeof buf, &sent, &seen);
+	CHECK(has(buf, "  hops: unknown (ttl 60 sent, 63 seen: raised on the way)\n"));
+}
+
+static void test_udp_verdicts(void)
+{
+	struct path_sent sent = { 0 };
+	struct path_seen seen;
+	char buf[PATH_TEXT_MAX];
+
+	sent.udp = sent.v6 = true;
+	strcpy(sent.local, "2001:db8:1::2");
+	sent.local_port = 40000;
+	sent.ttl = 64;
+	sent.dscp = 46;
+	sent.ecn = 2;
+	sent.size = 1472;
+	sent.local_mtu = 9000;
+	sent.ecn_setup = sent.wscale = sent.sack = sent.timestamps = -1;
+	sent.mss = -1;
+	CHECK(parse(udp_report, &seen) == 0);
+	path_text(buf, sizeof buf, &sent, &seen);
+	CHECK(has(buf, "udp [2001:db8:1::2]:40000 -> (the server hides its address)\n"));
+	CHECK(has(buf, "  nat: address translated, port changed ([2001:db8:1::2]:40000 seen as "
+		       "[2001:db8:2::1]:20011)\n"));
+	CHECK(has(buf, "  hops: 2 (hop limit 64 sent, 62 seen)\n"));
+	CHECK(has(buf, "  dscp: kept (ef/46)\n"));
+	CHECK(has(buf, "  ecn: bleached (ect0 sent, not-ect seen)\n"));
+	CHECK(has(buf, "  fragments: arrived in fragments of at most 1396 bytes (split on the way: "
+		       "the 1472-byte datagram left whole)\n"));
+	CHECK(!has(buf, "mss") && !has(buf, "options") && !has(buf, "ecn-setup"));
+	/* this host's own MTU split it */
+	sent.local_mtu = 1400;
+	path_text(buf, sizeof buf, &sent, &seen);
+	CHECK(has(buf, "  fragments: arrived in fragments of at most 1396 bytes (this host's MTU "
+		       "of 1400 split the 1472-byte datagram)\n"));
+	/* whole; the ECN field kept, set, marked CE, changed */
+	seen.fragment_size = 0;
+	seen.ecn = 2;
+	path_text(buf, sizeof buf, &sent, &seen);
+	CHECK(has(buf, "  fragments: none (1472 bytes in one datagram)\n"));
+	CHECK(has(buf, "  ecn: kept (ect0)\n"));
+	seen.ecn = 3;
+	path_text(buf, sizeof buf, &sent, &seen);
+	CHECK(has(buf, "  ecn: congestion experienced (ect0 sent, ce seen)\n"));
+	seen.ecn = 1;
+	path_text(buf, sizeof buf, &sent, &seen);
+	CHECK(has(buf, "  ecn: changed (ect0 sent, ect1 seen)\n"));
+	sent.ecn = 0;
+	path_text(buf, sizeof buf, &sent, &seen);
+	CHECK(has(buf, "  ecn: set on the way (not-ect sent, ect1 seen)\n"));
+	/* a link-local address with each side's own scope, and an IPv4-mapped
+	 * one, are the same address */
+	strcpy(sent.local, "fe80::1%2");
+	strcpy(seen.client, "fe80::1%7");
+	seen.client_port = 40000;
+	path_text(buf, sizeof buf, &sent, &seen);
+	CHECK(has(buf, "  nat: none ([fe80::1%2]:40000)\n"));
+	strcpy(sent.local, "192.0.2.1");
+	strcpy(seen.client, "::ffff:192.0.2.1");
+	path_text(buf, sizeof buf, &sent, &seen);
+	CHECK(has(buf, "  nat: none (192.0.2.1:40000)\n"));
+}
+
+static void test_json(void)
+{
+	struct path_sent sent = tcp_sent();
+	struct path_seen seen;
+	struct path_mtu m = { 1400, 1500, -1, 1 };
+	char buf[PATH_TEXT_MAX];
+	size_t n;
+
+	CHECK(parse(tcp_report, &seen) == 0);
+	n = path_json(buf, sizeof buf, &sent, &seen);
+	CHECK(n == strlen(buf));
+	CHECK_STR(buf, "{\"local\":{\"address\":\"10.0.1.2\",\"port\":40000},"
+		       "\"seen\":{\"address\":\"10.0.2.1\",\"port\":40000},"
+		       "\"reached\":{\"address\":\"10.0.2.2\",\"port\":7001},"
+		       "\"nat\":true,\"port_preserved\":true,\"ttl_sent\":64,\"ttl_seen\":63,"
+		       "\"hops\":1,\"dscp_sent\":46,\"dscp_seen\":0,\"ecn_sent\":\"not-ect\","
+		       "\"ecn_seen\":\"not-ect\",\"ecn\":\"kept\",\"ecn_setup_sent\":true,"
+		       "\"ecn_setup_seen\":true,\"mss_sent\":1460,\"mss_seen\":1300,"
+		       "\"options_sent\":[\"mss\",\"wscale\",\"sack\",\"timestamps\"],"
+		       "\"options_seen\":[\"mss\",\"wscale\",\"sack\"],\"wscale_seen\":7,"
+		       "\"df_seen\":true}");
+	/* unknown is null */
+	sent.ttl = -1;
+	sent.mss = -1;
+	path_json(buf, sizeof buf, &sent, &seen);
+	CHECK(has(buf, "\"ttl_sent\":null,\"ttl_seen\":63,\"hops\":null,"));
+	CHECK(has(buf, "\"mss_sent\":null,") && has(buf, "\"options_sent\":null,"));
+	/* UDP members */
+	CHECK(parse(udp_report, &seen) == 0);
+	sent.udp = true;
+	sent.size = 1472;
+	path_json(buf, sizeof buf, &sent, &seen);
+	CHECK(has(buf, "\"reached\":null,"));
+	CHECK(has(buf, "\"size\":1472,\"fragmented\":true,\"fragment_size\":1396}"));
+	CHECK(!has(buf, "mss"));
+	seen.fragment_size = 0;
+	path_json(buf, sizeof buf, &sent, &seen);
+	CHECK(has(buf, "\"fragmented\":false,\"fragment_size\":null}"));
+	/* --pmtu */
+	path_mtu_json(buf, sizeof buf, &m);
+	CHECK_STR(buf, "\"pmtu\":1400,\"black_hole\":true,\"local_mtu\":1500,\"icmp_mtu\":null");
+	path_mtu_text(buf, sizeof buf, &m);
+	CHECK(has(buf, "pmtu: 1400 (the largest packet that arrives; this host's MTU is 1500)\n"));
+	CHECK(has(buf, "black-hole: yes"));
+	m = (struct path_mtu){ 1400, 1500, 1400, 0 };
+	path_mtu_text(buf, sizeof buf, &m);
+	CHECK(has(buf, "black-hole: no (ICMP \"too big\" names an MTU of 1400)\n"));
+	m = (struct path_mtu){ 1500, 1500, -1, 0 };
+	path_mtu_text(buf, sizeof buf, &m);
+	CHECK(has(buf, "pmtu: 1500 (this host's MTU: every size up to it arrives)\n"));
+	CHECK(has(buf, "black-hole: no\n"));
+	/* a buffer too small: cut, terminated, never overrun */
+	{
+		char small[40];
+
+		memset(small, 'x', sizeof small);
+		n = path_json(small, 20, &sent, &seen);
+		CHECK(n == 19 && small[19] == '\0' && small[20] == 'x');
+	}
+}
+
+static void test_dscp(void)
+{
+	int d = -1;
+
+	CHECK(path_dscp_parse("EF", &d) == 0 && d == 46);
+	CHECK(path_dscp_parse("af41", &d) == 0 && d == 34);
+	CHECK(path_dscp_parse("Cs1", &d) == 0 && d == 8);
+	CHECK(path_dscp_parse("le", &d) == 0 && d == 1);
+	CHECK(path_dscp_parse("0", &d) == 0 && d == 0);
+	CHECK(path_dscp_parse("63", &d) == 0 && d == 63);
+	CHECK(path_dscp_parse("64", &d) == -1);
+	CHECK(path_dscp_parse("-1", &d) == -1);
+	CHECK(path_dscp_parse("af44", &d) == -1);
+	CHECK(path_dscp_parse("", &d) == -1);
+	CHECK(path_dscp_parse("4x", &d) == -1);
+	CHECK_STR(path_dscp_name(46), "ef");
+	CHECK_STR(path_dscp_name(10), "af11");
+	CHECK(path_dscp_name(3) == NULL);
+	CHECK_STR(path_ecn_name(3), "ce");
+	CHECK_STR(path_ecn_name(-1), "unknown");
+}
+
+int main(void)
+{
+	test_parse();
+	test_tcp_verdicts();
+	test_udp_verdicts();
+	test_json();
+	test_dscp();
+	return unit_done("unit_pathreport");
+}
