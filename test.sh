@@ -18,7 +18,7 @@ cd "$(dirname "$0")"
 # systemd-nspawn (systemd-container) to boot the units under a real
 # systemd, /bin/kill (procps) and man for the units; the pages the man
 # pages refer to; the Debian packaging tools
-TEST_PACKAGES="bash netcat-openbsd iproute2 nftables jq util-linux procps strace valgrind
+TEST_PACKAGES="bash netcat-openbsd iproute2 nftables jq haproxy util-linux procps strace valgrind
 	clang libclang-rt-14-dev
 	systemd systemd-container man-db mandoc manpages-dev iputils-ping
 	debhelper dpkg-dev fakeroot lintian"

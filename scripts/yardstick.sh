@@ -11,13 +11,15 @@
 #
 # ROUNDS (3) rounds of SECONDS (5) each; BENCHDIR defaults to
 # ../shared/bench; LIST picks workloads (pingpong,stream,connect,hold,udp,
-# logging,facts,epoll; facts is the connection rate with [log] path_facts
-# on against the same daemon with it off); -e adds a line to the [tcp] section of netechod's
+# logging,facts,acl,epoll; facts is the connection rate with [log]
+# path_facts on against the same daemon with it off, acl with a deny list of
+# 10,000 prefixes of every length from /8 to /32 against none); -e adds a line to the [tcp] section of netechod's
 # configuration (e.g. -e 'thread_cache = 0'); NETECHOD defaults to the
 # optimised build in build/bench (made if missing).
 set -u
 cd "$(dirname "$0")/.."
-rounds=3 secs=5 benchdir=../shared/bench only=pingpong,stream,connect,hold,udp,logging,facts,epoll \
+rounds=3 secs=5 benchdir=../shared/bench \
+	only=pingpong,stream,connect,hold,udp,logging,facts,acl,epoll \
 	extra=""
 while getopts r:d:b:w:e: opt; do
 	case $opt in
@@ -65,12 +67,13 @@ field() { tr ' ' '\n' | sed -n "s/^$1=\\([0-9.]*\\)\$/\\1/p" | head -n 1; }
 
 
 SERVER=
-start_netechod() {  # CONF-LEVEL PREFIX DATA [PATH-FACTS]
+start_netechod() {  # CONF-LEVEL PREFIX DATA [PATH-FACTS] [SERVER-LINE]
 	cat >"$T/n.conf" <<EOF
 [server]
 host = 127.0.0.1
 port = $PORT
 backlog = 4096
+${5:-}
 [tcp]
 reply_prefix = "$2"
 max_connections = 20000
@@ -222,6 +225,29 @@ if case ",$only," in *,facts,*) true ;; *) false ;; esac; then
 	done
 fi
 
+# an access list of 10,000 prefixes (none of them 127.0.0.1's: every
+# client is looked up and allowed) against none
+if case ",$only," in *,acl,*) true ;; *) false ;; esac; then
+	awk 'BEGIN { srand(1); for (i = 0; i < 10000; i++) { len = 8 + int(rand() * 25);
+		a = 10 + int(rand() * 100); b = int(rand() * 256); c = int(rand() * 256);
+		d = int(rand() * 256); ip = a * 16777216 + b * 65536 + c * 256 + d;
+		m = 2 ^ (32 - len); ip = int(ip / m) * m;
+		printf "%d.%d.%d.%d/%d\n", int(ip / 16777216), int(ip / 65536) % 256,
+			int(ip / 256) % 256, ip % 256, len } }' >"$T/deny.list"
+	for r in $(seq "$rounds"); do
+		for side in $( [ $((r % 2)) -eq 1 ] && echo "netechod ref" \
+			|| echo "ref netechod"); do
+			if [ "$side" = netechod ]; then
+				start_netechod notice "" no yes "deny_file = $T/deny.list"
+			else
+				start_netechod notice "" no yes
+			fi
+			measure acl "$side" "$(tcp_round -m connect -c 16 -s 64 -d "$secs" cps)"
+			stop_server
+		done
+	done
+fi
+
 # the table: medians of each side, and the median of the rounds' own
 # ratios (each round's pair ran back to back, so that ratio is the one a
 # drifting machine disturbs least)
@@ -249,4 +275,5 @@ row hold-rss "hold 10,000, RSS KiB per connection (threads)" "<= 16"
 row udp "UDP 500,000 x 64 B, datagrams counted (refudp)" ">= 0.9"
 row logging "defaults (prefix, data logging) vs notice" ">= 0.8"
 row facts "connect 16, conn/s: path_facts on vs off" ">= 0.97"
+row acl "connect 16, conn/s: 10,000-prefix list vs none" ">= 0.97"
 row epoll "ping-pong 50 conns 64 B, req/s (epoll)" ">= 0.8 stretch"

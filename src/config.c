@@ -27,6 +27,7 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include "acl.h"
 #include "escape.h"
 #include "parse.h"
 
@@ -39,6 +40,10 @@ enum key_type {
 	K_LEVEL,        /* syslog level name */
 	K_FACILITY,     /* syslog facility name */
 	K_NAME,         /* a user or group name */
+	K_LIST,         /* addresses and networks, checked by acl.c */
+	K_PATH,         /* a file name */
+	K_PROXY,        /* no, yes or optional */
+	K_PREFIXES,     /* two prefix lengths: IPv4 (0-32) and IPv6 (0-128) */
 };
 
 struct key {
@@ -72,6 +77,9 @@ static const struct key keys[] = {
 	KEY("tcp", "idle_timeout", K_LONG, tcp.idle_timeout, 0, 2592000),
 	KEY("tcp", "send_timeout", K_LONG, tcp.send_timeout, 1, 86400),
 	KEY("tcp", "thread_cache", K_LONG, tcp.thread_cache, 0, 100000),
+	KEY("tcp", "source_prefix", K_PREFIXES, tcp.source_prefix, 0, 0),
+	KEY("tcp", "proxy_protocol", K_PROXY, tcp.proxy_protocol, 0, 0),
+	KEY("tcp", "proxy_from", K_LIST, tcp.proxy_from, 0, 0),
 	KEY("udp", "enabled", K_BOOL, udp.enabled, 0, 0),
 	KEY("udp", "host", K_HOST, udp.host, 0, 0),
 	KEY("udp", "port", K_PORT, udp.port, 0, 65535),
@@ -85,12 +93,25 @@ static const struct key keys[] = {
 	KEY("report", "show_local", K_BOOL, report.show_local, 0, 0),
 	KEY("report", "rate", K_LONG, report.rate, 1, 1000000),
 	KEY("report", "rate_total", K_LONG, report.rate_total, 1, 10000000),
+	KEY("report", "proxy_protocol", K_PROXY, report.proxy_protocol, 0, 0),
+	KEY("report", "proxy_from", K_LIST, report.proxy_from, 0, 0),
 	KEY("log", "level", K_LEVEL, log.level, 0, 0),
 	KEY("log", "facility", K_FACILITY, log.facility, 0, 0),
 	KEY("log", "data", K_BOOL, log.data, 0, 0),
 	KEY("log", "rate_limit", K_LONG, log.rate_limit, 0, 1000000),
 	KEY("log", "path_facts", K_BOOL, log.path_facts, 0, 0),
+#define ACCESS_KEYS(sec, i)                                                    \
+	KEY(sec, "allow", K_LIST, access[i].allow, 0, 0),                      \
+	KEY(sec, "deny", K_LIST, access[i].deny, 0, 0),                        \
+	KEY(sec, "allow_file", K_PATH, access[i].allow_file, 0, 0),            \
+	KEY(sec, "deny_file", K_PATH, access[i].deny_file, 0, 0)
+	ACCESS_KEYS("server", CONFIG_SERVER),
+	ACCESS_KEYS("tcp", CONFIG_TCP),
+	ACCESS_KEYS("udp", CONFIG_UDP),
+	ACCESS_KEYS("report", CONFIG_REPORT),
+#undef ACCESS_KEYS
 };
+
 
 #define NKEYS (sizeof keys / sizeof keys[0])
 
@@ -118,6 +139,9 @@ void config_defaults(struct config *cfg)
 	cfg->tcp.idle_timeout = 300;
 	cfg->tcp.send_timeout = 30;
 	cfg->tcp.thread_cache = 64;
+	cfg->tcp.source_prefix[0] = 32;
+	cfg->tcp.source_prefix[1] = 128;
+	cfg->tcp.proxy_protocol = PROXY_NO;
 	cfg->udp.enabled = true;
 	strcpy(cfg->udp.host, cfg->server.host);
 	cfg->udp.port = cfg->server.port;
@@ -131,6 +155,7 @@ void config_defaults(struct config *cfg)
 	cfg->report.show_local = true;
 	cfg->report.rate = 10;
 	cfg->report.rate_total = 1000;
+	cfg->report.proxy_protocol = PROXY_NO;
 	cfg->log.level = LOG_INFO;
 	cfg->log.facility = LOG_DAEMON;
 	cfg->log.data = true;
@@ -140,7 +165,32 @@ void config_defaults(struct config *cfg)
 
 void config_free(struct config *cfg)
 {
-	(void)cfg;      /* nothing on the heap yet */
+	for (int i = 0; i < CONFIG_SECTIONS; i++) {
+		acl_free(cfg->acl[i]);
+		cfg->acl[i] = NULL;
+	}
+	for (int i = 0; i < 2; i++) {
+		acl_free(cfg->proxies[i]);
+		cfg->proxies[i] = NULL;
+	}
+}
+
+/* Has the section any access key? */
+static bool has_access(const struct config *cfg, enum config_section section)
+{
+	const struct config_access *a = &cfg->access[section];
+
+	return a->allow.line || a->deny.line || a->allow_file.line || a->deny_file.line;
+}
+
+const struct acl *config_access(const struct config *cfg, enum config_section section)
+{
+	return has_access(cfg, section) ? cfg->acl[section] : cfg->acl[CONFIG_SERVER];
+}
+
+const struct acl *config_proxies(const struct config *cfg, enum config_section section)
+{
+	return cfg->proxies[section == CONFIG_REPORT ? 1 : 0];
 }
 
 static const struct name_value {
@@ -184,13 +234,36 @@ struct parser {
 
 static void add_error(struct parser *p, unsigned line, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+static void add_error_in(struct parser *p, const char *file, unsigned line, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static void vadd_error(struct parser *p, const char *file, unsigned line, const char *fmt,
+		       va_list ap) __attribute__((format(printf, 4, 0)));
 
 static void add_error(struct parser *p, unsigned line, const char *fmt, ...)
 {
+	va_list ap;
+
+	va_start(ap, fmt);
+	vadd_error(p, p->name, line, fmt, ap);
+	va_end(ap);
+}
+
+/* A problem in another file than the configuration: a list file. */
+static void add_error_in(struct parser *p, const char *file, unsigned line, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vadd_error(p, file, line, fmt, ap);
+	va_end(ap);
+}
+
+static void vadd_error(struct parser *p, const char *file, unsigned line, const char *fmt,
+		       va_list ap)
+{
 	struct config_errors *e = p->errs;
 	char name[CONFIG_NAME_SHOWN * 4 + 8];
-	const char *shown_name = escape_name(name, sizeof name, p->name), *dots = "";
-	va_list ap;
+	const char *shown_name = escape_name(name, sizeof name, file), *dots = "";
 	int n;
 
 	if (e->count >= CONFIG_MAX_ERRORS) {
@@ -209,11 +282,8 @@ static void add_error(struct parser *p, unsigned line, const char *fmt, ...)
 		n = snprintf(e->msg[e->count], CONFIG_ERROR_LEN, "%s%s: ", dots, shown_name);
 	if (n < 0)
 		n = 0;
-	if ((size_t)n < CONFIG_ERROR_LEN) {
-		va_start(ap, fmt);
+	if ((size_t)n < CONFIG_ERROR_LEN)
 		vsnprintf(e->msg[e->count] + n, CONFIG_ERROR_LEN - (size_t)n, fmt, ap);
-		va_end(ap);
-	}
 	e->count++;
 }
 
@@ -604,6 +674,70 @@ static bool set_from_table(struct parser *p, const struct key *k, int *field, co
 	return false;
 }
 
+static const struct name_value proxy_modes[] = {
+	{ "no", PROXY_NO }, { "yes", PROXY_YES }, { "optional", PROXY_OPTIONAL },
+};
+
+/* A list, kept as written with its line; acl.c reads it after the file. */
+static bool set_list(struct parser *p, struct config_list *l, const char *v, size_t len)
+{
+	memcpy(l->text, v, len);        /* len <= CONFIG_LINE_MAX */
+	l->text[len] = '\0';
+	l->len = len;
+	l->line = p->lineno;
+	return true;
+}
+
+/* A file name: one relative to the configuration file's directory is
+ * made so (the daemon's own directory is / once it runs). */
+static bool set_path(struct parser *p, const struct key *k, struct config_path *cp, const char *v,
+		     size_t len)
+{
+	const char *slash = strrchr(p->name, '/');
+	size_t dirlen = v[0] == '/' || slash == NULL ? 0 : (size_t)(slash - p->name) + 1;
+	char qb[QUOTED_BUFSIZE];
+
+	if (len == 0 || memchr(v, '\0', len) != NULL || dirlen + len >= sizeof cp->path) {
+		add_error(p, p->lineno, "%s: %s is not a file name (1 to %d bytes)", k->name,
+			  quoted(v, len, qb), CONFIG_PATH_MAX - 1);
+		return false;
+	}
+	memcpy(cp->path, p->name, dirlen);
+	memcpy(cp->path + dirlen, v, len);
+	cp->path[dirlen + len] = '\0';
+	cp->line = p->lineno;
+	return true;
+}
+
+/* Two prefix lengths: "32 64" */
+static bool set_prefixes(struct parser *p, const struct key *k, long *field, const char *v,
+			 size_t len)
+{
+	char buf[32], *second, qb[QUOTED_BUFSIZE];
+	long a, b;
+
+	if (len >= sizeof buf)
+		goto bad;
+	memcpy(buf, v, len);
+	buf[len] = '\0';
+	second = strpbrk(buf, " \t");
+	if (second == NULL)
+		goto bad;
+	*second++ = '\0';
+	second += strspn(second, " \t");
+	if (parse_long(buf, 0, 32, &a) < 0 || parse_long(second, 0, 128, &b) < 0)
+		goto bad;
+	field[0] = a;
+	field[1] = b;
+	return true;
+bad:
+	add_error(p, p->lineno,
+		  "%s: %s is not two prefix lengths, IPv4 (0 to 32) and IPv6 (0 to 128), as \"32 "
+		  "64\"",
+		  k->name, quoted(v, len, qb));
+	return false;
+}
+
 /* Checks a value and stores it in its field of the configuration. */
 static bool set_value(struct parser *p, const struct key *k, const char *v, size_t len)
 {
@@ -638,6 +772,16 @@ static bool set_value(struct parser *p, const struct key *k, const char *v, size
 		return set_from_table(p, k, field, v, len, facilities,
 				      sizeof facilities / sizeof facilities[0],
 				      "facility (daemon, user or local0 to local7)");
+	case K_LIST:
+		return set_list(p, field, v, len);
+	case K_PATH:
+		return set_path(p, k, field, v, len);
+	case K_PROXY:
+		return set_from_table(p, k, field, v, len, proxy_modes,
+				      sizeof proxy_modes / sizeof proxy_modes[0],
+				      "mode (no, yes or optional)");
+	case K_PREFIXES:
+		return set_prefixes(p, k, field, v, len);
 	}
 	return false;
 }
@@ -689,10 +833,163 @@ static bool seen(const struct parser *p, const char *section, const char *name)
 	return i >= 0 && p->seen[i] != 0;
 }
 
+/* Opens a file of the configuration's for reading: a regular file only,
+ * never waiting on a FIFO, of at most max bytes (0: no limit here). NULL
+ * after saying why: at line, as "KEY: ..." naming the file, or for the
+ * configuration file itself (key ""), as before its own name. */
+static FILE *open_regular(struct parser *p, unsigned line, const char *key, const char *path,
+			  off_t max)
+{
+	char name[CONFIG_NAME_SHOWN * 4 + 8], who[sizeof name + 64];
+	const char *kind;
+	struct stat st;
+	FILE *f;
+	int fd;
+
+	if (key[0] != '\0')
+		snprintf(who, sizeof who, "%s: %s ", key, escape_name(name, sizeof name, path));
+	else
+		who[0] = '\0';
+	/* O_NONBLOCK: opening a FIFO must not wait for a writer */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0) {
+		add_error(p, line, "%scannot open: %s", who, strerror(errno));
+		return NULL;
+	}
+	if (fstat(fd, &st) < 0) {
+		add_error(p, line, "%scannot stat: %s", who, strerror(errno));
+	} else if (!S_ISREG(st.st_mode)) {
+		kind = S_ISDIR(st.st_mode)    ? "a directory"
+		       : S_ISFIFO(st.st_mode) ? "a FIFO"
+		       : S_ISSOCK(st.st_mode) ? "a socket"
+					      : "a device";
+		add_error(p, line, "%snot a regular file (%s)", who, kind);
+	} else if (max > 0 && st.st_size > max) {
+		add_error(p, line, "%slarger than %lld bytes", who, (long long)max);
+	} else if ((f = fdopen(fd, "r")) == NULL) {
+		add_error(p, line, "%scannot read: %s", who, strerror(errno));
+	} else {
+		return f;
+	}
+	close(fd);
+	return NULL;
+}
+
+/* Reads an allow_file or deny_file into a: entries separated by blanks
+ * and commas, comments from '#' or ';' to the end of a line; a problem is
+ * that file's FILE:LINE. */
+static void read_list_file(struct parser *p, const char *key, const struct config_path *cp,
+			   struct acl *a, enum acl_verdict v)
+{
+	FILE *f = open_regular(p, cp->line, key, cp->path, CONFIG_LIST_FILE_MAX);
+	char line[CONFIG_LIST_LINE_MAX + 1], err[128];
+	size_t len = 0, total = 0;
+	unsigned lineno = 1;
+	bool nul = false, more = true;
+
+	if (f == NULL)
+		return;
+	while (more) {
+		int c = getc(f);
+
+		if (c != EOF && c != '\n') {
+			if (c == '\0')
+				nul = true;
+			if (len < CONFIG_LIST_LINE_MAX)
+				line[len] = (char)c;
+			len++;
+			if (++total > CONFIG_LIST_FILE_MAX)
+				break;          /* grown since fstat() */
+			continue;
+		}
+		more = c != EOF;
+		if (nul) {
+			add_error_in(p, cp->path, lineno, "a NUL byte");
+		} else if (len > CONFIG_LIST_LINE_MAX) {
+			add_error_in(p, cp->path, lineno, "line too long (%zu bytes; at most %d)",
+				     len, CONFIG_LIST_LINE_MAX);
+		} else {
+			size_t n = strcspn((line[len] = '\0', line), "#;");
+
+			if (acl_add_list(a, line, n, v, err, sizeof err) < 0)
+				add_error_in(p, cp->path, lineno, "%s", err);
+		}
+		len = 0;
+		nul = false;
+		lineno++;
+	}
+	if (total > CONFIG_LIST_FILE_MAX)
+		add_error(p, cp->line, "%s: the file grew past %d bytes while read", key,
+			  CONFIG_LIST_FILE_MAX);
+	if (ferror(f))
+		add_error_in(p, cp->path, 0, "read error: %s", strerror(errno ? errno : EIO));
+	fclose(f);
+}
+
+static void add_list(struct parser *p, const char *key, const struct config_list *l,
+		     struct acl *a, enum acl_verdict v)
+{
+	char err[128];
+
+	if (l->line != 0 && acl_add_list(a, l->text, l->len, v, err, sizeof err) < 0)
+		add_error(p, l->line, "%s: %s", key, err);
+}
+
+/* A section's access list, from its keys and files. */
+static struct acl *build_access(struct parser *p, const struct config_access *ac)
+{
+	struct acl *a = acl_new();
+
+	if (a == NULL) {
+		add_error(p, 0, "out of memory for an access list");
+		return NULL;
+	}
+	add_list(p, "allow", &ac->allow, a, ACL_ALLOW);
+	add_list(p, "deny", &ac->deny, a, ACL_DENY);
+	if (ac->allow_file.line != 0)
+		read_list_file(p, "allow_file", &ac->allow_file, a, ACL_ALLOW);
+	if (ac->deny_file.line != 0)
+		read_list_file(p, "deny_file", &ac->deny_file, a, ACL_DENY);
+	acl_finish(a);
+	return a;
+}
+
+/* proxy_protocol and proxy_from of [tcp] or [report]. */
+static void build_proxies(struct parser *p, const char *section, int mode,
+			  const struct config_list *from, struct acl **out)
+{
+	if (mode == PROXY_NO) {
+		if (from->line != 0)
+			add_error(p, from->line, "[%s] proxy_from without proxy_protocol = yes or "
+						 "optional",
+				  section);
+		return;
+	}
+	if (from->line == 0) {
+		add_error(p, 0, "[%s] proxy_protocol needs proxy_from: the proxies' addresses",
+			  section);
+		return;
+	}
+	*out = acl_new();
+	if (*out == NULL) {
+		add_error(p, 0, "out of memory for proxy_from");
+		return;
+	}
+	add_list(p, "proxy_from", from, *out, ACL_ALLOW);
+	acl_finish(*out);
+}
+
 /* After the whole file: inherited values and checks across keys. */
 static void finish(struct parser *p)
 {
 	struct config *cfg = p->cfg;
+
+	for (int i = 0; i < CONFIG_SECTIONS; i++)
+		if (has_access(cfg, (enum config_section)i))
+			cfg->acl[i] = build_access(p, &cfg->access[i]);
+	build_proxies(p, "tcp", cfg->tcp.proxy_protocol, &cfg->tcp.proxy_from, &cfg->proxies[0]);
+	build_proxies(p, "report", cfg->report.proxy_protocol, &cfg->report.proxy_from,
+		      &cfg->proxies[1]);
 
 	if (!seen(p, "tcp", "host"))
 		strcpy(cfg->tcp.host, cfg->server.host);
@@ -751,36 +1048,14 @@ int config_load_stream(FILE *f, const char *name, struct config *cfg, struct con
 int config_load(const char *path, struct config *cfg, struct config_errors *errs)
 {
 	struct parser p = { .name = path, .errs = errs };
-	struct stat st;
 	FILE *f;
-	int fd, rc;
+	int rc;
 
 	errs->count = 0;
 	errs->dropped = 0;
-	/* O_NONBLOCK: opening a FIFO must not wait for a writer */
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (fd < 0) {
-		add_error(&p, 0, "cannot open: %s", strerror(errno));
+	f = open_regular(&p, 0, "", path, 0);
+	if (f == NULL)
 		return -1;
-	}
-	if (fstat(fd, &st) < 0) {
-		add_error(&p, 0, "cannot stat: %s", strerror(errno));
-		close(fd);
-		return -1;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		add_error(&p, 0, "not a regular file (%s)",
-			  S_ISDIR(st.st_mode) ? "a directory" : S_ISFIFO(st.st_mode) ? "a FIFO" :
-			  S_ISSOCK(st.st_mode) ? "a socket" : "a device");
-		close(fd);
-		return -1;
-	}
-	f = fdopen(fd, "r");
-	if (f == NULL) {
-		add_error(&p, 0, "cannot read: %s", strerror(errno));
-		close(fd);
-		return -1;
-	}
 	errno = 0;
 	rc = config_load_stream(f, path, cfg, errs);
 	if (fclose(f) != 0 && rc == 0) {

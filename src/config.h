@@ -18,6 +18,9 @@
 #define CONFIG_ERROR_LEN  320   /* one "FILE:LINE: problem" message */
 #define CONFIG_FILE_MAX   (1024 * 1024) /* bytes read from a configuration file */
 #define CONFIG_NAME_SHOWN 120   /* a longer file name is shortened in messages */
+#define CONFIG_PATH_MAX   1024  /* an allow_file or deny_file name, made absolute */
+#define CONFIG_LIST_FILE_MAX (4 * 1024 * 1024) /* bytes of an allow_file or deny_file */
+#define CONFIG_LIST_LINE_MAX 1024               /* bytes of one line of such a file */
 
 /* Longest line accepted, without its newline: what Debian's inih (built with
  * INI_MAX_LINE 200) reads whole. Longer lines are reported, never split. */
@@ -28,6 +31,34 @@ struct config_text {
 	size_t len;
 	char data[CONFIG_TEXT_MAX];
 };
+
+/* A list as written on one line: [section] allow, deny, proxy_from. */
+struct config_list {
+	unsigned line;                  /* where it was set; 0: it was not */
+	size_t len;
+	char text[CONFIG_LINE_MAX + 1];
+};
+
+/* A file named in the configuration: allow_file, deny_file. */
+struct config_path {
+	unsigned line;                  /* where it was set; 0: it was not */
+	char path[CONFIG_PATH_MAX]; /* relative names are the configuration file's directory's */
+};
+
+/* The sections with access lists: [server]'s serve every service that has
+ * none of its own. */
+enum config_section { CONFIG_SERVER, CONFIG_TCP, CONFIG_UDP, CONFIG_REPORT, CONFIG_SECTIONS };
+
+/* The access keys of one section, as written. */
+struct config_access {
+	struct config_list allow, deny;
+	struct config_path allow_file, deny_file;
+};
+
+/* [tcp] and [report] proxy_protocol. */
+enum proxy_mode { PROXY_NO, PROXY_YES, PROXY_OPTIONAL };
+
+struct acl;
 
 struct config {
 	struct {
@@ -49,6 +80,9 @@ struct config {
 		long idle_timeout;                /* seconds, 0 = never */
 		long send_timeout;                /* seconds a reply may stall */
 		long thread_cache;                /* finished threads kept for new connections */
+		long source_prefix[2]; /* max_per_source counts per IPv4 and IPv6 network */
+		int proxy_protocol;               /* enum proxy_mode */
+		struct config_list proxy_from;    /* who may send a PROXY header */
 	} tcp;
 	struct {
 		bool enabled;
@@ -67,6 +101,8 @@ struct config {
 		bool show_local;                  /* the local address in reports */
 		long rate;                        /* UDP reports a second to one address */
 		long rate_total;                  /* UDP reports a second in all */
+		int proxy_protocol;               /* enum proxy_mode, TCP */
+		struct config_list proxy_from;
 	} report;
 	struct {
 		int level;                        /* LOG_EMERG .. LOG_DEBUG */
@@ -75,6 +111,10 @@ struct config {
 		long rate_limit;                  /* lines a second of connections, 0 = no limit */
 		bool path_facts; /* how each SYN and datagram arrived, in the log */
 	} log;
+	struct config_access access[CONFIG_SECTIONS]; /* as written */
+	/* built by loading, owned by the configuration (config_free()) */
+	struct acl *acl[CONFIG_SECTIONS];     /* NULL: the section has no access keys */
+	struct acl *proxies[2];               /* proxy_from of [tcp] and [report]; NULL: none */
 };
 
 struct config_errors {
@@ -95,9 +135,19 @@ int config_load(const char *path, struct config *cfg, struct config_errors *errs
 /* Same, from an open stream; name is used in messages. */
 int config_load_stream(FILE *f, const char *name, struct config *cfg, struct config_errors *errs);
 
-/* Frees what a loaded configuration holds beyond the struct (nothing yet;
- * lists will). */
+/* Frees what a loaded configuration holds beyond the struct (its access
+ * lists), and leaves it with none. */
 void config_free(struct config *cfg);
+
+/* The access list for a service's section (CONFIG_TCP, CONFIG_UDP or
+ * CONFIG_REPORT): its own when it has any access key, else [server]'s;
+ * NULL when neither has one (everyone may connect). See acl.h for the
+ * rule. */
+const struct acl *config_access(const struct config *cfg, enum config_section section);
+
+/* The addresses that may send a PROXY header to [tcp] (CONFIG_TCP) or
+ * [report] (CONFIG_REPORT); NULL when proxy_protocol is no. */
+const struct acl *config_proxies(const struct config *cfg, enum config_section section);
 
 /* The longest reply_prefix and greeting a line can hold, quoted. */
 #define CONFIG_PREFIX_MAX   (CONFIG_LINE_MAX - (int)sizeof "reply_prefix=\"\"" + 1)

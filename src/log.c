@@ -47,6 +47,8 @@ static struct {
 	atomic_long rate_limit;
 	atomic_ulong window_used;       /* lines taken in this second */
 	atomic_ulong suppressed;        /* refused by the rate limit */
+	atomic_ulong denials_used;      /* denial lines this second */
+	atomic_ulong denials_unlogged;  /* beyond LOG_DENIALS_PER_SEC */
 	atomic_ulong dropped;           /* lost to a full queue */
 	atomic_ulong syslog_lost;       /* not taken by a syslog that did not read */
 	atomic_bool syslog_stalled;
@@ -411,6 +413,17 @@ bool log_admit(int level)
 	return false;
 }
 
+bool log_admit_denial(void)
+{
+	if (!log_enabled(LOG_NOTICE))
+		return false;
+	if (atomic_fetch_add_explicit(&L.denials_used, 1, memory_order_relaxed) <
+	    LOG_DENIALS_PER_SEC)
+		return true;
+	atomic_fetch_add_explicit(&L.denials_unlogged, 1, memory_order_relaxed);
+	return false;
+}
+
 void log_conn(int level, const char *fmt, ...)
 {
 	va_list ap;
@@ -438,9 +451,11 @@ void log_data(const char *what, const char *peer, const void *data, size_t len, 
 
 void log_tick(void)
 {
-	unsigned long suppressed, dropped, lost = 0;
+	unsigned long suppressed, dropped, lost = 0, denials;
 
 	atomic_store_explicit(&L.window_used, 0, memory_order_relaxed);
+	atomic_store_explicit(&L.denials_used, 0, memory_order_relaxed);
+	denials = atomic_exchange_explicit(&L.denials_unlogged, 0, memory_order_relaxed);
 	suppressed = atomic_exchange_explicit(&L.suppressed, 0, memory_order_relaxed);
 	dropped = atomic_exchange_explicit(&L.dropped, 0, memory_order_relaxed);
 	/* what syslog lost is told once it takes lines again, where it can
@@ -450,6 +465,10 @@ void log_tick(void)
 	if (suppressed > 0)
 		log_notice("log: %lu lines suppressed (rate_limit %ld lines/s)", suppressed,
 			   atomic_load(&L.rate_limit));
+	if (denials > 0)
+		log_notice("access: %lu more denied in the last second (%d a second are logged "
+			   "one by one)",
+			   denials, LOG_DENIALS_PER_SEC);
 	if (dropped > 0)
 		log_warnx("log: %lu lines dropped (the log queue was full)", dropped);
 	if (lost > 0)

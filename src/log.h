@@ -72,6 +72,13 @@ void log_conn(int level, const char *fmt, ...) __attribute__((format(printf, 2, 
  * build: true when the caller is to build the line and log_msg() it. */
 bool log_admit(int level);
 
+/* Access denials ([server] allow and deny): at most LOG_DENIALS_PER_SEC
+ * lines a second at notice, the rest counted and summarised once a second
+ * by log_tick(), so that a spoofed flood cannot fill the log. True when
+ * the caller is to log this one. */
+#define LOG_DENIALS_PER_SEC 10
+bool log_admit_denial(void);
+
 /* Is level logged at all? */
 bool log_enabled(int level);
 

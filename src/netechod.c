@@ -89,7 +89,7 @@ struct daemon {
 	long long watchdog_usec;        /* 0: no watchdog asked for */
 	unsigned long tcp_beats, udp_beats;
 	bool watchdog_warned;
-	char status[160];               /* the STATUS= last sent */
+	char status[256];               /* the STATUS= last sent */
 };
 
 static void usage(FILE *out)
@@ -509,14 +509,16 @@ static void log_stats(struct daemon *d)
 	if (d->tcp != NULL)
 		tcp_counters(d->tcp, &active, &in, &out);
 	log_notice("stats uptime=%.0f tcp_active=%" PRIu64 " tcp_total=%" PRIu64
-		   " tcp_refused=%" PRIu64 " tcp_bytes_in=%" PRIu64 " tcp_bytes_out=%" PRIu64
-		   " udp_datagrams=%" PRIu64 " udp_bytes=%" PRIu64 " udp_echo_held=%" PRIu64
-		   " reports=%" PRIu64 " reports_held=%" PRIu64 " reloads=%lu errors=%" PRIu64,
+		   " tcp_refused=%" PRIu64 " tcp_denied=%" PRIu64 " tcp_bytes_in=%" PRIu64
+		   " tcp_bytes_out=%" PRIu64 " udp_datagrams=%" PRIu64 " udp_bytes=%" PRIu64
+		   " udp_denied=%" PRIu64 " udp_echo_held=%" PRIu64 " reports=%" PRIu64
+		   " reports_held=%" PRIu64 " proxy_errors=%" PRIu64 " reloads=%lu errors=%" PRIu64,
 		   clock_now() - d->started, active, stats_get(&d->stats.tcp_total),
-		   stats_get(&d->stats.tcp_refused), in, out, stats_get(&d->stats.udp_datagrams),
-		   stats_get(&d->stats.udp_bytes), stats_get(&d->stats.udp_echo_held),
-		   stats_get(&d->stats.reports), stats_get(&d->stats.reports_held), d->reload.done,
-		   stats_get(&d->stats.errors));
+		   stats_get(&d->stats.tcp_refused), stats_get(&d->stats.tcp_denied), in, out,
+		   stats_get(&d->stats.udp_datagrams), stats_get(&d->stats.udp_bytes),
+		   stats_get(&d->stats.udp_denied), stats_get(&d->stats.udp_echo_held),
+		   stats_get(&d->stats.reports), stats_get(&d->stats.reports_held),
+		   stats_get(&d->stats.proxy_errors), d->reload.done, stats_get(&d->stats.errors));
 }
 
 /* Keeps the service manager's STATUS= line current. */
@@ -529,10 +531,11 @@ static void update_status(struct daemon *d)
 		return;
 	tcp_counters(d->tcp, &active, &in, &out);
 	snprintf(status, sizeof status,
-		 "%" PRIu64 " connections open, %" PRIu64 " served, %" PRIu64 " refused; %" PRIu64
-		 " datagrams",
+		 "%" PRIu64 " connections open, %" PRIu64 " served, %" PRIu64 " refused, %" PRIu64
+		 " denied; %" PRIu64 " datagrams, %" PRIu64 " denied",
 		 active, stats_get(&d->stats.tcp_total), stats_get(&d->stats.tcp_refused),
-		 stats_get(&d->stats.udp_datagrams));
+		 stats_get(&d->stats.tcp_denied), stats_get(&d->stats.udp_datagrams),
+		 stats_get(&d->stats.udp_denied));
 	if (strcmp(status, d->status) == 0)
 		return;
 	memcpy(d->status, status, sizeof status);

@@ -171,6 +171,8 @@ static const struct member members[] = {
 	{ "client_port", S_LONG, AT(client_port), 0, 65535 },
 	{ "local", S_STRING, AT(local), 0, 0 },
 	{ "local_port", S_LONG, AT(local_port), 0, 65535 },
+	{ "proxy", S_STRING, AT(proxy), 0, 0 },
+	{ "proxy_port", S_LONG, AT(proxy_port), 0, 65535 },
 	{ "ttl", S_INT, AT(ttl), 0, 255 },
 	{ "dscp", S_INT, AT(dscp), 0, 63 },
 	{ "ecn", S_ECN, AT(ecn), 0, 0 },
@@ -263,7 +265,7 @@ static bool store(struct path_seen *s, const struct member *m, const struct valu
 static void unknown(struct path_seen *s)
 {
 	memset(s, 0, sizeof *s);
-	s->client_port = s->local_port = -1;
+	s->client_port = s->local_port = s->proxy_port = -1;
 	s->ttl = s->dscp = s->ecn = -1;
 	s->df = s->ecn_setup = s->sack = s->timestamps = -1;
 	s->flow_label = s->window = s->mss = -1;
@@ -638,6 +640,10 @@ size_t path_text(char *buf, size_t size, const struct path_sent *sent,
 	    endpoint(sent->local, sent->local_port, a, sizeof a),
 	    seen->local[0] != '\0' ? endpoint(seen->local, seen->local_port, b, sizeof b)
 				   : "(the server hides its address)");
+	if (seen->proxy[0] != '\0')
+		add(&o, "  proxy: %s (a PROXY header named this host: the facts below are of the "
+			"proxy's own connection to the server)\n",
+		    endpoint(seen->proxy, seen->proxy_port, b, sizeof b));
 	verdict_nat(&o, sent, seen);
 	verdict_hops(&o, sent, seen);
 	verdict_dscp(&o, sent, seen);
@@ -731,6 +737,8 @@ size_t path_json(char *buf, size_t size, const struct path_sent *sent,
 	json_endpoint(&o, "local", sent->local, sent->local_port);
 	json_endpoint(&o, "seen", seen->client, seen->client_port);
 	json_endpoint(&o, "reached", seen->local, seen->local_port);
+	if (!sent->udp)
+		json_endpoint(&o, "proxy", seen->proxy, seen->proxy_port);
 	json_bool(&o, "nat", sent->local[0] == '\0' ? -1 : !same_host(sent->local, seen->client));
 	json_bool(&o, "port_preserved",
 		  sent->local_port < 0 ? -1 : sent->local_port == seen->client_port);

@@ -28,6 +28,8 @@ struct path_seen {
 	long client_port;
 	char local[PATH_ADDR_MAX];      /* the server's address reached ("" when hidden) */
 	long local_port;
+	char proxy[PATH_ADDR_MAX]; /* TCP: the proxy the server saw the client through, or "" */
+	long proxy_port;
 	int ttl, dscp, ecn;             /* ecn: 0 not-ect, 1 ect1, 2 ect0, 3 ce */
 	/* TCP: the SYN */
 	int df, ecn_setup, sack, timestamps;

@@ -534,6 +534,15 @@ bool reload_request(struct reload *r, const struct reload_target *t, pthread_t m
 	return start_job(r, t, main_thread);
 }
 
+/* Has the configuration an access list? */
+static bool any_access(const struct config *cfg)
+{
+	for (int i = 0; i < CONFIG_SECTIONS; i++)
+		if (cfg->acl[i] != NULL)
+			return true;
+	return false;
+}
+
 /* Everything at once: nothing here can fail. */
 static void commit(struct reload_job *j, const struct reload_target *t)
 {
@@ -548,6 +557,12 @@ static void commit(struct reload_job *j, const struct reload_target *t)
 	if (strcmp(cfg->server.user, old->server.user) != 0 ||
 	    strcmp(cfg->server.group, old->server.group) != 0)
 		log_warnx("reload: [server] user and group take effect at the next start only");
+	if (cfg->tcp.source_prefix[0] != old->tcp.source_prefix[0] ||
+	    cfg->tcp.source_prefix[1] != old->tcp.source_prefix[1])
+		log_warnx("reload: [tcp] source_prefix takes effect at the next start only");
+	if (any_access(cfg) || any_access(old))
+		log_notice("reload: the access lists apply to new connections and datagrams; "
+			   "connections open now are kept");
 	for (int p = 0; p < NPROTO; p++) {
 		struct proto_plan *pp = &j->plan[p];
 

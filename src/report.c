@@ -166,13 +166,20 @@ static const char *json_bool(bool b)
 
 size_t report_tcp_json(char *buf, size_t size, const struct syn_facts *syn,
 		       const struct sockaddr *client, socklen_t clientlen,
-		       const struct sockaddr *local, socklen_t locallen)
+		       const struct sockaddr *local, socklen_t locallen,
+		       const struct sockaddr *proxy, socklen_t proxylen)
 {
 	struct out o;
+	char host[NET_ADDRSTRLEN];
 
 	start(&o, buf, size);
 	add(&o, "{\"version\":%d,\"proto\":\"tcp\",", REPORT_VERSION);
 	addresses(&o, client, clientlen, local, locallen);
+	if (proxy != NULL)
+		add(&o, "\"proxy\":\"%s\",\"proxy_port\":%u,",
+		    net_format_host(proxy, proxylen, host, sizeof host), net_port(proxy));
+	else
+		add(&o, "\"proxy\":null,\"proxy_port\":null,");
 	if (syn == NULL) {
 		add(&o,
 		    "\"ttl\":null,\"dscp\":null,\"ecn\":null,\"df\":null,\"flow_label\":null,"

@@ -8,6 +8,8 @@
  *   {"version":1,"proto":"tcp"|"udp",
  *    "client":ADDRESS,"client_port":N,      (as seen: after any NAT)
  *    "local":ADDRESS|null,"local_port":N|null, (null when [report] hides it)
+ *    TCP: "proxy":ADDRESS|null,"proxy_port":N|null, (a PROXY header named the
+ *         client: the proxy's address; the facts are then of its SYN)
  *    "ttl":N,"dscp":N,"ecn":"not-ect"|"ect1"|"ect0"|"ce",
  *    TCP: "df":BOOL|null,"flow_label":N|null,"ecn_setup":BOOL,"window":N,
  *         "mss":N|null,"wscale":N|null,"sack":BOOL,"timestamps":BOOL,
@@ -54,10 +56,12 @@ size_t report_dgram_fields(char *buf, size_t size, const struct dgram_facts *f);
 
 /* The report on a TCP connection: its SYN (NULL when it could not be
  * read), the client's address as seen, the local address reached (NULL
- * to leave it out). Returns the length written, the newline included. */
+ * to leave it out), the proxy it came through (NULL: none). Returns the
+ * length written, the newline included. */
 size_t report_tcp_json(char *buf, size_t size, const struct syn_facts *syn,
 		       const struct sockaddr *client, socklen_t clientlen,
-		       const struct sockaddr *local, socklen_t locallen);
+		       const struct sockaddr *local, socklen_t locallen,
+		       const struct sockaddr *proxy, socklen_t proxylen);
 
 /* The report on a datagram of len bytes. */
 size_t report_udp_json(char *buf, size_t size, const struct dgram_facts *f, size_t len,

@@ -13,8 +13,11 @@ typedef atomic_uint_least64_t stat_t;
 struct stats {
 	stat_t tcp_total;               /* connections accepted and served */
 	stat_t tcp_refused;             /* accepted and closed at once: a limit */
+	stat_t tcp_denied;              /* accepted and closed at once: the access list */
+	stat_t proxy_errors;            /* closed for a bad, missing or untrusted PROXY header */
 	stat_t udp_datagrams;
 	stat_t udp_bytes;
+	stat_t udp_denied;              /* datagrams dropped: the access list */
 	stat_t udp_echo_held;           /* echoes not sent: rate limits, loops */
 	stat_t reports;                 /* path reports sent, TCP and UDP */
 	stat_t reports_held;            /* UDP reports not sent: too small a probe, rate limits */

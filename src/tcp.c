@@ -45,10 +45,12 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "acl.h"
 #include "clock.h"
 #include "heartbeat.h"
 #include "log.h"
 #include "net.h"
+#include "proxyparse.h"
 #include "report.h"
 #include "shared.h"
 #include "srclimit.h"
@@ -63,6 +65,7 @@
 #define STOP_GRACE_S     5      /* after closing the rest, how long to wait for their threads */
 #define SAVED_SYN_MAX    512    /* bytes of a saved SYN's headers: IPv6 extension headers too */
 #define REPORT_DRAIN     8      /* reads of what a report's client sent, before closing */
+#define PROXY_WAIT_S     5      /* seconds a proxy has to send its whole PROXY header */
 
 /* struct tcp_info as Linux 4.10 and later fill it: glibc's, then what came
  * after it (the minimum RTT among it). */
@@ -80,8 +83,12 @@ struct worker {
 	pthread_t tid;
 	bool tid_valid;                 /* under srv->lock: tid is set */
 	int fd;                         /* under srv->lock once serving; -1 once closed */
-	struct sockaddr_storage peer;
+	struct sockaddr_storage peer;   /* under srv->lock: the client (from a PROXY header too) */
 	socklen_t peerlen;
+	struct sockaddr_storage proxy;  /* the proxy it came through, when it did */
+	socklen_t proxylen;             /* 0: it did not */
+	enum service service;           /* the echo or the report */
+	bool from_proxy;                /* from proxy_from: a PROXY header is to be read */
 	struct config *cfg;             /* this connection's settings (a reference) */
 	bool per_source;                /* counted in srv->sources */
 	atomic_bool sending;            /* interrupted in a send: not to be interrupted again */
@@ -266,10 +273,16 @@ static const char *half_close_and_drain(struct worker *w, long send_timeout)
 	}
 }
 
-/* Reads and answers until the connection ends; returns why it did. */
+static bool whole_signature(const char *buf, size_t len);
+static void proxy_refused(struct worker *w, const char *peer, const char *why);
+
+/* Reads and answers until the connection ends; returns why it did. With
+ * proxy_protocol = optional, a client not in proxy_from whose first bytes
+ * are a PROXY header is refused, unanswered. */
 static const char *exchange(struct worker *w, const char *peer, uint64_t *in, uint64_t *out)
 {
 	const struct config *cfg = w->cfg;
+	bool first = !w->from_proxy && cfg->tcp.proxy_protocol == PROXY_OPTIONAL;
 
 	for (;;) {
 		ssize_t n;
@@ -277,6 +290,14 @@ static const char *exchange(struct worker *w, const char *peer, uint64_t *in, ui
 		if (atomic_load_explicit(&w->stop, memory_order_relaxed))
 			return half_close_and_drain(w, cfg->tcp.send_timeout);
 		n = recv(w->fd, w->buf, sizeof w->buf, 0);
+		if (n > 0 && first) {
+			first = false;
+			if (whole_signature(w->buf, (size_t)n)) {
+				proxy_refused(w, peer,
+					      "a PROXY header from a peer not in proxy_from");
+				return "proxy-header";
+			}
+		}
 		if (n > 0) {
 			struct iovec iov[2] = {
 				{ (void *)cfg->tcp.reply_prefix.data, cfg->tcp.reply_prefix.len },
@@ -343,25 +364,263 @@ static void close_facts(int fd, char *buf, size_t size)
 			 ti.base.tcpi_total_retrans, ti.base.tcpi_pmtu);
 }
 
-/* Serves one connection from accept to close. */
-static void serve(struct worker *w)
+static void refused(struct tcp_server *srv, const struct sockaddr_storage *ss, socklen_t len,
+		    const char *reason, long limit);
+static void denied(struct tcp_server *srv, const struct sockaddr_storage *ss, socklen_t len,
+		   enum service service, const char *via);
+
+/* The section of a service's settings: [tcp] for the echo. */
+static enum config_section section_of(enum service service)
+{
+	return service == SERVICE_REPORT ? CONFIG_REPORT : CONFIG_TCP;
+}
+
+static int proxy_mode(const struct config *cfg, enum service service)
+{
+	return service == SERVICE_REPORT ? cfg->report.proxy_protocol : cfg->tcp.proxy_protocol;
+}
+
+/* " via=ADDRESS" when the connection came through a proxy, else "". */
+static const char *via_of(const struct worker *w, char *buf, size_t size)
+{
+	char proxy[NET_ADDRSTRLEN];
+
+	buf[0] = '\0';
+	if (w->proxylen > 0)
+		snprintf(buf, size, " via=%s",
+			 net_format((const struct sockaddr *)&w->proxy, w->proxylen, proxy,
+				    sizeof proxy));
+	return buf;
+}
+
+/* Reads a proxy's PROXY header: waits for it (PROXY_WAIT_S at most), peeks
+ * at what has come until it is whole, then takes exactly its bytes, so
+ * that what follows is the client's. PROXY_NONE when the connection does
+ * not begin with one (or, optional, sends nothing in the time); *why says
+ * what was wrong otherwise. */
+static enum proxy_result read_proxy_header(struct worker *w, bool optional, struct proxy_header *h,
+					   const char **why)
+{
+	double deadline = clock_now() + PROXY_WAIT_S;
+	int lowat = 1;
+	enum proxy_result r = PROXY_MORE;
+
+	*why = NULL;
+	while (r == PROXY_MORE) {
+		struct pollfd p = { .fd = w->fd, .events = POLLIN };
+		int rc = poll(&p, 1, clock_ms_until(deadline));
+		ssize_t n;
+
+		if (rc < 0 && errno == EINTR) {
+			if (atomic_load(&w->stop)) {
+				*why = "the daemon stops";
+				r = PROXY_BAD;
+			}
+			continue;
+		}
+		if (rc == 0) {
+			if (optional && lowat == 1)
+				return PROXY_NONE;      /* nothing came: no header */
+			*why = "no whole PROXY header in 5 s";
+			r = PROXY_BAD;
+			continue;
+		}
+		n = rc < 0 ? -1 : recv(w->fd, w->buf, PROXY_MAX, MSG_PEEK | MSG_DONTWAIT);
+		if (n < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (n <= 0) {
+			*why = n == 0 ? "closed before its PROXY header" : strerror(errno);
+			r = PROXY_BAD;
+			continue;
+		}
+		r = proxy_parse(w->buf, (size_t)n, h, why);
+		if (r == PROXY_MORE) {
+			/* poll() again only once more than this has come */
+			lowat = (int)n + 1;
+			if (setsockopt(w->fd, SOL_SOCKET, SO_RCVLOWAT, &lowat, sizeof lowat) < 0) {
+				*why = strerror(errno);
+				r = PROXY_BAD;
+			}
+		}
+	}
+	if (lowat > 1) {
+		lowat = 1;
+		if (setsockopt(w->fd, SOL_SOCKET, SO_RCVLOWAT, &lowat, sizeof lowat) < 0 &&
+		    r == PROXY_OK) {
+			*why = strerror(errno);
+			return PROXY_BAD;
+		}
+	}
+	if (r == PROXY_NONE && !optional) {
+		*why = "no PROXY header (proxy_protocol = yes)";
+		return PROXY_BAD;
+	}
+	if (r == PROXY_OK && recv(w->fd, w->buf, h->length, MSG_WAITALL) != (ssize_t)h->length) {
+		*why = "the PROXY header could not be taken";
+		return PROXY_BAD;
+	}
+	return r;
+}
+
+/* Does a first chunk begin with a whole PROXY signature ("PROXY " or
+ * version 2's twelve bytes)? */
+static bool whole_signature(const char *buf, size_t len)
+{
+	return len >= 12 ? proxy_signature(buf, 12) : len >= 6 && memcmp(buf, "PROXY ", 6) == 0;
+}
+
+/* Counts and logs a connection closed for its PROXY header. */
+static void proxy_refused(struct worker *w, const char *peer, const char *why)
+{
+	stats_add(&w->srv->st->proxy_errors, 1);
+	if (log_admit_denial())
+		log_msg(LOG_NOTICE, "tcp proxy header refused peer=%s: %s", peer, why);
+}
+
+/* Before a connection is served: a proxy's PROXY header, whose client then
+ * takes the proxy's place, and for such a client (or the proxy itself, when
+ * no header named one) the access list and the per-source limit, which the
+ * accept thread applied to everyone else. A
+ * peer not in proxy_from that opens with a header, when headers are
+ * optional, is refused. False when the connection is to be closed (it was
+ * counted and logged). peer is the client's address as text, updated. */
+static bool before_serving(struct worker *w, char *peer, size_t peersize)
 {
 	const struct config *cfg = w->cfg;
-	char peer[NET_ADDRSTRLEN], local[NET_ADDRSTRLEN], facts[REPORT_FIELDS_MAX],
-		tcpinfo[128] = "";
+	int mode = proxy_mode(cfg, w->service);
+	struct proxy_header h;
+	const char *why;
+	char via[NET_ADDRSTRLEN + 8];
+
+	if (!w->from_proxy)
+		return true;    /* (exchange() refuses one that sends a header) */
+	switch (read_proxy_header(w, mode == PROXY_OPTIONAL, &h, &why)) {
+	case PROXY_OK:
+		break;
+	case PROXY_NONE:
+		h.local = true;         /* served as the proxy itself */
+		break;
+	default:
+		proxy_refused(w, peer, why);
+		return false;
+	}
+	/* LOCAL (a health check), UNKNOWN, no header: the proxy is the client */
+	if (!h.local) {
+		pthread_mutex_lock(&w->srv->lock);
+		memcpy(&w->proxy, &w->peer, w->peerlen);
+		w->proxylen = w->peerlen;
+		memcpy(&w->peer, &h.src, h.srclen);
+		w->peerlen = h.srclen;
+		pthread_mutex_unlock(&w->srv->lock);
+		net_format((struct sockaddr *)&w->peer, w->peerlen, peer, peersize);
+	}
+	if (acl_check(config_access(cfg, section_of(w->service)), (struct sockaddr *)&w->peer) ==
+	    ACL_DENY) {
+		denied(w->srv, &w->peer, w->peerlen, w->service, via_of(w, via, sizeof via));
+		return false;
+	}
+	if (cfg->tcp.max_per_source > 0 && w->service == SERVICE_ECHO) {
+		enum srclimit_result r;
+
+		pthread_mutex_lock(&w->srv->lock);
+		r = srclimit_take(w->srv->sources, (struct sockaddr *)&w->peer,
+				  (unsigned long)cfg->tcp.max_per_source);
+		w->per_source = r == SRCLIMIT_TAKEN;
+		pthread_mutex_unlock(&w->srv->lock);
+		if (r == SRCLIMIT_FULL || r == SRCLIMIT_NOMEM) {
+			refused(w->srv, &w->peer, w->peerlen,
+				r == SRCLIMIT_FULL ? "max_per_source" : "out-of-memory",
+				r == SRCLIMIT_FULL ? cfg->tcp.max_per_source : 0);
+			return false;
+		}
+	}
+	return true;
+}
+
+/* Closes the connection's socket, which no other thread then touches:
+ * -1 under the lock first, as tcp_stop_accepting() reads it. */
+static void close_connection(struct worker *w, const char *peer)
+{
+	int fd = w->fd;
+
+	pthread_mutex_lock(&w->srv->lock);
+	w->fd = -1;
+	pthread_mutex_unlock(&w->srv->lock);
+	if (close(fd) < 0) {
+		stats_add(&w->srv->st->errors, 1);
+		log_conn(LOG_WARNING, "tcp close peer=%s: %s", peer, strerror(errno));
+	}
+}
+
+/* The report service on TCP: one line, the JSON of how the connection's
+ * SYN arrived (the proxy's, when it came through one, which the report
+ * says), and the connection ends. */
+static void serve_report(struct worker *w, const char *peer)
+{
+	const struct config *cfg = w->cfg;
+	unsigned char syn[SAVED_SYN_MAX];
+	socklen_t synlen = sizeof syn;
+	struct syn_facts facts;
+	struct net_addr local;
+	bool have_syn, have_local;
+	char json[REPORT_JSON_MAX], where[NET_ADDRSTRLEN] = "?", via[NET_ADDRSTRLEN + 8];
+	char fields[REPORT_FIELDS_MAX] = "syn=unreadable";
+	size_t n;
+	uint64_t out = 0;
+	struct iovec iov;
+
+	have_syn = getsockopt(w->fd, IPPROTO_TCP, TCP_SAVED_SYN, syn, &synlen) == 0 && synlen > 0 &&
+		   synparse(syn, synlen, &facts) == SYN_OK;
+	have_local = net_local_addr(w->fd, &local) == 0;
+	n = report_tcp_json(
+		json, sizeof json, have_syn ? &facts : NULL, (const struct sockaddr *)&w->peer,
+		w->peerlen,
+		have_local && cfg->report.show_local ? (const struct sockaddr *)&local.ss : NULL,
+		have_local ? local.len : 0,
+		w->proxylen > 0 ? (const struct sockaddr *)&w->proxy : NULL, w->proxylen);
+	iov = (struct iovec){ json, n };
+	if (connection_options(w->fd, cfg) < 0 ||
+	    send_all(w->fd, &iov, 1, &out, &w->sending) < 0) {
+		stats_add(&w->srv->st->errors, 1);
+	} else {
+		stats_add(&w->srv->st->reports, 1);
+		atomic_store_explicit(&w->out, out, memory_order_relaxed);
+		/* what the client sent goes unread: read it, so that closing
+		 * sends a FIN after the report rather than a reset before it */
+		for (int i = 0;
+		     i < REPORT_DRAIN && recv(w->fd, w->buf, sizeof w->buf, MSG_DONTWAIT) > 0; i++)
+			;
+	}
+	if (have_local)
+		net_format((const struct sockaddr *)&local.ss, local.len, where, sizeof where);
+	close_connection(w, peer);
+	if (!log_admit(LOG_INFO))
+		return;
+	if (have_syn)
+		report_syn_fields(fields, sizeof fields, &facts);
+	log_msg(LOG_INFO, "report tcp peer=%s%s local=%s %s len=%zu", peer,
+		via_of(w, via, sizeof via), where, fields, n);
+}
+
+/* The echo: the greeting, then each chunk answered, until the end. */
+static void serve_echo(struct worker *w, const char *peer)
+{
+	const struct config *cfg = w->cfg;
+	char local[NET_ADDRSTRLEN], facts[REPORT_FIELDS_MAX], tcpinfo[128] = "";
+	char via[NET_ADDRSTRLEN + 8];
 	uint64_t in = 0, out = 0;
 	const char *reason;
 	double start = clock_now();
 	int fd = w->fd;
 
-	net_format((struct sockaddr *)&w->peer, w->peerlen, peer, sizeof peer);
+	via_of(w, via, sizeof via);
 	if (cfg->log.path_facts) {
 		/* read whether or not the line is logged: a saved SYN is
 		 * memory the kernel keeps until it is */
 		open_facts(fd, local, sizeof local, facts, sizeof facts);
-		log_conn(LOG_INFO, "tcp open peer=%s local=%s %s", peer, local, facts);
+		log_conn(LOG_INFO, "tcp open peer=%s%s local=%s %s", peer, via, local, facts);
 	} else {
-		log_conn(LOG_INFO, "tcp open peer=%s", peer);
+		log_conn(LOG_INFO, "tcp open peer=%s%s", peer, via);
 	}
 	if (connection_options(fd, cfg) < 0) {
 		reason = strerror(errno);
@@ -380,29 +639,48 @@ static void serve(struct worker *w)
 	}
 	if (cfg->log.path_facts && log_enabled(LOG_INFO))
 		close_facts(fd, tcpinfo, sizeof tcpinfo);
-	pthread_mutex_lock(&w->srv->lock);
-	w->fd = -1;
-	pthread_mutex_unlock(&w->srv->lock);
-	if (close(fd) < 0) {
-		stats_add(&w->srv->st->errors, 1);
-		log_conn(LOG_WARNING, "tcp close peer=%s: %s", peer, strerror(errno));
-	}
+	close_connection(w, peer);
 	atomic_store_explicit(&w->in, in, memory_order_relaxed);
 	atomic_store_explicit(&w->out, out, memory_order_relaxed);
 	log_conn(LOG_INFO,
-		 "tcp close peer=%s in=%" PRIu64 " out=%" PRIu64 " duration=%.3fs reason=%s%s",
-		 peer, in, out, clock_now() - start, reason, tcpinfo);
+		 "tcp close peer=%s%s in=%" PRIu64 " out=%" PRIu64 " duration=%.3fs reason=%s%s",
+		 peer, via, in, out, clock_now() - start, reason, tcpinfo);
 }
+
+/* Serves one connection from accept to close. */
+static void serve(struct worker *w)
+{
+	char peer[NET_ADDRSTRLEN];
+
+	net_format((struct sockaddr *)&w->peer, w->peerlen, peer, sizeof peer);
+	if (!before_serving(w, peer, sizeof peer))
+		close_connection(w, peer);
+	else if (w->service == SERVICE_REPORT)
+		serve_report(w, peer);
+	else
+		serve_echo(w, peer);
+}
+
+/* A connection the accept thread took, and what it decided of it. */
+struct arrival {
+	int fd;
+	struct sockaddr_storage ss;
+	socklen_t len;
+	enum service service;
+	bool from_proxy;                /* from proxy_from: a PROXY header comes first */
+};
 
 /* Gives a connection to w, a new thread or one from the cache; with
  * srv->lock held (or before the thread exists). */
-static void assign(struct worker *w, int fd, const struct sockaddr_storage *ss, socklen_t len,
-		   struct config *cfg, bool counted)
+static void assign(struct worker *w, const struct arrival *a, struct config *cfg, bool counted)
 {
-	w->fd = fd;
+	w->fd = a->fd;
 	w->quit = false;
-	memcpy(&w->peer, ss, len);
-	w->peerlen = len;
+	memcpy(&w->peer, &a->ss, a->len);
+	w->peerlen = a->len;
+	w->proxylen = 0;
+	w->service = a->service;
+	w->from_proxy = a->from_proxy;
 	w->cfg = cfg;
 	w->per_source = counted;
 	atomic_store(&w->stop, false);
@@ -502,6 +780,20 @@ static void join_all(struct worker *list)
 	}
 }
 
+/* Counts and logs a connection the access list refused (rate-limited to
+ * LOG_DENIALS_PER_SEC a second); its descriptor is closed already. */
+static void denied(struct tcp_server *srv, const struct sockaddr_storage *ss, socklen_t len,
+		   enum service service, const char *via)
+{
+	char peer[NET_ADDRSTRLEN];
+
+	stats_add(&srv->st->tcp_denied, 1);
+	if (log_admit_denial())
+		log_msg(LOG_NOTICE, "%s denied peer=%s%s",
+			service == SERVICE_REPORT ? "report tcp" : "tcp",
+			net_format((const struct sockaddr *)ss, len, peer, sizeof peer), via);
+}
+
 /* Counts and logs a connection refused by a limit; its descriptor is
  * closed already. */
 static void refused(struct tcp_server *srv, const struct sockaddr_storage *ss, socklen_t len,
@@ -541,11 +833,13 @@ static void failed(struct tcp_server *srv, const struct sockaddr_storage *ss, so
 
 enum { DISPATCHED, BACK_OFF };
 
-/* Decides, with srv->lock held, whether a connection from ss may be
- * served: NULL, with *counted set when it was counted per source, or the
- * reason to refuse it and the limit it met (0: a resource failed). */
+/* Decides, with srv->lock held, whether a connection may be served:
+ * NULL, with *counted set when it was counted per source, or the reason
+ * to refuse it and the limit it met (0: a resource failed). Connections
+ * through a proxy are counted per source once their header names the
+ * client; report connections are not. */
 static const char *admit(struct tcp_server *srv, const struct config *cfg,
-			 const struct sockaddr_storage *ss, bool *counted, long *limit)
+			 const struct arrival *a, bool *counted, long *limit)
 {
 	*counted = false;
 	*limit = 0;
@@ -555,9 +849,9 @@ static const char *admit(struct tcp_server *srv, const struct config *cfg,
 		*limit = cfg->tcp.max_connections;
 		return "max_connections";
 	}
-	if (cfg->tcp.max_per_source == 0)
+	if (cfg->tcp.max_per_source == 0 || a->from_proxy || a->service == SERVICE_REPORT)
 		return NULL;
-	switch (srclimit_take(srv->sources, (const struct sockaddr *)ss,
+	switch (srclimit_take(srv->sources, (const struct sockaddr *)&a->ss,
 			      (unsigned long)cfg->tcp.max_per_source)) {
 	case SRCLIMIT_TAKEN:
 		*counted = true;
@@ -586,23 +880,23 @@ static void unreserve(struct tcp_server *srv, const struct sockaddr_storage *ss,
 
 /* A new thread for an accepted connection, its place among the busy ones
  * kept already. */
-static int start_worker(struct tcp_server *srv, int fd, const struct sockaddr_storage *ss,
-			socklen_t len, struct config *cfg, bool counted)
+static int start_worker(struct tcp_server *srv, const struct arrival *a, struct config *cfg,
+			bool counted)
 {
 	struct worker *w = malloc(sizeof *w);
 	int rc;
 
 	if (w == NULL || pthread_cond_init(&w->assigned, NULL) != 0) {
 		free(w);
-		unreserve(srv, ss, counted);
+		unreserve(srv, &a->ss, counted);
 		shared_unref(cfg);
-		close_counted(srv, fd);
-		failed(srv, ss, len, "out-of-memory", 0);
+		close_counted(srv, a->fd);
+		failed(srv, &a->ss, a->len, "out-of-memory", 0);
 		return BACK_OFF;
 	}
 	w->srv = srv;
 	w->tid_valid = false;
-	assign(w, fd, ss, len, cfg, counted);
+	assign(w, a, cfg, counted);
 	pthread_mutex_lock(&srv->lock);
 	list_add(&srv->busy, w);        /* before it runs: it leaves the list itself */
 	pthread_mutex_unlock(&srv->lock);
@@ -616,20 +910,53 @@ static int start_worker(struct tcp_server *srv, int fd, const struct sockaddr_st
 	}
 	list_del(&srv->busy, w);
 	pthread_mutex_unlock(&srv->lock);
-	unreserve(srv, ss, counted);
+	unreserve(srv, &a->ss, counted);
 	shared_unref(w->cfg);
 	pthread_cond_destroy(&w->assigned);
 	free(w);
-	close_counted(srv, fd);
-	failed(srv, ss, len, "no-thread", rc);
+	close_counted(srv, a->fd);
+	failed(srv, &a->ss, a->len, "no-thread", rc);
 	return BACK_OFF;
+}
+
+/* The access list and the PROXY protocol, at once, before a thread is
+ * spent on the connection: a client the list denies, or one not in
+ * proxy_from where proxy_protocol = yes, is closed at once (true). A
+ * connection from proxy_from is let through: its header names the client
+ * the list judges, in its thread. */
+static bool turned_away(struct tcp_server *srv, const struct config *cfg, struct arrival *a)
+{
+	enum config_section section = section_of(a->service);
+	const struct acl *proxies = config_proxies(cfg, section);
+
+	a->from_proxy =
+		proxies != NULL && acl_check(proxies, (struct sockaddr *)&a->ss) == ACL_ALLOW;
+	if (a->from_proxy)
+		return false;
+	if (proxy_mode(cfg, a->service) == PROXY_YES) {
+		char peer[NET_ADDRSTRLEN];
+
+		close_counted(srv, a->fd);
+		stats_add(&srv->st->proxy_errors, 1);
+		if (log_admit_denial())
+			log_msg(LOG_NOTICE,
+				"tcp proxy header refused peer=%s: not in proxy_from "
+				"(proxy_protocol = yes)",
+				net_format((struct sockaddr *)&a->ss, a->len, peer, sizeof peer));
+		return true;
+	}
+	if (acl_check(config_access(cfg, section), (struct sockaddr *)&a->ss) == ACL_DENY) {
+		close_counted(srv, a->fd);
+		denied(srv, &a->ss, a->len, a->service, "");
+		return true;
+	}
+	return false;
 }
 
 /* Hands an accepted connection to a cached thread or a new one, or
  * refuses it: closed at once, so that a client over a limit learns it at
  * once. */
-static int dispatch(struct tcp_server *srv, int fd, const struct sockaddr_storage *ss,
-		    socklen_t len)
+static int dispatch(struct tcp_server *srv, struct arrival *a)
 {
 	struct config *cfg = shared_slot_get(&srv->cfg);
 	struct worker *w = NULL, *dead;
@@ -637,9 +964,13 @@ static int dispatch(struct tcp_server *srv, int fd, const struct sockaddr_storag
 	bool counted;
 	long limit;
 
+	if (turned_away(srv, cfg, a)) {
+		shared_unref(cfg);
+		return DISPATCHED;
+	}
 	pthread_mutex_lock(&srv->lock);
 	dead = take_dead(srv);
-	reason = admit(srv, cfg, ss, &counted, &limit);
+	reason = admit(srv, cfg, a, &counted, &limit);
 	if (reason == NULL) {
 		srv->nbusy++;           /* its place, whoever serves it */
 		w = srv->idle;
@@ -648,7 +979,7 @@ static int dispatch(struct tcp_server *srv, int fd, const struct sockaddr_storag
 			 * it is released the thread may run, finish and be gone */
 			list_del(&srv->idle, w);
 			srv->nidle--;
-			assign(w, fd, ss, len, cfg, counted);
+			assign(w, a, cfg, counted);
 			list_add(&srv->busy, w);
 			pthread_cond_signal(&w->assigned);
 		}
@@ -660,62 +991,17 @@ static int dispatch(struct tcp_server *srv, int fd, const struct sockaddr_storag
 		return DISPATCHED;
 	}
 	if (reason == NULL)
-		return start_worker(srv, fd, ss, len, cfg, counted);
+		return start_worker(srv, a, cfg, counted);
 	shared_unref(cfg);
-	close_counted(srv, fd);
+	close_counted(srv, a->fd);
 	if (limit > 0) {
-		refused(srv, ss, len, reason, limit);
+		refused(srv, &a->ss, a->len, reason, limit);
 		return DISPATCHED;
 	}
 	if (strcmp(reason, "shutdown") == 0)
 		return DISPATCHED;
-	failed(srv, ss, len, reason, 0);
+	failed(srv, &a->ss, a->len, reason, 0);
 	return BACK_OFF;
-}
-
-/* The report service on TCP: one line, the JSON of how the connection's
- * SYN arrived, and the connection ends. In the accept thread, with no
- * wait: the line fits a new socket's send buffer, and goes without
- * blocking. */
-static void report_connection(struct tcp_server *srv, int fd, const struct sockaddr_storage *ss,
-			      socklen_t len)
-{
-	struct config *cfg = shared_slot_get(&srv->cfg);
-	unsigned char syn[SAVED_SYN_MAX], scratch[512];
-	socklen_t synlen = sizeof syn;
-	struct syn_facts facts;
-	struct net_addr local;
-	bool have_syn, have_local, show_local = cfg->report.show_local;
-	char json[REPORT_JSON_MAX], peer[NET_ADDRSTRLEN], where[NET_ADDRSTRLEN] = "?";
-	char fields[REPORT_FIELDS_MAX] = "syn=unreadable";
-	size_t n;
-
-	shared_unref(cfg);
-	have_syn = getsockopt(fd, IPPROTO_TCP, TCP_SAVED_SYN, syn, &synlen) == 0 && synlen > 0 &&
-		   synparse(syn, synlen, &facts) == SYN_OK;
-	have_local = net_local_addr(fd, &local) == 0;
-	n = report_tcp_json(json, sizeof json, have_syn ? &facts : NULL,
-			    (const struct sockaddr *)ss, len,
-			    have_local && show_local ? (const struct sockaddr *)&local.ss : NULL,
-			    have_local ? local.len : 0);
-	if (send(fd, json, n, MSG_DONTWAIT | MSG_NOSIGNAL) != (ssize_t)n)
-		stats_add(&srv->st->errors, 1);
-	else
-		stats_add(&srv->st->reports, 1);
-	/* what the client sent goes unread: read it, so that closing sends a
-	 * FIN after the report rather than a reset before it */
-	for (int i = 0; i < REPORT_DRAIN && recv(fd, scratch, sizeof scratch, MSG_DONTWAIT) > 0;
-	     i++)
-		;
-	close_counted(srv, fd);
-	if (!log_admit(LOG_INFO))
-		return;
-	if (have_local)
-		net_format((const struct sockaddr *)&local.ss, local.len, where, sizeof where);
-	if (have_syn)
-		report_syn_fields(fields, sizeof fields, &facts);
-	log_msg(LOG_INFO, "report tcp peer=%s local=%s %s len=%zu",
-		net_format((const struct sockaddr *)ss, len, peer, sizeof peer), where, fields, n);
 }
 
 /* accept() met EMFILE or ENFILE: spends the spare descriptor to accept a
@@ -755,9 +1041,8 @@ static int accept_some(struct tcp_server *srv, const struct sock *l)
 	int lfd = l->fd;
 
 	for (int i = 0; i < ACCEPT_BATCH; i++) {
-		struct sockaddr_storage ss;
-		socklen_t len = sizeof ss;
-		int fd = accept4(lfd, (struct sockaddr *)&ss, &len, SOCK_CLOEXEC);
+		struct arrival a = { .len = sizeof a.ss, .service = l->service };
+		int fd = accept4(lfd, (struct sockaddr *)&a.ss, &a.len, SOCK_CLOEXEC);
 
 		if (fd < 0) {
 			switch (errno) {
@@ -789,13 +1074,12 @@ static int accept_some(struct tcp_server *srv, const struct sock *l)
 			/* a descriptor to refuse it with, and few left */
 			out_of_descriptors(srv, true, "near the descriptor limit");
 			close_counted(srv, fd);
-			refused(srv, &ss, len, "out-of-descriptors", 0);
+			refused(srv, &a.ss, a.len, "out-of-descriptors", 0);
 			continue;
 		}
 		out_of_descriptors(srv, false, NULL);
-		if (l->service == SERVICE_REPORT)
-			report_connection(srv, fd, &ss, len);
-		else if (dispatch(srv, fd, &ss, len) == BACK_OFF)
+		a.fd = fd;
+		if (dispatch(srv, &a) == BACK_OFF)
 			return BACK_OFF;
 	}
 	return DISPATCHED;
@@ -1051,7 +1335,8 @@ struct tcp_server *tcp_new(struct stats *st, struct config *cfg)
 	/* a secret hash key, so that clients cannot aim at one bucket */
 	if (getrandom(key, sizeof key, 0) != (ssize_t)sizeof key)
 		goto fail;
-	srv->sources = srclimit_new(key[0], key[1], 32, 128);
+	srv->sources = srclimit_new(key[0], key[1], (unsigned)cfg->tcp.source_prefix[0],
+				    (unsigned)cfg->tcp.source_prefix[1]);
 	if (srv->sources == NULL)
 		goto fail;
 	return srv;

@@ -31,6 +31,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "acl.h"
 #include "clock.h"
 #include "escape.h"
 #include "heartbeat.h"
@@ -290,11 +291,32 @@ static void log_datagram(struct receiver *r, const struct sock *s, int i,
 	}
 }
 
+/* Counts and logs (LOG_DENIALS_PER_SEC a second) a datagram the access
+ * list refused: dropped unread. */
+static void denied(struct receiver *r, const struct sock *s, int i)
+{
+	char peer[NET_ADDRSTRLEN];
+
+	stats_add(&r->srv->st->udp_denied, 1);
+	if (log_admit_denial())
+		log_msg(LOG_NOTICE, "%s denied peer=%s",
+			s->service == SERVICE_REPORT ? "report udp" : "udp",
+			net_format((struct sockaddr *)&r->b->from[i],
+				   r->b->msgs[i].msg_hdr.msg_namelen, peer, sizeof peer));
+}
+
 static void handle(struct receiver *r, const struct sock *s, int i)
 {
 	struct batch *b = r->b;
 	struct dgram_facts f;
 	const struct net_addr *dst;
+	const struct acl *acl =
+		config_access(r->cfg, s->service == SERVICE_REPORT ? CONFIG_REPORT : CONFIG_UDP);
+
+	if (acl != NULL && acl_check(acl, (struct sockaddr *)&b->from[i]) == ACL_DENY) {
+		denied(r, s, i);
+		return;
+	}
 
 	report_dgram_facts(&b->msgs[i].msg_hdr, net_port((const struct sockaddr *)&s->local.ss),
 			   &f);

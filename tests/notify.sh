@@ -23,7 +23,7 @@ check "READY=1 is sent, and the port already answered when it came" \
 	grep -q ' READY=1 tcp=answers$' "$T/notify.log"
 check "exactly one READY=1 at start" test "$(count_lines "$T/notify.log" ' READY=1')" -eq 1
 # (the sink's own check at READY=1 may already be counted as served)
-wait_for "$T/notify.log" 'STATUS=0 connections open, [01] served, 0 refused; 0 datagrams'
+wait_for "$T/notify.log" 'STATUS=0 connections open, [01] served, 0 refused, 0 denied; 0 datagrams, 0 denied'
 ok "a STATUS= line at start"
 check "no MAINPID= in the foreground: the process the manager started is the daemon" \
 	bash -c "! grep -q MAINPID= '$T/notify.log'"
@@ -41,7 +41,7 @@ check "... and never says a thread stopped" bash -c "! grep -q 'watchdog: the' '
 served=$(sed -n 's/.*STATUS=0 connections open, \([01]\) served.*/\1/p' "$T/notify.log" | tail -n 1)
 printf 'x' | nc -N 127.0.0.1 $PORT >/dev/null
 printf 'y' | nc -u -w0 127.0.0.1 $PORT
-wait_for "$T/notify.log" "STATUS=0 connections open, $((served + 1)) served, 0 refused; 1 datagrams"
+wait_for "$T/notify.log" "STATUS=0 connections open, $((served + 1)) served, 0 refused, 0 denied; 1 datagrams, 0 denied"
 ok "STATUS= follows what the daemon serves"
 
 # the interval: WATCHDOG=1 is never further apart than WATCHDOG_USEC

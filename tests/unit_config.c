@@ -5,6 +5,7 @@
 #include <unistd.h>
 #include <syslog.h>
 
+#include "../src/acl.h"
 #include "../src/config.h"
 #include "unit.h"
 
@@ -21,9 +22,17 @@ static int load_n(const char *text, size_t len)
 		perror("fmemopen");
 		exit(2);
 	}
+	config_free(&cfg);      /* the access lists of the last load */
 	rc = config_load_stream(f, "t.conf", &cfg, &errs);
 	fclose(f);
 	return rc;
+}
+
+/* The file at path. */
+static int load_file(const char *path)
+{
+	config_free(&cfg);
+	return config_load(path, &cfg, &errs);
 }
 
 static int load(const char *text)
@@ -431,17 +440,17 @@ static void test_files(void)
 	f = fdopen(fd, "w");
 	fputs("[server]\nport = 7003\n", f);
 	fclose(f);
-	CHECK(config_load(path, &cfg, &errs) == 0 && cfg.server.port == 7003);
+	CHECK(load_file(path) == 0 && cfg.server.port == 7003);
 	unlink(path);
-	CHECK(config_load(path, &cfg, &errs) == -1);
+	CHECK(load_file(path) == -1);
 	CHECK(errs.count == 1);
 	CHECK(strstr(errs.msg[0], ": cannot open: No such file or directory") != NULL);
 	CHECK(strncmp(errs.msg[0], path, strlen(path)) == 0);
 	/* a directory cannot be read */
-	CHECK(config_load("/", &cfg, &errs) == -1);
+	CHECK(load_file("/") == -1);
 	CHECK_STR(errs.msg[0], "/: not a regular file (a directory)");
 	/* nor a device, which could be endless */
-	CHECK(config_load("/dev/zero", &cfg, &errs) == -1);
+	CHECK(load_file("/dev/zero") == -1);
 	CHECK_STR(errs.msg[0], "/dev/zero: not a regular file (a device)");
 	/* nor a FIFO: refused at once, not waited on for a writer */
 	{
@@ -453,7 +462,7 @@ static void test_files(void)
 		close(tmp);
 		unlink(fifo);
 		CHECK(mkfifo(fifo, 0600) == 0);
-		CHECK(config_load(fifo, &cfg, &errs) == -1);
+		CHECK(load_file(fifo) == -1);
 		snprintf(want, sizeof want, "%s: not a regular file (a FIFO)", fifo);
 		CHECK_STR(errs.msg[0], want);
 		unlink(fifo);
@@ -465,7 +474,7 @@ static void test_files(void)
 		memset(longpath, 'd', sizeof longpath);
 		longpath[0] = '/';
 		longpath[sizeof longpath - 1] = '\0';
-		CHECK(config_load(longpath, &cfg, &errs) == -1);
+		CHECK(load_file(longpath) == -1);
 		CHECK(strncmp(errs.msg[0], "...ddd", 6) == 0);
 		CHECK(strstr(errs.msg[0], ": cannot open: ") != NULL);
 	}
@@ -482,9 +491,126 @@ static void test_files(void)
 	}
 }
 
+/* A verdict of the access list of a section on an address. */
+static enum acl_verdict verdict(enum config_section section, const char *addr)
+{
+	struct sockaddr_storage ss = unit_addr(addr, 1, NULL);
+
+	return acl_check(config_access(&cfg, section), (struct sockaddr *)&ss);
+}
+
+/* A file in a fresh directory; its path in path. */
+static void write_file(char *dir, const char *name, const char *text, char *path, size_t size)
+{
+	FILE *f;
+
+	snprintf(path, size, "%s/%s", dir, name);
+	f = fopen(path, "w");
+	CHECK(f != NULL);
+	if (f != NULL) {
+		fputs(text, f);
+		fclose(f);
+	}
+}
+
+static void test_access(void)
+{
+	char dir[] = "/tmp/unit_config_acl.XXXXXX", conf[128], list[128], want[1024];
+
+	/* none: everyone, every service */
+	CHECK(load("") == 0);
+	CHECK(config_access(&cfg, CONFIG_TCP) == NULL && config_access(&cfg, CONFIG_UDP) == NULL);
+	/* [server]'s serve every service without its own */
+	CHECK(load("[server]\nallow = 10.0.0.0/8, 2001:db8::/32\ndeny = 10.1.0.0/16\n") == 0);
+	CHECK(verdict(CONFIG_TCP, "10.2.0.1") == ACL_ALLOW && verdict(CONFIG_UDP, "10.2.0.1") ==
+	      ACL_ALLOW && verdict(CONFIG_REPORT, "10.2.0.1") == ACL_ALLOW);
+	CHECK(verdict(CONFIG_TCP, "10.1.0.1") == ACL_DENY);
+	CHECK(verdict(CONFIG_TCP, "192.0.2.1") == ACL_DENY);
+	CHECK(verdict(CONFIG_TCP, "2001:db8::1") == ACL_ALLOW);
+	/* a section's own keys replace [server]'s for it alone */
+	CHECK(load("[server]\nallow = 10.0.0.0/8\n[udp]\ndeny = 10.9.0.0/16\n") == 0);
+	CHECK(verdict(CONFIG_UDP, "192.0.2.1") == ACL_ALLOW);   /* a deny list alone */
+	CHECK(verdict(CONFIG_UDP, "10.9.0.1") == ACL_DENY);
+	CHECK(verdict(CONFIG_TCP, "192.0.2.1") == ACL_DENY);
+	/* a bad entry: FILE:LINE of the key */
+	CHECK_ERROR("[server]\nport = 7000\nallow = 10.0.0.0/8 bogus\n",
+		    "t.conf:3: allow: \"bogus\" is not an IPv4 or IPv6 address");
+	CHECK_ERROR("[tcp]\ndeny = 192.0.2.1/24\n",
+		    "t.conf:2: deny: \"192.0.2.1/24\" has bits set past its prefix length "
+		    "(192.0.2.0/24?)");
+	/* list files: relative to the configuration's directory, comments,
+	 * several entries a line; a bad entry is that file's FILE:LINE */
+	CHECK(mkdtemp(dir) != NULL);
+	write_file(dir, "allow.list",
+		   "# who may connect\n10.0.0.0/8\n\n192.0.2.1, 192.0.2.2 ; two\n", list,
+		   sizeof list);
+	write_file(dir, "t.conf", "[tcp]\nallow_file = allow.list\ndeny = 10.0.0.7\n", conf,
+		   sizeof conf);
+	CHECK(load_file(conf) == 0);
+	CHECK(verdict(CONFIG_TCP, "10.0.0.1") == ACL_ALLOW && verdict(CONFIG_TCP, "192.0.2.2") ==
+	      ACL_ALLOW);
+	CHECK(verdict(CONFIG_TCP, "10.0.0.7") == ACL_DENY && verdict(CONFIG_TCP, "192.0.2.3") ==
+	      ACL_DENY);
+	CHECK(config_access(&cfg, CONFIG_UDP) == NULL);
+	write_file(dir, "allow.list", "10.0.0.0/8\n\n  nonsense # here\n", list, sizeof list);
+	CHECK(load_file(conf) == -1 && errs.count == 1);
+	snprintf(want, sizeof want, "%s:3: \"nonsense\" is not an IPv4 or IPv6 address", list);
+	CHECK_STR(errs.msg[0], want);
+	/* a missing file: the key's line says so */
+	unlink(list);
+	CHECK(load_file(conf) == -1 && errs.count == 1);
+	snprintf(want, sizeof want, "%s:2: allow_file: %s cannot open: No such file or directory",
+		 conf, list);
+	CHECK_STR(errs.msg[0], want);
+	/* a FIFO is refused, not waited on */
+	CHECK(mkfifo(list, 0600) == 0);
+	CHECK(load_file(conf) == -1);
+	snprintf(want, sizeof want, "%s:2: allow_file: %s not a regular file (a FIFO)", conf, list);
+	CHECK_STR(errs.msg[0], want);
+	unlink(list);
+	/* a line too long; a NUL */
+	{
+		char longline[CONFIG_LIST_LINE_MAX + 10];
+
+		memset(longline, ' ', sizeof longline - 2);
+		longline[sizeof longline - 2] = '\n';
+		longline[sizeof longline - 1] = '\0';
+		write_file(dir, "allow.list", longline, list, sizeof list);
+		CHECK(load_file(conf) == -1);
+		snprintf(want, sizeof want, "%s:1: line too long (1032 bytes; at most 1024)", list);
+		CHECK_STR(errs.msg[0], want);
+	}
+	unlink(list);
+	unlink(conf);
+	rmdir(dir);
+	/* proxy_protocol needs proxy_from, and the other way round */
+	CHECK_ERROR("[tcp]\nproxy_protocol = yes\n",
+		    "t.conf: [tcp] proxy_protocol needs proxy_from: the proxies' addresses");
+	CHECK_ERROR("[report]\nproxy_from = 127.0.0.1\n",
+		    "t.conf:2: [report] proxy_from without proxy_protocol = yes or optional");
+	CHECK_ERROR("[tcp]\nproxy_protocol = maybe\n",
+		    "t.conf:2: proxy_protocol: unknown mode (no, yes or optional) \"maybe\"");
+	CHECK(load("[tcp]\nproxy_protocol = optional\nproxy_from = 127.0.0.0/8, ::1\n") == 0);
+	CHECK(cfg.tcp.proxy_protocol == PROXY_OPTIONAL &&
+	      config_proxies(&cfg, CONFIG_TCP) != NULL &&
+	      config_proxies(&cfg, CONFIG_REPORT) == NULL);
+	/* source_prefix */
+	CHECK(load("[tcp]\nsource_prefix = 24 64\n") == 0);
+	CHECK(cfg.tcp.source_prefix[0] == 24 && cfg.tcp.source_prefix[1] == 64);
+	CHECK(load("") == 0 && cfg.tcp.source_prefix[0] == 32 && cfg.tcp.source_prefix[1] == 128);
+	CHECK_ERROR("[tcp]\nsource_prefix = 33 64\n",
+		    "t.conf:2: source_prefix: \"33 64\" is not two prefix lengths, IPv4 (0 to 32) "
+		    "and IPv6 (0 to 128), as \"32 64\"");
+	CHECK_ERROR("[tcp]\nsource_prefix = 24\n",
+		    "t.conf:2: source_prefix: \"24\" is not two prefix lengths, IPv4 (0 to 32) and "
+		    "IPv6 (0 to 128), as \"32 64\"");
+	config_free(&cfg);
+}
+
 int main(void)
 {
 	test_defaults();
+	test_access();
 	test_every_key();
 	test_quoting();
 	test_errors();
@@ -492,5 +618,6 @@ int main(void)
 	test_many_errors();
 	test_files();
 	test_problems_found_by_review();
+	config_free(&cfg);
 	return unit_done("unit_config");
 }

@@ -178,7 +178,15 @@ static void test_tcp_verdicts(void)
 	CHECK(has(buf, "  mss: clamped (1460 sent, 1300 seen)\n"));
 	CHECK(has(buf, "  options: stripped: timestamps (kept: mss wscale sack); others seen: "
 		       "kind 30,34\n"));
-	CHECK(!has(buf, "fragments"));
+	CHECK(!has(buf, "fragments") && !has(buf, "proxy"));
+	/* through a proxy: said, before the facts that are its own */
+	strcpy(seen.proxy, "10.0.2.9");
+	seen.proxy_port = 45000;
+	path_text(buf, sizeof buf, &sent, &seen);
+	CHECK(has(buf, "tcp 10.0.1.2:40000 -> 10.0.2.2:7001\n  proxy: 10.0.2.9:45000 (a PROXY "
+		       "header named this host: the facts below are of the proxy's own connection "
+		       "to the server)\n  nat: "));
+	seen.proxy[0] = '\0';
 
 	/* and without the conditions: nothing done on the way */
 	strcpy(sent.local, "10.0.2.1");
@@ -297,7 +305,7 @@ static void test_json(void)
 	CHECK(n == strlen(buf));
 	CHECK_STR(buf, "{\"local\":{\"address\":\"10.0.1.2\",\"port\":40000},"
 		       "\"seen\":{\"address\":\"10.0.2.1\",\"port\":40000},"
-		       "\"reached\":{\"address\":\"10.0.2.2\",\"port\":7001},"
+		       "\"reached\":{\"address\":\"10.0.2.2\",\"port\":7001},\"proxy\":null,"
 		       "\"nat\":true,\"port_preserved\":true,\"ttl_sent\":64,\"ttl_seen\":63,"
 		       "\"hops\":1,\"dscp_sent\":46,\"dscp_seen\":0,\"ecn_sent\":\"not-ect\","
 		       "\"ecn_seen\":\"not-ect\",\"ecn\":\"kept\",\"ecn_setup_sent\":true,"
