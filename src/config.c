@@ -33,7 +33,7 @@
 
 enum key_type {
 	K_HOST,         /* host name, address or "*" */
-	K_PORT,         /* 0-65535 */
+	K_PORTS,        /* a list of ports and ranges, 0-65535 */
 	K_LONG,         /* integer in [min, max] */
 	K_BOOL,         /* yes/no, true/false, on/off, 1/0 */
 	K_TEXT,         /* any bytes, usually quoted */
@@ -62,14 +62,14 @@ struct key {
  * HACKING.md has the whole walk. */
 static const struct key keys[] = {
 	KEY("server", "host", K_HOST, server.host, 0, 0),
-	KEY("server", "port", K_PORT, server.port, 0, 65535),
+	KEY("server", "port", K_PORTS, server.port, 0, 0),
 	KEY("server", "backlog", K_LONG, server.backlog, 1, 65535),
 	KEY("server", "shutdown_timeout", K_LONG, server.shutdown_timeout, 0, 3600),
 	KEY("server", "user", K_NAME, server.user, 0, 0),
 	KEY("server", "group", K_NAME, server.group, 0, 0),
 	KEY("tcp", "enabled", K_BOOL, tcp.enabled, 0, 0),
 	KEY("tcp", "host", K_HOST, tcp.host, 0, 0),
-	KEY("tcp", "port", K_PORT, tcp.port, 0, 65535),
+	KEY("tcp", "port", K_PORTS, tcp.port, 0, 0),
 	KEY("tcp", "reply_prefix", K_TEXT, tcp.reply_prefix, 0, 0),
 	KEY("tcp", "greeting", K_TEXT, tcp.greeting, 0, 0),
 	KEY("tcp", "max_connections", K_LONG, tcp.max_connections, 1, 1000000),
@@ -82,14 +82,14 @@ static const struct key keys[] = {
 	KEY("tcp", "proxy_from", K_LIST, tcp.proxy_from, 0, 0),
 	KEY("udp", "enabled", K_BOOL, udp.enabled, 0, 0),
 	KEY("udp", "host", K_HOST, udp.host, 0, 0),
-	KEY("udp", "port", K_PORT, udp.port, 0, 65535),
+	KEY("udp", "port", K_PORTS, udp.port, 0, 0),
 	KEY("udp", "echo", K_BOOL, udp.echo, 0, 0),
 	KEY("udp", "reply_prefix", K_TEXT, udp.reply_prefix, 0, 0),
 	KEY("udp", "echo_rate", K_LONG, udp.echo_rate, 1, 1000000),
 	KEY("udp", "echo_rate_total", K_LONG, udp.echo_rate_total, 1, 10000000),
 	KEY("report", "enabled", K_BOOL, report.enabled, 0, 0),
 	KEY("report", "host", K_HOST, report.host, 0, 0),
-	KEY("report", "port", K_PORT, report.port, 0, 65535),
+	KEY("report", "port", K_PORTS, report.port, 0, 0),
 	KEY("report", "show_local", K_BOOL, report.show_local, 0, 0),
 	KEY("report", "rate", K_LONG, report.rate, 1, 1000000),
 	KEY("report", "rate_total", K_LONG, report.rate_total, 1, 10000000),
@@ -125,7 +125,7 @@ void config_defaults(struct config *cfg)
 
 	memset(cfg, 0, sizeof *cfg);
 	strcpy(cfg->server.host, "127.0.0.1");
-	cfg->server.port = 50000;
+	cfg->server.port = (struct config_ports){ 1, { 50000 } };
 	cfg->server.backlog = 128;
 	cfg->server.shutdown_timeout = 10;
 	cfg->tcp.enabled = true;
@@ -151,7 +151,7 @@ void config_defaults(struct config *cfg)
 	cfg->udp.echo_rate_total = 1000;
 	cfg->report.enabled = true;
 	strcpy(cfg->report.host, cfg->server.host);
-	cfg->report.port = cfg->server.port + 1;
+	cfg->report.port = (struct config_ports){ 1, { 50001 } };
 	cfg->report.show_local = true;
 	cfg->report.rate = 10;
 	cfg->report.rate_total = 1000;
@@ -709,6 +709,34 @@ static bool set_path(struct parser *p, const struct key *k, struct config_path *
 	return true;
 }
 
+/* A port list: "50000", "7000-7010, 7100" */
+static bool set_ports(struct parser *p, const struct key *k, struct config_ports *ports,
+		      const char *v, size_t len)
+{
+	char err[128];
+	size_t n;
+
+	if (parse_ports(v, len, ports->port, CONFIG_PORTS_MAX, &n, err, sizeof err) < 0) {
+		add_error(p, p->lineno, "%s: %s", k->name, err);
+		return false;
+	}
+	ports->n = (unsigned)n;
+	return true;
+}
+
+bool config_has_port(const struct config_ports *ports, unsigned port)
+{
+	for (unsigned i = 0; i < ports->n; i++)
+		if (ports->port[i] == port)
+			return true;
+	return false;
+}
+
+bool config_same_ports(const struct config_ports *a, const struct config_ports *b)
+{
+	return a->n == b->n && memcmp(a->port, b->port, a->n * sizeof a->port[0]) == 0;
+}
+
 /* Two prefix lengths: "32 64" */
 static bool set_prefixes(struct parser *p, const struct key *k, long *field, const char *v,
 			 size_t len)
@@ -750,7 +778,8 @@ static bool set_value(struct parser *p, const struct key *k, const char *v, size
 	switch (k->type) {
 	case K_HOST:
 		return set_host(p, k, field, v, len);
-	case K_PORT:
+	case K_PORTS:
+		return set_ports(p, k, field, v, len);
 	case K_LONG:
 		return set_number(p, k, field, v, len);
 	case K_BOOL:
@@ -979,6 +1008,24 @@ static void build_proxies(struct parser *p, const char *section, int mode,
 	acl_finish(*out);
 }
 
+/* The report service and the echo cannot share a port of one address. */
+static void check_report_ports(struct parser *p, const char *proto, bool enabled,
+			       const char *host, const struct config_ports *echo)
+{
+	const struct config *cfg = p->cfg;
+
+	if (!enabled || !cfg->report.enabled || strcmp(host, cfg->report.host) != 0)
+		return;
+	for (unsigned i = 0; i < cfg->report.port.n; i++)
+		if (cfg->report.port.port[i] != 0 &&
+		    config_has_port(echo, cfg->report.port.port[i])) {
+			add_error(p, 0, "[report] port %u is a [%s] port too: give the report a "
+					"port of its own",
+				  cfg->report.port.port[i], proto);
+			return;
+		}
+}
+
 /* After the whole file: inherited values and checks across keys. */
 static void finish(struct parser *p)
 {
@@ -1002,13 +1049,18 @@ static void finish(struct parser *p)
 	if (!seen(p, "report", "host"))
 		strcpy(cfg->report.host, cfg->server.host);
 	if (!seen(p, "report", "port")) {
-		/* the echo port + 1; the kernel's pick stays the kernel's */
-		cfg->report.port = cfg->server.port == 0 ? 0 : cfg->server.port + 1;
-		if (cfg->report.port > 65535 && cfg->report.enabled)
+		/* the highest echo port + 1; the kernel's pick stays the kernel's */
+		unsigned top = cfg->server.port.port[cfg->server.port.n - 1];
+
+		cfg->report.port.n = 1;
+		cfg->report.port.port[0] = (unsigned short)(top == 0 ? 0 : top + 1);
+		if (top == 65535 && cfg->report.enabled)
 			add_error(p, 0,
-				  "[report] port would be 65536 (the [server] port + 1): set it, "
-				  "or enabled = no");
+				  "[report] port would be 65536 (the highest [server] port + 1): "
+				  "set it, or enabled = no");
 	}
+	check_report_ports(p, "tcp", cfg->tcp.enabled, cfg->tcp.host, &cfg->tcp.port);
+	check_report_ports(p, "udp", cfg->udp.enabled, cfg->udp.host, &cfg->udp.port);
 	if (!cfg->tcp.enabled && !cfg->udp.enabled)
 		add_error(p, 0, "nothing to serve: both [tcp] and [udp] have enabled = no");
 	if (cfg->server.group[0] != '\0' && cfg->server.user[0] == '\0')

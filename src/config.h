@@ -19,6 +19,7 @@
 #define CONFIG_FILE_MAX   (1024 * 1024) /* bytes read from a configuration file */
 #define CONFIG_NAME_SHOWN 120   /* a longer file name is shortened in messages */
 #define CONFIG_PATH_MAX   1024  /* an allow_file or deny_file name, made absolute */
+#define CONFIG_PORTS_MAX  1024  /* ports in one port list: per protocol and service */
 #define CONFIG_LIST_FILE_MAX (4 * 1024 * 1024) /* bytes of an allow_file or deny_file */
 #define CONFIG_LIST_LINE_MAX 1024               /* bytes of one line of such a file */
 
@@ -30,6 +31,13 @@
 struct config_text {
 	size_t len;
 	char data[CONFIG_TEXT_MAX];
+};
+
+/* A port list: "50000", "7000-7010, 7100", sorted, each port once; 0 (the
+ * kernel's pick) only alone. */
+struct config_ports {
+	unsigned n;
+	unsigned short port[CONFIG_PORTS_MAX];
 };
 
 /* A list as written on one line: [section] allow, deny, proxy_from. */
@@ -63,7 +71,7 @@ struct acl;
 struct config {
 	struct {
 		char host[CONFIG_HOST_MAX + 1];
-		long port;
+		struct config_ports port;
 		long backlog;
 		long shutdown_timeout;            /* seconds connections get at exit */
 		char user[CONFIG_NAME_MAX + 1];   /* "" = keep the starting user */
@@ -72,7 +80,7 @@ struct config {
 	struct {
 		bool enabled;
 		char host[CONFIG_HOST_MAX + 1];   /* after loading: [tcp] host or [server] host */
-		long port;                        /* likewise */
+		struct config_ports port;         /* likewise */
 		struct config_text reply_prefix;
 		struct config_text greeting;
 		long max_connections;
@@ -87,7 +95,7 @@ struct config {
 	struct {
 		bool enabled;
 		char host[CONFIG_HOST_MAX + 1];
-		long port;
+		struct config_ports port;
 		bool echo;
 		struct config_text
 			reply_prefix; /* before the payload, within the datagram's size */
@@ -97,7 +105,7 @@ struct config {
 	struct {
 		bool enabled;
 		char host[CONFIG_HOST_MAX + 1]; /* after loading: [report] host or [server] host */
-		long port; /* after loading: [report] port or [server] port + 1 */
+		struct config_ports port; /* after loading: [report]'s or [server]'s highest + 1 */
 		bool show_local;                  /* the local address in reports */
 		long rate;                        /* UDP reports a second to one address */
 		long rate_total;                  /* UDP reports a second in all */
@@ -148,6 +156,10 @@ const struct acl *config_access(const struct config *cfg, enum config_section se
 /* The addresses that may send a PROXY header to [tcp] (CONFIG_TCP) or
  * [report] (CONFIG_REPORT); NULL when proxy_protocol is no. */
 const struct acl *config_proxies(const struct config *cfg, enum config_section section);
+
+/* Does a port list hold port? Are two lists the same? */
+bool config_has_port(const struct config_ports *ports, unsigned port);
+bool config_same_ports(const struct config_ports *a, const struct config_ports *b);
 
 /* The longest reply_prefix and greeting a line can hold, quoted. */
 #define CONFIG_PREFIX_MAX   (CONFIG_LINE_MAX - (int)sizeof "reply_prefix=\"\"" + 1)

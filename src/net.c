@@ -86,6 +86,14 @@ unsigned net_port(const struct sockaddr *sa)
 	return 0;
 }
 
+void net_set_port(struct net_addr *a, unsigned port)
+{
+	if (a->ss.ss_family == AF_INET)
+		((struct sockaddr_in *)&a->ss)->sin_port = htons((uint16_t)port);
+	else if (a->ss.ss_family == AF_INET6)
+		((struct sockaddr_in6 *)&a->ss)->sin6_port = htons((uint16_t)port);
+}
+
 bool net_same_addr(const struct net_addr *a, const struct net_addr *b, bool any_port)
 {
 	if (a->ss.ss_family != b->ss.ss_family)

@@ -91,6 +91,9 @@ size_t net_addr_bytes(const struct sockaddr *sa, unsigned char out[16]);
 /* The port of an IPv4 or IPv6 address; 0 otherwise. */
 unsigned net_port(const struct sockaddr *sa);
 
+/* Sets the port of an IPv4 or IPv6 address (nothing for another family). */
+void net_set_port(struct net_addr *a, unsigned port);
+
 /* Formats an address as "192.0.2.1:50000", "[2001:db8::1]:50000" or, with
  * a scope, "[fe80::1%2]:50000" (the interface's index); "?" when it is
  * neither IPv4 nor IPv6. */

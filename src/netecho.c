@@ -25,6 +25,7 @@
 #include "parse.h"
 #include "pathprobe.h"
 #include "pathreport.h"
+#include "scan.h"
 
 #define MAX_MESSAGES  64        /* -m options */
 #define IO_BUFSIZE    65536     /* bytes moved per read */
@@ -59,6 +60,10 @@ struct options {
 	long ttl;                       /* --ttl; -1: the system's */
 	int dscp;                       /* --dscp; -1: the system's */
 	bool size_set;                  /* -s given */
+	bool scan;                      /* --scan, with: */
+	unsigned short *ports;          /* the PORTS list, SCAN_PORTS_MAX at most */
+	size_t nports;
+	bool conns_set;                 /* -c given */
 };
 
 static void usage(FILE *out)
@@ -72,6 +77,7 @@ static void usage(FILE *out)
 		"               [HOST [PORT]]\n"
 		"       netecho [-46u] --path [--ttl N] [--dscp DSCP] [--pmtu] [-s SIZE] [--json]\n"
 		"               [-w SECONDS] [HOST [PORT]]\n"
+		"       netecho [-46u] --scan [-c PARALLEL] [--json] [-w SECONDS] HOST PORTS\n"
 		"       netecho -h | -V\n"
 		"\n"
 		"Sends each MESSAGE, or standard input as it comes, to HOST (default 127.0.0.1)\n"
@@ -107,16 +113,21 @@ static void usage(FILE *out)
 		"                           ...) or a number from 0 to 63\n"
 		"      --pmtu               path: find the path MTU with DF probes, and whether\n"
 		"                           larger packets vanish without an ICMP (a black hole)\n"
+		"      --scan             is the path open, port by port: probes each of PORTS\n"
+		"                         (\"7000-7010,8000\"), -c at a time (default %d), each\n"
+		"                         waiting -w (default %gs), and says open (and whether\n"
+		"                         it echoes), refused or filtered; over UDP with -u\n"
 		"  -4, -6                 use IPv4 or IPv6 only\n"
 		"  -h, --help             show this help and exit\n"
 		"  -V, --version          show the version and exit\n"
 		"\n"
-		"Exit status: 0 success; 1 ping replies lost, bench errors, or no path report\n"
-		"over UDP; 64 usage; 68 host not found; 69 connection refused, failed or\n"
-		"closed early (no report service); 71 system error; 74 output error; 75 timed\n"
-		"out (or a name server did not answer); 76 a malformed path report.\n",
+		"Exit status: 0 success; 1 ping replies lost, bench errors, no path report\n"
+		"over UDP, or a scanned port not open; 64 usage; 68 host not found;\n"
+		"69 connection refused, failed or closed early (no report service); 71 system\n"
+		"error; 74 output error; 75 timed out (or a name server did not answer);\n"
+		"76 a malformed path report.\n",
 		MAX_MESSAGES, DEFAULT_WAIT, DEFAULT_UDP_WAIT, PATH_PROBE_SIZE, PATH_PROBE_MIN,
-		PATH_DEFAULT_PORT);
+		PATH_DEFAULT_PORT, SCAN_PARALLEL, SCAN_WAIT);
 }
 
 static int write_out(const char *buf, size_t len)
@@ -175,7 +186,7 @@ static int say(const char *fmt, ...)
 }
 
 /* long options without a letter */
-enum { OPT_TTL = 256, OPT_DSCP, OPT_PMTU };
+enum { OPT_TTL = 256, OPT_DSCP, OPT_PMTU, OPT_SCAN };
 
 /* The checks between modes and their options, once all are read. */
 static int check_modes(struct options *o, bool bench_only, bool path_only, bool port_set)
@@ -189,20 +200,30 @@ static int check_modes(struct options *o, bool bench_only, bool path_only, bool 
 			o->bench ? "bench" : "path");
 		return -1;
 	}
-	if (o->bench && o->path) {
-		fprintf(stderr, "netecho: --bench or --path, not both\n");
+	if (o->bench + o->path + o->scan > 1) {
+		fprintf(stderr, "netecho: one of --bench, --path and --scan\n");
 		return -1;
 	}
-	if (!o->bench && bench_only) {
-		fprintf(stderr, "netecho: -c and -d go with --bench\n");
+	if (o->scan && (o->count > 0 || o->nmsgs > 0 || o->raw || o->size_set)) {
+		fprintf(stderr,
+			"netecho: --scan sends its own probes: no -m, -n, -r or -s with it\n");
+		return -1;
+	}
+	if (!o->bench && (bench_only || (o->conns_set && !o->scan))) {
+		fprintf(stderr, "netecho: -d goes with --bench, -c with --bench or --scan\n");
+		return -1;
+	}
+	if (o->scan && o->conns_set && o->conns > SCAN_PARALLEL_MAX) {
+		fprintf(stderr, "netecho: -c: at most %d probes at once\n", SCAN_PARALLEL_MAX);
 		return -1;
 	}
 	if (!o->path && path_only) {
 		fprintf(stderr, "netecho: --ttl, --dscp and --pmtu go with --path\n");
 		return -1;
 	}
-	if (!o->bench && !o->path && (o->json || o->size_set)) {
-		fprintf(stderr, "netecho: -s and --json go with --bench or --path\n");
+	if (!o->bench && !o->path && (o->size_set || (o->json && !o->scan))) {
+		fprintf(stderr, "netecho: -s goes with --bench or --path, --json with those or "
+				"--scan\n");
 		return -1;
 	}
 	if (o->path && !o->size_set)
@@ -228,6 +249,31 @@ static int check_modes(struct options *o, bool bench_only, bool path_only, bool 
 	return 0;
 }
 
+/* --scan's HOST and PORTS, both needed. */
+static int scan_arguments(struct options *o, int argc, char **argv)
+{
+	char err[128];
+
+	if (argc != 2) {
+		fprintf(stderr, "netecho: --scan takes HOST and PORTS (\"7000-7010,8000\")\n");
+		usage(stderr);
+		return -1;
+	}
+	o->host = argv[0];
+	o->ports = malloc(SCAN_PORTS_MAX * sizeof *o->ports);
+	if (o->ports == NULL) {
+		fprintf(stderr, "netecho: out of memory\n");
+		return -1;
+	}
+	if (parse_ports(argv[1], strlen(argv[1]), o->ports, SCAN_PORTS_MAX, &o->nports, err,
+			sizeof err) < 0 ||
+	    (o->ports[0] == 0 && snprintf(err, sizeof err, "port 0 cannot be scanned") > 0)) {
+		fprintf(stderr, "netecho: --scan: %s\n", err);
+		return -1;
+	}
+	return 0;
+}
+
 static int parse_options(int argc, char **argv, struct options *o)
 {
 	bool bench_only = false, path_only = false, port_set = false;
@@ -247,6 +293,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "ttl", required_argument, NULL, OPT_TTL },
 		{ "dscp", required_argument, NULL, OPT_DSCP },
 		{ "pmtu", no_argument, NULL, OPT_PMTU },
+		{ "scan", no_argument, NULL, OPT_SCAN },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -264,7 +311,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 	o->ttl = -1;
 	o->dscp = -1;
 	while ((c = getopt_long(argc, argv, "46m:ruw:n:i:bc:d:s:phV", longopts, NULL)) != -1) {
-		if (c == 'c' || c == 'd')
+		if (c == 'd')
 			bench_only = true;      /* options that mean something to --bench alone */
 		if (c == OPT_TTL || c == OPT_DSCP || c == OPT_PMTU)
 			path_only = true;       /* and to --path alone */
@@ -307,6 +354,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case 'c':
 			if (opt_long(c, optarg, 1, BENCH_MAX_CONNS, &o->conns) < 0)
 				return -1;
+			o->conns_set = true;
 			break;
 		case 'd':
 			if (opt_seconds(c, optarg, 0.1, 86400, &o->seconds) < 0)
@@ -344,6 +392,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case OPT_PMTU:
 			o->pmtu = true;
 			break;
+		case OPT_SCAN:
+			o->scan = true;
+			break;
 		case 'h':
 			usage(stdout);
 			exit(0);
@@ -355,6 +406,11 @@ static int parse_options(int argc, char **argv, struct options *o)
 			return -1;
 		}
 	}
+	if (o->scan)
+		return scan_arguments(o, argc - optind, argv + optind) < 0 ||
+				       check_modes(o, bench_only, path_only, true) < 0
+			       ? -1
+			       : 0;
 	if (optind < argc)
 		o->host = argv[optind++];
 	if (optind < argc) {
@@ -876,6 +932,30 @@ static int run_bench(const struct options *o)
 	return bench_run(&b);
 }
 
+/* --scan: resolves the first address and hands over to scan.c. */
+static int run_scan(const struct options *o)
+{
+	struct scan_options so = {
+		.ports = o->ports,
+		.nports = o->nports,
+		.udp = o->udp,
+		.parallel = o->conns_set ? o->conns : SCAN_PARALLEL,
+		.wait = o->wait > 0 ? o->wait : SCAN_WAIT,
+		.json = o->json,
+		.progress = !o->json && isatty(STDERR_FILENO),
+	};
+	char err[NET_ERRLEN];
+	int n = net_resolve(o->host, 0, o->family, o->udp ? SOCK_DGRAM : SOCK_STREAM, false,
+			    &so.addr, 1, (int)(so.wait * 1000), err, sizeof err);
+
+	if (n < 0) {
+		fprintf(stderr, "netecho: %s\n", err);
+		return errno == EAGAIN ? EX_TEMPFAIL : EX_NOHOST;
+	}
+	net_format_host((struct sockaddr *)&so.addr.ss, so.addr.len, so.host, sizeof so.host);
+	return scan_run(&so);
+}
+
 /* --path: resolves the first address and hands over to pathprobe.c. */
 static int run_path(const struct options *o)
 {
@@ -922,6 +1002,11 @@ int main(int argc, char **argv)
 		return run_bench(&o);
 	if (o.path)
 		return run_path(&o);
+	if (o.scan) {
+		status = run_scan(&o);
+		free(o.ports);
+		return status;
+	}
 	fd = open_connection(&o, &status, peer, sizeof peer);
 	if (fd < 0)
 		return status;

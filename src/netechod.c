@@ -82,7 +82,7 @@ struct daemon {
 	int pidfile_fd;
 	const char *pidfile;
 	struct sd_notifier notify;      /* the service manager, if any */
-	struct sd_fd activated[SD_LISTEN_FDS_MAX];
+	struct sd_fd *activated;        /* SD_LISTEN_FDS_MAX of them */
 	int nactivated;                 /* sockets the service manager passed, not yet taken */
 	bool socket_activated;          /* ... and taken: it owns the addresses */
 	bool stderr_journal;            /* stderr is the journal: no copy there */
@@ -392,6 +392,10 @@ static int take_activated(struct daemon *d, struct sock **tcp, size_t *ntcp, str
 static int make_services(struct daemon *d, struct sock *tcp, size_t ntcp, struct sock *udp,
 			 size_t nudp)
 {
+	/* counts per port, for the stats line of many ports; without memory
+	 * for them, none */
+	d->stats.tcp_port = calloc(STATS_PORTS, sizeof *d->stats.tcp_port);
+	d->stats.udp_port = calloc(STATS_PORTS, sizeof *d->stats.udp_port);
 	d->tcp = tcp_new(&d->stats, d->cfg);
 	d->udp = d->tcp != NULL ? udp_new(&d->stats, d->cfg) : NULL;
 	if (d->tcp == NULL || d->udp == NULL) {
@@ -501,7 +505,43 @@ static int start(struct daemon *d)
 	return 0;
 }
 
-/* The stats line (SIGUSR1 and at exit). */
+/* " tcp=7000:12,7001:3": the ports of one protocol that were reached, at
+ * most STATS_PORTS_SHOWN, then how many more. */
+#define STATS_PORTS_SHOWN 64
+static size_t ports_reached(char *buf, size_t size, const char *proto, stat_t *counts)
+{
+	size_t len = 0, shown = 0, more = 0;
+
+	buf[0] = '\0';
+	if (counts == NULL)
+		return 0;
+	for (unsigned p = 0; p < STATS_PORTS; p++) {
+		uint64_t n = stats_get(&counts[p]);
+		int w;
+
+		if (n == 0)
+			continue;
+		if (shown == STATS_PORTS_SHOWN) {
+			more++;
+			continue;
+		}
+		w = shown++ == 0 ? snprintf(buf + len, size - len, " %s=%u:%" PRIu64, proto, p, n)
+				 : snprintf(buf + len, size - len, ",%u:%" PRIu64, p, n);
+		if (w < 0 || (size_t)w >= size - len)
+			break;
+		len += (size_t)w;
+	}
+	if (more > 0) {
+		int w = snprintf(buf + len, size - len, " (+%zu more)", more);
+
+		if (w > 0 && (size_t)w < size - len)
+			len += (size_t)w;
+	}
+	return len;
+}
+
+/* The stats line (SIGUSR1 and at exit); with more than one port of a
+ * protocol, a second line of what each port was reached. */
 static void log_stats(struct daemon *d)
 {
 	uint64_t active = 0, in = 0, out = 0;
@@ -519,6 +559,13 @@ static void log_stats(struct daemon *d)
 		   stats_get(&d->stats.udp_denied), stats_get(&d->stats.udp_echo_held),
 		   stats_get(&d->stats.reports), stats_get(&d->stats.reports_held),
 		   stats_get(&d->stats.proxy_errors), d->reload.done, stats_get(&d->stats.errors));
+	if (d->cfg->tcp.port.n > 1 || d->cfg->udp.port.n > 1) {
+		char line[2 * (STATS_PORTS_SHOWN + 1) * 32];
+		size_t len = ports_reached(line, sizeof line, "tcp", d->stats.tcp_port);
+
+		ports_reached(line + len, sizeof line - len, "udp", d->stats.udp_port);
+		log_notice("stats ports%s", line[0] != '\0' ? line : " none reached");
+	}
 }
 
 /* Keeps the service manager's STATUS= line current. */
@@ -682,6 +729,9 @@ static void stop(struct daemon *d, int status)
 	log_tick();     /* what the rate limit or a full queue held back */
 	tcp_free(d->tcp);
 	udp_free(d->udp);
+	free(d->stats.tcp_port);
+	free(d->stats.udp_port);
+	d->stats.tcp_port = d->stats.udp_port = NULL;
 	for (int i = 0; i < d->nactivated; i++)
 		close(d->activated[i].fd);
 	if (d->pidfile_fd >= 0) {
@@ -708,6 +758,11 @@ int main(int argc, char **argv)
 		return EX_OSERR;
 	if (parse_options(argc, argv, &d.opt) < 0)
 		return EX_USAGE;
+	d.activated = malloc(SD_LISTEN_FDS_MAX * sizeof *d.activated);
+	if (d.activated == NULL) {
+		fprintf(stderr, "netechod: out of memory\n");
+		return EX_OSERR;
+	}
 	d.nactivated = sd_listen_fds(d.activated, SD_LISTEN_FDS_MAX, err, sizeof err);
 	if (fds_close_from(SD_LISTEN_FDS_START + (d.nactivated > 0 ? d.nactivated : 0)) < 0)
 		fprintf(stderr, "netechod: cannot close inherited descriptors: %s\n",
@@ -720,16 +775,20 @@ int main(int argc, char **argv)
 	d.stderr_journal = d.opt.foreground && daemon_stderr_is_journal();
 	log_init("netechod", !d.opt.foreground ? LOG_WARNING : d.stderr_journal ? -1 : LOG_DEBUG);
 	d.cfg = load_config(d.opt.config);
-	if (d.cfg == NULL)
+	if (d.cfg == NULL) {
+		free(d.activated);
 		return EX_CONFIG;
+	}
 	if (d.opt.test) {
 		printf("%s: ok\n", d.opt.config);
 		shared_unref(d.cfg);
+		free(d.activated);
 		return 0;
 	}
 	if (d.nactivated < 0) {
 		fprintf(stderr, "netechod: socket activation: %s\n", err);
 		shared_unref(d.cfg);
+		free(d.activated);
 		return EX_OSERR;
 	}
 	status = start(&d);
@@ -739,5 +798,6 @@ int main(int argc, char **argv)
 		log_notice("%s: stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
 	}
 	stop(&d, status);
+	free(d.activated);
 	return status;
 }

@@ -4,7 +4,10 @@
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 int parse_long(const char *s, long min, long max, long *out)
 {
@@ -69,4 +72,89 @@ int parse_seconds(const char *s, double min, double max, double *out)
 	}
 	*out = v;
 	return 0;
+}
+
+/* One port of a list: digits only, 0 to 65535. */
+static bool one_port(const char *s, size_t len, long *out)
+{
+	char buf[8];
+
+	if (len == 0 || len >= sizeof buf)
+		return false;
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	return isdigit((unsigned char)buf[0]) && parse_long(buf, 0, 65535, out) == 0;
+}
+
+int parse_ports(const char *s, size_t len, unsigned short *out, size_t max, size_t *n, char *err,
+		size_t errlen)
+{
+	/* which ports are named: a bit each, then read back in order */
+	static const size_t words = 65536 / 64;
+	unsigned long long *seen = calloc(words, sizeof *seen);
+	size_t i = 0, count = 0;
+	bool zero = false;
+	int rc = -1;
+
+	*n = 0;
+	if (seen == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	while (i < len) {
+		size_t start, dash = 0;
+		long lo, hi;
+
+		while (i < len && (s[i] == ',' || s[i] == ' ' || s[i] == '\t'))
+			i++;
+		if (i == len)
+			break;
+		start = i;
+		while (i < len && s[i] != ',' && s[i] != ' ' && s[i] != '\t') {
+			if (s[i] == '-' && dash == 0)
+				dash = i;
+			i++;
+		}
+		if (dash == 0 ? !one_port(s + start, i - start, &lo)
+			      : !one_port(s + start, dash - start, &lo) ||
+					!one_port(s + dash + 1, i - dash - 1, &hi)) {
+			snprintf(err, errlen,
+				 "\"%.*s\" is not a port (0 to 65535) nor a range (as 7000-7010)",
+				 (int)(i - start < 40 ? i - start : 40), s + start);
+			goto out;
+		}
+		if (dash == 0)
+			hi = lo;
+		if (hi < lo) {
+			snprintf(err, errlen, "\"%.*s\": a range goes up (as 7000-7010)",
+				 (int)(i - start < 40 ? i - start : 40), s + start);
+			goto out;
+		}
+		if (lo == 0)
+			zero = true;
+		for (long p = lo; p <= hi; p++)
+			if (!(seen[p / 64] >> (p % 64) & 1)) {
+				seen[p / 64] |= 1ULL << (p % 64);
+				count++;
+			}
+	}
+	if (count == 0) {
+		snprintf(err, errlen, "no port");
+		goto out;
+	}
+	if (zero && count > 1) {
+		snprintf(err, errlen, "port 0 (the kernel's pick) only alone");
+		goto out;
+	}
+	if (count > max) {
+		snprintf(err, errlen, "%zu ports: at most %zu", count, max);
+		goto out;
+	}
+	for (size_t p = 0; p < 65536; p++)
+		if (seen[p / 64] >> (p % 64) & 1)
+			out[(*n)++] = (unsigned short)p;
+	rc = 0;
+out:
+	free(seen);
+	return rc;
 }

@@ -103,19 +103,20 @@ static const char *host_of(const struct config *cfg, int p, enum service svc)
 	return p == TCP ? cfg->tcp.host : cfg->udp.host;
 }
 
-static long port_of(const struct config *cfg, int p, enum service svc)
+static const struct config_ports *ports_of(const struct config *cfg, int p, enum service svc)
 {
 	if (svc == SERVICE_REPORT)
-		return cfg->report.port;
-	return p == TCP ? cfg->tcp.port : cfg->udp.port;
+		return &cfg->report.port;
+	return p == TCP ? &cfg->tcp.port : &cfg->udp.port;
 }
 
 /* Do two configurations ask one protocol's service for other sockets? */
 static bool moves(const struct config *old, const struct config *new, int p, enum service svc)
 {
 	return on(old, p, svc) != on(new, p, svc) ||
-	       (on(new, p, svc) && (strcmp(host_of(old, p, svc), host_of(new, p, svc)) != 0 ||
-				    port_of(old, p, svc) != port_of(new, p, svc)));
+	       (on(new, p, svc) &&
+		(strcmp(host_of(old, p, svc), host_of(new, p, svc)) != 0 ||
+		 !config_same_ports(ports_of(old, p, svc), ports_of(new, p, svc))));
 }
 
 struct reload_change reload_decide(const struct config *old, const struct config *new, int type,
@@ -198,7 +199,7 @@ static int wanted(const struct config *cfg, int p, struct reload_want **out, siz
 	static const enum service services[] = { SERVICE_ECHO, SERVICE_REPORT };
 
 	*n = 0;
-	*out = malloc(2 * NET_MAX_ADDRS * sizeof **out);
+	*out = malloc(2 * NET_MAX_ADDRS * CONFIG_PORTS_MAX * sizeof **out);
 	if (*out == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
@@ -206,17 +207,23 @@ static int wanted(const struct config *cfg, int p, struct reload_want **out, siz
 	for (size_t k = 0; k < sizeof services / sizeof services[0]; k++) {
 		struct net_addr addrs[NET_MAX_ADDRS];
 		enum service svc = services[k];
-		long port = port_of(cfg, p, svc);
+		const struct config_ports *ports = ports_of(cfg, p, svc);
 		int got;
 
 		if (!on(cfg, p, svc))
 			continue;
-		got = net_resolve(host_of(cfg, p, svc), port, AF_UNSPEC, socktypes[p], true, addrs,
-				  NET_MAX_ADDRS, NET_RESOLVE_TIMEOUT_MS, err, errlen);
+		/* the host once; each of its addresses on each port */
+		got = net_resolve(host_of(cfg, p, svc), ports->port[0], AF_UNSPEC, socktypes[p],
+				  true, addrs, NET_MAX_ADDRS, NET_RESOLVE_TIMEOUT_MS, err, errlen);
 		if (got < 0)
 			return -1;
-		for (int i = 0; i < got; i++)
-			(*out)[(*n)++] = (struct reload_want){ addrs[i], svc, port == 0 };
+		for (unsigned j = 0; j < ports->n; j++)
+			for (int i = 0; i < got; i++) {
+				struct reload_want *w = &(*out)[(*n)++];
+
+				*w = (struct reload_want){ addrs[i], svc, ports->port[j] == 0 };
+				net_set_port(&w->addr, ports->port[j]);
+			}
 	}
 	return 0;
 }
@@ -316,10 +323,21 @@ int reload_open_initial(const struct config *cfg, struct sock **tcp, size_t *ntc
 	return 0;
 }
 
+/* The sockets a configuration asks for: each port of each service, of two
+ * families ("*"), twice (a reload binds the new beside the old). */
+static rlim_t sockets_needed(const struct config *cfg)
+{
+	rlim_t ports = (cfg->tcp.enabled ? cfg->tcp.port.n : 0) +
+		       (cfg->udp.enabled ? cfg->udp.port.n : 0) +
+		       (cfg->report.enabled ? 2 * cfg->report.port.n : 0);
+
+	return 4 * ports;
+}
+
 void reload_fit_fd_limit(const struct config *cfg)
 {
 	struct rlimit rl;
-	rlim_t need = (rlim_t)cfg->tcp.max_connections + RELOAD_FD_RESERVE;
+	rlim_t need = (rlim_t)cfg->tcp.max_connections + RELOAD_FD_RESERVE + sockets_needed(cfg);
 
 	if (getrlimit(RLIMIT_NOFILE, &rl) < 0) {
 		log_warn("getrlimit(RLIMIT_NOFILE)");
@@ -330,12 +348,13 @@ void reload_fit_fd_limit(const struct config *cfg)
 		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
 			log_warn("setrlimit(RLIMIT_NOFILE)");
 		else
-			log_info("descriptor limit raised to %lu for max_connections %ld",
+			log_info("descriptor limit raised to %lu for max_connections %ld and the "
+				 "sockets",
 				 (unsigned long)rl.rlim_cur, cfg->tcp.max_connections);
 	}
 	if (rl.rlim_cur < need)
-		log_warnx("max_connections %ld needs %lu descriptors, but the limit is %lu: "
-			  "clients beyond it are refused (raise LimitNOFILE or ulimit -n)",
+		log_warnx("max_connections %ld and the ports need %lu descriptors, but the limit "
+			  "is %lu: clients beyond it are refused (raise LimitNOFILE or ulimit -n)",
 			  cfg->tcp.max_connections, (unsigned long)need,
 			  (unsigned long)rl.rlim_cur);
 }

@@ -18,7 +18,7 @@
 #include <sys/un.h>
 
 #define SD_LISTEN_FDS_START 3
-#define SD_LISTEN_FDS_MAX   16  /* activated descriptors taken, at most */
+#define SD_LISTEN_FDS_MAX   8192 /* activated descriptors taken, at most (many ports) */
 #define SD_ERRLEN           256
 #define SD_NAME_MAX         64  /* a longer FileDescriptorName= is cut */
 

@@ -22,7 +22,13 @@ struct stats {
 	stat_t reports;                 /* path reports sent, TCP and UDP */
 	stat_t reports_held;            /* UDP reports not sent: too small a probe, rate limits */
 	stat_t errors;                  /* failed system calls and resources */
+	/* connections accepted and datagrams received on each local port
+	 * (STATS_PORTS each, zeroed pages the kernel maps on first touch;
+	 * NULL: not counted) */
+	stat_t *tcp_port, *udp_port;
 };
+
+#define STATS_PORTS 65536
 
 static inline void stats_add(stat_t *counter, uint64_t n)
 {

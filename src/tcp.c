@@ -619,8 +619,9 @@ static void serve_echo(struct worker *w, const char *peer)
 		 * memory the kernel keeps until it is */
 		open_facts(fd, local, sizeof local, facts, sizeof facts);
 		log_conn(LOG_INFO, "tcp open peer=%s%s local=%s %s", peer, via, local, facts);
-	} else {
-		log_conn(LOG_INFO, "tcp open peer=%s%s", peer, via);
+	} else if (log_admit(LOG_INFO)) {
+		log_msg(LOG_INFO, "tcp open peer=%s%s local=%s", peer, via,
+			net_local(fd, local, sizeof local));
 	}
 	if (connection_options(fd, cfg) < 0) {
 		reason = strerror(errno);
@@ -1078,6 +1079,8 @@ static int accept_some(struct tcp_server *srv, const struct sock *l)
 			continue;
 		}
 		out_of_descriptors(srv, false, NULL);
+		if (srv->st->tcp_port != NULL)
+			stats_add(&srv->st->tcp_port[net_port((struct sockaddr *)&l->local.ss)], 1);
 		a.fd = fd;
 		if (dispatch(srv, &a) == BACK_OFF)
 			return BACK_OFF;

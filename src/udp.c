@@ -280,15 +280,11 @@ static void log_datagram(struct receiver *r, const struct sock *s, int i,
 		   sizeof peer);
 	if (r->cfg->log.data)
 		escape_payload(esc, sizeof esc, b->data[i], len, ESCAPE_PAYLOAD_MAX);
-	if (r->cfg->log.path_facts || s->service == SERVICE_REPORT) {
+	net_format((const struct sockaddr *)&dst->ss, dst->len, local, sizeof local);
+	if (r->cfg->log.path_facts || s->service == SERVICE_REPORT)
 		report_dgram_fields(facts, sizeof facts, f);
-		net_format((const struct sockaddr *)&dst->ss, dst->len, local, sizeof local);
-		log_msg(LOG_INFO, "%s peer=%s local=%s %s%slen=%zu%s%s", what, peer, local, facts,
-			facts[0] != '\0' ? " " : "", len, esc[0] != '\0' ? " data=" : "", esc);
-	} else {
-		log_msg(LOG_INFO, "%s peer=%s len=%zu%s%s", what, peer, len,
-			esc[0] != '\0' ? " data=" : "", esc);
-	}
+	log_msg(LOG_INFO, "%s peer=%s local=%s %s%slen=%zu%s%s", what, peer, local, facts,
+		facts[0] != '\0' ? " " : "", len, esc[0] != '\0' ? " data=" : "", esc);
 }
 
 /* Counts and logs (LOG_DENIALS_PER_SEC a second) a datagram the access
@@ -322,6 +318,8 @@ static void handle(struct receiver *r, const struct sock *s, int i)
 			   &f);
 	dst = f.have_local ? &f.local : &s->local;
 	stats_add(&r->srv->st->udp_datagrams, 1);
+	if (r->srv->st->udp_port != NULL)
+		stats_add(&r->srv->st->udp_port[net_port((struct sockaddr *)&s->local.ss)], 1);
 	stats_add(&r->srv->st->udp_bytes, b->msgs[i].msg_len);
 	if (log_admit(LOG_INFO))
 		log_datagram(r, s, i, &f, dst);

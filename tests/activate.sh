@@ -59,6 +59,22 @@ check "the datagram was logged" \
 stop_daemon
 check "exit 0" test "$DSTATUS" -eq 0
 
+# many ports: every socket passed is taken
+printf '[server]\nhost = 127.0.0.1\nport = 7999\n' >"$live"
+: >"$T/d.err"
+systemd-socket-activate -l 127.0.0.1:7000 -l 127.0.0.1:7001 -l 127.0.0.1:7002 \
+	"$NETECHOD" -f -c "$live" >"$T/d.out" 2>>"$T/d.err" &
+DPID=$!
+wait_for "$T/d.err" "Listening on 127.0.0.1:7002"
+check "three sockets passed: the first port answers" \
+	cmp -s <(printf 'a' | timeout 10 nc -N 127.0.0.1 7000) <(printf 'Receive: a')
+wait_for "$T/d.err" 'netechod [0-9.]+ started'
+check "... and so do the others" \
+	cmp -s <(printf 'c' | timeout 10 nc -N 127.0.0.1 7002) <(printf 'Receive: c')
+check "... all three taken" test "$(grep -c 'listening on tcp 127.0.0.1:700[012] (socket-activated' \
+	"$T/d.err")" -eq 3
+stop_daemon
+
 # malformed activation variables are an error, not a guess
 LISTEN_PID=$$x LISTEN_FDS=1 "$NETECHOD" -f -c "$live" 2>"$T/bad.err"
 check "a malformed LISTEN_PID: netechod refuses to start" test $? -ne 0

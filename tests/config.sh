@@ -25,7 +25,7 @@ echo = perhaps
 EOF
 )
 cat >"$T/bad.expected" <<EOF
-$bad:2: port: "70000" is out of range (0 to 65535)
+$bad:2: port: "70000" is not a port (0 to 65535) nor a range (as 7000-7010)
 $bad:3: backlog: "12abc" is not a number
 $bad:5: unknown key "nonsense" in [tcp]
 $bad:6: unterminated quoted value (missing closing ")

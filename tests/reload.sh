@@ -162,17 +162,17 @@ prlimit --nofile=100:3000 "$NETECHOD" -f -c "$live" >"$T/d.out" 2>>"$T/d.err" &
 DPID=$!
 wait_for "$T/d.err" 'netechod [0-9.]+ started'
 soft() { awk '/^Max open files/ { print $4 }' "/proc/$DPID/limits"; }
-check "max_connections 1024 on a soft limit of 100: raised to 1056 at start" test "$(soft)" = 1056
+# (max_connections, 32 spare, and 4 for each port: TCP, UDP and the report's two)
+check "max_connections 1024 on a soft limit of 100: raised to 1072 at start" test "$(soft)" = 1072
 { base_conf; printf '[tcp]\nmax_connections = 2000\n'; } >"$live"
 reload
-check "a reload to max_connections 2000 raises it to 2032" test "$(soft)" = 2032
+check "a reload to max_connections 2000 raises it to 2048" test "$(soft)" = 2048
 { base_conf; printf '[tcp]\nmax_connections = 5000\n'; } >"$live"
 m=$(mark "$T/d.err")
 reload
 check "max_connections 5000 over the hard limit (3000): raised to 3000" test "$(soft)" = 3000
 check "... with a warning saying what to do" \
-	grep -q 'max_connections 5000 needs 5032 descriptors, but the limit is 3000: clients' \
-		"$T/d.err"
+	test "$(count_after "$T/d.err" "$m" 'max_connections 5000 and the ports need 5048 descriptors, but the limit is 3000: clients')" -eq 1
 stop_daemon
 
 # --- new connections get a new idle_timeout; open ones keep theirs
@@ -198,5 +198,30 @@ check "5 connections made after the reload are closed after the new idle_timeout
 kill -USR1 $old
 wait $old
 check "the connection made before it kept its 300 s, and answers" test $? -eq 0
+stop_daemon
+
+# --- port lists: a reload adds and takes out ports, all or nothing
+answers() { [ "$(printf x | timeout 5 nc -N 127.0.0.1 "$1" 2>/dev/null)" = "Receive: x" ]; }
+ports_conf() {
+	printf '[report]\nport = %s\n[server]\nhost = 127.0.0.1\nport = %s\n' $REPORT_PORT "$1"
+}
+ports_conf 7000-7002 >"$live"
+start_daemon "$live"
+check "port = 7000-7002: each answers" bash -c "$(declare -f answers); answers 7000 && answers 7001 && answers 7002"
+ports_conf '7000, 7002-7004' >"$live"
+reload
+check "reloaded to 7000, 7002-7004: 7003 and 7004 answer" \
+	bash -c "$(declare -f answers); answers 7003 && answers 7004 && answers 7000"
+for _ in $(seq 100); do [ -z "$(ss -Hltn 'sport = :7001')" ] && break; sleep 0.05; done
+check "... and 7001 is closed" test -z "$(ss -Hltn 'sport = :7001')"
+"$STRESS" bind -h 127.0.0.1 -p 7006 >"$T/bind7006.out" 2>&1 &
+BG_PIDS="$BG_PIDS $!"
+wait_for "$T/bind7006.out" '^bound'
+ports_conf 7000-7006 >"$live"
+reload 'reload refused: cannot bind tcp 127.0.0.1:7006: Address already in use'
+check "7000-7006 with 7006 taken: refused whole, 7001 and 7005 not bound" \
+	test -z "$(ss -Hltn 'sport = :7001')$(ss -Hltn 'sport = :7005')"
+check "... and the ports there were still answer" \
+	bash -c "$(declare -f answers); answers 7000 && answers 7004"
 stop_daemon
 check "exit 0" test "$DSTATUS" -eq 0

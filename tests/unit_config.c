@@ -10,6 +10,9 @@
 #include "unit.h"
 
 static struct config cfg;
+
+/* A port list's one port; -1 when it holds another number of them. */
+#define ONE(ports) ((ports).n == 1 ? (long)(ports).port[0] : -1L)
 static struct config_errors errs;
 
 /* Parses text of len bytes (NUL bytes allowed) as file "t.conf". */
@@ -51,29 +54,29 @@ static void test_defaults(void)
 {
 	CHECK(load("") == 0);
 	CHECK_STR(cfg.server.host, "127.0.0.1");
-	CHECK(cfg.server.port == 50000);
+	CHECK(ONE(cfg.server.port) == 50000);
 	CHECK(cfg.server.backlog == 128);
 	CHECK(cfg.tcp.enabled);
 	CHECK_STR(cfg.tcp.host, "127.0.0.1");
-	CHECK(cfg.tcp.port == 50000);
+	CHECK(ONE(cfg.tcp.port) == 50000);
 	CHECK_MEM(cfg.tcp.reply_prefix.data, cfg.tcp.reply_prefix.len, "Receive: ", (size_t)9);
 	CHECK(cfg.tcp.greeting.len == 0);
 	CHECK(cfg.tcp.max_connections == 1024);
 	CHECK(cfg.tcp.idle_timeout == 300);
 	CHECK(cfg.udp.enabled);
 	CHECK_STR(cfg.udp.host, "127.0.0.1");
-	CHECK(cfg.udp.port == 50000);
+	CHECK(ONE(cfg.udp.port) == 50000);
 	CHECK(!cfg.udp.echo);
 	CHECK(cfg.log.level == LOG_INFO);
 	CHECK(cfg.log.facility == LOG_DAEMON);
 	CHECK(cfg.log.data && cfg.log.path_facts);
 	/* the report service: on, on the echo port + 1 */
-	CHECK(cfg.report.enabled && cfg.report.port == 50001 &&
+	CHECK(cfg.report.enabled && ONE(cfg.report.port) == 50001 &&
 	      strcmp(cfg.report.host, "127.0.0.1") == 0);
 	CHECK(cfg.report.show_local && cfg.report.rate == 10 && cfg.report.rate_total == 1000);
 	/* comments and blank lines only */
 	CHECK(load("; a comment\n# another\n\n   \n\t; indented\n") == 0);
-	CHECK(cfg.server.port == 50000);
+	CHECK(ONE(cfg.server.port) == 50000);
 }
 
 static void test_every_key(void)
@@ -96,7 +99,7 @@ static void test_every_key(void)
 		   "facility = local3\n"
 		   "data = off\n") == 0);
 	CHECK_STR(cfg.server.host, "::1");
-	CHECK(cfg.server.port == 7000);
+	CHECK(ONE(cfg.server.port) == 7000);
 	CHECK(cfg.server.backlog == 5);
 	CHECK(!cfg.tcp.enabled);
 	CHECK_MEM(cfg.tcp.reply_prefix.data, cfg.tcp.reply_prefix.len, "> ", (size_t)2);
@@ -110,26 +113,26 @@ static void test_every_key(void)
 	CHECK(!cfg.log.data);
 	/* [tcp] and [udp] inherit [server] host and port ... */
 	CHECK_STR(cfg.tcp.host, "::1");
-	CHECK(cfg.tcp.port == 7000);
+	CHECK(ONE(cfg.tcp.port) == 7000);
 	CHECK_STR(cfg.udp.host, "::1");
-	CHECK(cfg.udp.port == 7000);
+	CHECK(ONE(cfg.udp.port) == 7000);
 	/* ... unless they set their own, in any order */
 	CHECK(load("[tcp]\nport = 8000\nhost = 0.0.0.0\n[udp]\nhost = *\n"
 		   "[server]\nport = 9000\n") ==
 	      0);
 	CHECK_STR(cfg.tcp.host, "0.0.0.0");
-	CHECK(cfg.tcp.port == 8000);
+	CHECK(ONE(cfg.tcp.port) == 8000);
 	CHECK_STR(cfg.udp.host, "*");
-	CHECK(cfg.udp.port == 9000);
+	CHECK(ONE(cfg.udp.port) == 9000);
 	CHECK_STR(cfg.server.host, "127.0.0.1");
 	/* the report follows [server] (port + 1), or its own; port 0 stays 0 */
-	CHECK(cfg.report.port == 9001 && strcmp(cfg.report.host, "127.0.0.1") == 0);
-	CHECK(load("[server]\nhost = ::1\nport = 0\n") == 0 && cfg.report.port == 0);
+	CHECK(ONE(cfg.report.port) == 9001 && strcmp(cfg.report.host, "127.0.0.1") == 0);
+	CHECK(load("[server]\nhost = ::1\nport = 0\n") == 0 && ONE(cfg.report.port) == 0);
 	CHECK_STR(cfg.report.host, "::1");
 	CHECK(load("[report]\nhost = *\nport = 7999\nshow_local "
 		   "= no\nrate = 3\nrate_total = 30\n") ==
 	      0);
-	CHECK(cfg.report.port == 7999 && !cfg.report.show_local && cfg.report.rate == 3 &&
+	CHECK(ONE(cfg.report.port) == 7999 && !cfg.report.show_local && cfg.report.rate == 3 &&
 	      cfg.report.rate_total == 30);
 	CHECK_STR(cfg.report.host, "*");
 	/* every level and facility name */
@@ -158,12 +161,12 @@ static void test_every_key(void)
 	CHECK(load("[udp]\necho = 1\n") == 0 && cfg.udp.echo);
 	CHECK(load("[udp]\necho = yes\n[tcp]\nenabled = false\n") == 0 && !cfg.tcp.enabled);
 	/* the edges of each range */
-	CHECK(load("[server]\nport = 0\n") == 0 && cfg.server.port == 0);
+	CHECK(load("[server]\nport = 0\n") == 0 && ONE(cfg.server.port) == 0);
 	CHECK(load("[server]\nport = 65535\n[report]\nenabled = no\n") == 0 &&
-	      cfg.server.port == 65535);
+	      ONE(cfg.server.port) == 65535);
 	CHECK_ERROR("[server]\nport = 65535\n",
-		    "t.conf: [report] port would be 65536 (the [server] port + 1): set it, or "
-		    "enabled = no");
+		    "t.conf: [report] port would be 65536 (the highest [server] port + 1): set it, "
+		    "or enabled = no");
 	CHECK(load("[server]\nbacklog = 1\n") == 0 && cfg.server.backlog == 1);
 	CHECK(load("[tcp]\nmax_connections = 1000000\n") == 0 &&
 	      cfg.tcp.max_connections == 1000000);
@@ -184,17 +187,17 @@ static void test_quoting(void)
 	/* unquoted: inline comments after a blank, surrounding blanks trimmed */
 	CHECK(load("[tcp]\ngreeting =   hi there   ; comment\n") == 0);
 	CHECK_MEM(cfg.tcp.greeting.data, cfg.tcp.greeting.len, "hi there", (size_t)8);
-	CHECK(load("[server]\nport = 7000 # comment\n") == 0 && cfg.server.port == 7000);
+	CHECK(load("[server]\nport = 7000 # comment\n") == 0 && ONE(cfg.server.port) == 7000);
 	CHECK(load("[tcp]\ngreeting = a;b#c\n") == 0);
 	CHECK_MEM(cfg.tcp.greeting.data, cfg.tcp.greeting.len, "a;b#c", (size_t)5);
 	/* quoted numbers and names work too */
 	CHECK(load("[server]\nport = \"7001\"\n[log]\nlevel = \"debug\"\n") == 0);
-	CHECK(cfg.server.port == 7001 && cfg.log.level == LOG_DEBUG);
+	CHECK(ONE(cfg.server.port) == 7001 && cfg.log.level == LOG_DEBUG);
 	/* indentation, CRLF line ends, a byte order mark, blanks in headers */
 	CHECK(load("\xef\xbb\xbf[server]\r\n   port = 7002\r\n"
 		   "[ tcp ]\r\n\tmax_connections = 3\r\n") ==
 	      0);
-	CHECK(cfg.server.port == 7002 && cfg.tcp.max_connections == 3);
+	CHECK(ONE(cfg.server.port) == 7002 && cfg.tcp.max_connections == 3);
 	/* the longest value: 256 bytes after unescaping */
 	{
 		char text[600];
@@ -210,10 +213,14 @@ static void test_quoting(void)
 static void test_errors(void)
 {
 	CHECK_ERROR("[server]\nport = 70000\n",
-		    "t.conf:2: port: \"70000\" is out of range (0 to 65535)");
-	CHECK_ERROR("[server]\nport = -1\n", "t.conf:2: port: \"-1\" is out of range (0 to 65535)");
-	CHECK_ERROR("[server]\n\nport = 80x\n", "t.conf:3: port: \"80x\" is not a number");
-	CHECK_ERROR("[server]\nport =\n", "t.conf:2: port: \"\" is not a number");
+		    "t.conf:2: port: \"70000\" is not a port (0 to 65535) nor a range (as "
+		    "7000-7010)");
+	CHECK_ERROR("[server]\nport = -1\n",
+		    "t.conf:2: port: \"-1\" is not a port (0 to 65535) nor a range (as 7000-7010)");
+	CHECK_ERROR("[server]\n\nport = 80x\n",
+		    "t.conf:3: port: \"80x\" is not a port (0 to 65535) nor a range (as "
+		    "7000-7010)");
+	CHECK_ERROR("[server]\nport =\n", "t.conf:2: port: no port");
 	CHECK_ERROR("[server]\nbacklog = 0\n",
 		    "t.conf:2: backlog: \"0\" is out of range (1 to 65535)");
 	CHECK_ERROR("[tcp]\nmax_connections = 0\n",
@@ -301,7 +308,9 @@ static void test_errors(void)
 		"t.conf:2: line contains a control character (0x7f); in a quoted value write it as "
 		"\\x7f");
 	/* signs: no plus, and no minus where no negative number fits */
-	CHECK_ERROR("[server]\nport = +80\n", "t.conf:2: port: \"+80\" is not a number");
+	CHECK_ERROR("[server]\nport = +80\n",
+		    "t.conf:2: port: \"+80\" is not a port (0 to 65535) nor a range (as "
+		    "7000-7010)");
 	CHECK_ERROR("[tcp]\nidle_timeout = -0\n",
 		    "t.conf:2: idle_timeout: \"-0\" is out of range (0 to 2592000)");
 	/* after a malformed header, its keys are not reported again */
@@ -334,7 +343,8 @@ static void test_long_lines(void)
 	CHECK(load(text) == -1);
 	CHECK(errs.count == 2);
 	CHECK_STR(errs.msg[0], "t.conf:2: line too long (199 bytes; at most 198)");
-	CHECK_STR(errs.msg[1], "t.conf:3: port: \"x\" is not a number");
+	CHECK_STR(errs.msg[1],
+		  "t.conf:3: port: \"x\" is not a port (0 to 65535) nor a range (as 7000-7010)");
 	/* a very long line whose tail looks like a key must not set it */
 	n = snprintf(text, sizeof text, "[server]\n; ");
 	memset(text + n, 'x', 1000);
@@ -348,7 +358,7 @@ static void test_long_lines(void)
 	memset(text + n, 'b', (size_t)(CONFIG_LINE_MAX - 2));
 	n += CONFIG_LINE_MAX - 2;
 	n += snprintf(text + n, sizeof text - (size_t)n, "\n[server]\nport = 5\n");
-	CHECK(load(text) == 0 && cfg.server.port == 5);
+	CHECK(load(text) == 0 && ONE(cfg.server.port) == 5);
 	/* a quoted ';' is one byte of the line like any other: 60 of them
 	 * in a 73-byte line are fine, and so is a full line of them */
 	n = snprintf(text, sizeof text, "[tcp]\ngreeting = \"");
@@ -413,7 +423,8 @@ static void test_problems_found_by_review(void)
 	f = fmemopen((void *)"[server]\nport = x\n", 18, "r");
 	CHECK(config_load_stream(f, "a\nb.conf", &cfg, &errs) == -1);
 	fclose(f);
-	CHECK_STR(errs.msg[0], "a\\x0ab.conf:2: port: \"x\" is not a number");
+	CHECK_STR(errs.msg[0], "a\\x0ab.conf:2: port: \"x\" is not a port (0 to 65535) nor a range "
+			       "(as 7000-7010)");
 	/* an escape of a byte that is not printable ASCII is not shown raw */
 	CHECK_ERROR("[tcp]\ngreeting = \"\\"
 		    "\xc3\xa9\"\n",
@@ -440,7 +451,7 @@ static void test_files(void)
 	f = fdopen(fd, "w");
 	fputs("[server]\nport = 7003\n", f);
 	fclose(f);
-	CHECK(load_file(path) == 0 && cfg.server.port == 7003);
+	CHECK(load_file(path) == 0 && ONE(cfg.server.port) == 7003);
 	unlink(path);
 	CHECK(load_file(path) == -1);
 	CHECK(errs.count == 1);
@@ -511,6 +522,34 @@ static void write_file(char *dir, const char *name, const char *text, char *path
 		fputs(text, f);
 		fclose(f);
 	}
+}
+
+static void test_ports(void)
+{
+	/* lists and ranges, inherited by [tcp] and [udp]; the report above them */
+	CHECK(load("[server]\nport = 7000-7010, 8000\n") == 0);
+	CHECK(cfg.server.port.n == 12 && cfg.server.port.port[0] == 7000 &&
+	      cfg.server.port.port[11] == 8000);
+	CHECK(config_same_ports(&cfg.tcp.port, &cfg.server.port) &&
+	      config_same_ports(&cfg.udp.port, &cfg.server.port));
+	CHECK(ONE(cfg.report.port) == 8001);
+	CHECK(config_has_port(&cfg.tcp.port, 7005) && !config_has_port(&cfg.tcp.port, 7011));
+	CHECK(load("[tcp]\nport = 7000 7001\n[udp]\nport = 9000\n") == 0);
+	CHECK(cfg.tcp.port.n == 2 && ONE(cfg.udp.port) == 9000 && ONE(cfg.report.port) == 50001);
+	/* the limit, with FILE:LINE */
+	CHECK_ERROR("[server]\nport = 1-1025\n", "t.conf:2: port: 1025 ports: at most 1024");
+	CHECK(load("[server]\nport = 1-1024\n") == 0 && cfg.server.port.n == 1024);
+	CHECK_ERROR("[server]\nport = 7000-7001x\n",
+		    "t.conf:2: port: \"7000-7001x\" is not a port (0 to 65535) nor a range (as "
+		    "7000-7010)");
+	/* the report cannot share an echo port of its host */
+	CHECK_ERROR("[tcp]\nport = 7000-7010\n[report]\nport = 7005\n",
+		    "t.conf: [report] port 7005 is a [tcp] port too: give the report a port of its "
+		    "own");
+	CHECK(load("[tcp]\nport = 7000-7010\n[report]\nport = 7005\nhost = ::1\n") == 0);
+	CHECK_ERROR("[server]\nport = 65535\n",
+		    "t.conf: [report] port would be 65536 (the highest [server] port + 1): set it, "
+		    "or enabled = no");
 }
 
 static void test_access(void)
@@ -610,6 +649,7 @@ static void test_access(void)
 int main(void)
 {
 	test_defaults();
+	test_ports();
 	test_access();
 	test_every_key();
 	test_quoting();

@@ -1,8 +1,47 @@
 /* unit_parse: strict number parsing (src/parse.c). */
 #include <errno.h>
 
+#include <string.h>
+
 #include "../src/parse.h"
 #include "unit.h"
+
+static int ports(const char *text, unsigned short *out, size_t max, size_t *n, char *err)
+{
+	return parse_ports(text, strlen(text), out, max, n, err, 128);
+}
+
+static void test_ports(void)
+{
+	unsigned short p[2048];
+	size_t n;
+	char err[128];
+
+	CHECK(ports("50000", p, 1024, &n, err) == 0 && n == 1 && p[0] == 50000);
+	/* ranges, lists, blanks, duplicates and order: sorted, each once */
+	CHECK(ports("7010, 7000-7002 7001,,7009\t65535", p, 1024, &n, err) == 0 && n == 6);
+	CHECK(p[0] == 7000 && p[1] == 7001 && p[2] == 7002 && p[3] == 7009 && p[4] == 7010 &&
+	      p[5] == 65535);
+	CHECK(ports("0", p, 1024, &n, err) == 0 && n == 1 && p[0] == 0);
+	CHECK(ports("1-1024", p, 1024, &n, err) == 0 && n == 1024 && p[1023] == 1024);
+	/* refused, and said why */
+	CHECK(ports("1-1025", p, 1024, &n, err) == -1);
+	CHECK_STR(err, "1025 ports: at most 1024");
+	CHECK(ports("0, 80", p, 1024, &n, err) == -1);
+	CHECK_STR(err, "port 0 (the kernel's pick) only alone");
+	CHECK(ports("7010-7000", p, 1024, &n, err) == -1);
+	CHECK_STR(err, "\"7010-7000\": a range goes up (as 7000-7010)");
+	CHECK(ports("65536", p, 1024, &n, err) == -1);
+	CHECK_STR(err, "\"65536\" is not a port (0 to 65535) nor a range (as 7000-7010)");
+	CHECK(ports("http", p, 1024, &n, err) == -1);
+	CHECK(ports("-5", p, 1024, &n, err) == -1);
+	CHECK(ports("5-", p, 1024, &n, err) == -1);
+	CHECK(ports("5--6", p, 1024, &n, err) == -1);
+	CHECK(ports("+5", p, 1024, &n, err) == -1);
+	CHECK(ports("", p, 1024, &n, err) == -1);
+	CHECK_STR(err, "no port");
+	CHECK(ports(" , ", p, 1024, &n, err) == -1);
+}
 
 int main(void)
 {
@@ -39,5 +78,6 @@ int main(void)
 	CHECK(parse_seconds("1.2.3", 0, 10, &d) < 0 && errno == EINVAL);
 	CHECK(parse_seconds(".", 0, 10, &d) < 0 && errno == EINVAL);
 	CHECK(parse_seconds("", 0, 10, &d) < 0 && errno == EINVAL);
+	test_ports();
 	return unit_done("unit_parse");
 }

@@ -45,20 +45,32 @@ static void test_decide(void)
 	CHECK(reload_decide(&a, &b, SOCK_STREAM, false).rebind);
 	CHECK(!reload_decide(&a, &b, SOCK_DGRAM, false).rebind);
 	config_defaults(&b);
-	b.udp.port = 7001;
+	b.udp.port = (struct config_ports){ 1, { 7001 } };
 	CHECK(!reload_decide(&a, &b, SOCK_STREAM, false).rebind);
 	CHECK(reload_decide(&a, &b, SOCK_DGRAM, false).rebind);
 	config_defaults(&b);
 	b.udp.enabled = false;
 	CHECK(reload_decide(&a, &b, SOCK_DGRAM, false).rebind);
+	/* a port added to a list, or taken out */
+	config_defaults(&b);
+	b.tcp.port = (struct config_ports){ 2, { 50000, 50002 } };
+	CHECK(reload_decide(&a, &b, SOCK_STREAM, false).rebind);
+	CHECK(!reload_decide(&a, &b, SOCK_DGRAM, false).rebind);
+	a.tcp.port = b.tcp.port;
+	CHECK(!reload_decide(&a, &b, SOCK_STREAM, false).rebind);
+	b.tcp.port.n = 1;
+	CHECK(reload_decide(&a, &b, SOCK_STREAM, false).rebind);
+	config_defaults(&a);
+	config_defaults(&b);
 	/* a disabled protocol's host may change: nothing to do */
 	a.udp.enabled = false;
+	b.udp.enabled = false;
 	strcpy(b.udp.host, "::1");
 	CHECK(!reload_decide(&a, &b, SOCK_DGRAM, false).rebind);
 	/* socket activation: the manager's sockets stay, the change is noted */
 	config_defaults(&a);
 	config_defaults(&b);
-	b.tcp.port = 9;
+	b.tcp.port = (struct config_ports){ 1, { 9 } };
 	c = reload_decide(&a, &b, SOCK_STREAM, true);
 	CHECK(!c.rebind && c.ignored);
 	CHECK(!reload_decide(&a, &b, SOCK_DGRAM, true).ignored);
@@ -137,7 +149,7 @@ static void test_decide_report(void)
 	config_defaults(&a);
 	config_defaults(&b);
 	/* the report service moves both protocols' sockets */
-	b.report.port = 7777;
+	b.report.port = (struct config_ports){ 1, { 7777 } };
 	CHECK(reload_decide(&a, &b, SOCK_STREAM, false).rebind);
 	CHECK(reload_decide(&a, &b, SOCK_DGRAM, false).rebind);
 	config_defaults(&b);
