@@ -37,6 +37,7 @@
 #include "fds.h"
 #include "log.h"
 #include "net.h"
+#include "outbuf.h"
 #include "reload.h"
 #include "sd.h"
 #include "shared.h"
@@ -508,36 +509,26 @@ static int start(struct daemon *d)
 /* " tcp=7000:12,7001:3": the ports of one protocol that were reached, at
  * most STATS_PORTS_SHOWN, then how many more. */
 #define STATS_PORTS_SHOWN 64
-static size_t ports_reached(char *buf, size_t size, const char *proto, stat_t *counts)
+static void ports_reached(struct outbuf *o, const char *proto, stat_t *counts)
 {
-	size_t len = 0, shown = 0, more = 0;
+	size_t shown = 0, more = 0;
 
-	buf[0] = '\0';
 	if (counts == NULL)
-		return 0;
+		return;
 	for (unsigned p = 0; p < STATS_PORTS; p++) {
 		uint64_t n = stats_get(&counts[p]);
-		int w;
 
 		if (n == 0)
 			continue;
-		if (shown == STATS_PORTS_SHOWN) {
+		if (shown == STATS_PORTS_SHOWN)
 			more++;
-			continue;
-		}
-		w = shown++ == 0 ? snprintf(buf + len, size - len, " %s=%u:%" PRIu64, proto, p, n)
-				 : snprintf(buf + len, size - len, ",%u:%" PRIu64, p, n);
-		if (w < 0 || (size_t)w >= size - len)
-			break;
-		len += (size_t)w;
+		else if (shown++ == 0)
+			outbuf_add(o, " %s=%u:%" PRIu64, proto, p, n);
+		else
+			outbuf_add(o, ",%u:%" PRIu64, p, n);
 	}
-	if (more > 0) {
-		int w = snprintf(buf + len, size - len, " (+%zu more)", more);
-
-		if (w > 0 && (size_t)w < size - len)
-			len += (size_t)w;
-	}
-	return len;
+	if (more > 0)
+		outbuf_add(o, " (+%zu more)", more);
 }
 
 /* The stats line (SIGUSR1 and at exit); with more than one port of a
@@ -561,9 +552,11 @@ static void log_stats(struct daemon *d)
 		   stats_get(&d->stats.proxy_errors), d->reload.done, stats_get(&d->stats.errors));
 	if (d->cfg->tcp.port.n > 1 || d->cfg->udp.port.n > 1) {
 		char line[2 * (STATS_PORTS_SHOWN + 1) * 32];
-		size_t len = ports_reached(line, sizeof line, "tcp", d->stats.tcp_port);
+		struct outbuf o;
 
-		ports_reached(line + len, sizeof line - len, "udp", d->stats.udp_port);
+		outbuf_start(&o, line, sizeof line);
+		ports_reached(&o, "tcp", d->stats.tcp_port);
+		ports_reached(&o, "udp", d->stats.udp_port);
 		log_notice("stats ports%s", line[0] != '\0' ? line : " none reached");
 	}
 }

@@ -8,7 +8,6 @@
 #include <netinet/ip.h>
 #include <netinet/tcp.h>
 #include <poll.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +18,7 @@
 
 #include "clock.h"
 #include "parse.h"
+#include "outbuf.h"
 #include "pathreport.h"
 
 #define EXIT_PARTIAL 1                  /* a report did not come */
@@ -566,43 +566,14 @@ static int worse(int a, int b)
 	return a != 0 ? a : b;
 }
 
-/* The output, built whole before it is written. */
-struct report_out {
-	char buf[3 * PATH_TEXT_MAX + 2 * NET_ADDRSTRLEN];
-	size_t len;
-};
-
-static void append(struct report_out *r, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void append(struct report_out *r, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (r->len >= sizeof r->buf - 1)
-		return;
-	va_start(ap, fmt);
-	n = vsnprintf(r->buf + r->len, sizeof r->buf - r->len, fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		r->len +=
-			(size_t)n < sizeof r->buf - r->len ? (size_t)n : sizeof r->buf - r->len - 1;
-}
-
-/* Room left, for the path_* formatters (which cut what does not fit). */
-static size_t left(const struct report_out *r)
-{
-	return sizeof r->buf - r->len;
-}
-
 int path_run(const struct path_options *o)
 {
 	struct path_sent tsent, usent;
 	struct path_seen tseen, useen;
 	struct path_mtu mtu = { -1, -1, -1, -1 };
 	int ts = -1, us = -1, ms = -1, status = 0;
-	static struct report_out r;
+	static char out[3 * PATH_TEXT_MAX + 2 * NET_ADDRSTRLEN];
+	struct outbuf r;
 
 	if (o->tcp)
 		ts = tcp_probe(o, &tsent, &tseen);
@@ -610,32 +581,32 @@ int path_run(const struct path_options *o)
 		us = udp_probe(o, &usent, &useen);
 	if (o->pmtu)
 		ms = pmtu_probe(o, &mtu);
-	r.len = 0;
+	outbuf_start(&r, out, sizeof out);
 	if (o->json) {
-		append(&r, "{\"server\":\"%s\",\"tcp\":", o->peer);
+		outbuf_add(&r, "{\"server\":\"%s\",\"tcp\":", o->peer);
 		if (ts == 0)
-			r.len += path_json(r.buf + r.len, left(&r), &tsent, &tseen);
+			r.len += path_json(r.buf + r.len, r.size - r.len, &tsent, &tseen);
 		else
-			append(&r, "null");
-		append(&r, ",\"udp\":");
+			outbuf_add(&r, "null");
+		outbuf_add(&r, ",\"udp\":");
 		if (us == 0)
-			r.len += path_json(r.buf + r.len, left(&r), &usent, &useen);
+			r.len += path_json(r.buf + r.len, r.size - r.len, &usent, &useen);
 		else
-			append(&r, "null");
+			outbuf_add(&r, "null");
 		if (o->pmtu) {
-			append(&r, ",");
-			r.len += path_mtu_json(r.buf + r.len, left(&r), &mtu);
+			outbuf_add(&r, ",");
+			r.len += path_mtu_json(r.buf + r.len, r.size - r.len, &mtu);
 		}
-		append(&r, "}\n");
+		outbuf_add(&r, "}\n");
 	} else {
 		if (ts == 0 || us == 0 || ms == 0)
-			append(&r, "path report from %s\n", o->peer);
+			outbuf_add(&r, "path report from %s\n", o->peer);
 		if (ts == 0)
-			r.len += path_text(r.buf + r.len, left(&r), &tsent, &tseen);
+			r.len += path_text(r.buf + r.len, r.size - r.len, &tsent, &tseen);
 		if (us == 0)
-			r.len += path_text(r.buf + r.len, left(&r), &usent, &useen);
+			r.len += path_text(r.buf + r.len, r.size - r.len, &usent, &useen);
 		if (ms == 0)
-			r.len += path_mtu_text(r.buf + r.len, left(&r), &mtu);
+			r.len += path_mtu_text(r.buf + r.len, r.size - r.len, &mtu);
 	}
 	if (r.len > 0 && put(r.buf) < 0)
 		return EX_IOERR;

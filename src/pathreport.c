@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "outbuf.h"
 #include "parse.h"
 
 /* --- reading the report ---------------------------------------------- */
@@ -361,35 +362,6 @@ const char *path_dscp_name(int dscp)
 
 /* --- the verdicts ------------------------------------------------------- */
 
-/* Text appended to a buffer, cut (and still terminated) when it is full. */
-struct out {
-	char *buf;
-	size_t size, len;
-	bool members;                   /* JSON: a member written: the next needs a comma */
-};
-
-static void add(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void add(struct out *o, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (o->size == 0 || o->len >= o->size - 1)
-		return;
-	va_start(ap, fmt);
-	n = vsnprintf(o->buf + o->len, o->size - o->len, fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		o->len += (size_t)n < o->size - o->len ? (size_t)n : o->size - o->len - 1;
-}
-
-static void start(struct out *o, char *buf, size_t size)
-{
-	*o = (struct out){ .buf = buf, .size = size };
-	if (size > 0)
-		buf[0] = '\0';
-}
 
 /* A DSCP for a reader: "ef/46", or "46". */
 static const char *dscp_text(int dscp, char *buf, size_t size)
@@ -444,7 +416,7 @@ static int hops(const struct path_sent *sent, const struct path_seen *seen)
 	return sent->ttl - seen->ttl;
 }
 
-static void verdict_nat(struct out *o, const struct path_sent *sent, const struct path_seen *seen)
+static void verdict_nat(struct outbuf *o, const struct path_sent *sent, const struct path_seen *seen)
 {
 	char a[PATH_ADDR_MAX + 16], b[PATH_ADDR_MAX + 16];
 	bool addr = !same_host(sent->local, seen->client);
@@ -453,38 +425,38 @@ static void verdict_nat(struct out *o, const struct path_sent *sent, const struc
 	endpoint(sent->local, sent->local_port, a, sizeof a);
 	endpoint(seen->client, seen->client_port, b, sizeof b);
 	if (sent->local[0] == '\0')
-		add(o, "  nat: unknown (this host's address is not known; seen as %s)\n", b);
+		outbuf_add(o, "  nat: unknown (this host's address is not known; seen as %s)\n", b);
 	else if (!addr && !port)
-		add(o, "  nat: none (%s)\n", a);
+		outbuf_add(o, "  nat: none (%s)\n", a);
 	else
-		add(o, "  nat: address %s, port %s (%s seen as %s)\n", addr ? "translated" : "kept",
+		outbuf_add(o, "  nat: address %s, port %s (%s seen as %s)\n", addr ? "translated" : "kept",
 		    port ? "changed" : "kept", a, b);
 }
 
-static void verdict_hops(struct out *o, const struct path_sent *sent, const struct path_seen *seen)
+static void verdict_hops(struct outbuf *o, const struct path_sent *sent, const struct path_seen *seen)
 {
 	const char *ttl = sent->v6 ? "hop limit" : "ttl";
 	int h = hops(sent, seen);
 
 	if (h >= 0)
-		add(o, "  hops: %d (%s %d sent, %d seen)\n", h, ttl, sent->ttl, seen->ttl);
+		outbuf_add(o, "  hops: %d (%s %d sent, %d seen)\n", h, ttl, sent->ttl, seen->ttl);
 	else if (sent->ttl >= 0 && seen->ttl >= 0)
-		add(o, "  hops: unknown (%s %d sent, %d seen: raised on the way)\n", ttl, sent->ttl,
+		outbuf_add(o, "  hops: unknown (%s %d sent, %d seen: raised on the way)\n", ttl, sent->ttl,
 		    seen->ttl);
 	else
-		add(o, "  hops: unknown (%s not known)\n", ttl);
+		outbuf_add(o, "  hops: unknown (%s not known)\n", ttl);
 }
 
-static void verdict_dscp(struct out *o, const struct path_sent *sent, const struct path_seen *seen)
+static void verdict_dscp(struct outbuf *o, const struct path_sent *sent, const struct path_seen *seen)
 {
 	char a[32], b[32];
 
 	if (sent->dscp < 0 || seen->dscp < 0)
-		add(o, "  dscp: unknown\n");
+		outbuf_add(o, "  dscp: unknown\n");
 	else if (sent->dscp == seen->dscp)
-		add(o, "  dscp: kept (%s)\n", dscp_text(sent->dscp, a, sizeof a));
+		outbuf_add(o, "  dscp: kept (%s)\n", dscp_text(sent->dscp, a, sizeof a));
 	else
-		add(o, "  dscp: remarked (%s sent, %s seen)\n", dscp_text(sent->dscp, a, sizeof a),
+		outbuf_add(o, "  dscp: remarked (%s sent, %s seen)\n", dscp_text(sent->dscp, a, sizeof a),
 		    dscp_text(seen->dscp, b, sizeof b));
 }
 
@@ -505,43 +477,43 @@ static const char *ecn_verdict(int sent, int seen)
 	return "changed";
 }
 
-static void verdict_ecn(struct out *o, const struct path_sent *sent, const struct path_seen *seen)
+static void verdict_ecn(struct outbuf *o, const struct path_sent *sent, const struct path_seen *seen)
 {
 	const char *v = ecn_verdict(sent->ecn, seen->ecn);
 
 	if (v == NULL)
-		add(o, "  ecn: unknown\n");
+		outbuf_add(o, "  ecn: unknown\n");
 	else if (sent->ecn == seen->ecn)
-		add(o, "  ecn: kept (%s)\n", path_ecn_name(sent->ecn));
+		outbuf_add(o, "  ecn: kept (%s)\n", path_ecn_name(sent->ecn));
 	else
-		add(o, "  ecn: %s (%s sent, %s seen)\n", v, path_ecn_name(sent->ecn),
+		outbuf_add(o, "  ecn: %s (%s sent, %s seen)\n", v, path_ecn_name(sent->ecn),
 		    path_ecn_name(seen->ecn));
 	if (sent->udp)
 		return;
 	if (sent->ecn_setup < 0 || seen->ecn_setup < 0)
-		add(o, "  ecn-setup: unknown\n");
+		outbuf_add(o, "  ecn-setup: unknown\n");
 	else if (sent->ecn_setup == 0 && seen->ecn_setup == 0)
-		add(o, "  ecn-setup: not asked (the SYN did not ask for ECN)\n");
+		outbuf_add(o, "  ecn-setup: not asked (the SYN did not ask for ECN)\n");
 	else if (sent->ecn_setup == seen->ecn_setup)
-		add(o, "  ecn-setup: kept (the SYN's ECE and CWR arrived)\n");
+		outbuf_add(o, "  ecn-setup: kept (the SYN's ECE and CWR arrived)\n");
 	else if (sent->ecn_setup == 1)
-		add(o, "  ecn-setup: stripped (the SYN asked for ECN; ECE and CWR were cleared)\n");
+		outbuf_add(o, "  ecn-setup: stripped (the SYN asked for ECN; ECE and CWR were cleared)\n");
 	else
-		add(o, "  ecn-setup: added (ECE and CWR set on the way)\n");
+		outbuf_add(o, "  ecn-setup: added (ECE and CWR set on the way)\n");
 }
 
-static void verdict_mss(struct out *o, const struct path_sent *sent, const struct path_seen *seen)
+static void verdict_mss(struct outbuf *o, const struct path_sent *sent, const struct path_seen *seen)
 {
 	if (sent->mss < 0 || seen->nother < 0)
-		add(o, "  mss: unknown\n");
+		outbuf_add(o, "  mss: unknown\n");
 	else if (seen->mss < 0)
-		add(o, "  mss: removed (%ld sent, none seen)\n", sent->mss);
+		outbuf_add(o, "  mss: removed (%ld sent, none seen)\n", sent->mss);
 	else if (seen->mss == sent->mss)
-		add(o, "  mss: kept (%ld)\n", sent->mss);
+		outbuf_add(o, "  mss: kept (%ld)\n", sent->mss);
 	else if (seen->mss < sent->mss)
-		add(o, "  mss: clamped (%ld sent, %ld seen)\n", sent->mss, seen->mss);
+		outbuf_add(o, "  mss: clamped (%ld sent, %ld seen)\n", sent->mss, seen->mss);
 	else
-		add(o, "  mss: raised (%ld sent, %ld seen)\n", sent->mss, seen->mss);
+		outbuf_add(o, "  mss: raised (%ld sent, %ld seen)\n", sent->mss, seen->mss);
 }
 
 /* The options of a SYN as a bit set: mss, wscale, sack, timestamps. */
@@ -565,66 +537,66 @@ static int options_seen(const struct path_seen *s)
 	       (s->sack ? O_SACK : 0) | (s->timestamps ? O_TS : 0);
 }
 
-static void option_list(struct out *o, int set)
+static void option_list(struct outbuf *o, int set)
 {
 	bool first = true;
 
 	for (int i = 0; i < 4; i++)
 		if (set & (1 << i)) {
-			add(o, "%s%s", first ? "" : " ", option_names[i]);
+			outbuf_add(o, "%s%s", first ? "" : " ", option_names[i]);
 			first = false;
 		}
 	if (first)
-		add(o, "none");
+		outbuf_add(o, "none");
 }
 
-static void verdict_options(struct out *o, const struct path_sent *sent,
+static void verdict_options(struct outbuf *o, const struct path_sent *sent,
 			    const struct path_seen *seen)
 {
 	int a = options_sent(sent), b = options_seen(seen);
 
 	if (a < 0 || b < 0) {
-		add(o, "  options: unknown\n");
+		outbuf_add(o, "  options: unknown\n");
 		return;
 	}
 	if (a == b) {
-		add(o, "  options: kept (");
+		outbuf_add(o, "  options: kept (");
 		option_list(o, a);
 	} else {
 		if (a & ~b) {
-			add(o, "  options: stripped: ");
+			outbuf_add(o, "  options: stripped: ");
 			option_list(o, a & ~b);
 		}
 		if (b & ~a) {
-			add(o, "%s", (a & ~b) ? "; added: " : "  options: added: ");
+			outbuf_add(o, "%s", (a & ~b) ? "; added: " : "  options: added: ");
 			option_list(o, b & ~a);
 		}
-		add(o, " (kept: ");
+		outbuf_add(o, " (kept: ");
 		option_list(o, a & b);
 	}
-	add(o, ")");
+	outbuf_add(o, ")");
 	if (seen->nother > 0) {
-		add(o, "; others seen: kind");
+		outbuf_add(o, "; others seen: kind");
 		for (int i = 0; i < seen->nother && i < PATH_OTHER_MAX; i++)
-			add(o, "%s%d", i == 0 ? " " : ",", seen->other[i]);
+			outbuf_add(o, "%s%d", i == 0 ? " " : ",", seen->other[i]);
 	}
-	add(o, "\n");
+	outbuf_add(o, "\n");
 }
 
-static void verdict_fragments(struct out *o, const struct path_sent *sent,
+static void verdict_fragments(struct outbuf *o, const struct path_sent *sent,
 			      const struct path_seen *seen)
 {
 	if (seen->fragment_size < 0)
-		add(o, "  fragments: unknown\n");
+		outbuf_add(o, "  fragments: unknown\n");
 	else if (seen->fragment_size == 0)
-		add(o, "  fragments: none (%ld bytes in one datagram)\n", sent->size);
+		outbuf_add(o, "  fragments: none (%ld bytes in one datagram)\n", sent->size);
 	else if (sent->local_mtu > 0 &&
 		 sent->size + (sent->v6 ? 48 : 28) > sent->local_mtu)
-		add(o, "  fragments: arrived in fragments of at most %ld bytes (this host's MTU "
+		outbuf_add(o, "  fragments: arrived in fragments of at most %ld bytes (this host's MTU "
 		       "of %ld split the %ld-byte datagram)\n",
 		    seen->fragment_size, sent->local_mtu, sent->size);
 	else
-		add(o, "  fragments: arrived in fragments of at most %ld bytes (split on the "
+		outbuf_add(o, "  fragments: arrived in fragments of at most %ld bytes (split on the "
 		       "way: the %ld-byte datagram left whole)\n",
 		    seen->fragment_size, sent->size);
 }
@@ -633,15 +605,15 @@ size_t path_text(char *buf, size_t size, const struct path_sent *sent,
 		 const struct path_seen *seen)
 {
 	char a[PATH_ADDR_MAX + 16], b[PATH_ADDR_MAX + 16];
-	struct out o;
+	struct outbuf o;
 
-	start(&o, buf, size);
-	add(&o, "%s %s -> %s\n", sent->udp ? "udp" : "tcp",
+	outbuf_start(&o, buf, size);
+	outbuf_add(&o, "%s %s -> %s\n", sent->udp ? "udp" : "tcp",
 	    endpoint(sent->local, sent->local_port, a, sizeof a),
 	    seen->local[0] != '\0' ? endpoint(seen->local, seen->local_port, b, sizeof b)
 				   : "(the server hides its address)");
 	if (seen->proxy[0] != '\0')
-		add(&o, "  proxy: %s (a PROXY header named this host: the facts below are of the "
+		outbuf_add(&o, "  proxy: %s (a PROXY header named this host: the facts below are of the "
 			"proxy's own connection to the server)\n",
 		    endpoint(seen->proxy, seen->proxy_port, b, sizeof b));
 	verdict_nat(&o, sent, seen);
@@ -660,80 +632,80 @@ size_t path_text(char *buf, size_t size, const struct path_sent *sent,
 /* --- JSON --------------------------------------------------------------- */
 
 /* "key": after a comma when a member came before */
-static void key(struct out *o, const char *name)
+static void key(struct outbuf *o, const char *name)
 {
-	add(o, "%s\"%s\":", o->members ? "," : "", name);
+	outbuf_add(o, "%s\"%s\":", o->members ? "," : "", name);
 	o->members = true;
 }
 
-static void json_int(struct out *o, const char *name, long n)
+static void json_int(struct outbuf *o, const char *name, long n)
 {
 	key(o, name);
 	if (n >= 0)
-		add(o, "%ld", n);
+		outbuf_add(o, "%ld", n);
 	else
-		add(o, "null");
+		outbuf_add(o, "null");
 }
 
-static void json_bool(struct out *o, const char *name, int b)
+static void json_bool(struct outbuf *o, const char *name, int b)
 {
 	key(o, name);
-	add(o, "%s", b < 0 ? "null" : b ? "true" : "false");
+	outbuf_add(o, "%s", b < 0 ? "null" : b ? "true" : "false");
 }
 
 /* a string the caller knows needs no escaping, or null */
-static void json_word(struct out *o, const char *name, const char *word)
+static void json_word(struct outbuf *o, const char *name, const char *word)
 {
 	key(o, name);
 	if (word != NULL)
-		add(o, "\"%s\"", word);
+		outbuf_add(o, "\"%s\"", word);
 	else
-		add(o, "null");
+		outbuf_add(o, "null");
 }
 
 /* {"address":"A","port":N}, or null; the address is an address (the
  * parser took printable text without quotes or backslashes, but it is
  * written with them escaped all the same) */
-static void json_endpoint(struct out *o, const char *name, const char *addr, long port)
+static void json_endpoint(struct outbuf *o, const char *name, const char *addr, long port)
 {
 	key(o, name);
 	if (addr[0] == '\0') {
-		add(o, "null");
+		outbuf_add(o, "null");
 		return;
 	}
-	add(o, "{\"address\":\"");
+	outbuf_add(o, "{\"address\":\"");
 	for (const char *p = addr; *p != '\0'; p++)
-		add(o, "%s%c", *p == '"' || *p == '\\' ? "\\" : "", *p);
-	add(o, "\",\"port\":%ld}", port);
+		outbuf_add(o, "%s%c", *p == '"' || *p == '\\' ? "\\" : "", *p);
+	outbuf_add(o, "\",\"port\":%ld}", port);
 }
 
-static void json_options(struct out *o, const char *name, int set)
+static void json_options(struct outbuf *o, const char *name, int set)
 {
 	bool first = true;
 
 	key(o, name);
 	if (set < 0) {
-		add(o, "null");
+		outbuf_add(o, "null");
 		return;
 	}
-	add(o, "[");
+	outbuf_add(o, "[");
 	for (int i = 0; i < 4; i++)
 		if (set & (1 << i)) {
-			add(o, "%s\"%s\"", first ? "" : ",", option_names[i]);
+			outbuf_add(o, "%s\"%s\"", first ? "" : ",", option_names[i]);
 			first = false;
 		}
-	add(o, "]");
+	outbuf_add(o, "]");
 }
 
 size_t path_json(char *buf, size_t size, const struct path_sent *sent,
 		 const struct path_seen *seen)
 {
-	struct out o;
+	struct outbuf o;
 	int h = hops(sent, seen);
 	const char *ecn = ecn_verdict(sent->ecn, seen->ecn);
 
-	start(&o, buf, size);
-	add(&o, "{");
+	outbuf_start(&o, buf, size);
+	outbuf_add(&o, "{");
 	json_endpoint(&o, "local", sent->local, sent->local_port);
 	json_endpoint(&o, "seen", seen->client, seen->client_port);
 	json_endpoint(&o, "reached", seen->local, seen->local_port);
@@ -764,7 +736,7 @@ size_t path_json(char *buf, size_t size, const struct path_sent *sent,
 		json_int(&o, "wscale_seen", seen->nother < 0 ? -1 : seen->wscale);
 		json_bool(&o, "df_seen", seen->df);
 	}
-	add(&o, "}");
+	outbuf_add(&o, "}");
 	return o.len;
 }
 
@@ -772,33 +744,33 @@ size_t path_json(char *buf, size_t size, const struct path_sent *sent,
 
 size_t path_mtu_text(char *buf, size_t size, const struct path_mtu *m)
 {
-	struct out o;
+	struct outbuf o;
 
-	start(&o, buf, size);
+	outbuf_start(&o, buf, size);
 	if (m->pmtu < 0)
-		add(&o, "pmtu: unknown (no probe arrived)\n");
+		outbuf_add(&o, "pmtu: unknown (no probe arrived)\n");
 	else if (m->pmtu >= m->local_mtu)
-		add(&o, "pmtu: %ld (this host's MTU: every size up to it arrives)\n", m->pmtu);
+		outbuf_add(&o, "pmtu: %ld (this host's MTU: every size up to it arrives)\n", m->pmtu);
 	else
-		add(&o, "pmtu: %ld (the largest packet that arrives; this host's MTU is %ld)\n",
+		outbuf_add(&o, "pmtu: %ld (the largest packet that arrives; this host's MTU is %ld)\n",
 		    m->pmtu, m->local_mtu);
 	if (m->black_hole == 1)
-		add(&o,
+		outbuf_add(&o,
 		    "black-hole: yes (larger packets vanish: no ICMP \"too big\" comes back)\n");
 	else if (m->icmp_mtu > 0)
-		add(&o, "black-hole: no (ICMP \"too big\" names an MTU of %ld)\n", m->icmp_mtu);
+		outbuf_add(&o, "black-hole: no (ICMP \"too big\" names an MTU of %ld)\n", m->icmp_mtu);
 	else if (m->black_hole == 0)
-		add(&o, "black-hole: no\n");
+		outbuf_add(&o, "black-hole: no\n");
 	else
-		add(&o, "black-hole: unknown\n");
+		outbuf_add(&o, "black-hole: unknown\n");
 	return o.len;
 }
 
 size_t path_mtu_json(char *buf, size_t size, const struct path_mtu *m)
 {
-	struct out o;
+	struct outbuf o;
 
-	start(&o, buf, size);
+	outbuf_start(&o, buf, size);
 	json_int(&o, "pmtu", m->pmtu);
 	json_bool(&o, "black_hole", m->black_hole);
 	json_int(&o, "local_mtu", m->local_mtu);

@@ -7,34 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 
-/* Text appended to a buffer, cut (and still terminated) when it is full. */
-struct out {
-	char *buf;
-	size_t size, len;
-};
+#include "outbuf.h"
 
-static void add(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void add(struct out *o, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (o->size == 0 || o->len >= o->size - 1)
-		return;
-	va_start(ap, fmt);
-	n = vsnprintf(o->buf + o->len, o->size - o->len, fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		o->len += (size_t)n < o->size - o->len ? (size_t)n : o->size - o->len - 1;
-}
-
-static void start(struct out *o, char *buf, size_t size)
-{
-	*o = (struct out){ .buf = buf, .size = size };
-	if (size > 0)
-		buf[0] = '\0';
-}
 
 void report_dgram_facts(const struct msghdr *m, unsigned local_port, struct dgram_facts *f)
 {
@@ -96,67 +70,67 @@ static const char *yes(bool b)
 
 size_t report_syn_fields(char *buf, size_t size, const struct syn_facts *f)
 {
-	struct out o;
+	struct outbuf o;
 
-	start(&o, buf, size);
-	add(&o, "ttl=%d dscp=%d ecn=%s ecn_setup=%s", f->ttl, f->dscp, synparse_ecn_name(f->ecn),
+	outbuf_start(&o, buf, size);
+	outbuf_add(&o, "ttl=%d dscp=%d ecn=%s ecn_setup=%s", f->ttl, f->dscp, synparse_ecn_name(f->ecn),
 	    yes(f->ecn_setup));
 	if (f->family == AF_INET)
-		add(&o, " df=%s", yes(f->df == 1));
+		outbuf_add(&o, " df=%s", yes(f->df == 1));
 	else
-		add(&o, " flow=%ld", f->flow_label);
-	add(&o, " win=%u", f->window);
+		outbuf_add(&o, " flow=%ld", f->flow_label);
+	outbuf_add(&o, " win=%u", f->window);
 	if (f->mss >= 0)
-		add(&o, " mss=%d", f->mss);
+		outbuf_add(&o, " mss=%d", f->mss);
 	if (f->wscale >= 0)
-		add(&o, " wscale=%d", f->wscale);
-	add(&o, " sack=%s ts=%s", yes(f->sack_perm), yes(f->timestamps));
+		outbuf_add(&o, " wscale=%d", f->wscale);
+	outbuf_add(&o, " sack=%s ts=%s", yes(f->sack_perm), yes(f->timestamps));
 	for (int i = 0; i < f->nother && i < SYN_OTHER_MAX; i++)
-		add(&o, "%s%u", i == 0 ? " opts=" : ",", f->other[i]);
+		outbuf_add(&o, "%s%u", i == 0 ? " opts=" : ",", f->other[i]);
 	if (f->nother > SYN_OTHER_MAX)
-		add(&o, ",+%d", f->nother - SYN_OTHER_MAX);
+		outbuf_add(&o, ",+%d", f->nother - SYN_OTHER_MAX);
 	if (f->ip_options > 0)
-		add(&o, " %s=%d", f->family == AF_INET ? "ipopts" : "exthdrs", f->ip_options);
+		outbuf_add(&o, " %s=%d", f->family == AF_INET ? "ipopts" : "exthdrs", f->ip_options);
 	return o.len;
 }
 
 size_t report_dgram_fields(char *buf, size_t size, const struct dgram_facts *f)
 {
-	struct out o;
+	struct outbuf o;
 
-	start(&o, buf, size);
+	outbuf_start(&o, buf, size);
 	if (f->ttl >= 0)
-		add(&o, "ttl=%d", f->ttl);
+		outbuf_add(&o, "ttl=%d", f->ttl);
 	if (f->tos >= 0)
-		add(&o, "%sdscp=%d ecn=%s", o.len > 0 ? " " : "", f->tos >> 2,
+		outbuf_add(&o, "%sdscp=%d ecn=%s", o.len > 0 ? " " : "", f->tos >> 2,
 		    synparse_ecn_name((enum ecn)(f->tos & 3)));
 	if (f->frag_size > 0)
-		add(&o, "%sfrag=%d", o.len > 0 ? " " : "", f->frag_size);
+		outbuf_add(&o, "%sfrag=%d", o.len > 0 ? " " : "", f->frag_size);
 	return o.len;
 }
 
 /* "client":"A","client_port":N,"local":"B","local_port":N */
-static void addresses(struct out *o, const struct sockaddr *client, socklen_t clientlen,
+static void addresses(struct outbuf *o, const struct sockaddr *client, socklen_t clientlen,
 		      const struct sockaddr *local, socklen_t locallen)
 {
 	char host[NET_ADDRSTRLEN];
 
-	add(o, "\"client\":\"%s\",\"client_port\":%u,",
+	outbuf_add(o, "\"client\":\"%s\",\"client_port\":%u,",
 	    net_format_host(client, clientlen, host, sizeof host), net_port(client));
 	if (local != NULL)
-		add(o, "\"local\":\"%s\",\"local_port\":%u,",
+		outbuf_add(o, "\"local\":\"%s\",\"local_port\":%u,",
 		    net_format_host(local, locallen, host, sizeof host), net_port(local));
 	else
-		add(o, "\"local\":null,\"local_port\":null,");
+		outbuf_add(o, "\"local\":null,\"local_port\":null,");
 }
 
 /* "key":N, or "key":null, when n is negative (not known) */
-static void number(struct out *o, const char *key, long n)
+static void number(struct outbuf *o, const char *key, long n)
 {
 	if (n >= 0)
-		add(o, "\"%s\":%ld,", key, n);
+		outbuf_add(o, "\"%s\":%ld,", key, n);
 	else
-		add(o, "\"%s\":null,", key);
+		outbuf_add(o, "\"%s\":null,", key);
 }
 
 static const char *json_bool(bool b)
@@ -169,38 +143,38 @@ size_t report_tcp_json(char *buf, size_t size, const struct syn_facts *syn,
 		       const struct sockaddr *local, socklen_t locallen,
 		       const struct sockaddr *proxy, socklen_t proxylen)
 {
-	struct out o;
+	struct outbuf o;
 	char host[NET_ADDRSTRLEN];
 
-	start(&o, buf, size);
-	add(&o, "{\"version\":%d,\"proto\":\"tcp\",", REPORT_VERSION);
+	outbuf_start(&o, buf, size);
+	outbuf_add(&o, "{\"version\":%d,\"proto\":\"tcp\",", REPORT_VERSION);
 	addresses(&o, client, clientlen, local, locallen);
 	if (proxy != NULL)
-		add(&o, "\"proxy\":\"%s\",\"proxy_port\":%u,",
+		outbuf_add(&o, "\"proxy\":\"%s\",\"proxy_port\":%u,",
 		    net_format_host(proxy, proxylen, host, sizeof host), net_port(proxy));
 	else
-		add(&o, "\"proxy\":null,\"proxy_port\":null,");
+		outbuf_add(&o, "\"proxy\":null,\"proxy_port\":null,");
 	if (syn == NULL) {
-		add(&o,
+		outbuf_add(&o,
 		    "\"ttl\":null,\"dscp\":null,\"ecn\":null,\"df\":null,\"flow_label\":null,"
 		    "\"ecn_setup\":null,\"window\":null,\"mss\":null,\"wscale\":null,\"sack\":null,"
 		    "\"timestamps\":null,\"other_options\":null,\"ip_options\":null}\n");
 		return o.len;
 	}
-	add(&o, "\"ttl\":%d,\"dscp\":%d,\"ecn\":\"%s\",", syn->ttl, syn->dscp,
+	outbuf_add(&o, "\"ttl\":%d,\"dscp\":%d,\"ecn\":\"%s\",", syn->ttl, syn->dscp,
 	    synparse_ecn_name(syn->ecn));
 	if (syn->df >= 0)
-		add(&o, "\"df\":%s,\"flow_label\":null,", json_bool(syn->df == 1));
+		outbuf_add(&o, "\"df\":%s,\"flow_label\":null,", json_bool(syn->df == 1));
 	else
-		add(&o, "\"df\":null,\"flow_label\":%ld,", syn->flow_label);
-	add(&o, "\"ecn_setup\":%s,\"window\":%u,", json_bool(syn->ecn_setup), syn->window);
+		outbuf_add(&o, "\"df\":null,\"flow_label\":%ld,", syn->flow_label);
+	outbuf_add(&o, "\"ecn_setup\":%s,\"window\":%u,", json_bool(syn->ecn_setup), syn->window);
 	number(&o, "mss", syn->mss);
 	number(&o, "wscale", syn->wscale);
-	add(&o, "\"sack\":%s,\"timestamps\":%s,\"other_options\":[", json_bool(syn->sack_perm),
+	outbuf_add(&o, "\"sack\":%s,\"timestamps\":%s,\"other_options\":[", json_bool(syn->sack_perm),
 	    json_bool(syn->timestamps));
 	for (int i = 0; i < syn->nother && i < SYN_OTHER_MAX; i++)
-		add(&o, "%s%u", i ? "," : "", syn->other[i]);
-	add(&o, "],\"ip_options\":%d}\n", syn->ip_options);
+		outbuf_add(&o, "%s%u", i ? "," : "", syn->other[i]);
+	outbuf_add(&o, "],\"ip_options\":%d}\n", syn->ip_options);
 	return o.len;
 }
 
@@ -208,21 +182,21 @@ size_t report_udp_json(char *buf, size_t size, const struct dgram_facts *f, size
 		       const struct sockaddr *client, socklen_t clientlen,
 		       const struct sockaddr *local, socklen_t locallen)
 {
-	struct out o;
+	struct outbuf o;
 
-	start(&o, buf, size);
-	add(&o, "{\"version\":%d,\"proto\":\"udp\",", REPORT_VERSION);
+	outbuf_start(&o, buf, size);
+	outbuf_add(&o, "{\"version\":%d,\"proto\":\"udp\",", REPORT_VERSION);
 	addresses(&o, client, clientlen, local, locallen);
 	number(&o, "ttl", f->ttl);
 	if (f->tos >= 0)
-		add(&o, "\"dscp\":%d,\"ecn\":\"%s\",", f->tos >> 2,
+		outbuf_add(&o, "\"dscp\":%d,\"ecn\":\"%s\",", f->tos >> 2,
 		    synparse_ecn_name((enum ecn)(f->tos & 3)));
 	else
-		add(&o, "\"dscp\":null,\"ecn\":null,");
-	add(&o, "\"size\":%zu,", len);
+		outbuf_add(&o, "\"dscp\":null,\"ecn\":null,");
+	outbuf_add(&o, "\"size\":%zu,", len);
 	if (f->frag_size > 0)
-		add(&o, "\"fragment_size\":%d}\n", f->frag_size);
+		outbuf_add(&o, "\"fragment_size\":%d}\n", f->frag_size);
 	else
-		add(&o, "\"fragment_size\":null}\n");
+		outbuf_add(&o, "\"fragment_size\":null}\n");
 	return o.len;
 }

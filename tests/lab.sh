@@ -11,6 +11,8 @@
 # lab_up: builds it (namespaces named after $$); 0, or 1 with a message
 # on stderr. lab_down: removes it. in_c, in_r, in_s: a command in one of
 # them. lab_rule [FAMILY HOOK RULE]: the router's only nftables rule.
+# lab_for_test: in a test (tests/lib.sh): skips where the lab cannot be,
+# builds it, and removes it at the end.
 
 LAB_C=nec$$ LAB_R=ner$$ LAB_S=nes$$
 
@@ -66,4 +68,14 @@ lab_rule() {
 	[ $# -eq 0 ] && return 0
 	printf 'table %s lab {\n\tchain c {\n\t\t%s;\n\t\t%s\n\t}\n}\n' "$1" "$2" "$3" |
 		in_r nft -f -
+}
+
+# lab_for_test: for a test (skip, fail and cleanup are tests/lib.sh's).
+lab_for_test() {
+	command -v nft >/dev/null || skip "nft (nftables) is not installed"
+	command -v jq >/dev/null || skip "jq is not installed"
+	ip netns add "nex$$" 2>/dev/null || skip "cannot create named network namespaces here"
+	ip netns del "nex$$"
+	trap 'rc=$?; lab_down; (exit $rc); cleanup' EXIT
+	lab_up || fail "building the lab"
 }

@@ -13,15 +13,9 @@
 # daemon's log lines carry the same facts.
 . "${top_srcdir:-.}/tests/lib.sh"
 
-command -v nft >/dev/null || skip "nft (nftables) is not installed"
-command -v jq >/dev/null || skip "jq is not installed"
-
 # --- the lab (tests/lab.sh)
 . "$top_srcdir/tests/lab.sh"
-ip netns add "nex$$" 2>/dev/null || skip "cannot create named network namespaces here"
-ip netns del "nex$$"
-trap 'rc=$?; lab_down; (exit $rc); cleanup' EXIT
-lab_up || fail "building the lab"
+lab_for_test
 ok "the lab: client, router and server namespaces, forwarding IPv4 and IPv6"
 
 # --- the daemon on the server, every address; the report on 7001

@@ -9,14 +9,8 @@
 # each connection reached, and counts each port.
 . "${top_srcdir:-.}/tests/lib.sh"
 
-command -v nft >/dev/null || skip "nft (nftables) is not installed"
-command -v jq >/dev/null || skip "jq is not installed"
-
 . "$top_srcdir/tests/lab.sh"
-ip netns add "nex$$" 2>/dev/null || skip "cannot create named network namespaces here"
-ip netns del "nex$$"
-trap 'rc=$?; lab_down; (exit $rc); cleanup' EXIT
-lab_up || fail "building the lab"
+lab_for_test
 # every unreachable answered: the kernel's ICMP rate limit would leave a
 # closed UDP port looking filtered
 in_s sysctl -qw net.ipv4.icmp_ratelimit=0 net.ipv6.icmp.ratelimit=0 || fail "sysctl icmp"
