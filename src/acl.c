@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "escape.h"
 #include "parse.h"
 
 struct entry {
@@ -80,6 +81,15 @@ static uint64_t load64(const unsigned char *b)
 	return v;
 }
 
+/* An entry's bytes for a message: quoted, escaped (a list file may hold
+ * anything). */
+#define SHOWN_SIZE ESCAPE_BUFSIZE(ACL_ENTRY_MAX)
+static const char *shown(char *out, const char *s, size_t len)
+{
+	escape_payload(out, SHOWN_SIZE, s, len, ACL_ENTRY_MAX);
+	return out;
+}
+
 static const unsigned char v4mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
 
 static int add_entry(struct family *f, uint64_t hi, uint64_t lo, unsigned len, bool deny)
@@ -100,7 +110,7 @@ static int add_entry(struct family *f, uint64_t hi, uint64_t lo, unsigned len, b
 int acl_add(struct acl *a, const char *text, size_t len, enum acl_verdict v, char *err,
 	    size_t errlen)
 {
-	char buf[ACL_ENTRY_MAX + 1], *slash;
+	char buf[ACL_ENTRY_MAX + 1], *slash, sb[SHOWN_SIZE];
 	unsigned char b[16];
 	long plen, maxlen;
 	uint64_t hi, lo, mhi, mlo;
@@ -128,15 +138,15 @@ int acl_add(struct acl *a, const char *text, size_t len, enum acl_verdict v, cha
 		written_v4 = true;
 		memcpy(b, v4mapped, sizeof v4mapped);
 	} else if (inet_pton(AF_INET6, buf, b) != 1) {
-		snprintf(err, errlen, "\"%s\" is not an IPv4 or IPv6 address", buf);
+		snprintf(err, errlen, "%s is not an IPv4 or IPv6 address", shown(sb, buf, strlen(buf)));
 		return -1;
 	}
 	maxlen = written_v4 ? 32 : 128;
 	plen = maxlen;
 	if (slash != NULL &&
 	    (slash[1] < '0' || slash[1] > '9' || parse_long(slash + 1, 0, maxlen, &plen) < 0)) {
-		snprintf(err, errlen, "\"%s\": the prefix length is a number from 0 to %ld",
-			 slash + 1, maxlen);
+		snprintf(err, errlen, "%s: the prefix length is a number from 0 to %ld",
+			 shown(sb, slash + 1, strlen(slash + 1)), maxlen);
 		return -1;
 	}
 	/* as 128 bits: an IPv4 entry is its IPv4-mapped address */
@@ -162,8 +172,8 @@ int acl_add(struct acl *a, const char *text, size_t len, enum acl_verdict v, cha
 			inet_ntop(AF_INET, m + 12, net, sizeof net);
 		else
 			inet_ntop(AF_INET6, m, net, sizeof net);
-		snprintf(err, errlen, "\"%.*s\" has bits set past its prefix length (%s/%ld?)",
-			 (int)len, text, net, v4 ? plen - 96 : plen);
+		snprintf(err, errlen, "%s has bits set past its prefix length (%s/%ld?)",
+			 shown(sb, text, len), net, v4 ? plen - 96 : plen);
 		return -1;
 	}
 	if (v4 ? add_entry(&a->v4, 0, lo & 0xffffffffu, (unsigned)plen - 96, v == ACL_DENY)
@@ -174,6 +184,11 @@ int acl_add(struct acl *a, const char *text, size_t len, enum acl_verdict v, cha
 	if (v == ACL_ALLOW)
 		a->any_allow = true;
 	return 0;
+}
+
+void acl_allow_list(struct acl *a)
+{
+	a->any_allow = true;
 }
 
 static bool is_separator(char c)

@@ -43,6 +43,11 @@ int acl_add(struct acl *a, const char *text, size_t len, enum acl_verdict v, cha
 int acl_add_list(struct acl *a, const char *text, size_t len, enum acl_verdict v, char *err,
 		 size_t errlen);
 
+/* Makes the list an allow list whatever it holds: a client no entry
+ * matches is denied, even when no allow entry came (an allow file left
+ * empty closes the service rather than opening it). */
+void acl_allow_list(struct acl *a);
+
 /* Makes the list ready to check, after the last acl_add(): 0, or -1 on
  * ENOMEM. */
 int acl_finish(struct acl *a);

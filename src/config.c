@@ -679,8 +679,18 @@ static const struct name_value proxy_modes[] = {
 };
 
 /* A list, kept as written with its line; acl.c reads it after the file. */
-static bool set_list(struct parser *p, struct config_list *l, const char *v, size_t len)
+static bool set_list(struct parser *p, const struct key *k, struct config_list *l, const char *v,
+		     size_t len)
 {
+	size_t blanks = 0;
+
+	while (blanks < len && strchr(", \t", v[blanks]) != NULL)
+		blanks++;
+	if (blanks == len) {
+		add_error(p, p->lineno, "%s: an empty list (name addresses, or leave the key out)",
+			  k->name);
+		return false;
+	}
 	memcpy(l->text, v, len);        /* len <= CONFIG_LINE_MAX */
 	l->text[len] = '\0';
 	l->len = len;
@@ -802,7 +812,7 @@ static bool set_value(struct parser *p, const struct key *k, const char *v, size
 				      sizeof facilities / sizeof facilities[0],
 				      "facility (daemon, user or local0 to local7)");
 	case K_LIST:
-		return set_list(p, field, v, len);
+		return set_list(p, k, field, v, len);
 	case K_PATH:
 		return set_path(p, k, field, v, len);
 	case K_PROXY:
@@ -973,6 +983,10 @@ static struct acl *build_access(struct parser *p, const struct config_access *ac
 		add_error(p, 0, "out of memory for an access list");
 		return NULL;
 	}
+	/* an allow key makes an allow list, even one whose file is empty:
+	 * what it does not name is denied */
+	if (ac->allow.line != 0 || ac->allow_file.line != 0)
+		acl_allow_list(a);
 	add_list(p, "allow", &ac->allow, a, ACL_ALLOW);
 	add_list(p, "deny", &ac->deny, a, ACL_DENY);
 	if (ac->allow_file.line != 0)
@@ -1004,6 +1018,7 @@ static void build_proxies(struct parser *p, const char *section, int mode,
 		add_error(p, 0, "out of memory for proxy_from");
 		return;
 	}
+	acl_allow_list(*out);
 	add_list(p, "proxy_from", from, *out, ACL_ALLOW);
 	acl_finish(*out);
 }

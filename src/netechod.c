@@ -550,14 +550,17 @@ static void log_stats(struct daemon *d)
 		   stats_get(&d->stats.udp_denied), stats_get(&d->stats.udp_echo_held),
 		   stats_get(&d->stats.reports), stats_get(&d->stats.reports_held),
 		   stats_get(&d->stats.proxy_errors), d->reload.done, stats_get(&d->stats.errors));
+	/* a line a protocol: each fits a log line */
 	if (d->cfg->tcp.port.n > 1 || d->cfg->udp.port.n > 1) {
-		char line[2 * (STATS_PORTS_SHOWN + 1) * 32];
+		char line[(STATS_PORTS_SHOWN + 1) * 28];
 		struct outbuf o;
 
 		outbuf_start(&o, line, sizeof line);
 		ports_reached(&o, "tcp", d->stats.tcp_port);
+		log_notice("stats ports%s", line[0] != '\0' ? line : " tcp=none");
+		outbuf_start(&o, line, sizeof line);
 		ports_reached(&o, "udp", d->stats.udp_port);
-		log_notice("stats ports%s", line[0] != '\0' ? line : " none reached");
+		log_notice("stats ports%s", line[0] != '\0' ? line : " udp=none");
 	}
 }
 

@@ -272,11 +272,13 @@ static void fill_probe(char *buf, size_t len)
 
 /* Waits for the report on a datagram of size bytes, within until.
  * Returns 0 (seen set), 1 when none came in time, -1 on an error (errno:
- * ECONNREFUSED for a port unreachable, EMSGSIZE for too big). */
-static int await_udp_report(int fd, const struct path_options *o, long size, double until,
-			    struct path_seen *seen)
+ * ECONNREFUSED for a port unreachable, EMSGSIZE for too big). What came
+ * that is no report is not said here: the first such reason goes into
+ * bad (when not NULL and empty), for the caller to say once. */
+static int await_udp_report(int fd, long size, double until, struct path_seen *seen, char *bad,
+			    size_t badsize)
 {
-	char buf[PATH_REPORT_MAX + 1];
+	char buf[PATH_REPORT_MAX + 1], err[128];
 
 	for (;;) {
 		struct pollfd p = { .fd = fd, .events = POLLIN };
@@ -296,8 +298,15 @@ static int await_udp_report(int fd, const struct path_options *o, long size, dou
 			return -1;
 		}
 		/* a report on an earlier probe, or not a report: not this one's */
-		if (take_report(o, buf, (size_t)n, true, seen) == 0 && seen->size == size)
+		if (path_parse_report(buf, (size_t)n, seen, err, sizeof err) < 0) {
+			if (bad != NULL && bad[0] == '\0')
+				snprintf(bad, badsize, "%s", err);
+		} else if (!seen->udp) {
+			if (bad != NULL && bad[0] == '\0')
+				snprintf(bad, badsize, "a report on tcp over udp");
+		} else if (seen->size == size) {
 			return 0;
+		}
 	}
 }
 
@@ -307,7 +316,7 @@ static int udp_probe(const struct path_options *o, struct path_sent *sent,
 	bool v6 = o->addr.ss.ss_family == AF_INET6;
 	struct marks m = { v6, o->ttl, ((o->dscp >= 0 ? o->dscp : 0) << 2) | ECT0,
 			   v6 ? IPV6_PMTUDISC_DONT : IP_PMTUDISC_DONT, false };
-	char err[NET_ERRLEN], *probe;
+	char err[NET_ERRLEN], *probe, bad[128] = "";
 	int fd, tos, rc = 1, saved;
 
 	fd = net_connect_with(&o->addr, SOCK_DGRAM, set_marks, &m, (int)(o->wait * 1000), err,
@@ -332,7 +341,8 @@ static int udp_probe(const struct path_options *o, struct path_sent *sent,
 			rc = -1;
 			break;
 		}
-		rc = await_udp_report(fd, o, o->size, clock_now() + o->wait / 2, seen);
+		rc = await_udp_report(fd, o->size, clock_now() + o->wait / 2, seen, bad,
+				      sizeof bad);
 	}
 	saved = errno;
 	/* the MTU the datagram left with, after any "too big" that came back
@@ -344,6 +354,11 @@ static int udp_probe(const struct path_options *o, struct path_sent *sent,
 		snprintf(err, sizeof err, "udp to %s: %s", o->peer, strerror(saved));
 		errno = saved;
 		return unreachable(o, "udp", err);
+	}
+	if (rc == 1 && bad[0] != '\0') {
+		fprintf(stderr, "netecho: %s sent something that is not a path report: %s\n",
+			o->peer, bad);
+		return EX_PROTOCOL;
 	}
 	if (rc == 1) {
 		fprintf(stderr,
@@ -438,7 +453,7 @@ static enum try_result try_size(struct pmtu_search *s, long total, double wait, 
 		*mtu = take_errors(s->fd, &icmp, &refused);
 		return TOO_BIG_HERE;
 	}
-	rc = await_udp_report(s->fd, s->o, payload, clock_now() + wait, &seen);
+	rc = await_udp_report(s->fd, payload, clock_now() + wait, &seen, NULL, 0);
 	if (rc == 0)
 		return ARRIVED;
 	if (rc < 0 && errno != EMSGSIZE && errno != ECONNREFUSED)

@@ -13,7 +13,7 @@
 
 /* --- reading the report ---------------------------------------------- */
 
-#define NUMBER_DIGITS_MAX 15    /* whole numbers the report holds fit easily */
+#define NUMBER_DIGITS_MAX 9     /* whole numbers the report holds fit, and a 32-bit long */
 
 /* A JSON value of the kinds a report holds. */
 enum kind { V_NULL, V_BOOL, V_NUMBER, V_STRING, V_ARRAY };

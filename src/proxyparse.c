@@ -184,7 +184,8 @@ static enum proxy_result parse_v2(const unsigned char *b, size_t len, struct pro
 		*why = "a version 2 header's command is neither LOCAL nor PROXY";
 		return PROXY_BAD;
 	}
-	if (fam > 3 || proto > 2) {
+	/* LOCAL: whatever follows is to be ignored, family and all */
+	if (cmd == 1 && (fam > 3 || proto > 2)) {
 		*why = "a version 2 header's family or transport is unknown";
 		return PROXY_BAD;
 	}
@@ -193,6 +194,10 @@ static enum proxy_result parse_v2(const unsigned char *b, size_t len, struct pro
 		return PROXY_MORE;
 	h->version = 2;
 	h->length = need;
+	if (cmd == 0) {
+		h->local = true;
+		return PROXY_OK;
+	}
 	addrlen = fam == 1 ? 12 : fam == 2 ? 36 : fam == 3 ? 216 : 0;
 	if (body < addrlen) {
 		*why = "a version 2 header too short for its addresses";
@@ -213,8 +218,8 @@ static enum proxy_result parse_v2(const unsigned char *b, size_t len, struct pro
 		}
 		off += 3 + vlen;
 	}
-	/* LOCAL, or an address of no use here: the connection's own */
-	if (cmd == 0 || fam == 0 || fam == 3) {
+	/* an address of no use here: the connection's own */
+	if (fam == 0 || fam == 3) {
 		h->local = true;
 		return PROXY_OK;
 	}

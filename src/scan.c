@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sysexits.h>
 #include <unistd.h>
@@ -23,6 +24,7 @@
 
 #define REPLY_MAX   256         /* bytes of a TCP reply looked at */
 #define EVENTS      64
+#define SCAN_FDS_SPARE 16       /* descriptors kept beyond the probes' */
 
 enum state { IDLE, CONNECTING, READING };
 enum verdict { OPEN, REFUSED, FILTERED };
@@ -48,7 +50,8 @@ struct probe {
 struct scan {
 	const struct scan_options *o;
 	int ep;
-	struct probe *probes;           /* o->parallel of them */
+	long parallel;                  /* probes at once: o->parallel, or what descriptors allow */
+	struct probe *probes;           /* parallel of them */
 	struct result *results;
 	size_t next, done, inflight;
 	size_t counts[3];
@@ -203,7 +206,7 @@ static void on_udp(struct scan *s, struct probe *p)
 /* Deadlines passed, and UDP's second datagram due. */
 static void on_time(struct scan *s, double now)
 {
-	for (long i = 0; i < s->o->parallel; i++) {
+	for (long i = 0; i < s->parallel; i++) {
 		struct probe *p = &s->probes[i];
 
 		if (p->state == IDLE)
@@ -246,10 +249,10 @@ static int probe_all(struct scan *s)
 		double now = clock_now(), soonest = now + 1;
 		int n;
 
-		for (long i = 0; i < s->o->parallel && s->next < s->o->nports; i++)
+		for (long i = 0; i < s->parallel && s->next < s->o->nports; i++)
 			if (s->probes[i].state == IDLE && !start(s, &s->probes[i]))
 				return -1;
-		for (long i = 0; i < s->o->parallel; i++) {
+		for (long i = 0; i < s->parallel; i++) {
 			const struct probe *p = &s->probes[i];
 
 			if (p->state != IDLE && p->deadline < soonest)
@@ -355,12 +358,35 @@ static int json(const struct scan *s)
 	return printf("]}\n") < 0 ? -1 : 0;
 }
 
+/* Raises the descriptor limit to fit parallel probes and a few more;
+ * returns how many probes it leaves room for (saying so when fewer). */
+static long fit_descriptors(long parallel)
+{
+	struct rlimit rl;
+	rlim_t need = (rlim_t)parallel + SCAN_FDS_SPARE;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return parallel;
+	if (rl.rlim_cur < need && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max < need ? rl.rlim_max : need;
+		if (setrlimit(RLIMIT_NOFILE, &rl) < 0 && getrlimit(RLIMIT_NOFILE, &rl) < 0)
+			return parallel;
+	}
+	if (rl.rlim_cur >= need)
+		return parallel;
+	parallel = rl.rlim_cur > SCAN_FDS_SPARE + 1 ? (long)(rl.rlim_cur - SCAN_FDS_SPARE) : 1;
+	fprintf(stderr, "netecho: --scan: %ld probes at once (the descriptor limit, %lu)\n",
+		parallel, (unsigned long)rl.rlim_cur);
+	return parallel;
+}
+
 int scan_run(const struct scan_options *o)
 {
 	struct scan s = { .o = o, .ep = -1 };
 	int status = EX_OSERR;
 
-	s.probes = calloc((size_t)o->parallel, sizeof *s.probes);
+	s.parallel = fit_descriptors(o->parallel);
+	s.probes = calloc((size_t)s.parallel, sizeof *s.probes);
 	s.results = calloc(o->nports, sizeof *s.results);
 	s.udp_probe = malloc(SCAN_UDP_PROBE);
 	s.ep = epoll_create1(EPOLL_CLOEXEC);
@@ -371,7 +397,7 @@ int scan_run(const struct scan_options *o)
 	/* a marker the server's log shows, padded so that a report fits */
 	memset(s.udp_probe, '.', SCAN_UDP_PROBE);
 	memcpy(s.udp_probe, "netecho scan ", 13);
-	for (long i = 0; i < o->parallel; i++)
+	for (long i = 0; i < s.parallel; i++)
 		s.probes[i].fd = -1;
 	if (probe_all(&s) < 0) {
 		fprintf(stderr, "netecho: --scan: %s\n", strerror(errno));
@@ -384,7 +410,7 @@ int scan_run(const struct scan_options *o)
 	}
 	status = s.counts[OPEN] == o->nports ? 0 : 1;
 out:
-	for (long i = 0; s.probes != NULL && i < o->parallel; i++)
+	for (long i = 0; s.probes != NULL && i < s.parallel; i++)
 		if (s.probes[i].fd >= 0)
 			close(s.probes[i].fd);
 	if (s.ep >= 0)

@@ -334,7 +334,7 @@ static void open_facts(int fd, char *local, size_t localsize, char *fields, size
 
 	net_local(fd, local, localsize);
 	if (getsockopt(fd, IPPROTO_TCP, TCP_SAVED_SYN, syn, &len) < 0 || len == 0) {
-		snprintf(fields, size, "syn=unknown");
+		snprintf(fields, size, "syn=unreadable");
 		return;
 	}
 	r = synparse(syn, len, &f);
@@ -403,11 +403,12 @@ static enum proxy_result read_proxy_header(struct worker *w, bool optional, stru
 {
 	double deadline = clock_now() + PROXY_WAIT_S;
 	int lowat = 1;
+	ssize_t seen = 0;
 	enum proxy_result r = PROXY_MORE;
 
 	*why = NULL;
 	while (r == PROXY_MORE) {
-		struct pollfd p = { .fd = w->fd, .events = POLLIN };
+		struct pollfd p = { .fd = w->fd, .events = POLLIN | POLLRDHUP };
 		int rc = poll(&p, 1, clock_ms_until(deadline));
 		ssize_t n;
 
@@ -428,11 +429,14 @@ static enum proxy_result read_proxy_header(struct worker *w, bool optional, stru
 		n = rc < 0 ? -1 : recv(w->fd, w->buf, PROXY_MAX, MSG_PEEK | MSG_DONTWAIT);
 		if (n < 0 && (errno == EINTR || errno == EAGAIN))
 			continue;
-		if (n <= 0) {
-			*why = n == 0 ? "closed before its PROXY header" : strerror(errno);
+		/* nothing more than last time, with SO_RCVLOWAT above it: the
+		 * peer has closed its side (poll() says so at once, for ever) */
+		if (n <= 0 || n == seen) {
+			*why = n >= 0 ? "closed before its PROXY header" : strerror(errno);
 			r = PROXY_BAD;
 			continue;
 		}
+		seen = n;
 		r = proxy_parse(w->buf, (size_t)n, h, why);
 		if (r == PROXY_MORE) {
 			/* poll() again only once more than this has come */
@@ -654,9 +658,12 @@ static void serve(struct worker *w)
 	char peer[NET_ADDRSTRLEN];
 
 	net_format((struct sockaddr *)&w->peer, w->peerlen, peer, sizeof peer);
-	if (!before_serving(w, peer, sizeof peer))
+	if (!before_serving(w, peer, sizeof peer)) {
 		close_connection(w, peer);
-	else if (w->service == SERVICE_REPORT)
+		return;
+	}
+	stats_add(&w->srv->st->tcp_total, 1);   /* served: once its client passed */
+	if (w->service == SERVICE_REPORT)
 		serve_report(w, peer);
 	else
 		serve_echo(w, peer);
@@ -906,7 +913,6 @@ static int start_worker(struct tcp_server *srv, const struct arrival *a, struct 
 	if (rc == 0) {
 		w->tid_valid = true;
 		pthread_mutex_unlock(&srv->lock);
-		stats_add(&srv->st->tcp_total, 1);
 		return DISPATCHED;
 	}
 	list_del(&srv->busy, w);
@@ -987,10 +993,8 @@ static int dispatch(struct tcp_server *srv, struct arrival *a)
 	}
 	pthread_mutex_unlock(&srv->lock);
 	join_all(dead);
-	if (w != NULL) {
-		stats_add(&srv->st->tcp_total, 1);
+	if (w != NULL)
 		return DISPATCHED;
-	}
 	if (reason == NULL)
 		return start_worker(srv, a, cfg, counted);
 	shared_unref(cfg);

@@ -175,8 +175,9 @@ static const char *hold(struct receiver *r, struct ratelimit *limit, const struc
 }
 
 /* Sends a reply to datagram i, from the address it came to (with packet
- * info, when the socket could have had several); never waits. */
-static void reply(struct receiver *r, const struct sock *s, int i, const struct dgram_facts *f,
+ * info, when the socket could have had several); never waits. False when
+ * it could not be sent (counted and logged). */
+static bool reply(struct receiver *r, const struct sock *s, int i, const struct dgram_facts *f,
 		  struct iovec *iov, int iovcnt, const char *what)
 {
 	struct batch *b = r->b;
@@ -192,13 +193,14 @@ static void reply(struct receiver *r, const struct sock *s, int i, const struct 
 		msg.msg_control = msg.msg_controllen > 0 ? control.buf : NULL;
 	}
 	if (sendmsg(s->fd, &msg, MSG_DONTWAIT | MSG_NOSIGNAL) >= 0)
-		return;
+		return true;
 	stats_add(&r->srv->st->errors, 1);
 	if (log_admit(LOG_WARNING))
 		log_msg(LOG_WARNING, "udp %s failed peer=%s: %s", what,
 			net_format((struct sockaddr *)&b->from[i], msg.msg_namelen, peer,
 				   sizeof peer),
 			strerror(errno));
+	return false;
 }
 
 static void held_back(struct receiver *r, int i, const char *what, const char *why, stat_t *counter)
@@ -232,7 +234,7 @@ static void echo(struct receiver *r, const struct sock *s, int i, const struct d
 	if (why != NULL)
 		held_back(r, i, "echo", why, &r->srv->st->udp_echo_held);
 	else
-		reply(r, s, i, f, iov, 2, "echo");
+		(void)reply(r, s, i, f, iov, 2, "echo");
 }
 
 /* The report: how the datagram arrived, as JSON, when it is at least
@@ -261,8 +263,8 @@ static void report(struct receiver *r, const struct sock *s, int i, const struct
 		held_back(r, i, "report", why, &r->srv->st->reports_held);
 		return;
 	}
-	reply(r, s, i, f, &iov, 1, "report");
-	stats_add(&r->srv->st->reports, 1);
+	if (reply(r, s, i, f, &iov, 1, "report"))
+		stats_add(&r->srv->st->reports, 1);
 }
 
 /* The log line of a datagram: admitted already; with path_facts, how it
@@ -309,6 +311,8 @@ static void handle(struct receiver *r, const struct sock *s, int i)
 	const struct acl *acl =
 		config_access(r->cfg, s->service == SERVICE_REPORT ? CONFIG_REPORT : CONFIG_UDP);
 
+	if (r->srv->st->udp_port != NULL)
+		stats_add(&r->srv->st->udp_port[net_port((struct sockaddr *)&s->local.ss)], 1);
 	if (acl != NULL && acl_check(acl, (struct sockaddr *)&b->from[i]) == ACL_DENY) {
 		denied(r, s, i);
 		return;
@@ -318,8 +322,6 @@ static void handle(struct receiver *r, const struct sock *s, int i)
 			   &f);
 	dst = f.have_local ? &f.local : &s->local;
 	stats_add(&r->srv->st->udp_datagrams, 1);
-	if (r->srv->st->udp_port != NULL)
-		stats_add(&r->srv->st->udp_port[net_port((struct sockaddr *)&s->local.ss)], 1);
 	stats_add(&r->srv->st->udp_bytes, b->msgs[i].msg_len);
 	if (log_admit(LOG_INFO))
 		log_datagram(r, s, i, &f, dst);

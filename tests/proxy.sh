@@ -115,6 +115,10 @@ bad "a v2 header of an unknown command" "${V2_SIG}\\x22\\x11\\x00\\x0c" \
 	"a version 2 header's command is neither LOCAL nor PROXY"
 bad "no header where one is required" 'hello' \
 	'no PROXY header \(proxy_protocol = yes\)'
+# (a peer that closes its side with half a header: said at once, not
+# waited on for 5 s with the thread spinning)
+bad "half a header, then the peer's close" 'PROXY TCP4 1.2.3.4' \
+	'closed before its PROXY header'
 # a header that does not come whole in 5 s
 m=$(mark "$T/d.err")
 { printf 'PROXY TCP4 '; sleep 8; } | from 127.0.0.1 127.0.0.1 $PORT >"$T/slow.out"
@@ -138,7 +142,7 @@ check "a direct client not in proxy_from (proxy_protocol = yes): closed" test "$
 wait_after "$T/d.err" "$m" \
 	'tcp proxy header refused peer=127\.0\.0\.2:[0-9]+: not in proxy_from \(proxy_protocol = yes\)'
 ok "... and said why"
-check "what was refused for its header is counted" test "$(stats_value proxy_errors)" -eq 6
+check "what was refused for its header is counted" test "$(stats_value proxy_errors)" -eq 7
 
 # --- optional: a trusted proxy may send none; a header from anyone else
 # is refused; a direct client without one is served

@@ -104,6 +104,12 @@ if "$STRESS" spoof -h 127.0.0.1 -p $REPORT_PORT -s 127.0.0.1:$REPORT_PORT \
 else
 	echo "# cannot forge a datagram here (no raw socket): the own-address and loop checks skipped"
 fi
+# --- netecho --path -u aimed at the echo port: what comes back is the
+# probe, not a report: exit 76, and one line saying so
+"$NETECHO" --path -u -w 2 127.0.0.1 $PORT >"$T/echo.out" 2>"$T/echo.err"
+check "netecho --path -u at an echo port: exit 76" test $? -eq 76
+check "... saying the reply is not a path report" \
+	grep -q "127\.0\.0\.1:$PORT sent something that is not a path report" "$T/echo.err"
 stop_daemon
 
 # --- the rates: per source, then in all

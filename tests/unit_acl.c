@@ -72,6 +72,12 @@ static void test_rule(void)
 	CHECK(check(a, "10.1.2.4") == ACL_ALLOW);       /* /24 allow beats /16 */
 	CHECK(check(a, "10.1.2.3") == ACL_DENY);        /* /32 deny beats /24 */
 	acl_free(a);
+	/* an allow list with no entry (an empty file): everyone denied */
+	a = acl_new();
+	acl_allow_list(a);
+	CHECK(acl_finish(a) == 0);
+	CHECK(check(a, "192.0.2.1") == ACL_DENY && check(a, "::1") == ACL_DENY);
+	acl_free(a);
 	/* the same prefix in both lists: deny */
 	a = build("192.0.2.0/24", "192.0.2.0/24");
 	CHECK(check(a, "192.0.2.1") == ACL_DENY);
@@ -123,6 +129,7 @@ static void test_entries(void)
 	BAD("example.com", "\"example.com\" is not an IPv4 or IPv6 address");
 	BAD("192.0.2", "\"192.0.2\" is not an IPv4 or IPv6 address");
 	BAD("::ffff:0:0/80", "an IPv4-mapped prefix is at least /96");
+	BAD("10.0.0.\x1b[2J", "\"10.0.0.\\x1b[2J\" is not an IPv4 or IPv6 address"); /* escaped */
 	CHECK(acl_add(a, "", 0, ACL_ALLOW, err, sizeof err) == -1);
 	CHECK(acl_add(a, "1.2.3.4\0", 8, ACL_ALLOW, err, sizeof err) == -1);
 	/* a list: commas and blanks; a bad entry named */

@@ -622,6 +622,23 @@ static void test_access(void)
 	unlink(list);
 	unlink(conf);
 	rmdir(dir);
+	/* an empty list is refused; an empty allow file closes the service */
+	CHECK_ERROR("[server]\nallow =\n",
+		    "t.conf:2: allow: an empty list (name addresses, or leave the key out)");
+	CHECK_ERROR("[tcp]\nproxy_protocol = yes\nproxy_from = , \n",
+		    "t.conf:3: proxy_from: an empty list (name addresses, or leave the key out)");
+	strcpy(dir, "/tmp/unit_config_acl.XXXXXX");
+	CHECK(mkdtemp(dir) != NULL);
+	write_file(dir, "allow.list", "# nobody yet\n", list, sizeof list);
+	write_file(dir, "t.conf", "[server]\nallow = 10.0.0.0/8\n[tcp]\nallow_file = allow.list\n",
+		   conf, sizeof conf);
+	CHECK(load_file(conf) == 0);
+	CHECK(verdict(CONFIG_TCP, "10.0.0.1") == ACL_DENY && verdict(CONFIG_TCP, "192.0.2.1") ==
+	      ACL_DENY);
+	CHECK(verdict(CONFIG_UDP, "10.0.0.1") == ACL_ALLOW);
+	unlink(list);
+	unlink(conf);
+	rmdir(dir);
 	/* proxy_protocol needs proxy_from, and the other way round */
 	CHECK_ERROR("[tcp]\nproxy_protocol = yes\n",
 		    "t.conf: [tcp] proxy_protocol needs proxy_from: the proxies' addresses");

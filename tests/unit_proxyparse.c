@@ -121,8 +121,10 @@ static size_t v2(unsigned char *b, unsigned cmd, unsigned fam_proto, const void 
 	b[13] = (unsigned char)fam_proto;
 	b[14] = (unsigned char)(body >> 8);
 	b[15] = (unsigned char)body;
-	memcpy(b + 16, addrs, addrlen);
-	memcpy(b + 16 + addrlen, tlvs, tlvlen);
+	if (addrlen > 0)
+		memcpy(b + 16, addrs, addrlen);
+	if (tlvlen > 0)
+		memcpy(b + 16 + addrlen, tlvs, tlvlen);
 	return 16 + body;
 }
 
@@ -163,6 +165,10 @@ static void test_v2(void)
 	CHECK(parse(b, n, &h) == PROXY_OK && h.local && h.length == 16);
 	n = v2(b, 0, 0x11, a4, 12, NULL, 0);            /* LOCAL with addresses: ignored */
 	CHECK(parse(b, n, &h) == PROXY_OK && h.local);
+	n = v2(b, 0, 0x11, NULL, 0, NULL, 0);           /* LOCAL, INET, no address: accepted */
+	CHECK(parse(b, n, &h) == PROXY_OK && h.local && h.length == 16);
+	n = v2(b, 0, 0x4f, a4, 3, NULL, 0);             /* LOCAL, nonsense family: ignored */
+	CHECK(parse(b, n, &h) == PROXY_OK && h.local && h.length == 19);
 	{
 		unsigned char unixaddrs[216] = { 0 };
 
