@@ -684,7 +684,7 @@ static bool set_list(struct parser *p, const struct key *k, struct config_list *
 {
 	size_t blanks = 0;
 
-	while (blanks < len && strchr(", \t", v[blanks]) != NULL)
+	while (blanks < len && memchr(", \t", v[blanks], 3) != NULL)
 		blanks++;
 	if (blanks == len) {
 		add_error(p, p->lineno, "%s: an empty list (name addresses, or leave the key out)",

@@ -532,7 +532,7 @@ static void ports_reached(struct outbuf *o, const char *proto, stat_t *counts)
 }
 
 /* The stats line (SIGUSR1 and at exit); with more than one port of a
- * protocol, a second line of what each port was reached. */
+ * protocol, a line a protocol of how often each port was reached. */
 static void log_stats(struct daemon *d)
 {
 	uint64_t active = 0, in = 0, out = 0;

@@ -383,6 +383,7 @@ struct pmtu_search {
 	double wait;                    /* on each reply */
 	double last_send;
 	struct path_mtu result;
+	char bad[128];                  /* the first reply that was not a report */
 };
 
 /* Takes the socket's queued errors; returns the MTU the last "too big"
@@ -453,7 +454,7 @@ static enum try_result try_size(struct pmtu_search *s, long total, double wait, 
 		*mtu = take_errors(s->fd, &icmp, &refused);
 		return TOO_BIG_HERE;
 	}
-	rc = await_udp_report(s->fd, payload, clock_now() + wait, &seen, NULL, 0);
+	rc = await_udp_report(s->fd, payload, clock_now() + wait, &seen, s->bad, sizeof s->bad);
 	if (rc == 0)
 		return ARRIVED;
 	if (rc < 0 && errno != EMSGSIZE && errno != ECONNREFUSED)
@@ -491,6 +492,11 @@ static int search(struct pmtu_search *s)
 
 	s->wait = s->o->wait;
 	r = probe_size(s, lo, &mtu);
+	if (r != ARRIVED && s->bad[0] != '\0') {
+		fprintf(stderr, "netecho: %s sent something that is not a path report: %s\n",
+			s->o->peer, s->bad);
+		return EX_PROTOCOL;
+	}
 	if (r != ARRIVED) {
 		fprintf(stderr, "netecho: --pmtu: not even a %ld-byte probe brought a report from "
 				"%s\n",
@@ -594,7 +600,8 @@ int path_run(const struct path_options *o)
 		ts = tcp_probe(o, &tsent, &tseen);
 	if (o->udp)
 		us = udp_probe(o, &usent, &useen);
-	if (o->pmtu)
+	/* the UDP probe has shown the peer sends no reports: no search */
+	if (o->pmtu && us != EX_PROTOCOL)
 		ms = pmtu_probe(o, &mtu);
 	outbuf_start(&r, out, sizeof out);
 	if (o->json) {
@@ -629,7 +636,7 @@ int path_run(const struct path_options *o)
 		status = worse(status, ts);
 	if (o->udp)
 		status = worse(status, us);
-	if (o->pmtu)
+	if (o->pmtu && ms >= 0)
 		status = worse(status, ms);
 	return status;
 }

@@ -323,25 +323,36 @@ static const char *exchange(struct worker *w, const char *peer, uint64_t *in, ui
 	}
 }
 
-/* How the connection's SYN arrived, as log fields (the saved SYN is read
- * once, here), and the local address it reached. */
-static void open_facts(int fd, char *local, size_t localsize, char *fields, size_t size)
+/* The connection's SYN (the saved SYN can be read once: here) into *f,
+ * and as log fields: its facts, or syn=unreadable or why it did not
+ * parse. Returns whether *f holds facts. */
+static bool read_syn(int fd, struct syn_facts *f, char *fields, size_t size)
 {
 	unsigned char syn[SAVED_SYN_MAX];
 	socklen_t len = sizeof syn;
-	struct syn_facts f;
 	enum syn_result r;
 
-	net_local(fd, local, localsize);
 	if (getsockopt(fd, IPPROTO_TCP, TCP_SAVED_SYN, syn, &len) < 0 || len == 0) {
 		snprintf(fields, size, "syn=unreadable");
-		return;
+		return false;
 	}
-	r = synparse(syn, len, &f);
-	if (r != SYN_OK)
+	r = synparse(syn, len, f);
+	if (r != SYN_OK) {
 		snprintf(fields, size, "syn=%s", synparse_error(r));
-	else
-		report_syn_fields(fields, size, &f);
+		return false;
+	}
+	report_syn_fields(fields, size, f);
+	return true;
+}
+
+/* How the connection's SYN arrived, as log fields, and the local address
+ * it reached. */
+static void open_facts(int fd, char *local, size_t localsize, char *fields, size_t size)
+{
+	struct syn_facts f;
+
+	net_local(fd, local, localsize);
+	read_syn(fd, &f, fields, size);
 }
 
 /* What TCP learnt of the path, for the close line: " rtt=12.3ms
@@ -429,13 +440,21 @@ static enum proxy_result read_proxy_header(struct worker *w, bool optional, stru
 		n = rc < 0 ? -1 : recv(w->fd, w->buf, PROXY_MAX, MSG_PEEK | MSG_DONTWAIT);
 		if (n < 0 && (errno == EINTR || errno == EAGAIN))
 			continue;
-		/* nothing more than last time, with SO_RCVLOWAT above it: the
-		 * peer has closed its side (poll() says so at once, for ever) */
-		if (n <= 0 || n == seen) {
-			*why = n >= 0 ? "closed before its PROXY header" : strerror(errno);
+		/* nothing more than last time: either the peer closed its side
+		 * (poll() would say so at once, for ever) or poll() woke below
+		 * SO_RCVLOWAT (memory pressure): wait on, within the deadline */
+		if (n == 0 || (n == seen && (p.revents & (POLLRDHUP | POLLHUP)))) {
+			*why = "closed before its PROXY header";
 			r = PROXY_BAD;
 			continue;
 		}
+		if (n < 0) {
+			*why = strerror(errno);
+			r = PROXY_BAD;
+			continue;
+		}
+		if (n == seen)
+			continue;
 		seen = n;
 		r = proxy_parse(w->buf, (size_t)n, h, why);
 		if (r == PROXY_MORE) {
@@ -562,19 +581,16 @@ static void close_connection(struct worker *w, const char *peer)
 static void serve_report(struct worker *w, const char *peer)
 {
 	const struct config *cfg = w->cfg;
-	unsigned char syn[SAVED_SYN_MAX];
-	socklen_t synlen = sizeof syn;
 	struct syn_facts facts;
 	struct net_addr local;
 	bool have_syn, have_local;
 	char json[REPORT_JSON_MAX], where[NET_ADDRSTRLEN] = "?", via[NET_ADDRSTRLEN + 8];
-	char fields[REPORT_FIELDS_MAX] = "syn=unreadable";
+	char fields[REPORT_FIELDS_MAX];
 	size_t n;
 	uint64_t out = 0;
 	struct iovec iov;
 
-	have_syn = getsockopt(w->fd, IPPROTO_TCP, TCP_SAVED_SYN, syn, &synlen) == 0 && synlen > 0 &&
-		   synparse(syn, synlen, &facts) == SYN_OK;
+	have_syn = read_syn(w->fd, &facts, fields, sizeof fields);
 	have_local = net_local_addr(w->fd, &local) == 0;
 	n = report_tcp_json(
 		json, sizeof json, have_syn ? &facts : NULL, (const struct sockaddr *)&w->peer,
@@ -600,8 +616,6 @@ static void serve_report(struct worker *w, const char *peer)
 	close_connection(w, peer);
 	if (!log_admit(LOG_INFO))
 		return;
-	if (have_syn)
-		report_syn_fields(fields, sizeof fields, &facts);
 	log_msg(LOG_INFO, "report tcp peer=%s%s local=%s %s len=%zu", peer,
 		via_of(w, via, sizeof via), where, fields, n);
 }

@@ -105,11 +105,17 @@ else
 	echo "# cannot forge a datagram here (no raw socket): the own-address and loop checks skipped"
 fi
 # --- netecho --path -u aimed at the echo port: what comes back is the
-# probe, not a report: exit 76, and one line saying so
+# probe, not a report: exit 76, and one line saying so; the same for
+# --pmtu alone, whose probes come back too
 "$NETECHO" --path -u -w 2 127.0.0.1 $PORT >"$T/echo.out" 2>"$T/echo.err"
 check "netecho --path -u at an echo port: exit 76" test $? -eq 76
-check "... saying the reply is not a path report" \
-	grep -q "127\.0\.0\.1:$PORT sent something that is not a path report" "$T/echo.err"
+check "... in one line, saying the reply is not a path report" \
+	test "$(grep -c "127\.0\.0\.1:$PORT sent something that is not a path report" \
+		"$T/echo.err")" -eq 1 -a "$(wc -l <"$T/echo.err")" -eq 1
+"$NETECHO" --path -u --pmtu -w 2 127.0.0.1 $PORT >"$T/echo.out" 2>"$T/echo.err"
+rc=$?
+check "netecho --path -u --pmtu at an echo port: exit 76, in one line" \
+	test $rc -eq 76 -a "$(wc -l <"$T/echo.err")" -eq 1
 stop_daemon
 
 # --- the rates: per source, then in all

@@ -86,6 +86,18 @@ done
 scan report 10.0.2.2 7100
 check "the path report's port: open, answering but not echoing" line report "  7100 open (answers)"
 
+# -c above what the descriptor limit allows: the soft limit raised to fit,
+# or, under a hard limit, fewer probes at once (said); every port told
+in_c prlimit --nofile=10:1000 "$NETECHO" --scan -c 64 -w 3 10.0.2.2 7000-7012 \
+	>"$T/raised.out" 2>"$T/raised.err"
+check "-c 64 under a soft limit of 10: raised, nothing said" test ! -s "$T/raised.err"
+check "... every port told" line raised "5 open, 4 refused, 4 filtered"
+in_c prlimit --nofile=20:20 "$NETECHO" --scan -c 64 -w 3 10.0.2.2 7000-7012 \
+	>"$T/few.out" 2>"$T/few.err"
+check "-c 64 under a hard limit of 20: 4 probes at once, and said" \
+	grep -qx 'netecho: --scan: 4 probes at once (the descriptor limit, 20)' "$T/few.err"
+check "... every port told" line few "5 open, 4 refused, 4 filtered"
+
 # the daemon: the local port reached in each line, and counted per port
 m=$(mark "$T/d.err")
 in_c "$NETECHO" -m hi 10.0.2.2 7003 >/dev/null || fail "echo on 7003"
