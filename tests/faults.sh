@@ -8,6 +8,17 @@
 # (each descriptor closed once); descriptors inherited from the parent.
 . "${top_srcdir:-.}/tests/lib.sh"
 
+# served_again WORD TIMEOUT: a new client is answered within 50 tries 0.1 s
+# apart (each connection given TIMEOUT seconds), once the daemon recovers
+served_again() {
+	for _ in $(seq 50); do
+		[ "$(printf %s "$1" | timeout "$2" nc -N 127.0.0.1 $PORT)" = "Receive: $1" ] &&
+			return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 STRESS=$top_builddir/tests/stress
 
 # --- a client that sends but never reads
@@ -73,15 +84,7 @@ pstatus=$?
 cat "$T/probe.out"
 check "the connection it had was answered throughout" test $pstatus -eq 0
 m=$(mark "$T/d.err")
-ok=no
-for _ in $(seq 50); do
-	if [ "$(printf back | timeout 10 nc -N 127.0.0.1 $PORT)" = "Receive: back" ]; then
-		ok=yes
-		break
-	fi
-	sleep 0.1
-done
-check "once descriptors return, new clients are served" test $ok = yes
+check "once descriptors return, new clients are served" served_again back 10
 wait_after "$T/d.err" "$m" 'tcp accept: descriptors available again; accepting'
 ok "and its end is logged"
 n=$(count_lines "$T/d.err" 'near the descriptor limit')
@@ -179,14 +182,6 @@ kill -USR1 $holder
 wait $holder
 check "the connections it had were served throughout" test $? -eq 0
 wait_threads "$DPID" "$base" 5
-ok=no
-for _ in $(seq 50); do
-	if [ "$(printf again | timeout 5 nc -N 127.0.0.1 $PORT)" = "Receive: again" ]; then
-		ok=yes
-		break
-	fi
-	sleep 0.1
-done
-check "once threads are free again, new clients are served" test $ok = yes
+check "once threads are free again, new clients are served" served_again again 5
 stop_daemon
 check "exit 0" test "$DSTATUS" -eq 0
