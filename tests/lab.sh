@@ -54,10 +54,22 @@ lab_up() {
 		# the client's SYN asks for no ECN unless asked to, whatever the host says
 		in_c sysctl -qw net.ipv4.tcp_ecn=0
 	} || { echo "lab: cannot build it" >&2; return 1; }
-	in_c ping -c 1 -W 5 10.0.2.2 >/dev/null ||
-		{ echo "lab: no route through the router (IPv4)" >&2; return 1; }
-	in_c ping -6 -c 1 -W 5 2001:db8:2::2 >/dev/null ||
+	lab_reach -4 10.0.2.2 || { echo "lab: no route through the router (IPv4)" >&2; return 1; }
+	lab_reach -6 2001:db8:2::2 ||
 		{ echo "lab: no route through the router (IPv6)" >&2; return 1; }
+}
+
+# lab_reach -4|-6 ADDRESS: the client reaches ADDRESS through the router.
+# A link just set up drops what it is sent until the kernel's link watch
+# has run (a second, longer on a busy machine), and a neighbour that went
+# unanswered meanwhile is given up on with the packet waiting for it: so
+# one ping a second, up to 30, until one comes back.
+lab_reach() {
+	local i
+	for i in $(seq 30); do
+		in_c ping "$1" -c 1 -W 1 "$2" >/dev/null 2>&1 && return 0
+	done
+	return 1
 }
 
 # lab_rule [FAMILY HOOK RULE]: flushes the router's rules, then adds RULE
