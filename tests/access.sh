@@ -42,7 +42,7 @@ check "the denials are counted" test "$(stats_value tcp_denied)" -eq 2
 
 # --- UDP
 check "a datagram from an allowed address is echoed" \
-	test "$(printf 'ping' | from 127.0.0.2 -u -w 2 127.0.0.1 $PORT)" = "ping"
+	test "$(printf 'ping' | from 127.0.0.2 -u -w 5 127.0.0.1 $PORT)" = "ping"
 m=$(mark "$T/d.err")
 printf 'ping' | from 127.0.0.3 -u -w 1 127.0.0.1 $PORT >"$T/udp3.out"
 wait_after "$T/d.err" "$m" 'udp denied peer=127\.0\.0\.3:[0-9]+$'

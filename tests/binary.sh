@@ -42,11 +42,11 @@ check "NUL and invalid UTF-8 pass unchanged after the prefix" \
 
 # UDP echo = yes: the datagram itself, to the sender (the TCP prefix is
 # TCP's: a UDP reply is never larger than what asked for it)
-printf 'Hello UDP' | nc -u -w1 127.0.0.1 $PORT >"$T/udp.out"
+udp_ask $PORT 'Hello UDP' >"$T/udp.out"
 check "UDP echo = yes answers with the payload (netcat)" cmp -s "$T/udp.out" <(printf 'Hello UDP')
 "$NETECHO" -u -m 'ping' 127.0.0.1 $PORT >"$T/udp2.out"
 check "netecho -u prints the UDP reply" cmp -s "$T/udp2.out" <(printf 'ping\n')
-printf 'x\000y' | nc -u -w1 127.0.0.1 $PORT >"$T/udp3.out"
+udp_ask $PORT 'x\000y' >"$T/udp3.out"
 check "a UDP datagram with a NUL byte is echoed whole" cmp -s "$T/udp3.out" <(printf 'x\000y')
 wait_for "$T/d.err" 'udp datagram peer=127\.0\.0\.1:[0-9]+ .*len=3 data="x\\x00y"'
 ok "and logged escaped"
@@ -64,10 +64,10 @@ stop_daemon
 # size of the datagram that asked
 cfg=$( { base_conf; printf '[udp]\necho = yes\nreply_prefix = "U: "\n'; } | conf udpprefix)
 start_daemon "$cfg"
-printf 'Hello UDP' | nc -u -w1 127.0.0.1 $PORT >"$T/udpp.out"
+udp_ask $PORT 'Hello UDP' >"$T/udpp.out"
 check "with [udp] reply_prefix, a reply no larger than the datagram: prefix, then payload cut" \
 	cmp -s "$T/udpp.out" <(printf 'U: Hello ')
-printf 'ab' | nc -u -w1 127.0.0.1 $PORT >"$T/udpp2.out"
+udp_ask $PORT 'ab' >"$T/udpp2.out"
 check "... even for a datagram shorter than the prefix" cmp -s "$T/udpp2.out" <(printf 'U:')
 stop_daemon
 

@@ -97,6 +97,22 @@ check() {
 
 # Waiting for the daemon. A step that makes the daemon act waits for the
 # line that says it acted: a *new* line, written after the step began.
+# udp_ask PORT FORMAT [ARG...]: printf FORMAT ARG... as one datagram to
+# 127.0.0.1:PORT from a socket of its own, and the first datagram that
+# comes back on standard output; awaited 10 s (a loaded machine, or
+# valgrind), ended as soon as it comes; status 124 when none did.
+udp_ask() {
+	local port=$1 fd rc
+	shift
+	exec {fd}<>"/dev/udp/127.0.0.1/$port" || return 1
+	# shellcheck disable=SC2059 # the format is the caller's
+	printf "$@" >&"$fd"
+	timeout 10 dd bs=65536 count=1 status=none <&"$fd"
+	rc=$?
+	exec {fd}<&-
+	return $rc
+}
+
 # mark FILE gives the place to look from (the number of lines FILE has
 # now); wait_after FILE MARK PATTERN waits for a matching line after it.
 # The log writer is a thread of its own: a line is in the file once it is

@@ -21,7 +21,7 @@ wait_for "$T/d.err" 'netechod [0-9.]+ started' 60
 
 "$ECHOCHECK" -p $PORT -c 10 -n 20 -P 'Receive: ' -t 60 >"$T/check.out" 2>&1
 check "10 connections, every byte right" test $? -eq 0
-printf 'u' | nc -u -w1 127.0.0.1 $PORT >"$T/udp.out"
+udp_ask $PORT u >"$T/udp.out"
 check "UDP echo" cmp -s "$T/udp.out" <(printf 'u')
 "$ECHOCHECK" -p $PORT -c 20 -n 1 -P 'Receive: ' -H -t 60 >"$T/hold.out" 2>&1 &
 holder=$!
