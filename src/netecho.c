@@ -20,6 +20,7 @@
 
 #include "bench.h"
 #include "clock.h"
+#include "escape.h"
 #include "fds.h"
 #include "net.h"
 #include "parse.h"
@@ -147,22 +148,36 @@ static int write_out(const char *buf, size_t len)
 	return 0;
 }
 
+/* An argument as a message shows it: in double quotes, escaped (a control
+ * byte never reaches the terminal raw), cut after ARG_SHOWN bytes. */
+#define ARG_SHOWN      64
+#define ARG_SHOWN_SIZE ESCAPE_BUFSIZE(ARG_SHOWN)
+static const char *shown(char buf[ARG_SHOWN_SIZE], const char *arg)
+{
+	escape_payload(buf, ARG_SHOWN_SIZE, arg, strlen(arg), ARG_SHOWN);
+	return buf;
+}
+
 /* An option's number, or a message naming the option and the range. */
 static int opt_long(int opt, const char *arg, long min, long max, long *out)
 {
+	char buf[ARG_SHOWN_SIZE];
+
 	if (parse_long(arg, min, max, out) == 0)
 		return 0;
-	fprintf(stderr, "netecho: -%c: '%s' is not a whole number from %ld to %ld\n", opt, arg, min,
-		max);
+	fprintf(stderr, "netecho: -%c: %s is not a whole number from %ld to %ld\n", opt,
+		shown(buf, arg), min, max);
 	return -1;
 }
 
 static int opt_seconds(int opt, const char *arg, double min, double max, double *out)
 {
+	char buf[ARG_SHOWN_SIZE];
+
 	if (parse_seconds(arg, min, max, out) == 0)
 		return 0;
-	fprintf(stderr, "netecho: -%c: '%s' is not a number of seconds from %g to %g\n", opt, arg,
-		min, max);
+	fprintf(stderr, "netecho: -%c: %s is not a number of seconds from %g to %g\n", opt,
+		shown(buf, arg), min, max);
 	return -1;
 }
 
@@ -252,7 +267,7 @@ static int check_modes(struct options *o, bool bench_only, bool path_only, bool 
 /* --scan's HOST and PORTS, both needed. */
 static int scan_arguments(struct options *o, int argc, char **argv)
 {
-	char err[128];
+	char err[128], arg[ARG_SHOWN_SIZE];
 
 	if (argc != 2) {
 		fprintf(stderr, "netecho: --scan takes HOST and PORTS (\"7000-7010,8000\")\n");
@@ -260,6 +275,15 @@ static int scan_arguments(struct options *o, int argc, char **argv)
 		return -1;
 	}
 	o->host = argv[0];
+	/* parse_ports() quotes a bad part as it is: a byte no port list holds
+	 * (a control byte) is said here, escaped */
+	for (const char *c = argv[1]; *c != '\0'; c++)
+		if (*c < 0x20 || *c > 0x7e) {
+			fprintf(stderr, "netecho: --scan: PORTS %s: not a list of ports and ranges "
+					"(as 7000-7010,8000)\n",
+				shown(arg, argv[1]));
+			return -1;
+		}
 	o->ports = malloc(SCAN_PORTS_MAX * sizeof *o->ports);
 	if (o->ports == NULL) {
 		fprintf(stderr, "netecho: out of memory\n");
@@ -415,14 +439,18 @@ static int parse_options(int argc, char **argv, struct options *o)
 		o->host = argv[optind++];
 	if (optind < argc) {
 		if (parse_long(argv[optind++], 1, 65535, &o->port) < 0) {
-			fprintf(stderr, "netecho: '%s' is not a port from 1 to 65535\n",
-				argv[optind - 1]);
+			char arg[ARG_SHOWN_SIZE];
+
+			fprintf(stderr, "netecho: %s is not a port from 1 to 65535\n",
+				shown(arg, argv[optind - 1]));
 			return -1;
 		}
 		port_set = true;
 	}
 	if (optind < argc) {
-		fprintf(stderr, "netecho: unexpected argument '%s'\n", argv[optind]);
+		char arg[ARG_SHOWN_SIZE];
+
+		fprintf(stderr, "netecho: unexpected argument %s\n", shown(arg, argv[optind]));
 		usage(stderr);
 		return -1;
 	}

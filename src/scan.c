@@ -2,10 +2,19 @@
  *
  * One epoll loop keeps at most o->parallel probes in flight, each a
  * non-blocking socket with a deadline. TCP: connect; once connected, send
- * "netecho scan PORT\n" and read what comes back until a newline, 256
- * bytes, the end of the connection or the deadline. UDP: a connected
- * socket sends the probe (again at half the wait, in case it was lost)
- * and reads a reply or the ICMP error the kernel reports for it. */
+ * "netecho scan PORT\n" and read what comes back until that line comes
+ * back (it echoes, whatever came before it: a greeting, a reply prefix),
+ * REPLY_MAX bytes came without it, the connection ends or the deadline
+ * passes. UDP: a connected socket sends the probe (again at half the wait,
+ * in case it was lost) and reads a reply or the ICMP error the kernel
+ * reports for it.
+ *
+ * A probe to a free port of the local ephemeral range may be given that
+ * very port as its source and connect to itself (TCP's simultaneous open;
+ * a UDP socket receiving its own datagram). The kernel never picks a
+ * source port that a socket is bound to, so nothing listens there: such a
+ * probe is told at connect() and called refused (self-connect), never
+ * open. */
 #include "scan.h"
 
 #include <errno.h>
@@ -22,18 +31,24 @@
 
 #include "clock.h"
 
-#define REPLY_MAX   256         /* bytes of a TCP reply looked at */
+/* Bytes of a TCP reply looked at for the probe's line: room for a greeting
+ * and a reply prefix (netechod's greeting and reply_prefix, 256 bytes
+ * each) before it. */
+#define REPLY_MAX   1024
 #define EVENTS      64
 #define SCAN_FDS_SPARE 16       /* descriptors kept beyond the probes' */
 
 enum state { IDLE, CONNECTING, READING };
 enum verdict { OPEN, REFUSED, FILTERED };
 enum reply { SILENT, ECHOES, ANSWERS };   /* what an open port sent back */
+/* How a port was refused: a reset (or ICMP port unreachable), another ICMP
+ * unreachable, or the probe connected to itself (nothing listens). */
+enum refusal { BY_RESET, BY_UNREACHABLE, BY_SELF };
 
 struct result {
 	unsigned char verdict;          /* enum verdict */
 	unsigned char reply;            /* enum reply, for an open port */
-	unsigned char unreachable;      /* refused by an ICMP unreachable, not a reset */
+	unsigned char by;               /* enum refusal, for a refused port */
 };
 
 struct probe {
@@ -59,13 +74,13 @@ struct scan {
 	double last_progress;
 };
 
-static void finish(struct scan *s, struct probe *p, enum verdict v, enum reply r, bool unreachable)
+static void finish(struct scan *s, struct probe *p, enum verdict v, enum reply r, enum refusal by)
 {
 	struct result *res = &s->results[p->index];
 
 	res->verdict = (unsigned char)v;
 	res->reply = (unsigned char)r;
-	res->unreachable = unreachable;
+	res->by = (unsigned char)by;
 	s->counts[v]++;
 	s->done++;
 	s->inflight--;
@@ -79,7 +94,7 @@ static void failed(struct scan *s, struct probe *p, int err)
 {
 	switch (err) {
 	case ECONNREFUSED:
-		finish(s, p, REFUSED, SILENT, false);
+		finish(s, p, REFUSED, SILENT, BY_RESET);
 		break;
 	case EHOSTUNREACH:
 	case ENETUNREACH:
@@ -88,10 +103,10 @@ static void failed(struct scan *s, struct probe *p, int err)
 	case ENETDOWN:
 	case EHOSTDOWN:
 	case EPROTO:
-		finish(s, p, REFUSED, SILENT, true);
+		finish(s, p, REFUSED, SILENT, BY_UNREACHABLE);
 		break;
 	default:                        /* ETIMEDOUT and the like: nothing came back */
-		finish(s, p, FILTERED, SILENT, false);
+		finish(s, p, FILTERED, SILENT, BY_RESET);
 		break;
 	}
 }
@@ -107,11 +122,36 @@ static void send_line(struct scan *s, struct probe *p)
 	/* a send that fails leaves a port open that did not take a line */
 	if (send(p->fd, p->sent, p->sentlen, MSG_NOSIGNAL | MSG_DONTWAIT) < 0 ||
 	    epoll_ctl(s->ep, EPOLL_CTL_MOD, p->fd, &ev) < 0)
-		finish(s, p, OPEN, SILENT, false);
+		finish(s, p, OPEN, SILENT, BY_RESET);
 }
 
-/* Starts the probe of the next port; false when no socket can be made. */
-static bool start(struct scan *s, struct probe *p)
+/* Did the probe get the port it probes as its own source: connected to
+ * itself? Told at connect(), which has chosen the source by then. */
+static bool self_connected(int fd, const struct net_addr *to)
+{
+	struct net_addr me;
+
+	return net_local_addr(fd, &me) == 0 && net_same_addr(&me, to, false);
+}
+
+/* A self-connected probe's end: a TCP socket is closed with a reset, so
+ * that no TIME_WAIT keeps its port from the probes after it (without the
+ * reset, only that). */
+static void end_self(struct scan *s, struct probe *p)
+{
+	static const struct linger now = { .l_onoff = 1, .l_linger = 0 };
+
+	if (!s->o->udp && setsockopt(p->fd, SOL_SOCKET, SO_LINGER, &now, sizeof now) < 0)
+		fprintf(stderr, "netecho: --scan: SO_LINGER: %s\n", strerror(errno));
+	finish(s, p, REFUSED, SILENT, BY_SELF);
+}
+
+enum start { STARTED, NO_PORT, NO_SOCKET };
+
+/* Starts the probe of the next port: NO_SOCKET when no socket can be made;
+ * NO_PORT, the port left for later, when no local port is free (each taken
+ * by a probe still running, or a TIME_WAIT). */
+static enum start start(struct scan *s, struct probe *p)
 {
 	struct net_addr a = s->o->addr;
 	struct epoll_event ev = { .data.ptr = p };
@@ -123,12 +163,23 @@ static bool start(struct scan *s, struct probe *p)
 	net_set_port(&a, s->o->ports[p->index]);
 	p->fd = socket(a.ss.ss_family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (p->fd < 0)
-		return false;
+		return NO_SOCKET;
 	s->inflight++;
 	p->deadline = clock_now() + s->o->wait;
 	if (connect(p->fd, (struct sockaddr *)&a.ss, a.len) < 0 && errno != EINPROGRESS) {
+		if (errno == EAGAIN || errno == EADDRNOTAVAIL) {
+			close(p->fd);
+			p->fd = -1;
+			s->inflight--;
+			s->next--;
+			return NO_PORT;
+		}
 		failed(s, p, errno);
-		return true;
+		return STARTED;
+	}
+	if (self_connected(p->fd, &a)) {
+		end_self(s, p);
+		return STARTED;
 	}
 	if (s->o->udp) {
 		ev.events = EPOLLIN;
@@ -136,17 +187,17 @@ static bool start(struct scan *s, struct probe *p)
 		p->resend = clock_now() + s->o->wait / 2;
 		if (send(p->fd, s->udp_probe, SCAN_UDP_PROBE, MSG_DONTWAIT) < 0) {
 			failed(s, p, errno);
-			return true;
+			return STARTED;
 		}
 	} else {
 		ev.events = EPOLLOUT;
 		p->state = CONNECTING;
 	}
 	if (epoll_ctl(s->ep, EPOLL_CTL_ADD, p->fd, &ev) < 0) {
-		finish(s, p, FILTERED, SILENT, false);
-		return false;
+		finish(s, p, FILTERED, SILENT, BY_RESET);
+		return NO_SOCKET;
 	}
-	return true;
+	return STARTED;
 }
 
 static void on_tcp(struct scan *s, struct probe *p)
@@ -173,16 +224,14 @@ static void on_tcp(struct scan *s, struct probe *p)
 			return;                 /* more may come: until the deadline */
 		if (n > 0)
 			p->gotlen += (size_t)n;
-		/* a line came (or as much as is looked at), or the end */
-		if (n <= 0 || memchr(p->got, '\n', p->gotlen) != NULL ||
-		    p->gotlen == sizeof p->got) {
-			bool echoes = memmem(p->got, p->gotlen, p->sent, p->sentlen) != NULL;
-
-			finish(s, p, OPEN,
-			       echoes	       ? ECHOES
-			       : p->gotlen > 0 ? ANSWERS
-					       : SILENT,
-			       false);
+		/* the line sent came back: it echoes, whatever came before it */
+		if (memmem(p->got, p->gotlen, p->sent, p->sentlen) != NULL) {
+			finish(s, p, OPEN, ECHOES, BY_RESET);
+			return;
+		}
+		/* the end, or as much as is looked at without the line */
+		if (n <= 0 || p->gotlen == sizeof p->got) {
+			finish(s, p, OPEN, p->gotlen > 0 ? ANSWERS : SILENT, BY_RESET);
 			return;
 		}
 	}
@@ -190,6 +239,8 @@ static void on_tcp(struct scan *s, struct probe *p)
 
 static void on_udp(struct scan *s, struct probe *p)
 {
+	/* the probe's bytes compared: as many as got holds (all of them) */
+	static const size_t compared = SCAN_UDP_PROBE < REPLY_MAX ? SCAN_UDP_PROBE : REPLY_MAX;
 	ssize_t n = recv(p->fd, p->got, sizeof p->got, MSG_DONTWAIT | MSG_TRUNC);
 
 	if (n < 0) {
@@ -198,9 +249,9 @@ static void on_udp(struct scan *s, struct probe *p)
 		return;
 	}
 	finish(s, p, OPEN,
-	       n == SCAN_UDP_PROBE && memcmp(p->got, s->udp_probe, sizeof p->got) == 0 ? ECHOES
-											: ANSWERS,
-	       false);
+	       n == SCAN_UDP_PROBE && memcmp(p->got, s->udp_probe, compared) == 0 ? ECHOES
+										   : ANSWERS,
+	       BY_RESET);
 }
 
 /* Deadlines passed, and UDP's second datagram due. */
@@ -213,9 +264,9 @@ static void on_time(struct scan *s, double now)
 			continue;
 		if (now >= p->deadline) {
 			if (p->state == CONNECTING || s->o->udp)
-				finish(s, p, FILTERED, SILENT, false);
+				finish(s, p, FILTERED, SILENT, BY_RESET);
 			else
-				finish(s, p, OPEN, p->gotlen > 0 ? ANSWERS : SILENT, false);
+				finish(s, p, OPEN, p->gotlen > 0 ? ANSWERS : SILENT, BY_RESET);
 		} else if (p->resend > 0 && now >= p->resend) {
 			p->resend = 0;
 			if (send(p->fd, s->udp_probe, SCAN_UDP_PROBE, MSG_DONTWAIT) < 0 &&
@@ -240,7 +291,8 @@ static void progress(struct scan *s, bool last)
 			s->counts[FILTERED]);
 }
 
-/* The probes, until every port has its verdict. -1 on a system error. */
+/* The probes, until every port has its verdict. -1 on a system error, -2
+ * when no local port is free for a probe (said). */
 static int probe_all(struct scan *s)
 {
 	struct epoll_event ev[EVENTS];
@@ -249,9 +301,19 @@ static int probe_all(struct scan *s)
 		double now = clock_now(), soonest = now + 1;
 		int n;
 
-		for (long i = 0; i < s->parallel && s->next < s->o->nports; i++)
-			if (s->probes[i].state == IDLE && !start(s, &s->probes[i]))
-				return -1;
+		enum start started = STARTED;
+
+		for (long i = 0; i < s->parallel && s->next < s->o->nports && started == STARTED;
+		     i++)
+			if (s->probes[i].state == IDLE)
+				started = start(s, &s->probes[i]);
+		if (started == NO_SOCKET)
+			return -1;
+		if (started == NO_PORT && s->inflight == 0) {
+			fprintf(stderr, "netecho: --scan: no local port is free for a probe (see "
+					"net.ipv4.ip_local_port_range)\n");
+			return -2;
+		}
 		for (long i = 0; i < s->parallel; i++) {
 			const struct probe *p = &s->probes[i];
 
@@ -285,21 +347,26 @@ static int probe_all(struct scan *s)
 
 static const char *const verdicts[] = { "open", "refused", "filtered" };
 
-/* What more there is to say of a verdict: whether an open port echoed,
- * whether a refusal was an ICMP unreachable (a reset, and ICMP's port
+/* How a port was refused, in --json's "by" (a reset, and ICMP's port
  * unreachable, both come as ECONNREFUSED: they are "refused" alone). */
+static const char *const refusals[] = { "refused", "unreachable", "self-connect" };
+
+/* What more there is to say of a verdict: whether an open port echoed,
+ * whether a refusal was an ICMP unreachable, or the probe's own socket. */
 static const char *detail(const struct result *r)
 {
 	if (r->verdict == OPEN)
 		return r->reply == ECHOES ? " (echoes)" : r->reply == ANSWERS ? " (answers)" : "";
-	if (r->verdict == REFUSED && r->unreachable)
+	if (r->verdict == REFUSED && r->by == BY_UNREACHABLE)
 		return " (unreachable)";   /* an ICMP unreachable other than port's */
+	if (r->verdict == REFUSED && r->by == BY_SELF)
+		return " (self-connect)";  /* nothing listens: the probe met itself */
 	return "";
 }
 
 static bool same(const struct result *a, const struct result *b)
 {
-	return a->verdict == b->verdict && a->reply == b->reply && a->unreachable == b->unreachable;
+	return a->verdict == b->verdict && a->reply == b->reply && a->by == b->by;
 }
 
 static int text(const struct scan *s)
@@ -351,7 +418,7 @@ static int json(const struct scan *s)
 		     printf(",\"echoes\":%s,\"answers\":%s", r->reply == ECHOES ? "true" : "false",
 			    r->reply != SILENT ? "true" : "false") < 0) ||
 		    (r->verdict == REFUSED &&
-		     printf(",\"by\":\"%s\"", r->unreachable ? "unreachable" : "refused") < 0) ||
+		     printf(",\"by\":\"%s\"", refusals[r->by]) < 0) ||
 		    printf("}") < 0)
 			return -1;
 	}
@@ -399,9 +466,12 @@ int scan_run(const struct scan_options *o)
 	memcpy(s.udp_probe, "netecho scan ", 13);
 	for (long i = 0; i < s.parallel; i++)
 		s.probes[i].fd = -1;
-	if (probe_all(&s) < 0) {
+	switch (probe_all(&s)) {
+	case -1:
 		fprintf(stderr, "netecho: --scan: %s\n", strerror(errno));
 		goto out;
+	case -2:
+		goto out;               /* said */
 	}
 	if ((o->json ? json(&s) : text(&s)) < 0 || fflush(stdout) == EOF) {
 		fprintf(stderr, "netecho: standard output: %s\n", strerror(errno));
