@@ -43,4 +43,14 @@ grep -q 'ExecStart=/usr/sbin/netechod -f -c /etc/netechod.conf' <(dpkg-deb --fsy
 	| tar -xO ./lib/systemd/system/netechod.service) &&
 	echo "ok - the packaged unit runs /usr/sbin/netechod on /etc/netechod.conf" \
 		|| fail "the packaged unit's paths"
+# the project has no public home: no field may name one that does not exist
+homepage=$(dpkg-deb -f "$deb" Homepage)
+[ -z "$homepage" ] && echo "ok - no Homepage in the package" \
+	|| fail "the package names a Homepage: $homepage"
+dpkg-deb --fsys-tarfile "$deb" | tar -xO ./usr/share/doc/netecho/copyright \
+	| grep -Eo 'https?://[^ ]+' | grep -v '/copyright-format/' >"$work/urls"
+[ ! -s "$work/urls" ] && echo "ok - the copyright file names no address but its format's" \
+	|| fail "the copyright file names $(cat "$work/urls")"
+grep -E '^AC_INIT\(' configure.ac | grep -Eq 'https?://' \
+	&& fail "AC_INIT names an address" || echo "ok - AC_INIT names no address"
 exit $status
