@@ -24,13 +24,19 @@ TEST_PACKAGES="bash netcat-openbsd iproute2 nftables jq haproxy util-linux procp
 	debhelper dpkg-dev fakeroot lintian"
 need_packages $BUILD_PACKAGES $TEST_PACKAGES || { echo "0 passed, 1 failed"; exit 1; }
 
-passed=0 failed=0 skipped=0
+passed=0 failed=0 skipped=0 parts=0
 
-# tally DIR: adds the results of DIR's last make check.
+# tally DIR: adds the results of DIR's last make check; a part of a test
+# that could not run ("ok N # SKIP why", tests/lib.sh's skip_part) is
+# counted and listed too.
 tally() {
-	local trs r
+	local trs r line
 	for trs in $(find "$1" -name '*.trs' | sort); do
 		r=$(sed -n 's/^:test-result: //p' "$trs")
+		while IFS= read -r line; do
+			parts=$((parts + 1))
+			echo "skipped part: ${trs%.trs}: ${line#*# SKIP }"
+		done < <(grep -E '^ok [0-9]+ # SKIP' "${trs%.trs}.log" 2>/dev/null)
 		case $r in
 		PASS|XFAIL) passed=$((passed + 1)) ;;
 		SKIP) skipped=$((skipped + 1)); echo "skipped: ${trs%.trs}" ;;
@@ -89,5 +95,6 @@ step distcheck env SOAK_SECONDS=10 make -C build/plain distcheck
 step package bash tests/package.sh
 
 [ $skipped -eq 0 ] || echo "($skipped skipped)"
+[ $parts -eq 0 ] || echo "($parts parts of tests skipped)"
 echo "$passed passed, $failed failed"
 [ $failed -eq 0 ]

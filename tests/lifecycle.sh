@@ -296,20 +296,52 @@ default=$("$NETECHOD" --help | sed -n 's/.*; \(\/[^ ]*\) with \[server\] user)$/
 [ -n "$default" ] || fail "--help names no default pid file for [server] user"
 rundir=$(dirname "$(dirname "$default")")
 # a private directory there, in this test's mount namespace: the first
-# existing one above gets a tmpfs (the host's stays untouched)
+# existing one above gets a tmpfs (the host's stays untouched), which may
+# hide the build tree (a prefix inside it, as in make distcheck): the
+# daemon runs from a copy
 top=$rundir
 while [ ! -d "$top" ]; do top=$(dirname "$top"); done
 [ "$top" != / ] || skip "no directory to put a tmpfs on for $rundir"
+case $T/ in "$top"/*) skip "$T is under $top, which would be hidden" ;; esac
+cp "$NETECHOD" "$T/netechod.copy" || fail "copy netechod"
 mount -t tmpfs -o mode=0755 tmpfs "$top" || skip "cannot mount a tmpfs on $top"
 mkdir -p "$rundir"
-"$NETECHOD" -c "$cfg" >"$T/dm.out" 2>"$T/dm.err"
+"$T/netechod.copy" -c "$cfg" >"$T/dm.out" 2>"$T/dm.err"
 check "detached with [server] user: the parent exits 0" test $? -eq 0
 pid=$(cat "$default" 2>/dev/null)
 check "the default pid file is $default" test -n "$pid" -a -e "/proc/${pid:-0}"
 check "... in a directory the user owns" test "$(stat -c %u "$(dirname "$default")")" = 64002
 kill -TERM "$pid"
 for _ in $(seq 100); do [ -e "/proc/$pid" ] || break; sleep 0.05; done
-check "at exit the pid file is removed, after dropping privileges" test ! -e "$default"
+# whether the user can reach it depends on where the tree is: a prefix
+# under a directory closed to others (/root) cannot be reached
+if setpriv --reuid=64002 --regid=64002 --clear-groups test -x "$rundir"; then
+	check "at exit the pid file is removed, after dropping privileges" test ! -e "$default"
+else
+	check "$rundir out of the user's reach: a warning that the pid file will be emptied" \
+		grep -q "warning: pid file $default: user netecho-life cannot remove it at exit" \
+			"$T/dm.err"
+	check "... and at exit it is emptied: it names no process" \
+		test -e "$default" -a ! -s "$default"
+	skip_part "the default pid file removed at exit: user netecho-life cannot reach" \
+		"$rundir (a directory above it is closed to others)"
+fi
+umount "$top" || fail "umount $top"
+
+# the same in a directory the user owns wherever the tree is: one made
+# under /tmp, which every user can reach
+pdir=$(mktemp -d /tmp/netecho-lifecycle-pid.XXXXXX) || fail "mktemp under /tmp"
+trap 'st=$?; rm -rf "$pdir"; (exit $st); cleanup' EXIT
+chown 64002:64002 "$pdir" && chmod 755 "$pdir" || fail "chown $pdir"
+"$NETECHOD" -c "$cfg" -P "$pdir/netechod.pid" >"$T/dm3.out" 2>"$T/dm3.err"
+check "-P in a directory under /tmp the user owns: starts" test $? -eq 0
+check "... with no warning about the pid file" bash -c "! grep -q 'pid file' '$T/dm3.err'"
+pid=$(cat "$pdir/netechod.pid")
+kill -TERM "$pid"
+for _ in $(seq 100); do [ -e "/proc/$pid" ] || break; sleep 0.05; done
+check "... at exit the pid file is removed, after dropping privileges" \
+	test ! -e "$pdir/netechod.pid"
+rmdir "$pdir" || fail "rmdir $pdir"
 
 chmod 755 "$T"
 "$NETECHOD" -c "$cfg" -P "$T/root-owned.pid" >"$T/dm2.out" 2>"$T/dm2.err"
