@@ -74,7 +74,7 @@ if command -v strace >/dev/null; then
 	wait_after "$T/notify.log" "$stuck_at" 'WATCHDOG=1' 20
 	ok "WATCHDOG=1 again once the thread goes round again"
 else
-	echo "# strace is not installed: the stuck-thread check is not run"
+	skip_part "strace is not installed: the stuck-thread check not run"
 fi
 
 # SIGHUP with a good file, then with a broken one: RELOADING=1 then READY=1

@@ -43,7 +43,8 @@
  *       how many it took
  *   stress spoof -p PORT [-h HOST] -s SOURCE:SPORT [-m MESSAGE]
  *       one UDP datagram to HOST:PORT that claims to come from
- *       SOURCE:SPORT (IPv4, a raw socket: needs root in the namespace)
+ *       SOURCE:SPORT (IPv4, a raw socket: needs root in the namespace; exit
+ *       status 77 when a raw socket is not allowed here)
  *   stress udpask -p PORT [-h HOST] [-m MESSAGE]
  *       one datagram from an unconnected socket allowed to broadcast;
  *       prints "reply from ADDRESS: PAYLOAD" for the first reply within
@@ -823,7 +824,7 @@ static int do_spoof(void)
 	size_t mlen = strlen(message), len = 20 + 8 + mlen;
 	char shost[64];
 	const char *colon = spoof_source != NULL ? strrchr(spoof_source, ':') : NULL;
-	int fd = socket(AF_INET, SOCK_RAW, IPPROTO_RAW);
+	int fd;
 
 	if (target.ss_family != AF_INET || colon == NULL ||
 	    (size_t)(colon - spoof_source) >= sizeof shost || len > sizeof pkt) {
@@ -836,9 +837,12 @@ static int do_spoof(void)
 		return 2;
 	src.sin_port = htons((uint16_t)num(colon + 1));
 	memcpy(&dst, &target, sizeof dst);
+	fd = socket(AF_INET, SOCK_RAW, IPPROTO_RAW);
 	if (fd < 0) {
+		int err = errno;
+
 		perror("stress spoof: raw socket");
-		return 1;
+		return err == EPERM || err == EACCES ? 77 : 1;   /* 77: not allowed here */
 	}
 	memset(pkt, 0, sizeof pkt);
 	pkt[0] = 0x45;                          /* IPv4, 20-byte header */
