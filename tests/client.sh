@@ -125,6 +125,19 @@ for args in "-w abc" "-w 0" "-n 0" "-n 5x" "-i -1" "-x" "host 70000" "host port 
 	[ $? -eq 64 ] || fail "netecho $args: expected exit 64"
 done
 ok "bad options and numbers: exit 64"
+# a bad argument's control bytes are shown escaped, never raw on the terminal
+badarg() {
+	"$NETECHO" "$@" </dev/null >/dev/null 2>"$T/badarg.err"
+	[ $? -eq 64 ] || fail "netecho ${*@Q}: expected exit 64"
+	head -n 1 "$T/badarg.err" | grep -q '\\x[01][0-9a-f]' && ! grep -q $'[\e\a\t]' "$T/badarg.err" &&
+		[ "$(grep -c '^netecho: ' "$T/badarg.err")" -eq 1 ] ||
+		fail "netecho ${*@Q}: the message shows control bytes raw"
+}
+badarg -w $'1\e[2J'
+badarg -c $'\n5' --scan h 1
+badarg localhost $'7\a'
+badarg localhost 7 $'x\ty'
+ok "a bad argument's control bytes are shown escaped"
 "$NETECHO" --help >"$T/help.out"
 check "--help: exit 0, usage on stdout" \
 	bash -c "test $? -eq 0 && grep -q '^usage: netecho' '$T/help.out'"
