@@ -9,10 +9,13 @@
  * (reload_decide()), resolves a changed host (net.c, bounded), matches the
  * addresses against the sockets bound now (reload_match()) and binds the
  * new ones (net.c), then signals main. main's reload_poll() commits
- * (commit(): tcp_offer()/udp_offer() hand the new sets to the serving
- * threads, which retire the old sockets; tcp_reconfigure(),
- * udp_reconfigure(), log_configure(), the descriptor limit) or aborts
- * (the job's new sockets are closed, nothing else was touched).
+ * (commit(): tcp_reconfigure() and udp_reconfigure() first, so that a
+ * serving thread sets the options of the sockets it is about to take
+ * from the new configuration; then tcp_offer()/udp_offer() hand the new
+ * sets to the serving threads, which retire the old sockets;
+ * log_configure(), the descriptor limit) or aborts (the job's new
+ * sockets are closed, nothing else was touched). A new listener saves
+ * SYNs, when the new configuration asks it to, from its bind on.
  *
  * Sharing a port with ourselves: a socket of ours is bound without
  * SO_REUSEPORT (so that another process on the port, a second netechod
@@ -165,13 +168,14 @@ static bool overlaps_ours(const struct net_addr *addr, const struct sock *cur, s
  * when that is what stands in the way: one served now, or one a reload
  * just retired, still open while its queue is taken. Then shares it from
  * now on, so that a later reload can do the same. */
-static int bind_one(const struct net_addr *addr, int type, int backlog, const struct sock *ours,
-		    size_t nours, struct sock *out, char *err, size_t errlen)
+static int bind_one(const struct net_addr *addr, int type, int backlog, unsigned flags,
+		    const struct sock *ours, size_t nours, struct sock *out, char *err,
+		    size_t errlen)
 {
-	int fd = net_listen(addr, type, backlog, false, err, errlen);
+	int fd = net_listen(addr, type, backlog, flags, err, errlen);
 
 	if (fd < 0 && errno == EADDRINUSE && overlaps_ours(addr, ours, nours))
-		fd = net_listen(addr, type, backlog, true, err, errlen);
+		fd = net_listen(addr, type, backlog, flags | NET_LISTEN_SHARE, err, errlen);
 	if (fd < 0)
 		return -1;
 	if (net_share(fd, true) < 0 ||
@@ -189,6 +193,15 @@ static int bind_one(const struct net_addr *addr, int type, int backlog, const st
 	out->service = SERVICE_ECHO;
 	out->activated = false;
 	return 0;
+}
+
+/* Does a listener of cfg save each SYN (as the accept thread sets it:
+ * listener_options() in tcp.c)? Set from the bind on, so that a client
+ * that connects before the accept thread takes the socket has its SYN
+ * saved too. */
+static bool saves_syn(const struct config *cfg, int p, enum service svc)
+{
+	return p == TCP && (svc == SERVICE_REPORT || cfg->log.path_facts);
 }
 
 /* The addresses one protocol of cfg asks for, of every service, into
@@ -264,8 +277,9 @@ static int plan_sockets(const struct config *cfg, int p, const struct sock *cur,
 	for (size_t j = 0; j < nwant; j++) {
 		if (take[j] >= 0)
 			continue;
-		if (bind_one(&want[j].addr, socktypes[p], (int)cfg->server.backlog, ours, nours,
-			     &pp->next[pp->nnext], err, errlen) < 0)
+		if (bind_one(&want[j].addr, socktypes[p], (int)cfg->server.backlog,
+			     saves_syn(cfg, p, want[j].service) ? NET_LISTEN_SAVE_SYN : 0, ours,
+			     nours, &pp->next[pp->nnext], err, errlen) < 0)
 			goto out;
 		pp->next[pp->nnext].service = want[j].service;
 		pp->nnext++;
@@ -582,6 +596,10 @@ static void commit(struct reload_job *j, const struct reload_target *t)
 	if (any_access(cfg) || any_access(old))
 		log_notice("reload: the access lists apply to new connections and datagrams; "
 			   "connections open now are kept");
+	/* the configuration first: a serving thread that takes the new
+	 * sockets sets their options from it (TCP_SAVE_SYN), not the old */
+	tcp_reconfigure(t->tcp, cfg);
+	udp_reconfigure(t->udp, cfg);
 	for (int p = 0; p < NPROTO; p++) {
 		struct proto_plan *pp = &j->plan[p];
 
@@ -596,8 +614,6 @@ static void commit(struct reload_job *j, const struct reload_target *t)
 		pp->nnext = pp->nopened = 0;
 		pp->change = false;
 	}
-	tcp_reconfigure(t->tcp, cfg);
-	udp_reconfigure(t->udp, cfg);
 	log_configure(cfg->log.level, cfg->log.facility, cfg->log.rate_limit);
 	reload_fit_fd_limit(cfg);
 	shared_unref(*t->cfg);
