@@ -83,6 +83,9 @@ struct reload_job {
 	char refusal[NET_ERRLEN + 64];  /* or why else the reload is refused */
 	struct proto_plan plan[NPROTO];
 	bool ignored;                   /* socket activation: host and port changes not used */
+	int fd_raised;                  /* raise_fd_limit() before binding: 1, 0 or -1 ... */
+	int fd_errno;                   /* ... with this errno */
+	struct rlimit fd_limit;         /* ... and the limit it left */
 };
 
 int reload_signal(void)
@@ -348,24 +351,44 @@ static rlim_t sockets_needed(const struct config *cfg)
 	return 4 * ports;
 }
 
+/* The descriptors a configuration wants. */
+static rlim_t fds_needed(const struct config *cfg)
+{
+	return (rlim_t)cfg->tcp.max_connections + RELOAD_FD_RESERVE + sockets_needed(cfg);
+}
+
+/* Raises the soft descriptor limit towards need, never above the hard
+ * one and never lower: into *rl the limit now (infinite when getrlimit()
+ * failed). Returns 1 when it raised it, 0 when not, -1 with errno when
+ * getrlimit() or setrlimit() failed. */
+static int raise_fd_limit(rlim_t need, struct rlimit *rl)
+{
+	struct rlimit more;
+
+	*rl = (struct rlimit){ RLIM_INFINITY, RLIM_INFINITY };
+	if (getrlimit(RLIMIT_NOFILE, &more) < 0)
+		return -1;
+	*rl = more;
+	if (rl->rlim_cur >= need || rl->rlim_cur >= rl->rlim_max)
+		return 0;
+	more.rlim_cur = rl->rlim_max < need ? rl->rlim_max : need;
+	if (setrlimit(RLIMIT_NOFILE, &more) < 0)
+		return -1;
+	*rl = more;
+	return 1;
+}
+
 void reload_fit_fd_limit(const struct config *cfg)
 {
 	struct rlimit rl;
-	rlim_t need = (rlim_t)cfg->tcp.max_connections + RELOAD_FD_RESERVE + sockets_needed(cfg);
+	rlim_t need = fds_needed(cfg);
+	int raised = raise_fd_limit(need, &rl);
 
-	if (getrlimit(RLIMIT_NOFILE, &rl) < 0) {
-		log_warn("getrlimit(RLIMIT_NOFILE)");
-		return;
-	}
-	if (rl.rlim_cur < need && rl.rlim_cur < rl.rlim_max) {
-		rl.rlim_cur = rl.rlim_max < need ? rl.rlim_max : need;
-		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
-			log_warn("setrlimit(RLIMIT_NOFILE)");
-		else
-			log_info("descriptor limit raised to %lu for max_connections %ld and the "
-				 "sockets",
-				 (unsigned long)rl.rlim_cur, cfg->tcp.max_connections);
-	}
+	if (raised < 0)
+		log_warn("cannot raise the descriptor limit (RLIMIT_NOFILE)");
+	else if (raised > 0)
+		log_info("descriptor limit raised to %lu for max_connections %ld and the sockets",
+			 (unsigned long)rl.rlim_cur, cfg->tcp.max_connections);
 	if (rl.rlim_cur < need)
 		log_warnx("max_connections %ld and the ports need %lu descriptors, but the limit "
 			  "is %lu: clients beyond it are refused (raise LimitNOFILE or ulimit -n)",
@@ -447,6 +470,12 @@ static void job_plan(struct reload_job *j)
 
 	if (!job_load(j))
 		return;
+	/* before binding, as at start: the new sockets, beside the old ones,
+	 * must fit (commit() says what came of it; the limit is never
+	 * lowered, so an aborted reload leaves nothing short) */
+	j->fd_raised = raise_fd_limit(fds_needed(j->cfg), &j->fd_limit);
+	if (j->fd_raised < 0)
+		j->fd_errno = errno;
 	for (int p = 0; p < NPROTO; p++) {
 		struct reload_change c = reload_decide(j->old, j->cfg, socktypes[p], j->activated);
 
@@ -615,7 +644,14 @@ static void commit(struct reload_job *j, const struct reload_target *t)
 		pp->change = false;
 	}
 	log_configure(cfg->log.level, cfg->log.facility, cfg->log.rate_limit);
+	if (j->fd_raised > 0)
+		log_info("descriptor limit raised to %lu for max_connections %ld and the sockets",
+			 (unsigned long)j->fd_limit.rlim_cur, cfg->tcp.max_connections);
+	else if (j->fd_raised < 0)
+		log_warnx("cannot raise the descriptor limit (RLIMIT_NOFILE): %s",
+			  strerror(j->fd_errno));
 	reload_fit_fd_limit(cfg);
+	tcp_tick(t->tcp);       /* the accept thread's ceiling follows the limit now */
 	shared_unref(*t->cfg);
 	*t->cfg = shared_ref(cfg);
 	log_notice("reloaded %s (tcp %s, udp %s)", escape_name(name, sizeof name, t->path),

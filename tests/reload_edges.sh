@@ -3,6 +3,8 @@
 # - [log] path_facts turned on with new ports: the first connection to a
 #   new listener, made while the reload binds it, has its SYN saved (never
 #   syn=unreadable);
+# - a reload from 1 port to 501 under a soft descriptor limit of 300
+#   (hard 20,000) raises the limit before it binds, and applies;
 . "${top_srcdir:-.}/tests/lib.sh"
 
 live=$T/live.conf
@@ -31,5 +33,28 @@ check "... and its open line has the SYN's facts, not syn=unreadable" \
 		grep -vq 'syn=unreadable'"
 check "... no connection logs syn=unreadable" \
 	test "$(count_after "$T/d.err" "$m" 'syn=unreadable')" -eq 0
+stop_daemon
+check "exit 0" test "$DSTATUS" -eq 0
+
+# --- a reload that adds ports raises the descriptor limit before binding
+many_conf() {
+	printf '[report]\nport = 6900\n[server]\nhost = 127.0.0.1\nport = %s\n' "$1"
+	printf '[tcp]\nmax_connections = 100\n[log]\nlevel = notice\n'
+}
+many_conf 7000 >"$live"
+: >"$T/d.err"
+prlimit --nofile=300:20000 "$NETECHOD" -f -c "$live" >"$T/d.out" 2>>"$T/d.err" &
+DPID=$!
+wait_for "$T/d.err" 'netechod [0-9.]+ started'
+soft() { awk '/^Max open files/ { print $4 }' "/proc/$DPID/limits"; }
+check "one port, max_connections 100: the soft limit stays 300" test "$(soft)" = 300
+many_conf 7000-7500 >"$live"
+m=$(mark "$T/d.err")
+reload 'reloaded |reload refused'
+check "a reload to 501 ports under a soft limit of 300 applies" \
+	test "$(count_after "$T/d.err" "$m" 'reloaded ')" -eq 1
+check "... the limit raised to 4148 (100 + 32 + 4 x 1004 sockets)" test "$(soft)" = 4148
+check "... 501 TCP listeners" test "$(ss -Hltn | grep -c '127\.0\.0\.1:7[0-5][0-9][0-9] ')" -eq 501
+check "... 7500 answers" cmp -s <(printf x | nc -N 127.0.0.1 7500) <(printf 'Receive: x')
 stop_daemon
 check "exit 0" test "$DSTATUS" -eq 0
