@@ -178,16 +178,26 @@ static void take_offer(struct sockset *ss, struct sock *retired, size_t max_reti
 		       size_t *nretired, size_t *failed)
 {
 	struct sock *next = malloc((ss->nwant > 0 ? ss->nwant : 1) * sizeof *next);
+	struct sock *retiring = realloc(ss->retiring, (ss->nretiring + ss->nhave + 1) *
+							      sizeof *retiring);
 	size_t n = 0;
 
-	if (next == NULL)
+	if (retiring != NULL)
+		ss->retiring = retiring;
+	if (next == NULL || retiring == NULL) {
+		free(next);
 		return;         /* taken at the next turn */
+	}
 	for (size_t i = 0; i < ss->nhave; i++) {
 		if (contains(ss->want, ss->nwant, ss->have[i].fd))
 			continue;
-		if (*nretired < max_retired)
+		if (*nretired < max_retired) {
 			retired[(*nretired)++] = ss->have[i];
-		else
+			/* still ours (its address bound) until the thread
+			 * publishes what it closed: a reload may have to share
+			 * the port with it */
+			ss->retiring[ss->nretiring++] = ss->have[i];
+		} else
 			close(ss->have[i].fd);
 	}
 	for (size_t i = 0; i < ss->nwant; i++) {

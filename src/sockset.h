@@ -77,7 +77,10 @@ size_t sockset_current(struct sockset *ss, struct sock *out, size_t max);
 size_t sockset_ours(struct sockset *ss, struct sock *out, size_t max);
 
 /* The serving thread: the retired sockets it still holds open (their
- * addresses are still bound), replacing what it said before. Returns
+ * addresses are still bound), replacing what it said before. A socket
+ * that sockset_wait() hands back as retired counts as retiring from that
+ * moment (sockset_ours() has it) until the thread says otherwise here:
+ * a thread that retires must publish once it has closed them. Returns
  * -1 when there was no memory to say so (the sockets are not affected). */
 int sockset_publish_retiring(struct sockset *ss, const struct sock *socks, size_t n);
 

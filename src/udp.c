@@ -380,11 +380,15 @@ static int receive(struct receiver *r, const struct sock *s, int max)
 /* Sockets no longer wanted: what they hold is read, then they close. */
 static void retire(struct receiver *r, size_t n)
 {
+	if (n == 0)
+		return;
 	for (size_t i = 0; i < n; i++) {
 		receive(r, &r->retired[i], UDP_DRAIN_MAX);
 		if (close(r->retired[i].fd) < 0)
 			stats_add(&r->srv->st->errors, 1);
 	}
+	/* none left open: reloads need no longer share a port with them */
+	sockset_publish_retiring(&r->srv->socks, NULL, 0);
 }
 
 /* Asks a socket for the facts of each datagram (always on the report

@@ -5,6 +5,9 @@
 #   syn=unreadable);
 # - a reload from 1 port to 501 under a soft descriptor limit of 300
 #   (hard 20,000) raises the limit before it binds, and applies;
+# - 127.0.0.1 <-> * on 1,024 ports, each reload fired as soon as the one
+#   before is applied: none is refused for an address our own retiring
+#   sockets still hold;
 . "${top_srcdir:-.}/tests/lib.sh"
 
 live=$T/live.conf
@@ -56,5 +59,27 @@ check "a reload to 501 ports under a soft limit of 300 applies" \
 check "... the limit raised to 4148 (100 + 32 + 4 x 1004 sockets)" test "$(soft)" = 4148
 check "... 501 TCP listeners" test "$(ss -Hltn | grep -c '127\.0\.0\.1:7[0-5][0-9][0-9] ')" -eq 501
 check "... 7500 answers" cmp -s <(printf x | nc -N 127.0.0.1 7500) <(printf 'Receive: x')
+stop_daemon
+check "exit 0" test "$DSTATUS" -eq 0
+
+# --- reloads in quick succession while the sockets of the one before are
+# being retired (1,024 listeners take a while to be told to drop SYNs)
+flip_conf() {
+	printf '[report]\nport = 6900\n[server]\nhost = %s\nport = 7000-8023\n' "$1"
+	printf '[log]\nlevel = notice\n'
+}
+flip_conf 127.0.0.1 >"$live"
+start_daemon "$live"
+m=$(mark "$T/d.err")
+for i in $(seq 12); do
+	if [ $((i % 2)) -eq 1 ]; then flip_conf '*'; else flip_conf 127.0.0.1; fi >"$live"
+	reload 'reloaded |reload refused' 60
+done
+cat "$T/d.err" | grep 'reload refused' | head -n 3
+check "12 reloads 127.0.0.1 <-> * on 1,024 ports, one right after another: all applied" \
+	test "$(count_after "$T/d.err" "$m" 'reloaded ')" -eq 12
+check "... none refused" test "$(count_after "$T/d.err" "$m" 'reload refused')" -eq 0
+check "... 8023 answers on 127.0.0.1" \
+	cmp -s <(printf x | nc -N 127.0.0.1 8023) <(printf 'Receive: x')
 stop_daemon
 check "exit 0" test "$DSTATUS" -eq 0
