@@ -38,6 +38,7 @@
 #include "log.h"
 #include "net.h"
 #include "outbuf.h"
+#include "plan.h"
 #include "reload.h"
 #include "sd.h"
 #include "shared.h"
@@ -176,13 +177,14 @@ static const char *absolute(const char *path, char *buf, size_t size)
 }
 
 /* Loads the file into a new configuration and checks what the file alone
- * cannot tell (that the user exists); prints every problem on stderr.
+ * cannot tell (that the user exists, that two services ask for one
+ * address and port: reload_check_clashes()); prints every problem on stderr.
  * NULL on failure. (A reload does the same in reload.c, logging.) */
-static struct config *load_config(const char *path)
+static struct config *load_config(const char *path, bool activated)
 {
 	struct config_errors *errs = malloc(sizeof *errs);
 	struct config *cfg = shared_new();
-	char name[PATH_MAX], err[DAEMON_ERRLEN];
+	char name[PATH_MAX], err[DAEMON_ERRLEN], clash[NET_ERRLEN];
 	uid_t uid;
 	gid_t gid;
 
@@ -201,6 +203,12 @@ static struct config *load_config(const char *path)
 	if (cfg->server.user[0] != '\0' &&
 	    privs_lookup(cfg->server.user, cfg->server.group, &uid, &gid, err, sizeof err) < 0) {
 		fprintf(stderr, "%s: [server] %s\n", escape_name(name, sizeof name, path), err);
+		goto fail;
+	}
+	/* what start and a reload would refuse, -t refuses with the same words
+	 * (the service manager's sockets aside: host and port are not used) */
+	if (!activated && reload_check_clashes(cfg, clash, sizeof clash) < 0) {
+		fprintf(stderr, "%s: %s\n", escape_name(name, sizeof name, path), clash);
 		goto fail;
 	}
 	free(errs);
@@ -332,47 +340,10 @@ static void notify_ready(struct daemon *d)
 static int take_activated(struct daemon *d, struct sock **tcp, size_t *ntcp, struct sock **udp,
 			  size_t *nudp)
 {
-	char where[NET_ADDRSTRLEN];
 	int n = d->nactivated;
 
-	*tcp = calloc((size_t)n, sizeof **tcp);
-	*udp = calloc((size_t)n, sizeof **udp);
-	*ntcp = *nudp = 0;
-	if (*tcp == NULL || *udp == NULL) {
-		log_errx("socket activation: out of memory");
+	if (plan_take_activated(d->cfg, d->activated, n, tcp, ntcp, udp, nudp) < 0)
 		return -1;
-	}
-	for (int i = 0; i < n; i++) {
-		int fd = d->activated[i].fd, type;
-		bool report = strcmp(d->activated[i].name, "report") == 0;
-		struct sock s = { .fd = fd, .service = report ? SERVICE_REPORT : SERVICE_ECHO,
-				  .activated = true };
-		const char *what = report ? " (report)" : "";
-		bool listening = false;
-
-		type = net_socket_kind(fd, &listening);
-		if (net_local_addr(fd, &s.local) < 0)
-			type = -1;
-		net_format((struct sockaddr *)&s.local.ss, s.local.len, where, sizeof where);
-		if (type == SOCK_STREAM && listening &&
-		    (report ? d->cfg->report.enabled : d->cfg->tcp.enabled) &&
-		    net_set_nonblocking(fd) == 0) {
-			(*tcp)[(*ntcp)++] = s;
-			log_info("listening on tcp %s%s (socket-activated, fd %d)", where, what,
-				 fd);
-		} else if (type == SOCK_DGRAM &&
-			   (report ? d->cfg->report.enabled : d->cfg->udp.enabled) &&
-			   net_ask_pktinfo(fd, s.local.ss.ss_family) == 0) {
-			(*udp)[(*nudp)++] = s;
-			log_info("listening on udp %s%s (socket-activated, fd %d)", where, what,
-				 fd);
-		} else {
-			log_warnx("activated descriptor %d is not a listening TCP or a UDP socket "
-				  "that [%s] enables: closed",
-				  fd, report ? "report" : type == SOCK_DGRAM ? "udp" : "tcp");
-			close(fd);
-		}
-	}
 	d->nactivated = 0;
 	d->socket_activated = true;
 	if (*ntcp + *nudp == 0) {
@@ -412,6 +383,25 @@ static int make_services(struct daemon *d, struct sock *tcp, size_t ntcp, struct
 	return 0;
 }
 
+/* The sockets (the service manager's, or bound now) and the servers:
+ * 0, or an exit status. */
+static int open_services(struct daemon *d, size_t *ntcp, size_t *nudp)
+{
+	struct sock *tcp = NULL, *udp = NULL;
+	int rc;
+
+	reload_fit_fd_limit(d->cfg);
+	if (d->nactivated > 0) {
+		if (take_activated(d, &tcp, ntcp, &udp, nudp) < 0) {
+			free(tcp);
+			free(udp);
+			return EX_UNAVAILABLE;
+		}
+	} else if ((rc = reload_open_initial(d->cfg, &tcp, ntcp, &udp, nudp)) != 0)
+		return rc;
+	return make_services(d, tcp, *ntcp, udp, *nudp) < 0 ? EX_OSERR : 0;
+}
+
 /* The serving threads. */
 static int start_services(struct daemon *d)
 {
@@ -443,7 +433,6 @@ static int start_services(struct daemon *d)
 static int start(struct daemon *d)
 {
 	char err[DAEMON_ERRLEN > SD_ERRLEN ? DAEMON_ERRLEN : SD_ERRLEN], name[PATH_MAX];
-	struct sock *tcp = NULL, *udp = NULL;
 	size_t ntcp = 0, nudp = 0;
 	int rc;
 
@@ -464,15 +453,8 @@ static int start(struct daemon *d)
 	if (sd_notifier_open(&d->notify, err, sizeof err) < 0)
 		log_warnx("%s", err);
 	d->watchdog_usec = sd_watchdog_usec();
-	reload_fit_fd_limit(d->cfg);
-	if (d->nactivated > 0 ? take_activated(d, &tcp, &ntcp, &udp, &nudp) < 0
-			      : reload_open_initial(d->cfg, &tcp, &ntcp, &udp, &nudp) < 0) {
-		free(tcp);
-		free(udp);
-		return EX_UNAVAILABLE;
-	}
-	if (make_services(d, tcp, ntcp, udp, nudp) < 0)
-		return EX_OSERR;
+	if ((rc = open_services(d, &ntcp, &nudp)) != 0)
+		return rc;
 	if (!d->opt.foreground && daemon_detach(&d->ready_fd, err, sizeof err) < 0) {
 		log_errx("%s", err);
 		return EX_OSERR;
@@ -770,7 +752,7 @@ int main(int argc, char **argv)
 	 * terminal only its warnings and errors, until it detaches */
 	d.stderr_journal = d.opt.foreground && daemon_stderr_is_journal();
 	log_init("netechod", !d.opt.foreground ? LOG_WARNING : d.stderr_journal ? -1 : LOG_DEBUG);
-	d.cfg = load_config(d.opt.config);
+	d.cfg = load_config(d.opt.config, d.nactivated > 0);
 	if (d.cfg == NULL) {
 		free(d.activated);
 		return EX_CONFIG;

@@ -17,15 +17,7 @@
  * sockets are closed, nothing else was touched). A new listener saves
  * SYNs, when the new configuration asks it to, from its bind on.
  *
- * Sharing a port with ourselves: a socket of ours is bound without
- * SO_REUSEPORT (so that another process on the port, a second netechod
- * among them, makes the bind fail), then given SO_REUSEPORT. A reload
- * that wants an address overlapping one of ours on the same port
- * (0.0.0.0 beside 127.0.0.1) binds it with SO_REUSEPORT too, which the
- * kernel allows between sockets of one user that both have it. The old
- * one is retired, not shared with: its queue is taken, then it closes. A
- * process of the same user could so share the port too, if it asked for
- * SO_REUSEPORT; it could as well take over the daemon. */
+ * Which sockets a configuration asks for, and binding them, is plan.c's. */
 #include "reload.h"
 
 #include <errno.h>
@@ -42,27 +34,19 @@
 #include "daemon.h"
 #include "escape.h"
 #include "log.h"
+#include "plan.h"
 #include "shared.h"
 #include "tcp.h"
 #include "udp.h"
 
 #define RELOAD_SIGNAL (SIGRTMIN + 2)
 
-enum { TCP, UDP, NPROTO };
-
-static const int socktypes[NPROTO] = { SOCK_STREAM, SOCK_DGRAM };
-static const char *const proto_names[NPROTO] = { "tcp", "udp" };
+enum { TCP = PLAN_TCP, UDP = PLAN_UDP, NPROTO = PLAN_NPROTO };
 
 /* Jobs alive, given-up ones included: a name server that never answers
  * must not pile up threads. */
 static atomic_int jobs_alive;
 
-/* What a reload does to one protocol's sockets. */
-struct proto_plan {
-	bool change;                    /* next is the set from now on */
-	struct sock *next;              /* from malloc(): the kept sockets, then the opened */
-	size_t nnext, nopened;
-};
 
 struct reload_job {
 	pthread_mutex_t lock;
@@ -91,253 +75,6 @@ struct reload_job {
 int reload_signal(void)
 {
 	return RELOAD_SIGNAL;
-}
-
-/* --- the pure parts --- */
-
-static bool on(const struct config *cfg, int p, enum service svc)
-{
-	if (svc == SERVICE_REPORT)
-		return cfg->report.enabled;
-	return p == TCP ? cfg->tcp.enabled : cfg->udp.enabled;
-}
-
-static const char *host_of(const struct config *cfg, int p, enum service svc)
-{
-	if (svc == SERVICE_REPORT)
-		return cfg->report.host;
-	return p == TCP ? cfg->tcp.host : cfg->udp.host;
-}
-
-static const struct config_ports *ports_of(const struct config *cfg, int p, enum service svc)
-{
-	if (svc == SERVICE_REPORT)
-		return &cfg->report.port;
-	return p == TCP ? &cfg->tcp.port : &cfg->udp.port;
-}
-
-/* Do two configurations ask one protocol's service for other sockets? */
-static bool moves(const struct config *old, const struct config *new, int p, enum service svc)
-{
-	return on(old, p, svc) != on(new, p, svc) ||
-	       (on(new, p, svc) &&
-		(strcmp(host_of(old, p, svc), host_of(new, p, svc)) != 0 ||
-		 !config_same_ports(ports_of(old, p, svc), ports_of(new, p, svc))));
-}
-
-struct reload_change reload_decide(const struct config *old, const struct config *new, int type,
-				   bool activated)
-{
-	int p = type == SOCK_STREAM ? TCP : UDP;
-	struct reload_change c = { false, false };
-	bool differs = moves(old, new, p, SERVICE_ECHO) || moves(old, new, p, SERVICE_REPORT);
-
-	if (differs && activated)
-		c.ignored = true;
-	else
-		c.rebind = differs;
-	return c;
-}
-
-void reload_match(const struct reload_want *want, size_t nwant, const struct sock *cur, size_t ncur,
-		  bool *kept, long *take)
-{
-	for (size_t i = 0; i < ncur; i++)
-		kept[i] = false;
-	for (size_t j = 0; j < nwant; j++) {
-		take[j] = -1;
-		for (size_t i = 0; i < ncur && take[j] < 0; i++)
-			if (!kept[i] &&
-			    net_same_addr(&want[j].addr, &cur[i].local, want[j].any_port)) {
-				kept[i] = true;
-				take[j] = (long)i;
-			}
-	}
-}
-
-/* --- opening sockets --- */
-
-/* Does addr overlap one of our sockets (so that sharing the port with
- * it is what the bind needs)? */
-static bool overlaps_ours(const struct net_addr *addr, const struct sock *cur, size_t ncur)
-{
-	for (size_t i = 0; i < ncur; i++)
-		if (net_overlap(addr, &cur[i].local))
-			return true;
-	return false;
-}
-
-/* Binds one address: alone first; beside one of ours (sharing the port)
- * when that is what stands in the way: one served now, or one a reload
- * just retired, still open while its queue is taken. Then shares it from
- * now on, so that a later reload can do the same. */
-static int bind_one(const struct net_addr *addr, int type, int backlog, unsigned flags,
-		    const struct sock *ours, size_t nours, struct sock *out, char *err,
-		    size_t errlen)
-{
-	int fd = net_listen(addr, type, backlog, flags, err, errlen);
-
-	if (fd < 0 && errno == EADDRINUSE && overlaps_ours(addr, ours, nours))
-		fd = net_listen(addr, type, backlog, flags | NET_LISTEN_SHARE, err, errlen);
-	if (fd < 0)
-		return -1;
-	if (net_share(fd, true) < 0 ||
-	    (type == SOCK_DGRAM && net_ask_pktinfo(fd, addr->ss.ss_family) < 0) ||
-	    net_local_addr(fd, &out->local) < 0) {
-		snprintf(err, errlen, "cannot set up %s %s: %s",
-			 type == SOCK_STREAM ? "tcp" : "udp",
-			 net_format((const struct sockaddr *)&addr->ss, addr->len,
-				    (char[NET_ADDRSTRLEN]){0}, NET_ADDRSTRLEN),
-			 strerror(errno));
-		close(fd);
-		return -1;
-	}
-	out->fd = fd;
-	out->service = SERVICE_ECHO;
-	out->activated = false;
-	return 0;
-}
-
-/* Does a listener of cfg save each SYN (as the accept thread sets it:
- * listener_options() in tcp.c)? Set from the bind on, so that a client
- * that connects before the accept thread takes the socket has its SYN
- * saved too. */
-static bool saves_syn(const struct config *cfg, int p, enum service svc)
-{
-	return p == TCP && (svc == SERVICE_REPORT || cfg->log.path_facts);
-}
-
-/* The addresses one protocol of cfg asks for, of every service, into
- * *out (from malloc()). A name is resolved once a service. */
-static int wanted(const struct config *cfg, int p, struct reload_want **out, size_t *n, char *err,
-		  size_t errlen)
-{
-	static const enum service services[] = { SERVICE_ECHO, SERVICE_REPORT };
-
-	*n = 0;
-	*out = malloc(2 * NET_MAX_ADDRS * CONFIG_PORTS_MAX * sizeof **out);
-	if (*out == NULL) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-	for (size_t k = 0; k < sizeof services / sizeof services[0]; k++) {
-		struct net_addr addrs[NET_MAX_ADDRS];
-		enum service svc = services[k];
-		const struct config_ports *ports = ports_of(cfg, p, svc);
-		int got;
-
-		if (!on(cfg, p, svc))
-			continue;
-		/* the host once; each of its addresses on each port */
-		got = net_resolve(host_of(cfg, p, svc), ports->port[0], AF_UNSPEC, socktypes[p],
-				  true, addrs, NET_MAX_ADDRS, NET_RESOLVE_TIMEOUT_MS, err, errlen);
-		if (got < 0)
-			return -1;
-		for (unsigned j = 0; j < ports->n; j++)
-			for (int i = 0; i < got; i++) {
-				struct reload_want *w = &(*out)[(*n)++];
-
-				*w = (struct reload_want){ addrs[i], svc, ports->port[j] == 0 };
-				net_set_port(&w->addr, ports->port[j]);
-			}
-	}
-	return 0;
-}
-
-/* The sockets one protocol of cfg asks for: those of cur whose address
- * stays (serving what the configuration asks of that address now), then
- * new ones; into *next (from malloc()). On failure closes what it opened
- * and says why in err. ours: every socket of ours still open, for
- * bind_one(). */
-static int plan_sockets(const struct config *cfg, int p, const struct sock *cur, size_t ncur,
-			const struct sock *ours, size_t nours, struct proto_plan *pp, char *err,
-			size_t errlen)
-{
-	struct reload_want *want = NULL;
-	bool *kept = NULL;
-	long *take = NULL;
-	size_t nwant = 0;
-	int rc = -1;
-
-	pp->change = true;
-	pp->nnext = pp->nopened = 0;
-	if (wanted(cfg, p, &want, &nwant, err, errlen) < 0)
-		goto out;
-	pp->next = malloc((nwant + 1) * sizeof *pp->next);
-	kept = malloc((ncur + 1) * sizeof *kept);
-	take = malloc((nwant + 1) * sizeof *take);
-	if (pp->next == NULL || kept == NULL || take == NULL) {
-		snprintf(err, errlen, "out of memory");
-		goto out;
-	}
-	reload_match(want, nwant, cur, ncur, kept, take);
-	/* first the kept sockets (the opened ones come last: see plan_close()) */
-	for (size_t j = 0; j < nwant; j++)
-		if (take[j] >= 0) {
-			pp->next[pp->nnext] = cur[take[j]];
-			pp->next[pp->nnext++].service = want[j].service;
-		}
-	for (size_t j = 0; j < nwant; j++) {
-		if (take[j] >= 0)
-			continue;
-		if (bind_one(&want[j].addr, socktypes[p], (int)cfg->server.backlog,
-			     saves_syn(cfg, p, want[j].service) ? NET_LISTEN_SAVE_SYN : 0, ours,
-			     nours, &pp->next[pp->nnext], err, errlen) < 0)
-			goto out;
-		pp->next[pp->nnext].service = want[j].service;
-		pp->nnext++;
-		pp->nopened++;
-	}
-	rc = 0;
-out:
-	free(want);
-	free(kept);
-	free(take);
-	return rc;
-}
-
-/* Closes what a plan opened and forgets it. */
-static void plan_close(struct proto_plan *pp)
-{
-	for (size_t i = pp->nnext - pp->nopened; i < pp->nnext; i++)
-		close(pp->next[i].fd);
-	free(pp->next);
-	pp->next = NULL;
-	pp->nnext = pp->nopened = 0;
-	pp->change = false;
-}
-
-static void log_listening(const struct sock *s, size_t n, int p)
-{
-	char where[NET_ADDRSTRLEN];
-
-	for (size_t i = 0; i < n; i++)
-		log_info("listening on %s %s%s", proto_names[p],
-			 net_format((const struct sockaddr *)&s[i].local.ss, s[i].local.len, where,
-				    sizeof where),
-			 s[i].service == SERVICE_REPORT ? " (report)" : "");
-}
-
-int reload_open_initial(const struct config *cfg, struct sock **tcp, size_t *ntcp,
-			struct sock **udp, size_t *nudp)
-{
-	struct proto_plan pp[NPROTO] = { { 0 } };
-	char err[NET_ERRLEN];
-
-	for (int p = 0; p < NPROTO; p++)
-		if (plan_sockets(cfg, p, NULL, 0, NULL, 0, &pp[p], err, sizeof err) < 0) {
-			log_errx("%s", err);
-			for (int q = 0; q <= p; q++)
-				plan_close(&pp[q]);
-			return -1;
-		}
-	for (int p = 0; p < NPROTO; p++)
-		log_listening(pp[p].next, pp[p].nnext, p);
-	*tcp = pp[TCP].next;
-	*ntcp = pp[TCP].nnext;
-	*udp = pp[UDP].next;
-	*nudp = pp[UDP].nnext;
-	return 0;
 }
 
 /* The sockets a configuration asks for: each port of each service, of two
@@ -477,7 +214,8 @@ static void job_plan(struct reload_job *j)
 	if (j->fd_raised < 0)
 		j->fd_errno = errno;
 	for (int p = 0; p < NPROTO; p++) {
-		struct reload_change c = reload_decide(j->old, j->cfg, socktypes[p], j->activated);
+		struct reload_change c =
+			reload_decide(j->old, j->cfg, plan_socktype(p), j->activated);
 
 		j->ignored = j->ignored || c.ignored;
 		if (c.rebind && plan_sockets(j->cfg, p, j->cur[p], j->ncur[p], j->ours[p],
@@ -634,7 +372,7 @@ static void commit(struct reload_job *j, const struct reload_target *t)
 
 		if (!pp->change)
 			continue;
-		log_listening(pp->next + pp->nnext - pp->nopened, pp->nopened, p);
+		plan_log_listening(pp->next + pp->nnext - pp->nopened, pp->nopened, p);
 		if (p == TCP)
 			tcp_offer(t->tcp, pp->next, pp->nnext);
 		else

@@ -8,6 +8,11 @@
 # - 127.0.0.1 <-> * on 1,024 ports, each reload fired as soon as the one
 #   before is applied: none is refused for an address our own retiring
 #   sockets still hold;
+# - two services on overlapping addresses and one port ([server] host = *
+#   and [report] host = 127.0.0.1, port 7000): -t, start and reload all
+#   refuse it, with the same words;
+# - out of descriptors at start ("cannot create a socket: Too many open
+#   files"): exit 71 (a system error), not 69;
 . "${top_srcdir:-.}/tests/lib.sh"
 
 live=$T/live.conf
@@ -83,3 +88,40 @@ check "... 8023 answers on 127.0.0.1" \
 	cmp -s <(printf x | nc -N 127.0.0.1 8023) <(printf 'Receive: x')
 stop_daemon
 check "exit 0" test "$DSTATUS" -eq 0
+
+# --- two services on overlapping addresses, one port: refused everywhere
+clash_conf() {
+	printf '[server]\nhost = *\nport = 7000\n[report]\nhost = 127.0.0.1\nport = %s\n' "$1"
+}
+why='tcp 0\.0\.0\.0:7000 of the echo \(host \*\) and 127\.0\.0\.1:7000 of the path report \(host 127\.0\.0\.1\) overlap: two services cannot share a port of one address'
+clash_conf 7000 >"$T/clash.conf"
+timeout 20 "$NETECHOD" -t -c "$T/clash.conf" >"$T/t.out" 2>"$T/t.err"
+check "-t: exit 78" test $? -eq 78
+check "... saying which addresses overlap and what to do" \
+	grep -Eq "^$T/clash\.conf: $why; give one of them a port of its own" "$T/t.err"
+check "... and not ok" bash -c "! grep -q ok '$T/t.out'"
+timeout 20 "$NETECHOD" -f -c "$T/clash.conf" >"$T/s.out" 2>"$T/s.err"
+check "start: exit 78" test $? -eq 78
+check "... with the same words" grep -Eq "$why" "$T/s.err"
+check "... and nothing bound" test -z "$(ss -Hltun 'sport = :7000')"
+clash_conf 7100 >"$live"
+start_daemon "$live"
+clash_conf 7000 >"$live"
+reload 'reload refused'
+check "reload: refused with the same words" \
+	test "$(grep -Ec "reload refused: $why" "$T/d.err")" -eq 1
+check "... 127.0.0.1:7000 still echoes" \
+	cmp -s <(printf x | nc -N 127.0.0.1 7000) <(printf 'Receive: x')
+check "... and 127.0.0.1:7100 still reports" \
+	bash -c "printf '' | timeout 5 nc -N 127.0.0.1 7100 | grep -q '{'"
+stop_daemon
+check "exit 0" test "$DSTATUS" -eq 0
+
+# --- out of descriptors at start: a system error (71)
+printf '[server]\nhost = 127.0.0.1\nport = 7000-7100\n[report]\nport = 6900\n' >"$T/many.conf"
+timeout 20 prlimit --nofile=24:24 "$NETECHOD" -f -c "$T/many.conf" >"$T/fd.out" 2>"$T/fd.err"
+status=$?
+check "start with 24 descriptors for 202 sockets: exit 71 (EX_OSERR), not 69" test $status -eq 71
+check "... saying so" grep -q 'cannot create a tcp socket for 127\.0\.0\.1:[0-9]*: Too many open files' \
+	"$T/fd.err"
+check "... and nothing left bound" test -z "$(ss -Hltun 'sport = :7000')"

@@ -162,10 +162,48 @@ static void test_decide_report(void)
 	CHECK(!reload_decide(&a, &b, SOCK_STREAM, false).rebind);
 }
 
+static void test_clash(void)
+{
+	struct reload_want want[6];
+	size_t a = 99, b = 99;
+
+	/* echo on * (0.0.0.0 and ::), report on 127.0.0.1, one port: a clash,
+	 * named by the first two that overlap */
+	want[0] = want_of("0.0.0.0", 7000, SERVICE_ECHO);
+	want[1] = want_of("::", 7000, SERVICE_ECHO);
+	want[2] = want_of("127.0.0.1", 7000, SERVICE_REPORT);
+	CHECK(reload_clash(want, 3, &a, &b) == 1 && a == 0 && b == 2);
+	/* ... on another port: none */
+	want[2] = want_of("127.0.0.1", 7001, SERVICE_REPORT);
+	CHECK(reload_clash(want, 3, &a, &b) == 0);
+	/* another family: none; ::1 beside :: on one port: a clash */
+	want[2] = want_of("::1", 7001, SERVICE_REPORT);
+	CHECK(reload_clash(want, 3, &a, &b) == 0);
+	want[2] = want_of("::1", 7000, SERVICE_REPORT);
+	CHECK(reload_clash(want, 3, &a, &b) == 1 && a == 1 && b == 2);
+	/* two specific addresses on one port: none; the same one twice: a clash */
+	want[0] = want_of("127.0.0.1", 7000, SERVICE_ECHO);
+	want[1] = want_of("127.0.0.2", 7000, SERVICE_REPORT);
+	CHECK(reload_clash(want, 2, &a, &b) == 0);
+	want[1] = want_of("127.0.0.1", 7000, SERVICE_REPORT);
+	CHECK(reload_clash(want, 2, &a, &b) == 1 && a == 0 && b == 1);
+	/* port 0 (the kernel's pick) never clashes */
+	want[0] = want_of("0.0.0.0", 0, SERVICE_ECHO);
+	want[1] = want_of("127.0.0.1", 0, SERVICE_REPORT);
+	CHECK(reload_clash(want, 2, &a, &b) == 0);
+	/* many ports, the clash at the end of a long list */
+	for (int i = 0; i < 5; i++)
+		want[i] = want_of("0.0.0.0", 7000 + i, SERVICE_ECHO);
+	want[5] = want_of("127.0.0.1", 7004, SERVICE_REPORT);
+	CHECK(reload_clash(want, 6, &a, &b) == 1 && a == 4 && b == 5);
+	CHECK(reload_clash(want, 0, &a, &b) == 0);
+}
+
 int main(void)
 {
 	test_decide();
 	test_match();
 	test_decide_report();
+	test_clash();
 	return unit_done("unit_reload");
 }
