@@ -341,8 +341,8 @@ static int status_of(bool clash, int err)
  * ours: every socket of ours still open; a new socket shares a port only
  * with those of them this plan does not keep (bind_one()). */
 int plan_sockets(const struct config *cfg, int p, const struct sock *cur, size_t ncur,
-		 const struct sock *ours, size_t nours, struct proto_plan *pp, char *err,
-		 size_t errlen)
+		 const struct sock *ours, size_t nours, int watcher, struct proto_plan *pp,
+		 char *err, size_t errlen)
 {
 	struct reload_want *want = NULL;
 	struct sock *old = NULL;
@@ -380,6 +380,14 @@ int plan_sockets(const struct config *cfg, int p, const struct sock *cur, size_t
 		pp->next[pp->nnext].service = want[j].service;
 		pp->nnext++;
 		pp->nopened++;
+		if (watcher >= 0 && sockset_watch(watcher, pp->next[pp->nnext - 1].fd) < 0) {
+			snprintf(err, errlen, "cannot watch %s %s: %s", proto_names[p],
+				 net_format((const struct sockaddr *)&want[j].addr.ss,
+					    want[j].addr.len, (char[NET_ADDRSTRLEN]){0},
+					    NET_ADDRSTRLEN),
+				 strerror(errno));
+			goto out;
+		}
 	}
 	rc = 0;
 	goto out;
@@ -424,7 +432,7 @@ int reload_open_initial(const struct config *cfg, struct sock **tcp, size_t *ntc
 	char err[NET_ERRLEN];
 
 	for (int p = 0; p < NPROTO; p++)
-		if (plan_sockets(cfg, p, NULL, 0, NULL, 0, &pp[p], err, sizeof err) < 0) {
+		if (plan_sockets(cfg, p, NULL, 0, NULL, 0, -1, &pp[p], err, sizeof err) < 0) {
 			int status = pp[p].status;
 
 			log_errx("%s", err);

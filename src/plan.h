@@ -36,10 +36,12 @@ struct proto_plan {
  * new ones, into pp->next (from malloc()). 0, or -1 with why in err and
  * how bad in pp->status (EX_CONFIG, EX_OSERR or EX_UNAVAILABLE); what it
  * opened stays in pp for plan_close(). ours: every socket of ours still
- * open (a new one shares a port only with those this plan does not keep). */
+ * open (a new one shares a port only with those this plan does not keep).
+ * watcher (-1: none): the serving thread's epoll (sockset_watcher()), to
+ * which each new socket is added before it is offered (sockset_watch()). */
 int plan_sockets(const struct config *cfg, int p, const struct sock *cur, size_t ncur,
-		 const struct sock *ours, size_t nours, struct proto_plan *pp, char *err,
-		 size_t errlen);
+		 const struct sock *ours, size_t nours, int watcher, struct proto_plan *pp,
+		 char *err, size_t errlen);
 
 /* Closes what a plan opened and forgets it. */
 void plan_close(struct proto_plan *pp);

@@ -61,6 +61,7 @@ struct reload_job {
 	size_t ncur[NPROTO];
 	struct sock *ours[NPROTO];      /* ... and of every one still open */
 	size_t nours[NPROTO];
+	int watch[NPROTO];              /* the job's own: the serving threads' epolls */
 	/* what it makes */
 	struct config *cfg;             /* the new configuration (a reference) */
 	struct config_errors *errs;     /* the file's problems */
@@ -135,6 +136,17 @@ void reload_fit_fd_limit(const struct config *cfg)
 
 /* --- the job --- */
 
+/* What snapshot() made. */
+static void snapshot_free(struct reload_job *j)
+{
+	for (int p = 0; p < NPROTO; p++) {
+		free(j->cur[p]);
+		free(j->ours[p]);
+		if (j->watch[p] >= 0)
+			close(j->watch[p]);
+	}
+}
+
 static void job_release(struct reload_job *j)
 {
 	int left;
@@ -144,11 +156,9 @@ static void job_release(struct reload_job *j)
 	pthread_mutex_unlock(&j->lock);
 	if (left > 0)
 		return;
-	for (int p = 0; p < NPROTO; p++) {
+	for (int p = 0; p < NPROTO; p++)
 		plan_close(&j->plan[p]);
-		free(j->cur[p]);
-		free(j->ours[p]);
-	}
+	snapshot_free(j);
 	shared_unref(j->cfg);
 	shared_unref(j->old);
 	free(j->errs);
@@ -219,7 +229,8 @@ static void job_plan(struct reload_job *j)
 
 		j->ignored = j->ignored || c.ignored;
 		if (c.rebind && plan_sockets(j->cfg, p, j->cur[p], j->ncur[p], j->ours[p],
-					     j->nours[p], &j->plan[p], err, sizeof err) < 0) {
+					     j->nours[p], j->watch[p], &j->plan[p], err,
+					     sizeof err) < 0) {
 			snprintf(j->refusal, sizeof j->refusal, "%s", err);
 			return;
 		}
@@ -263,13 +274,23 @@ static bool copy_socks(struct sockset *ss, bool all, struct sock **out, size_t *
 }
 
 /* Copies of the sockets bound now, for the job. */
+/* Copies of the sockets bound now, and the job's own handles on the
+ * serving threads' epolls, for the job. false with errno. */
 static bool snapshot(struct reload_job *j, const struct reload_target *t)
 {
+	if (strlen(t->path) >= sizeof j->path) {
+		errno = ENAMETOOLONG;
+		return false;
+	}
+	errno = ENOMEM;
 	return copy_socks(tcp_sockset(t->tcp), false, &j->cur[TCP], &j->ncur[TCP]) &&
 	       copy_socks(tcp_sockset(t->tcp), true, &j->ours[TCP], &j->nours[TCP]) &&
 	       copy_socks(udp_sockset(t->udp), false, &j->cur[UDP], &j->ncur[UDP]) &&
-	       copy_socks(udp_sockset(t->udp), true, &j->ours[UDP], &j->nours[UDP]);
+	       copy_socks(udp_sockset(t->udp), true, &j->ours[UDP], &j->nours[UDP]) &&
+	       (j->watch[TCP] = sockset_watcher(tcp_sockset(t->tcp))) >= 0 &&
+	       (j->watch[UDP] = sockset_watcher(udp_sockset(t->udp))) >= 0;
 }
+
 
 static bool start_job(struct reload *r, const struct reload_target *t, pthread_t main_thread)
 {
@@ -285,13 +306,13 @@ static bool start_job(struct reload *r, const struct reload_target *t, pthread_t
 		return false;
 	}
 	j = calloc(1, sizeof *j);
-	if (j == NULL || !snapshot(j, t) || strlen(t->path) >= sizeof j->path) {
-		log_errx("reload refused: out of memory; the running configuration stays");
+	if (j != NULL)
+		j->watch[TCP] = j->watch[UDP] = -1;
+	if (j == NULL || !snapshot(j, t)) {
+		log_errx("reload refused: %s; the running configuration stays",
+			 strerror(j == NULL ? ENOMEM : errno));
 		if (j != NULL)
-			for (int p = 0; p < NPROTO; p++) {
-				free(j->cur[p]);
-				free(j->ours[p]);
-			}
+			snapshot_free(j);
 		free(j);
 		atomic_fetch_sub(&jobs_alive, 1);
 		return false;
