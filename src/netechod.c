@@ -74,7 +74,7 @@ struct options {
 struct daemon {
 	struct options opt;
 	struct config *cfg;             /* in force */
-	struct stats stats;
+	struct stats *stats;            /* static: stragglers may count after main */
 	struct tcp_server *tcp;
 	struct udp_server *udp;
 	struct reload reload;
@@ -366,10 +366,10 @@ static int make_services(struct daemon *d, struct sock *tcp, size_t ntcp, struct
 {
 	/* counts per port, for the stats line of many ports; without memory
 	 * for them, none */
-	d->stats.tcp_port = calloc(STATS_PORTS, sizeof *d->stats.tcp_port);
-	d->stats.udp_port = calloc(STATS_PORTS, sizeof *d->stats.udp_port);
-	d->tcp = tcp_new(&d->stats, d->cfg);
-	d->udp = d->tcp != NULL ? udp_new(&d->stats, d->cfg) : NULL;
+	d->stats->tcp_port = calloc(STATS_PORTS, sizeof *d->stats->tcp_port);
+	d->stats->udp_port = calloc(STATS_PORTS, sizeof *d->stats->udp_port);
+	d->tcp = tcp_new(d->stats, d->cfg);
+	d->udp = d->tcp != NULL ? udp_new(d->stats, d->cfg) : NULL;
 	if (d->tcp == NULL || d->udp == NULL) {
 		log_err("cannot set up the services");
 		for (size_t i = 0; i < ntcp + nudp; i++)
@@ -526,22 +526,22 @@ static void log_stats(struct daemon *d)
 		   " tcp_bytes_out=%" PRIu64 " udp_datagrams=%" PRIu64 " udp_bytes=%" PRIu64
 		   " udp_denied=%" PRIu64 " udp_echo_held=%" PRIu64 " reports=%" PRIu64
 		   " reports_held=%" PRIu64 " proxy_errors=%" PRIu64 " reloads=%lu errors=%" PRIu64,
-		   clock_now() - d->started, active, stats_get(&d->stats.tcp_total),
-		   stats_get(&d->stats.tcp_refused), stats_get(&d->stats.tcp_denied), in, out,
-		   stats_get(&d->stats.udp_datagrams), stats_get(&d->stats.udp_bytes),
-		   stats_get(&d->stats.udp_denied), stats_get(&d->stats.udp_echo_held),
-		   stats_get(&d->stats.reports), stats_get(&d->stats.reports_held),
-		   stats_get(&d->stats.proxy_errors), d->reload.done, stats_get(&d->stats.errors));
+		   clock_now() - d->started, active, stats_get(&d->stats->tcp_total),
+		   stats_get(&d->stats->tcp_refused), stats_get(&d->stats->tcp_denied), in, out,
+		   stats_get(&d->stats->udp_datagrams), stats_get(&d->stats->udp_bytes),
+		   stats_get(&d->stats->udp_denied), stats_get(&d->stats->udp_echo_held),
+		   stats_get(&d->stats->reports), stats_get(&d->stats->reports_held),
+		   stats_get(&d->stats->proxy_errors), d->reload.done, stats_get(&d->stats->errors));
 	/* a line a protocol: each fits a log line */
 	if (d->cfg->tcp.port.n > 1 || d->cfg->udp.port.n > 1) {
 		char line[(STATS_PORTS_SHOWN + 1) * 28];
 		struct outbuf o;
 
 		outbuf_start(&o, line, sizeof line);
-		ports_reached(&o, "tcp", d->stats.tcp_port);
+		ports_reached(&o, "tcp", d->stats->tcp_port);
 		log_notice("stats ports%s", line[0] != '\0' ? line : " tcp=none");
 		outbuf_start(&o, line, sizeof line);
-		ports_reached(&o, "udp", d->stats.udp_port);
+		ports_reached(&o, "udp", d->stats->udp_port);
 		log_notice("stats ports%s", line[0] != '\0' ? line : " udp=none");
 	}
 }
@@ -558,9 +558,9 @@ static void update_status(struct daemon *d)
 	snprintf(status, sizeof status,
 		 "%" PRIu64 " connections open, %" PRIu64 " served, %" PRIu64 " refused, %" PRIu64
 		 " denied; %" PRIu64 " datagrams, %" PRIu64 " denied",
-		 active, stats_get(&d->stats.tcp_total), stats_get(&d->stats.tcp_refused),
-		 stats_get(&d->stats.tcp_denied), stats_get(&d->stats.udp_datagrams),
-		 stats_get(&d->stats.udp_denied));
+		 active, stats_get(&d->stats->tcp_total), stats_get(&d->stats->tcp_refused),
+		 stats_get(&d->stats->tcp_denied), stats_get(&d->stats->udp_datagrams),
+		 stats_get(&d->stats->udp_denied));
 	if (strcmp(status, d->status) == 0)
 		return;
 	memcpy(d->status, status, sizeof status);
@@ -705,11 +705,14 @@ static void stop(struct daemon *d, int status)
 		log_notice("netechod stopped");
 	}
 	log_tick();     /* what the rate limit or a full queue held back */
-	tcp_free(d->tcp);
 	udp_free(d->udp);
-	free(d->stats.tcp_port);
-	free(d->stats.udp_port);
-	d->stats.tcp_port = d->stats.udp_port = NULL;
+	/* connection threads that never ended keep the server, and count in
+	 * the stats (static storage) until the process ends: their arrays too */
+	if (tcp_free(d->tcp)) {
+		free(d->stats->tcp_port);
+		free(d->stats->udp_port);
+		d->stats->tcp_port = d->stats->udp_port = NULL;
+	}
 	for (int i = 0; i < d->nactivated; i++)
 		close(d->activated[i].fd);
 	if (d->pidfile_fd >= 0) {
@@ -717,6 +720,8 @@ static void stop(struct daemon *d, int status)
 			log_warnx("%s", err);
 		close(d->pidfile_fd);
 	}
+	if (!reload_wait_jobs(RELOAD_STOP_WAIT_S))
+		log_info("a reload still reading or resolving is left to end on its own");
 	log_stop();
 	daemon_ready(&d->ready_fd, status, err, sizeof err);
 	if (sd_notifier_close(&d->notify) < 0)
@@ -724,9 +729,15 @@ static void stop(struct daemon *d, int status)
 	shared_unref(d->cfg);
 }
 
+/* The counters: static, not main's, so that a thread still running when
+ * main returns (a connection thread that never ended) counts into memory
+ * that outlives it. */
+static struct stats counters;
+
 int main(int argc, char **argv)
 {
-	struct daemon d = { .ready_fd = -1, .pidfile_fd = -1, .notify = { .fd = -1 } };
+	struct daemon d = { .ready_fd = -1, .pidfile_fd = -1, .notify = { .fd = -1 },
+			    .stats = &counters };
 	char err[SD_ERRLEN];
 	int status, sig;
 

@@ -26,6 +26,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -466,6 +467,20 @@ bool reload_poll(struct reload *r, const struct reload_target *t, pthread_t main
 		r->again = false;
 		log_notice("SIGHUP came during the reload: reloading again");
 		start_job(r, t, main_thread);
+	}
+	return true;
+}
+
+bool reload_wait_jobs(double seconds)
+{
+	double until = clock_now() + seconds;
+	struct timespec pause = { 0, 10 * 1000 * 1000 };
+
+	while (atomic_load(&jobs_alive) > 0) {
+		if (clock_now() >= until)
+			return false;
+		if (nanosleep(&pause, NULL) < 0 && errno != EINTR)
+			return false;
 	}
 	return true;
 }

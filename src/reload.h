@@ -70,6 +70,16 @@ int reload_signal(void);
 /* At start and at stop: gives up on a job under way. */
 void reload_cancel(struct reload *r);
 
+/* At stop, after reload_cancel(): waits up to seconds for the jobs given
+ * up on to end. Returns false when one is still running (reading the
+ * file, looking up the user or resolving): it is left to end on its own,
+ * and touches nothing of main's meanwhile: it owns its memory (a
+ * reference to each configuration, copies of the sockets), its sockets
+ * and its own epoll descriptors, logs nothing and, given up on, signals
+ * no one; a name look-up it waits for owns its state too (net.c). */
+#define RELOAD_STOP_WAIT_S 1.0
+bool reload_wait_jobs(double seconds);
+
 /* Raises the soft descriptor limit to fit max_connections (within the
  * hard limit), and says when it cannot. */
 void reload_fit_fd_limit(const struct config *cfg);

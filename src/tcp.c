@@ -1562,12 +1562,12 @@ int tcp_wake_signal(void)
 	return WAKE_SIGNAL;
 }
 
-void tcp_free(struct tcp_server *srv)
+bool tcp_free(struct tcp_server *srv)
 {
 	if (srv == NULL)
-		return;
+		return true;
 	if (srv->nbusy > 0 || srv->nidle > 0)
-		return;         /* threads that never ended still use it: keep it */
+		return false;   /* threads that never ended still use it: keep it */
 	sockset_destroy(&srv->listeners);
 	if (srv->spare_fd >= 0)
 		close_counted(srv, srv->spare_fd);
@@ -1577,4 +1577,5 @@ void tcp_free(struct tcp_server *srv)
 	pthread_cond_destroy(&srv->changed);
 	pthread_mutex_destroy(&srv->lock);
 	free(srv);
+	return true;
 }

@@ -74,6 +74,9 @@ bool tcp_alive(struct tcp_server *srv, unsigned long *last);
 /* The signal that wakes connection threads: every other thread blocks it. */
 int tcp_wake_signal(void);
 
-void tcp_free(struct tcp_server *srv);
+/* Frees the server once its threads have ended: true. false when
+ * connection threads that never ended (tcp_close_all() said so) still use
+ * it: it is kept, and so must be what it counts into. */
+bool tcp_free(struct tcp_server *srv);
 
 #endif
