@@ -115,7 +115,7 @@ bool net_same_addr(const struct net_addr *a, const struct net_addr *b, bool any_
 	return false;
 }
 
-static bool is_wildcard(const struct net_addr *a)
+bool net_is_wildcard(const struct net_addr *a)
 {
 	if (a->ss.ss_family == AF_INET)
 		return ((const struct sockaddr_in *)(const void *)&a->ss)->sin_addr.s_addr ==
@@ -131,7 +131,7 @@ bool net_overlap(const struct net_addr *a, const struct net_addr *b)
 	if (a->ss.ss_family != b->ss.ss_family ||
 	    net_port((const struct sockaddr *)&a->ss) != net_port((const struct sockaddr *)&b->ss))
 		return false;
-	return is_wildcard(a) || is_wildcard(b) || net_same_addr(a, b, true);
+	return net_is_wildcard(a) || net_is_wildcard(b) || net_same_addr(a, b, true);
 }
 
 int net_local_addr(int fd, struct net_addr *out)

@@ -83,6 +83,9 @@ int net_connect_with(const struct net_addr *addr, int socktype, int (*prepare)(i
  * count. */
 bool net_same_addr(const struct net_addr *a, const struct net_addr *b, bool any_port);
 
+/* Is a the wildcard address of its family (0.0.0.0 or ::)? */
+bool net_is_wildcard(const struct net_addr *a);
+
 /* Would sockets bound to a and b conflict: the same family and port, and
  * the same address or one of them the wildcard? */
 bool net_overlap(const struct net_addr *a, const struct net_addr *b);

@@ -144,6 +144,40 @@ int reload_clash(const struct reload_want *want, size_t n, size_t *a, size_t *b)
 	return found;
 }
 
+int reload_cover(const struct reload_want *want, size_t nwant, const struct sock *cur, size_t ncur,
+		 const bool *kept, long *cover)
+{
+	size_t *wild = malloc((nwant + 1) * sizeof *wild), n = 0;
+
+	if (wild == NULL)
+		return -1;
+	for (size_t j = 0; j < nwant; j++)
+		if (!want[j].any_port && net_is_wildcard(&want[j].addr))
+			wild[n++] = j;
+	qsort_r(wild, n, sizeof *wild, by_port, (void *)want);
+	for (size_t i = 0; i < ncur; i++) {
+		struct reload_want key = { .addr = cur[i].local };
+		size_t lo = 0, hi = n;
+
+		cover[i] = -1;
+		if (kept[i] || net_is_wildcard(&cur[i].local))
+			continue;
+		/* the first wildcard of this family and port */
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+
+			if (port_key(&want[wild[mid]]) < port_key(&key))
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if (lo < n && port_key(&want[wild[lo]]) == port_key(&key))
+			cover[i] = (long)wild[lo];
+	}
+	free(wild);
+	return 0;
+}
+
 /* --- opening sockets --- */
 
 /* Does addr overlap one of our sockets (so that sharing the port with
@@ -334,6 +368,38 @@ static int status_of(bool clash, int err)
 	return EX_UNAVAILABLE;
 }
 
+/* Binds the wanted addresses no socket was kept for (take[j] < 0), each
+ * added to pp as it is opened (and to the serving thread's epoll through
+ * watcher, unless -1). 0, or -1 with why in err and errno. */
+static int open_new(const struct config *cfg, int p, const struct reload_want *want,
+		    size_t nwant, const long *take, const struct sock *old, size_t nold,
+		    int watcher, struct proto_plan *pp, char *err, size_t errlen)
+{
+	for (size_t j = 0; j < nwant; j++) {
+		if (take[j] >= 0)
+			continue;
+		if (bind_one(&want[j].addr, socktypes[p], (int)cfg->server.backlog,
+			     saves_syn(cfg, p, want[j].service) ? NET_LISTEN_SAVE_SYN : 0, old,
+			     nold, &pp->next[pp->nnext], err, errlen) < 0)
+			return -1;
+		pp->next[pp->nnext].service = want[j].service;
+		pp->nnext++;
+		pp->nopened++;
+		if (watcher >= 0 && sockset_watch(watcher, pp->next[pp->nnext - 1].fd) < 0) {
+			int saved = errno;
+
+			snprintf(err, errlen, "cannot watch %s %s: %s", proto_names[p],
+				 net_format((const struct sockaddr *)&want[j].addr.ss,
+					    want[j].addr.len, (char[NET_ADDRSTRLEN]){0},
+					    NET_ADDRSTRLEN),
+				 strerror(saved));
+			errno = saved;
+			return -1;
+		}
+	}
+	return 0;
+}
+
 /* The sockets one protocol of cfg asks for: those of cur whose address
  * stays (serving what the configuration asks of that address now), then
  * new ones; into pp->next (from malloc()). On failure says why in err and
@@ -347,7 +413,7 @@ int plan_sockets(const struct config *cfg, int p, const struct sock *cur, size_t
 	struct reload_want *want = NULL;
 	struct sock *old = NULL;
 	bool *kept = NULL, clash = false;
-	long *take = NULL;
+	long *take = NULL, *cover = NULL;
 	size_t nwant = 0, nold = 0;
 	int rc = -1;
 
@@ -356,13 +422,19 @@ int plan_sockets(const struct config *cfg, int p, const struct sock *cur, size_t
 	errno = 0;
 	if (wanted(cfg, p, &want, &nwant, &clash, err, errlen) < 0)
 		goto out;
-	pp->next = malloc((nwant + 1) * sizeof *pp->next);
+	pp->next = malloc((nwant + ncur + 1) * sizeof *pp->next);
 	kept = malloc((ncur + 1) * sizeof *kept);
 	take = malloc((nwant + 1) * sizeof *take);
-	if (pp->next == NULL || kept == NULL || take == NULL)
+	cover = malloc((ncur + 1) * sizeof *cover);
+	if (pp->next == NULL || kept == NULL || take == NULL || cover == NULL)
 		goto oom;
 	reload_match(want, nwant, cur, ncur, kept, take);
-	if (not_kept(cur, ncur, kept, ours, nours, &old, &nold) < 0)
+	/* a listener that a new wildcard covers serves on beside it: a new
+	 * one shares the port with it, as with one retiring */
+	for (size_t i = 0; i < ncur; i++)
+		cover[i] = -1;
+	if (not_kept(cur, ncur, kept, ours, nours, &old, &nold) < 0 ||
+	    (p == TCP && reload_cover(want, nwant, cur, ncur, kept, cover) < 0))
 		goto oom;
 	/* first the kept sockets (the opened ones come last: see plan_close()) */
 	for (size_t j = 0; j < nwant; j++)
@@ -370,25 +442,13 @@ int plan_sockets(const struct config *cfg, int p, const struct sock *cur, size_t
 			pp->next[pp->nnext] = cur[take[j]];
 			pp->next[pp->nnext++].service = want[j].service;
 		}
-	for (size_t j = 0; j < nwant; j++) {
-		if (take[j] >= 0)
-			continue;
-		if (bind_one(&want[j].addr, socktypes[p], (int)cfg->server.backlog,
-			     saves_syn(cfg, p, want[j].service) ? NET_LISTEN_SAVE_SYN : 0, old,
-			     nold, &pp->next[pp->nnext], err, errlen) < 0)
-			goto out;
-		pp->next[pp->nnext].service = want[j].service;
-		pp->nnext++;
-		pp->nopened++;
-		if (watcher >= 0 && sockset_watch(watcher, pp->next[pp->nnext - 1].fd) < 0) {
-			snprintf(err, errlen, "cannot watch %s %s: %s", proto_names[p],
-				 net_format((const struct sockaddr *)&want[j].addr.ss,
-					    want[j].addr.len, (char[NET_ADDRSTRLEN]){0},
-					    NET_ADDRSTRLEN),
-				 strerror(errno));
-			goto out;
+	for (size_t i = 0; i < ncur; i++)
+		if (cover[i] >= 0) {
+			pp->next[pp->nnext] = cur[i];
+			pp->next[pp->nnext++].service = want[cover[i]].service;
 		}
-	}
+	if (open_new(cfg, p, want, nwant, take, old, nold, watcher, pp, err, errlen) < 0)
+		goto out;
 	rc = 0;
 	goto out;
 oom:
@@ -400,6 +460,7 @@ out:
 	free(old);
 	free(kept);
 	free(take);
+	free(cover);
 	return rc;
 }
 

@@ -87,6 +87,16 @@ struct reload_want {
 void reload_match(const struct reload_want *want, size_t nwant, const struct sock *cur, size_t ncur,
 		  bool *kept, long *take);
 
+/* Which of the TCP listeners not kept (kept[i] false) stay anyway: one
+ * on a specific address that a wanted wildcard of its family and port
+ * covers (127.0.0.1:7000 when 0.0.0.0:7000 is wanted) goes on serving,
+ * beside the new wildcard, what that wildcard serves, rather than being
+ * retired: its handshakes under way complete, and a new client of its
+ * address is served at once. cover[i]: the index in want of the wildcard
+ * that covers cur[i], or -1. Returns -1 when out of memory, else 0. */
+int reload_cover(const struct reload_want *want, size_t nwant, const struct sock *cur, size_t ncur,
+		 const bool *kept, long *cover);
+
 /* Two wanted addresses that cannot both be bound: the same family and
  * port, and the same address or one of them the wildcard (two services
  * on 127.0.0.1:7000 and *:7000), port 0 aside. *a < *b are their indexes.

@@ -17,6 +17,26 @@
  * sockets are closed, nothing else was touched). A new listener saves
  * SYNs, when the new configuration asks it to, from its bind on.
  *
+ * A TCP address that moves, and the handshakes under way: a connection in
+ * SYN-RECV belongs to the listener that took its SYN, and is reset if
+ * that listener closes before the client's ACK comes (a client far away,
+ * or an ACK lost). Draining every retired listener longer would hold new
+ * clients back, since a SYN that reaches a retiring listener is dropped
+ * (and sent again a second later). So two cases: a listener whose
+ * address a new wildcard covers (127.0.0.1 when * is asked for) is not
+ * retired at all but kept serving in the new set, beside the wildcard
+ * (reload_cover()); its handshakes complete and the kernel goes on
+ * giving it its address's SYNs, the more specific listener. Any other
+ * listener retired serves an address the new set does not (the new set's
+ * more specific or equal listeners take their SYNs), so it can drain for
+ * TCP_DRAIN_S (3 s), long enough for a late ACK, holding back no client
+ * of the new set. The kernel's own way, net.ipv4.tcp_migrate_req, hands
+ * a closing listener's requests to another of its SO_REUSEPORT group
+ * only, which 127.0.0.1 and 0.0.0.0 are not, and is a host setting off
+ * by default. One case remains: an address moved back within those 3 s
+ * is bound beside its listener still retiring, in one reuseport group,
+ * and that one drops its share of new SYNs until it closes.
+ *
  * Which sockets a configuration asks for, and binding them, is plan.c's. */
 #include "reload.h"
 

@@ -199,8 +199,55 @@ static void test_clash(void)
 	CHECK(reload_clash(want, 0, &a, &b) == 0);
 }
 
+static void test_cover(void)
+{
+	struct sock cur[3];
+	struct reload_want want[3];
+	bool kept[3];
+	long take[3], cover[3];
+
+	/* 127.0.0.1 -> * (0.0.0.0 and ::): 127.0.0.1 is covered by 0.0.0.0 */
+	cur[0] = sock(5, "127.0.0.1", 7000);
+	want[0] = want_of("0.0.0.0", 7000, SERVICE_ECHO);
+	want[1] = want_of("::", 7000, SERVICE_ECHO);
+	reload_match(want, 2, cur, 1, kept, take);
+	CHECK(reload_cover(want, 2, cur, 1, kept, cover) == 0);
+	CHECK(!kept[0] && cover[0] == 0);
+	/* ... and ::1 by ::, serving what it serves */
+	cur[1] = sock(6, "::1", 7000);
+	want[1].service = SERVICE_REPORT;
+	reload_match(want, 2, cur, 2, kept, take);
+	CHECK(reload_cover(want, 2, cur, 2, kept, cover) == 0);
+	CHECK(cover[0] == 0 && cover[1] == 1);
+	/* * -> 127.0.0.1: a wildcard is never covered, it retires */
+	cur[0] = sock(5, "0.0.0.0", 7000);
+	cur[1] = sock(6, "::", 7000);
+	want[0] = want_of("127.0.0.1", 7000, SERVICE_ECHO);
+	reload_match(want, 1, cur, 2, kept, take);
+	CHECK(reload_cover(want, 1, cur, 2, kept, cover) == 0);
+	CHECK(cover[0] == -1 && cover[1] == -1);
+	/* another port, or a specific address wanted: not covered */
+	cur[0] = sock(5, "127.0.0.1", 7000);
+	want[0] = want_of("0.0.0.0", 7001, SERVICE_ECHO);
+	want[1] = want_of("127.0.0.2", 7000, SERVICE_ECHO);
+	reload_match(want, 2, cur, 1, kept, take);
+	CHECK(reload_cover(want, 2, cur, 1, kept, cover) == 0);
+	CHECK(cover[0] == -1);
+	/* kept as it is: not a cover's */
+	want[0] = want_of("127.0.0.1", 7000, SERVICE_ECHO);
+	want[1] = want_of("0.0.0.0", 7000, SERVICE_ECHO);
+	reload_match(want, 2, cur, 1, kept, take);
+	CHECK(reload_cover(want, 2, cur, 1, kept, cover) == 0);
+	CHECK(kept[0] && cover[0] == -1);
+	/* port 0 covers nothing */
+	want[0] = want_of("0.0.0.0", 0, SERVICE_ECHO);
+	kept[0] = false;
+	CHECK(reload_cover(want, 1, cur, 1, kept, cover) == 0 && cover[0] == -1);
+}
+
 int main(void)
 {
+	test_cover();
 	test_decide();
 	test_match();
 	test_decide_report();
