@@ -7,6 +7,7 @@
 #include <linux/filter.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -114,7 +115,7 @@ bool net_same_addr(const struct net_addr *a, const struct net_addr *b, bool any_
 	return false;
 }
 
-static bool is_wildcard(const struct net_addr *a)
+bool net_is_wildcard(const struct net_addr *a)
 {
 	if (a->ss.ss_family == AF_INET)
 		return ((const struct sockaddr_in *)(const void *)&a->ss)->sin_addr.s_addr ==
@@ -130,7 +131,7 @@ bool net_overlap(const struct net_addr *a, const struct net_addr *b)
 	if (a->ss.ss_family != b->ss.ss_family ||
 	    net_port((const struct sockaddr *)&a->ss) != net_port((const struct sockaddr *)&b->ss))
 		return false;
-	return is_wildcard(a) || is_wildcard(b) || net_same_addr(a, b, true);
+	return net_is_wildcard(a) || net_is_wildcard(b) || net_same_addr(a, b, true);
 }
 
 int net_local_addr(int fd, struct net_addr *out)
@@ -335,7 +336,7 @@ int net_resolve(const char *host, long port, int family, int socktype, bool pass
 	return (int)n;
 }
 
-int net_listen(const struct net_addr *addr, int socktype, int backlog, bool share, char *err,
+int net_listen(const struct net_addr *addr, int socktype, int backlog, unsigned flags, char *err,
 	       size_t errlen)
 {
 	char where[NET_ADDRSTRLEN];
@@ -356,7 +357,7 @@ int net_listen(const struct net_addr *addr, int socktype, int backlog, bool shar
 			 strerror(errno));
 		goto fail;
 	}
-	if (share && net_share(fd, true) < 0) {
+	if ((flags & NET_LISTEN_SHARE) && net_share(fd, true) < 0) {
 		snprintf(err, errlen, "cannot set SO_REUSEPORT on %s %s: %s", proto, where,
 			 strerror(errno));
 		goto fail;
@@ -370,6 +371,13 @@ int net_listen(const struct net_addr *addr, int socktype, int backlog, bool shar
 	}
 	if (bind(fd, (const struct sockaddr *)&addr->ss, addr->len) < 0) {
 		snprintf(err, errlen, "cannot bind %s %s: %s", proto, where, strerror(errno));
+		goto fail;
+	}
+	/* before listen(): the first SYN is saved too */
+	if (socktype == SOCK_STREAM && (flags & NET_LISTEN_SAVE_SYN) &&
+	    setsockopt(fd, IPPROTO_TCP, TCP_SAVE_SYN, &one, sizeof one) < 0) {
+		snprintf(err, errlen, "cannot set TCP_SAVE_SYN on %s %s: %s", proto, where,
+			 strerror(errno));
 		goto fail;
 	}
 	if (socktype == SOCK_STREAM && listen(fd, backlog) < 0) {

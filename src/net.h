@@ -36,10 +36,14 @@ int net_resolve(const char *host, long port, int family, int socktype, bool pass
 
 /* A TCP listener (SO_REUSEADDR, non-blocking) on addr with backlog, or a
  * UDP socket bound to addr when socktype is SOCK_DGRAM; IPV6_V6ONLY for
- * IPv6, close-on-exec. With share, SO_REUSEPORT is set before binding, so
- * that the socket may overlap one of ours that has it set too (see
- * net_share()). Returns the descriptor, or -1 with a message and errno. */
-int net_listen(const struct net_addr *addr, int socktype, int backlog, bool share, char *err,
+ * IPv6, close-on-exec. With NET_LISTEN_SHARE, SO_REUSEPORT is set before
+ * binding, so that the socket may overlap one of ours that has it set too
+ * (see net_share()); with NET_LISTEN_SAVE_SYN, a TCP listener saves each
+ * SYN (TCP_SAVE_SYN) from its first one on. Returns the descriptor, or -1
+ * with a message and errno. */
+#define NET_LISTEN_SHARE    1u
+#define NET_LISTEN_SAVE_SYN 2u
+int net_listen(const struct net_addr *addr, int socktype, int backlog, unsigned flags, char *err,
 	       size_t errlen);
 
 /* Sets or clears SO_REUSEPORT on a bound socket: while both have it, a new
@@ -78,6 +82,9 @@ int net_connect_with(const struct net_addr *addr, int socktype, int (*prepare)(i
 /* Are a and b the same address (and port, unless any_port)? IPv6 scope ids
  * count. */
 bool net_same_addr(const struct net_addr *a, const struct net_addr *b, bool any_port);
+
+/* Is a the wildcard address of its family (0.0.0.0 or ::)? */
+bool net_is_wildcard(const struct net_addr *a);
 
 /* Would sockets bound to a and b conflict: the same family and port, and
  * the same address or one of them the wildcard? */

@@ -38,6 +38,7 @@
 #include "log.h"
 #include "net.h"
 #include "outbuf.h"
+#include "plan.h"
 #include "reload.h"
 #include "sd.h"
 #include "shared.h"
@@ -73,7 +74,7 @@ struct options {
 struct daemon {
 	struct options opt;
 	struct config *cfg;             /* in force */
-	struct stats stats;
+	struct stats *stats;            /* static: stragglers may count after main */
 	struct tcp_server *tcp;
 	struct udp_server *udp;
 	struct reload reload;
@@ -176,13 +177,14 @@ static const char *absolute(const char *path, char *buf, size_t size)
 }
 
 /* Loads the file into a new configuration and checks what the file alone
- * cannot tell (that the user exists); prints every problem on stderr.
+ * cannot tell (that the user exists, that two services ask for one
+ * address and port: reload_check_clashes()); prints every problem on stderr.
  * NULL on failure. (A reload does the same in reload.c, logging.) */
-static struct config *load_config(const char *path)
+static struct config *load_config(const char *path, bool activated)
 {
 	struct config_errors *errs = malloc(sizeof *errs);
 	struct config *cfg = shared_new();
-	char name[PATH_MAX], err[DAEMON_ERRLEN];
+	char name[PATH_MAX], err[DAEMON_ERRLEN], clash[NET_ERRLEN];
 	uid_t uid;
 	gid_t gid;
 
@@ -201,6 +203,12 @@ static struct config *load_config(const char *path)
 	if (cfg->server.user[0] != '\0' &&
 	    privs_lookup(cfg->server.user, cfg->server.group, &uid, &gid, err, sizeof err) < 0) {
 		fprintf(stderr, "%s: [server] %s\n", escape_name(name, sizeof name, path), err);
+		goto fail;
+	}
+	/* what start and a reload would refuse, -t refuses with the same words
+	 * (the service manager's sockets aside: host and port are not used) */
+	if (!activated && reload_check_clashes(cfg, clash, sizeof clash) < 0) {
+		fprintf(stderr, "%s: %s\n", escape_name(name, sizeof name, path), clash);
 		goto fail;
 	}
 	free(errs);
@@ -332,47 +340,10 @@ static void notify_ready(struct daemon *d)
 static int take_activated(struct daemon *d, struct sock **tcp, size_t *ntcp, struct sock **udp,
 			  size_t *nudp)
 {
-	char where[NET_ADDRSTRLEN];
 	int n = d->nactivated;
 
-	*tcp = calloc((size_t)n, sizeof **tcp);
-	*udp = calloc((size_t)n, sizeof **udp);
-	*ntcp = *nudp = 0;
-	if (*tcp == NULL || *udp == NULL) {
-		log_errx("socket activation: out of memory");
+	if (plan_take_activated(d->cfg, d->activated, n, tcp, ntcp, udp, nudp) < 0)
 		return -1;
-	}
-	for (int i = 0; i < n; i++) {
-		int fd = d->activated[i].fd, type;
-		bool report = strcmp(d->activated[i].name, "report") == 0;
-		struct sock s = { .fd = fd, .service = report ? SERVICE_REPORT : SERVICE_ECHO,
-				  .activated = true };
-		const char *what = report ? " (report)" : "";
-		bool listening = false;
-
-		type = net_socket_kind(fd, &listening);
-		if (net_local_addr(fd, &s.local) < 0)
-			type = -1;
-		net_format((struct sockaddr *)&s.local.ss, s.local.len, where, sizeof where);
-		if (type == SOCK_STREAM && listening &&
-		    (report ? d->cfg->report.enabled : d->cfg->tcp.enabled) &&
-		    net_set_nonblocking(fd) == 0) {
-			(*tcp)[(*ntcp)++] = s;
-			log_info("listening on tcp %s%s (socket-activated, fd %d)", where, what,
-				 fd);
-		} else if (type == SOCK_DGRAM &&
-			   (report ? d->cfg->report.enabled : d->cfg->udp.enabled) &&
-			   net_ask_pktinfo(fd, s.local.ss.ss_family) == 0) {
-			(*udp)[(*nudp)++] = s;
-			log_info("listening on udp %s%s (socket-activated, fd %d)", where, what,
-				 fd);
-		} else {
-			log_warnx("activated descriptor %d is not a listening TCP or a UDP socket "
-				  "that [%s] enables: closed",
-				  fd, report ? "report" : type == SOCK_DGRAM ? "udp" : "tcp");
-			close(fd);
-		}
-	}
 	d->nactivated = 0;
 	d->socket_activated = true;
 	if (*ntcp + *nudp == 0) {
@@ -395,10 +366,10 @@ static int make_services(struct daemon *d, struct sock *tcp, size_t ntcp, struct
 {
 	/* counts per port, for the stats line of many ports; without memory
 	 * for them, none */
-	d->stats.tcp_port = calloc(STATS_PORTS, sizeof *d->stats.tcp_port);
-	d->stats.udp_port = calloc(STATS_PORTS, sizeof *d->stats.udp_port);
-	d->tcp = tcp_new(&d->stats, d->cfg);
-	d->udp = d->tcp != NULL ? udp_new(&d->stats, d->cfg) : NULL;
+	d->stats->tcp_port = calloc(STATS_PORTS, sizeof *d->stats->tcp_port);
+	d->stats->udp_port = calloc(STATS_PORTS, sizeof *d->stats->udp_port);
+	d->tcp = tcp_new(d->stats, d->cfg);
+	d->udp = d->tcp != NULL ? udp_new(d->stats, d->cfg) : NULL;
 	if (d->tcp == NULL || d->udp == NULL) {
 		log_err("cannot set up the services");
 		for (size_t i = 0; i < ntcp + nudp; i++)
@@ -410,6 +381,25 @@ static int make_services(struct daemon *d, struct sock *tcp, size_t ntcp, struct
 	tcp_offer(d->tcp, tcp, ntcp);
 	udp_offer(d->udp, udp, nudp);
 	return 0;
+}
+
+/* The sockets (the service manager's, or bound now) and the servers:
+ * 0, or an exit status. */
+static int open_services(struct daemon *d, size_t *ntcp, size_t *nudp)
+{
+	struct sock *tcp = NULL, *udp = NULL;
+	int rc;
+
+	reload_fit_fd_limit(d->cfg);
+	if (d->nactivated > 0) {
+		if (take_activated(d, &tcp, ntcp, &udp, nudp) < 0) {
+			free(tcp);
+			free(udp);
+			return EX_UNAVAILABLE;
+		}
+	} else if ((rc = reload_open_initial(d->cfg, &tcp, ntcp, &udp, nudp)) != 0)
+		return rc;
+	return make_services(d, tcp, *ntcp, udp, *nudp) < 0 ? EX_OSERR : 0;
 }
 
 /* The serving threads. */
@@ -443,7 +433,6 @@ static int start_services(struct daemon *d)
 static int start(struct daemon *d)
 {
 	char err[DAEMON_ERRLEN > SD_ERRLEN ? DAEMON_ERRLEN : SD_ERRLEN], name[PATH_MAX];
-	struct sock *tcp = NULL, *udp = NULL;
 	size_t ntcp = 0, nudp = 0;
 	int rc;
 
@@ -464,15 +453,8 @@ static int start(struct daemon *d)
 	if (sd_notifier_open(&d->notify, err, sizeof err) < 0)
 		log_warnx("%s", err);
 	d->watchdog_usec = sd_watchdog_usec();
-	reload_fit_fd_limit(d->cfg);
-	if (d->nactivated > 0 ? take_activated(d, &tcp, &ntcp, &udp, &nudp) < 0
-			      : reload_open_initial(d->cfg, &tcp, &ntcp, &udp, &nudp) < 0) {
-		free(tcp);
-		free(udp);
-		return EX_UNAVAILABLE;
-	}
-	if (make_services(d, tcp, ntcp, udp, nudp) < 0)
-		return EX_OSERR;
+	if ((rc = open_services(d, &ntcp, &nudp)) != 0)
+		return rc;
 	if (!d->opt.foreground && daemon_detach(&d->ready_fd, err, sizeof err) < 0) {
 		log_errx("%s", err);
 		return EX_OSERR;
@@ -544,22 +526,22 @@ static void log_stats(struct daemon *d)
 		   " tcp_bytes_out=%" PRIu64 " udp_datagrams=%" PRIu64 " udp_bytes=%" PRIu64
 		   " udp_denied=%" PRIu64 " udp_echo_held=%" PRIu64 " reports=%" PRIu64
 		   " reports_held=%" PRIu64 " proxy_errors=%" PRIu64 " reloads=%lu errors=%" PRIu64,
-		   clock_now() - d->started, active, stats_get(&d->stats.tcp_total),
-		   stats_get(&d->stats.tcp_refused), stats_get(&d->stats.tcp_denied), in, out,
-		   stats_get(&d->stats.udp_datagrams), stats_get(&d->stats.udp_bytes),
-		   stats_get(&d->stats.udp_denied), stats_get(&d->stats.udp_echo_held),
-		   stats_get(&d->stats.reports), stats_get(&d->stats.reports_held),
-		   stats_get(&d->stats.proxy_errors), d->reload.done, stats_get(&d->stats.errors));
+		   clock_now() - d->started, active, stats_get(&d->stats->tcp_total),
+		   stats_get(&d->stats->tcp_refused), stats_get(&d->stats->tcp_denied), in, out,
+		   stats_get(&d->stats->udp_datagrams), stats_get(&d->stats->udp_bytes),
+		   stats_get(&d->stats->udp_denied), stats_get(&d->stats->udp_echo_held),
+		   stats_get(&d->stats->reports), stats_get(&d->stats->reports_held),
+		   stats_get(&d->stats->proxy_errors), d->reload.done, stats_get(&d->stats->errors));
 	/* a line a protocol: each fits a log line */
 	if (d->cfg->tcp.port.n > 1 || d->cfg->udp.port.n > 1) {
 		char line[(STATS_PORTS_SHOWN + 1) * 28];
 		struct outbuf o;
 
 		outbuf_start(&o, line, sizeof line);
-		ports_reached(&o, "tcp", d->stats.tcp_port);
+		ports_reached(&o, "tcp", d->stats->tcp_port);
 		log_notice("stats ports%s", line[0] != '\0' ? line : " tcp=none");
 		outbuf_start(&o, line, sizeof line);
-		ports_reached(&o, "udp", d->stats.udp_port);
+		ports_reached(&o, "udp", d->stats->udp_port);
 		log_notice("stats ports%s", line[0] != '\0' ? line : " udp=none");
 	}
 }
@@ -576,9 +558,9 @@ static void update_status(struct daemon *d)
 	snprintf(status, sizeof status,
 		 "%" PRIu64 " connections open, %" PRIu64 " served, %" PRIu64 " refused, %" PRIu64
 		 " denied; %" PRIu64 " datagrams, %" PRIu64 " denied",
-		 active, stats_get(&d->stats.tcp_total), stats_get(&d->stats.tcp_refused),
-		 stats_get(&d->stats.tcp_denied), stats_get(&d->stats.udp_datagrams),
-		 stats_get(&d->stats.udp_denied));
+		 active, stats_get(&d->stats->tcp_total), stats_get(&d->stats->tcp_refused),
+		 stats_get(&d->stats->tcp_denied), stats_get(&d->stats->udp_datagrams),
+		 stats_get(&d->stats->udp_denied));
 	if (strcmp(status, d->status) == 0)
 		return;
 	memcpy(d->status, status, sizeof status);
@@ -723,11 +705,14 @@ static void stop(struct daemon *d, int status)
 		log_notice("netechod stopped");
 	}
 	log_tick();     /* what the rate limit or a full queue held back */
-	tcp_free(d->tcp);
 	udp_free(d->udp);
-	free(d->stats.tcp_port);
-	free(d->stats.udp_port);
-	d->stats.tcp_port = d->stats.udp_port = NULL;
+	/* connection threads that never ended keep the server, and count in
+	 * the stats (static storage) until the process ends: their arrays too */
+	if (tcp_free(d->tcp)) {
+		free(d->stats->tcp_port);
+		free(d->stats->udp_port);
+		d->stats->tcp_port = d->stats->udp_port = NULL;
+	}
 	for (int i = 0; i < d->nactivated; i++)
 		close(d->activated[i].fd);
 	if (d->pidfile_fd >= 0) {
@@ -735,6 +720,8 @@ static void stop(struct daemon *d, int status)
 			log_warnx("%s", err);
 		close(d->pidfile_fd);
 	}
+	if (!reload_wait_jobs(RELOAD_STOP_WAIT_S))
+		log_info("a reload still reading or resolving is left to end on its own");
 	log_stop();
 	daemon_ready(&d->ready_fd, status, err, sizeof err);
 	if (sd_notifier_close(&d->notify) < 0)
@@ -742,9 +729,15 @@ static void stop(struct daemon *d, int status)
 	shared_unref(d->cfg);
 }
 
+/* The counters: static, not main's, so that a thread still running when
+ * main returns (a connection thread that never ended) counts into memory
+ * that outlives it. */
+static struct stats counters;
+
 int main(int argc, char **argv)
 {
-	struct daemon d = { .ready_fd = -1, .pidfile_fd = -1, .notify = { .fd = -1 } };
+	struct daemon d = { .ready_fd = -1, .pidfile_fd = -1, .notify = { .fd = -1 },
+			    .stats = &counters };
 	char err[SD_ERRLEN];
 	int status, sig;
 
@@ -770,7 +763,7 @@ int main(int argc, char **argv)
 	 * terminal only its warnings and errors, until it detaches */
 	d.stderr_journal = d.opt.foreground && daemon_stderr_is_journal();
 	log_init("netechod", !d.opt.foreground ? LOG_WARNING : d.stderr_journal ? -1 : LOG_DEBUG);
-	d.cfg = load_config(d.opt.config);
+	d.cfg = load_config(d.opt.config, d.nactivated > 0);
 	if (d.cfg == NULL) {
 		free(d.activated);
 		return EX_CONFIG;

@@ -9,20 +9,35 @@
  * (reload_decide()), resolves a changed host (net.c, bounded), matches the
  * addresses against the sockets bound now (reload_match()) and binds the
  * new ones (net.c), then signals main. main's reload_poll() commits
- * (commit(): tcp_offer()/udp_offer() hand the new sets to the serving
- * threads, which retire the old sockets; tcp_reconfigure(),
- * udp_reconfigure(), log_configure(), the descriptor limit) or aborts
- * (the job's new sockets are closed, nothing else was touched).
+ * (commit(): tcp_reconfigure() and udp_reconfigure() first, so that a
+ * serving thread sets the options of the sockets it is about to take
+ * from the new configuration; then tcp_offer()/udp_offer() hand the new
+ * sets to the serving threads, which retire the old sockets;
+ * log_configure(), the descriptor limit) or aborts (the job's new
+ * sockets are closed, nothing else was touched). A new listener saves
+ * SYNs, when the new configuration asks it to, from its bind on.
  *
- * Sharing a port with ourselves: a socket of ours is bound without
- * SO_REUSEPORT (so that another process on the port, a second netechod
- * among them, makes the bind fail), then given SO_REUSEPORT. A reload
- * that wants an address overlapping one of ours on the same port
- * (0.0.0.0 beside 127.0.0.1) binds it with SO_REUSEPORT too, which the
- * kernel allows between sockets of one user that both have it. The old
- * one is retired, not shared with: its queue is taken, then it closes. A
- * process of the same user could so share the port too, if it asked for
- * SO_REUSEPORT; it could as well take over the daemon. */
+ * A TCP address that moves, and the handshakes under way: a connection in
+ * SYN-RECV belongs to the listener that took its SYN, and is reset if
+ * that listener closes before the client's ACK comes (a client far away,
+ * or an ACK lost). Draining every retired listener longer would hold new
+ * clients back, since a SYN that reaches a retiring listener is dropped
+ * (and sent again a second later). So two cases: a listener whose
+ * address a new wildcard covers (127.0.0.1 when * is asked for) is not
+ * retired at all but kept serving in the new set, beside the wildcard
+ * (reload_cover()); its handshakes complete and the kernel goes on
+ * giving it its address's SYNs, the more specific listener. Any other
+ * listener retired serves an address the new set does not (the new set's
+ * more specific or equal listeners take their SYNs), so it can drain for
+ * TCP_DRAIN_S (3 s), long enough for a late ACK, holding back no client
+ * of the new set. The kernel's own way, net.ipv4.tcp_migrate_req, hands
+ * a closing listener's requests to another of its SO_REUSEPORT group
+ * only, which 127.0.0.1 and 0.0.0.0 are not, and is a host setting off
+ * by default. One case remains: an address moved back within those 3 s
+ * is bound beside its listener still retiring, in one reuseport group,
+ * and that one drops its share of new SYNs until it closes.
+ *
+ * Which sockets a configuration asks for, and binding them, is plan.c's. */
 #include "reload.h"
 
 #include <errno.h>
@@ -31,6 +46,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -39,27 +55,19 @@
 #include "daemon.h"
 #include "escape.h"
 #include "log.h"
+#include "plan.h"
 #include "shared.h"
 #include "tcp.h"
 #include "udp.h"
 
 #define RELOAD_SIGNAL (SIGRTMIN + 2)
 
-enum { TCP, UDP, NPROTO };
-
-static const int socktypes[NPROTO] = { SOCK_STREAM, SOCK_DGRAM };
-static const char *const proto_names[NPROTO] = { "tcp", "udp" };
+enum { TCP = PLAN_TCP, UDP = PLAN_UDP, NPROTO = PLAN_NPROTO };
 
 /* Jobs alive, given-up ones included: a name server that never answers
  * must not pile up threads. */
 static atomic_int jobs_alive;
 
-/* What a reload does to one protocol's sockets. */
-struct proto_plan {
-	bool change;                    /* next is the set from now on */
-	struct sock *next;              /* from malloc(): the kept sockets, then the opened */
-	size_t nnext, nopened;
-};
 
 struct reload_job {
 	pthread_mutex_t lock;
@@ -74,253 +82,21 @@ struct reload_job {
 	size_t ncur[NPROTO];
 	struct sock *ours[NPROTO];      /* ... and of every one still open */
 	size_t nours[NPROTO];
+	int watch[NPROTO];              /* the job's own: the serving threads' epolls */
 	/* what it makes */
 	struct config *cfg;             /* the new configuration (a reference) */
 	struct config_errors *errs;     /* the file's problems */
 	char refusal[NET_ERRLEN + 64];  /* or why else the reload is refused */
 	struct proto_plan plan[NPROTO];
 	bool ignored;                   /* socket activation: host and port changes not used */
+	int fd_raised;                  /* raise_fd_limit() before binding: 1, 0 or -1 ... */
+	int fd_errno;                   /* ... with this errno */
+	struct rlimit fd_limit;         /* ... and the limit it left */
 };
 
 int reload_signal(void)
 {
 	return RELOAD_SIGNAL;
-}
-
-/* --- the pure parts --- */
-
-static bool on(const struct config *cfg, int p, enum service svc)
-{
-	if (svc == SERVICE_REPORT)
-		return cfg->report.enabled;
-	return p == TCP ? cfg->tcp.enabled : cfg->udp.enabled;
-}
-
-static const char *host_of(const struct config *cfg, int p, enum service svc)
-{
-	if (svc == SERVICE_REPORT)
-		return cfg->report.host;
-	return p == TCP ? cfg->tcp.host : cfg->udp.host;
-}
-
-static const struct config_ports *ports_of(const struct config *cfg, int p, enum service svc)
-{
-	if (svc == SERVICE_REPORT)
-		return &cfg->report.port;
-	return p == TCP ? &cfg->tcp.port : &cfg->udp.port;
-}
-
-/* Do two configurations ask one protocol's service for other sockets? */
-static bool moves(const struct config *old, const struct config *new, int p, enum service svc)
-{
-	return on(old, p, svc) != on(new, p, svc) ||
-	       (on(new, p, svc) &&
-		(strcmp(host_of(old, p, svc), host_of(new, p, svc)) != 0 ||
-		 !config_same_ports(ports_of(old, p, svc), ports_of(new, p, svc))));
-}
-
-struct reload_change reload_decide(const struct config *old, const struct config *new, int type,
-				   bool activated)
-{
-	int p = type == SOCK_STREAM ? TCP : UDP;
-	struct reload_change c = { false, false };
-	bool differs = moves(old, new, p, SERVICE_ECHO) || moves(old, new, p, SERVICE_REPORT);
-
-	if (differs && activated)
-		c.ignored = true;
-	else
-		c.rebind = differs;
-	return c;
-}
-
-void reload_match(const struct reload_want *want, size_t nwant, const struct sock *cur, size_t ncur,
-		  bool *kept, long *take)
-{
-	for (size_t i = 0; i < ncur; i++)
-		kept[i] = false;
-	for (size_t j = 0; j < nwant; j++) {
-		take[j] = -1;
-		for (size_t i = 0; i < ncur && take[j] < 0; i++)
-			if (!kept[i] &&
-			    net_same_addr(&want[j].addr, &cur[i].local, want[j].any_port)) {
-				kept[i] = true;
-				take[j] = (long)i;
-			}
-	}
-}
-
-/* --- opening sockets --- */
-
-/* Does addr overlap one of our sockets (so that sharing the port with
- * it is what the bind needs)? */
-static bool overlaps_ours(const struct net_addr *addr, const struct sock *cur, size_t ncur)
-{
-	for (size_t i = 0; i < ncur; i++)
-		if (net_overlap(addr, &cur[i].local))
-			return true;
-	return false;
-}
-
-/* Binds one address: alone first; beside one of ours (sharing the port)
- * when that is what stands in the way: one served now, or one a reload
- * just retired, still open while its queue is taken. Then shares it from
- * now on, so that a later reload can do the same. */
-static int bind_one(const struct net_addr *addr, int type, int backlog, const struct sock *ours,
-		    size_t nours, struct sock *out, char *err, size_t errlen)
-{
-	int fd = net_listen(addr, type, backlog, false, err, errlen);
-
-	if (fd < 0 && errno == EADDRINUSE && overlaps_ours(addr, ours, nours))
-		fd = net_listen(addr, type, backlog, true, err, errlen);
-	if (fd < 0)
-		return -1;
-	if (net_share(fd, true) < 0 ||
-	    (type == SOCK_DGRAM && net_ask_pktinfo(fd, addr->ss.ss_family) < 0) ||
-	    net_local_addr(fd, &out->local) < 0) {
-		snprintf(err, errlen, "cannot set up %s %s: %s",
-			 type == SOCK_STREAM ? "tcp" : "udp",
-			 net_format((const struct sockaddr *)&addr->ss, addr->len,
-				    (char[NET_ADDRSTRLEN]){0}, NET_ADDRSTRLEN),
-			 strerror(errno));
-		close(fd);
-		return -1;
-	}
-	out->fd = fd;
-	out->service = SERVICE_ECHO;
-	out->activated = false;
-	return 0;
-}
-
-/* The addresses one protocol of cfg asks for, of every service, into
- * *out (from malloc()). A name is resolved once a service. */
-static int wanted(const struct config *cfg, int p, struct reload_want **out, size_t *n, char *err,
-		  size_t errlen)
-{
-	static const enum service services[] = { SERVICE_ECHO, SERVICE_REPORT };
-
-	*n = 0;
-	*out = malloc(2 * NET_MAX_ADDRS * CONFIG_PORTS_MAX * sizeof **out);
-	if (*out == NULL) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-	for (size_t k = 0; k < sizeof services / sizeof services[0]; k++) {
-		struct net_addr addrs[NET_MAX_ADDRS];
-		enum service svc = services[k];
-		const struct config_ports *ports = ports_of(cfg, p, svc);
-		int got;
-
-		if (!on(cfg, p, svc))
-			continue;
-		/* the host once; each of its addresses on each port */
-		got = net_resolve(host_of(cfg, p, svc), ports->port[0], AF_UNSPEC, socktypes[p],
-				  true, addrs, NET_MAX_ADDRS, NET_RESOLVE_TIMEOUT_MS, err, errlen);
-		if (got < 0)
-			return -1;
-		for (unsigned j = 0; j < ports->n; j++)
-			for (int i = 0; i < got; i++) {
-				struct reload_want *w = &(*out)[(*n)++];
-
-				*w = (struct reload_want){ addrs[i], svc, ports->port[j] == 0 };
-				net_set_port(&w->addr, ports->port[j]);
-			}
-	}
-	return 0;
-}
-
-/* The sockets one protocol of cfg asks for: those of cur whose address
- * stays (serving what the configuration asks of that address now), then
- * new ones; into *next (from malloc()). On failure closes what it opened
- * and says why in err. ours: every socket of ours still open, for
- * bind_one(). */
-static int plan_sockets(const struct config *cfg, int p, const struct sock *cur, size_t ncur,
-			const struct sock *ours, size_t nours, struct proto_plan *pp, char *err,
-			size_t errlen)
-{
-	struct reload_want *want = NULL;
-	bool *kept = NULL;
-	long *take = NULL;
-	size_t nwant = 0;
-	int rc = -1;
-
-	pp->change = true;
-	pp->nnext = pp->nopened = 0;
-	if (wanted(cfg, p, &want, &nwant, err, errlen) < 0)
-		goto out;
-	pp->next = malloc((nwant + 1) * sizeof *pp->next);
-	kept = malloc((ncur + 1) * sizeof *kept);
-	take = malloc((nwant + 1) * sizeof *take);
-	if (pp->next == NULL || kept == NULL || take == NULL) {
-		snprintf(err, errlen, "out of memory");
-		goto out;
-	}
-	reload_match(want, nwant, cur, ncur, kept, take);
-	/* first the kept sockets (the opened ones come last: see plan_close()) */
-	for (size_t j = 0; j < nwant; j++)
-		if (take[j] >= 0) {
-			pp->next[pp->nnext] = cur[take[j]];
-			pp->next[pp->nnext++].service = want[j].service;
-		}
-	for (size_t j = 0; j < nwant; j++) {
-		if (take[j] >= 0)
-			continue;
-		if (bind_one(&want[j].addr, socktypes[p], (int)cfg->server.backlog, ours, nours,
-			     &pp->next[pp->nnext], err, errlen) < 0)
-			goto out;
-		pp->next[pp->nnext].service = want[j].service;
-		pp->nnext++;
-		pp->nopened++;
-	}
-	rc = 0;
-out:
-	free(want);
-	free(kept);
-	free(take);
-	return rc;
-}
-
-/* Closes what a plan opened and forgets it. */
-static void plan_close(struct proto_plan *pp)
-{
-	for (size_t i = pp->nnext - pp->nopened; i < pp->nnext; i++)
-		close(pp->next[i].fd);
-	free(pp->next);
-	pp->next = NULL;
-	pp->nnext = pp->nopened = 0;
-	pp->change = false;
-}
-
-static void log_listening(const struct sock *s, size_t n, int p)
-{
-	char where[NET_ADDRSTRLEN];
-
-	for (size_t i = 0; i < n; i++)
-		log_info("listening on %s %s%s", proto_names[p],
-			 net_format((const struct sockaddr *)&s[i].local.ss, s[i].local.len, where,
-				    sizeof where),
-			 s[i].service == SERVICE_REPORT ? " (report)" : "");
-}
-
-int reload_open_initial(const struct config *cfg, struct sock **tcp, size_t *ntcp,
-			struct sock **udp, size_t *nudp)
-{
-	struct proto_plan pp[NPROTO] = { { 0 } };
-	char err[NET_ERRLEN];
-
-	for (int p = 0; p < NPROTO; p++)
-		if (plan_sockets(cfg, p, NULL, 0, NULL, 0, &pp[p], err, sizeof err) < 0) {
-			log_errx("%s", err);
-			for (int q = 0; q <= p; q++)
-				plan_close(&pp[q]);
-			return -1;
-		}
-	for (int p = 0; p < NPROTO; p++)
-		log_listening(pp[p].next, pp[p].nnext, p);
-	*tcp = pp[TCP].next;
-	*ntcp = pp[TCP].nnext;
-	*udp = pp[UDP].next;
-	*nudp = pp[UDP].nnext;
-	return 0;
 }
 
 /* The sockets a configuration asks for: each port of each service, of two
@@ -334,24 +110,44 @@ static rlim_t sockets_needed(const struct config *cfg)
 	return 4 * ports;
 }
 
+/* The descriptors a configuration wants. */
+static rlim_t fds_needed(const struct config *cfg)
+{
+	return (rlim_t)cfg->tcp.max_connections + RELOAD_FD_RESERVE + sockets_needed(cfg);
+}
+
+/* Raises the soft descriptor limit towards need, never above the hard
+ * one and never lower: into *rl the limit now (infinite when getrlimit()
+ * failed). Returns 1 when it raised it, 0 when not, -1 with errno when
+ * getrlimit() or setrlimit() failed. */
+static int raise_fd_limit(rlim_t need, struct rlimit *rl)
+{
+	struct rlimit more;
+
+	*rl = (struct rlimit){ RLIM_INFINITY, RLIM_INFINITY };
+	if (getrlimit(RLIMIT_NOFILE, &more) < 0)
+		return -1;
+	*rl = more;
+	if (rl->rlim_cur >= need || rl->rlim_cur >= rl->rlim_max)
+		return 0;
+	more.rlim_cur = rl->rlim_max < need ? rl->rlim_max : need;
+	if (setrlimit(RLIMIT_NOFILE, &more) < 0)
+		return -1;
+	*rl = more;
+	return 1;
+}
+
 void reload_fit_fd_limit(const struct config *cfg)
 {
 	struct rlimit rl;
-	rlim_t need = (rlim_t)cfg->tcp.max_connections + RELOAD_FD_RESERVE + sockets_needed(cfg);
+	rlim_t need = fds_needed(cfg);
+	int raised = raise_fd_limit(need, &rl);
 
-	if (getrlimit(RLIMIT_NOFILE, &rl) < 0) {
-		log_warn("getrlimit(RLIMIT_NOFILE)");
-		return;
-	}
-	if (rl.rlim_cur < need && rl.rlim_cur < rl.rlim_max) {
-		rl.rlim_cur = rl.rlim_max < need ? rl.rlim_max : need;
-		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
-			log_warn("setrlimit(RLIMIT_NOFILE)");
-		else
-			log_info("descriptor limit raised to %lu for max_connections %ld and the "
-				 "sockets",
-				 (unsigned long)rl.rlim_cur, cfg->tcp.max_connections);
-	}
+	if (raised < 0)
+		log_warn("cannot raise the descriptor limit (RLIMIT_NOFILE)");
+	else if (raised > 0)
+		log_info("descriptor limit raised to %lu for max_connections %ld and the sockets",
+			 (unsigned long)rl.rlim_cur, cfg->tcp.max_connections);
 	if (rl.rlim_cur < need)
 		log_warnx("max_connections %ld and the ports need %lu descriptors, but the limit "
 			  "is %lu: clients beyond it are refused (raise LimitNOFILE or ulimit -n)",
@@ -360,6 +156,17 @@ void reload_fit_fd_limit(const struct config *cfg)
 }
 
 /* --- the job --- */
+
+/* What snapshot() made. */
+static void snapshot_free(struct reload_job *j)
+{
+	for (int p = 0; p < NPROTO; p++) {
+		free(j->cur[p]);
+		free(j->ours[p]);
+		if (j->watch[p] >= 0)
+			close(j->watch[p]);
+	}
+}
 
 static void job_release(struct reload_job *j)
 {
@@ -370,11 +177,9 @@ static void job_release(struct reload_job *j)
 	pthread_mutex_unlock(&j->lock);
 	if (left > 0)
 		return;
-	for (int p = 0; p < NPROTO; p++) {
+	for (int p = 0; p < NPROTO; p++)
 		plan_close(&j->plan[p]);
-		free(j->cur[p]);
-		free(j->ours[p]);
-	}
+	snapshot_free(j);
 	shared_unref(j->cfg);
 	shared_unref(j->old);
 	free(j->errs);
@@ -433,12 +238,20 @@ static void job_plan(struct reload_job *j)
 
 	if (!job_load(j))
 		return;
+	/* before binding, as at start: the new sockets, beside the old ones,
+	 * must fit (commit() says what came of it; the limit is never
+	 * lowered, so an aborted reload leaves nothing short) */
+	j->fd_raised = raise_fd_limit(fds_needed(j->cfg), &j->fd_limit);
+	if (j->fd_raised < 0)
+		j->fd_errno = errno;
 	for (int p = 0; p < NPROTO; p++) {
-		struct reload_change c = reload_decide(j->old, j->cfg, socktypes[p], j->activated);
+		struct reload_change c =
+			reload_decide(j->old, j->cfg, plan_socktype(p), j->activated);
 
 		j->ignored = j->ignored || c.ignored;
 		if (c.rebind && plan_sockets(j->cfg, p, j->cur[p], j->ncur[p], j->ours[p],
-					     j->nours[p], &j->plan[p], err, sizeof err) < 0) {
+					     j->nours[p], j->watch[p], &j->plan[p], err,
+					     sizeof err) < 0) {
 			snprintf(j->refusal, sizeof j->refusal, "%s", err);
 			return;
 		}
@@ -482,13 +295,23 @@ static bool copy_socks(struct sockset *ss, bool all, struct sock **out, size_t *
 }
 
 /* Copies of the sockets bound now, for the job. */
+/* Copies of the sockets bound now, and the job's own handles on the
+ * serving threads' epolls, for the job. false with errno. */
 static bool snapshot(struct reload_job *j, const struct reload_target *t)
 {
+	if (strlen(t->path) >= sizeof j->path) {
+		errno = ENAMETOOLONG;
+		return false;
+	}
+	errno = ENOMEM;
 	return copy_socks(tcp_sockset(t->tcp), false, &j->cur[TCP], &j->ncur[TCP]) &&
 	       copy_socks(tcp_sockset(t->tcp), true, &j->ours[TCP], &j->nours[TCP]) &&
 	       copy_socks(udp_sockset(t->udp), false, &j->cur[UDP], &j->ncur[UDP]) &&
-	       copy_socks(udp_sockset(t->udp), true, &j->ours[UDP], &j->nours[UDP]);
+	       copy_socks(udp_sockset(t->udp), true, &j->ours[UDP], &j->nours[UDP]) &&
+	       (j->watch[TCP] = sockset_watcher(tcp_sockset(t->tcp))) >= 0 &&
+	       (j->watch[UDP] = sockset_watcher(udp_sockset(t->udp))) >= 0;
 }
+
 
 static bool start_job(struct reload *r, const struct reload_target *t, pthread_t main_thread)
 {
@@ -504,13 +327,13 @@ static bool start_job(struct reload *r, const struct reload_target *t, pthread_t
 		return false;
 	}
 	j = calloc(1, sizeof *j);
-	if (j == NULL || !snapshot(j, t) || strlen(t->path) >= sizeof j->path) {
-		log_errx("reload refused: out of memory; the running configuration stays");
+	if (j != NULL)
+		j->watch[TCP] = j->watch[UDP] = -1;
+	if (j == NULL || !snapshot(j, t)) {
+		log_errx("reload refused: %s; the running configuration stays",
+			 strerror(j == NULL ? ENOMEM : errno));
 		if (j != NULL)
-			for (int p = 0; p < NPROTO; p++) {
-				free(j->cur[p]);
-				free(j->ours[p]);
-			}
+			snapshot_free(j);
 		free(j);
 		atomic_fetch_sub(&jobs_alive, 1);
 		return false;
@@ -582,12 +405,16 @@ static void commit(struct reload_job *j, const struct reload_target *t)
 	if (any_access(cfg) || any_access(old))
 		log_notice("reload: the access lists apply to new connections and datagrams; "
 			   "connections open now are kept");
+	/* the configuration first: a serving thread that takes the new
+	 * sockets sets their options from it (TCP_SAVE_SYN), not the old */
+	tcp_reconfigure(t->tcp, cfg);
+	udp_reconfigure(t->udp, cfg);
 	for (int p = 0; p < NPROTO; p++) {
 		struct proto_plan *pp = &j->plan[p];
 
 		if (!pp->change)
 			continue;
-		log_listening(pp->next + pp->nnext - pp->nopened, pp->nopened, p);
+		plan_log_listening(pp->next + pp->nnext - pp->nopened, pp->nopened, p);
 		if (p == TCP)
 			tcp_offer(t->tcp, pp->next, pp->nnext);
 		else
@@ -596,10 +423,15 @@ static void commit(struct reload_job *j, const struct reload_target *t)
 		pp->nnext = pp->nopened = 0;
 		pp->change = false;
 	}
-	tcp_reconfigure(t->tcp, cfg);
-	udp_reconfigure(t->udp, cfg);
 	log_configure(cfg->log.level, cfg->log.facility, cfg->log.rate_limit);
+	if (j->fd_raised > 0)
+		log_info("descriptor limit raised to %lu for max_connections %ld and the sockets",
+			 (unsigned long)j->fd_limit.rlim_cur, cfg->tcp.max_connections);
+	else if (j->fd_raised < 0)
+		log_warnx("cannot raise the descriptor limit (RLIMIT_NOFILE): %s",
+			  strerror(j->fd_errno));
 	reload_fit_fd_limit(cfg);
+	tcp_tick(t->tcp);       /* the accept thread's ceiling follows the limit now */
 	shared_unref(*t->cfg);
 	*t->cfg = shared_ref(cfg);
 	log_notice("reloaded %s (tcp %s, udp %s)", escape_name(name, sizeof name, t->path),
@@ -655,6 +487,20 @@ bool reload_poll(struct reload *r, const struct reload_target *t, pthread_t main
 		r->again = false;
 		log_notice("SIGHUP came during the reload: reloading again");
 		start_job(r, t, main_thread);
+	}
+	return true;
+}
+
+bool reload_wait_jobs(double seconds)
+{
+	double until = clock_now() + seconds;
+	struct timespec pause = { 0, 10 * 1000 * 1000 };
+
+	while (atomic_load(&jobs_alive) > 0) {
+		if (clock_now() >= until)
+			return false;
+		if (nanosleep(&pause, NULL) < 0 && errno != EINTR)
+			return false;
 	}
 	return true;
 }

@@ -17,8 +17,7 @@
  * descriptor limit. Or it aborts with nothing changed and one line saying
  * why. Open connections are never touched either way.
  *
- * The pure parts (what changes, which sockets stay) are unit-tested in
- * tests/unit_reload.c. */
+ * Which sockets a configuration asks for, and which stay, is plan.h's. */
 #ifndef NETECHO_RELOAD_H
 #define NETECHO_RELOAD_H
 
@@ -29,6 +28,7 @@
 
 #include "config.h"
 #include "net.h"
+#include "plan.h"
 #include "sockset.h"
 
 #define RELOAD_TIMEOUT_S 15     /* a job that takes longer is given up on */
@@ -70,43 +70,18 @@ int reload_signal(void);
 /* At start and at stop: gives up on a job under way. */
 void reload_cancel(struct reload *r);
 
-/* The sockets a configuration asks for, opened at start: the TCP
- * listeners and UDP sockets bound (not shared: another process on the
- * port makes it fail), each logged. Arrays from malloc(), handed to
- * tcp_offer() and udp_offer(). 0, or -1 with the problem logged. */
-int reload_open_initial(const struct config *cfg, struct sock **tcp, size_t *ntcp,
-			struct sock **udp, size_t *nudp);
+/* At stop, after reload_cancel(): waits up to seconds for the jobs given
+ * up on to end. Returns false when one is still running (reading the
+ * file, looking up the user or resolving): it is left to end on its own,
+ * and touches nothing of main's meanwhile: it owns its memory (a
+ * reference to each configuration, copies of the sockets), its sockets
+ * and its own epoll descriptors, logs nothing and, given up on, signals
+ * no one; a name look-up it waits for owns its state too (net.c). */
+#define RELOAD_STOP_WAIT_S 1.0
+bool reload_wait_jobs(double seconds);
 
 /* Raises the soft descriptor limit to fit max_connections (within the
  * hard limit), and says when it cannot. */
 void reload_fit_fd_limit(const struct config *cfg);
-
-/* --- the pure parts, for the unit tests --- */
-
-/* What a reload does to one protocol's sockets. */
-struct reload_change {
-	bool rebind;                    /* the host, port or enabled changed */
-	bool ignored;                   /* ... but the service manager owns them */
-};
-
-/* Compares the sockets one protocol (SOCK_STREAM or SOCK_DGRAM) asks for
- * in the old and the new configuration. */
-struct reload_change reload_decide(const struct config *old, const struct config *new, int type,
-				   bool activated);
-
-/* One address a configuration asks a protocol to serve. */
-struct reload_want {
-	struct net_addr addr;
-	enum service service;
-	bool any_port;                  /* port 0, the kernel's pick: any port of ours matches */
-};
-
-/* Which of the sockets bound now (cur) stay: kept[i] for cur[i]; and for
- * each wanted address the socket that serves it from now on: take[j] is
- * the index in cur of the one kept for want[j], or -1 when it needs a
- * new one. A socket stays when its address is wanted, whatever service
- * it served: it serves the one wanted now. */
-void reload_match(const struct reload_want *want, size_t nwant, const struct sock *cur, size_t ncur,
-		  bool *kept, long *take);
 
 #endif

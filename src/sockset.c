@@ -3,6 +3,7 @@
 #include "sockset.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -143,6 +144,26 @@ int sockset_publish_retiring(struct sockset *ss, const struct sock *socks, size_
 	return 0;
 }
 
+int sockset_watcher(struct sockset *ss)
+{
+	return fcntl(ss->epfd, F_DUPFD_CLOEXEC, 0);
+}
+
+int sockset_watch(int watcher, int fd)
+{
+	/* edge-triggered and nothing asked for: an error or hang-up is
+	 * reported once at most, to a thread that does not know the socket
+	 * yet and passes over it */
+	struct epoll_event ev = { .events = EPOLLET, .data.fd = fd };
+
+	return epoll_ctl(watcher, EPOLL_CTL_ADD, fd, &ev);
+}
+
+const struct sock *sockset_lost(const struct sockset *ss)
+{
+	return ss->has_lost ? &ss->lost : NULL;
+}
+
 void sockset_stop(struct sockset *ss)
 {
 	pthread_mutex_lock(&ss->lock);
@@ -173,30 +194,46 @@ const struct sock *sockset_find(const struct sockset *ss, int fd)
 }
 
 /* Takes the last offer; with ss->lock held. A new socket that epoll will
- * not take is closed (and left out): the caller learns it from *failed. */
+ * not take is closed (and left out): the caller learns it from *failed
+ * (the errno) and ss->lost. */
 static void take_offer(struct sockset *ss, struct sock *retired, size_t max_retired,
-		       size_t *nretired, size_t *failed)
+		       size_t *nretired, int *failed)
 {
 	struct sock *next = malloc((ss->nwant > 0 ? ss->nwant : 1) * sizeof *next);
+	struct sock *retiring = realloc(ss->retiring, (ss->nretiring + ss->nhave + 1) *
+							      sizeof *retiring);
 	size_t n = 0;
 
-	if (next == NULL)
+	if (retiring != NULL)
+		ss->retiring = retiring;
+	if (next == NULL || retiring == NULL) {
+		free(next);
 		return;         /* taken at the next turn */
+	}
 	for (size_t i = 0; i < ss->nhave; i++) {
 		if (contains(ss->want, ss->nwant, ss->have[i].fd))
 			continue;
-		if (*nretired < max_retired)
+		if (*nretired < max_retired) {
 			retired[(*nretired)++] = ss->have[i];
-		else
+			/* still ours (its address bound) until the thread
+			 * publishes what it closed: a reload may have to share
+			 * the port with it */
+			ss->retiring[ss->nretiring++] = ss->have[i];
+		} else
 			close(ss->have[i].fd);
 	}
 	for (size_t i = 0; i < ss->nwant; i++) {
 		struct epoll_event ev = { .events = EPOLLIN, .data.fd = ss->want[i].fd };
 
+		/* a reload's socket is watched already (sockset_watch()):
+		 * events on; one from start is added now */
 		if (!contains(ss->have, ss->nhave, ss->want[i].fd) &&
-		    epoll_ctl(ss->epfd, EPOLL_CTL_ADD, ss->want[i].fd, &ev) < 0) {
+		    epoll_ctl(ss->epfd, EPOLL_CTL_MOD, ss->want[i].fd, &ev) < 0 &&
+		    (errno != ENOENT || epoll_ctl(ss->epfd, EPOLL_CTL_ADD, ss->want[i].fd, &ev) < 0)) {
+			*failed = errno;
+			ss->lost = ss->want[i];
+			ss->has_lost = true;
 			close(ss->want[i].fd);
-			(*failed)++;
 			continue;
 		}
 		next[n++] = ss->want[i];
@@ -211,10 +248,11 @@ static void take_offer(struct sockset *ss, struct sock *retired, size_t max_reti
 int sockset_wait(struct sockset *ss, struct epoll_event *events, int max_events, int timeout_ms,
 		 struct sock *retired, size_t max_retired, size_t *nretired)
 {
-	size_t failed = 0;
+	int failed = 0;
 	int n, k = 0;
 
 	*nretired = 0;
+	ss->has_lost = false;
 	pthread_mutex_lock(&ss->lock);
 	if (ss->stop) {
 		pthread_mutex_unlock(&ss->lock);
@@ -223,8 +261,8 @@ int sockset_wait(struct sockset *ss, struct epoll_event *events, int max_events,
 	if (ss->offered != ss->taken) {
 		take_offer(ss, retired, max_retired, nretired, &failed);
 		pthread_mutex_unlock(&ss->lock);
-		if (failed > 0) {
-			errno = ENOMEM;
+		if (failed != 0) {
+			errno = failed;
 			return SOCKSET_ERROR;
 		}
 		return 0;

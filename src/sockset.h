@@ -9,7 +9,20 @@
  * moment: a socket belongs to the set from the moment it is offered; the
  * serving thread closes what it retires; sockset_destroy() closes the rest
  * once the thread has ended. A socket offered and replaced by a newer
- * offer before the thread took it is closed by the newer offer. */
+ * offer before the thread took it is closed by the newer offer.
+ *
+ * Sockets are named by descriptor number between threads, which is safe
+ * only while the number cannot be closed and reused meanwhile: a number in
+ * have, or in an offer not yet taken, is the set's and closed only under
+ * its lock (by the serving thread when it retires it, or by a newer
+ * offer); main alone offers, one reload at a time, so a number it copied
+ * (sockset_current()) stays that socket's until it offers again. The
+ * retiring ones (sockset_ours()) close at the serving thread's pace: a
+ * copy of them is good for its addresses only, never for its numbers.
+ * A reload's job adds its new sockets to the serving thread's epoll
+ * through a descriptor of its own (sockset_watcher()), never through the
+ * thread's number, which is closed at stop while a job given up on may
+ * still run. */
 #ifndef NETECHO_SOCKSET_H
 #define NETECHO_SOCKSET_H
 
@@ -49,6 +62,8 @@ struct sockset {
 	size_t nhave;
 	struct sock *retiring; /* under lock: retired, still open (published by the thread) */
 	size_t nretiring;
+	struct sock lost;               /* the serving thread's: the last one epoll refused */
+	bool has_lost;
 };
 
 /* An empty set with its epoll and eventfd: 0, or -1 with errno. */
@@ -77,9 +92,30 @@ size_t sockset_current(struct sockset *ss, struct sock *out, size_t max);
 size_t sockset_ours(struct sockset *ss, struct sock *out, size_t max);
 
 /* The serving thread: the retired sockets it still holds open (their
- * addresses are still bound), replacing what it said before. Returns
+ * addresses are still bound), replacing what it said before. A socket
+ * that sockset_wait() hands back as retired counts as retiring from that
+ * moment (sockset_ours() has it) until the thread says otherwise here:
+ * a thread that retires must publish once it has closed them. Returns
  * -1 when there was no memory to say so (the sockets are not affected). */
 int sockset_publish_retiring(struct sockset *ss, const struct sock *socks, size_t n);
+
+/* main, for a reload's job: a duplicate of the serving thread's epoll
+ * descriptor (close-on-exec), which the job owns and closes; it names
+ * the same epoll however long the job lives. -1 with errno. */
+int sockset_watcher(struct sockset *ss);
+
+/* A reload's job, before it offers a new socket: registers fd with the
+ * serving thread's epoll (through watcher) with no event wanted yet, so
+ * that taking the offer only turns events on, which needs no memory and
+ * cannot fail for want of it. Closing fd (a reload aborted) takes it out
+ * again. 0, or -1 with errno (the reload is refused then, before any
+ * "listening on"). */
+int sockset_watch(int watcher, int fd);
+
+/* The serving thread, after SOCKSET_ERROR from taking an offer: the
+ * socket (its address) epoll would not take, which was closed; valid
+ * until its next sockset_wait(), or NULL. */
+const struct sock *sockset_lost(const struct sockset *ss);
 
 /* main: asks the serving thread to end its loop. */
 void sockset_stop(struct sockset *ss);
@@ -95,7 +131,8 @@ bool sockset_pause(struct sockset *ss, int ms);
  * *nretired: the thread drains and closes them (they stay in its epoll
  * until closed). Returns the number of events, 0 on a timeout or an offer
  * taken, SOCKSET_STOP when asked to stop, or SOCKSET_ERROR with errno
- * (epoll failed, or would not take a new socket, which was closed). */
+ * (epoll failed, or would not take a new socket, which was closed:
+ * sockset_lost() names it, errno says why). */
 #define SOCKSET_STOP  (-1)
 #define SOCKSET_ERROR (-2)
 int sockset_wait(struct sockset *ss, struct epoll_event *events, int max_events, int timeout_ms,

@@ -1226,6 +1226,22 @@ static int next_timeout(struct acceptor *a, int retire_ms)
 	return beat;
 }
 
+/* Says what taking an offer failed on (sockset_wait()): a socket epoll
+ * would not take, closed though "listening on" was said, or epoll itself. */
+static void lost(const struct sock *s, int err)
+{
+	char where[NET_ADDRSTRLEN];
+
+	if (s == NULL) {
+		log_conn(LOG_ERR, "tcp: %s", strerror(err));
+		return;
+	}
+	log_conn(LOG_ERR, "tcp: not listening on %s after all: epoll would not take it: %s",
+		 net_format((const struct sockaddr *)&s->local.ss, s->local.len, where,
+			    sizeof where),
+		 strerror(err));
+}
+
 static void *acceptor_main(void *arg)
 {
 	struct acceptor a = { .srv = arg };
@@ -1256,7 +1272,7 @@ static void *acceptor_main(void *arg)
 			break;
 		if (n == SOCKSET_ERROR) {
 			stats_add(&srv->st->errors, 1);
-			log_conn(LOG_ERR, "tcp: %s", strerror(errno));
+			lost(sockset_lost(&srv->listeners), errno);
 			failed = true;
 			n = 0;
 		}
@@ -1546,12 +1562,12 @@ int tcp_wake_signal(void)
 	return WAKE_SIGNAL;
 }
 
-void tcp_free(struct tcp_server *srv)
+bool tcp_free(struct tcp_server *srv)
 {
 	if (srv == NULL)
-		return;
+		return true;
 	if (srv->nbusy > 0 || srv->nidle > 0)
-		return;         /* threads that never ended still use it: keep it */
+		return false;   /* threads that never ended still use it: keep it */
 	sockset_destroy(&srv->listeners);
 	if (srv->spare_fd >= 0)
 		close_counted(srv, srv->spare_fd);
@@ -1561,4 +1577,5 @@ void tcp_free(struct tcp_server *srv)
 	pthread_cond_destroy(&srv->changed);
 	pthread_mutex_destroy(&srv->lock);
 	free(srv);
+	return true;
 }

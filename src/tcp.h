@@ -21,7 +21,11 @@
 #define TCP_BUFSIZE    65536            /* bytes read per recv(), one buffer a thread */
 #define TCP_STACK_SIZE (64 * 1024)      /* connection thread stack */
 #define TCP_DRAIN_MAX   4096            /* connections taken from a retired listener, at most */
-#define TCP_DRAIN_S     0.2             /* ... in at most this long */
+/* ... in at most this long: a handshake under way on it (SYN-RECV, the
+ * client's ACK late or lost and sent again after the SYN-ACK repeated at
+ * 1 s) completes meanwhile. Only an address the new set does not serve
+ * retires (see reload_cover()): no new client of ours waits on it. */
+#define TCP_DRAIN_S     3.0
 #define TCP_FD_HEADROOM 16              /* descriptors always left free: see tcp.c */
 
 struct tcp_server;
@@ -37,8 +41,9 @@ int tcp_start(struct tcp_server *srv);
 /* The listeners from now on (see sockset_offer(): socks is a malloc'd
  * array the server owns from now on, with its descriptors). Listeners no
  * longer in the set are retired by the accept thread: they stop taking
- * new SYNs, what they queued is accepted (at most TCP_DRAIN_MAX
- * connections in TCP_DRAIN_S seconds), then they are closed. */
+ * new SYNs, what they queued and the handshakes under way on them are
+ * accepted (at most TCP_DRAIN_MAX connections in TCP_DRAIN_S seconds),
+ * then they are closed. */
 void tcp_offer(struct tcp_server *srv, struct sock *socks, size_t n);
 
 /* The listeners, for copies of them (sockset_current(), sockset_ours():
@@ -74,6 +79,9 @@ bool tcp_alive(struct tcp_server *srv, unsigned long *last);
 /* The signal that wakes connection threads: every other thread blocks it. */
 int tcp_wake_signal(void);
 
-void tcp_free(struct tcp_server *srv);
+/* Frees the server once its threads have ended: true. false when
+ * connection threads that never ended (tcp_close_all() said so) still use
+ * it: it is kept, and so must be what it counts into. */
+bool tcp_free(struct tcp_server *srv);
 
 #endif

@@ -380,11 +380,15 @@ static int receive(struct receiver *r, const struct sock *s, int max)
 /* Sockets no longer wanted: what they hold is read, then they close. */
 static void retire(struct receiver *r, size_t n)
 {
+	if (n == 0)
+		return;
 	for (size_t i = 0; i < n; i++) {
 		receive(r, &r->retired[i], UDP_DRAIN_MAX);
 		if (close(r->retired[i].fd) < 0)
 			stats_add(&r->srv->st->errors, 1);
 	}
+	/* none left open: reloads need no longer share a port with them */
+	sockset_publish_retiring(&r->srv->socks, NULL, 0);
 }
 
 /* Asks a socket for the facts of each datagram (always on the report
@@ -436,6 +440,22 @@ static void refresh(struct receiver *r)
 							  r->cfg->log.path_facts);
 }
 
+/* Says what taking an offer failed on (sockset_wait()): a socket epoll
+ * would not take, closed though "listening on" was said, or epoll itself. */
+static void lost(const struct sock *s, int err)
+{
+	char where[NET_ADDRSTRLEN];
+
+	if (s == NULL) {
+		log_conn(LOG_ERR, "udp: %s", strerror(err));
+		return;
+	}
+	log_conn(LOG_ERR, "udp: not listening on %s after all: epoll would not take it: %s",
+		 net_format((const struct sockaddr *)&s->local.ss, s->local.len, where,
+			    sizeof where),
+		 strerror(err));
+}
+
 static void *receiver_main(void *arg)
 {
 	struct receiver r = { .srv = arg };
@@ -464,7 +484,7 @@ static void *receiver_main(void *arg)
 		refresh(&r);
 		if (n == SOCKSET_ERROR) {
 			stats_add(&srv->st->errors, 1);
-			log_conn(LOG_ERR, "udp: %s", strerror(errno));
+			lost(sockset_lost(&srv->socks), errno);
 			failed = true;
 			n = 0;
 		}

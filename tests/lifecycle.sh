@@ -130,8 +130,9 @@ reload
 check "a changed port is rebound" cmp -s <(printf x | nc -N 127.0.0.1 7001) <(printf 'Moved: x')
 check "... and said so" grep -q 'listening on tcp 127.0.0.1:7001' "$T/d.err"
 check "UDP moved too" grep -q 'listening on udp 127.0.0.1:7001' "$T/d.err"
-# the old listener is retired once what it queued is taken (at most 0.2 s)
-for _ in $(seq 100); do [ -z "$(ss -Hltn "sport = :$PORT")" ] && break; sleep 0.05; done
+# the old listener is retired once what it queued is taken (at most
+# TCP_DRAIN_S, 3 s)
+for _ in $(seq 300); do [ -z "$(ss -Hltn "sport = :$PORT")" ] && break; sleep 0.05; done
 check "the old port is closed" test -z "$(ss -Hltn "sport = :$PORT")"
 
 # the same address by another name: nothing is rebound

@@ -212,7 +212,8 @@ ports_conf '7000, 7002-7004' >"$live"
 reload
 check "reloaded to 7000, 7002-7004: 7003 and 7004 answer" \
 	bash -c "$(declare -f answers); answers 7003 && answers 7004 && answers 7000"
-for _ in $(seq 100); do [ -z "$(ss -Hltn 'sport = :7001')" ] && break; sleep 0.05; done
+# (a retired listener is drained for up to TCP_DRAIN_S, 3 s)
+for _ in $(seq 300); do [ -z "$(ss -Hltn 'sport = :7001')" ] && break; sleep 0.05; done
 check "... and 7001 is closed" test -z "$(ss -Hltn 'sport = :7001')"
 "$STRESS" bind -h 127.0.0.1 -p 7006 >"$T/bind7006.out" 2>&1 &
 BG_PIDS="$BG_PIDS $!"

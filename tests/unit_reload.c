@@ -162,10 +162,95 @@ static void test_decide_report(void)
 	CHECK(!reload_decide(&a, &b, SOCK_STREAM, false).rebind);
 }
 
+static void test_clash(void)
+{
+	struct reload_want want[6];
+	size_t a = 99, b = 99;
+
+	/* echo on * (0.0.0.0 and ::), report on 127.0.0.1, one port: a clash,
+	 * named by the first two that overlap */
+	want[0] = want_of("0.0.0.0", 7000, SERVICE_ECHO);
+	want[1] = want_of("::", 7000, SERVICE_ECHO);
+	want[2] = want_of("127.0.0.1", 7000, SERVICE_REPORT);
+	CHECK(reload_clash(want, 3, &a, &b) == 1 && a == 0 && b == 2);
+	/* ... on another port: none */
+	want[2] = want_of("127.0.0.1", 7001, SERVICE_REPORT);
+	CHECK(reload_clash(want, 3, &a, &b) == 0);
+	/* another family: none; ::1 beside :: on one port: a clash */
+	want[2] = want_of("::1", 7001, SERVICE_REPORT);
+	CHECK(reload_clash(want, 3, &a, &b) == 0);
+	want[2] = want_of("::1", 7000, SERVICE_REPORT);
+	CHECK(reload_clash(want, 3, &a, &b) == 1 && a == 1 && b == 2);
+	/* two specific addresses on one port: none; the same one twice: a clash */
+	want[0] = want_of("127.0.0.1", 7000, SERVICE_ECHO);
+	want[1] = want_of("127.0.0.2", 7000, SERVICE_REPORT);
+	CHECK(reload_clash(want, 2, &a, &b) == 0);
+	want[1] = want_of("127.0.0.1", 7000, SERVICE_REPORT);
+	CHECK(reload_clash(want, 2, &a, &b) == 1 && a == 0 && b == 1);
+	/* port 0 (the kernel's pick) never clashes */
+	want[0] = want_of("0.0.0.0", 0, SERVICE_ECHO);
+	want[1] = want_of("127.0.0.1", 0, SERVICE_REPORT);
+	CHECK(reload_clash(want, 2, &a, &b) == 0);
+	/* many ports, the clash at the end of a long list */
+	for (int i = 0; i < 5; i++)
+		want[i] = want_of("0.0.0.0", 7000 + i, SERVICE_ECHO);
+	want[5] = want_of("127.0.0.1", 7004, SERVICE_REPORT);
+	CHECK(reload_clash(want, 6, &a, &b) == 1 && a == 4 && b == 5);
+	CHECK(reload_clash(want, 0, &a, &b) == 0);
+}
+
+static void test_cover(void)
+{
+	struct sock cur[3];
+	struct reload_want want[3];
+	bool kept[3];
+	long take[3], cover[3];
+
+	/* 127.0.0.1 -> * (0.0.0.0 and ::): 127.0.0.1 is covered by 0.0.0.0 */
+	cur[0] = sock(5, "127.0.0.1", 7000);
+	want[0] = want_of("0.0.0.0", 7000, SERVICE_ECHO);
+	want[1] = want_of("::", 7000, SERVICE_ECHO);
+	reload_match(want, 2, cur, 1, kept, take);
+	CHECK(reload_cover(want, 2, cur, 1, kept, cover) == 0);
+	CHECK(!kept[0] && cover[0] == 0);
+	/* ... and ::1 by ::, serving what it serves */
+	cur[1] = sock(6, "::1", 7000);
+	want[1].service = SERVICE_REPORT;
+	reload_match(want, 2, cur, 2, kept, take);
+	CHECK(reload_cover(want, 2, cur, 2, kept, cover) == 0);
+	CHECK(cover[0] == 0 && cover[1] == 1);
+	/* * -> 127.0.0.1: a wildcard is never covered, it retires */
+	cur[0] = sock(5, "0.0.0.0", 7000);
+	cur[1] = sock(6, "::", 7000);
+	want[0] = want_of("127.0.0.1", 7000, SERVICE_ECHO);
+	reload_match(want, 1, cur, 2, kept, take);
+	CHECK(reload_cover(want, 1, cur, 2, kept, cover) == 0);
+	CHECK(cover[0] == -1 && cover[1] == -1);
+	/* another port, or a specific address wanted: not covered */
+	cur[0] = sock(5, "127.0.0.1", 7000);
+	want[0] = want_of("0.0.0.0", 7001, SERVICE_ECHO);
+	want[1] = want_of("127.0.0.2", 7000, SERVICE_ECHO);
+	reload_match(want, 2, cur, 1, kept, take);
+	CHECK(reload_cover(want, 2, cur, 1, kept, cover) == 0);
+	CHECK(cover[0] == -1);
+	/* kept as it is: not a cover's */
+	want[0] = want_of("127.0.0.1", 7000, SERVICE_ECHO);
+	want[1] = want_of("0.0.0.0", 7000, SERVICE_ECHO);
+	reload_match(want, 2, cur, 1, kept, take);
+	CHECK(reload_cover(want, 2, cur, 1, kept, cover) == 0);
+	CHECK(kept[0] && cover[0] == -1);
+	/* port 0 covers nothing */
+	want[0] = want_of("0.0.0.0", 0, SERVICE_ECHO);
+	kept[0] = false;
+	CHECK(reload_cover(want, 1, cur, 1, kept, cover) == 0 && cover[0] == -1);
+}
+
 int main(void)
 {
+	test_cover();
 	test_decide();
 	test_match();
 	test_decide_report();
+	test_clash();
 	return unit_done("unit_reload");
 }

@@ -1,0 +1,572 @@
+/* plan.c: the sockets a configuration asks for: resolved, checked for
+ * clashes, matched against the sockets bound now, and the new ones bound
+ * (see plan.h). Used by start (reload_open_initial()), -t
+ * (reload_check_clashes()) and a reload's job (plan_sockets()).
+ *
+ * Sharing a port with ourselves: a socket of ours is bound without
+ * SO_REUSEPORT (so that another process on the port, a second netechod
+ * among them, makes the bind fail), then given SO_REUSEPORT. A reload
+ * that wants an address overlapping one of ours on the same port
+ * (0.0.0.0 beside 127.0.0.1) binds it with SO_REUSEPORT too, which the
+ * kernel allows between sockets of one user that both have it; only
+ * beside a socket the plan retires (or one retired before, still being
+ * drained), never one that keeps serving: two services on overlapping
+ * addresses and one port are refused (reload_clash()). A process of the
+ * same user could so share the port too, if it asked for SO_REUSEPORT; it
+ * could as well take over the daemon. */
+#include "plan.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "escape.h"
+#include "log.h"
+#include "sd.h"
+
+enum { TCP = PLAN_TCP, UDP = PLAN_UDP, NPROTO = PLAN_NPROTO };
+
+static const int socktypes[NPROTO] = { SOCK_STREAM, SOCK_DGRAM };
+static const char *const proto_names[NPROTO] = { "tcp", "udp" };
+
+int plan_socktype(int p)
+{
+	return socktypes[p];
+}
+
+/* --- the pure parts --- */
+
+static bool on(const struct config *cfg, int p, enum service svc)
+{
+	if (svc == SERVICE_REPORT)
+		return cfg->report.enabled;
+	return p == TCP ? cfg->tcp.enabled : cfg->udp.enabled;
+}
+
+static const char *host_of(const struct config *cfg, int p, enum service svc)
+{
+	if (svc == SERVICE_REPORT)
+		return cfg->report.host;
+	return p == TCP ? cfg->tcp.host : cfg->udp.host;
+}
+
+static const struct config_ports *ports_of(const struct config *cfg, int p, enum service svc)
+{
+	if (svc == SERVICE_REPORT)
+		return &cfg->report.port;
+	return p == TCP ? &cfg->tcp.port : &cfg->udp.port;
+}
+
+/* Do two configurations ask one protocol's service for other sockets? */
+static bool moves(const struct config *old, const struct config *new, int p, enum service svc)
+{
+	return on(old, p, svc) != on(new, p, svc) ||
+	       (on(new, p, svc) &&
+		(strcmp(host_of(old, p, svc), host_of(new, p, svc)) != 0 ||
+		 !config_same_ports(ports_of(old, p, svc), ports_of(new, p, svc))));
+}
+
+struct reload_change reload_decide(const struct config *old, const struct config *new, int type,
+				   bool activated)
+{
+	int p = type == SOCK_STREAM ? TCP : UDP;
+	struct reload_change c = { false, false };
+	bool differs = moves(old, new, p, SERVICE_ECHO) || moves(old, new, p, SERVICE_REPORT);
+
+	if (differs && activated)
+		c.ignored = true;
+	else
+		c.rebind = differs;
+	return c;
+}
+
+void reload_match(const struct reload_want *want, size_t nwant, const struct sock *cur, size_t ncur,
+		  bool *kept, long *take)
+{
+	for (size_t i = 0; i < ncur; i++)
+		kept[i] = false;
+	for (size_t j = 0; j < nwant; j++) {
+		take[j] = -1;
+		for (size_t i = 0; i < ncur && take[j] < 0; i++)
+			if (!kept[i] &&
+			    net_same_addr(&want[j].addr, &cur[i].local, want[j].any_port)) {
+				kept[i] = true;
+				take[j] = (long)i;
+			}
+	}
+}
+
+/* The family and port of a wanted address, as one number to sort by. */
+static unsigned long port_key(const struct reload_want *w)
+{
+	return (unsigned long)w->addr.ss.ss_family << 16 |
+	       net_port((const struct sockaddr *)&w->addr.ss);
+}
+
+/* By family and port, then by index (qsort_r() with the wanted array). */
+static int by_port(const void *x, const void *y, void *arg)
+{
+	const struct reload_want *want = arg;
+	size_t i = *(const size_t *)x, j = *(const size_t *)y;
+	unsigned long a = port_key(&want[i]), b = port_key(&want[j]);
+
+	if (a != b)
+		return a < b ? -1 : 1;
+	return (i > j) - (i < j);
+}
+
+int reload_clash(const struct reload_want *want, size_t n, size_t *a, size_t *b)
+{
+	size_t *idx = malloc((n + 1) * sizeof *idx), k = 0;
+	int found = 0;
+
+	if (idx == NULL)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		if (!want[i].any_port)
+			idx[k++] = i;
+	/* only addresses of one family and port can overlap: each run of
+	 * them, pair by pair */
+	qsort_r(idx, k, sizeof *idx, by_port, (void *)want);
+	for (size_t i = 0; i < k && !found; i++)
+		for (size_t j = i + 1; j < k && !found &&
+				       port_key(&want[idx[j]]) == port_key(&want[idx[i]]);
+		     j++)
+			if (net_overlap(&want[idx[i]].addr, &want[idx[j]].addr)) {
+				*a = idx[i] < idx[j] ? idx[i] : idx[j];
+				*b = idx[i] < idx[j] ? idx[j] : idx[i];
+				found = 1;
+			}
+	free(idx);
+	return found;
+}
+
+int reload_cover(const struct reload_want *want, size_t nwant, const struct sock *cur, size_t ncur,
+		 const bool *kept, long *cover)
+{
+	size_t *wild = malloc((nwant + 1) * sizeof *wild), n = 0;
+
+	if (wild == NULL)
+		return -1;
+	for (size_t j = 0; j < nwant; j++)
+		if (!want[j].any_port && net_is_wildcard(&want[j].addr))
+			wild[n++] = j;
+	qsort_r(wild, n, sizeof *wild, by_port, (void *)want);
+	for (size_t i = 0; i < ncur; i++) {
+		struct reload_want key = { .addr = cur[i].local };
+		size_t lo = 0, hi = n;
+
+		cover[i] = -1;
+		if (kept[i] || net_is_wildcard(&cur[i].local))
+			continue;
+		/* the first wildcard of this family and port */
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+
+			if (port_key(&want[wild[mid]]) < port_key(&key))
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if (lo < n && port_key(&want[wild[lo]]) == port_key(&key))
+			cover[i] = (long)wild[lo];
+	}
+	free(wild);
+	return 0;
+}
+
+/* --- opening sockets --- */
+
+/* Does addr overlap one of our sockets (so that sharing the port with
+ * it is what the bind needs)? */
+static bool overlaps_ours(const struct net_addr *addr, const struct sock *cur, size_t ncur)
+{
+	for (size_t i = 0; i < ncur; i++)
+		if (net_overlap(addr, &cur[i].local))
+			return true;
+	return false;
+}
+
+/* Binds one address: alone first; beside one of ours (sharing the port)
+ * when that is what stands in the way: one this plan retires, or one a
+ * reload retired before, still open while its queue is taken (never one
+ * that keeps serving: reload_clash() refused a plan that would). Then
+ * shares it from now on, so that a later reload can do the same. */
+static int bind_one(const struct net_addr *addr, int type, int backlog, unsigned flags,
+		    const struct sock *ours, size_t nours, struct sock *out, char *err,
+		    size_t errlen)
+{
+	int fd = net_listen(addr, type, backlog, flags, err, errlen);
+
+	if (fd < 0 && errno == EADDRINUSE && overlaps_ours(addr, ours, nours))
+		fd = net_listen(addr, type, backlog, flags | NET_LISTEN_SHARE, err, errlen);
+	if (fd < 0)
+		return -1;
+	if (net_share(fd, true) < 0 ||
+	    (type == SOCK_DGRAM && net_ask_pktinfo(fd, addr->ss.ss_family) < 0) ||
+	    net_local_addr(fd, &out->local) < 0) {
+		snprintf(err, errlen, "cannot set up %s %s: %s",
+			 type == SOCK_STREAM ? "tcp" : "udp",
+			 net_format((const struct sockaddr *)&addr->ss, addr->len,
+				    (char[NET_ADDRSTRLEN]){0}, NET_ADDRSTRLEN),
+			 strerror(errno));
+		close(fd);
+		return -1;
+	}
+	out->fd = fd;
+	out->service = SERVICE_ECHO;
+	out->activated = false;
+	return 0;
+}
+
+/* Does a listener of cfg save each SYN (as the accept thread sets it:
+ * listener_options() in tcp.c)? Set from the bind on, so that a client
+ * that connects before the accept thread takes the socket has its SYN
+ * saved too. */
+static bool saves_syn(const struct config *cfg, int p, enum service svc)
+{
+	return p == TCP && (svc == SERVICE_REPORT || cfg->log.path_facts);
+}
+
+static const char *service_name(enum service svc)
+{
+	return svc == SERVICE_REPORT ? "the path report" : "the echo";
+}
+
+/* Why two wanted addresses cannot both be bound, into err. */
+static void say_clash(const struct config *cfg, int p, const struct reload_want *x,
+		      const struct reload_want *y, char *err, size_t errlen)
+{
+	char ax[NET_ADDRSTRLEN], ay[NET_ADDRSTRLEN], hx[CONFIG_HOST_MAX * 4 + 1],
+		hy[CONFIG_HOST_MAX * 4 + 1];
+
+	snprintf(err, errlen,
+		 "%s %s of %s (host %s) and %s of %s (host %s) overlap: two services cannot "
+		 "share a port of one address; give one of them a port of its own, or hosts "
+		 "that do not overlap",
+		 proto_names[p],
+		 net_format((const struct sockaddr *)&x->addr.ss, x->addr.len, ax, sizeof ax),
+		 service_name(x->service),
+		 escape_name(hx, sizeof hx, host_of(cfg, p, x->service)),
+		 net_format((const struct sockaddr *)&y->addr.ss, y->addr.len, ay, sizeof ay),
+		 service_name(y->service),
+		 escape_name(hy, sizeof hy, host_of(cfg, p, y->service)));
+}
+
+/* wanted(), without the check. */
+static int collect(const struct config *cfg, int p, struct reload_want **out, size_t *n,
+		   char *err, size_t errlen)
+{
+	static const enum service services[] = { SERVICE_ECHO, SERVICE_REPORT };
+
+	*n = 0;
+	*out = malloc(2 * NET_MAX_ADDRS * CONFIG_PORTS_MAX * sizeof **out);
+	if (*out == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	for (size_t k = 0; k < sizeof services / sizeof services[0]; k++) {
+		struct net_addr addrs[NET_MAX_ADDRS];
+		enum service svc = services[k];
+		const struct config_ports *ports = ports_of(cfg, p, svc);
+		int got;
+
+		if (!on(cfg, p, svc))
+			continue;
+		/* the host once; each of its addresses on each port */
+		got = net_resolve(host_of(cfg, p, svc), ports->port[0], AF_UNSPEC, socktypes[p],
+				  true, addrs, NET_MAX_ADDRS, NET_RESOLVE_TIMEOUT_MS, err, errlen);
+		if (got < 0)
+			return -1;
+		for (unsigned j = 0; j < ports->n; j++)
+			for (int i = 0; i < got; i++) {
+				struct reload_want *w = &(*out)[(*n)++];
+
+				*w = (struct reload_want){ addrs[i], svc, ports->port[j] == 0 };
+				net_set_port(&w->addr, ports->port[j]);
+			}
+	}
+	return 0;
+}
+
+/* The addresses one protocol of cfg asks for, of every service, into
+ * *out (from malloc()). A name is resolved once a service. Two of them
+ * that cannot both be bound are refused here, for start, -t and reload
+ * alike (*clash set). */
+static int wanted(const struct config *cfg, int p, struct reload_want **out, size_t *n,
+		  bool *clash, char *err, size_t errlen)
+{
+	size_t a, b;
+	int rc;
+
+	*clash = false;
+	if (collect(cfg, p, out, n, err, errlen) < 0)
+		return -1;
+	rc = reload_clash(*out, *n, &a, &b);
+	if (rc < 0) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (rc > 0) {
+		*clash = true;
+		say_clash(cfg, p, &(*out)[a], &(*out)[b], err, errlen);
+		return -1;
+	}
+	return 0;
+}
+
+static int by_int(const void *x, const void *y)
+{
+	int a = *(const int *)x, b = *(const int *)y;
+
+	return (a > b) - (a < b);
+}
+
+/* The sockets of ours that this plan does not keep (retiring, or about to
+ * be), into *out (from malloc()): the only ones a new socket may share a
+ * port with. Descriptor numbers name sockets here: those of cur and ours
+ * were copied together by main, which alone offers (a number it copied
+ * stays that socket's until it offers again, which it does only once
+ * this job is committed or given up on); a retiring one may close
+ * meanwhile, which at worst leaves its address here a little longer. */
+static int not_kept(const struct sock *cur, size_t ncur, const bool *kept,
+		    const struct sock *ours, size_t nours, struct sock **out, size_t *n)
+{
+	int *keep = malloc((ncur + 1) * sizeof *keep);
+	size_t nkeep = 0;
+
+	*n = 0;
+	*out = malloc((nours + 1) * sizeof **out);
+	if (keep == NULL || *out == NULL) {
+		free(keep);
+		return -1;
+	}
+	for (size_t i = 0; i < ncur; i++)
+		if (kept[i])
+			keep[nkeep++] = cur[i].fd;
+	qsort(keep, nkeep, sizeof *keep, by_int);
+	for (size_t i = 0; i < nours; i++)
+		if (bsearch(&ours[i].fd, keep, nkeep, sizeof *keep, by_int) == NULL)
+			(*out)[(*n)++] = ours[i];
+	free(keep);
+	return 0;
+}
+
+/* What a failure to plan means to a start: EX_CONFIG for a file that
+ * asks for what cannot be (a clash), EX_OSERR when the system ran out
+ * (descriptors, memory), EX_UNAVAILABLE otherwise (an address in use or
+ * not ours, a name that does not resolve). */
+static int status_of(bool clash, int err)
+{
+	if (clash)
+		return EX_CONFIG;
+	if (err == EMFILE || err == ENFILE || err == ENOMEM || err == ENOBUFS)
+		return EX_OSERR;
+	return EX_UNAVAILABLE;
+}
+
+/* Binds the wanted addresses no socket was kept for (take[j] < 0), each
+ * added to pp as it is opened (and to the serving thread's epoll through
+ * watcher, unless -1). 0, or -1 with why in err and errno. */
+static int open_new(const struct config *cfg, int p, const struct reload_want *want,
+		    size_t nwant, const long *take, const struct sock *old, size_t nold,
+		    int watcher, struct proto_plan *pp, char *err, size_t errlen)
+{
+	for (size_t j = 0; j < nwant; j++) {
+		if (take[j] >= 0)
+			continue;
+		if (bind_one(&want[j].addr, socktypes[p], (int)cfg->server.backlog,
+			     saves_syn(cfg, p, want[j].service) ? NET_LISTEN_SAVE_SYN : 0, old,
+			     nold, &pp->next[pp->nnext], err, errlen) < 0)
+			return -1;
+		pp->next[pp->nnext].service = want[j].service;
+		pp->nnext++;
+		pp->nopened++;
+		if (watcher >= 0 && sockset_watch(watcher, pp->next[pp->nnext - 1].fd) < 0) {
+			int saved = errno;
+
+			snprintf(err, errlen, "cannot watch %s %s: %s", proto_names[p],
+				 net_format((const struct sockaddr *)&want[j].addr.ss,
+					    want[j].addr.len, (char[NET_ADDRSTRLEN]){0},
+					    NET_ADDRSTRLEN),
+				 strerror(saved));
+			errno = saved;
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* The sockets one protocol of cfg asks for: those of cur whose address
+ * stays (serving what the configuration asks of that address now), then
+ * new ones; into pp->next (from malloc()). On failure says why in err and
+ * how bad in pp->status; what it opened stays in pp for plan_close().
+ * ours: every socket of ours still open; a new socket shares a port only
+ * with those of them this plan does not keep (bind_one()). */
+int plan_sockets(const struct config *cfg, int p, const struct sock *cur, size_t ncur,
+		 const struct sock *ours, size_t nours, int watcher, struct proto_plan *pp,
+		 char *err, size_t errlen)
+{
+	struct reload_want *want = NULL;
+	struct sock *old = NULL;
+	bool *kept = NULL, clash = false;
+	long *take = NULL, *cover = NULL;
+	size_t nwant = 0, nold = 0;
+	int rc = -1;
+
+	pp->change = true;
+	pp->nnext = pp->nopened = 0;
+	errno = 0;
+	if (wanted(cfg, p, &want, &nwant, &clash, err, errlen) < 0)
+		goto out;
+	pp->next = malloc((nwant + ncur + 1) * sizeof *pp->next);
+	kept = malloc((ncur + 1) * sizeof *kept);
+	take = malloc((nwant + 1) * sizeof *take);
+	cover = malloc((ncur + 1) * sizeof *cover);
+	if (pp->next == NULL || kept == NULL || take == NULL || cover == NULL)
+		goto oom;
+	reload_match(want, nwant, cur, ncur, kept, take);
+	/* a listener that a new wildcard covers serves on beside it: a new
+	 * one shares the port with it, as with one retiring */
+	for (size_t i = 0; i < ncur; i++)
+		cover[i] = -1;
+	if (not_kept(cur, ncur, kept, ours, nours, &old, &nold) < 0 ||
+	    (p == TCP && reload_cover(want, nwant, cur, ncur, kept, cover) < 0))
+		goto oom;
+	/* first the kept sockets (the opened ones come last: see plan_close()) */
+	for (size_t j = 0; j < nwant; j++)
+		if (take[j] >= 0) {
+			pp->next[pp->nnext] = cur[take[j]];
+			pp->next[pp->nnext++].service = want[j].service;
+		}
+	for (size_t i = 0; i < ncur; i++)
+		if (cover[i] >= 0) {
+			pp->next[pp->nnext] = cur[i];
+			pp->next[pp->nnext++].service = want[cover[i]].service;
+		}
+	if (open_new(cfg, p, want, nwant, take, old, nold, watcher, pp, err, errlen) < 0)
+		goto out;
+	rc = 0;
+	goto out;
+oom:
+	errno = ENOMEM;
+	snprintf(err, errlen, "out of memory");
+out:
+	pp->status = rc == 0 ? 0 : status_of(clash, errno);
+	free(want);
+	free(old);
+	free(kept);
+	free(take);
+	free(cover);
+	return rc;
+}
+
+/* Closes what a plan opened and forgets it. */
+void plan_close(struct proto_plan *pp)
+{
+	for (size_t i = pp->nnext - pp->nopened; i < pp->nnext; i++)
+		close(pp->next[i].fd);
+	free(pp->next);
+	pp->next = NULL;
+	pp->nnext = pp->nopened = 0;
+	pp->change = false;
+}
+
+void plan_log_listening(const struct sock *s, size_t n, int p)
+{
+	char where[NET_ADDRSTRLEN];
+
+	for (size_t i = 0; i < n; i++)
+		log_info("listening on %s %s%s", proto_names[p],
+			 net_format((const struct sockaddr *)&s[i].local.ss, s[i].local.len, where,
+				    sizeof where),
+			 s[i].service == SERVICE_REPORT ? " (report)" : "");
+}
+
+int reload_open_initial(const struct config *cfg, struct sock **tcp, size_t *ntcp,
+			struct sock **udp, size_t *nudp)
+{
+	struct proto_plan pp[NPROTO] = { { 0 } };
+	char err[NET_ERRLEN];
+
+	for (int p = 0; p < NPROTO; p++)
+		if (plan_sockets(cfg, p, NULL, 0, NULL, 0, -1, &pp[p], err, sizeof err) < 0) {
+			int status = pp[p].status;
+
+			log_errx("%s", err);
+			for (int q = 0; q <= p; q++)
+				plan_close(&pp[q]);
+			return status;
+		}
+	for (int p = 0; p < NPROTO; p++)
+		plan_log_listening(pp[p].next, pp[p].nnext, p);
+	*tcp = pp[TCP].next;
+	*ntcp = pp[TCP].nnext;
+	*udp = pp[UDP].next;
+	*nudp = pp[UDP].nnext;
+	return 0;
+}
+
+int reload_check_clashes(const struct config *cfg, char *err, size_t errlen)
+{
+	for (int p = 0; p < NPROTO; p++) {
+		struct reload_want *want = NULL;
+		size_t n;
+		bool clash;
+		int rc = wanted(cfg, p, &want, &n, &clash, err, errlen);
+
+		free(want);
+		if (rc < 0 && clash)
+			return -1;
+	}
+	return 0;
+}
+
+int plan_take_activated(const struct config *cfg, const struct sd_fd *fds, int n, struct sock **tcp,
+			size_t *ntcp, struct sock **udp, size_t *nudp)
+{
+	char where[NET_ADDRSTRLEN];
+
+	*tcp = calloc((size_t)n, sizeof **tcp);
+	*udp = calloc((size_t)n, sizeof **udp);
+	*ntcp = *nudp = 0;
+	if (*tcp == NULL || *udp == NULL) {
+		log_errx("socket activation: out of memory");
+		return -1;
+	}
+	for (int i = 0; i < n; i++) {
+		int fd = fds[i].fd, type;
+		bool report = strcmp(fds[i].name, "report") == 0;
+		struct sock s = { .fd = fd, .service = report ? SERVICE_REPORT : SERVICE_ECHO,
+				  .activated = true };
+		const char *what = report ? " (report)" : "";
+		bool listening = false;
+
+		type = net_socket_kind(fd, &listening);
+		if (net_local_addr(fd, &s.local) < 0)
+			type = -1;
+		net_format((struct sockaddr *)&s.local.ss, s.local.len, where, sizeof where);
+		if (type == SOCK_STREAM && listening &&
+		    (report ? cfg->report.enabled : cfg->tcp.enabled) &&
+		    net_set_nonblocking(fd) == 0) {
+			(*tcp)[(*ntcp)++] = s;
+			log_info("listening on tcp %s%s (socket-activated, fd %d)", where, what,
+				 fd);
+		} else if (type == SOCK_DGRAM &&
+			   (report ? cfg->report.enabled : cfg->udp.enabled) &&
+			   net_ask_pktinfo(fd, s.local.ss.ss_family) == 0) {
+			(*udp)[(*nudp)++] = s;
+			log_info("listening on udp %s%s (socket-activated, fd %d)", where, what,
+				 fd);
+		} else {
+			log_warnx("activated descriptor %d is not a listening TCP or a UDP socket "
+				  "that [%s] enables: closed",
+				  fd, report ? "report" : type == SOCK_DGRAM ? "udp" : "tcp");
+			close(fd);
+		}
+	}
+	return 0;
+}

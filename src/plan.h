@@ -1,0 +1,120 @@
+/* plan.h: the sockets a configuration asks for, as start, -t and a
+ * reload's job see them alike: each service's host resolved on each of
+ * its ports (reload_want), two services that would share a port of one
+ * address refused (reload_clash()), the sockets bound now that stay
+ * (reload_match()), and the new ones bound (plan_sockets()).
+ *
+ * The pure parts (what changes, which sockets stay, what clashes) are
+ * unit-tested in tests/unit_reload.c. */
+#ifndef NETECHO_PLAN_H
+#define NETECHO_PLAN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "config.h"
+#include "net.h"
+#include "sd.h"
+#include "sockset.h"
+
+/* The protocols, as plans index them. */
+enum { PLAN_TCP, PLAN_UDP, PLAN_NPROTO };
+
+/* SOCK_STREAM or SOCK_DGRAM for PLAN_TCP or PLAN_UDP. */
+int plan_socktype(int p);
+
+/* What a reload does to one protocol's sockets. */
+struct proto_plan {
+	bool change;                    /* next is the set from now on */
+	struct sock *next;              /* from malloc(): the kept sockets, then the opened */
+	size_t nnext, nopened;
+	int status;                     /* a failure's exit status at start (sysexits.h) */
+};
+
+/* The sockets protocol p of cfg asks for: those of cur whose address
+ * stays (serving what the configuration asks of that address now), then
+ * new ones, into pp->next (from malloc()). 0, or -1 with why in err and
+ * how bad in pp->status (EX_CONFIG, EX_OSERR or EX_UNAVAILABLE); what it
+ * opened stays in pp for plan_close(). ours: every socket of ours still
+ * open (a new one shares a port only with those this plan does not keep).
+ * watcher (-1: none): the serving thread's epoll (sockset_watcher()), to
+ * which each new socket is added before it is offered (sockset_watch()). */
+int plan_sockets(const struct config *cfg, int p, const struct sock *cur, size_t ncur,
+		 const struct sock *ours, size_t nours, int watcher, struct proto_plan *pp,
+		 char *err, size_t errlen);
+
+/* Closes what a plan opened and forgets it. */
+void plan_close(struct proto_plan *pp);
+
+/* "listening on" for each of n sockets of protocol p. */
+void plan_log_listening(const struct sock *s, size_t n, int p);
+
+/* The sockets a configuration asks for, opened at start: the TCP
+ * listeners and UDP sockets bound (not shared: another process on the
+ * port makes it fail), each logged. Arrays from malloc(), handed to
+ * tcp_offer() and udp_offer(). 0, or an exit status (sysexits.h) with the
+ * problem logged: EX_CONFIG for two services on one address and port
+ * (reload_clash()), EX_OSERR when out of descriptors or memory,
+ * EX_UNAVAILABLE for an address that cannot be bound. */
+int reload_open_initial(const struct config *cfg, struct sock **tcp, size_t *ntcp,
+			struct sock **udp, size_t *nudp);
+
+/* --- the pure parts, for the unit tests --- */
+
+/* What a reload does to one protocol's sockets. */
+struct reload_change {
+	bool rebind;                    /* the host, port or enabled changed */
+	bool ignored;                   /* ... but the service manager owns them */
+};
+
+/* Compares the sockets one protocol (SOCK_STREAM or SOCK_DGRAM) asks for
+ * in the old and the new configuration. */
+struct reload_change reload_decide(const struct config *old, const struct config *new, int type,
+				   bool activated);
+
+/* One address a configuration asks a protocol to serve. */
+struct reload_want {
+	struct net_addr addr;
+	enum service service;
+	bool any_port;                  /* port 0, the kernel's pick: any port of ours matches */
+};
+
+/* Which of the sockets bound now (cur) stay: kept[i] for cur[i]; and for
+ * each wanted address the socket that serves it from now on: take[j] is
+ * the index in cur of the one kept for want[j], or -1 when it needs a
+ * new one. A socket stays when its address is wanted, whatever service
+ * it served: it serves the one wanted now. */
+void reload_match(const struct reload_want *want, size_t nwant, const struct sock *cur, size_t ncur,
+		  bool *kept, long *take);
+
+/* Which of the TCP listeners not kept (kept[i] false) stay anyway: one
+ * on a specific address that a wanted wildcard of its family and port
+ * covers (127.0.0.1:7000 when 0.0.0.0:7000 is wanted) goes on serving,
+ * beside the new wildcard, what that wildcard serves, rather than being
+ * retired: its handshakes under way complete, and a new client of its
+ * address is served at once. cover[i]: the index in want of the wildcard
+ * that covers cur[i], or -1. Returns -1 when out of memory, else 0. */
+int reload_cover(const struct reload_want *want, size_t nwant, const struct sock *cur, size_t ncur,
+		 const bool *kept, long *cover);
+
+/* Two wanted addresses that cannot both be bound: the same family and
+ * port, and the same address or one of them the wildcard (two services
+ * on 127.0.0.1:7000 and *:7000), port 0 aside. *a < *b are their indexes.
+ * Returns 1 when there are, 0 when not, -1 when out of memory. */
+int reload_clash(const struct reload_want *want, size_t n, size_t *a, size_t *b);
+
+/* -t and start: the addresses of cfg, resolved as start and reload
+ * resolve them, checked with reload_clash(). 0 when none clash (or a
+ * host does not resolve now: binding says so), -1 with the problem in err,
+ * the same words a start and a reload refuse with. */
+int reload_check_clashes(const struct config *cfg, char *err, size_t errlen);
+
+/* The sockets the service manager bound (fds[0..n)): listening TCP
+ * sockets and UDP sockets, told apart by their type, and the report
+ * service's by their name ("report"); each logged, and any other closed.
+ * Arrays from malloc() for tcp_offer() and udp_offer(). 0, or -1 when out
+ * of memory (logged). */
+int plan_take_activated(const struct config *cfg, const struct sd_fd *fds, int n, struct sock **tcp,
+			size_t *ntcp, struct sock **udp, size_t *nudp);
+
+#endif
