@@ -8,6 +8,7 @@
 . "${top_srcdir:-.}/tests/lib.sh"
 
 STRESS=$top_builddir/tests/stress
+command -v nc >/dev/null || skip "nc (netcat) is not installed"
 
 ip addr add 10.0.0.2/32 dev lo && ip addr add 10.0.0.3/32 dev lo \
 	|| skip "cannot add addresses to lo"
