@@ -112,6 +112,7 @@ struct localaddr {
 	bool valid;             /* the last read succeeded */
 	bool said_full, said_failed;
 	double read_at;         /* clock_now() of the last read; < 0: never */
+	double drained_at;      /* the now of the last look at the netlink socket */
 	struct addrset set;
 };
 
@@ -152,6 +153,7 @@ struct localaddr *localaddr_new(void)
 	la->valid = false;
 	la->said_full = la->said_failed = false;
 	la->read_at = -1;
+	la->drained_at = -1;
 	addrset_clear(&la->set);
 	return la;
 }
@@ -240,7 +242,10 @@ enum addr_verdict localaddr_find(struct localaddr *la, const struct sockaddr *sa
 {
 	enum addr_verdict v;
 
-	drain(la);
+	if (now != la->drained_at) {        /* once for a batch of datagrams */
+		drain(la);
+		la->drained_at = now;
+	}
 	if (la->read_at < 0 ||
 	    (la->nl >= 0 ? la->stale && now - la->read_at >= LOCALADDR_REREAD_MIN_S
 			 : now - la->read_at >= LOCALADDR_REREAD_S))

@@ -72,7 +72,9 @@ struct localaddr;
 /* A set read at the first look-up; NULL with errno when out of memory. */
 struct localaddr *localaddr_new(void);
 
-/* Is sa an address of this host now? now is clock_now(). Never waits. */
+/* Is sa an address of this host now? now is clock_now(), or the time a
+ * batch of datagrams came (the kernel's announcements are read once for
+ * each value of now). Never waits. */
 enum addr_verdict localaddr_find(struct localaddr *la, const struct sockaddr *sa, double now);
 
 void localaddr_free(struct localaddr *la);
