@@ -123,6 +123,13 @@ static void say_no_netlink(void)
 		 LOCALADDR_REREAD_S);
 }
 
+/* Closes the netlink socket (a failure is only said: nothing else to do). */
+static void close_netlink(int fd)
+{
+	if (close(fd) < 0)
+		log_warn("udp: cannot close the netlink socket");
+}
+
 /* The netlink socket that hears of addresses added and removed; -1 when
  * it cannot be made (the set is then read again by age). */
 static int open_netlink(void)
@@ -136,7 +143,7 @@ static int open_netlink(void)
 	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
 		say_no_netlink();
 		if (fd >= 0)
-			close(fd);
+			close_netlink(fd);
 		return -1;
 	}
 	return fd;
@@ -163,7 +170,7 @@ void localaddr_free(struct localaddr *la)
 	if (la == NULL)
 		return;
 	if (la->nl >= 0)
-		close(la->nl);
+		close_netlink(la->nl);
 	free(la);
 }
 
@@ -183,7 +190,7 @@ static void drain(struct localaddr *la)
 			return;
 		} else if (errno != EINTR) {
 			say_no_netlink();
-			close(la->nl);
+			close_netlink(la->nl);
 			la->nl = -1;
 			la->stale = true;
 		}
