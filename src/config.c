@@ -723,7 +723,7 @@ static bool set_path(struct parser *p, const struct key *k, struct config_path *
 static bool set_ports(struct parser *p, const struct key *k, struct config_ports *ports,
 		      const char *v, size_t len)
 {
-	char err[128];
+	char err[256];
 	size_t n;
 
 	if (parse_ports(v, len, ports->port, CONFIG_PORTS_MAX, &n, err, sizeof err) < 0) {
@@ -1090,7 +1090,10 @@ int config_load_stream(FILE *f, const char *name, struct config *cfg, struct con
 	errs->count = 0;
 	errs->dropped = 0;
 	if (p == NULL) {
-		snprintf(errs->msg[0], CONFIG_ERROR_LEN, "%s: out of memory", name);
+		char shown[CONFIG_NAME_SHOWN * 4 + 8];
+
+		snprintf(errs->msg[0], CONFIG_ERROR_LEN, "%s: out of memory",
+			 escape_name(shown, sizeof shown, name));
 		errs->count = 1;
 		return -1;
 	}

@@ -15,6 +15,15 @@
 #include <sysexits.h>
 #include <unistd.h>
 
+#include "escape.h"
+
+/* A file name (or a pid file's bytes) for a message: escaped, cut to fit. */
+#define SHOWN_SIZE 160
+static const char *shown(char *out, const char *s)
+{
+	return escape_name(out, SHOWN_SIZE, s);
+}
+
 int daemon_detach(int *ready_fd, char *err, size_t errlen)
 {
 	int p[2];
@@ -88,10 +97,12 @@ int daemon_ready(int *ready_fd, int status, char *err, size_t errlen)
 int pidfile_open(const char *path, char *err, size_t errlen)
 {
 	char buf[32];
+	char sp[SHOWN_SIZE], sb[SHOWN_SIZE];
 	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
 
 	if (fd < 0) {
-		snprintf(err, errlen, "cannot open pid file %s: %s", path, strerror(errno));
+		snprintf(err, errlen, "cannot open pid file %s: %s", shown(sp, path),
+			 strerror(errno));
 		return -1;
 	}
 	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
@@ -101,9 +112,10 @@ int pidfile_open(const char *path, char *err, size_t errlen)
 			buf[r] = '\0';
 			buf[strcspn(buf, "\n")] = '\0';
 			snprintf(err, errlen, "already running: pid file %s is locked by pid %s",
-				 path, buf);
+				 shown(sp, path), shown(sb, buf));
 		} else {
-			snprintf(err, errlen, "cannot lock pid file %s: %s", path, strerror(errno));
+			snprintf(err, errlen, "cannot lock pid file %s: %s", shown(sp, path),
+				 strerror(errno));
 		}
 		close(fd);
 		return -1;
@@ -114,10 +126,12 @@ int pidfile_open(const char *path, char *err, size_t errlen)
 int pidfile_write(int fd, const char *path, char *err, size_t errlen)
 {
 	char buf[32];
+	char sp[SHOWN_SIZE];
 	int n = snprintf(buf, sizeof buf, "%ld\n", (long)getpid());
 
 	if (ftruncate(fd, 0) < 0 || pwrite(fd, buf, (size_t)n, 0) != n) {
-		snprintf(err, errlen, "cannot write pid file %s: %s", path, strerror(errno));
+		snprintf(err, errlen, "cannot write pid file %s: %s", shown(sp, path),
+			 strerror(errno));
 		return -1;
 	}
 	return 0;
@@ -125,22 +139,25 @@ int pidfile_write(int fd, const char *path, char *err, size_t errlen)
 
 int pidfile_remove(int fd, const char *path, char *err, size_t errlen)
 {
+	char sp[SHOWN_SIZE];
+
 	if (unlink(path) == 0)
 		return 0;
 	/* not ours to remove (after dropping privileges): emptied, so that
 	 * it names no process */
 	if ((errno == EACCES || errno == EPERM) && ftruncate(fd, 0) == 0) {
-		snprintf(err, errlen, "cannot remove pid file %s: %s; emptied it", path,
+		snprintf(err, errlen, "cannot remove pid file %s: %s; emptied it", shown(sp, path),
 			 strerror(EACCES));
 		return -1;
 	}
-	snprintf(err, errlen, "cannot remove pid file %s: %s", path, strerror(errno));
+	snprintf(err, errlen, "cannot remove pid file %s: %s", shown(sp, path), strerror(errno));
 	return -1;
 }
 
 int pidfile_dir_for(const char *path, uid_t uid, gid_t gid, char *err, size_t errlen)
 {
 	char dir[PATH_MAX];
+	char sd[SHOWN_SIZE];
 	const char *slash = strrchr(path, '/');
 	struct stat st;
 
@@ -149,16 +166,17 @@ int pidfile_dir_for(const char *path, uid_t uid, gid_t gid, char *err, size_t er
 	memcpy(dir, path, (size_t)(slash - path));
 	dir[slash - path] = '\0';
 	if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
-		snprintf(err, errlen, "cannot create %s for the pid file: %s", dir,
+		snprintf(err, errlen, "cannot create %s for the pid file: %s", shown(sd, dir),
 			 strerror(errno));
 		return -1;
 	}
 	if (lstat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
-		snprintf(err, errlen, "%s (for the pid file) is not a directory", dir);
+		snprintf(err, errlen, "%s (for the pid file) is not a directory", shown(sd, dir));
 		return -1;
 	}
 	if (chown(dir, uid, gid) < 0) {
-		snprintf(err, errlen, "cannot give %s to the user: %s", dir, strerror(errno));
+		snprintf(err, errlen, "cannot give %s to the user: %s", shown(sd, dir),
+			 strerror(errno));
 		return -1;
 	}
 	return 0;

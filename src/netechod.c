@@ -280,7 +280,7 @@ static int drop_privileges(struct daemon *d)
 			"pid file %s: user %s cannot remove it at exit (its directory is not "
 			"writable by that "
 			"user); it will be emptied instead",
-			d->pidfile, cfg->server.user);
+			escape_name((char[PATH_MAX]){ 0 }, PATH_MAX, d->pidfile), cfg->server.user);
 	return 0;
 }
 

@@ -9,6 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "escape.h"
+
+/* Bytes of a bad entry shown in parse_ports' message, escaped. */
+#define PORTS_SHOWN 32
+
 int parse_long(const char *s, long min, long max, long *out)
 {
 	char *end;
@@ -104,6 +109,7 @@ int parse_ports(const char *s, size_t len, unsigned short *out, size_t max, size
 	while (i < len) {
 		size_t start, dash = 0;
 		long lo, hi;
+		char shown[ESCAPE_BUFSIZE(PORTS_SHOWN)];
 
 		while (i < len && (s[i] == ',' || s[i] == ' ' || s[i] == '\t'))
 			i++;
@@ -118,16 +124,16 @@ int parse_ports(const char *s, size_t len, unsigned short *out, size_t max, size
 		if (dash == 0 ? !one_port(s + start, i - start, &lo)
 			      : !one_port(s + start, dash - start, &lo) ||
 					!one_port(s + dash + 1, i - dash - 1, &hi)) {
+			escape_payload(shown, sizeof shown, s + start, i - start, PORTS_SHOWN);
 			snprintf(err, errlen,
-				 "\"%.*s\" is not a port (0 to 65535) nor a range (as 7000-7010)",
-				 (int)(i - start < 40 ? i - start : 40), s + start);
+				 "%s is not a port (0 to 65535) nor a range (as 7000-7010)", shown);
 			goto out;
 		}
 		if (dash == 0)
 			hi = lo;
 		if (hi < lo) {
-			snprintf(err, errlen, "\"%.*s\": a range goes up (as 7000-7010)",
-				 (int)(i - start < 40 ? i - start : 40), s + start);
+			escape_payload(shown, sizeof shown, s + start, i - start, PORTS_SHOWN);
+			snprintf(err, errlen, "%s: a range goes up (as 7000-7010)", shown);
 			goto out;
 		}
 		if (lo == 0)

@@ -18,7 +18,8 @@ int parse_seconds(const char *s, double min, double max, double *out);
 /* Parses a list of ports and ranges, len bytes: "50000", "7000-7010,
  * 7100" (commas or blanks between). Fills out with at most max ports,
  * sorted, each once, and *n with their number. Port 0 (the kernel's pick)
- * only alone. Returns 0, or -1 with the reason in err. */
+ * only alone. Returns 0, or -1 with the reason in err (a bad entry in it
+ * escaped, quoted and cut to 32 bytes: err is safe to print). */
 int parse_ports(const char *s, size_t len, unsigned short *out, size_t max, size_t *n, char *err,
 		size_t errlen);
 

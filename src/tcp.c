@@ -325,11 +325,12 @@ static const char *exchange(struct worker *w, const char *peer, uint64_t *in, ui
 
 /* The connection's SYN (the saved SYN can be read once: here) into *f,
  * and as log fields: its facts, or syn=unreadable or why it did not
- * parse. Returns whether *f holds facts. */
-static bool read_syn(int fd, struct syn_facts *f, char *fields, size_t size)
+ * parse. syn is room for SAVED_SYN_MAX bytes: the worker's buffer, whose
+ * first page the connection's first recv() touches anyway, rather than
+ * more of the thread's stack. Returns whether *f holds facts. */
+static bool read_syn(int fd, unsigned char *syn, struct syn_facts *f, char *fields, size_t size)
 {
-	unsigned char syn[SAVED_SYN_MAX];
-	socklen_t len = sizeof syn;
+	socklen_t len = SAVED_SYN_MAX;
 	enum syn_result r;
 
 	if (getsockopt(fd, IPPROTO_TCP, TCP_SAVED_SYN, syn, &len) < 0 || len == 0) {
@@ -346,13 +347,14 @@ static bool read_syn(int fd, struct syn_facts *f, char *fields, size_t size)
 }
 
 /* How the connection's SYN arrived, as log fields, and the local address
- * it reached. */
-static void open_facts(int fd, char *local, size_t localsize, char *fields, size_t size)
+ * it reached (syn: as read_syn()'s). */
+static void open_facts(int fd, unsigned char *syn, char *local, size_t localsize, char *fields,
+		       size_t size)
 {
 	struct syn_facts f;
 
 	net_local(fd, local, localsize);
-	read_syn(fd, &f, fields, size);
+	read_syn(fd, syn, &f, fields, size);
 }
 
 /* What TCP learnt of the path, for the close line: " rtt=12.3ms
@@ -590,7 +592,7 @@ static void serve_report(struct worker *w, const char *peer)
 	uint64_t out = 0;
 	struct iovec iov;
 
-	have_syn = read_syn(w->fd, &facts, fields, sizeof fields);
+	have_syn = read_syn(w->fd, (unsigned char *)w->buf, &facts, fields, sizeof fields);
 	have_local = net_local_addr(w->fd, &local) == 0;
 	n = report_tcp_json(
 		json, sizeof json, have_syn ? &facts : NULL, (const struct sockaddr *)&w->peer,
@@ -632,11 +634,16 @@ static void serve_echo(struct worker *w, const char *peer)
 	int fd = w->fd;
 
 	via_of(w, via, sizeof via);
-	if (cfg->log.path_facts) {
-		/* read whether or not the line is logged: a saved SYN is
-		 * memory the kernel keeps until it is */
-		open_facts(fd, local, sizeof local, facts, sizeof facts);
-		log_conn(LOG_INFO, "tcp open peer=%s%s local=%s %s", peer, via, local, facts);
+	if (cfg->log.path_facts && log_admit(LOG_INFO)) {
+		open_facts(fd, (unsigned char *)w->buf, local, sizeof local, facts, sizeof facts);
+		log_msg(LOG_INFO, "tcp open peer=%s%s local=%s %s", peer, via, local, facts);
+	} else if (cfg->log.path_facts) {
+		/* no line: no facts made, but the saved SYN is read all the
+		 * same, or the kernel keeps it until the connection closes (a
+		 * failure: none was saved, as after a SYN cookie; nothing to free) */
+		socklen_t len = SAVED_SYN_MAX;
+
+		(void)getsockopt(fd, IPPROTO_TCP, TCP_SAVED_SYN, w->buf, &len);
 	} else if (log_admit(LOG_INFO)) {
 		log_msg(LOG_INFO, "tcp open peer=%s%s local=%s", peer, via,
 			net_local(fd, local, sizeof local));

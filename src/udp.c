@@ -35,6 +35,7 @@
 #include "clock.h"
 #include "escape.h"
 #include "heartbeat.h"
+#include "localaddr.h"
 #include "log.h"
 #include "net.h"
 #include "ratelimit.h"
@@ -83,6 +84,7 @@ struct receiver {
 	unsigned taken;                 /* the offer the sockets' options are set for */
 	struct batch *b;
 	struct sock *retired;
+	struct localaddr *local;        /* the host's addresses, for from_ourselves() */
 	double now;
 };
 
@@ -131,25 +133,29 @@ static bool is_loopback(const struct sockaddr *sa)
 
 /* Does a datagram claim to come from one of our own sockets: the port of
  * one of them, and an address of this host (the one it came to, a
- * loopback address, or one a socket is bound to)? An echo to it would
- * come back to us. */
-static bool from_ourselves(const struct udp_server *srv, const struct sockaddr *from,
-			   socklen_t fromlen, const struct net_addr *dst)
+ * loopback address, one a socket is bound to, or any other: a socket
+ * bound to the wildcard owns them all)? An echo to it would come back to
+ * us. An address that cannot be ruled out (localaddr.h) counts as ours. */
+static bool from_ourselves(struct receiver *r, const struct sockaddr *from, socklen_t fromlen,
+			   const struct net_addr *dst)
 {
+	const struct sockset *socks = &r->srv->socks;
 	struct net_addr src = { .len = fromlen };
 	unsigned port = net_port(from);
+	bool served = false;
 
 	memcpy(&src.ss, from, fromlen);
-	for (size_t i = 0; i < srv->socks.nhave; i++) {
-		const struct net_addr *ours = &srv->socks.have[i].local;
+	for (size_t i = 0; i < socks->nhave; i++) {
+		const struct net_addr *ours = &socks->have[i].local;
 
 		if (net_port((const struct sockaddr *)&ours->ss) != port)
 			continue;
 		if (is_loopback(from) || net_same_addr(&src, dst, true) ||
 		    net_same_addr(&src, ours, true))
 			return true;
+		served = true;
 	}
-	return false;
+	return served && localaddr_find(r->local, from, r->now) != ADDR_NOT_OURS;
 }
 
 /* Why a reply to a datagram's sender is held back, or NULL: a
@@ -159,7 +165,7 @@ static const char *hold(struct receiver *r, struct ratelimit *limit, const struc
 {
 	if (net_port(from) < UDP_ECHO_MIN_PORT)
 		return "privileged-port";       /* echo, chargen ...: a loop */
-	if (from_ourselves(r->srv, from, fromlen, dst))
+	if (from_ourselves(r, from, fromlen, dst))
 		return "own-address";
 	switch (ratelimit_take(limit, from, r->now)) {
 	case RATELIMIT_PASS:
@@ -466,11 +472,13 @@ static void *receiver_main(void *arg)
 
 	r.b = malloc(sizeof *r.b);
 	r.retired = malloc(SOCKSET_MAX * sizeof *r.retired);
-	if (r.b == NULL || r.retired == NULL) {
+	r.local = localaddr_new();
+	if (r.b == NULL || r.retired == NULL || r.local == NULL) {
 		stats_add(&srv->st->errors, 1);
 		log_errx("udp: no memory for the receive buffers; UDP is not served");
 		free(r.b);
 		free(r.retired);
+		localaddr_free(r.local);
 		return NULL;
 	}
 	for (;;) {
@@ -502,6 +510,7 @@ static void *receiver_main(void *arg)
 	shared_unref(r.cfg);
 	free(r.b);
 	free(r.retired);
+	localaddr_free(r.local);
 	return NULL;
 }
 

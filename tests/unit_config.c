@@ -663,6 +663,64 @@ static void test_access(void)
 	config_free(&cfg);
 }
 
+/* Is every message one line of printable ASCII? */
+static bool printable_messages(void)
+{
+	for (unsigned i = 0; i < errs.count; i++)
+		for (const char *c = errs.msg[i]; *c != '\0'; c++)
+			if ((unsigned char)*c < 0x20 || (unsigned char)*c > 0x7e)
+				return false;
+	return true;
+}
+
+/* No value can forge a log line: whatever a key holds, what a message
+ * shows of it is escaped. */
+static void test_no_forged_lines(void)
+{
+	static const char *const keys[][2] = {
+		{ "server", "host" }, { "server", "port" }, { "server", "backlog" },
+		{ "server", "user" }, { "server", "group" }, { "server", "allow" },
+		{ "server", "deny_file" }, { "tcp", "enabled" }, { "tcp", "port" },
+		{ "tcp", "max_connections" }, { "tcp", "source_prefix" },
+		{ "tcp", "proxy_protocol" }, { "tcp", "proxy_from" }, { "udp", "port" },
+		{ "udp", "echo_rate" }, { "report", "port" }, { "report", "allow_file" },
+		{ "log", "level" }, { "log", "facility" }, { "log", "path_facts" },
+	};
+	char text[512];
+
+	/* the port key of the issue: one line, the newline shown as \x0a */
+	CHECK_ERROR("[server]\nport = \"7000\\x0anetechod: reloaded x.conf\"\n",
+		    "t.conf:2: port: \"7000\\x0anetechod:\" is not a port (0 to 65535) nor a range "
+		    "(as 7000-7010)");
+	CHECK_ERROR("[server]\nport = \"7010-7000\\x1b[2J\\r\"\n",
+		    "t.conf:2: port: \"7010-7000\\x1b[2J\\x0d\" is not a port (0 to 65535) nor a "
+		    "range (as 7000-7010)");
+	CHECK_ERROR("[server]\nport = \"\\x9b7010-7000\"\n",
+		    "t.conf:2: port: \"\\x9b7010-7000\" is not a port (0 to 65535) nor a range (as "
+		    "7000-7010)");
+	/* every kind of key, with a newline, a carriage return, an escape, a
+	 * C1 control and DEL in its value */
+	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+		snprintf(text, sizeof text,
+			 "[%s]\n%s = \"x\\x0anetechod: forged\\x0d\\x1b[31m\\x9b\\x7f\"\n",
+			 keys[i][0], keys[i][1]);
+		CHECK(load(text) == -1);
+		CHECK(errs.count >= 1);
+		if (!printable_messages())
+			fprintf(stderr, "a message of [%s] %s is not escaped: %s\n", keys[i][0],
+				keys[i][1], errs.msg[0]);
+		CHECK(printable_messages());
+	}
+	/* a file name with control bytes, in a message about it */
+	{
+		FILE *f = fmemopen((void *)"[server]\nport = 7\x01\n", 19, "r");
+
+		CHECK(config_load_stream(f, "x\r\x1b.conf", &cfg, &errs) == -1);
+		fclose(f);
+		CHECK(printable_messages());
+	}
+}
+
 int main(void)
 {
 	test_defaults();
@@ -675,6 +733,7 @@ int main(void)
 	test_many_errors();
 	test_files();
 	test_problems_found_by_review();
+	test_no_forged_lines();
 	config_free(&cfg);
 	return unit_done("unit_config");
 }

@@ -33,6 +33,16 @@ static void test_ports(void)
 	CHECK_STR(err, "\"7010-7000\": a range goes up (as 7000-7010)");
 	CHECK(ports("65536", p, 1024, &n, err) == -1);
 	CHECK_STR(err, "\"65536\" is not a port (0 to 65535) nor a range (as 7000-7010)");
+	/* the entry shown escaped: a newline or an escape cannot reach a log
+	 * or a terminal raw; a long one is cut */
+	CHECK(ports("7000\nnetechod: x\x1b[2J", p, 1024, &n, err) == -1);
+	CHECK_STR(err, "\"7000\\x0anetechod:\" is not a port (0 to 65535) nor a range (as "
+		       "7000-7010)");
+	CHECK(ports("7\x9b\xff", p, 1024, &n, err) == -1);
+	CHECK_STR(err, "\"7\\x9b\\xff\" is not a port (0 to 65535) nor a range (as 7000-7010)");
+	CHECK(ports("12345678901234567890123456789012345", p, 1024, &n, err) == -1);
+	CHECK_STR(err, "\"12345678901234567890123456789012\" [+3 bytes cut] is not a port (0 to "
+		       "65535) nor a range (as 7000-7010)");
 	CHECK(ports("http", p, 1024, &n, err) == -1);
 	CHECK(ports("-5", p, 1024, &n, err) == -1);
 	CHECK(ports("5-", p, 1024, &n, err) == -1);
