@@ -192,6 +192,17 @@ static bool overlaps_ours(const struct net_addr *addr, const struct sock *cur, s
 	return false;
 }
 
+/* Sockets of ours bound to addr itself (the same address and port). */
+static unsigned twins(const struct net_addr *addr, const struct sock *ours, size_t nours)
+{
+	unsigned n = 0;
+
+	for (size_t i = 0; i < nours; i++)
+		if (net_same_addr(addr, &ours[i].local, false))
+			n++;
+	return n;
+}
+
 /* Binds one address: alone first; beside one of ours (sharing the port)
  * when that is what stands in the way: one of ours (a list plan_sockets()
  * makes of those this plan does not keep as they are: retiring, retired
@@ -202,11 +213,22 @@ static int bind_one(const struct net_addr *addr, int type, int backlog, unsigned
 		    size_t errlen)
 {
 	int fd = net_listen(addr, type, backlog, flags, err, errlen);
+	bool shared = false;
 
-	if (fd < 0 && errno == EADDRINUSE && overlaps_ours(addr, ours, nours))
+	if (fd < 0 && errno == EADDRINUSE && overlaps_ours(addr, ours, nours)) {
 		fd = net_listen(addr, type, backlog, flags | NET_LISTEN_SHARE, err, errlen);
+		shared = true;
+	}
 	if (fd < 0)
 		return -1;
+	/* beside listeners of this very address still retiring (an address
+	 * moved away and back within their drain), which drop every SYN: the
+	 * new one takes them all. Should that fail, the kernel spreads the
+	 * SYNs over the group, and a client whose SYN a retiring one drops
+	 * sends it again a second later, as before */
+	if (shared && type == SOCK_STREAM && twins(addr, ours, nours) > 0 &&
+	    net_reuseport_pick(fd, twins(addr, ours, nours)) < 0)
+		(void)0;
 	if (net_share(fd, true) < 0 ||
 	    (type == SOCK_DGRAM && net_ask_pktinfo(fd, addr->ss.ss_family) < 0) ||
 	    net_local_addr(fd, &out->local) < 0) {
@@ -329,8 +351,9 @@ static int by_int(const void *x, const void *y)
 
 /* The sockets of ours that this plan does not keep as they are (retiring,
  * about to be, or covered by a new wildcard: reload_cover()), into *out
- * (from malloc()): the only ones a new socket may share a port with. Descriptor numbers name sockets here: those of cur and ours
- * were copied together by main, which alone offers (a number it copied
+ * (from malloc()): the only ones a new socket may share a port with.
+ * Descriptor numbers name sockets here: those of cur and ours were
+ * copied together by main, which alone offers (a number it copied
  * stays that socket's until it offers again, which it does only once
  * this job is committed or given up on); a retiring one may close
  * meanwhile, which at worst leaves its address here a little longer. */

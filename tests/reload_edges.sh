@@ -16,7 +16,8 @@
 # - a reload that moves the address (127.0.0.1 -> *, and * -> 127.0.0.1)
 #   while a client's handshake is under way, its packets held back (nft)
 #   across the reload: no reset, it is served; and a client that connects
-#   just after the reload gets an answer to its first SYN.
+#   just after the reload gets an answer to its first SYN; so do clients
+#   of the other addresses after * -> 127.0.0.1 -> * at once.
 . "${top_srcdir:-.}/tests/lib.sh"
 
 live=$T/live.conf
@@ -180,6 +181,31 @@ move() { # move FROM TO
 	stop_daemon
 	check "... exit 0" test "$DSTATUS" -eq 0
 }
+# * -> 127.0.0.1 -> * at once: the new 0.0.0.0 listener shares its port
+# with the old one, still retiring (dropping SYNs): new clients of the
+# other addresses (127.0.0.2) get an answer to their first SYN all the same
+back_and_forth() {
+	local p
+	printf '[report]\nport = 6900\n[server]\nhost = *\nport = 7000\n' >"$live"
+	start_daemon "$live"
+	printf '[report]\nport = 6900\n[server]\nhost = 127.0.0.1\nport = 7000\n' >"$live"
+	reload
+	printf '[report]\nport = 6900\n[server]\nhost = *\nport = 7000\n' >"$live"
+	reload
+	nft add rule inet hold out ip daddr 127.0.0.2 tcp dport 7000 \
+		'tcp flags & (syn | ack) == syn' counter
+	for p in $(seq 40101 40108); do
+		printf z | timeout 30 nc -N -p "$p" 127.0.0.2 7000 >>"$T/back.out" 2>&1
+	done
+	check "* -> 127.0.0.1 -> *: 8 clients of 127.0.0.2 answered" \
+		test "$(grep -o 'Receive: z' "$T/back.out" | wc -l)" -eq 8
+	nsyn=$(nft list chain inet hold out | sed -n 's/.*daddr 127\.0\.0\.2 .* packets \([0-9]*\).*/\1/p')
+	check "... each on its first SYN (SYNs sent: $nsyn)" test "$nsyn" = 8
+	hold_off
+	stop_daemon
+	check "... exit 0" test "$DSTATUS" -eq 0
+}
+
 if ! command -v nft >/dev/null; then
 	CHECKS=$((CHECKS + 1))
 	echo "ok $CHECKS # SKIP nft (nftables) is not installed: handshakes across a reload not tried"
@@ -196,4 +222,5 @@ then
 else
 	HELD=40001 NEXT=40002 move 127.0.0.1 '*'
 	HELD=40011 NEXT=40012 move '*' 127.0.0.1
+	back_and_forth
 fi
