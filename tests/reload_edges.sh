@@ -1,8 +1,8 @@
 #!/bin/bash
 # reload_edges: a reload at its edges (issue 16).
-# - [log] path_facts turned on with new ports: the first connection to a
-#   new listener, made while the reload binds it, has its SYN saved (never
-#   syn=unreadable);
+# - [log] path_facts turned on with new ports: the first connections to
+#   new listeners, made while the reload binds them, have their SYN's
+#   facts (never syn=unreadable, never none);
 # - a reload from 1 port to 501 under a soft descriptor limit of 300
 #   (hard 20,000) raises the limit before it binds, and applies;
 # - 127.0.0.1 <-> * on 1,024 ports, each reload fired as soon as the one
@@ -29,21 +29,26 @@ printf '[report]\nport = %s\n[server]\nhost = 127.0.0.1\nport = 7000\n[log]\npat
 start_daemon "$live"
 printf '[report]\nport = %s\n[server]\nhost = 127.0.0.1\nport = 7000-7050\n[log]\npath_facts = yes\n' \
 	6900 >"$live"
-# tries until 7001 listens (each refused at once), then sends a byte
-timeout 30 bash -c 'until { exec 3<>/dev/tcp/127.0.0.1/7001; } 2>/dev/null; do :; done
-	printf x >&3; timeout 10 head -c 10 <&3' >"$T/first.out" &
-first=$!
-BG_PIDS="$BG_PIDS $first"
+# clients that try until a new port listens (each refused at once), then
+# send a byte: the first connections of 7001, 7011, 7021 and 7031
+firsts=
+for p in 7001 7011 7021 7031; do
+	"$top_builddir/tests/stress" first -p $p -d 30 >"$T/first$p.out" 2>&1 &
+	firsts="$firsts $!"
+done
+BG_PIDS="$BG_PIDS $firsts"
 sleep 0.2
 m=$(mark "$T/d.err")
 reload
-wait $first
-check "a client connecting to a new port as it is bound is answered" \
-	grep -q x "$T/first.out"
-wait_after "$T/d.err" "$m" 'tcp open .*local=127\.0\.0\.1:7001 '
-check "... and its open line has the SYN's facts, not syn=unreadable" \
-	bash -c "tail -n +$((m + 1)) '$T/d.err' | grep 'tcp open .*local=127\.0\.0\.1:7001 ' |
-		grep -vq 'syn=unreadable'"
+for p in $firsts; do wait "$p"; done
+check "4 clients connecting to new ports as they are bound are answered" \
+	test "$(cat "$T"/first70?1.out | grep -c 'Receive: x')" -eq 4
+for p in 7001 7011 7021 7031; do
+	wait_after "$T/d.err" "$m" "tcp open .*local=127\\.0\\.0\\.1:$p( |\$)"
+done
+opens=$(tail -n +$((m + 1)) "$T/d.err" | grep -E 'tcp open .*local=127\.0\.0\.1:70[0-3]1( |$)')
+check "... their open lines have the SYN's facts (not syn=unreadable, not none)" \
+	test "$(grep -c ' ttl=' <<<"$opens")" -eq 4
 check "... no connection logs syn=unreadable" \
 	test "$(count_after "$T/d.err" "$m" 'syn=unreadable')" -eq 0
 stop_daemon
