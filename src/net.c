@@ -399,6 +399,16 @@ int net_share(int fd, bool on)
 	return setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &v, sizeof v);
 }
 
+int net_reuseport_pick(int fd, unsigned index)
+{
+	struct sock_filter code[] = {
+		BPF_STMT(BPF_RET | BPF_K, index),
+	};
+	struct sock_fprog prog = { .len = 1, .filter = code };
+
+	return setsockopt(fd, SOL_SOCKET, SO_ATTACH_REUSEPORT_CBPF, &prog, sizeof prog);
+}
+
 int net_refuse_syns(int fd)
 {
 	/* the filter sees the TCP header: drop a segment whose flags have

@@ -51,6 +51,14 @@ int net_listen(const struct net_addr *addr, int socktype, int backlog, unsigned 
  * same port (0.0.0.0 and 127.0.0.1), as a reload's handover needs. */
 int net_share(int fd, bool on);
 
+/* Makes the SO_REUSEPORT group of a bound socket (the sockets of one
+ * address and port) give every new connection or datagram to the member
+ * at index, in the order they joined, rather than spreading them by a
+ * hash: so a socket that joins after index others, all about to close,
+ * takes everything. An index past the last member (one of them closed)
+ * makes the kernel spread them again. 0, or -1 with errno. */
+int net_reuseport_pick(int fd, unsigned index);
+
 /* Makes a TCP listener drop every new SYN from now on (a socket filter),
  * while handshakes under way complete and can be accepted: the listener
  * is about to be closed, and a client that is not answered sends its SYN

@@ -10,7 +10,9 @@
  * (0.0.0.0 beside 127.0.0.1) binds it with SO_REUSEPORT too, which the
  * kernel allows between sockets of one user that both have it; only
  * beside a socket the plan retires (or one retired before, still being
- * drained), never one that keeps serving: two services on overlapping
+ * drained), or a TCP listener the new wildcard covers and that serves on
+ * as part of it, the same service (reload_cover()); never beside one
+ * that keeps serving anything else: two services on overlapping
  * addresses and one port are refused (reload_clash()). A process of the
  * same user could so share the port too, if it asked for SO_REUSEPORT; it
  * could as well take over the daemon. */
@@ -190,21 +192,43 @@ static bool overlaps_ours(const struct net_addr *addr, const struct sock *cur, s
 	return false;
 }
 
+/* Sockets of ours bound to addr itself (the same address and port). */
+static unsigned twins(const struct net_addr *addr, const struct sock *ours, size_t nours)
+{
+	unsigned n = 0;
+
+	for (size_t i = 0; i < nours; i++)
+		if (net_same_addr(addr, &ours[i].local, false))
+			n++;
+	return n;
+}
+
 /* Binds one address: alone first; beside one of ours (sharing the port)
- * when that is what stands in the way: one this plan retires, or one a
- * reload retired before, still open while its queue is taken (never one
- * that keeps serving: reload_clash() refused a plan that would). Then
- * shares it from now on, so that a later reload can do the same. */
+ * when that is what stands in the way: one of ours (a list plan_sockets()
+ * makes of those this plan does not keep as they are: retiring, retired
+ * before and still open, or covered by this wildcard). Then shares it
+ * from now on, so that a later reload can do the same. */
 static int bind_one(const struct net_addr *addr, int type, int backlog, unsigned flags,
 		    const struct sock *ours, size_t nours, struct sock *out, char *err,
 		    size_t errlen)
 {
 	int fd = net_listen(addr, type, backlog, flags, err, errlen);
+	bool shared = false;
 
-	if (fd < 0 && errno == EADDRINUSE && overlaps_ours(addr, ours, nours))
+	if (fd < 0 && errno == EADDRINUSE && overlaps_ours(addr, ours, nours)) {
 		fd = net_listen(addr, type, backlog, flags | NET_LISTEN_SHARE, err, errlen);
+		shared = true;
+	}
 	if (fd < 0)
 		return -1;
+	/* beside listeners of this very address still retiring (an address
+	 * moved away and back within their drain), which drop every SYN: the
+	 * new one takes them all. Should that fail, the kernel spreads the
+	 * SYNs over the group, and a client whose SYN a retiring one drops
+	 * sends it again a second later, as before */
+	if (shared && type == SOCK_STREAM && twins(addr, ours, nours) > 0 &&
+	    net_reuseport_pick(fd, twins(addr, ours, nours)) < 0)
+		(void)0;
 	if (net_share(fd, true) < 0 ||
 	    (type == SOCK_DGRAM && net_ask_pktinfo(fd, addr->ss.ss_family) < 0) ||
 	    net_local_addr(fd, &out->local) < 0) {
@@ -325,10 +349,11 @@ static int by_int(const void *x, const void *y)
 	return (a > b) - (a < b);
 }
 
-/* The sockets of ours that this plan does not keep (retiring, or about to
- * be), into *out (from malloc()): the only ones a new socket may share a
- * port with. Descriptor numbers name sockets here: those of cur and ours
- * were copied together by main, which alone offers (a number it copied
+/* The sockets of ours that this plan does not keep as they are (retiring,
+ * about to be, or covered by a new wildcard: reload_cover()), into *out
+ * (from malloc()): the only ones a new socket may share a port with.
+ * Descriptor numbers name sockets here: those of cur and ours were
+ * copied together by main, which alone offers (a number it copied
  * stays that socket's until it offers again, which it does only once
  * this job is committed or given up on); a retiring one may close
  * meanwhile, which at worst leaves its address here a little longer. */

@@ -33,9 +33,11 @@
  * of the new set. The kernel's own way, net.ipv4.tcp_migrate_req, hands
  * a closing listener's requests to another of its SO_REUSEPORT group
  * only, which 127.0.0.1 and 0.0.0.0 are not, and is a host setting off
- * by default. One case remains: an address moved back within those 3 s
- * is bound beside its listener still retiring, in one reuseport group,
- * and that one drops its share of new SYNs until it closes.
+ * by default. An address moved back within those 3 s is bound beside its
+ * listener still retiring, in one reuseport group, where the kernel would
+ * spread new SYNs over both and the retiring one drop its share: the new
+ * one attaches to the group a program that picks it for every SYN
+ * (net_reuseport_pick(), in plan.c's bind_one()).
  *
  * Which sockets a configuration asks for, and binding them, is plan.c's. */
 #include "reload.h"

@@ -1,8 +1,8 @@
 #!/bin/bash
 # reload_edges: a reload at its edges (issue 16).
-# - [log] path_facts turned on with new ports: the first connection to a
-#   new listener, made while the reload binds it, has its SYN saved (never
-#   syn=unreadable);
+# - [log] path_facts turned on with new ports: the first connections to
+#   new listeners, made while the reload binds them, have their SYN's
+#   facts (never syn=unreadable, never none);
 # - a reload from 1 port to 501 under a soft descriptor limit of 300
 #   (hard 20,000) raises the limit before it binds, and applies;
 # - 127.0.0.1 <-> * on 1,024 ports, each reload fired as soon as the one
@@ -16,7 +16,8 @@
 # - a reload that moves the address (127.0.0.1 -> *, and * -> 127.0.0.1)
 #   while a client's handshake is under way, its packets held back (nft)
 #   across the reload: no reset, it is served; and a client that connects
-#   just after the reload gets an answer to its first SYN.
+#   just after the reload gets an answer to its first SYN; so do clients
+#   of the other addresses after * -> 127.0.0.1 -> * at once.
 . "${top_srcdir:-.}/tests/lib.sh"
 
 live=$T/live.conf
@@ -28,21 +29,26 @@ printf '[report]\nport = %s\n[server]\nhost = 127.0.0.1\nport = 7000\n[log]\npat
 start_daemon "$live"
 printf '[report]\nport = %s\n[server]\nhost = 127.0.0.1\nport = 7000-7050\n[log]\npath_facts = yes\n' \
 	6900 >"$live"
-# tries until 7001 listens (each refused at once), then sends a byte
-timeout 30 bash -c 'until { exec 3<>/dev/tcp/127.0.0.1/7001; } 2>/dev/null; do :; done
-	printf x >&3; timeout 10 head -c 10 <&3' >"$T/first.out" &
-first=$!
-BG_PIDS="$BG_PIDS $first"
+# clients that try until a new port listens (each refused at once), then
+# send a byte: the first connections of 7001, 7011, 7021 and 7031
+firsts=
+for p in 7001 7011 7021 7031; do
+	"$top_builddir/tests/stress" first -p $p -d 30 >"$T/first$p.out" 2>&1 &
+	firsts="$firsts $!"
+done
+BG_PIDS="$BG_PIDS $firsts"
 sleep 0.2
 m=$(mark "$T/d.err")
 reload
-wait $first
-check "a client connecting to a new port as it is bound is answered" \
-	grep -q x "$T/first.out"
-wait_after "$T/d.err" "$m" 'tcp open .*local=127\.0\.0\.1:7001 '
-check "... and its open line has the SYN's facts, not syn=unreadable" \
-	bash -c "tail -n +$((m + 1)) '$T/d.err' | grep 'tcp open .*local=127\.0\.0\.1:7001 ' |
-		grep -vq 'syn=unreadable'"
+for p in $firsts; do wait "$p"; done
+check "4 clients connecting to new ports as they are bound are answered" \
+	test "$(cat "$T"/first70?1.out | grep -c 'Receive: x')" -eq 4
+for p in 7001 7011 7021 7031; do
+	wait_after "$T/d.err" "$m" "tcp open .*local=127\\.0\\.0\\.1:$p( |\$)"
+done
+opens=$(tail -n +$((m + 1)) "$T/d.err" | grep -E 'tcp open .*local=127\.0\.0\.1:70[0-3]1( |$)')
+check "... their open lines have the SYN's facts (not syn=unreadable, not none)" \
+	test "$(grep -c ' ttl=' <<<"$opens")" -eq 4
 check "... no connection logs syn=unreadable" \
 	test "$(count_after "$T/d.err" "$m" 'syn=unreadable')" -eq 0
 stop_daemon
@@ -180,6 +186,31 @@ move() { # move FROM TO
 	stop_daemon
 	check "... exit 0" test "$DSTATUS" -eq 0
 }
+# * -> 127.0.0.1 -> * at once: the new 0.0.0.0 listener shares its port
+# with the old one, still retiring (dropping SYNs): new clients of the
+# other addresses (127.0.0.2) get an answer to their first SYN all the same
+back_and_forth() {
+	local p
+	printf '[report]\nport = 6900\n[server]\nhost = *\nport = 7000\n' >"$live"
+	start_daemon "$live"
+	printf '[report]\nport = 6900\n[server]\nhost = 127.0.0.1\nport = 7000\n' >"$live"
+	reload
+	printf '[report]\nport = 6900\n[server]\nhost = *\nport = 7000\n' >"$live"
+	reload
+	nft add rule inet hold out ip daddr 127.0.0.2 tcp dport 7000 \
+		'tcp flags & (syn | ack) == syn' counter
+	for p in $(seq 40101 40108); do
+		printf z | timeout 30 nc -N -p "$p" 127.0.0.2 7000 >>"$T/back.out" 2>&1
+	done
+	check "* -> 127.0.0.1 -> *: 8 clients of 127.0.0.2 answered" \
+		test "$(grep -o 'Receive: z' "$T/back.out" | wc -l)" -eq 8
+	nsyn=$(nft list chain inet hold out | sed -n 's/.*daddr 127\.0\.0\.2 .* packets \([0-9]*\).*/\1/p')
+	check "... each on its first SYN (SYNs sent: $nsyn)" test "$nsyn" = 8
+	hold_off
+	stop_daemon
+	check "... exit 0" test "$DSTATUS" -eq 0
+}
+
 if ! command -v nft >/dev/null; then
 	CHECKS=$((CHECKS + 1))
 	echo "ok $CHECKS # SKIP nft (nftables) is not installed: handshakes across a reload not tried"
@@ -196,4 +227,5 @@ then
 else
 	HELD=40001 NEXT=40002 move 127.0.0.1 '*'
 	HELD=40011 NEXT=40012 move '*' 127.0.0.1
+	back_and_forth
 fi

@@ -45,6 +45,10 @@
  *       one UDP datagram to HOST:PORT that claims to come from
  *       SOURCE:SPORT (IPv4, a raw socket: needs root in the namespace; exit
  *       status 77 when a raw socket is not allowed here)
+ *   stress first  -p PORT [-d SECONDS] [-m MESSAGE]
+ *       connects over and over, each refused at once, until PORT listens
+ *       (at most SECONDS), as soon as it does; sends MESSAGE, prints what
+ *       comes back within 10 s
  *   stress udpask -p PORT [-h HOST] [-m MESSAGE]
  *       one datagram from an unconnected socket allowed to broadcast;
  *       prints "reply from ADDRESS: PAYLOAD" for the first reply within
@@ -898,10 +902,53 @@ static int do_udpask(void)
 	return 0;
 }
 
+/* ---- first: the first connection a new listener takes ---- */
+
+static int do_first(void)
+{
+	double end = clock_now() + seconds;
+	char buf[256];
+	ssize_t n;
+	int fd = -1;
+
+	while (fd < 0 && clock_now() < end) {
+		fd = socket(target.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fd < 0) {
+			perror("stress first: socket");
+			return 1;
+		}
+		if (connect(fd, (struct sockaddr *)&target, target_len) < 0) {
+			if (errno != ECONNREFUSED) {
+				perror("stress first: connect");
+				close(fd);
+				return 1;
+			}
+			close(fd);
+			fd = -1;
+		}
+	}
+	if (fd < 0) {
+		printf("never listened\n");
+		return 1;
+	}
+	set_timeout(fd, 10);
+	if (write(fd, message, strlen(message)) < 0 ||
+	    (n = read(fd, buf, sizeof buf - 1)) < 0) {
+		perror("stress first");
+		close(fd);
+		return 1;
+	}
+	buf[n] = '\0';
+	printf("%s\n", buf);
+	close(fd);
+	return 0;
+}
+
 static const struct {
 	const char *name;
 	int (*run)(void);
 } modes[] = {
+	{"first", do_first},
 	{"connect", do_connect},     {"bind", do_bind},	      {"blackhole", do_blackhole},
 	{"dgramfill", do_dgramfill}, {"spoof", do_spoof},     {"udpask", do_udpask},
 	{"flood", do_flood},	     {"probe", do_probe},     {"push", do_push},
