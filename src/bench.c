@@ -133,8 +133,7 @@ static int probe_greeting(struct bench *b, int fd)
 		b->greeting += (size_t)(n > 0 ? n : 0);
 		if (b->greeting >= PROBE_GREETING_MAX || clock_now() >= until) {
 			fprintf(stderr,
-				"netecho: %s: the server keeps sending without being asked: not an "
-				"echo server?\n",
+				"netecho: %s: the server keeps sending without being asked: not an echo server?\n",
 				o->peer);
 			return EX_UNAVAILABLE;
 		}
@@ -195,9 +194,7 @@ static int probe(struct bench *b)
 	}
 	if (total < size || memcmp(b->rbuf + total - size, b->msg, size) != 0) {
 		fprintf(stderr,
-			"netecho: %s: the reply to a %zu-byte message does not end with the "
-			"message: "
-			"not an echo server?\n",
+			"netecho: %s: the reply to a %zu-byte message does not end with the message: not an echo server?\n",
 			o->peer, size);
 		return 1;
 	}
@@ -557,8 +554,7 @@ int bench_run(const struct bench_options *o)
 			rl.rlim_max < (rlim_t)o->conns + 16 ? rl.rlim_max : (rlim_t)o->conns + 16;
 		if (setrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur < (rlim_t)o->conns + 16) {
 			fprintf(stderr,
-				"netecho: %ld connections need %ld descriptors; the limit is %lu "
-				"(ulimit -n)\n",
+				"netecho: %ld connections need %ld descriptors; the limit is %lu (ulimit -n)\n",
 				o->conns, o->conns + 16, (unsigned long)rl.rlim_cur);
 			status = EX_USAGE;
 			goto out;
@@ -568,17 +564,14 @@ int bench_run(const struct bench_options *o)
 		goto out;
 	if (o->udp && (size_t)o->size + b.extra > UDP_PAYLOAD_MAX) {
 		fprintf(stderr,
-			"netecho: %ld-byte messages with a %zu-byte reply prefix do not fit a "
-			"datagram "
-			"(-s %zu at most)\n",
+			"netecho: %ld-byte messages with a %zu-byte reply prefix do not fit a datagram (-s %zu at most)\n",
 			o->size, b.extra, UDP_PAYLOAD_MAX - b.extra);
 		status = EX_USAGE;
 		goto out;
 	}
 	if (o->udp && o->size < SEQ_LEN) {
 		fprintf(stderr,
-			"netecho: UDP bench messages carry a %d-byte sequence number: -s %d at "
-			"least\n",
+			"netecho: UDP bench messages carry a %d-byte sequence number: -s %d at least\n",
 			SEQ_LEN, SEQ_LEN);
 		status = EX_USAGE;
 		goto out;

@@ -398,8 +398,7 @@ static bool lex_quoted(struct parser *p, const char *q, const char *end)
 				if (*q > 0x20 && *q < 0x7f)
 					add_error(
 						p, p->lineno,
-						"%.*s: unknown escape \\%c (use \\n \\r \\t \\\\ "
-						"\\\" or \\xHH)",
+						"%.*s: unknown escape \\%c (use \\n \\r \\t \\\\ \\\" or \\xHH)",
 						(int)p->lx.namelen, p->lx.name, *q);
 				else
 					add_error(p, p->lineno,
@@ -561,8 +560,7 @@ static char *read_line(char *str, int num, void *stream)
 		else
 			add_error(
 				p, p->lineno,
-				"line contains a control character (0x%02x); in a quoted value "
-				"write it as \\x%02x",
+				"line contains a control character (0x%02x); in a quoted value write it as \\x%02x",
 				control, control);
 		bad_line(p, line, len);
 		return str;
@@ -769,10 +767,10 @@ static bool set_prefixes(struct parser *p, const struct key *k, long *field, con
 	field[1] = b;
 	return true;
 bad:
-	add_error(p, p->lineno,
-		  "%s: %s is not two prefix lengths, IPv4 (0 to 32) and IPv6 (0 to 128), as \"32 "
-		  "64\"",
-		  k->name, quoted(v, len, qb));
+	add_error(
+		p, p->lineno,
+		"%s: %s is not two prefix lengths, IPv4 (0 to 32) and IPv6 (0 to 128), as \"32 64\"",
+		k->name, quoted(v, len, qb));
 	return false;
 }
 
@@ -1003,8 +1001,8 @@ static void build_proxies(struct parser *p, const char *section, int mode,
 {
 	if (mode == PROXY_NO) {
 		if (from->line != 0)
-			add_error(p, from->line, "[%s] proxy_from without proxy_protocol = yes or "
-						 "optional",
+			add_error(p, from->line,
+				  "[%s] proxy_from without proxy_protocol = yes or optional",
 				  section);
 		return;
 	}
@@ -1034,9 +1032,10 @@ static void check_report_ports(struct parser *p, const char *proto, bool enabled
 	for (unsigned i = 0; i < cfg->report.port.n; i++)
 		if (cfg->report.port.port[i] != 0 &&
 		    config_has_port(echo, cfg->report.port.port[i])) {
-			add_error(p, 0, "[report] port %u is a [%s] port too: give the report a "
-					"port of its own",
-				  cfg->report.port.port[i], proto);
+			add_error(
+				p, 0,
+				"[report] port %u is a [%s] port too: give the report a port of its own",
+				cfg->report.port.port[i], proto);
 			return;
 		}
 }
@@ -1070,9 +1069,9 @@ static void finish(struct parser *p)
 		cfg->report.port.n = 1;
 		cfg->report.port.port[0] = (unsigned short)(top == 0 ? 0 : top + 1);
 		if (top == 65535 && cfg->report.enabled)
-			add_error(p, 0,
-				  "[report] port would be 65536 (the highest [server] port + 1): "
-				  "set it, or enabled = no");
+			add_error(
+				p, 0,
+				"[report] port would be 65536 (the highest [server] port + 1): set it, or enabled = no");
 	}
 	check_report_ports(p, "tcp", cfg->tcp.enabled, cfg->tcp.host, &cfg->tcp.port);
 	check_report_ports(p, "udp", cfg->udp.enabled, cfg->udp.host, &cfg->udp.port);

@@ -466,9 +466,9 @@ void log_tick(void)
 		log_notice("log: %lu lines suppressed (rate_limit %ld lines/s)", suppressed,
 			   atomic_load(&L.rate_limit));
 	if (denials > 0)
-		log_notice("access: %lu more denied in the last second (%d a second are logged "
-			   "one by one)",
-			   denials, LOG_DENIALS_PER_SEC);
+		log_notice(
+			"access: %lu more denied in the last second (%d a second are logged one by one)",
+			denials, LOG_DENIALS_PER_SEC);
 	if (dropped > 0)
 		log_warnx("log: %lu lines dropped (the log queue was full)", dropped);
 	if (lost > 0)

@@ -277,10 +277,8 @@ static int drop_privileges(struct daemon *d)
 		   cfg->server.user, (long)uid, (long)gid);
 	if (d->pidfile != NULL && !pidfile_removable(d->pidfile))
 		log_warnx(
-			"pid file %s: user %s cannot remove it at exit (its directory is not "
-			"writable by that "
-			"user); it will be emptied instead",
-			escape_name((char[PATH_MAX]){ 0 }, PATH_MAX, d->pidfile), cfg->server.user);
+			"pid file %s: user %s cannot remove it at exit (its directory is not writable by that user); it will be emptied instead",
+			escape_name((char[PATH_MAX]){0}, PATH_MAX, d->pidfile), cfg->server.user);
 	return 0;
 }
 
@@ -351,9 +349,7 @@ static int take_activated(struct daemon *d, struct sock **tcp, size_t *ntcp, str
 		return -1;
 	}
 	log_notice(
-		"socket activation: %zu tcp and %zu udp sockets from the service manager; host and "
-		"port in %s "
-		"are not used",
+		"socket activation: %zu tcp and %zu udp sockets from the service manager; host and port in %s are not used",
 		*ntcp, *nudp, escape_name((char[PATH_MAX]){0}, PATH_MAX, d->opt.config));
 	return 0;
 }
@@ -581,9 +577,7 @@ static void watchdog(struct daemon *d)
 	} else if (!d->watchdog_warned) {
 		d->watchdog_warned = true;
 		log_errx(
-			"watchdog: the %s thread has stopped going round; not telling the service "
-			"manager all "
-			"is well",
+			"watchdog: the %s thread has stopped going round; not telling the service manager all is well",
 			tcp ? "UDP receive" : "TCP accept");
 	}
 }

@@ -267,17 +267,14 @@ static void say_clash(const struct config *cfg, int p, const struct reload_want 
 	char ax[NET_ADDRSTRLEN], ay[NET_ADDRSTRLEN], hx[CONFIG_HOST_MAX * 4 + 1],
 		hy[CONFIG_HOST_MAX * 4 + 1];
 
-	snprintf(err, errlen,
-		 "%s %s of %s (host %s) and %s of %s (host %s) overlap: two services cannot "
-		 "share a port of one address; give one of them a port of its own, or hosts "
-		 "that do not overlap",
-		 proto_names[p],
-		 net_format((const struct sockaddr *)&x->addr.ss, x->addr.len, ax, sizeof ax),
-		 service_name(x->service),
-		 escape_name(hx, sizeof hx, host_of(cfg, p, x->service)),
-		 net_format((const struct sockaddr *)&y->addr.ss, y->addr.len, ay, sizeof ay),
-		 service_name(y->service),
-		 escape_name(hy, sizeof hy, host_of(cfg, p, y->service)));
+	snprintf(
+		err, errlen,
+		"%s %s of %s (host %s) and %s of %s (host %s) overlap: two services cannot share a port of one address; give one of them a port of its own, or hosts that do not overlap",
+		proto_names[p],
+		net_format((const struct sockaddr *)&x->addr.ss, x->addr.len, ax, sizeof ax),
+		service_name(x->service), escape_name(hx, sizeof hx, host_of(cfg, p, x->service)),
+		net_format((const struct sockaddr *)&y->addr.ss, y->addr.len, ay, sizeof ay),
+		service_name(y->service), escape_name(hy, sizeof hy, host_of(cfg, p, y->service)));
 }
 
 /* wanted(), without the check. */
@@ -587,9 +584,12 @@ int plan_take_activated(const struct config *cfg, const struct sd_fd *fds, int n
 			log_info("listening on udp %s%s (socket-activated, fd %d)", where, what,
 				 fd);
 		} else {
-			log_warnx("activated descriptor %d is not a listening TCP or a UDP socket "
-				  "that [%s] enables: closed",
-				  fd, report ? "report" : type == SOCK_DGRAM ? "udp" : "tcp");
+			log_warnx(
+				"activated descriptor %d is not a listening TCP or a UDP socket that [%s] enables: closed",
+				fd,
+				report		     ? "report"
+				: type == SOCK_DGRAM ? "udp"
+						     : "tcp");
 			close(fd);
 		}
 	}

@@ -151,10 +151,9 @@ void reload_fit_fd_limit(const struct config *cfg)
 		log_info("descriptor limit raised to %lu for max_connections %ld and the sockets",
 			 (unsigned long)rl.rlim_cur, cfg->tcp.max_connections);
 	if (rl.rlim_cur < need)
-		log_warnx("max_connections %ld and the ports need %lu descriptors, but the limit "
-			  "is %lu: clients beyond it are refused (raise LimitNOFILE or ulimit -n)",
-			  cfg->tcp.max_connections, (unsigned long)need,
-			  (unsigned long)rl.rlim_cur);
+		log_warnx(
+			"max_connections %ld and the ports need %lu descriptors, but the limit is %lu: clients beyond it are refused (raise LimitNOFILE or ulimit -n)",
+			cfg->tcp.max_connections, (unsigned long)need, (unsigned long)rl.rlim_cur);
 }
 
 /* --- the job --- */
@@ -324,8 +323,9 @@ static bool start_job(struct reload *r, const struct reload_target *t, pthread_t
 
 	if (atomic_fetch_add(&jobs_alive, 1) >= RELOAD_JOBS_MAX) {
 		atomic_fetch_sub(&jobs_alive, 1);
-		log_errx("reload refused: %d earlier reloads are still reading or resolving; "
-			 "the running configuration stays", RELOAD_JOBS_MAX);
+		log_errx(
+			"reload refused: %d earlier reloads are still reading or resolving; the running configuration stays",
+			RELOAD_JOBS_MAX);
 		return false;
 	}
 	j = calloc(1, sizeof *j);
@@ -354,8 +354,7 @@ static bool start_job(struct reload *r, const struct reload_target *t, pthread_t
 	}
 	if (rc != 0) {
 		log_errx(
-			"reload refused: cannot start a thread: %s; the running configuration "
-			"stays",
+			"reload refused: cannot start a thread: %s; the running configuration stays",
 			strerror(rc));
 		j->refs = 1;
 		job_release(j);
@@ -396,8 +395,7 @@ static void commit(struct reload_job *j, const struct reload_target *t)
 
 	if (j->ignored)
 		log_notice(
-			"reload: socket activation: changes to enabled, host and port are not "
-			"used");
+			"reload: socket activation: changes to enabled, host and port are not used");
 	if (strcmp(cfg->server.user, old->server.user) != 0 ||
 	    strcmp(cfg->server.group, old->server.group) != 0)
 		log_warnx("reload: [server] user and group take effect at the next start only");
@@ -405,8 +403,8 @@ static void commit(struct reload_job *j, const struct reload_target *t)
 	    cfg->tcp.source_prefix[1] != old->tcp.source_prefix[1])
 		log_warnx("reload: [tcp] source_prefix takes effect at the next start only");
 	if (any_access(cfg) || any_access(old))
-		log_notice("reload: the access lists apply to new connections and datagrams; "
-			   "connections open now are kept");
+		log_notice(
+			"reload: the access lists apply to new connections and datagrams; connections open now are kept");
 	/* the configuration first: a serving thread that takes the new
 	 * sockets sets their options from it (TCP_SAVE_SYN), not the old */
 	tcp_reconfigure(t->tcp, cfg);
@@ -473,9 +471,7 @@ bool reload_poll(struct reload *r, const struct reload_target *t, pthread_t main
 		return false;
 	if (!done)
 		log_errx(
-			"reload refused: reading %s took longer than %d s (a name server that does "
-			"not "
-			"answer?); the running configuration stays",
+			"reload refused: reading %s took longer than %d s (a name server that does not answer?); the running configuration stays",
 			escape_name((char[PATH_MAX]){0}, PATH_MAX, t->path), RELOAD_TIMEOUT_S);
 	else if (j->refusal[0] == '\0' && j->errs != NULL && j->errs->count == 0 &&
 		 j->errs->dropped == 0)

@@ -310,8 +310,8 @@ static int probe_all(struct scan *s)
 		if (started == NO_SOCKET)
 			return -1;
 		if (started == NO_PORT && s->inflight == 0) {
-			fprintf(stderr, "netecho: --scan: no local port is free for a probe (see "
-					"net.ipv4.ip_local_port_range)\n");
+			fprintf(stderr,
+				"netecho: --scan: no local port is free for a probe (see net.ipv4.ip_local_port_range)\n");
 			return -2;
 		}
 		for (long i = 0; i < s->parallel; i++) {
@@ -394,8 +394,8 @@ static int text(const struct scan *s)
 		   s->counts[FILTERED]) < 0)
 		return -1;
 	if (o->udp && s->counts[FILTERED] == o->nports &&
-	    printf("(a UDP port shows open only where something answers: against netechod, "
-		   "[udp] echo = yes, or the path report's port)\n") < 0)
+	    printf("(a UDP port shows open only where something answers: against netechod, [udp] echo = yes, or the path report's port)\n") <
+		    0)
 		return -1;
 	return 0;
 }
@@ -404,8 +404,7 @@ static int json(const struct scan *s)
 {
 	const struct scan_options *o = s->o;
 
-	if (printf("{\"host\":\"%s\",\"proto\":\"%s\",\"open\":%zu,\"refused\":%zu,"
-		   "\"filtered\":%zu,\"ports\":[",
+	if (printf("{\"host\":\"%s\",\"proto\":\"%s\",\"open\":%zu,\"refused\":%zu,\"filtered\":%zu,\"ports\":[",
 		   o->host, o->udp ? "udp" : "tcp", s->counts[OPEN], s->counts[REFUSED],
 		   s->counts[FILTERED]) < 0)
 		return -1;

@@ -754,8 +754,7 @@ static void *worker_main(void *arg)
 	if (pthread_sigmask(SIG_UNBLOCK, &wake, NULL) != 0)
 		log_conn(
 			LOG_WARNING,
-			"tcp: a connection thread cannot be woken to stop; it ends at "
-			"shutdown_timeout");
+			"tcp: a connection thread cannot be woken to stop; it ends at shutdown_timeout");
 	do {
 		serve(w);
 		shared_unref(w->cfg);
@@ -852,8 +851,7 @@ static void failed(struct tcp_server *srv, const struct sockaddr_storage *ss, so
 	net_format((const struct sockaddr *)ss, len, peer, sizeof peer);
 	if (err != 0)
 		log_msg(LOG_ERR,
-			"tcp refused peer=%s reason=%s (pthread_create: %s); pausing new "
-			"connections",
+			"tcp refused peer=%s reason=%s (pthread_create: %s); pausing new connections",
 			peer, reason, strerror(err));
 	else
 		log_msg(LOG_ERR, "tcp refused peer=%s reason=%s; pausing new connections", peer,
@@ -968,8 +966,7 @@ static bool turned_away(struct tcp_server *srv, const struct config *cfg, struct
 		stats_add(&srv->st->proxy_errors, 1);
 		if (log_admit_denial())
 			log_msg(LOG_NOTICE,
-				"tcp proxy header refused peer=%s: not in proxy_from "
-				"(proxy_protocol = yes)",
+				"tcp proxy header refused peer=%s: not in proxy_from (proxy_protocol = yes)",
 				net_format((struct sockaddr *)&a->ss, a->len, peer, sizeof peer));
 		return true;
 	}
