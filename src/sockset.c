@@ -11,6 +11,8 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include "log.h"
+
 int sockset_init(struct sockset *ss)
 {
 	struct epoll_event ev = { .events = EPOLLIN };
@@ -162,6 +164,21 @@ int sockset_watch(int watcher, int fd)
 const struct sock *sockset_lost(const struct sockset *ss)
 {
 	return ss->has_lost ? &ss->lost : NULL;
+}
+
+void sockset_say_lost(const struct sockset *ss, const char *proto, int err)
+{
+	const struct sock *s = sockset_lost(ss);
+	char where[NET_ADDRSTRLEN];
+
+	if (s == NULL) {
+		log_conn(LOG_ERR, "%s: %s", proto, strerror(err));
+		return;
+	}
+	log_conn(LOG_ERR, "%s: not listening on %s after all: epoll would not take it: %s", proto,
+		 net_format((const struct sockaddr *)&s->local.ss, s->local.len, where,
+			    sizeof where),
+		 strerror(err));
 }
 
 void sockset_stop(struct sockset *ss)

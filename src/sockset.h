@@ -117,6 +117,10 @@ int sockset_watch(int watcher, int fd);
  * until its next sockset_wait(), or NULL. */
 const struct sock *sockset_lost(const struct sockset *ss);
 
+/* The serving thread of proto ("tcp", "udp"): logs what taking an offer
+ * failed on (sockset_lost(), or epoll itself) with the error err. */
+void sockset_say_lost(const struct sockset *ss, const char *proto, int err);
+
 /* main: asks the serving thread to end its loop. */
 void sockset_stop(struct sockset *ss);
 

@@ -1230,22 +1230,6 @@ static int next_timeout(struct acceptor *a, int retire_ms)
 	return beat;
 }
 
-/* Says what taking an offer failed on (sockset_wait()): a socket epoll
- * would not take, closed though "listening on" was said, or epoll itself. */
-static void lost(const struct sock *s, int err)
-{
-	char where[NET_ADDRSTRLEN];
-
-	if (s == NULL) {
-		log_conn(LOG_ERR, "tcp: %s", strerror(err));
-		return;
-	}
-	log_conn(LOG_ERR, "tcp: not listening on %s after all: epoll would not take it: %s",
-		 net_format((const struct sockaddr *)&s->local.ss, s->local.len, where,
-			    sizeof where),
-		 strerror(err));
-}
-
 static void *acceptor_main(void *arg)
 {
 	struct acceptor a = { .srv = arg };
@@ -1276,7 +1260,7 @@ static void *acceptor_main(void *arg)
 			break;
 		if (n == SOCKSET_ERROR) {
 			stats_add(&srv->st->errors, 1);
-			lost(sockset_lost(&srv->listeners), errno);
+			sockset_say_lost(&srv->listeners, "tcp", errno);
 			failed = true;
 			n = 0;
 		}

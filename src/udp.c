@@ -446,22 +446,6 @@ static void refresh(struct receiver *r)
 							  r->cfg->log.path_facts);
 }
 
-/* Says what taking an offer failed on (sockset_wait()): a socket epoll
- * would not take, closed though "listening on" was said, or epoll itself. */
-static void lost(const struct sock *s, int err)
-{
-	char where[NET_ADDRSTRLEN];
-
-	if (s == NULL) {
-		log_conn(LOG_ERR, "udp: %s", strerror(err));
-		return;
-	}
-	log_conn(LOG_ERR, "udp: not listening on %s after all: epoll would not take it: %s",
-		 net_format((const struct sockaddr *)&s->local.ss, s->local.len, where,
-			    sizeof where),
-		 strerror(err));
-}
-
 static void *receiver_main(void *arg)
 {
 	struct receiver r = { .srv = arg };
@@ -492,7 +476,7 @@ static void *receiver_main(void *arg)
 		refresh(&r);
 		if (n == SOCKSET_ERROR) {
 			stats_add(&srv->st->errors, 1);
-			lost(sockset_lost(&srv->socks), errno);
+			sockset_say_lost(&srv->socks, "udp", errno);
 			failed = true;
 			n = 0;
 		}
