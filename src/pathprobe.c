@@ -20,6 +20,7 @@
 #include "parse.h"
 #include "outbuf.h"
 #include "pathreport.h"
+#include "route.h"
 
 #define EXIT_PARTIAL 1                  /* a report did not come */
 #define ECT0         2                  /* the ECN codepoint UDP probes carry */
@@ -95,8 +96,36 @@ static int sysctl_ipv4(const char *name)
 	return (int)v;
 }
 
-/* The socket's own address and port, its TTL or hop limit, its DSCP. */
-static void sent_common(int fd, bool v6, struct path_sent *s)
+/* The route a connected socket's packets take (route.h); false when it
+ * cannot be read. */
+static bool route_of(int fd, struct route_facts *rf)
+{
+	struct sockaddr_storage peer, self;
+	socklen_t plen = sizeof peer, slen = sizeof self;
+
+	if (getpeername(fd, (struct sockaddr *)&peer, &plen) < 0 ||
+	    getsockname(fd, (struct sockaddr *)&self, &slen) < 0)
+		return false;
+	return route_lookup((struct sockaddr *)&peer, (struct sockaddr *)&self, rf) == 0;
+}
+
+/* The TTL or hop limit the probe leaves with: the one set (--ttl); over
+ * IPv6 the socket's (it holds the route's hop limit); over IPv4 the
+ * route's hoplimit metric, else the default that IP_TTL shows (which
+ * knows nothing of the route); -1 when the route cannot be read. */
+static int ttl_sent(int fd, bool v6, int ttl, const struct route_facts *rf)
+{
+	if (ttl >= 0 || v6)
+		return get_opt(fd, v6, IP_TTL, IPV6_UNICAST_HOPS);
+	if (rf == NULL)
+		return -1;
+	return rf->hoplimit > 0 ? rf->hoplimit : get_opt(fd, v6, IP_TTL, IPV6_UNICAST_HOPS);
+}
+
+/* The socket's own address and port, its TTL or hop limit (ttl: the one
+ * asked for, or -1), its DSCP; rf: its route, NULL when not known. */
+static void sent_common(int fd, bool v6, int ttl, const struct route_facts *rf,
+			struct path_sent *s)
 {
 	struct net_addr a;
 	int tos = get_opt(fd, v6, IP_TOS, IPV6_TCLASS);
@@ -108,17 +137,31 @@ static void sent_common(int fd, bool v6, struct path_sent *s)
 		net_format_host((struct sockaddr *)&a.ss, a.len, s->local, sizeof s->local);
 		s->local_port = net_port((struct sockaddr *)&a.ss);
 	}
-	s->ttl = get_opt(fd, v6, IP_TTL, IPV6_UNICAST_HOPS);
+	s->ttl = ttl_sent(fd, v6, ttl, rf);
 	s->dscp = tos >= 0 ? (tos >> 2) & 0x3f : -1;
 	s->ecn = -1;
 	s->ecn_setup = s->wscale = s->sack = s->timestamps = -1;
 	s->mss = s->size = s->local_mtu = -1;
 }
 
+/* Whether a SYN asked for ECN (ECE and CWR): Linux asks when tcp_ecn is 1,
+ * when the congestion control needs ECN, and, with tcp_ecn 0 or 2 (not
+ * asking), when the route says "features ecn"; 1, 0, or -1 when the
+ * sysctl or the route cannot be read or the sysctl is another mode. */
+static int syn_asked_ecn(int tcp_ecn, bool needs_ecn, const struct route_facts *rf)
+{
+	if (tcp_ecn == 1 || needs_ecn)
+		return 1;
+	if ((tcp_ecn != 0 && tcp_ecn != 2) || rf == NULL)
+		return -1;
+	return rf->ecn;
+}
+
 /* What a connected TCP socket's SYN carried: the MSS it advertised
  * (TCP_INFO's advmss is that value), the options the system puts in a SYN
- * (the sysctls), whether it asked for ECN. */
-static void sent_syn(int fd, struct path_sent *s)
+ * (the sysctls), whether it asked for ECN (rf: the route, NULL when not
+ * known). */
+static void sent_syn(int fd, const struct route_facts *rf, struct path_sent *s)
 {
 	struct tcp_info ti;
 	socklen_t len = sizeof ti;
@@ -140,15 +183,13 @@ static void sent_syn(int fd, struct path_sent *s)
 	s->sack = sack < 0 ? -1 : sack != 0;
 	s->timestamps = ts < 0 ? -1 : ts != 0;
 	/* a congestion control that needs ECN (dctcp) marks the SYN ECT(0) and
-	 * asks for ECN; otherwise Linux sends a SYN not-ECT, asking when
-	 * tcp_ecn is 1 (or ECN was agreed: only a client that asked agrees) */
+	 * asks for ECN; otherwise Linux sends a SYN not-ECT */
 	needs_ecn = getsockopt(fd, IPPROTO_TCP, TCP_CONGESTION, cc, &cclen) == 0 &&
 		    strncmp(cc, "dctcp", 5) == 0;
 	s->ecn = needs_ecn ? ECT0 : 0;
-	if (ecn < 0)
-		s->ecn_setup = -1;
-	else
-		s->ecn_setup = ecn == 1 || needs_ecn || (ti.tcpi_options & TCPI_OPT_ECN) != 0;
+	/* ECN agreed: only a client that asked agrees */
+	s->ecn_setup = (ti.tcpi_options & TCPI_OPT_ECN) != 0 ? 1
+							     : syn_asked_ecn(ecn, needs_ecn, rf);
 	/* a SYN sent again goes without ECE and CWR: then who knows which came */
 	if (s->ecn_setup == 1 && ti.tcpi_total_retrans > 0)
 		s->ecn_setup = -1;
@@ -242,6 +283,8 @@ static int tcp_probe(const struct path_options *o, struct path_sent *sent,
 	bool v6 = o->addr.ss.ss_family == AF_INET6;
 	struct marks m = { v6, o->ttl, o->dscp >= 0 ? o->dscp << 2 : -1, -1, false };
 	char err[NET_ERRLEN], buf[PATH_REPORT_MAX + 1];
+	struct route_facts rf;
+	bool have_route;
 	int status = 0, fd;
 	ssize_t len;
 
@@ -249,9 +292,10 @@ static int tcp_probe(const struct path_options *o, struct path_sent *sent,
 			      sizeof err);
 	if (fd < 0)
 		return unreachable(o, "tcp", err);
-	sent_common(fd, v6, sent);
+	have_route = route_of(fd, &rf);
+	sent_common(fd, v6, o->ttl, have_route ? &rf : NULL, sent);
 	sent->udp = false;
-	sent_syn(fd, sent);
+	sent_syn(fd, have_route ? &rf : NULL, sent);
 	len = read_report(fd, o, buf, sizeof buf, &status);
 	close(fd);
 	if (len < 0)
@@ -317,13 +361,14 @@ static int udp_probe(const struct path_options *o, struct path_sent *sent,
 	struct marks m = { v6, o->ttl, ((o->dscp >= 0 ? o->dscp : 0) << 2) | ECT0,
 			   v6 ? IPV6_PMTUDISC_DONT : IP_PMTUDISC_DONT, false };
 	char err[NET_ERRLEN], *probe, bad[128] = "";
+	struct route_facts rf;
 	int fd, tos, rc = 1, saved;
 
 	fd = net_connect_with(&o->addr, SOCK_DGRAM, set_marks, &m, (int)(o->wait * 1000), err,
 			      sizeof err);
 	if (fd < 0)
 		return unreachable(o, "udp", err);
-	sent_common(fd, v6, sent);
+	sent_common(fd, v6, o->ttl, route_of(fd, &rf) ? &rf : NULL, sent);
 	sent->udp = true;
 	tos = get_opt(fd, v6, IP_TOS, IPV6_TCLASS);
 	sent->ecn = tos >= 0 ? tos & 3 : -1;

@@ -1,0 +1,137 @@
+#!/bin/bash
+# pathroute: the path report where the client's own route or the path's
+# routers change what a probe is: a chain of three routers (C - R1 - R2 -
+# R3 - S, network namespaces joined by veth pairs, IPv4 and IPv6):
+#   a route "hoplimit 20" on the client (IPv4's IP_TTL does not show it);
+#   a route "features ecn" (the SYN asks for ECN whatever tcp_ecn says);
+#   --ttl below the routers' count (an ICMP time exceeded from R2);
+#   a port forward (DNAT on R1 from 10.70.0.9:8080 to the server's 7001).
+# Each verdict under its condition, and its absence without it.
+. "${top_srcdir:-.}/tests/lib.sh"
+
+command -v nft >/dev/null || skip "nft (nftables) is not installed"
+command -v jq >/dev/null || skip "jq is not installed"
+ip netns add "nex$$" 2>/dev/null || skip "cannot create named network namespaces here"
+ip netns del "nex$$"
+
+# --- the chain: NS[0] the client, NS[1..3] routers, NS[4] the server;
+# link i joins NS[i] (10.70.i.2, 2001:db8:70:i::2; its default route
+# towards the server) and NS[i+1] (10.70.i.1, 2001:db8:70:i::1)
+NS=(prc$$ pr1$$ pr2$$ pr3$$ prs$$)
+chain_down() { for n in "${NS[@]}"; do ip netns del "$n"; done 2>/dev/null; }
+trap 'rc=$?; chain_down; (exit $rc); cleanup' EXIT
+in_ns() { local i=$1; shift; ip netns exec "${NS[$i]}" "$@"; }
+in_c() { in_ns 0 "$@"; }
+chain_up() {
+	local i n
+	for n in "${NS[@]}"; do ip netns add "$n" && ip -n "$n" link set lo up || return 1; done
+	for i in 0 1 2 3; do
+		ip link add a$i netns "${NS[$i]}" type veth peer name b$i netns "${NS[$((i + 1))]}" &&
+		ip -n "${NS[$i]}" addr add 10.70.$i.2/24 dev a$i &&
+		ip -n "${NS[$i]}" addr add 2001:db8:70:$i::2/64 dev a$i nodad &&
+		ip -n "${NS[$((i + 1))]}" addr add 10.70.$i.1/24 dev b$i &&
+		ip -n "${NS[$((i + 1))]}" addr add 2001:db8:70:$i::1/64 dev b$i nodad &&
+		ip -n "${NS[$i]}" link set a$i up && ip -n "${NS[$((i + 1))]}" link set b$i up ||
+			return 1
+	done
+	# towards the server: each side's default route; back: the routers' routes
+	for i in 0 1 2 3; do
+		ip -n "${NS[$i]}" route add default via 10.70.$i.1 &&
+		ip -n "${NS[$i]}" -6 route add default via 2001:db8:70:$i::1 || return 1
+	done
+	for i in 1 2 3; do
+		for n in $(seq 0 $((i - 2))); do
+			ip -n "${NS[$i]}" route add 10.70.$n.0/24 via 10.70.$((i - 1)).2 &&
+			ip -n "${NS[$i]}" -6 route add 2001:db8:70:$n::/64 via 2001:db8:70:$((i - 1))::2 ||
+				return 1
+		done
+		in_ns $i sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1 || return 1
+	done
+	ip -n "${NS[4]}" route add default via 10.70.3.2 &&
+	ip -n "${NS[4]}" -6 route add default via 2001:db8:70:3::2 &&
+	in_c sysctl -qw net.ipv4.tcp_ecn=0 || return 1
+	for n in 10.70.3.1 2001:db8:70:3::1; do
+		for i in $(seq 30); do
+			in_c ping -c 1 -W 1 "$n" >/dev/null 2>&1 && break
+			[ "$i" -lt 30 ] || return 1
+		done
+	done
+}
+chain_up || fail "building the chain of three routers"
+ok "the chain: a client, three routers and a server, IPv4 and IPv6"
+
+cfg=$(printf '[server]\nhost = *\nport = 7000\n[log]\nrate_limit = 0\n' | conf chain)
+: >"$T/d.err"
+ip netns exec "${NS[4]}" "$NETECHOD" -f -c "$cfg" >"$T/d.out" 2>>"$T/d.err" &
+DPID=$!
+wait_for "$T/d.err" 'netechod [0-9.]+ started'
+ok "netechod on the server, the report on 7001"
+
+# probe NAME [ARGS...] HOST [PORT]: netecho --path from the client; text in
+# $T/NAME.out (status $PSTATUS), JSON in $T/NAME.json (status $JSTATUS)
+probe() {
+	local name=$1
+	shift
+	in_c "$NETECHO" --path -w 3 "$@" >"$T/$name.out" 2>"$T/$name.err"
+	PSTATUS=$?
+	in_c "$NETECHO" --path -w 3 --json "$@" >"$T/$name.json" 2>>"$T/$name.err"
+	JSTATUS=$?
+}
+has() { grep -Fq -- "$2" "$T/$1.out"; }
+hasnt() { ! grep -Eq -- "$2" "$T/$1.out"; }
+js() { jq -c "$2" "$T/$1.json"; }
+
+srv4=10.70.3.1 srv6=2001:db8:70:3::1
+
+# --- no condition: three hops from the system's TTL
+probe base $srv4 7001
+check "IPv4, no route metric: 3 hops from ttl 64" \
+	test "$(grep -c 'hops: 3 (ttl 64 sent, 61 seen)' "$T/base.out")" -eq 2
+check "... the SYN did not ask for ECN, and says so" has base "ecn-setup: not asked"
+
+# --- a route hoplimit 20 (IPv4): the TTL sent is the route's
+in_c ip route change default via 10.70.0.1 hoplimit 20 || fail "ip route hoplimit"
+probe hop4 $srv4 7001
+check "IPv4 route hoplimit 20: 3 hops, from ttl 20 (TCP and UDP)" \
+	test "$(grep -c 'hops: 3 (ttl 20 sent, 17 seen)' "$T/hop4.out")" -eq 2
+check "... --json" test "$(js hop4 '[.tcp.ttl_sent, .tcp.hops, .udp.ttl_sent, .udp.hops]')" = \
+	'[20,3,20,3]'
+probe hop4t --ttl 9 $srv4 7001
+check "... --ttl 9 over it: from 9" \
+	test "$(grep -c 'hops: 3 (ttl 9 sent, 6 seen)' "$T/hop4t.out")" -eq 2
+in_c ip route change default via 10.70.0.1 || fail "ip route"
+in_c ip -6 route change default via 2001:db8:70:0::1 hoplimit 20 || fail "ip -6 route hoplimit"
+probe hop6 $srv6 7001
+check "IPv6 route hoplimit 20: 3 hops, from 20" \
+	test "$(grep -c 'hops: 3 (hop limit 20 sent, 17 seen)' "$T/hop6.out")" -eq 2
+in_c ip -6 route change default via 2001:db8:70:0::1 || fail "ip -6 route"
+
+# --- a route that says "features ecn": the SYN asks with tcp_ecn 0. The
+# server agrees to no ECN (tcp_ecn 0 there), so that only the route
+# tells the client what its SYN asked
+in_ns 4 sysctl -qw net.ipv4.tcp_ecn=0 || fail "sysctl tcp_ecn on the server"
+in_c ip route change default via 10.70.0.1 features ecn || fail "ip route features ecn"
+probe ecn4 $srv4 7001
+check "IPv4 route features ecn: the SYN asked, and the request arrived" \
+	has ecn4 "ecn-setup: kept (the SYN's ECE and CWR arrived)"
+check "... not 'added'" hasnt ecn4 'ecn-setup: (added|not asked)'
+check "... --json" test "$(js ecn4 '[.tcp.ecn_setup_sent, .tcp.ecn_setup_seen]')" = '[true,true]'
+# R2 clears the SYN's ECE and CWR
+printf 'table inet lab {\n\tchain c {\n\t\ttype filter hook forward priority -150;\n%s\n\t}\n}\n' \
+	'		tcp flags & (syn | ack) == syn tcp flags set syn' | in_ns 2 nft -f - ||
+	fail "nft: clearing ECE and CWR"
+probe ecnx4 $srv4 7001
+check "... ECE and CWR cleared by R2: stripped" \
+	has ecnx4 "ecn-setup: stripped (the SYN asked for ECN; ECE and CWR were cleared)"
+in_ns 2 nft flush ruleset || fail "nft flush"
+in_c ip route change default via 10.70.0.1 || fail "ip route"
+probe ecnno4 $srv4 7001
+check "... the same route without the feature: not asked" has ecnno4 "ecn-setup: not asked"
+in_c ip -6 route change default via 2001:db8:70:0::1 features ecn || fail "ip -6 route ecn"
+probe ecn6 $srv6 7001
+check "IPv6 route features ecn: the SYN asked" \
+	has ecn6 "ecn-setup: kept (the SYN's ECE and CWR arrived)"
+in_c ip -6 route change default via 2001:db8:70:0::1 || fail "ip -6 route"
+
+stop_daemon
+check "netechod exit 0" test "$DSTATUS" -eq 0
