@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "icmp.h"
 #include "parse.h"
 #include "outbuf.h"
 #include "pathreport.h"
@@ -211,10 +212,12 @@ static ssize_t read_report(int fd, const struct path_options *o, char *buf, size
 		if (rc < 0 && errno == EINTR)
 			continue;
 		if (rc == 0) {
+			/* the port answered: what follows cannot be told apart */
 			fprintf(stderr,
-				"netecho: no path report from %s within %gs: is it netechod's "
-				"report service ([report] port)?\n",
-				o->peer, o->wait);
+				"netecho: %s accepted the connection, but no path report came within "
+				"%gs%s: the report was lost or held up on the way back, or the port "
+				"is not netechod's report service ([report] port)\n",
+				o->peer, o->wait, len > 0 ? " (only a part of one)" : "");
 			*status = EX_TEMPFAIL;
 			return -1;
 		}
@@ -235,8 +238,8 @@ static ssize_t read_report(int fd, const struct path_options *o, char *buf, size
 	buf[len] = '\0';
 	if (len == 0) {
 		fprintf(stderr,
-			"netecho: %s closed the connection without a path report: is it netechod's "
-			"report service?\n",
+			"netecho: %s closed the connection without a path report: the port is not "
+			"netechod's report service ([report] port)\n",
 			o->peer);
 		*status = EX_UNAVAILABLE;
 		return -1;
@@ -277,21 +280,48 @@ static int unreachable(const struct path_options *o, const char *proto, const ch
 	return errno == ETIMEDOUT ? EX_TEMPFAIL : EX_UNAVAILABLE;
 }
 
+/* An ICMP error that ended a probe, said; its status. An ICMP "port
+ * unreachable" from the server itself is a refusal: not said here (-1). */
+static int icmp_failure(const struct path_options *o, const char *proto,
+			const struct icmp_seen *ic)
+{
+	bool v6 = o->addr.ss.ss_family == AF_INET6;
+	char host[NET_ADDRSTRLEN];
+	const char *hint = "";
+
+	net_format_host((const struct sockaddr *)&o->addr.ss, o->addr.len, host, sizeof host);
+	if (!ic->have || (icmp_refused(v6, ic->type, ic->code) && strcmp(ic->from, host) == 0))
+		return -1;
+	if (icmp_expired(v6, ic->type))
+		hint = o->ttl >= 0 ? ": the TTL ran out on the way (raise --ttl)"
+				   : ": the TTL ran out on the way (a routing loop, or a route's "
+				     "hoplimit too low)";
+	fprintf(stderr, "netecho: %s to %s: ICMP %s (type %d, code %d) from %s%s\n", proto,
+		o->peer, icmp_name(v6, ic->type, ic->code), ic->type, ic->code, ic->from,
+		hint);
+	return EX_NOHOST;
+}
+
 static int tcp_probe(const struct path_options *o, struct path_sent *sent,
 		     struct path_seen *seen)
 {
 	bool v6 = o->addr.ss.ss_family == AF_INET6;
-	struct marks m = { v6, o->ttl, o->dscp >= 0 ? o->dscp << 2 : -1, -1, false };
+	struct marks m = { v6, o->ttl, o->dscp >= 0 ? o->dscp << 2 : -1, -1, true };
 	char err[NET_ERRLEN], buf[PATH_REPORT_MAX + 1];
 	struct route_facts rf;
+	struct icmp_seen ic;
 	bool have_route;
-	int status = 0, fd;
+	int status = 0, fd, saved;
 	ssize_t len;
 
-	fd = net_connect_with(&o->addr, SOCK_STREAM, set_marks, &m, (int)(o->wait * 1000), err,
-			      sizeof err);
-	if (fd < 0)
-		return unreachable(o, "tcp", err);
+	fd = icmp_connect(&o->addr, SOCK_STREAM, set_marks, &m, o->connect_wait, &ic, err,
+			  sizeof err);
+	if (fd < 0) {
+		saved = errno;
+		status = icmp_failure(o, "tcp", &ic);
+		errno = saved;
+		return status >= 0 ? status : unreachable(o, "tcp", err);
+	}
 	have_route = route_of(fd, &rf);
 	sent_common(fd, v6, o->ttl, have_route ? &rf : NULL, sent);
 	sent->udp = false;
@@ -354,15 +384,52 @@ static int await_udp_report(int fd, long size, double until, struct path_seen *s
 	}
 }
 
+/* Sends the probe, twice, each awaiting its report half the wait (a
+ * datagram may be lost). 0 (seen set), 1 none came, -1 an error (errno;
+ * the ICMP that caused it in *ic); the first reply that is no report in
+ * bad. */
+static int send_probes(int fd, const struct path_options *o, struct path_seen *seen, char *bad,
+		       size_t badsize, struct icmp_seen *ic)
+{
+	char *probe = malloc((size_t)o->size);
+	int rc = 1, saved;
+
+	if (probe == NULL) {
+		errno = ENOMEM;
+		return -1;
+	}
+	fill_probe(probe, (size_t)o->size);
+	for (int i = 0; i < 2 && rc == 1; i++) {
+		if (send(fd, probe, (size_t)o->size, 0) < 0) {
+			rc = -1;
+			break;
+		}
+		rc = await_udp_report(fd, o->size, clock_now() + o->wait / 2, seen, bad, badsize);
+		/* "too big" (IPv6: routers do not split): the next try leaves in
+		 * fragments of the MTU it named */
+		if (rc < 0 && errno == EMSGSIZE) {
+			icmp_take(fd, ic);
+			rc = 1;
+		}
+	}
+	saved = errno;
+	if (rc < 0)
+		icmp_take(fd, ic);
+	free(probe);
+	errno = saved;
+	return rc;
+}
+
 static int udp_probe(const struct path_options *o, struct path_sent *sent,
 		     struct path_seen *seen)
 {
 	bool v6 = o->addr.ss.ss_family == AF_INET6;
 	struct marks m = { v6, o->ttl, ((o->dscp >= 0 ? o->dscp : 0) << 2) | ECT0,
-			   v6 ? IPV6_PMTUDISC_DONT : IP_PMTUDISC_DONT, false };
-	char err[NET_ERRLEN], *probe, bad[128] = "";
+			   v6 ? IPV6_PMTUDISC_DONT : IP_PMTUDISC_DONT, true };
+	char err[NET_ERRLEN], bad[128] = "";
 	struct route_facts rf;
-	int fd, tos, rc = 1, saved;
+	struct icmp_seen ic = { .have = false };
+	int fd, tos, rc, saved, status;
 
 	fd = net_connect_with(&o->addr, SOCK_DGRAM, set_marks, &m, (int)(o->wait * 1000), err,
 			      sizeof err);
@@ -373,29 +440,20 @@ static int udp_probe(const struct path_options *o, struct path_sent *sent,
 	tos = get_opt(fd, v6, IP_TOS, IPV6_TCLASS);
 	sent->ecn = tos >= 0 ? tos & 3 : -1;
 	sent->size = o->size;
-	probe = malloc((size_t)o->size);
-	if (probe == NULL) {
-		fprintf(stderr, "netecho: out of memory\n");
-		close(fd);
-		return EX_OSERR;
-	}
-	fill_probe(probe, (size_t)o->size);
-	/* twice, each waiting half the time: a datagram may be lost */
-	for (int i = 0; i < 2 && rc == 1; i++) {
-		if (send(fd, probe, (size_t)o->size, 0) < 0) {
-			rc = -1;
-			break;
-		}
-		rc = await_udp_report(fd, o->size, clock_now() + o->wait / 2, seen, bad,
-				      sizeof bad);
-	}
+	rc = send_probes(fd, o, seen, bad, sizeof bad, &ic);
 	saved = errno;
 	/* the MTU the datagram left with, after any "too big" that came back
 	 * (an IPv6 router sends one rather than split it) */
 	sent->local_mtu = get_opt(fd, v6, IP_MTU, IPV6_MTU);
-	free(probe);
 	close(fd);
+	if (rc < 0 && saved == ENOMEM) {
+		fprintf(stderr, "netecho: out of memory\n");
+		return EX_OSERR;
+	}
 	if (rc < 0) {
+		status = icmp_failure(o, "udp", &ic);
+		if (status >= 0)
+			return status;
 		snprintf(err, sizeof err, "udp to %s: %s", o->peer, strerror(saved));
 		errno = saved;
 		return unreachable(o, "udp", err);

@@ -220,7 +220,8 @@ check "... and says so" grep -q 'no path report service at 10.0.2.2:7009 over tc
 # the echo port is not the report service: it says nothing, and --path says that
 in_c "$NETECHO" --path -w 1 10.0.2.2 7000 >"$T/echo.out" 2>"$T/echo.err"
 check "the echo port asked for a report: exit 75" test $? -eq 75
-check "... and a hint" grep -q "is it netechod's report service" "$T/echo.err"
+check "... and says the port answered but sent no report" \
+	grep -q "accepted the connection, but no path report came within 1s.* or the port is not netechod's report service" "$T/echo.err"
 
 stop_daemon
 check "exit 0" test "$DSTATUS" -eq 0

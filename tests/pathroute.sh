@@ -80,6 +80,7 @@ probe() {
 has() { grep -Fq -- "$2" "$T/$1.out"; }
 hasnt() { ! grep -Eq -- "$2" "$T/$1.out"; }
 js() { jq -c "$2" "$T/$1.json"; }
+not() { ! "$@"; }
 
 srv4=10.70.3.1 srv6=2001:db8:70:3::1
 
@@ -132,6 +133,49 @@ probe ecn6 $srv6 7001
 check "IPv6 route features ecn: the SYN asked" \
 	has ecn6 "ecn-setup: kept (the SYN's ECE and CWR arrived)"
 in_c ip -6 route change default via 2001:db8:70:0::1 || fail "ip -6 route"
+
+# --- --ttl 3 over three routers: R3 (which would make the TTL 0) sends
+# ICMP time exceeded from its address towards the client, named with its
+# sender; exit 68. --ttl 4 reaches.
+for v in 4 6; do
+	[ $v = 4 ] && srv=$srv4 r3=10.70.2.1 ic="ICMP time exceeded (ttl exceeded in transit) (type 11, code 0)" ||
+		{ srv=$srv6 r3=2001:db8:70:2::1 ic="ICMP time exceeded (hop limit exceeded in transit) (type 3, code 0)"; }
+	in_c "$NETECHO" --path -w 3 --ttl 3 $srv 7001 >"$T/ttl$v.out" 2>"$T/ttl$v.err"
+	check "IPv$v --ttl 3 over three routers: exit 68" test $? -eq 68
+	check "... the TCP probe's ICMP named, with the router that sent it" \
+		grep -Fq "tcp to $([ $v = 6 ] && echo "[$srv]" || echo $srv):7001: $ic from $r3: the TTL ran out" \
+			"$T/ttl$v.err"
+	check "... not 'No route to host'" not grep -q "No route to host" "$T/ttl$v.err"
+	in_c "$NETECHO" --path -u -w 3 --ttl 3 $srv 7001 >"$T/ttlu$v.out" 2>"$T/ttlu$v.err"
+	check "IPv$v --ttl 3, UDP: exit 68, the ICMP named" \
+		test $? -eq 68 -a -n "$(grep -F "udp to" "$T/ttlu$v.err" | grep -F "$ic from $r3")"
+	in_c "$NETECHO" --path -w 3 --ttl 4 $srv 7001 >"$T/ttl4$v.out" 2>"$T/ttl4$v.err"
+	check "IPv$v --ttl 4 reaches: exit 0, no ICMP said" \
+		test $? -eq 0 -a ! -s "$T/ttl4$v.err"
+done
+
+# --- the report lost on the way back: R3 drops what the report service
+# sends after its SYN-ACK; the port answered, so no "is it netechod's?"
+printf 'table inet lab {\n\tchain c {\n\t\ttype filter hook forward priority -150;\n%s\n\t}\n}\n' \
+	'		ip saddr 10.70.3.1 tcp sport 7001 tcp flags & syn == 0 drop' | in_ns 3 nft -f - ||
+	fail "nft: dropping the report"
+in_c "$NETECHO" --path -w 1 $srv4 7001 >"$T/lost.out" 2>"$T/lost.err"
+check "a TCP report lost on the way back: exit 75" test $? -eq 75
+check "... says the port answered and the report may have been lost" \
+	grep -Fq "accepted the connection, but no path report came within 1s: the report was lost" \
+		"$T/lost.err"
+check "... no 'is it netechod's report service?'" not grep -Fq "is it netechod" "$T/lost.err"
+in_ns 3 nft flush ruleset || fail "nft flush"
+
+# --- the first two SYNs lost (R1 drops them): the default wait outlasts
+# the resends at 1 s and 3 s
+printf 'table inet lab {\n\tchain c {\n\t\ttype filter hook forward priority -150;\n%s\n\t}\n}\n' \
+	'		tcp dport 7001 tcp flags & (syn | ack) == syn numgen inc mod 3 < 2 drop' |
+	in_ns 1 nft -f - || fail "nft: dropping two SYNs"
+in_c "$NETECHO" --path $srv4 7001 >"$T/syns.out" 2>"$T/syns.err"
+check "two SYNs lost, no -w: connected all the same, exit 0" test $? -eq 0
+check "... the TCP report came" grep -q "^tcp " "$T/syns.out"
+in_ns 1 nft flush ruleset || fail "nft flush"
 
 stop_daemon
 check "netechod exit 0" test "$DSTATUS" -eq 0

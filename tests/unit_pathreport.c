@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../src/icmp.h"
 #include "../src/pathreport.h"
 #include "unit.h"
 
@@ -375,8 +376,27 @@ static void test_dscp(void)
 	CHECK_STR(path_ecn_name(-1), "unknown");
 }
 
+static void test_icmp(void)
+{
+	CHECK_STR(icmp_name(false, 11, 0), "time exceeded (ttl exceeded in transit)");
+	CHECK_STR(icmp_name(true, 3, 0), "time exceeded (hop limit exceeded in transit)");
+	CHECK_STR(icmp_name(false, 3, 3), "destination unreachable (port unreachable)");
+	CHECK_STR(icmp_name(true, 1, 1),
+		  "destination unreachable (administratively prohibited)");
+	/* a code it does not know: the type's name; a type it does not know */
+	CHECK_STR(icmp_name(false, 3, 77), "destination unreachable");
+	CHECK_STR(icmp_name(false, 200, 0), "error");
+	/* the families' numbers are not mixed up */
+	CHECK_STR(icmp_name(true, 11, 0), "error");
+	CHECK(icmp_refused(false, 3, 3) && icmp_refused(true, 1, 4));
+	CHECK(!icmp_refused(false, 3, 1) && !icmp_refused(true, 3, 3));
+	CHECK(icmp_expired(false, 11) && icmp_expired(true, 3));
+	CHECK(!icmp_expired(false, 3) && !icmp_expired(true, 11));
+}
+
 int main(void)
 {
+	test_icmp();
 	test_parse();
 	test_tcp_verdicts();
 	test_udp_verdicts();
