@@ -138,6 +138,13 @@ static void sent_common(int fd, bool v6, int ttl, const struct route_facts *rf,
 		net_format_host((struct sockaddr *)&a.ss, a.len, s->local, sizeof s->local);
 		s->local_port = net_port((struct sockaddr *)&a.ss);
 	}
+	s->peer[0] = '\0';
+	s->peer_port = -1;
+	a.len = sizeof a.ss;
+	if (getpeername(fd, (struct sockaddr *)&a.ss, &a.len) == 0) {
+		net_format_host((struct sockaddr *)&a.ss, a.len, s->peer, sizeof s->peer);
+		s->peer_port = net_port((struct sockaddr *)&a.ss);
+	}
 	s->ttl = ttl_sent(fd, v6, ttl, rf);
 	s->dscp = tos >= 0 ? (tos >> 2) & 0x3f : -1;
 	s->ecn = -1;

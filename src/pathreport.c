@@ -416,21 +416,58 @@ static int hops(const struct path_sent *sent, const struct path_seen *seen)
 	return sent->ttl - seen->ttl;
 }
 
+/* The destination's translation: 1 translated, 0 not, -1 not known (the
+ * server hides its address, or the address dialled is not known). */
+static int dnat(const struct path_sent *sent, const struct path_seen *seen)
+{
+	if (sent->peer[0] == '\0' || seen->local[0] == '\0')
+		return -1;
+	return !same_host(sent->peer, seen->local) || sent->peer_port != seen->local_port;
+}
+
+/* "destination translated: address changed, port kept (D dialled, R reached)" */
+static void dnat_text(struct outbuf *o, const struct path_sent *sent,
+		      const struct path_seen *seen)
+{
+	char a[PATH_ADDR_MAX + 16], b[PATH_ADDR_MAX + 16];
+
+	outbuf_add(o, "destination translated: address %s, port %s (%s dialled, %s reached)",
+		   same_host(sent->peer, seen->local) ? "kept" : "changed",
+		   sent->peer_port == seen->local_port ? "kept" : "changed",
+		   endpoint(sent->peer, sent->peer_port, a, sizeof a),
+		   endpoint(seen->local, seen->local_port, b, sizeof b));
+}
+
 static void verdict_nat(struct outbuf *o, const struct path_sent *sent, const struct path_seen *seen)
 {
 	char a[PATH_ADDR_MAX + 16], b[PATH_ADDR_MAX + 16];
 	bool addr = !same_host(sent->local, seen->client);
 	bool port = sent->local_port != seen->client_port;
+	int d = dnat(sent, seen);
 
 	endpoint(sent->local, sent->local_port, a, sizeof a);
 	endpoint(seen->client, seen->client_port, b, sizeof b);
-	if (sent->local[0] == '\0')
-		outbuf_add(o, "  nat: unknown (this host's address is not known; seen as %s)\n", b);
-	else if (!addr && !port)
-		outbuf_add(o, "  nat: none (%s)\n", a);
-	else
-		outbuf_add(o, "  nat: address %s, port %s (%s seen as %s)\n", addr ? "translated" : "kept",
-		    port ? "changed" : "kept", a, b);
+	outbuf_add(o, "  nat: ");
+	if (sent->local[0] == '\0') {
+		outbuf_add(o, "unknown (this host's address is not known; seen as %s)", b);
+	} else if (!addr && !port && d == 0) {
+		outbuf_add(o, "none (%s)", a);
+	} else if (!addr && !port && d == 1) {
+		dnat_text(o, sent, seen);
+		outbuf_add(o, "; source none (%s)", a);
+	} else if (!addr && !port) {
+		outbuf_add(o, "none at the source (%s); the destination unknown (%s)", a,
+			   seen->local[0] == '\0' ? "the server hides its address"
+						 : "the address dialled is not known");
+	} else {
+		outbuf_add(o, "address %s, port %s (%s seen as %s)", addr ? "translated" : "kept",
+			   port ? "changed" : "kept", a, b);
+		if (d == 1) {
+			outbuf_add(o, "; ");
+			dnat_text(o, sent, seen);
+		}
+	}
+	outbuf_add(o, "\n");
 }
 
 static void verdict_hops(struct outbuf *o, const struct path_sent *sent, const struct path_seen *seen)
@@ -714,6 +751,8 @@ size_t path_json(char *buf, size_t size, const struct path_sent *sent,
 	json_bool(&o, "nat", sent->local[0] == '\0' ? -1 : !same_host(sent->local, seen->client));
 	json_bool(&o, "port_preserved",
 		  sent->local_port < 0 ? -1 : sent->local_port == seen->client_port);
+	json_endpoint(&o, "dialled", sent->peer, sent->peer_port);
+	json_bool(&o, "destination_translated", dnat(sent, seen));
 	json_int(&o, "ttl_sent", sent->ttl);
 	json_int(&o, "ttl_seen", seen->ttl);
 	json_int(&o, "hops", h);

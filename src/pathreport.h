@@ -57,6 +57,8 @@ struct path_sent {
 	/* UDP */
 	long size;                      /* bytes of payload */
 	long local_mtu;                 /* the route's MTU on this host */
+	char peer[PATH_ADDR_MAX];       /* the address and port dialled ("": not known) */
+	long peer_port;
 };
 
 /* What --pmtu found. */

@@ -89,6 +89,11 @@ probe base $srv4 7001
 check "IPv4, no route metric: 3 hops from ttl 64" \
 	test "$(grep -c 'hops: 3 (ttl 64 sent, 61 seen)' "$T/base.out")" -eq 2
 check "... the SYN did not ask for ECN, and says so" has base "ecn-setup: not asked"
+check "... no NAT either way (TCP and UDP)" \
+	test "$(grep -c 'nat: none (10.70.0.2:[0-9]*)$' "$T/base.out")" -eq 2
+check "... --json: the address dialled is the one reached" \
+	test "$(js base '[.tcp.dialled.address, .tcp.destination_translated,
+		.udp.destination_translated]')" = '["10.70.3.1",false,false]'
 
 # --- a route hoplimit 20 (IPv4): the TTL sent is the route's
 in_c ip route change default via 10.70.0.1 hoplimit 20 || fail "ip route hoplimit"
@@ -133,6 +138,32 @@ probe ecn6 $srv6 7001
 check "IPv6 route features ecn: the SYN asked" \
 	has ecn6 "ecn-setup: kept (the SYN's ECE and CWR arrived)"
 in_c ip -6 route change default via 2001:db8:70:0::1 || fail "ip -6 route"
+
+# --- a port forward on R1: 10.71.0.2:8080 (and [2001:db8:71::2]:8080)
+# to the server's report service; 10.71.0.3 (and 2001:db8:71::3) to it,
+# the port kept
+printf 'table inet lab {\n\tchain c {\n\t\ttype nat hook prerouting priority -100;\n%s\n%s\n%s\n%s\n\t}\n}\n' \
+	'		ip daddr 10.71.0.2 meta l4proto { tcp, udp } th dport 8080 dnat ip to 10.70.3.1:7001' \
+	'		ip daddr 10.71.0.3 dnat ip to 10.70.3.1' \
+	'		ip6 daddr 2001:db8:71::2 meta l4proto { tcp, udp } th dport 8080 dnat ip6 to [2001:db8:70:3::1]:7001' \
+	'		ip6 daddr 2001:db8:71::3 dnat ip6 to 2001:db8:70:3::1' | in_ns 1 nft -f - ||
+	fail "nft: the port forward"
+probe dnat4 10.71.0.2 8080
+check "IPv4 port forward: the destination translated, address and port (TCP and UDP)" \
+	test "$(grep -c 'nat: destination translated: address changed, port changed (10.71.0.2:8080 dialled, 10.70.3.1:7001 reached); source none (10.70.0.2:' \
+		"$T/dnat4.out")" -eq 2
+check "... not 'nat: none'" hasnt dnat4 'nat: none'
+check "... --json" test "$(js dnat4 '[.tcp.destination_translated, .udp.dialled.port,
+	.udp.reached.port]')" = '[true,8080,7001]'
+probe dnat4a 10.71.0.3 7001
+check "IPv4 address forwarded, port kept" \
+	test "$(grep -c 'nat: destination translated: address changed, port kept (10.71.0.3:7001 dialled, 10.70.3.1:7001 reached)' \
+		"$T/dnat4a.out")" -eq 2
+probe dnat6 2001:db8:71::2 8080
+check "IPv6 port forward: the destination translated" \
+	test "$(grep -c 'nat: destination translated: address changed, port changed (\[2001:db8:71::2\]:8080 dialled, \[2001:db8:70:3::1\]:7001 reached)' \
+		"$T/dnat6.out")" -eq 2
+in_ns 1 nft flush ruleset || fail "nft flush"
 
 # --- --ttl 3 over three routers: R3 (which would make the TTL 0) sends
 # ICMP time exceeded from its address towards the client, named with its

@@ -153,6 +153,8 @@ static struct path_sent tcp_sent(void)
 	s.mss = 1460;
 	s.wscale = s.sack = s.timestamps = 1;
 	s.size = s.local_mtu = -1;
+	strcpy(s.peer, "10.0.2.2");
+	s.peer_port = 7001;
 	return s;
 }
 
@@ -233,6 +235,47 @@ static void test_tcp_verdicts(void)
 	CHECK(has(buf, "  hops: unknown (ttl 60 sent, 63 seen: raised on the way)\n"));
 }
 
+/* the destination: kept, translated (port forward), not known */
+static void test_dnat(void)
+{
+	struct path_sent sent = tcp_sent();
+	struct path_seen seen;
+	char buf[PATH_TEXT_MAX];
+
+	CHECK(parse(tcp_report, &seen) == 0);
+	strcpy(seen.client, "10.0.1.2");
+	path_text(buf, sizeof buf, &sent, &seen);
+	CHECK(has(buf, "  nat: none (10.0.1.2:40000)\n"));
+	path_json(buf, sizeof buf, &sent, &seen);
+	CHECK(has(buf, "\"dialled\":{\"address\":\"10.0.2.2\",\"port\":7001},"
+		       "\"destination_translated\":false"));
+	/* a port forward: 10.71.0.2:8080 dialled, 10.0.2.2:7001 reached */
+	strcpy(sent.peer, "10.71.0.2");
+	sent.peer_port = 8080;
+	path_text(buf, sizeof buf, &sent, &seen);
+	CHECK(has(buf, "  nat: destination translated: address changed, port changed "
+		       "(10.71.0.2:8080 dialled, 10.0.2.2:7001 reached); source none "
+		       "(10.0.1.2:40000)\n"));
+	path_json(buf, sizeof buf, &sent, &seen);
+	CHECK(has(buf, "\"destination_translated\":true"));
+	/* the address only, and with the source translated too */
+	sent.peer_port = 7001;
+	strcpy(seen.client, "10.0.2.1");
+	path_text(buf, sizeof buf, &sent, &seen);
+	CHECK(has(buf, "  nat: address translated, port kept (10.0.1.2:40000 seen as "
+		       "10.0.2.1:40000); destination translated: address changed, port kept "
+		       "(10.71.0.2:7001 dialled, 10.0.2.2:7001 reached)\n"));
+	/* the server hides its address: not known, and not "none" */
+	strcpy(seen.client, "10.0.1.2");
+	seen.local[0] = '\0';
+	seen.local_port = -1;
+	path_text(buf, sizeof buf, &sent, &seen);
+	CHECK(has(buf, "  nat: none at the source (10.0.1.2:40000); the destination unknown "
+		       "(the server hides its address)\n"));
+	path_json(buf, sizeof buf, &sent, &seen);
+	CHECK(has(buf, "\"destination_translated\":null"));
+}
+
 static void test_udp_verdicts(void)
 {
 	struct path_sent sent = { 0 };
@@ -286,11 +329,12 @@ static void test_udp_verdicts(void)
 	strcpy(seen.client, "fe80::1%7");
 	seen.client_port = 40000;
 	path_text(buf, sizeof buf, &sent, &seen);
-	CHECK(has(buf, "  nat: none ([fe80::1%2]:40000)\n"));
+	CHECK(has(buf, "  nat: none at the source ([fe80::1%2]:40000); the destination unknown "
+		       "(the server hides its address)\n"));
 	strcpy(sent.local, "192.0.2.1");
 	strcpy(seen.client, "::ffff:192.0.2.1");
 	path_text(buf, sizeof buf, &sent, &seen);
-	CHECK(has(buf, "  nat: none (192.0.2.1:40000)\n"));
+	CHECK(has(buf, "  nat: none at the source (192.0.2.1:40000); "));
 }
 
 static void test_json(void)
@@ -307,7 +351,9 @@ static void test_json(void)
 	CHECK_STR(buf, "{\"local\":{\"address\":\"10.0.1.2\",\"port\":40000},"
 		       "\"seen\":{\"address\":\"10.0.2.1\",\"port\":40000},"
 		       "\"reached\":{\"address\":\"10.0.2.2\",\"port\":7001},\"proxy\":null,"
-		       "\"nat\":true,\"port_preserved\":true,\"ttl_sent\":64,\"ttl_seen\":63,"
+		       "\"nat\":true,\"port_preserved\":true,"
+		       "\"dialled\":{\"address\":\"10.0.2.2\",\"port\":7001},"
+		       "\"destination_translated\":false,\"ttl_sent\":64,\"ttl_seen\":63,"
 		       "\"hops\":1,\"dscp_sent\":46,\"dscp_seen\":0,\"ecn_sent\":\"not-ect\","
 		       "\"ecn_seen\":\"not-ect\",\"ecn\":\"kept\",\"ecn_setup_sent\":true,"
 		       "\"ecn_setup_seen\":true,\"mss_sent\":1460,\"mss_seen\":1300,"
@@ -397,6 +443,7 @@ static void test_icmp(void)
 int main(void)
 {
 	test_icmp();
+	test_dnat();
 	test_parse();
 	test_tcp_verdicts();
 	test_udp_verdicts();
