@@ -46,10 +46,18 @@ static int route_message(const struct nlmsghdr *h, struct route_facts *rf)
 
 int route_parse(const void *buf, size_t len, struct route_facts *rf)
 {
-	int left = len > ROUTE_REPLY_MAX ? ROUTE_REPLY_MAX : (int)len;
+	size_t off = 0;
 
 	*rf = (struct route_facts){ 0, 0 };
-	for (const struct nlmsghdr *h = buf; NLMSG_OK(h, left); h = NLMSG_NEXT(h, left)) {
+	if (len > ROUTE_REPLY_MAX)
+		len = ROUTE_REPLY_MAX;
+	/* each message whole within the bytes (as NLMSG_OK, without its
+	 * signed length) */
+	while (len - off >= sizeof(struct nlmsghdr)) {
+		const struct nlmsghdr *h = (const void *)((const char *)buf + off);
+
+		if (h->nlmsg_len < sizeof *h || h->nlmsg_len > len - off)
+			break;
 		if (h->nlmsg_type == NLMSG_ERROR) {
 			const struct nlmsgerr *e = NLMSG_DATA(h);
 
@@ -62,6 +70,9 @@ int route_parse(const void *buf, size_t len, struct route_facts *rf)
 		}
 		if (h->nlmsg_type == RTM_NEWROUTE)
 			return route_message(h, rf);
+		off += NLMSG_ALIGN(h->nlmsg_len);
+		if (off > len)
+			break;
 	}
 	errno = EBADMSG;
 	return -1;
