@@ -20,6 +20,7 @@
 #include "icmp.h"
 #include "parse.h"
 #include "outbuf.h"
+#include "pathjson.h"
 #include "pathreport.h"
 #include "route.h"
 
@@ -715,7 +716,8 @@ int path_run(const struct path_options *o)
 		ms = pmtu_probe(o, &mtu);
 	outbuf_start(&r, out, sizeof out);
 	if (o->json) {
-		outbuf_add(&r, "{\"server\":\"%s\",\"tcp\":", o->peer);
+		outbuf_add(&r, "{\"version\":%d,\"server\":\"%s\",\"tcp\":", PATH_JSON_VERSION,
+			   o->peer);
 		if (ts == 0)
 			r.len += path_json(r.buf + r.len, r.size - r.len, &tsent, &tseen);
 		else

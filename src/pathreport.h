@@ -78,9 +78,6 @@ int path_parse_report(const char *buf, size_t len, struct path_seen *s, char *er
 size_t path_text(char *buf, size_t size, const struct path_sent *sent,
 		 const struct path_seen *seen);
 
-/* The same as one JSON object (no newline). Returns the length. */
-size_t path_json(char *buf, size_t size, const struct path_sent *sent,
-		 const struct path_seen *seen);
 
 /* --pmtu's findings as text lines, and as JSON members
  * ("\"pmtu\":N,\"black_hole\":B,..."). */
@@ -93,6 +90,22 @@ int path_dscp_parse(const char *s, int *dscp);
 
 /* A DSCP's name ("ef"), or NULL when it has none. */
 const char *path_dscp_name(int dscp);
+
+/* For the JSON writer (pathjson.h), the verdicts' own terms:
+ * The same address, IPv4-mapped or not, and a link-local scope aside. */
+bool path_same_host(const char *a, const char *b);
+/* The hops on the way; -1 when either TTL is unknown or it grew. */
+int path_hops(const struct path_sent *sent, const struct path_seen *seen);
+/* The destination translated: 1, 0, or -1 not known. */
+int path_dnat(const struct path_sent *sent, const struct path_seen *seen);
+/* What happened to the ECN field ("kept", "bleached", ...); NULL: unknown. */
+const char *path_ecn_verdict(int sent, int seen);
+/* A SYN's options as a set of PATH_O_ bits; -1 when not known. */
+enum { PATH_O_MSS = 1, PATH_O_WSCALE = 2, PATH_O_SACK = 4, PATH_O_TS = 8 };
+int path_options_sent(const struct path_sent *s);
+int path_options_seen(const struct path_seen *s);
+/* The name of option bit i (0: "mss" ... 3: "timestamps"). */
+const char *path_option_name(int i);
 
 /* The ECN codepoint's name: "not-ect", "ect1", "ect0" or "ce". */
 const char *path_ecn_name(int ecn);

@@ -153,8 +153,8 @@ check "IPv4 port forward: the destination translated, address and port (TCP and 
 	test "$(grep -c 'nat: destination translated: address changed, port changed (10.71.0.2:8080 dialled, 10.70.3.1:7001 reached); source none (10.70.0.2:' \
 		"$T/dnat4.out")" -eq 2
 check "... not 'nat: none'" hasnt dnat4 'nat: none'
-check "... --json" test "$(js dnat4 '[.tcp.destination_translated, .udp.dialled.port,
-	.udp.reached.port]')" = '[true,8080,7001]'
+check "... --json" test "$(js dnat4 '[.tcp.nat, .tcp.destination_translated, .udp.dialled.port,
+	.udp.reached.port]')" = '["destination translated, port changed",true,8080,7001]'
 probe dnat4a 10.71.0.3 7001
 check "IPv4 address forwarded, port kept" \
 	test "$(grep -c 'nat: destination translated: address changed, port kept (10.71.0.3:7001 dialled, 10.70.3.1:7001 reached)' \

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "../src/icmp.h"
+#include "../src/pathjson.h"
 #include "../src/pathreport.h"
 #include "unit.h"
 
@@ -351,32 +352,63 @@ static void test_json(void)
 	CHECK_STR(buf, "{\"local\":{\"address\":\"10.0.1.2\",\"port\":40000},"
 		       "\"seen\":{\"address\":\"10.0.2.1\",\"port\":40000},"
 		       "\"reached\":{\"address\":\"10.0.2.2\",\"port\":7001},\"proxy\":null,"
-		       "\"nat\":true,\"port_preserved\":true,"
+		       "\"nat\":\"source translated, port kept\",\"source_translated\":true,"
+		       "\"port_preserved\":true,"
 		       "\"dialled\":{\"address\":\"10.0.2.2\",\"port\":7001},"
 		       "\"destination_translated\":false,\"ttl_sent\":64,\"ttl_seen\":63,"
-		       "\"hops\":1,\"dscp_sent\":46,\"dscp_seen\":0,\"ecn_sent\":\"not-ect\","
-		       "\"ecn_seen\":\"not-ect\",\"ecn\":\"kept\",\"ecn_setup_sent\":true,"
-		       "\"ecn_setup_seen\":true,\"mss_sent\":1460,\"mss_seen\":1300,"
+		       "\"hops\":1,\"dscp_sent\":46,\"dscp_seen\":0,\"dscp\":\"remarked\","
+		       "\"ecn_sent\":\"not-ect\",\"ecn_seen\":\"not-ect\",\"ecn\":\"kept\","
+		       "\"ecn_setup_sent\":true,\"ecn_setup_seen\":true,\"ecn_setup\":\"kept\","
+		       "\"mss_sent\":1460,\"mss_seen\":1300,\"mss\":\"clamped\","
 		       "\"options_sent\":[\"mss\",\"wscale\",\"sack\",\"timestamps\"],"
-		       "\"options_seen\":[\"mss\",\"wscale\",\"sack\"],\"wscale_seen\":7,"
-		       "\"df_seen\":true}");
-	/* unknown is null */
+		       "\"options_seen\":[\"mss\",\"wscale\",\"sack\"],\"options\":\"stripped\","
+		       "\"wscale_seen\":7,\"df_seen\":true,\"unknown\":{}}");
+	/* the verdicts without the conditions */
+	strcpy(sent.local, "10.0.2.1");
+	sent.dscp = 0;
+	sent.mss = 1300;
+	sent.timestamps = 0;
+	path_json(buf, sizeof buf, &sent, &seen);
+	CHECK(has(buf, "\"nat\":\"none\",") && has(buf, "\"dscp\":\"kept\",") &&
+	      has(buf, "\"mss\":\"kept\",") && has(buf, "\"options\":\"kept\","));
+	sent.local_port = 41000;
+	sent.ecn_setup = 0;
+	path_json(buf, sizeof buf, &sent, &seen);
+	CHECK(has(buf, "\"nat\":\"source port changed\",") &&
+	      has(buf, "\"ecn_setup\":\"added\","));
+	sent = tcp_sent();
+	/* unknown is null, with the reason */
 	sent.ttl = -1;
 	sent.mss = -1;
+	sent.ecn_setup = -1;
 	path_json(buf, sizeof buf, &sent, &seen);
 	CHECK(has(buf, "\"ttl_sent\":null,\"ttl_seen\":63,\"hops\":null,"));
 	CHECK(has(buf, "\"mss_sent\":null,") && has(buf, "\"options_sent\":null,"));
+	CHECK(has(buf, "\"mss\":null,") && has(buf, "\"options\":null,") &&
+	      has(buf, "\"ecn_setup\":null,"));
+	CHECK(has(buf, "\"unknown\":{\"hops\":\"the TTL sent is not known (the route could "
+		       "not be read)\",\"ecn_setup\":\"what the SYN asked is not known"));
+	CHECK(has(buf, "\"mss\":\"the MSS sent is not known\",\"options\":\"the options sent "
+		       "are not known\"}}"));
 	/* UDP members */
 	CHECK(parse(udp_report, &seen) == 0);
 	sent.udp = true;
 	sent.size = 1472;
 	path_json(buf, sizeof buf, &sent, &seen);
 	CHECK(has(buf, "\"reached\":null,"));
-	CHECK(has(buf, "\"size\":1472,\"fragmented\":true,\"fragment_size\":1396}"));
+	CHECK(has(buf, "\"size\":1472,\"fragmented\":true,\"fragment_size\":1396,"
+		       "\"fragments\":\"split on the way\","));
+	/* the server hides its address: the destination, and so the NAT, unknown */
+	CHECK(has(buf, "\"nat\":\"source translated, port changed; destination unknown\""));
 	CHECK(!has(buf, "mss"));
 	seen.fragment_size = 0;
+	strcpy(seen.client, sent.local);
+	seen.client_port = sent.local_port;
 	path_json(buf, sizeof buf, &sent, &seen);
-	CHECK(has(buf, "\"fragmented\":false,\"fragment_size\":null}"));
+	CHECK(has(buf, "\"fragmented\":false,\"fragment_size\":null,\"fragments\":\"none\""));
+	CHECK(has(buf, "\"nat\":null,") &&
+	      has(buf, "\"nat\":\"no source translation; the server hides its address, so the "
+		       "destination is not known\""));
 	/* --pmtu */
 	path_mtu_json(buf, sizeof buf, &m);
 	CHECK_STR(buf, "\"pmtu\":1400,\"black_hole\":true,\"local_mtu\":1500,\"icmp_mtu\":null");
