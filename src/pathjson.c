@@ -7,7 +7,7 @@
 
 #include "outbuf.h"
 
-#define REASONS_MAX 8                   /* facts of one protocol that may be unknown */
+#define REASONS_MAX 12                  /* facts of one protocol that may be unknown */
 
 /* The verdicts that could not be learnt, and why, for "unknown". */
 struct reasons {
@@ -204,6 +204,39 @@ static void hops_reason(const struct path_sent *sent, const struct path_seen *se
 		unknown(r, "hops", "the TTL was raised on the way");
 }
 
+/* The way back (UDP): the report's TTL, DSCP and ECN as the server sent
+ * them and as they came. */
+static void back(struct outbuf *o, const struct path_sent *sent, const struct path_seen *seen,
+		 struct reasons *r)
+{
+	int dscp = sent->back_tos >= 0 ? sent->back_tos >> 2 : -1;
+	int ecn = sent->back_tos >= 0 ? sent->back_tos & 3 : -1;
+	const char *v = path_ecn_verdict(seen->reply_ecn, ecn);
+	bool hops = seen->reply_ttl >= 0 && sent->back_ttl >= 0 && sent->back_ttl <= seen->reply_ttl;
+
+	json_int(o, "ttl_back_sent", seen->reply_ttl);
+	json_int(o, "ttl_back_seen", sent->back_ttl);
+	json_int(o, "hops_back", hops ? seen->reply_ttl - sent->back_ttl : -1);
+	if (seen->reply_ttl < 0)
+		unknown(r, "hops_back", "the server does not say what it sent the report with");
+	else if (sent->back_ttl < 0)
+		unknown(r, "hops_back", "this host did not read the report's TTL");
+	else if (!hops)
+		unknown(r, "hops_back", "the TTL was raised on the way back");
+	json_int(o, "dscp_back_sent", seen->reply_dscp);
+	json_int(o, "dscp_back_seen", dscp);
+	json_word(o, "dscp_back",
+		  seen->reply_dscp < 0 || dscp < 0
+			  ? unknown(r, "dscp_back", "the DSCP the report was sent or came with is "
+						    "not known")
+			  : seen->reply_dscp == dscp ? "kept" : "remarked");
+	json_word(o, "ecn_back_sent", seen->reply_ecn >= 0 ? path_ecn_name(seen->reply_ecn) : NULL);
+	json_word(o, "ecn_back_seen", ecn >= 0 ? path_ecn_name(ecn) : NULL);
+	json_word(o, "ecn_back", v != NULL ? v : unknown(r, "ecn_back", "the ECN field the report "
+									"was sent or came with is "
+									"not known"));
+}
+
 static void addresses(struct outbuf *o, const struct path_sent *sent,
 		      const struct path_seen *seen, struct reasons *r)
 {
@@ -249,6 +282,7 @@ size_t path_json(char *buf, size_t size, const struct path_sent *sent,
 		json_bool(&o, "fragmented", seen->fragment_size < 0 ? -1 : seen->fragment_size > 0);
 		json_int(&o, "fragment_size", seen->fragment_size > 0 ? seen->fragment_size : -1);
 		json_word(&o, "fragments", fragments(sent, seen, &r));
+		back(&o, sent, seen, &r);
 	} else {
 		json_bool(&o, "ecn_setup_sent", sent->ecn_setup);
 		json_bool(&o, "ecn_setup_seen", seen->ecn_setup);

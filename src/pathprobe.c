@@ -22,6 +22,7 @@
 #include "outbuf.h"
 #include "pathjson.h"
 #include "pathreport.h"
+#include "report.h"
 #include "route.h"
 
 #define EXIT_PARTIAL 1                  /* a report did not come */
@@ -151,6 +152,7 @@ static void sent_common(int fd, bool v6, int ttl, const struct route_facts *rf,
 	s->ecn = -1;
 	s->ecn_setup = s->wscale = s->sack = s->timestamps = -1;
 	s->mss = s->size = s->local_mtu = -1;
+	s->back_ttl = s->back_tos = -1;
 }
 
 /* Whether a SYN asked for ECN (ECE and CWR): Linux asks when tcp_ecn is 1,
@@ -356,14 +358,23 @@ static void fill_probe(char *buf, size_t len)
  * Returns 0 (seen set), 1 when none came in time, -1 on an error (errno:
  * ECONNREFUSED for a port unreachable, EMSGSIZE for too big). What came
  * that is no report is not said here: the first such reason goes into
- * bad (when not NULL and empty), for the caller to say once. */
-static int await_udp_report(int fd, long size, double until, struct path_seen *seen, char *bad,
-			    size_t badsize)
+ * bad (when not NULL and empty), for the caller to say once. back (when
+ * not NULL) gets how the report arrived: its TTL and TOS, when the socket
+ * asked for them. */
+static int await_report(int fd, long size, double until, struct path_seen *seen, char *bad,
+			size_t badsize, struct dgram_facts *back)
 {
 	char buf[PATH_REPORT_MAX + 1], err[128];
+	union {
+		struct cmsghdr align;
+		char buf[4 * CMSG_SPACE(sizeof(int))];
+	} ctrl;
 
 	for (;;) {
 		struct pollfd p = { .fd = fd, .events = POLLIN };
+		struct iovec iov = { buf, sizeof buf - 1 };
+		struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctrl.buf,
+				    .msg_controllen = sizeof ctrl.buf };
 		int rc = poll(&p, 1, clock_ms_until(until));
 		ssize_t n;
 
@@ -373,7 +384,7 @@ static int await_udp_report(int fd, long size, double until, struct path_seen *s
 			return -1;
 		if (rc == 0)
 			return 1;
-		n = recv(fd, buf, sizeof buf - 1, MSG_DONTWAIT);
+		n = recvmsg(fd, &m, MSG_DONTWAIT);
 		if (n < 0) {
 			if (errno == EINTR || errno == EAGAIN)
 				continue;
@@ -387,9 +398,17 @@ static int await_udp_report(int fd, long size, double until, struct path_seen *s
 			if (bad != NULL && bad[0] == '\0')
 				snprintf(bad, badsize, "a report on tcp over udp");
 		} else if (seen->size == size) {
+			if (back != NULL)
+				report_dgram_facts(&m, 0, back);
 			return 0;
 		}
 	}
+}
+
+static int await_udp_report(int fd, long size, double until, struct path_seen *seen, char *bad,
+			    size_t badsize)
+{
+	return await_report(fd, size, until, seen, bad, badsize, NULL);
 }
 
 /* Sends the probe, twice, each awaiting its report half the wait (a
@@ -397,7 +416,7 @@ static int await_udp_report(int fd, long size, double until, struct path_seen *s
  * the ICMP that caused it in *ic); the first reply that is no report in
  * bad. */
 static int send_probes(int fd, const struct path_options *o, struct path_seen *seen, char *bad,
-		       size_t badsize, struct icmp_seen *ic)
+		       size_t badsize, struct icmp_seen *ic, struct dgram_facts *back)
 {
 	char *probe = malloc((size_t)o->size);
 	int rc = 1, saved;
@@ -412,7 +431,7 @@ static int send_probes(int fd, const struct path_options *o, struct path_seen *s
 			rc = -1;
 			break;
 		}
-		rc = await_udp_report(fd, o->size, clock_now() + o->wait / 2, seen, bad, badsize);
+		rc = await_report(fd, o->size, clock_now() + o->wait / 2, seen, bad, badsize, back);
 		/* "too big" (IPv6: routers do not split): the next try leaves in
 		 * fragments of the MTU it named */
 		if (rc < 0 && errno == EMSGSIZE) {
@@ -437,6 +456,7 @@ static int udp_probe(const struct path_options *o, struct path_sent *sent,
 	char err[NET_ERRLEN], bad[128] = "";
 	struct route_facts rf;
 	struct icmp_seen ic = { .have = false };
+	struct dgram_facts back = { .ttl = -1, .tos = -1 }, *bp = &back;
 	int fd, tos, rc, saved, status;
 
 	fd = net_connect_with(&o->addr, SOCK_DGRAM, set_marks, &m, (int)(o->wait * 1000), err,
@@ -448,7 +468,13 @@ static int udp_probe(const struct path_options *o, struct path_sent *sent,
 	tos = get_opt(fd, v6, IP_TOS, IPV6_TCLASS);
 	sent->ecn = tos >= 0 ? tos & 3 : -1;
 	sent->size = o->size;
-	rc = send_probes(fd, o, seen, bad, sizeof bad, &ic);
+	/* how the report comes back: its TTL and TOS as received */
+	if (set_opt(fd, v6, IP_RECVTTL, IPV6_RECVHOPLIMIT, 1) < 0 ||
+	    set_opt(fd, v6, IP_RECVTOS, IPV6_RECVTCLASS, 1) < 0)
+		bp = NULL;                      /* not asked: not known */
+	rc = send_probes(fd, o, seen, bad, sizeof bad, &ic, bp);
+	sent->back_ttl = rc == 0 ? back.ttl : -1;
+	sent->back_tos = rc == 0 ? back.tos : -1;
 	saved = errno;
 	/* the MTU the datagram left with, after any "too big" that came back
 	 * (an IPv6 router sends one rather than split it) */

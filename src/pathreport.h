@@ -40,6 +40,7 @@ struct path_seen {
 	/* UDP */
 	long size;
 	long fragment_size;             /* 0: not fragmented */
+	int reply_ttl, reply_dscp, reply_ecn; /* what the UDP report was sent with */
 };
 
 /* What the client sent, as far as it knows; -1 where it does not. */
@@ -59,6 +60,7 @@ struct path_sent {
 	long local_mtu;                 /* the route's MTU on this host */
 	char peer[PATH_ADDR_MAX];       /* the address and port dialled ("": not known) */
 	long peer_port;
+	int back_ttl, back_tos;         /* UDP: how the report arrived here; -1: not known */
 };
 
 /* What --pmtu found. */

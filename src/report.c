@@ -195,8 +195,15 @@ size_t report_udp_json(char *buf, size_t size, const struct dgram_facts *f, size
 		outbuf_add(&o, "\"dscp\":null,\"ecn\":null,");
 	outbuf_add(&o, "\"size\":%zu,", len);
 	if (f->frag_size > 0)
-		outbuf_add(&o, "\"fragment_size\":%d}\n", f->frag_size);
+		outbuf_add(&o, "\"fragment_size\":%d,", f->frag_size);
 	else
-		outbuf_add(&o, "\"fragment_size\":null}\n");
+		outbuf_add(&o, "\"fragment_size\":null,");
+	/* what the report itself leaves with (report_reply_tos()) */
+	outbuf_add(&o, "\"reply_ttl\":%d,", REPORT_REPLY_TTL);
+	if (f->tos >= 0)
+		outbuf_add(&o, "\"reply_dscp\":%d,\"reply_ecn\":\"%s\"}\n", f->tos >> 2,
+		    synparse_ecn_name((enum ecn)(f->tos & 3)));
+	else
+		outbuf_add(&o, "\"reply_dscp\":null,\"reply_ecn\":null}\n");
 	return o.len;
 }

@@ -14,7 +14,11 @@
  *    TCP: "df":BOOL|null,"flow_label":N|null,"ecn_setup":BOOL,"window":N,
  *         "mss":N|null,"wscale":N|null,"sack":BOOL,"timestamps":BOOL,
  *         "other_options":[KIND...],"ip_options":N
- *    UDP: "size":N,"fragment_size":N|null (null: not fragmented)}
+ *    UDP: "size":N,"fragment_size":N|null (null: not fragmented),
+ *         "reply_ttl":N,"reply_dscp":N|null,"reply_ecn":ECN|null
+ *         (what this report leaves with: the probe's DSCP and ECN, and
+ *         REPORT_REPLY_TTL, so that the client can tell what the way back
+ *         did to it; null when the probe's were not known)}
  * A fact that could not be known is null. */
 #ifndef NETECHO_REPORT_H
 #define NETECHO_REPORT_H
@@ -30,6 +34,7 @@
 #define REPORT_JSON_MAX 1024    /* room for any report */
 #define REPORT_FIELDS_MAX 256   /* room for the fields of a log line */
 #define REPORT_MARGIN   16      /* a UDP report is this much smaller than its probe, at least */
+#define REPORT_REPLY_TTL 64     /* the TTL (hop limit) a UDP report is sent with */
 
 /* What the control messages of one received datagram say. */
 struct dgram_facts {

@@ -95,6 +95,37 @@ check "... --json: the address dialled is the one reached" \
 	test "$(js base '[.tcp.dialled.address, .tcp.destination_translated,
 		.udp.destination_translated]')" = '["10.70.3.1",false,false]'
 
+# --- the way back (UDP): the report leaves with the probe's DSCP and
+# ECN and a TTL of 64; three hops back, nothing changed
+check "the way back, no rule: 3 hops (UDP)" has base "hops back: 3 (ttl 64 sent, 61 seen)"
+check "... DSCP and ECN kept on the way back" \
+	test "$(grep -Ec '^  (dscp back: kept \(cs0/0\)|ecn back: kept \(ect0\))$' "$T/base.out")" -eq 2
+check "... --json" test "$(js base '[.udp.hops_back, .udp.dscp_back, .udp.ecn_back,
+	.udp.ttl_back_sent]')" = '[3,"kept","kept",64]'
+probe backef -u --dscp ef $srv4 7001
+check "... sent with EF: the report comes back with EF (the server marks it as the probe)" \
+	grep -Fxq "  dscp back: kept (ef/46)" "$T/backef.out"
+# R2 remarks to CS1 and clears ECN on the way back only (from the server)
+for v in 4 6; do
+	[ $v = 4 ] && { srv=$srv4 f=ip; } || { srv=$srv6 f=ip6; }
+	printf 'table inet lab {\n\tchain c {\n\t\ttype filter hook forward priority -150;\n%s\n%s\n\t}\n}\n' \
+		"		$f saddr $srv $f dscp set cs1" "		$f saddr $srv $f ecn set not-ect" |
+		in_ns 2 nft -f - || fail "nft: remarking the way back"
+	probe back$v -u --dscp ef $srv 7001
+	[ $v = 4 ] && ttl=ttl || ttl="hop limit"
+	check "IPv$v remarked on the way back only: the way there kept" \
+		grep -Fxq "  dscp: kept (ef/46)" "$T/back$v.out"
+	check "... the ECN there kept" grep -Fxq "  ecn: kept (ect0)" "$T/back$v.out"
+	check "... the DSCP remarked on the way back" \
+		grep -Fxq "  dscp back: remarked (ef/46 sent, cs1/8 seen)" "$T/back$v.out"
+	check "... the ECN bleached on the way back" \
+		grep -Fxq "  ecn back: bleached (ect0 sent, not-ect seen)" "$T/back$v.out"
+	check "... 3 hops back" grep -Fxq "  hops back: 3 ($ttl 64 sent, 61 seen)" "$T/back$v.out"
+	check "... --json" test "$(js back$v '[.udp.dscp, .udp.dscp_back, .udp.dscp_back_seen,
+		.udp.ecn, .udp.ecn_back]')" = '["kept","remarked",8,"kept","bleached"]'
+	in_ns 2 nft flush ruleset || fail "nft flush"
+done
+
 # --- a route hoplimit 20 (IPv4): the TTL sent is the route's
 in_c ip route change default via 10.70.0.1 hoplimit 20 || fail "ip route hoplimit"
 probe hop4 $srv4 7001

@@ -20,7 +20,8 @@ static const char tcp_report[] =
 static const char udp_report[] =
 	"{\"version\":1,\"proto\":\"udp\",\"client\":\"2001:db8:2::1\",\"client_port\":20011,"
 	"\"local\":null,\"local_port\":null,\"ttl\":62,\"dscp\":46,\"ecn\":\"not-ect\","
-	"\"size\":1472,\"fragment_size\":1396}\n";
+	"\"size\":1472,\"fragment_size\":1396,\"reply_ttl\":64,\"reply_dscp\":46,"
+	"\"reply_ecn\":\"not-ect\"}\n";
 
 static int parse(const char *s, struct path_seen *seen)
 {
@@ -51,6 +52,16 @@ static void test_parse(void)
 	CHECK_STR(s.local, "");                         /* hidden by the server */
 	CHECK(s.local_port == -1 && s.ttl == 62 && s.dscp == 46 && s.ecn == 0);
 	CHECK(s.size == 1472 && s.fragment_size == 1396);
+	CHECK(s.reply_ttl == 64 && s.reply_dscp == 46 && s.reply_ecn == 0);
+	/* a report from a server that does not say what it sent with */
+	CHECK(parse(tcp_report, &s) == 0 && s.reply_ttl == -1 && s.reply_dscp == -1 &&
+	      s.reply_ecn == -1);
+	CHECK(parse("{\"version\":1,\"proto\":\"udp\",\"client\":\"a\",\"client_port\":1,"
+		    "\"reply_ttl\":0}",
+		    &s) == -1);                         /* no TTL is sent as 0 */
+	CHECK(parse("{\"version\":1,\"proto\":\"udp\",\"client\":\"a\",\"client_port\":1,"
+		    "\"reply_ecn\":\"x\"}",
+		    &s) == -1);
 	CHECK(parse("{\"version\":1,\"proto\":\"udp\",\"client\":\"a\",\"client_port\":1,"
 		    "\"fragment_size\":null}",
 		    &s) == 0 &&
@@ -277,6 +288,53 @@ static void test_dnat(void)
 	CHECK(has(buf, "\"destination_translated\":null"));
 }
 
+/* the way back: the report's TTL, DSCP and ECN sent and as they came */
+static void test_back(void)
+{
+	struct path_sent sent = tcp_sent();
+	struct path_seen seen;
+	char buf[PATH_TEXT_MAX];
+
+	CHECK(parse(udp_report, &seen) == 0);
+	sent.udp = true;
+	sent.size = 1472;
+	sent.back_ttl = 61;
+	sent.back_tos = 46 << 2;
+	path_text(buf, sizeof buf, &sent, &seen);
+	CHECK(has(buf, "  hops back: 3 (ttl 64 sent, 61 seen)\n  dscp back: kept (ef/46)\n"
+		       "  ecn back: kept (not-ect)\n"));
+	path_json(buf, sizeof buf, &sent, &seen);
+	CHECK(has(buf, "\"ttl_back_sent\":64,\"ttl_back_seen\":61,\"hops_back\":3,"
+		       "\"dscp_back_sent\":46,\"dscp_back_seen\":46,\"dscp_back\":\"kept\","
+		       "\"ecn_back_sent\":\"not-ect\",\"ecn_back_seen\":\"not-ect\","
+		       "\"ecn_back\":\"kept\""));
+	/* remarked to CS1, ECN set to CE on the way back */
+	seen.reply_ecn = 2;
+	sent.back_tos = (8 << 2) | 3;
+	path_text(buf, sizeof buf, &sent, &seen);
+	CHECK(has(buf, "  dscp back: remarked (ef/46 sent, cs1/8 seen)\n"));
+	CHECK(has(buf, "  ecn back: congestion experienced (ect0 sent, ce seen)\n"));
+	path_json(buf, sizeof buf, &sent, &seen);
+	CHECK(has(buf, "\"dscp_back\":\"remarked\"") &&
+	      has(buf, "\"ecn_back\":\"congestion experienced\""));
+	/* not read here, or not said by the server: unknown, with the reason */
+	sent.back_ttl = sent.back_tos = -1;
+	path_text(buf, sizeof buf, &sent, &seen);
+	CHECK(has(buf, "  hops back: unknown (this host did not read the report's TTL)\n"
+		       "  dscp back: unknown\n  ecn back: unknown\n"));
+	path_json(buf, sizeof buf, &sent, &seen);
+	CHECK(has(buf, "\"hops_back\":null,") && has(buf, "\"dscp_back\":null,") &&
+	      has(buf, "\"hops_back\":\"this host did not read the report's TTL\""));
+	seen.reply_ttl = seen.reply_dscp = seen.reply_ecn = -1;
+	path_text(buf, sizeof buf, &sent, &seen);
+	CHECK(has(buf, "  hops back: unknown (the server does not say what it sent the report "
+		       "with)\n"));
+	/* a TCP report says nothing of the way back */
+	sent.udp = false;
+	path_text(buf, sizeof buf, &sent, &seen);
+	CHECK(!has(buf, "back"));
+}
+
 static void test_udp_verdicts(void)
 {
 	struct path_sent sent = { 0 };
@@ -476,6 +534,7 @@ int main(void)
 {
 	test_icmp();
 	test_dnat();
+	test_back();
 	test_parse();
 	test_tcp_verdicts();
 	test_udp_verdicts();

@@ -131,7 +131,8 @@ static void test_udp(void)
 		buf,
 		"{\"version\":1,\"proto\":\"udp\",\"client\":\"2001:db8::9\",\"client_port\":33000,"
 		"\"local\":\"10.0.0.1\",\"local_port\":50001,\"ttl\":61,\"dscp\":0,\"ecn\":\"ce\","
-		"\"size\":1472,\"fragment_size\":1400}\n");
+		"\"size\":1472,\"fragment_size\":1400,"
+		"\"reply_ttl\":64,\"reply_dscp\":0,\"reply_ecn\":\"ce\"}\n");
 	/* no control messages: nothing known, and said so */
 	m.msg_controllen = 0;
 	report_dgram_facts(&m, 1, &f);
@@ -142,7 +143,8 @@ static void test_udp(void)
 			sizeof(struct sockaddr_in6), NULL, 0);
 	CHECK(strstr(buf,
 		     "\"ttl\":null,\"dscp\":null,\"ecn\":null,"
-		     "\"size\":9,\"fragment_size\":null}") !=
+		     "\"size\":9,\"fragment_size\":null,"
+		     "\"reply_ttl\":64,\"reply_dscp\":null,\"reply_ecn\":null}") !=
 	      NULL);
 }
 
