@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "outbuf.h"
+#include "pathback.h"
 
 #define REASONS_MAX 12                  /* facts of one protocol that may be unknown */
 
@@ -293,6 +294,20 @@ size_t path_json(char *buf, size_t size, const struct path_sent *sent,
 		json_options(&o, "options_sent", path_options_sent(sent));
 		json_options(&o, "options_seen", path_options_seen(seen));
 		json_word(&o, "options", options(sent, seen, &r));
+		json_int(&o, "mss_back_sent", seen->reply_mss);
+		json_int(&o, "mss_back_seen",
+			 sent->back_mss < sent->back_mss_limit || path_mss_back(sent, seen) != NULL
+				 ? sent->back_mss
+				 : -1);
+		json_word(&o, "mss_back",
+			  path_mss_back(sent, seen) != NULL
+				  ? path_mss_back(sent, seen)
+				  : unknown(&r, "mss_back",
+					    seen->reply_mss < 0
+						    ? "the server does not say what its SYN-ACK "
+						      "carried"
+						    : "this host's MTU hides what the SYN-ACK's MSS "
+						      "became above it"));
 		json_int(&o, "wscale_seen", seen->nother < 0 ? -1 : seen->wscale);
 		json_bool(&o, "df_seen", seen->df);
 	}

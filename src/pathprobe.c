@@ -153,6 +153,7 @@ static void sent_common(int fd, bool v6, int ttl, const struct route_facts *rf,
 	s->ecn_setup = s->wscale = s->sack = s->timestamps = -1;
 	s->mss = s->size = s->local_mtu = -1;
 	s->back_ttl = s->back_tos = -1;
+	s->back_mss = s->back_mss_limit = -1;
 }
 
 /* Whether a SYN asked for ECN (ECE and CWR): Linux asks when tcp_ecn is 1,
@@ -181,6 +182,7 @@ static void sent_syn(int fd, const struct route_facts *rf, struct path_sent *s)
 	int ecn = sysctl_ipv4("tcp_ecn"), ws = sysctl_ipv4("tcp_window_scaling");
 	int sack = sysctl_ipv4("tcp_sack"), ts = sysctl_ipv4("tcp_timestamps");
 	bool needs_ecn;
+	int mtu;
 
 	memset(&ti, 0, sizeof ti);
 	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) < 0)
@@ -201,6 +203,14 @@ static void sent_syn(int fd, const struct route_facts *rf, struct path_sent *s)
 	/* ECN agreed: only a client that asked agrees */
 	s->ecn_setup = (ti.tcpi_options & TCPI_OPT_ECN) != 0 ? 1
 							     : syn_asked_ecn(ecn, needs_ecn, rf);
+	/* the SYN-ACK's MSS as taken: what this host sends (snd_mss) and the
+	 * timestamps option it leaves room for; exact below what the MTU here
+	 * allows */
+	s->back_mss = ti.tcpi_snd_mss > 0 ? (long)ti.tcpi_snd_mss : -1;
+	if (s->back_mss > 0 && (ti.tcpi_options & TCPI_OPT_TIMESTAMPS) != 0)
+		s->back_mss += TS_OPTION;
+	mtu = get_opt(fd, s->v6, IP_MTU, IPV6_MTU);
+	s->back_mss_limit = mtu > 0 ? mtu - (s->v6 ? 60 : 40) : -1;
 	/* a SYN sent again goes without ECE and CWR: then who knows which came */
 	if (s->ecn_setup == 1 && ti.tcpi_total_retrans > 0)
 		s->ecn_setup = -1;

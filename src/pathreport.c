@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "outbuf.h"
+#include "pathback.h"
 #include "parse.h"
 
 /* --- reading the report ---------------------------------------------- */
@@ -192,6 +193,7 @@ static const struct member members[] = {
 	{ "reply_ttl", S_INT, AT(reply_ttl), 1, 255 },
 	{ "reply_dscp", S_INT, AT(reply_dscp), 0, 63 },
 	{ "reply_ecn", S_ECN, AT(reply_ecn), 0, 0 },
+	{ "reply_mss", S_LONG, AT(reply_mss), 0, 65535 },
 };
 #undef AT
 
@@ -276,6 +278,7 @@ static void unknown(struct path_seen *s)
 	s->wscale = s->ip_options = s->nother = -1;
 	s->size = s->fragment_size = -1;
 	s->reply_ttl = s->reply_dscp = s->reply_ecn = -1;
+	s->reply_mss = -1;
 }
 
 int path_parse_report(const char *buf, size_t len, struct path_seen *s, char *err,
@@ -646,42 +649,6 @@ static void verdict_fragments(struct outbuf *o, const struct path_sent *sent,
 		    seen->fragment_size, sent->size);
 }
 
-/* The way back (UDP): what the report was sent with against how it came. */
-static void verdict_back(struct outbuf *o, const struct path_sent *sent,
-			 const struct path_seen *seen)
-{
-	const char *ttl = sent->v6 ? "hop limit" : "ttl";
-	int dscp = sent->back_tos >= 0 ? sent->back_tos >> 2 : -1;
-	int ecn = sent->back_tos >= 0 ? sent->back_tos & 3 : -1;
-	const char *v = path_ecn_verdict(seen->reply_ecn, ecn);
-	char a[32], b[32];
-
-	if (seen->reply_ttl < 0 || sent->back_ttl < 0)
-		outbuf_add(o, "  hops back: unknown (%s)\n",
-			   seen->reply_ttl < 0 ? "the server does not say what it sent the report with"
-					       : "this host did not read the report's TTL");
-	else if (sent->back_ttl > seen->reply_ttl)
-		outbuf_add(o, "  hops back: unknown (%s %d sent, %d seen: raised on the way)\n", ttl,
-			   seen->reply_ttl, sent->back_ttl);
-	else
-		outbuf_add(o, "  hops back: %d (%s %d sent, %d seen)\n",
-			   seen->reply_ttl - sent->back_ttl, ttl, seen->reply_ttl, sent->back_ttl);
-	if (seen->reply_dscp < 0 || dscp < 0)
-		outbuf_add(o, "  dscp back: unknown\n");
-	else if (seen->reply_dscp == dscp)
-		outbuf_add(o, "  dscp back: kept (%s)\n", dscp_text(dscp, a, sizeof a));
-	else
-		outbuf_add(o, "  dscp back: remarked (%s sent, %s seen)\n",
-			   dscp_text(seen->reply_dscp, a, sizeof a), dscp_text(dscp, b, sizeof b));
-	if (v == NULL)
-		outbuf_add(o, "  ecn back: unknown\n");
-	else if (seen->reply_ecn == ecn)
-		outbuf_add(o, "  ecn back: kept (%s)\n", path_ecn_name(ecn));
-	else
-		outbuf_add(o, "  ecn back: %s (%s sent, %s seen)\n", v, path_ecn_name(seen->reply_ecn),
-			   path_ecn_name(ecn));
-}
-
 size_t path_text(char *buf, size_t size, const struct path_sent *sent,
 		 const struct path_seen *seen)
 {
@@ -703,10 +670,11 @@ size_t path_text(char *buf, size_t size, const struct path_sent *sent,
 	verdict_ecn(&o, sent, seen);
 	if (sent->udp) {
 		verdict_fragments(&o, sent, seen);
-		verdict_back(&o, sent, seen);
+		path_back_text(&o, sent, seen);
 	} else {
 		verdict_mss(&o, sent, seen);
 		verdict_options(&o, sent, seen);
+		path_back_text(&o, sent, seen);
 	}
 	return o.len;
 }

@@ -41,6 +41,7 @@ struct path_seen {
 	long size;
 	long fragment_size;             /* 0: not fragmented */
 	int reply_ttl, reply_dscp, reply_ecn; /* what the UDP report was sent with */
+	long reply_mss;                 /* TCP: the MSS the server's SYN-ACK announced */
 };
 
 /* What the client sent, as far as it knows; -1 where it does not. */
@@ -61,6 +62,10 @@ struct path_sent {
 	char peer[PATH_ADDR_MAX];       /* the address and port dialled ("": not known) */
 	long peer_port;
 	int back_ttl, back_tos;         /* UDP: how the report arrived here; -1: not known */
+	/* TCP: the SYN-ACK's MSS as this host took it (what it sends less the
+	 * timestamps option): exact below back_mss_limit (the most this
+	 * host's own MTU lets it send), at least back_mss at it */
+	long back_mss, back_mss_limit;
 };
 
 /* What --pmtu found. */

@@ -138,10 +138,19 @@ static const char *json_bool(bool b)
 	return b ? "true" : "false";
 }
 
+/* "reply_mss":N|null}, and the line's end */
+static void end_tcp(struct outbuf *o, long synack_mss)
+{
+	if (synack_mss >= 0)
+		outbuf_add(o, "\"reply_mss\":%ld}\n", synack_mss);
+	else
+		outbuf_add(o, "\"reply_mss\":null}\n");
+}
+
 size_t report_tcp_json(char *buf, size_t size, const struct syn_facts *syn,
 		       const struct sockaddr *client, socklen_t clientlen,
 		       const struct sockaddr *local, socklen_t locallen,
-		       const struct sockaddr *proxy, socklen_t proxylen)
+		       const struct sockaddr *proxy, socklen_t proxylen, long synack_mss)
 {
 	struct outbuf o;
 	char host[NET_ADDRSTRLEN];
@@ -158,7 +167,8 @@ size_t report_tcp_json(char *buf, size_t size, const struct syn_facts *syn,
 		outbuf_add(&o,
 		    "\"ttl\":null,\"dscp\":null,\"ecn\":null,\"df\":null,\"flow_label\":null,"
 		    "\"ecn_setup\":null,\"window\":null,\"mss\":null,\"wscale\":null,\"sack\":null,"
-		    "\"timestamps\":null,\"other_options\":null,\"ip_options\":null}\n");
+		    "\"timestamps\":null,\"other_options\":null,\"ip_options\":null,");
+		end_tcp(&o, synack_mss);
 		return o.len;
 	}
 	outbuf_add(&o, "\"ttl\":%d,\"dscp\":%d,\"ecn\":\"%s\",", syn->ttl, syn->dscp,
@@ -174,7 +184,8 @@ size_t report_tcp_json(char *buf, size_t size, const struct syn_facts *syn,
 	    json_bool(syn->timestamps));
 	for (int i = 0; i < syn->nother && i < SYN_OTHER_MAX; i++)
 		outbuf_add(&o, "%s%u", i ? "," : "", syn->other[i]);
-	outbuf_add(&o, "],\"ip_options\":%d}\n", syn->ip_options);
+	outbuf_add(&o, "],\"ip_options\":%d,", syn->ip_options);
+	end_tcp(&o, synack_mss);
 	return o.len;
 }
 

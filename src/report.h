@@ -13,7 +13,9 @@
  *    "ttl":N,"dscp":N,"ecn":"not-ect"|"ect1"|"ect0"|"ce",
  *    TCP: "df":BOOL|null,"flow_label":N|null,"ecn_setup":BOOL,"window":N,
  *         "mss":N|null,"wscale":N|null,"sack":BOOL,"timestamps":BOOL,
- *         "other_options":[KIND...],"ip_options":N
+ *         "other_options":[KIND...],"ip_options":N,
+ *         "reply_mss":N|null (the MSS this end's SYN-ACK announced, so
+ *         that the client can tell one clamped on the way back)
  *    UDP: "size":N,"fragment_size":N|null (null: not fragmented),
  *         "reply_ttl":N,"reply_dscp":N|null,"reply_ecn":ECN|null
  *         (what this report leaves with: the probe's DSCP and ECN, and
@@ -35,6 +37,7 @@
 #define REPORT_FIELDS_MAX 256   /* room for the fields of a log line */
 #define REPORT_MARGIN   16      /* a UDP report is this much smaller than its probe, at least */
 #define REPORT_REPLY_TTL 64     /* the TTL (hop limit) a UDP report is sent with */
+#define REPORT_TS_OPTION 12     /* bytes of the TCP timestamps option, aligned */
 
 /* What the control messages of one received datagram say. */
 struct dgram_facts {
@@ -61,12 +64,13 @@ size_t report_dgram_fields(char *buf, size_t size, const struct dgram_facts *f);
 
 /* The report on a TCP connection: its SYN (NULL when it could not be
  * read), the client's address as seen, the local address reached (NULL
- * to leave it out), the proxy it came through (NULL: none). Returns the
- * length written, the newline included. */
+ * to leave it out), the proxy it came through (NULL: none), the MSS this
+ * end's SYN-ACK announced (-1: not known). Returns the length written,
+ * the newline included. */
 size_t report_tcp_json(char *buf, size_t size, const struct syn_facts *syn,
 		       const struct sockaddr *client, socklen_t clientlen,
 		       const struct sockaddr *local, socklen_t locallen,
-		       const struct sockaddr *proxy, socklen_t proxylen);
+		       const struct sockaddr *proxy, socklen_t proxylen, long synack_mss);
 
 /* The report on a datagram of len bytes. */
 size_t report_udp_json(char *buf, size_t size, const struct dgram_facts *f, size_t len,

@@ -126,6 +126,27 @@ for v in 4 6; do
 	in_ns 2 nft flush ruleset || fail "nft flush"
 done
 
+# --- the way back over TCP: the MSS the server's SYN-ACK announced
+# (1460, 1440 for IPv6) against the one this host took; R2 clamps the
+# SYN-ACK only to 1300
+check "TCP, no rule: the SYN-ACK's MSS kept on the way back" \
+	grep -Fxq "  mss back: kept (1460)" "$T/base.out"
+check "... --json" test "$(js base '[.tcp.mss_back_sent, .tcp.mss_back_seen, .tcp.mss_back]')" = \
+	'[1460,1460,"kept"]'
+for v in 4 6; do
+	[ $v = 4 ] && { srv=$srv4 mss=1460; } || { srv=$srv6 mss=1440; }
+	printf 'table inet lab {\n\tchain c {\n\t\ttype filter hook forward priority -150;\n%s\n\t}\n}\n' \
+		'		tcp flags & (syn | ack) == syn | ack tcp option maxseg size set 1300' |
+		in_ns 2 nft -f - || fail "nft: clamping the SYN-ACK"
+	probe mssback$v $srv 7001
+	check "IPv$v the SYN-ACK's MSS clamped to 1300 on the way back: said" \
+		grep -Fxq "  mss back: clamped ($mss sent, 1300 seen)" "$T/mssback$v.out"
+	check "... the SYN's MSS kept on the way there" grep -Fxq "  mss: kept ($mss)" "$T/mssback$v.out"
+	check "... --json" test "$(js mssback$v '[.tcp.mss, .tcp.mss_back, .tcp.mss_back_seen]')" = \
+		'["kept","clamped",1300]'
+	in_ns 2 nft flush ruleset || fail "nft flush"
+done
+
 # --- a route hoplimit 20 (IPv4): the TTL sent is the route's
 in_c ip route change default via 10.70.0.1 hoplimit 20 || fail "ip route hoplimit"
 probe hop4 $srv4 7001

@@ -45,6 +45,13 @@ static void test_parse(void)
 	CHECK(s.sack == 1 && s.timestamps == 0 && s.ip_options == 0);
 	CHECK(s.nother == 2 && s.other[0] == 30 && s.other[1] == 34);
 	CHECK(s.size == -1 && s.fragment_size == -1);   /* not a UDP report's */
+	CHECK(parse("{\"version\":1,\"proto\":\"tcp\",\"client\":\"a\",\"client_port\":1,"
+		    "\"reply_mss\":1400}",
+		    &s) == 0 &&
+	      s.reply_mss == 1400);
+	CHECK(parse("{\"version\":1,\"proto\":\"tcp\",\"client\":\"a\",\"client_port\":1,"
+		    "\"reply_mss\":65536}",
+		    &s) == -1);
 
 	CHECK(parse(udp_report, &s) == 0);
 	CHECK(s.udp);
@@ -329,10 +336,40 @@ static void test_back(void)
 	path_text(buf, sizeof buf, &sent, &seen);
 	CHECK(has(buf, "  hops back: unknown (the server does not say what it sent the report "
 		       "with)\n"));
-	/* a TCP report says nothing of the way back */
+	/* TCP: the SYN-ACK's MSS; a server that does not say it: unknown */
+	CHECK(parse(tcp_report, &seen) == 0 && seen.reply_mss == -1);
 	sent.udp = false;
+	sent.back_mss = 1300;
+	sent.back_mss_limit = 1460;
 	path_text(buf, sizeof buf, &sent, &seen);
-	CHECK(!has(buf, "back"));
+	CHECK(has(buf, "  mss back: unknown (the server does not say what its SYN-ACK "
+		       "carried)\n"));
+	CHECK(!has(buf, "hops back") && !has(buf, "dscp back"));
+	path_json(buf, sizeof buf, &sent, &seen);
+	CHECK(has(buf, "\"mss_back\":null,") &&
+	      has(buf, "\"mss_back\":\"the server does not say what its SYN-ACK carried\""));
+	/* announced 1460, taken 1300: clamped on the way back */
+	seen.reply_mss = 1460;
+	path_text(buf, sizeof buf, &sent, &seen);
+	CHECK(has(buf, "  mss back: clamped (1460 sent, 1300 seen)\n"));
+	path_json(buf, sizeof buf, &sent, &seen);
+	CHECK(has(buf, "\"mss_back_sent\":1460,\"mss_back_seen\":1300,\"mss_back\":\"clamped\""));
+	/* taken as announced */
+	sent.back_mss = 1460;
+	path_text(buf, sizeof buf, &sent, &seen);
+	CHECK(has(buf, "  mss back: kept (1460)\n"));
+	/* announced more than this host's MTU lets it take: a clamp between
+	 * the two would look the same */
+	seen.reply_mss = 8960;
+	path_text(buf, sizeof buf, &sent, &seen);
+	CHECK(has(buf, "  mss back: unknown (8960 sent; this host's MTU lets it take no more than "
+		       "1460)\n"));
+	path_json(buf, sizeof buf, &sent, &seen);
+	CHECK(has(buf, "\"mss_back_seen\":null,\"mss_back\":null,"));
+	/* taken more than announced */
+	seen.reply_mss = 1400;
+	path_text(buf, sizeof buf, &sent, &seen);
+	CHECK(has(buf, "  mss back: raised (1400 sent, 1460 seen)\n"));
 }
 
 static void test_udp_verdicts(void)
@@ -420,7 +457,10 @@ static void test_json(void)
 		       "\"mss_sent\":1460,\"mss_seen\":1300,\"mss\":\"clamped\","
 		       "\"options_sent\":[\"mss\",\"wscale\",\"sack\",\"timestamps\"],"
 		       "\"options_seen\":[\"mss\",\"wscale\",\"sack\"],\"options\":\"stripped\","
-		       "\"wscale_seen\":7,\"df_seen\":true,\"unknown\":{}}");
+		       "\"mss_back_sent\":null,\"mss_back_seen\":null,\"mss_back\":null,"
+		       "\"wscale_seen\":7,\"df_seen\":true,"
+		       "\"unknown\":{\"mss_back\":\"the server does not say what its SYN-ACK "
+		       "carried\"}}");
 	/* the verdicts without the conditions */
 	strcpy(sent.local, "10.0.2.1");
 	sent.dscp = 0;
@@ -447,7 +487,7 @@ static void test_json(void)
 	CHECK(has(buf, "\"unknown\":{\"hops\":\"the TTL sent is not known (the route could "
 		       "not be read)\",\"ecn_setup\":\"what the SYN asked is not known"));
 	CHECK(has(buf, "\"mss\":\"the MSS sent is not known\",\"options\":\"the options sent "
-		       "are not known\"}}"));
+		       "are not known\","));
 	/* UDP members */
 	CHECK(parse(udp_report, &seen) == 0);
 	sent.udp = true;
