@@ -88,7 +88,8 @@ static void usage(FILE *out)
 		"  -u, --udp              use UDP: each message or input line is one datagram\n"
 		"  -w, --wait SECONDS     limit for a name server, connecting, the server taking\n"
 		"                         what is sent, and each wait on replies (default %g;\n"
-		"                         over UDP replies are awaited %gs)\n"
+		"                         over UDP replies are awaited %gs; path: %gs to\n"
+		"                         connect, %gs for each report)\n"
 		"  -n, --count COUNT      ping: send COUNT probes, print each round trip and\n"
 		"                         a summary; a probe is \"MESSAGE seq=N\" and a newline\n"
 		"                         (MESSAGE defaults to ping)\n"
@@ -122,11 +123,13 @@ static void usage(FILE *out)
 		"  -V, --version          show the version and exit\n"
 		"\n"
 		"Exit status: 0 success; 1 ping replies lost, bench errors, no path report\n"
-		"over UDP, or a scanned port not open; 64 usage; 68 host not found;\n"
+		"over UDP, or a scanned port not open; 64 usage; 68 host not found (path:\n"
+		"an ICMP error, such as time exceeded, ended a probe);\n"
 		"69 connection refused, failed or closed early (no report service); 71 system\n"
 		"error; 74 output error; 75 timed out (or a name server did not answer);\n"
 		"76 a malformed path report.\n",
-		MAX_MESSAGES, DEFAULT_WAIT, DEFAULT_UDP_WAIT, PATH_PROBE_SIZE, PATH_PROBE_MIN,
+		MAX_MESSAGES, DEFAULT_WAIT, DEFAULT_UDP_WAIT, PATH_CONNECT_WAIT, PATH_DEFAULT_WAIT,
+		PATH_PROBE_SIZE, PATH_PROBE_MIN,
 		PATH_DEFAULT_PORT, SCAN_PARALLEL, SCAN_WAIT);
 }
 
