@@ -57,6 +57,7 @@ struct options {
 	bool json;                      /* --json */
 	bool path;                      /* --path, with: */
 	bool pmtu;                      /* --pmtu */
+	bool hops;                      /* --hops */
 	long ttl;                       /* --ttl; -1: the system's */
 	int dscp;                       /* --dscp; -1: the system's */
 	bool size_set;                  /* -s given */
@@ -75,7 +76,7 @@ static void usage(FILE *out)
 		"       netecho [-46u] --bench [-c CONNS] [-d SECONDS] [-s SIZE] [--json] [-w "
 		"SECONDS]\n"
 		"               [HOST [PORT]]\n"
-		"       netecho [-46u] --path [--ttl N] [--dscp DSCP] [--pmtu] [-s SIZE] [--json]\n"
+		"       netecho [-46u] --path [--ttl N] [--dscp DSCP] [--pmtu] [--hops] [-s SIZE] [--json]\n"
 		"               [-w SECONDS] [HOST [PORT]]\n"
 		"       netecho [-46u] --scan [-c PARALLEL] [--json] [-w SECONDS] HOST PORTS\n"
 		"       netecho -h | -V\n"
@@ -114,6 +115,8 @@ static void usage(FILE *out)
 		"                           ...) or a number from 0 to 63\n"
 		"      --pmtu               path: find the path MTU with DF probes, and whether\n"
 		"                           larger packets vanish without an ICMP (a black hole)\n"
+		"      --hops               path: trace the hops there over UDP (rising TTL, the\n"
+		"                           ICMP \"time exceeded\" of each router)\n"
 		"      --scan             is the path open, port by port: probes each of PORTS\n"
 		"                         (\"7000-7010,8000\"), -c at a time (default %d), each\n"
 		"                         waiting -w (default %gs), and says open (and whether\n"
@@ -189,7 +192,7 @@ static int say(const char *fmt, ...)
 }
 
 /* long options without a letter */
-enum { OPT_TTL = 256, OPT_DSCP, OPT_PMTU, OPT_SCAN };
+enum { OPT_TTL = 256, OPT_DSCP, OPT_PMTU, OPT_SCAN, OPT_HOPS };
 
 /* The checks between modes and their options, once all are read. */
 static int check_modes(struct options *o, bool bench_only, bool path_only, bool port_set)
@@ -221,7 +224,7 @@ static int check_modes(struct options *o, bool bench_only, bool path_only, bool 
 		return -1;
 	}
 	if (!o->path && path_only) {
-		fprintf(stderr, "netecho: --ttl, --dscp and --pmtu go with --path\n");
+		fprintf(stderr, "netecho: --ttl, --dscp, --pmtu and --hops go with --path\n");
 		return -1;
 	}
 	if (!o->bench && !o->path && (o->size_set || (o->json && !o->scan))) {
@@ -296,6 +299,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "ttl", required_argument, NULL, OPT_TTL },
 		{ "dscp", required_argument, NULL, OPT_DSCP },
 		{ "pmtu", no_argument, NULL, OPT_PMTU },
+		{ "hops", no_argument, NULL, OPT_HOPS },
 		{ "scan", no_argument, NULL, OPT_SCAN },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -316,7 +320,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 	while ((c = getopt_long(argc, argv, "46m:ruw:n:i:bc:d:s:phV", longopts, NULL)) != -1) {
 		if (c == 'd')
 			bench_only = true;      /* options that mean something to --bench alone */
-		if (c == OPT_TTL || c == OPT_DSCP || c == OPT_PMTU)
+		if (c == OPT_TTL || c == OPT_DSCP || c == OPT_PMTU || c == OPT_HOPS)
 			path_only = true;       /* and to --path alone */
 		switch (c) {
 		case '4':
@@ -394,6 +398,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 			break;
 		case OPT_PMTU:
 			o->pmtu = true;
+			break;
+		case OPT_HOPS:
+			o->hops = true;
 			break;
 		case OPT_SCAN:
 			o->scan = true;
@@ -966,6 +973,7 @@ static int run_path(const struct options *o)
 		.tcp = !o->udp,
 		.udp = true,
 		.pmtu = o->pmtu,
+		.hops = o->hops,
 		.json = o->json,
 		.ttl = (int)o->ttl,
 		.dscp = o->dscp,

@@ -20,6 +20,7 @@
 #include "icmp.h"
 #include "parse.h"
 #include "outbuf.h"
+#include "pathhops.h"
 #include "pathjson.h"
 #include "pathreport.h"
 #include "report.h"
@@ -97,19 +98,6 @@ static int sysctl_ipv4(const char *name)
 	if (parse_long(buf, 0, 1000, &v) < 0)
 		return -1;
 	return (int)v;
-}
-
-/* The route a connected socket's packets take (route.h); false when it
- * cannot be read. */
-static bool route_of(int fd, struct route_facts *rf)
-{
-	struct sockaddr_storage peer, self;
-	socklen_t plen = sizeof peer, slen = sizeof self;
-
-	if (getpeername(fd, (struct sockaddr *)&peer, &plen) < 0 ||
-	    getsockname(fd, (struct sockaddr *)&self, &slen) < 0)
-		return false;
-	return route_lookup((struct sockaddr *)&peer, (struct sockaddr *)&self, rf) == 0;
 }
 
 /* The TTL or hop limit the probe leaves with: the one set (--ttl); over
@@ -342,7 +330,7 @@ static int tcp_probe(const struct path_options *o, struct path_sent *sent,
 		errno = saved;
 		return status >= 0 ? status : unreachable(o, "tcp", err);
 	}
-	have_route = route_of(fd, &rf);
+	have_route = route_of_socket(fd, &rf) == 0;
 	sent_common(fd, v6, o->ttl, have_route ? &rf : NULL, sent);
 	sent->udp = false;
 	sent_syn(fd, have_route ? &rf : NULL, sent);
@@ -473,7 +461,7 @@ static int udp_probe(const struct path_options *o, struct path_sent *sent,
 			      sizeof err);
 	if (fd < 0)
 		return unreachable(o, "udp", err);
-	sent_common(fd, v6, o->ttl, route_of(fd, &rf) ? &rf : NULL, sent);
+	sent_common(fd, v6, o->ttl, route_of_socket(fd, &rf) == 0 ? &rf : NULL, sent);
 	sent->udp = true;
 	tos = get_opt(fd, v6, IP_TOS, IPV6_TCLASS);
 	sent->ecn = tos >= 0 ? tos & 3 : -1;
@@ -739,8 +727,10 @@ int path_run(const struct path_options *o)
 	struct path_sent tsent, usent;
 	struct path_seen tseen, useen;
 	struct path_mtu mtu = { -1, -1, -1, -1 };
-	int ts = -1, us = -1, ms = -1, status = 0;
-	static char out[3 * PATH_TEXT_MAX + 2 * NET_ADDRSTRLEN];
+	int ts = -1, us = -1, ms = -1, hs = -1, status = 0;
+	bool v6 = o->addr.ss.ss_family == AF_INET6;
+	static struct path_trace trace;
+	static char out[3 * PATH_TEXT_MAX + 2 * NET_ADDRSTRLEN + PATH_HOPS_MAX * 128];
 	struct outbuf r;
 
 	if (o->tcp)
@@ -750,6 +740,8 @@ int path_run(const struct path_options *o)
 	/* the UDP probe has shown the peer sends no reports: no search */
 	if (o->pmtu && us != EX_PROTOCOL)
 		ms = pmtu_probe(o, &mtu);
+	if (o->hops && us != EX_PROTOCOL)
+		hs = path_trace(o, &trace);
 	outbuf_start(&r, out, sizeof out);
 	if (o->json) {
 		outbuf_add(&r, "{\"version\":%d,\"server\":\"%s\",\"tcp\":", PATH_JSON_VERSION,
@@ -767,9 +759,13 @@ int path_run(const struct path_options *o)
 			outbuf_add(&r, ",");
 			r.len += path_mtu_json(r.buf + r.len, r.size - r.len, &mtu);
 		}
+		if (hs == 0) {
+			outbuf_add(&r, ",");
+			r.len += path_trace_json(r.buf + r.len, r.size - r.len, &trace, v6);
+		}
 		outbuf_add(&r, "}\n");
 	} else {
-		if (ts == 0 || us == 0 || ms == 0)
+		if (ts == 0 || us == 0 || ms == 0 || hs == 0)
 			outbuf_add(&r, "path report from %s\n", o->peer);
 		if (ts == 0)
 			r.len += path_text(r.buf + r.len, r.size - r.len, &tsent, &tseen);
@@ -777,6 +773,8 @@ int path_run(const struct path_options *o)
 			r.len += path_text(r.buf + r.len, r.size - r.len, &usent, &useen);
 		if (ms == 0)
 			r.len += path_mtu_text(r.buf + r.len, r.size - r.len, &mtu);
+		if (hs == 0)
+			r.len += path_trace_text(r.buf + r.len, r.size - r.len, &trace, v6);
 	}
 	if (r.len > 0 && put(r.buf) < 0)
 		return EX_IOERR;
@@ -786,5 +784,7 @@ int path_run(const struct path_options *o)
 		status = worse(status, us);
 	if (o->pmtu && ms >= 0)
 		status = worse(status, ms);
+	if (hs > 0)
+		status = worse(status, hs);
 	return status;
 }

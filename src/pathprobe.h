@@ -31,6 +31,7 @@ struct path_options {
 	long size;                      /* UDP probe payload bytes */
 	double wait;                    /* seconds: each reply */
 	double connect_wait;            /* seconds: connecting */
+	bool hops;                      /* --hops: trace the hops there (pathhops.h) */
 };
 
 /* Runs the probes and prints the verdicts (or one JSON object) on

@@ -155,3 +155,14 @@ int route_lookup(const struct sockaddr *dst, const struct sockaddr *src, struct 
 	errno = saved;
 	return rc;
 }
+
+int route_of_socket(int fd, struct route_facts *rf)
+{
+	struct sockaddr_storage peer, self;
+	socklen_t plen = sizeof peer, slen = sizeof self;
+
+	if (getpeername(fd, (struct sockaddr *)&peer, &plen) < 0 ||
+	    getsockname(fd, (struct sockaddr *)&self, &slen) < 0)
+		return -1;
+	return route_lookup((struct sockaddr *)&peer, (struct sockaddr *)&self, rf);
+}

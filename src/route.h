@@ -28,4 +28,7 @@ int route_parse(const void *buf, size_t len, struct route_facts *rf);
  * dst's family. 0 with *rf set, or -1 with errno. */
 int route_lookup(const struct sockaddr *dst, const struct sockaddr *src, struct route_facts *rf);
 
+/* The route a connected socket's packets take. 0, or -1 with errno. */
+int route_of_socket(int fd, struct route_facts *rf);
+
 #endif

@@ -237,6 +237,34 @@ for v in 4 6; do
 		test $? -eq 0 -a ! -s "$T/ttl4$v.err"
 done
 
+# --- --hops: each router named by its "time exceeded", hop by hop
+for v in 4 6; do
+	if [ $v = 4 ]; then
+		srv=$srv4 r1=10.70.0.1 r2=10.70.1.1 r3=10.70.2.1
+	else
+		srv=$srv6 r1=2001:db8:70::1 r2=2001:db8:70:1::1 r3=2001:db8:70:2::1
+	fi
+	in_c "$NETECHO" --path -u --hops -w 3 $srv 7001 >"$T/hops$v.out" 2>"$T/hops$v.err"
+	check "IPv$v --hops: exit 0" test $? -eq 0
+	check "... four hops there, each router by its address, then the service" \
+		test "$(grep -E '^(hops there|  hop )' "$T/hops$v.out" | sed 's/ (ICMP.*//')" = \
+			"$(printf 'hops there: 4 (a %s of 4 reaches the report service)\n  hop 1: %s\n  hop 2: %s\n  hop 3: %s\n  hop 4: %s (the report service)' \
+				"$([ $v = 4 ] && echo ttl || echo 'hop limit')" $r1 $r2 $r3 $srv)"
+	check "... the routers answered with time exceeded" \
+		test "$(grep -c '(ICMP time exceeded' "$T/hops$v.out")" -eq 3
+done
+in_c "$NETECHO" --path -u --hops --json -w 3 $srv4 7001 >"$T/hops.json" 2>"$T/hopsj.err"
+check "--hops --json: the trace" test "$(js hops '[.hops_there, [.trace[].from], .trace[0].icmp]')" = \
+	'[4,["10.70.0.1","10.70.1.1","10.70.2.1","10.70.3.1"],"time exceeded (ttl exceeded in transit)"]'
+# R2 drops what expires there and sends no ICMP: a hop that does not answer
+printf 'table inet lab {\n\tchain c {\n\t\ttype filter hook output priority 0;\n%s\n\t}\n}\n' \
+	'		icmp type time-exceeded drop' | in_ns 2 nft -f - || fail "nft: no ICMP from R2"
+in_c "$NETECHO" --path -u --hops -w 3 $srv4 7001 >"$T/hopsq.out" 2>"$T/hopsq.err"
+check "--hops, R2 silent: said as no answer, the rest named" \
+	test "$(grep -E '^  hop [1-4]:' "$T/hopsq.out" | sed 's/ (ICMP.*//')" = \
+		"$(printf '  hop 1: 10.70.0.1\n  hop 2: no answer\n  hop 3: 10.70.2.1\n  hop 4: 10.70.3.1 (the report service)')"
+in_ns 2 nft flush ruleset || fail "nft flush"
+
 # --- the report lost on the way back: R3 drops what the report service
 # sends after its SYN-ACK; the port answered, so no "is it netechod's?"
 printf 'table inet lab {\n\tchain c {\n\t\ttype filter hook forward priority -150;\n%s\n\t}\n}\n' \

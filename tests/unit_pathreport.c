@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "../src/icmp.h"
+#include "../src/pathhops.h"
 #include "../src/pathjson.h"
 #include "../src/pathreport.h"
 #include "unit.h"
@@ -372,6 +373,41 @@ static void test_back(void)
 	CHECK(has(buf, "  mss back: raised (1400 sent, 1460 seen)\n"));
 }
 
+/* --hops: the trace as text and JSON; hops that did not answer */
+static void test_trace(void)
+{
+	struct path_trace t = { .n = 4, .reached = 4 };
+	char buf[PATH_TEXT_MAX];
+
+	t.hop[0] = (struct path_hop){ HOP_EXPIRED, 11, 0, "10.0.0.1" };
+	t.hop[1] = (struct path_hop){ HOP_SILENT, 0, 0, "" };
+	t.hop[2] = (struct path_hop){ HOP_EXPIRED, 11, 0, "10.0.2.1" };
+	t.hop[3] = (struct path_hop){ HOP_REACHED, 0, 0, "10.0.3.1" };
+	path_trace_text(buf, sizeof buf, &t, 0);
+	CHECK_STR(buf, "hops there: 4 (a ttl of 4 reaches the report service)\n"
+		       "  hop 1: 10.0.0.1 (ICMP time exceeded (ttl exceeded in transit))\n"
+		       "  hop 2: no answer\n"
+		       "  hop 3: 10.0.2.1 (ICMP time exceeded (ttl exceeded in transit))\n"
+		       "  hop 4: 10.0.3.1 (the report service)\n");
+	path_trace_json(buf, sizeof buf, &t, 0);
+	CHECK(has(buf, "\"hops_there\":4,\"trace\":[{\"hop\":1,\"answer\":\"time exceeded\","
+		       "\"from\":\"10.0.0.1\",\"icmp\":\"time exceeded (ttl exceeded in "
+		       "transit)\"},{\"hop\":2,\"answer\":\"none\",\"from\":null,\"icmp\":null},"));
+	/* not reached: the silent hops at the end said once, after the last
+	 * that answered */
+	t.reached = -1;
+	t.n = 4;
+	t.hop[1] = (struct path_hop){ HOP_SILENT, 0, 0, "" };
+	t.hop[2] = (struct path_hop){ HOP_SILENT, 0, 0, "" };
+	t.hop[3] = (struct path_hop){ HOP_SILENT, 0, 0, "" };
+	path_trace_text(buf, sizeof buf, &t, 0);
+	CHECK_STR(buf, "hops there: unknown (the report service was not reached)\n"
+		       "  hop 1: 10.0.0.1 (ICMP time exceeded (ttl exceeded in transit))\n"
+		       "  hop 2 on: no answer (the last that answered was hop 1, 10.0.0.1)\n");
+	path_trace_json(buf, sizeof buf, &t, 0);
+	CHECK(has(buf, "\"hops_there\":null,"));
+}
+
 static void test_udp_verdicts(void)
 {
 	struct path_sent sent = { 0 };
@@ -575,6 +611,7 @@ int main(void)
 	test_icmp();
 	test_dnat();
 	test_back();
+	test_trace();
 	test_parse();
 	test_tcp_verdicts();
 	test_udp_verdicts();

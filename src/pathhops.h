@@ -1,0 +1,44 @@
+/* pathhops.h: netecho --path --hops: where on the path, without root: UDP
+ * probes to the report service with a rising TTL (hop limit), each from
+ * a socket of its own with IP_RECVERR, so that the ICMP "time exceeded"
+ * each router sends back names it (its address: SO_EE_OFFENDER), until
+ * the report answers (the hop count there) or hops stop answering. The
+ * hop count back comes from the UDP report itself (pathback.h).
+ *
+ * Bounded: PATH_HOPS_MAX hops, each awaited a share of the wait, and the
+ * trace ends after PATH_HOPS_SILENT hops in a row that do not answer. */
+#ifndef NETECHO_PATHHOPS_H
+#define NETECHO_PATHHOPS_H
+
+#include <stddef.h>
+
+#include "net.h"
+#include "pathprobe.h"
+
+#define PATH_HOPS_MAX     30            /* the longest path traced */
+#define PATH_HOPS_SILENT  3             /* hops in a row without an answer that end it */
+#define PATH_HOPS_WAIT    1.0           /* seconds: the most each hop is awaited */
+
+enum hop_answer { HOP_SILENT, HOP_EXPIRED, HOP_UNREACHABLE, HOP_REACHED };
+
+struct path_hop {
+	enum hop_answer answer;
+	int type, code;                 /* the ICMP's, when one came */
+	char from[NET_ADDRSTRLEN];      /* who answered */
+};
+
+struct path_trace {
+	struct path_hop hop[PATH_HOPS_MAX];
+	int n;                          /* hops tried */
+	int reached;                    /* the hop the report came from; -1: not reached */
+};
+
+/* Traces the path to o's report service over UDP. 0 (t set, reached or
+ * not), or a status with a message on standard error. */
+int path_trace(const struct path_options *o, struct path_trace *t);
+
+/* The trace as text lines, and as a JSON member ("\"hops_there\":..."). */
+size_t path_trace_text(char *buf, size_t size, const struct path_trace *t, int v6);
+size_t path_trace_json(char *buf, size_t size, const struct path_trace *t, int v6);
+
+#endif
