@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sysexits.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "clock.h"
@@ -91,6 +92,7 @@ int path_trace(const struct path_options *o, struct path_trace *t)
 
 	t->n = 0;
 	t->reached = -1;
+	t->exact = false;
 	if (probe == NULL) {
 		fprintf(stderr, "netecho: out of memory\n");
 		return EX_OSERR;
@@ -98,7 +100,14 @@ int path_trace(const struct path_options *o, struct path_trace *t)
 	memset(probe, '.', (size_t)o->size);
 	for (int ttl = 1; ttl <= PATH_HOPS_MAX && silent < PATH_HOPS_SILENT; ttl++) {
 		struct path_hop *h = &t->hop[t->n++];
-		int fd = hop_socket(o, ttl);
+		struct timespec pace = { 0, PATH_PACE_MS * 1000000L };
+		int fd;
+
+		/* under the report's rate (10 a second from one source), so that
+		 * the probe that reaches is answered */
+		while (nanosleep(&pace, &pace) < 0 && errno == EINTR)
+			;
+		fd = hop_socket(o, ttl);
 
 		memset(h, 0, sizeof *h);
 		if (fd < 0 || send(fd, probe, (size_t)o->size, 0) < 0) {
@@ -114,6 +123,8 @@ int path_trace(const struct path_options *o, struct path_trace *t)
 		silent = h->answer == HOP_SILENT ? silent + 1 : 0;
 		if (h->answer == HOP_REACHED) {
 			t->reached = ttl;
+			/* the count, when the hop before said it was too few */
+			t->exact = ttl == 1 || t->hop[ttl - 2].answer == HOP_EXPIRED;
 			break;
 		}
 		if (h->answer == HOP_UNREACHABLE)
@@ -132,9 +143,13 @@ size_t path_trace_text(char *buf, size_t size, const struct path_trace *t, int v
 	/* the silent hops that ended it are said once */
 	while (last > 0 && t->hop[last - 1].answer == HOP_SILENT)
 		last--;
-	if (t->reached > 0)
+	if (t->reached > 0 && t->exact)
 		outbuf_add(&o, "hops there: %d (a %s of %d reaches the report service)\n",
 			   t->reached, v6 ? "hop limit" : "ttl", t->reached);
+	else if (t->reached > 0)
+		outbuf_add(&o, "hops there: at most %d (a %s of %d reaches the report service; hop "
+			       "%d did not answer)\n",
+			   t->reached, v6 ? "hop limit" : "ttl", t->reached, t->reached - 1);
 	else
 		outbuf_add(&o, "hops there: unknown (the report service was not reached)\n");
 	for (int i = 0; i < last; i++) {
@@ -162,10 +177,14 @@ size_t path_trace_json(char *buf, size_t size, const struct path_trace *t, int v
 	struct outbuf o;
 
 	outbuf_start(&o, buf, size);
-	if (t->reached > 0)
-		outbuf_add(&o, "\"hops_there\":%d,\"trace\":[", t->reached);
+	if (t->reached > 0 && t->exact)
+		outbuf_add(&o, "\"hops_there\":%d,", t->reached);
 	else
-		outbuf_add(&o, "\"hops_there\":null,\"trace\":[");
+		outbuf_add(&o, "\"hops_there\":null,");
+	if (t->reached > 0)
+		outbuf_add(&o, "\"hops_there_at_most\":%d,\"trace\":[", t->reached);
+	else
+		outbuf_add(&o, "\"hops_there_at_most\":null,\"trace\":[");
 	for (int i = 0; i < t->n; i++) {
 		const struct path_hop *h = &t->hop[i];
 

@@ -5,11 +5,15 @@
  * the report answers (the hop count there) or hops stop answering. The
  * hop count back comes from the UDP report itself (pathback.h).
  *
- * Bounded: PATH_HOPS_MAX hops, each awaited a share of the wait, and the
- * trace ends after PATH_HOPS_SILENT hops in a row that do not answer. */
+ * A TTL that reaches is the hop count only when the one below it was
+ * answered "time exceeded"; after a hop that did not answer it is an upper
+ * bound ("at most"). Bounded: PATH_HOPS_MAX hops, PATH_PACE_MS apart (the
+ * report's rate), each awaited a share of the wait, and the trace ends
+ * after PATH_HOPS_SILENT hops in a row that do not answer. */
 #ifndef NETECHO_PATHHOPS_H
 #define NETECHO_PATHHOPS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "net.h"
@@ -30,7 +34,8 @@ struct path_hop {
 struct path_trace {
 	struct path_hop hop[PATH_HOPS_MAX];
 	int n;                          /* hops tried */
-	int reached;                    /* the hop the report came from; -1: not reached */
+	int reached;                    /* the TTL the report came to; -1: not reached */
+	bool exact;                     /* and the hop before said it was too few */
 };
 
 /* Traces the path to o's report service over UDP. 0 (t set, reached or

@@ -65,7 +65,18 @@ cfg=$(printf '[server]\nhost = *\nport = 7000\n[log]\nrate_limit = 0\n' | conf c
 ip netns exec "${NS[4]}" "$NETECHOD" -f -c "$cfg" >"$T/d.out" 2>>"$T/d.err" &
 DPID=$!
 wait_for "$T/d.err" 'netechod [0-9.]+ started'
-ok "netechod on the server, the report on 7001"
+# "started" can come before the accept thread has set TCP_SAVE_SYN on the
+# report listener (a SYN then is not saved: syn=unreadable): wait until a
+# report connection's SYN is read, one connection a second, 10 at most
+for i in $(seq 10); do
+	m=$(mark "$T/d.err")
+	in_c "$NETECHO" --path -w 3 10.70.3.1 7001 >/dev/null 2>&1
+	wait_after "$T/d.err" "$m" "report tcp peer="
+	count_after "$T/d.err" "$m" "report tcp peer=.* syn=unreadable" | grep -qx 0 && break
+	[ "$i" -lt 10 ] || fail "the report service never read a SYN"
+	sleep 1
+done
+ok "netechod on the server, the report on 7001, reading SYNs"
 
 # probe NAME [ARGS...] HOST [PORT]: netecho --path from the client; text in
 # $T/NAME.out (status $PSTATUS), JSON in $T/NAME.json (status $JSTATUS)

@@ -376,7 +376,7 @@ static void test_back(void)
 /* --hops: the trace as text and JSON; hops that did not answer */
 static void test_trace(void)
 {
-	struct path_trace t = { .n = 4, .reached = 4 };
+	struct path_trace t = { .n = 4, .reached = 4, .exact = true };
 	char buf[PATH_TEXT_MAX];
 
 	t.hop[0] = (struct path_hop){ HOP_EXPIRED, 11, 0, "10.0.0.1" };
@@ -390,9 +390,17 @@ static void test_trace(void)
 		       "  hop 3: 10.0.2.1 (ICMP time exceeded (ttl exceeded in transit))\n"
 		       "  hop 4: 10.0.3.1 (the report service)\n");
 	path_trace_json(buf, sizeof buf, &t, 0);
-	CHECK(has(buf, "\"hops_there\":4,\"trace\":[{\"hop\":1,\"answer\":\"time exceeded\","
+	CHECK(has(buf, "\"hops_there\":4,\"hops_there_at_most\":4,\"trace\":[{\"hop\":1,\"answer\":\"time exceeded\","
 		       "\"from\":\"10.0.0.1\",\"icmp\":\"time exceeded (ttl exceeded in "
 		       "transit)\"},{\"hop\":2,\"answer\":\"none\",\"from\":null,\"icmp\":null},"));
+	/* reached after a hop that did not answer: at most */
+	t.hop[2] = (struct path_hop){ HOP_SILENT, 0, 0, "" };
+	t.exact = false;
+	path_trace_text(buf, sizeof buf, &t, 0);
+	CHECK(has(buf, "hops there: at most 4 (a ttl of 4 reaches the report service; hop 3 did "
+		       "not answer)\n"));
+	path_trace_json(buf, sizeof buf, &t, 0);
+	CHECK(has(buf, "\"hops_there\":null,\"hops_there_at_most\":4,"));
 	/* not reached: the silent hops at the end said once, after the last
 	 * that answered */
 	t.reached = -1;
