@@ -25,13 +25,14 @@ static void udp_back(struct outbuf *o, const struct path_sent *sent,
 	const char *v = path_ecn_verdict(seen->reply_ecn, ecn);
 	char a[32], b[32];
 
-	if (seen->reply_ttl < 0 || sent->back_ttl < 0)
-		outbuf_add(o, "  hops back: unknown (%s)\n",
-			   seen->reply_ttl < 0 ? "the server does not say what it sent the report with"
-					       : "this host did not read the report's TTL");
+	if (seen->reply_ttl < 0)
+		outbuf_add(o, "  hops back: unknown (the server does not say what it sent the "
+			      "report with)\n");
+	else if (sent->back_ttl < 0)
+		outbuf_add(o, "  hops back: unknown (this host did not read the report's TTL)\n");
 	else if (sent->back_ttl > seen->reply_ttl)
-		outbuf_add(o, "  hops back: unknown (%s %d sent, %d seen: raised on the way)\n", ttl,
-			   seen->reply_ttl, sent->back_ttl);
+		outbuf_add(o, "  hops back: unknown (%s %d sent, %d seen: raised on the way)\n",
+			   ttl, seen->reply_ttl, sent->back_ttl);
 	else
 		outbuf_add(o, "  hops back: %d (%s %d sent, %d seen)\n",
 			   seen->reply_ttl - sent->back_ttl, ttl, seen->reply_ttl, sent->back_ttl);
@@ -47,8 +48,8 @@ static void udp_back(struct outbuf *o, const struct path_sent *sent,
 	else if (seen->reply_ecn == ecn)
 		outbuf_add(o, "  ecn back: kept (%s)\n", path_ecn_name(ecn));
 	else
-		outbuf_add(o, "  ecn back: %s (%s sent, %s seen)\n", v, path_ecn_name(seen->reply_ecn),
-			   path_ecn_name(ecn));
+		outbuf_add(o, "  ecn back: %s (%s sent, %s seen)\n", v,
+			   path_ecn_name(seen->reply_ecn), path_ecn_name(ecn));
 }
 
 /* The MSS the SYN-ACK announced against the one this host took: "kept",

@@ -111,8 +111,8 @@ int path_trace(const struct path_options *o, struct path_trace *t)
 
 		memset(h, 0, sizeof *h);
 		if (fd < 0 || send(fd, probe, (size_t)o->size, 0) < 0) {
-			fprintf(stderr, "netecho: --hops: probing %s with ttl %d: %s\n", o->peer, ttl,
-				strerror(errno));
+			fprintf(stderr, "netecho: --hops: probing %s with ttl %d: %s\n", o->peer,
+				ttl, strerror(errno));
 			if (fd >= 0)
 				close(fd);
 			free(probe);
@@ -200,4 +200,16 @@ size_t path_trace_json(char *buf, size_t size, const struct path_trace *t, int v
 	}
 	outbuf_add(&o, "]");
 	return o.len;
+}
+
+void path_trace_out(struct outbuf *r, const struct path_options *o, const struct path_trace *t)
+{
+	int v6 = o->addr.ss.ss_family == AF_INET6;
+
+	if (o->json) {
+		outbuf_add(r, ",");
+		r->len += path_trace_json(r->buf + r->len, r->size - r->len, t, v6);
+	} else {
+		r->len += path_trace_text(r->buf + r->len, r->size - r->len, t, v6);
+	}
 }

@@ -17,6 +17,7 @@
 #include <stddef.h>
 
 #include "net.h"
+#include "outbuf.h"
 #include "pathprobe.h"
 
 #define PATH_HOPS_MAX     30            /* the longest path traced */
@@ -45,5 +46,9 @@ int path_trace(const struct path_options *o, struct path_trace *t);
 /* The trace as text lines, and as a JSON member ("\"hops_there\":..."). */
 size_t path_trace_text(char *buf, size_t size, const struct path_trace *t, int v6);
 size_t path_trace_json(char *buf, size_t size, const struct path_trace *t, int v6);
+
+/* The trace added to r: JSON members after a comma with o->json, else
+ * text lines. */
+void path_trace_out(struct outbuf *r, const struct path_options *o, const struct path_trace *t);
 
 #endif

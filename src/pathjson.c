@@ -104,12 +104,11 @@ static const char *nat(const struct path_sent *sent, const struct path_seen *see
 
 	if (sent->local[0] == '\0')
 		return unknown(r, "nat", "this host's address is not known");
+	if (!addr && !port && d < 0 && seen->local[0] == '\0')
+		return unknown(r, "nat", "no source translation; the server hides its address, "
+					 "so the destination is not known");
 	if (!addr && !port && d < 0)
-		return unknown(r, "nat", seen->local[0] == '\0'
-						 ? "no source translation; the server hides its "
-						   "address, so the destination is not known"
-						 : "no source translation; the address dialled is not "
-						   "known");
+		return unknown(r, "nat", "no source translation; the address dialled is not known");
 	outbuf_start(&o, buf, size);
 	if (addr)
 		outbuf_add(&o, "source translated, port %s", port ? "changed" : "kept");
@@ -193,6 +192,19 @@ static const char *fragments(const struct path_sent *sent, const struct path_see
 	return "split on the way";
 }
 
+static const char *mss_back(const struct path_sent *sent, const struct path_seen *seen,
+			    struct reasons *r)
+{
+	const char *v = path_mss_back(sent, seen);
+
+	if (v != NULL)
+		return v;
+	if (seen->reply_mss < 0)
+		return unknown(r, "mss_back", "the server does not say what its SYN-ACK carried");
+	return unknown(r, "mss_back", "this host's MTU hides what the SYN-ACK's MSS became "
+				      "above it");
+}
+
 /* The hops' reason, when they are not known. */
 static void hops_reason(const struct path_sent *sent, const struct path_seen *seen,
 			struct reasons *r)
@@ -213,7 +225,8 @@ static void back(struct outbuf *o, const struct path_sent *sent, const struct pa
 	int dscp = sent->back_tos >= 0 ? sent->back_tos >> 2 : -1;
 	int ecn = sent->back_tos >= 0 ? sent->back_tos & 3 : -1;
 	const char *v = path_ecn_verdict(seen->reply_ecn, ecn);
-	bool hops = seen->reply_ttl >= 0 && sent->back_ttl >= 0 && sent->back_ttl <= seen->reply_ttl;
+	bool hops = seen->reply_ttl >= 0 && sent->back_ttl >= 0 &&
+		    sent->back_ttl <= seen->reply_ttl;
 
 	json_int(o, "ttl_back_sent", seen->reply_ttl);
 	json_int(o, "ttl_back_seen", sent->back_ttl);
@@ -299,15 +312,7 @@ size_t path_json(char *buf, size_t size, const struct path_sent *sent,
 			 sent->back_mss < sent->back_mss_limit || path_mss_back(sent, seen) != NULL
 				 ? sent->back_mss
 				 : -1);
-		json_word(&o, "mss_back",
-			  path_mss_back(sent, seen) != NULL
-				  ? path_mss_back(sent, seen)
-				  : unknown(&r, "mss_back",
-					    seen->reply_mss < 0
-						    ? "the server does not say what its SYN-ACK "
-						      "carried"
-						    : "this host's MTU hides what the SYN-ACK's MSS "
-						      "became above it"));
+		json_word(&o, "mss_back", mss_back(sent, seen, &r));
 		json_int(&o, "wscale_seen", seen->nother < 0 ? -1 : seen->wscale);
 		json_bool(&o, "df_seen", seen->df);
 	}

@@ -222,9 +222,9 @@ static ssize_t read_report(int fd, const struct path_options *o, char *buf, size
 		if (rc == 0) {
 			/* the port answered: what follows cannot be told apart */
 			fprintf(stderr,
-				"netecho: %s accepted the connection, but no path report came within "
-				"%gs%s: the report was lost or held up on the way back, or the port "
-				"is not netechod's report service ([report] port)\n",
+				"netecho: %s accepted the connection, but no path report came "
+				"within %gs%s: the report was lost or held up on the way back, "
+				"or the port is not netechod's report service ([report] port)\n",
 				o->peer, o->wait, len > 0 ? " (only a part of one)" : "");
 			*status = EX_TEMPFAIL;
 			return -1;
@@ -728,7 +728,6 @@ int path_run(const struct path_options *o)
 	struct path_seen tseen, useen;
 	struct path_mtu mtu = { -1, -1, -1, -1 };
 	int ts = -1, us = -1, ms = -1, hs = -1, status = 0;
-	bool v6 = o->addr.ss.ss_family == AF_INET6;
 	static struct path_trace trace;
 	static char out[3 * PATH_TEXT_MAX + 2 * NET_ADDRSTRLEN + PATH_HOPS_MAX * 128];
 	struct outbuf r;
@@ -759,10 +758,8 @@ int path_run(const struct path_options *o)
 			outbuf_add(&r, ",");
 			r.len += path_mtu_json(r.buf + r.len, r.size - r.len, &mtu);
 		}
-		if (hs == 0) {
-			outbuf_add(&r, ",");
-			r.len += path_trace_json(r.buf + r.len, r.size - r.len, &trace, v6);
-		}
+		if (hs == 0)
+			path_trace_out(&r, o, &trace);
 		outbuf_add(&r, "}\n");
 	} else {
 		if (ts == 0 || us == 0 || ms == 0 || hs == 0)
@@ -774,17 +771,14 @@ int path_run(const struct path_options *o)
 		if (ms == 0)
 			r.len += path_mtu_text(r.buf + r.len, r.size - r.len, &mtu);
 		if (hs == 0)
-			r.len += path_trace_text(r.buf + r.len, r.size - r.len, &trace, v6);
+			path_trace_out(&r, o, &trace);
 	}
 	if (r.len > 0 && put(r.buf) < 0)
 		return EX_IOERR;
-	if (o->tcp)
-		status = worse(status, ts);
-	if (o->udp)
-		status = worse(status, us);
-	if (o->pmtu && ms >= 0)
-		status = worse(status, ms);
-	if (hs > 0)
-		status = worse(status, hs);
+	/* in the order they ran; what did not run counts for nothing */
+	for (int i = 0, run[] = { o->tcp ? ts : 0, o->udp ? us : 0, o->pmtu && ms >= 0 ? ms : 0,
+				  hs > 0 ? hs : 0 };
+	     i < 4; i++)
+		status = worse(status, run[i]);
 	return status;
 }
