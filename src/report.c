@@ -209,7 +209,7 @@ size_t report_udp_json(char *buf, size_t size, const struct dgram_facts *f, size
 		outbuf_add(&o, "\"fragment_size\":%d,", f->frag_size);
 	else
 		outbuf_add(&o, "\"fragment_size\":null,");
-	/* what the report itself leaves with (report_reply_tos()) */
+	/* what the report itself leaves with (udp.c sets them on it) */
 	outbuf_add(&o, "\"reply_ttl\":%d,", REPORT_REPLY_TTL);
 	if (f->tos >= 0)
 		outbuf_add(&o, "\"reply_dscp\":%d,\"reply_ecn\":\"%s\"}\n", f->tos >> 2,
