@@ -87,11 +87,45 @@ static void tcp_back(struct outbuf *o, const struct path_sent *sent,
 			   sent->back_mss);
 }
 
+const char *path_wscale_back(const struct path_sent *sent, const struct path_seen *seen)
+{
+	int a = seen->reply_wscale, b = sent->back_wscale;
+
+	if (a == -1 || b == -1)
+		return NULL;
+	if (a == b)
+		return a == PATH_NONE ? "none" : "kept";
+	if (b == PATH_NONE)
+		return "stripped";
+	return a == PATH_NONE ? "added" : "changed";
+}
+
+static void wscale_back(struct outbuf *o, const struct path_sent *sent,
+			const struct path_seen *seen)
+{
+	const char *v = path_wscale_back(sent, seen);
+	char a[16], b[16];
+
+	snprintf(a, sizeof a, "%d", seen->reply_wscale);
+	snprintf(b, sizeof b, "%d", sent->back_wscale);
+	if (v == NULL)
+		outbuf_add(o, "  wscale back: unknown\n");
+	else if (seen->reply_wscale == sent->back_wscale)
+		outbuf_add(o, "  wscale back: %s (%s)\n", v,
+			   seen->reply_wscale == PATH_NONE ? "the SYN-ACK carried none" : a);
+	else
+		outbuf_add(o, "  wscale back: %s (%s sent, %s seen)\n", v,
+			   seen->reply_wscale == PATH_NONE ? "none" : a,
+			   sent->back_wscale == PATH_NONE ? "none" : b);
+}
+
 void path_back_text(struct outbuf *o, const struct path_sent *sent,
 		    const struct path_seen *seen)
 {
 	if (sent->udp)
 		udp_back(o, sent, seen);
-	else
+	else {
 		tcp_back(o, sent, seen);
+		wscale_back(o, sent, seen);
+	}
 }

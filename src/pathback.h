@@ -14,6 +14,10 @@
  * own MTU hides a clamp above what it lets it take). */
 const char *path_mss_back(const struct path_sent *sent, const struct path_seen *seen);
 
+/* The SYN-ACK's window scale sent against the one taken: "kept", "none"
+ * (neither), "stripped", "added", "changed"; NULL when unknown. */
+const char *path_wscale_back(const struct path_sent *sent, const struct path_seen *seen);
+
 /* The way back's verdicts as text lines ("  hops back: ...\n"): UDP's
  * hops, DSCP and ECN, TCP's MSS. */
 void path_back_text(struct outbuf *o, const struct path_sent *sent,

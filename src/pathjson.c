@@ -205,6 +205,17 @@ static const char *mss_back(const struct path_sent *sent, const struct path_seen
 				      "above it");
 }
 
+static const char *wscale_back(const struct path_sent *sent, const struct path_seen *seen,
+			       struct reasons *r)
+{
+	const char *v = path_wscale_back(sent, seen);
+
+	if (v != NULL)
+		return v;
+	return unknown(r, "wscale_back", "the window scale the SYN-ACK carried or the one taken "
+					 "is not known");
+}
+
 /* The hops' reason, when they are not known. */
 static void hops_reason(const struct path_sent *sent, const struct path_seen *seen,
 			struct reasons *r)
@@ -313,6 +324,9 @@ size_t path_json(char *buf, size_t size, const struct path_sent *sent,
 				 ? sent->back_mss
 				 : -1);
 		json_word(&o, "mss_back", mss_back(sent, seen, &r));
+		json_int(&o, "wscale_back_sent", seen->reply_wscale);
+		json_int(&o, "wscale_back_seen", sent->back_wscale);
+		json_word(&o, "wscale_back", wscale_back(sent, seen, &r));
 		json_int(&o, "wscale_seen", seen->nother < 0 ? -1 : seen->wscale);
 		json_bool(&o, "df_seen", seen->df);
 	}

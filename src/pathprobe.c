@@ -142,6 +142,7 @@ static void sent_common(int fd, bool v6, int ttl, const struct route_facts *rf,
 	s->mss = s->size = s->local_mtu = -1;
 	s->back_ttl = s->back_tos = -1;
 	s->back_mss = s->back_mss_limit = -1;
+	s->back_wscale = -1;
 }
 
 /* Whether a SYN asked for ECN (ECE and CWR): Linux asks when tcp_ecn is 1,
@@ -199,6 +200,12 @@ static void sent_syn(int fd, const struct route_facts *rf, struct path_sent *s)
 		s->back_mss += TS_OPTION;
 	mtu = get_opt(fd, s->v6, IP_MTU, IPV6_MTU);
 	s->back_mss_limit = mtu > 0 ? mtu - (s->v6 ? 60 : 40) : -1;
+	/* the SYN-ACK's window scale: taken when agreed; none came when the
+	 * SYN offered one and none was agreed */
+	if ((ti.tcpi_options & TCPI_OPT_WSCALE) != 0)
+		s->back_wscale = ti.tcpi_snd_wscale;
+	else if (s->wscale == 1)
+		s->back_wscale = PATH_NONE;
 	/* a SYN sent again goes without ECE and CWR: then who knows which came */
 	if (s->ecn_setup == 1 && ti.tcpi_total_retrans > 0)
 		s->ecn_setup = -1;

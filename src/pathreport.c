@@ -156,7 +156,7 @@ static bool scan_value(struct scan *sc, struct value *v)
 }
 
 /* The members a report may hold, and where each goes. */
-enum slot { S_INT, S_LONG, S_BOOL, S_STRING, S_ECN, S_PROTO, S_VERSION, S_ARRAY };
+enum slot { S_INT, S_LONG, S_BOOL, S_STRING, S_ECN, S_PROTO, S_VERSION, S_ARRAY, S_OPTION };
 
 struct member {
 	const char *key;
@@ -194,6 +194,7 @@ static const struct member members[] = {
 	{ "reply_dscp", S_INT, AT(reply_dscp), 0, 63 },
 	{ "reply_ecn", S_ECN, AT(reply_ecn), 0, 0 },
 	{ "reply_mss", S_LONG, AT(reply_mss), 0, 65535 },
+	{ "reply_wscale", S_OPTION, AT(reply_wscale), 0, 255 },
 };
 #undef AT
 
@@ -255,11 +256,17 @@ static bool store(struct path_seen *s, const struct member *m, const struct valu
 		memcpy(s->other, v->items, sizeof s->other);
 		s->nother = v->nitems;
 		return true;
+	case S_OPTION:                  /* a number, or "none" */
+		if (v->kind == V_STRING && strcmp(v->s, "none") == 0) {
+			*(int *)(base + m->off) = PATH_NONE;
+			return true;
+		}
+		/* fall through */
 	case S_INT:
 	case S_LONG:
 		if (v->kind != V_NUMBER || v->n < m->min || v->n > m->max)
 			return false;
-		if (m->slot == S_INT)
+		if (m->slot != S_LONG)
 			*(int *)(base + m->off) = (int)v->n;
 		else
 			*(long *)(base + m->off) = v->n;
@@ -279,6 +286,7 @@ static void unknown(struct path_seen *s)
 	s->size = s->fragment_size = -1;
 	s->reply_ttl = s->reply_dscp = s->reply_ecn = -1;
 	s->reply_mss = -1;
+	s->reply_wscale = -1;
 }
 
 int path_parse_report(const char *buf, size_t len, struct path_seen *s, char *err,

@@ -19,6 +19,7 @@
 #define PATH_OTHER_MAX    8     /* other TCP option kinds kept */
 #define PATH_REPORT_MAX   1024  /* the longest report line taken (report.h: REPORT_JSON_MAX) */
 #define PATH_TEXT_MAX     2048  /* room for the verdicts of one protocol */
+#define PATH_NONE         (-2)  /* an option known not to have been sent or taken */
 
 /* What the report service saw; -1 (or "") wherever it said null or
  * nothing. Booleans are 1, 0 or -1. */
@@ -42,6 +43,7 @@ struct path_seen {
 	long fragment_size;             /* 0: not fragmented */
 	int reply_ttl, reply_dscp, reply_ecn; /* what the UDP report was sent with */
 	long reply_mss;                 /* TCP: the MSS the server's SYN-ACK announced */
+	int reply_wscale;               /* and its window scale; PATH_NONE: none */
 };
 
 /* What the client sent, as far as it knows; -1 where it does not. */
@@ -66,6 +68,7 @@ struct path_sent {
 	 * timestamps option): exact below back_mss_limit (the most this
 	 * host's own MTU lets it send), at least back_mss at it */
 	long back_mss, back_mss_limit;
+	int back_wscale;                /* the SYN-ACK's window scale taken; PATH_NONE: none */
 };
 
 /* What --pmtu found. */

@@ -138,19 +138,26 @@ static const char *json_bool(bool b)
 	return b ? "true" : "false";
 }
 
-/* "reply_mss":N|null}, and the line's end */
-static void end_tcp(struct outbuf *o, long synack_mss)
+/* "reply_mss":N|null,"reply_wscale":N|"none"|null}, and the line's end */
+static void end_tcp(struct outbuf *o, const struct report_synack *a)
 {
-	if (synack_mss >= 0)
-		outbuf_add(o, "\"reply_mss\":%ld}\n", synack_mss);
+	if (a != NULL && a->mss >= 0)
+		outbuf_add(o, "\"reply_mss\":%ld,", a->mss);
 	else
-		outbuf_add(o, "\"reply_mss\":null}\n");
+		outbuf_add(o, "\"reply_mss\":null,");
+	if (a != NULL && a->wscale >= 0)
+		outbuf_add(o, "\"reply_wscale\":%d}\n", a->wscale);
+	else if (a != NULL && a->wscale == REPORT_NONE)
+		outbuf_add(o, "\"reply_wscale\":\"none\"}\n");
+	else
+		outbuf_add(o, "\"reply_wscale\":null}\n");
 }
 
 size_t report_tcp_json(char *buf, size_t size, const struct syn_facts *syn,
 		       const struct sockaddr *client, socklen_t clientlen,
 		       const struct sockaddr *local, socklen_t locallen,
-		       const struct sockaddr *proxy, socklen_t proxylen, long synack_mss)
+		       const struct sockaddr *proxy, socklen_t proxylen,
+		       const struct report_synack *synack)
 {
 	struct outbuf o;
 	char host[NET_ADDRSTRLEN];
@@ -168,7 +175,7 @@ size_t report_tcp_json(char *buf, size_t size, const struct syn_facts *syn,
 		    "\"ttl\":null,\"dscp\":null,\"ecn\":null,\"df\":null,\"flow_label\":null,"
 		    "\"ecn_setup\":null,\"window\":null,\"mss\":null,\"wscale\":null,\"sack\":null,"
 		    "\"timestamps\":null,\"other_options\":null,\"ip_options\":null,");
-		end_tcp(&o, synack_mss);
+		end_tcp(&o, synack);
 		return o.len;
 	}
 	outbuf_add(&o, "\"ttl\":%d,\"dscp\":%d,\"ecn\":\"%s\",", syn->ttl, syn->dscp,
@@ -185,7 +192,7 @@ size_t report_tcp_json(char *buf, size_t size, const struct syn_facts *syn,
 	for (int i = 0; i < syn->nother && i < SYN_OTHER_MAX; i++)
 		outbuf_add(&o, "%s%u", i ? "," : "", syn->other[i]);
 	outbuf_add(&o, "],\"ip_options\":%d,", syn->ip_options);
-	end_tcp(&o, synack_mss);
+	end_tcp(&o, synack);
 	return o.len;
 }
 

@@ -158,6 +158,22 @@ for v in 4 6; do
 	in_ns 2 nft flush ruleset || fail "nft flush"
 done
 
+# the SYN-ACK's window scale option removed by R2: stripped on the way
+# back; kept without the rule
+check "TCP, no rule: the SYN-ACK's window scale kept" \
+	grep -Eqx "  wscale back: kept \([0-9]+\)" "$T/base.out"
+printf 'table inet lab {\n\tchain c {\n\t\ttype filter hook forward priority -150;\n%s\n\t}\n}\n' \
+	'		tcp flags & (syn | ack) == syn | ack reset tcp option window' |
+	in_ns 2 nft -f - || fail "nft: removing the SYN-ACK's window scale"
+probe wsback $srv4 7001
+check "the SYN-ACK's window scale removed on the way back: stripped" \
+	grep -Eqx "  wscale back: stripped \([0-9]+ sent, none seen\)" "$T/wsback.out"
+check "... the SYN's options kept on the way there" \
+	grep -Fxq "  options: kept (mss wscale sack timestamps)" "$T/wsback.out"
+check "... --json" test "$(js wsback '[.tcp.wscale_back, .tcp.wscale_back_seen]')" = \
+	'["stripped",null]'
+in_ns 2 nft flush ruleset || fail "nft flush"
+
 # --- a route hoplimit 20 (IPv4): the TTL sent is the route's
 in_c ip route change default via 10.70.0.1 hoplimit 20 || fail "ip route hoplimit"
 probe hop4 $srv4 7001

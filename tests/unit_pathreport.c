@@ -175,6 +175,8 @@ static struct path_sent tcp_sent(void)
 	s.size = s.local_mtu = -1;
 	strcpy(s.peer, "10.0.2.2");
 	s.peer_port = 7001;
+	s.back_ttl = s.back_tos = s.back_wscale = -1;
+	s.back_mss = s.back_mss_limit = -1;
 	return s;
 }
 
@@ -371,6 +373,34 @@ static void test_back(void)
 	seen.reply_mss = 1400;
 	path_text(buf, sizeof buf, &sent, &seen);
 	CHECK(has(buf, "  mss back: raised (1400 sent, 1460 seen)\n"));
+	/* the SYN-ACK's window scale: not said, kept, stripped, none, added */
+	sent.back_wscale = 7;
+	path_text(buf, sizeof buf, &sent, &seen);
+	CHECK(has(buf, "  wscale back: unknown\n"));
+	CHECK(parse("{\"version\":1,\"proto\":\"tcp\",\"client\":\"a\",\"client_port\":1,"
+		    "\"reply_wscale\":7}",
+		    &seen) == 0 &&
+	      seen.reply_wscale == 7);
+	path_text(buf, sizeof buf, &sent, &seen);
+	CHECK(has(buf, "  wscale back: kept (7)\n"));
+	sent.back_wscale = PATH_NONE;
+	path_text(buf, sizeof buf, &sent, &seen);
+	CHECK(has(buf, "  wscale back: stripped (7 sent, none seen)\n"));
+	path_json(buf, sizeof buf, &sent, &seen);
+	CHECK(has(buf, "\"wscale_back_sent\":7,\"wscale_back_seen\":null,"
+		       "\"wscale_back\":\"stripped\""));
+	CHECK(parse("{\"version\":1,\"proto\":\"tcp\",\"client\":\"a\",\"client_port\":1,"
+		    "\"reply_wscale\":\"none\"}",
+		    &seen) == 0 &&
+	      seen.reply_wscale == PATH_NONE);
+	path_text(buf, sizeof buf, &sent, &seen);
+	CHECK(has(buf, "  wscale back: none (the SYN-ACK carried none)\n"));
+	sent.back_wscale = 5;
+	path_text(buf, sizeof buf, &sent, &seen);
+	CHECK(has(buf, "  wscale back: added (none sent, 5 seen)\n"));
+	CHECK(parse("{\"version\":1,\"proto\":\"tcp\",\"client\":\"a\",\"client_port\":1,"
+		    "\"reply_wscale\":\"other\"}",
+		    &seen) == -1);
 }
 
 /* --hops: the trace as text and JSON; hops that did not answer */
@@ -502,9 +532,11 @@ static void test_json(void)
 		       "\"options_sent\":[\"mss\",\"wscale\",\"sack\",\"timestamps\"],"
 		       "\"options_seen\":[\"mss\",\"wscale\",\"sack\"],\"options\":\"stripped\","
 		       "\"mss_back_sent\":null,\"mss_back_seen\":null,\"mss_back\":null,"
+		       "\"wscale_back_sent\":null,\"wscale_back_seen\":null,\"wscale_back\":null,"
 		       "\"wscale_seen\":7,\"df_seen\":true,"
 		       "\"unknown\":{\"mss_back\":\"the server does not say what its SYN-ACK "
-		       "carried\"}}");
+		       "carried\",\"wscale_back\":\"the window scale the SYN-ACK carried or the "
+		       "one taken is not known\"}}");
 	/* the verdicts without the conditions */
 	strcpy(sent.local, "10.0.2.1");
 	sent.dscp = 0;
