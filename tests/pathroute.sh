@@ -2,10 +2,15 @@
 # pathroute: the path report where the client's own route or the path's
 # routers change what a probe is: a chain of three routers (C - R1 - R2 -
 # R3 - S, network namespaces joined by veth pairs, IPv4 and IPv6):
+#   the way back: DSCP remarked and ECN cleared on R2's return direction
+#   only (UDP), the SYN-ACK's MSS clamped and its window scale removed
+#   (TCP);
 #   a route "hoplimit 20" on the client (IPv4's IP_TTL does not show it);
 #   a route "features ecn" (the SYN asks for ECN whatever tcp_ecn says);
-#   --ttl below the routers' count (an ICMP time exceeded from R2);
-#   a port forward (DNAT on R1 from 10.70.0.9:8080 to the server's 7001).
+#   a port forward (DNAT on R1 from 10.71.0.2:8080 to the server's 7001);
+#   --ttl below the routers' count (an ICMP time exceeded from R3);
+#   --hops (each router named by its time exceeded; R2 silent);
+#   the TCP report dropped on the way back; the first two SYNs dropped.
 # Each verdict under its condition, and its absence without it.
 . "${top_srcdir:-.}/tests/lib.sh"
 
