@@ -58,6 +58,7 @@ struct options {
 	bool json;                      /* --json */
 	bool path;                      /* --path, with: */
 	bool pmtu;                      /* --pmtu */
+	bool hops;                      /* --hops */
 	long ttl;                       /* --ttl; -1: the system's */
 	int dscp;                       /* --dscp; -1: the system's */
 	bool size_set;                  /* -s given */
@@ -76,7 +77,8 @@ static void usage(FILE *out)
 		"       netecho [-46u] --bench [-c CONNS] [-d SECONDS] [-s SIZE] [--json] [-w "
 		"SECONDS]\n"
 		"               [HOST [PORT]]\n"
-		"       netecho [-46u] --path [--ttl N] [--dscp DSCP] [--pmtu] [-s SIZE] [--json]\n"
+		"       netecho [-46u] --path [--ttl N] [--dscp DSCP] [--pmtu] [--hops] [-s SIZE]\n"
+		"               [--json]\n"
 		"               [-w SECONDS] [HOST [PORT]]\n"
 		"       netecho [-46u] --scan [-c PARALLEL] [--json] [-w SECONDS] HOST PORTS\n"
 		"       netecho -h | -V\n"
@@ -89,7 +91,8 @@ static void usage(FILE *out)
 		"  -u, --udp              use UDP: each message or input line is one datagram\n"
 		"  -w, --wait SECONDS     limit for a name server, connecting, the server taking\n"
 		"                         what is sent, and each wait on replies (default %g;\n"
-		"                         over UDP replies are awaited %gs)\n"
+		"                         over UDP replies are awaited %gs; path: %gs to\n"
+		"                         connect, %gs for each report)\n"
 		"  -n, --count COUNT      ping: send COUNT probes, print each round trip and\n"
 		"                         a summary; a probe is \"MESSAGE seq=N\" and a newline\n"
 		"                         (MESSAGE defaults to ping)\n"
@@ -114,6 +117,8 @@ static void usage(FILE *out)
 		"                           ...) or a number from 0 to 63\n"
 		"      --pmtu               path: find the path MTU with DF probes, and whether\n"
 		"                           larger packets vanish without an ICMP (a black hole)\n"
+		"      --hops               path: trace the hops there over UDP (rising TTL, the\n"
+		"                           ICMP \"time exceeded\" of each router)\n"
 		"      --scan             is the path open, port by port: probes each of PORTS\n"
 		"                         (\"7000-7010,8000\"), -c at a time (default %d), each\n"
 		"                         waiting -w (default %gs), and says open (and whether\n"
@@ -123,11 +128,13 @@ static void usage(FILE *out)
 		"  -V, --version          show the version and exit\n"
 		"\n"
 		"Exit status: 0 success; 1 ping replies lost, bench errors, no path report\n"
-		"over UDP, or a scanned port not open; 64 usage; 68 host not found;\n"
+		"over UDP, or a scanned port not open; 64 usage; 68 host not found (path:\n"
+		"an ICMP error, such as time exceeded, ended a probe);\n"
 		"69 connection refused, failed or closed early (no report service); 71 system\n"
 		"error; 74 output error; 75 timed out (or a name server did not answer);\n"
 		"76 a malformed path report.\n",
-		MAX_MESSAGES, DEFAULT_WAIT, DEFAULT_UDP_WAIT, PATH_PROBE_SIZE, PATH_PROBE_MIN,
+		MAX_MESSAGES, DEFAULT_WAIT, DEFAULT_UDP_WAIT, PATH_CONNECT_WAIT, PATH_DEFAULT_WAIT,
+		PATH_PROBE_SIZE, PATH_PROBE_MIN,
 		PATH_DEFAULT_PORT, SCAN_PARALLEL, SCAN_WAIT);
 }
 
@@ -201,7 +208,7 @@ static int say(const char *fmt, ...)
 }
 
 /* long options without a letter */
-enum { OPT_TTL = 256, OPT_DSCP, OPT_PMTU, OPT_SCAN };
+enum { OPT_TTL = 256, OPT_DSCP, OPT_PMTU, OPT_SCAN, OPT_HOPS };
 
 /* The checks between modes and their options, once all are read. */
 static int check_modes(struct options *o, bool bench_only, bool path_only, bool port_set)
@@ -233,7 +240,7 @@ static int check_modes(struct options *o, bool bench_only, bool path_only, bool 
 		return -1;
 	}
 	if (!o->path && path_only) {
-		fprintf(stderr, "netecho: --ttl, --dscp and --pmtu go with --path\n");
+		fprintf(stderr, "netecho: --ttl, --dscp, --pmtu and --hops go with --path\n");
 		return -1;
 	}
 	if (!o->bench && !o->path && (o->size_set || (o->json && !o->scan))) {
@@ -317,6 +324,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "ttl", required_argument, NULL, OPT_TTL },
 		{ "dscp", required_argument, NULL, OPT_DSCP },
 		{ "pmtu", no_argument, NULL, OPT_PMTU },
+		{ "hops", no_argument, NULL, OPT_HOPS },
 		{ "scan", no_argument, NULL, OPT_SCAN },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -337,7 +345,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 	while ((c = getopt_long(argc, argv, "46m:ruw:n:i:bc:d:s:phV", longopts, NULL)) != -1) {
 		if (c == 'd')
 			bench_only = true;      /* options that mean something to --bench alone */
-		if (c == OPT_TTL || c == OPT_DSCP || c == OPT_PMTU)
+		if (c == OPT_TTL || c == OPT_DSCP || c == OPT_PMTU || c == OPT_HOPS)
 			path_only = true;       /* and to --path alone */
 		switch (c) {
 		case '4':
@@ -415,6 +423,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 			break;
 		case OPT_PMTU:
 			o->pmtu = true;
+			break;
+		case OPT_HOPS:
+			o->hops = true;
 			break;
 		case OPT_SCAN:
 			o->scan = true;
@@ -991,11 +1002,13 @@ static int run_path(const struct options *o)
 		.tcp = !o->udp,
 		.udp = true,
 		.pmtu = o->pmtu,
+		.hops = o->hops,
 		.json = o->json,
 		.ttl = (int)o->ttl,
 		.dscp = o->dscp,
 		.size = o->size,
 		.wait = o->wait > 0 ? o->wait : PATH_DEFAULT_WAIT,
+		.connect_wait = o->wait > 0 ? o->wait : PATH_CONNECT_WAIT,
 	};
 	char err[NET_ERRLEN];
 	int n = net_resolve(o->host, o->port, o->family, SOCK_STREAM, false, &p.addr, 1,

@@ -17,9 +17,14 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "icmp.h"
 #include "parse.h"
 #include "outbuf.h"
+#include "pathhops.h"
+#include "pathjson.h"
 #include "pathreport.h"
+#include "report.h"
+#include "route.h"
 
 #define EXIT_PARTIAL 1                  /* a report did not come */
 #define ECT0         2                  /* the ECN codepoint UDP probes carry */
@@ -95,8 +100,23 @@ static int sysctl_ipv4(const char *name)
 	return (int)v;
 }
 
-/* The socket's own address and port, its TTL or hop limit, its DSCP. */
-static void sent_common(int fd, bool v6, struct path_sent *s)
+/* The TTL or hop limit the probe leaves with: the one set (--ttl); over
+ * IPv6 the socket's (it holds the route's hop limit); over IPv4 the
+ * route's hoplimit metric, else the default that IP_TTL shows (which
+ * knows nothing of the route); -1 when the route cannot be read. */
+static int ttl_sent(int fd, bool v6, int ttl, const struct route_facts *rf)
+{
+	if (ttl >= 0 || v6)
+		return get_opt(fd, v6, IP_TTL, IPV6_UNICAST_HOPS);
+	if (rf == NULL)
+		return -1;
+	return rf->hoplimit > 0 ? rf->hoplimit : get_opt(fd, v6, IP_TTL, IPV6_UNICAST_HOPS);
+}
+
+/* The socket's own address and port, its TTL or hop limit (ttl: the one
+ * asked for, or -1), its DSCP; rf: its route, NULL when not known. */
+static void sent_common(int fd, bool v6, int ttl, const struct route_facts *rf,
+			struct path_sent *s)
 {
 	struct net_addr a;
 	int tos = get_opt(fd, v6, IP_TOS, IPV6_TCLASS);
@@ -108,17 +128,41 @@ static void sent_common(int fd, bool v6, struct path_sent *s)
 		net_format_host((struct sockaddr *)&a.ss, a.len, s->local, sizeof s->local);
 		s->local_port = net_port((struct sockaddr *)&a.ss);
 	}
-	s->ttl = get_opt(fd, v6, IP_TTL, IPV6_UNICAST_HOPS);
+	s->peer[0] = '\0';
+	s->peer_port = -1;
+	a.len = sizeof a.ss;
+	if (getpeername(fd, (struct sockaddr *)&a.ss, &a.len) == 0) {
+		net_format_host((struct sockaddr *)&a.ss, a.len, s->peer, sizeof s->peer);
+		s->peer_port = net_port((struct sockaddr *)&a.ss);
+	}
+	s->ttl = ttl_sent(fd, v6, ttl, rf);
 	s->dscp = tos >= 0 ? (tos >> 2) & 0x3f : -1;
 	s->ecn = -1;
 	s->ecn_setup = s->wscale = s->sack = s->timestamps = -1;
 	s->mss = s->size = s->local_mtu = -1;
+	s->back_ttl = s->back_tos = -1;
+	s->back_mss = s->back_mss_limit = -1;
+	s->back_wscale = -1;
+}
+
+/* Whether a SYN asked for ECN (ECE and CWR): Linux asks when tcp_ecn is 1,
+ * when the congestion control needs ECN, and, with tcp_ecn 0 or 2 (not
+ * asking), when the route says "features ecn"; 1, 0, or -1 when the
+ * sysctl or the route cannot be read or the sysctl is another mode. */
+static int syn_asked_ecn(int tcp_ecn, bool needs_ecn, const struct route_facts *rf)
+{
+	if (tcp_ecn == 1 || needs_ecn)
+		return 1;
+	if ((tcp_ecn != 0 && tcp_ecn != 2) || rf == NULL)
+		return -1;
+	return rf->ecn;
 }
 
 /* What a connected TCP socket's SYN carried: the MSS it advertised
  * (TCP_INFO's advmss is that value), the options the system puts in a SYN
- * (the sysctls), whether it asked for ECN. */
-static void sent_syn(int fd, struct path_sent *s)
+ * (the sysctls), whether it asked for ECN (rf: the route, NULL when not
+ * known). */
+static void sent_syn(int fd, const struct route_facts *rf, struct path_sent *s)
 {
 	struct tcp_info ti;
 	socklen_t len = sizeof ti;
@@ -127,6 +171,7 @@ static void sent_syn(int fd, struct path_sent *s)
 	int ecn = sysctl_ipv4("tcp_ecn"), ws = sysctl_ipv4("tcp_window_scaling");
 	int sack = sysctl_ipv4("tcp_sack"), ts = sysctl_ipv4("tcp_timestamps");
 	bool needs_ecn;
+	int mtu;
 
 	memset(&ti, 0, sizeof ti);
 	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) < 0)
@@ -140,15 +185,27 @@ static void sent_syn(int fd, struct path_sent *s)
 	s->sack = sack < 0 ? -1 : sack != 0;
 	s->timestamps = ts < 0 ? -1 : ts != 0;
 	/* a congestion control that needs ECN (dctcp) marks the SYN ECT(0) and
-	 * asks for ECN; otherwise Linux sends a SYN not-ECT, asking when
-	 * tcp_ecn is 1 (or ECN was agreed: only a client that asked agrees) */
+	 * asks for ECN; otherwise Linux sends a SYN not-ECT */
 	needs_ecn = getsockopt(fd, IPPROTO_TCP, TCP_CONGESTION, cc, &cclen) == 0 &&
 		    strncmp(cc, "dctcp", 5) == 0;
 	s->ecn = needs_ecn ? ECT0 : 0;
-	if (ecn < 0)
-		s->ecn_setup = -1;
-	else
-		s->ecn_setup = ecn == 1 || needs_ecn || (ti.tcpi_options & TCPI_OPT_ECN) != 0;
+	/* ECN agreed: only a client that asked agrees */
+	s->ecn_setup = (ti.tcpi_options & TCPI_OPT_ECN) != 0 ? 1
+							     : syn_asked_ecn(ecn, needs_ecn, rf);
+	/* the SYN-ACK's MSS as taken: what this host sends (snd_mss) and the
+	 * timestamps option it leaves room for; exact below what the MTU here
+	 * allows */
+	s->back_mss = ti.tcpi_snd_mss > 0 ? (long)ti.tcpi_snd_mss : -1;
+	if (s->back_mss > 0 && (ti.tcpi_options & TCPI_OPT_TIMESTAMPS) != 0)
+		s->back_mss += TS_OPTION;
+	mtu = get_opt(fd, s->v6, IP_MTU, IPV6_MTU);
+	s->back_mss_limit = mtu > 0 ? mtu - (s->v6 ? 60 : 40) : -1;
+	/* the SYN-ACK's window scale: taken when agreed; none came when the
+	 * SYN offered one and none was agreed */
+	if ((ti.tcpi_options & TCPI_OPT_WSCALE) != 0)
+		s->back_wscale = ti.tcpi_snd_wscale;
+	else if (s->wscale == 1)
+		s->back_wscale = PATH_NONE;
 	/* a SYN sent again goes without ECE and CWR: then who knows which came */
 	if (s->ecn_setup == 1 && ti.tcpi_total_retrans > 0)
 		s->ecn_setup = -1;
@@ -170,10 +227,12 @@ static ssize_t read_report(int fd, const struct path_options *o, char *buf, size
 		if (rc < 0 && errno == EINTR)
 			continue;
 		if (rc == 0) {
+			/* the port answered: what follows cannot be told apart */
 			fprintf(stderr,
-				"netecho: no path report from %s within %gs: is it netechod's "
-				"report service ([report] port)?\n",
-				o->peer, o->wait);
+				"netecho: %s accepted the connection, but no path report came "
+				"within %gs%s: the report was lost or held up on the way back, "
+				"or the port is not netechod's report service ([report] port)\n",
+				o->peer, o->wait, len > 0 ? " (only a part of one)" : "");
 			*status = EX_TEMPFAIL;
 			return -1;
 		}
@@ -194,8 +253,8 @@ static ssize_t read_report(int fd, const struct path_options *o, char *buf, size
 	buf[len] = '\0';
 	if (len == 0) {
 		fprintf(stderr,
-			"netecho: %s closed the connection without a path report: is it netechod's "
-			"report service?\n",
+			"netecho: %s closed the connection without a path report: the port is not "
+			"netechod's report service ([report] port)\n",
 			o->peer);
 		*status = EX_UNAVAILABLE;
 		return -1;
@@ -236,22 +295,52 @@ static int unreachable(const struct path_options *o, const char *proto, const ch
 	return errno == ETIMEDOUT ? EX_TEMPFAIL : EX_UNAVAILABLE;
 }
 
+/* An ICMP error that ended a probe, said; its status. An ICMP "port
+ * unreachable" from the server itself is a refusal: not said here (-1). */
+static int icmp_failure(const struct path_options *o, const char *proto,
+			const struct icmp_seen *ic)
+{
+	bool v6 = o->addr.ss.ss_family == AF_INET6;
+	char host[NET_ADDRSTRLEN];
+	const char *hint = "";
+
+	net_format_host((const struct sockaddr *)&o->addr.ss, o->addr.len, host, sizeof host);
+	if (!ic->have || (icmp_refused(v6, ic->type, ic->code) && strcmp(ic->from, host) == 0))
+		return -1;
+	if (icmp_expired(v6, ic->type))
+		hint = o->ttl >= 0 ? ": the TTL ran out on the way (raise --ttl)"
+				   : ": the TTL ran out on the way (a routing loop, or a route's "
+				     "hoplimit too low)";
+	fprintf(stderr, "netecho: %s to %s: ICMP %s (type %d, code %d) from %s%s\n", proto,
+		o->peer, icmp_name(v6, ic->type, ic->code), ic->type, ic->code, ic->from,
+		hint);
+	return EX_NOHOST;
+}
+
 static int tcp_probe(const struct path_options *o, struct path_sent *sent,
 		     struct path_seen *seen)
 {
 	bool v6 = o->addr.ss.ss_family == AF_INET6;
-	struct marks m = { v6, o->ttl, o->dscp >= 0 ? o->dscp << 2 : -1, -1, false };
+	struct marks m = { v6, o->ttl, o->dscp >= 0 ? o->dscp << 2 : -1, -1, true };
 	char err[NET_ERRLEN], buf[PATH_REPORT_MAX + 1];
-	int status = 0, fd;
+	struct route_facts rf;
+	struct icmp_seen ic;
+	bool have_route;
+	int status = 0, fd, saved;
 	ssize_t len;
 
-	fd = net_connect_with(&o->addr, SOCK_STREAM, set_marks, &m, (int)(o->wait * 1000), err,
-			      sizeof err);
-	if (fd < 0)
-		return unreachable(o, "tcp", err);
-	sent_common(fd, v6, sent);
+	fd = icmp_connect(&o->addr, SOCK_STREAM, set_marks, &m, o->connect_wait, &ic, err,
+			  sizeof err);
+	if (fd < 0) {
+		saved = errno;
+		status = icmp_failure(o, "tcp", &ic);
+		errno = saved;
+		return status >= 0 ? status : unreachable(o, "tcp", err);
+	}
+	have_route = route_of_socket(fd, &rf) == 0;
+	sent_common(fd, v6, o->ttl, have_route ? &rf : NULL, sent);
 	sent->udp = false;
-	sent_syn(fd, sent);
+	sent_syn(fd, have_route ? &rf : NULL, sent);
 	len = read_report(fd, o, buf, sizeof buf, &status);
 	close(fd);
 	if (len < 0)
@@ -274,14 +363,23 @@ static void fill_probe(char *buf, size_t len)
  * Returns 0 (seen set), 1 when none came in time, -1 on an error (errno:
  * ECONNREFUSED for a port unreachable, EMSGSIZE for too big). What came
  * that is no report is not said here: the first such reason goes into
- * bad (when not NULL and empty), for the caller to say once. */
-static int await_udp_report(int fd, long size, double until, struct path_seen *seen, char *bad,
-			    size_t badsize)
+ * bad (when not NULL and empty), for the caller to say once. back (when
+ * not NULL) gets how the report arrived: its TTL and TOS, when the socket
+ * asked for them. */
+static int await_report(int fd, long size, double until, struct path_seen *seen, char *bad,
+			size_t badsize, struct dgram_facts *back)
 {
 	char buf[PATH_REPORT_MAX + 1], err[128];
+	union {
+		struct cmsghdr align;
+		char buf[4 * CMSG_SPACE(sizeof(int))];
+	} ctrl;
 
 	for (;;) {
 		struct pollfd p = { .fd = fd, .events = POLLIN };
+		struct iovec iov = { buf, sizeof buf - 1 };
+		struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctrl.buf,
+				    .msg_controllen = sizeof ctrl.buf };
 		int rc = poll(&p, 1, clock_ms_until(until));
 		ssize_t n;
 
@@ -291,7 +389,7 @@ static int await_udp_report(int fd, long size, double until, struct path_seen *s
 			return -1;
 		if (rc == 0)
 			return 1;
-		n = recv(fd, buf, sizeof buf - 1, MSG_DONTWAIT);
+		n = recvmsg(fd, &m, MSG_DONTWAIT);
 		if (n < 0) {
 			if (errno == EINTR || errno == EAGAIN)
 				continue;
@@ -305,9 +403,53 @@ static int await_udp_report(int fd, long size, double until, struct path_seen *s
 			if (bad != NULL && bad[0] == '\0')
 				snprintf(bad, badsize, "a report on tcp over udp");
 		} else if (seen->size == size) {
+			if (back != NULL)
+				report_dgram_facts(&m, 0, back);
 			return 0;
 		}
 	}
+}
+
+static int await_udp_report(int fd, long size, double until, struct path_seen *seen, char *bad,
+			    size_t badsize)
+{
+	return await_report(fd, size, until, seen, bad, badsize, NULL);
+}
+
+/* Sends the probe, twice, each awaiting its report half the wait (a
+ * datagram may be lost). 0 (seen set), 1 none came, -1 an error (errno;
+ * the ICMP that caused it in *ic); the first reply that is no report in
+ * bad. */
+static int send_probes(int fd, const struct path_options *o, struct path_seen *seen, char *bad,
+		       size_t badsize, struct icmp_seen *ic, struct dgram_facts *back)
+{
+	char *probe = malloc((size_t)o->size);
+	int rc = 1, saved;
+
+	if (probe == NULL) {
+		errno = ENOMEM;
+		return -1;
+	}
+	fill_probe(probe, (size_t)o->size);
+	for (int i = 0; i < 2 && rc == 1; i++) {
+		if (send(fd, probe, (size_t)o->size, 0) < 0) {
+			rc = -1;
+			break;
+		}
+		rc = await_report(fd, o->size, clock_now() + o->wait / 2, seen, bad, badsize, back);
+		/* "too big" (IPv6: routers do not split): the next try leaves in
+		 * fragments of the MTU it named */
+		if (rc < 0 && errno == EMSGSIZE) {
+			icmp_take(fd, ic);
+			rc = 1;
+		}
+	}
+	saved = errno;
+	if (rc < 0)
+		icmp_take(fd, ic);
+	free(probe);
+	errno = saved;
+	return rc;
 }
 
 static int udp_probe(const struct path_options *o, struct path_sent *sent,
@@ -315,42 +457,42 @@ static int udp_probe(const struct path_options *o, struct path_sent *sent,
 {
 	bool v6 = o->addr.ss.ss_family == AF_INET6;
 	struct marks m = { v6, o->ttl, ((o->dscp >= 0 ? o->dscp : 0) << 2) | ECT0,
-			   v6 ? IPV6_PMTUDISC_DONT : IP_PMTUDISC_DONT, false };
-	char err[NET_ERRLEN], *probe, bad[128] = "";
-	int fd, tos, rc = 1, saved;
+			   v6 ? IPV6_PMTUDISC_DONT : IP_PMTUDISC_DONT, true };
+	char err[NET_ERRLEN], bad[128] = "";
+	struct route_facts rf;
+	struct icmp_seen ic = { .have = false };
+	struct dgram_facts back = { .ttl = -1, .tos = -1 }, *bp = &back;
+	int fd, tos, rc, saved, status;
 
 	fd = net_connect_with(&o->addr, SOCK_DGRAM, set_marks, &m, (int)(o->wait * 1000), err,
 			      sizeof err);
 	if (fd < 0)
 		return unreachable(o, "udp", err);
-	sent_common(fd, v6, sent);
+	sent_common(fd, v6, o->ttl, route_of_socket(fd, &rf) == 0 ? &rf : NULL, sent);
 	sent->udp = true;
 	tos = get_opt(fd, v6, IP_TOS, IPV6_TCLASS);
 	sent->ecn = tos >= 0 ? tos & 3 : -1;
 	sent->size = o->size;
-	probe = malloc((size_t)o->size);
-	if (probe == NULL) {
-		fprintf(stderr, "netecho: out of memory\n");
-		close(fd);
-		return EX_OSERR;
-	}
-	fill_probe(probe, (size_t)o->size);
-	/* twice, each waiting half the time: a datagram may be lost */
-	for (int i = 0; i < 2 && rc == 1; i++) {
-		if (send(fd, probe, (size_t)o->size, 0) < 0) {
-			rc = -1;
-			break;
-		}
-		rc = await_udp_report(fd, o->size, clock_now() + o->wait / 2, seen, bad,
-				      sizeof bad);
-	}
+	/* how the report comes back: its TTL and TOS as received */
+	if (set_opt(fd, v6, IP_RECVTTL, IPV6_RECVHOPLIMIT, 1) < 0 ||
+	    set_opt(fd, v6, IP_RECVTOS, IPV6_RECVTCLASS, 1) < 0)
+		bp = NULL;                      /* not asked: not known */
+	rc = send_probes(fd, o, seen, bad, sizeof bad, &ic, bp);
+	sent->back_ttl = rc == 0 ? back.ttl : -1;
+	sent->back_tos = rc == 0 ? back.tos : -1;
 	saved = errno;
 	/* the MTU the datagram left with, after any "too big" that came back
 	 * (an IPv6 router sends one rather than split it) */
 	sent->local_mtu = get_opt(fd, v6, IP_MTU, IPV6_MTU);
-	free(probe);
 	close(fd);
+	if (rc < 0 && saved == ENOMEM) {
+		fprintf(stderr, "netecho: out of memory\n");
+		return EX_OSERR;
+	}
 	if (rc < 0) {
+		status = icmp_failure(o, "udp", &ic);
+		if (status >= 0)
+			return status;
 		snprintf(err, sizeof err, "udp to %s: %s", o->peer, strerror(saved));
 		errno = saved;
 		return unreachable(o, "udp", err);
@@ -592,8 +734,9 @@ int path_run(const struct path_options *o)
 	struct path_sent tsent, usent;
 	struct path_seen tseen, useen;
 	struct path_mtu mtu = { -1, -1, -1, -1 };
-	int ts = -1, us = -1, ms = -1, status = 0;
-	static char out[3 * PATH_TEXT_MAX + 2 * NET_ADDRSTRLEN];
+	int ts = -1, us = -1, ms = -1, hs = -1, status = 0;
+	static struct path_trace trace;
+	static char out[3 * PATH_TEXT_MAX + 2 * NET_ADDRSTRLEN + PATH_HOPS_MAX * 128];
 	struct outbuf r;
 
 	if (o->tcp)
@@ -603,9 +746,12 @@ int path_run(const struct path_options *o)
 	/* the UDP probe has shown the peer sends no reports: no search */
 	if (o->pmtu && us != EX_PROTOCOL)
 		ms = pmtu_probe(o, &mtu);
+	if (o->hops && us != EX_PROTOCOL)
+		hs = path_trace(o, &trace);
 	outbuf_start(&r, out, sizeof out);
 	if (o->json) {
-		outbuf_add(&r, "{\"server\":\"%s\",\"tcp\":", o->peer);
+		outbuf_add(&r, "{\"version\":%d,\"server\":\"%s\",\"tcp\":", PATH_JSON_VERSION,
+			   o->peer);
 		if (ts == 0)
 			r.len += path_json(r.buf + r.len, r.size - r.len, &tsent, &tseen);
 		else
@@ -619,9 +765,11 @@ int path_run(const struct path_options *o)
 			outbuf_add(&r, ",");
 			r.len += path_mtu_json(r.buf + r.len, r.size - r.len, &mtu);
 		}
+		if (hs == 0)
+			path_trace_out(&r, o, &trace);
 		outbuf_add(&r, "}\n");
 	} else {
-		if (ts == 0 || us == 0 || ms == 0)
+		if (ts == 0 || us == 0 || ms == 0 || hs == 0)
 			outbuf_add(&r, "path report from %s\n", o->peer);
 		if (ts == 0)
 			r.len += path_text(r.buf + r.len, r.size - r.len, &tsent, &tseen);
@@ -629,14 +777,15 @@ int path_run(const struct path_options *o)
 			r.len += path_text(r.buf + r.len, r.size - r.len, &usent, &useen);
 		if (ms == 0)
 			r.len += path_mtu_text(r.buf + r.len, r.size - r.len, &mtu);
+		if (hs == 0)
+			path_trace_out(&r, o, &trace);
 	}
 	if (r.len > 0 && put(r.buf) < 0)
 		return EX_IOERR;
-	if (o->tcp)
-		status = worse(status, ts);
-	if (o->udp)
-		status = worse(status, us);
-	if (o->pmtu && ms >= 0)
-		status = worse(status, ms);
+	/* in the order they ran; what did not run counts for nothing */
+	for (int i = 0, run[] = { o->tcp ? ts : 0, o->udp ? us : 0, o->pmtu && ms >= 0 ? ms : 0,
+				  hs > 0 ? hs : 0 };
+	     i < 4; i++)
+		status = worse(status, run[i]);
 	return status;
 }

@@ -17,7 +17,8 @@
 #define PATH_PROBE_MIN      600         /* smallest probe -s takes: a report fits */
 #define PATH_PMTU_TRIES     2           /* --pmtu: tries of each size before it counts as lost */
 #define PATH_PACE_MS        125         /* --pmtu: between probes, under the report's rate (10/s) */
-#define PATH_DEFAULT_WAIT   2.0         /* seconds: connecting, and each report */
+#define PATH_DEFAULT_WAIT   2.0         /* seconds: each report */
+#define PATH_CONNECT_WAIT   4.0         /* seconds: connecting: past two SYNs resent (1 s, 2 s) */
 
 struct path_options {
 	struct net_addr addr;           /* the report service */
@@ -28,14 +29,18 @@ struct path_options {
 	int ttl;                        /* -1: the system's */
 	int dscp;                       /* -1: the system's (0) */
 	long size;                      /* UDP probe payload bytes */
-	double wait;                    /* seconds: connecting, and each reply */
+	double wait;                    /* seconds: each reply */
+	double connect_wait;            /* seconds: connecting */
+	bool hops;                      /* --hops: trace the hops there (pathhops.h) */
 };
 
 /* Runs the probes and prints the verdicts (or one JSON object) on
  * standard output. Returns the exit status: 0 every report asked for
- * came; 1 the UDP report or --pmtu's first probe got no answer; 69 no
- * report service (refused, or the connection closed without a report);
- * 74 output error; 75 timed out; 76 a malformed report. */
+ * came; 1 the UDP report or --pmtu's first probe got no answer; 68 an
+ * ICMP error ended a probe (time exceeded, unreachable: said with its
+ * sender); 69 no report service (refused, or the connection closed
+ * without a report); 74 output error; 75 timed out; 76 a malformed
+ * report. */
 int path_run(const struct path_options *o);
 
 #endif

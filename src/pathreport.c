@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "outbuf.h"
+#include "pathback.h"
 #include "parse.h"
 
 /* --- reading the report ---------------------------------------------- */
@@ -155,7 +156,7 @@ static bool scan_value(struct scan *sc, struct value *v)
 }
 
 /* The members a report may hold, and where each goes. */
-enum slot { S_INT, S_LONG, S_BOOL, S_STRING, S_ECN, S_PROTO, S_VERSION, S_ARRAY };
+enum slot { S_INT, S_LONG, S_BOOL, S_STRING, S_ECN, S_PROTO, S_VERSION, S_ARRAY, S_OPTION };
 
 struct member {
 	const char *key;
@@ -189,6 +190,11 @@ static const struct member members[] = {
 	{ "ip_options", S_INT, AT(ip_options), 0, 65535 },
 	{ "size", S_LONG, AT(size), 0, 65535 },
 	{ "fragment_size", S_LONG, AT(fragment_size), 0, 65535 },
+	{ "reply_ttl", S_INT, AT(reply_ttl), 1, 255 },
+	{ "reply_dscp", S_INT, AT(reply_dscp), 0, 63 },
+	{ "reply_ecn", S_ECN, AT(reply_ecn), 0, 0 },
+	{ "reply_mss", S_LONG, AT(reply_mss), 0, 65535 },
+	{ "reply_wscale", S_OPTION, AT(reply_wscale), 0, 255 },
 };
 #undef AT
 
@@ -235,7 +241,7 @@ static bool store(struct path_seen *s, const struct member *m, const struct valu
 			return false;
 		for (int i = 0; i < 4; i++)
 			if (strcmp(v->s, ecn_names[i]) == 0) {
-				s->ecn = i;
+				*(int *)(base + m->off) = i;
 				return true;
 			}
 		return false;
@@ -250,11 +256,17 @@ static bool store(struct path_seen *s, const struct member *m, const struct valu
 		memcpy(s->other, v->items, sizeof s->other);
 		s->nother = v->nitems;
 		return true;
+	case S_OPTION:                  /* a number, or "none" */
+		if (v->kind == V_STRING && strcmp(v->s, "none") == 0) {
+			*(int *)(base + m->off) = PATH_NONE;
+			return true;
+		}
+		/* fall through */
 	case S_INT:
 	case S_LONG:
 		if (v->kind != V_NUMBER || v->n < m->min || v->n > m->max)
 			return false;
-		if (m->slot == S_INT)
+		if (m->slot != S_LONG)
 			*(int *)(base + m->off) = (int)v->n;
 		else
 			*(long *)(base + m->off) = v->n;
@@ -272,6 +284,9 @@ static void unknown(struct path_seen *s)
 	s->flow_label = s->window = s->mss = -1;
 	s->wscale = s->ip_options = s->nother = -1;
 	s->size = s->fragment_size = -1;
+	s->reply_ttl = s->reply_dscp = s->reply_ecn = -1;
+	s->reply_mss = -1;
+	s->reply_wscale = -1;
 }
 
 int path_parse_report(const char *buf, size_t len, struct path_seen *s, char *err,
@@ -396,7 +411,7 @@ static const char *unmapped(const char *a)
 
 /* The same address, IPv4-mapped or not, and a link-local scope ("%2", an
  * index of each side's own) aside. */
-static bool same_host(const char *a, const char *b)
+bool path_same_host(const char *a, const char *b)
 {
 	size_t la, lb;
 
@@ -409,34 +424,71 @@ static bool same_host(const char *a, const char *b)
 
 /* The hops on the way: the TTL sent less the TTL seen; -1 when either is
  * unknown or the TTL grew (something rewrote it). */
-static int hops(const struct path_sent *sent, const struct path_seen *seen)
+int path_hops(const struct path_sent *sent, const struct path_seen *seen)
 {
 	if (sent->ttl < 0 || seen->ttl < 0 || seen->ttl > sent->ttl)
 		return -1;
 	return sent->ttl - seen->ttl;
 }
 
+/* The destination's translation: 1 translated, 0 not, -1 not known (the
+ * server hides its address, or the address dialled is not known). */
+int path_dnat(const struct path_sent *sent, const struct path_seen *seen)
+{
+	if (sent->peer[0] == '\0' || seen->local[0] == '\0')
+		return -1;
+	return !path_same_host(sent->peer, seen->local) || sent->peer_port != seen->local_port;
+}
+
+/* "destination translated: address changed, port kept (D dialled, R reached)" */
+static void dnat_text(struct outbuf *o, const struct path_sent *sent,
+		      const struct path_seen *seen)
+{
+	char a[PATH_ADDR_MAX + 16], b[PATH_ADDR_MAX + 16];
+
+	outbuf_add(o, "destination translated: address %s, port %s (%s dialled, %s reached)",
+		   path_same_host(sent->peer, seen->local) ? "kept" : "changed",
+		   sent->peer_port == seen->local_port ? "kept" : "changed",
+		   endpoint(sent->peer, sent->peer_port, a, sizeof a),
+		   endpoint(seen->local, seen->local_port, b, sizeof b));
+}
+
 static void verdict_nat(struct outbuf *o, const struct path_sent *sent, const struct path_seen *seen)
 {
 	char a[PATH_ADDR_MAX + 16], b[PATH_ADDR_MAX + 16];
-	bool addr = !same_host(sent->local, seen->client);
+	bool addr = !path_same_host(sent->local, seen->client);
 	bool port = sent->local_port != seen->client_port;
+	int d = path_dnat(sent, seen);
 
 	endpoint(sent->local, sent->local_port, a, sizeof a);
 	endpoint(seen->client, seen->client_port, b, sizeof b);
-	if (sent->local[0] == '\0')
-		outbuf_add(o, "  nat: unknown (this host's address is not known; seen as %s)\n", b);
-	else if (!addr && !port)
-		outbuf_add(o, "  nat: none (%s)\n", a);
-	else
-		outbuf_add(o, "  nat: address %s, port %s (%s seen as %s)\n", addr ? "translated" : "kept",
-		    port ? "changed" : "kept", a, b);
+	outbuf_add(o, "  nat: ");
+	if (sent->local[0] == '\0') {
+		outbuf_add(o, "unknown (this host's address is not known; seen as %s)", b);
+	} else if (!addr && !port && d == 0) {
+		outbuf_add(o, "none (%s)", a);
+	} else if (!addr && !port && d == 1) {
+		dnat_text(o, sent, seen);
+		outbuf_add(o, "; source none (%s)", a);
+	} else if (!addr && !port) {
+		outbuf_add(o, "none at the source (%s); the destination unknown (%s)", a,
+			   seen->local[0] == '\0' ? "the server hides its address"
+						 : "the address dialled is not known");
+	} else {
+		outbuf_add(o, "address %s, port %s (%s seen as %s)", addr ? "translated" : "kept",
+			   port ? "changed" : "kept", a, b);
+		if (d == 1) {
+			outbuf_add(o, "; ");
+			dnat_text(o, sent, seen);
+		}
+	}
+	outbuf_add(o, "\n");
 }
 
 static void verdict_hops(struct outbuf *o, const struct path_sent *sent, const struct path_seen *seen)
 {
 	const char *ttl = sent->v6 ? "hop limit" : "ttl";
-	int h = hops(sent, seen);
+	int h = path_hops(sent, seen);
 
 	if (h >= 0)
 		outbuf_add(o, "  hops: %d (%s %d sent, %d seen)\n", h, ttl, sent->ttl, seen->ttl);
@@ -462,7 +514,7 @@ static void verdict_dscp(struct outbuf *o, const struct path_sent *sent, const s
 
 /* What happened to the ECN field: kept, bleached, set, ce, changed; NULL
  * when unknown. */
-static const char *ecn_verdict(int sent, int seen)
+const char *path_ecn_verdict(int sent, int seen)
 {
 	if (sent < 0 || seen < 0)
 		return NULL;
@@ -479,7 +531,7 @@ static const char *ecn_verdict(int sent, int seen)
 
 static void verdict_ecn(struct outbuf *o, const struct path_sent *sent, const struct path_seen *seen)
 {
-	const char *v = ecn_verdict(sent->ecn, seen->ecn);
+	const char *v = path_ecn_verdict(sent->ecn, seen->ecn);
 
 	if (v == NULL)
 		outbuf_add(o, "  ecn: unknown\n");
@@ -517,24 +569,28 @@ static void verdict_mss(struct outbuf *o, const struct path_sent *sent, const st
 }
 
 /* The options of a SYN as a bit set: mss, wscale, sack, timestamps. */
-enum { O_MSS = 1, O_WSCALE = 2, O_SACK = 4, O_TS = 8 };
 static const char *const option_names[] = { "mss", "wscale", "sack", "timestamps" };
 
+const char *path_option_name(int i)
+{
+	return i >= 0 && i < 4 ? option_names[i] : "unknown";
+}
+
 /* The options sent, or -1 when not known. */
-static int options_sent(const struct path_sent *s)
+int path_options_sent(const struct path_sent *s)
 {
 	if (s->mss < 0 || s->wscale < 0 || s->sack < 0 || s->timestamps < 0)
 		return -1;
-	return O_MSS | (s->wscale ? O_WSCALE : 0) | (s->sack ? O_SACK : 0) |
-	       (s->timestamps ? O_TS : 0);
+	return PATH_O_MSS | (s->wscale ? PATH_O_WSCALE : 0) | (s->sack ? PATH_O_SACK : 0) |
+	       (s->timestamps ? PATH_O_TS : 0);
 }
 
-static int options_seen(const struct path_seen *s)
+int path_options_seen(const struct path_seen *s)
 {
 	if (s->nother < 0 || s->sack < 0 || s->timestamps < 0)
 		return -1;
-	return (s->mss >= 0 ? O_MSS : 0) | (s->wscale >= 0 ? O_WSCALE : 0) |
-	       (s->sack ? O_SACK : 0) | (s->timestamps ? O_TS : 0);
+	return (s->mss >= 0 ? PATH_O_MSS : 0) | (s->wscale >= 0 ? PATH_O_WSCALE : 0) |
+	       (s->sack ? PATH_O_SACK : 0) | (s->timestamps ? PATH_O_TS : 0);
 }
 
 static void option_list(struct outbuf *o, int set)
@@ -553,7 +609,7 @@ static void option_list(struct outbuf *o, int set)
 static void verdict_options(struct outbuf *o, const struct path_sent *sent,
 			    const struct path_seen *seen)
 {
-	int a = options_sent(sent), b = options_seen(seen);
+	int a = path_options_sent(sent), b = path_options_seen(seen);
 
 	if (a < 0 || b < 0) {
 		outbuf_add(o, "  options: unknown\n");
@@ -622,9 +678,11 @@ size_t path_text(char *buf, size_t size, const struct path_sent *sent,
 	verdict_ecn(&o, sent, seen);
 	if (sent->udp) {
 		verdict_fragments(&o, sent, seen);
+		path_back_text(&o, sent, seen);
 	} else {
 		verdict_mss(&o, sent, seen);
 		verdict_options(&o, sent, seen);
+		path_back_text(&o, sent, seen);
 	}
 	return o.len;
 }
@@ -651,93 +709,6 @@ static void json_bool(struct outbuf *o, const char *name, int b)
 {
 	key(o, name);
 	outbuf_add(o, "%s", b < 0 ? "null" : b ? "true" : "false");
-}
-
-/* a string the caller knows needs no escaping, or null */
-static void json_word(struct outbuf *o, const char *name, const char *word)
-{
-	key(o, name);
-	if (word != NULL)
-		outbuf_add(o, "\"%s\"", word);
-	else
-		outbuf_add(o, "null");
-}
-
-/* {"address":"A","port":N}, or null; the address is an address (the
- * parser took printable text without quotes or backslashes, but it is
- * written with them escaped all the same) */
-static void json_endpoint(struct outbuf *o, const char *name, const char *addr, long port)
-{
-	key(o, name);
-	if (addr[0] == '\0') {
-		outbuf_add(o, "null");
-		return;
-	}
-	outbuf_add(o, "{\"address\":\"");
-	for (const char *p = addr; *p != '\0'; p++)
-		outbuf_add(o, "%s%c", *p == '"' || *p == '\\' ? "\\" : "", *p);
-	outbuf_add(o, "\",\"port\":%ld}", port);
-}
-
-static void json_options(struct outbuf *o, const char *name, int set)
-{
-	bool first = true;
-
-	key(o, name);
-	if (set < 0) {
-		outbuf_add(o, "null");
-		return;
-	}
-	outbuf_add(o, "[");
-	for (int i = 0; i < 4; i++)
-		if (set & (1 << i)) {
-			outbuf_add(o, "%s\"%s\"", first ? "" : ",", option_names[i]);
-			first = false;
-		}
-	outbuf_add(o, "]");
-}
-
-size_t path_json(char *buf, size_t size, const struct path_sent *sent,
-		 const struct path_seen *seen)
-{
-	struct outbuf o;
-	int h = hops(sent, seen);
-	const char *ecn = ecn_verdict(sent->ecn, seen->ecn);
-
-	outbuf_start(&o, buf, size);
-	outbuf_add(&o, "{");
-	json_endpoint(&o, "local", sent->local, sent->local_port);
-	json_endpoint(&o, "seen", seen->client, seen->client_port);
-	json_endpoint(&o, "reached", seen->local, seen->local_port);
-	if (!sent->udp)
-		json_endpoint(&o, "proxy", seen->proxy, seen->proxy_port);
-	json_bool(&o, "nat", sent->local[0] == '\0' ? -1 : !same_host(sent->local, seen->client));
-	json_bool(&o, "port_preserved",
-		  sent->local_port < 0 ? -1 : sent->local_port == seen->client_port);
-	json_int(&o, "ttl_sent", sent->ttl);
-	json_int(&o, "ttl_seen", seen->ttl);
-	json_int(&o, "hops", h);
-	json_int(&o, "dscp_sent", sent->dscp);
-	json_int(&o, "dscp_seen", seen->dscp);
-	json_word(&o, "ecn_sent", sent->ecn >= 0 ? path_ecn_name(sent->ecn) : NULL);
-	json_word(&o, "ecn_seen", seen->ecn >= 0 ? path_ecn_name(seen->ecn) : NULL);
-	json_word(&o, "ecn", ecn);
-	if (sent->udp) {
-		json_int(&o, "size", sent->size);
-		json_bool(&o, "fragmented", seen->fragment_size < 0 ? -1 : seen->fragment_size > 0);
-		json_int(&o, "fragment_size", seen->fragment_size > 0 ? seen->fragment_size : -1);
-	} else {
-		json_bool(&o, "ecn_setup_sent", sent->ecn_setup);
-		json_bool(&o, "ecn_setup_seen", seen->ecn_setup);
-		json_int(&o, "mss_sent", sent->mss);
-		json_int(&o, "mss_seen", seen->nother < 0 ? -1 : seen->mss);
-		json_options(&o, "options_sent", options_sent(sent));
-		json_options(&o, "options_seen", options_seen(seen));
-		json_int(&o, "wscale_seen", seen->nother < 0 ? -1 : seen->wscale);
-		json_bool(&o, "df_seen", seen->df);
-	}
-	outbuf_add(&o, "}");
-	return o.len;
 }
 
 /* --- the path MTU ------------------------------------------------------- */

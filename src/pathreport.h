@@ -19,6 +19,7 @@
 #define PATH_OTHER_MAX    8     /* other TCP option kinds kept */
 #define PATH_REPORT_MAX   1024  /* the longest report line taken (report.h: REPORT_JSON_MAX) */
 #define PATH_TEXT_MAX     2048  /* room for the verdicts of one protocol */
+#define PATH_NONE         (-2)  /* an option known not to have been sent or taken */
 
 /* What the report service saw; -1 (or "") wherever it said null or
  * nothing. Booleans are 1, 0 or -1. */
@@ -40,6 +41,9 @@ struct path_seen {
 	/* UDP */
 	long size;
 	long fragment_size;             /* 0: not fragmented */
+	int reply_ttl, reply_dscp, reply_ecn; /* what the UDP report was sent with */
+	long reply_mss;                 /* TCP: the MSS the server's SYN-ACK announced */
+	int reply_wscale;               /* and its window scale; PATH_NONE: none */
 };
 
 /* What the client sent, as far as it knows; -1 where it does not. */
@@ -57,6 +61,14 @@ struct path_sent {
 	/* UDP */
 	long size;                      /* bytes of payload */
 	long local_mtu;                 /* the route's MTU on this host */
+	char peer[PATH_ADDR_MAX];       /* the address and port dialled ("": not known) */
+	long peer_port;
+	int back_ttl, back_tos;         /* UDP: how the report arrived here; -1: not known */
+	/* TCP: the SYN-ACK's MSS as this host took it (what it sends less the
+	 * timestamps option): exact below back_mss_limit (the most this
+	 * host's own MTU lets it send), at least back_mss at it */
+	long back_mss, back_mss_limit;
+	int back_wscale;                /* the SYN-ACK's window scale taken; PATH_NONE: none */
 };
 
 /* What --pmtu found. */
@@ -76,9 +88,6 @@ int path_parse_report(const char *buf, size_t len, struct path_seen *s, char *er
 size_t path_text(char *buf, size_t size, const struct path_sent *sent,
 		 const struct path_seen *seen);
 
-/* The same as one JSON object (no newline). Returns the length. */
-size_t path_json(char *buf, size_t size, const struct path_sent *sent,
-		 const struct path_seen *seen);
 
 /* --pmtu's findings as text lines, and as JSON members
  * ("\"pmtu\":N,\"black_hole\":B,..."). */
@@ -91,6 +100,22 @@ int path_dscp_parse(const char *s, int *dscp);
 
 /* A DSCP's name ("ef"), or NULL when it has none. */
 const char *path_dscp_name(int dscp);
+
+/* For the JSON writer (pathjson.h), the verdicts' own terms:
+ * The same address, IPv4-mapped or not, and a link-local scope aside. */
+bool path_same_host(const char *a, const char *b);
+/* The hops on the way; -1 when either TTL is unknown or it grew. */
+int path_hops(const struct path_sent *sent, const struct path_seen *seen);
+/* The destination translated: 1, 0, or -1 not known. */
+int path_dnat(const struct path_sent *sent, const struct path_seen *seen);
+/* What happened to the ECN field ("kept", "bleached", ...); NULL: unknown. */
+const char *path_ecn_verdict(int sent, int seen);
+/* A SYN's options as a set of PATH_O_ bits; -1 when not known. */
+enum { PATH_O_MSS = 1, PATH_O_WSCALE = 2, PATH_O_SACK = 4, PATH_O_TS = 8 };
+int path_options_sent(const struct path_sent *s);
+int path_options_seen(const struct path_seen *s);
+/* The name of option bit i (0: "mss" ... 3: "timestamps"). */
+const char *path_option_name(int i);
 
 /* The ECN codepoint's name: "not-ect", "ect1", "ect0" or "ce". */
 const char *path_ecn_name(int ecn);

@@ -138,10 +138,26 @@ static const char *json_bool(bool b)
 	return b ? "true" : "false";
 }
 
+/* "reply_mss":N|null,"reply_wscale":N|"none"|null}, and the line's end */
+static void end_tcp(struct outbuf *o, const struct report_synack *a)
+{
+	if (a != NULL && a->mss >= 0)
+		outbuf_add(o, "\"reply_mss\":%ld,", a->mss);
+	else
+		outbuf_add(o, "\"reply_mss\":null,");
+	if (a != NULL && a->wscale >= 0)
+		outbuf_add(o, "\"reply_wscale\":%d}\n", a->wscale);
+	else if (a != NULL && a->wscale == REPORT_NONE)
+		outbuf_add(o, "\"reply_wscale\":\"none\"}\n");
+	else
+		outbuf_add(o, "\"reply_wscale\":null}\n");
+}
+
 size_t report_tcp_json(char *buf, size_t size, const struct syn_facts *syn,
 		       const struct sockaddr *client, socklen_t clientlen,
 		       const struct sockaddr *local, socklen_t locallen,
-		       const struct sockaddr *proxy, socklen_t proxylen)
+		       const struct sockaddr *proxy, socklen_t proxylen,
+		       const struct report_synack *synack)
 {
 	struct outbuf o;
 	char host[NET_ADDRSTRLEN];
@@ -158,7 +174,8 @@ size_t report_tcp_json(char *buf, size_t size, const struct syn_facts *syn,
 		outbuf_add(&o,
 		    "\"ttl\":null,\"dscp\":null,\"ecn\":null,\"df\":null,\"flow_label\":null,"
 		    "\"ecn_setup\":null,\"window\":null,\"mss\":null,\"wscale\":null,\"sack\":null,"
-		    "\"timestamps\":null,\"other_options\":null,\"ip_options\":null}\n");
+		    "\"timestamps\":null,\"other_options\":null,\"ip_options\":null,");
+		end_tcp(&o, synack);
 		return o.len;
 	}
 	outbuf_add(&o, "\"ttl\":%d,\"dscp\":%d,\"ecn\":\"%s\",", syn->ttl, syn->dscp,
@@ -174,7 +191,8 @@ size_t report_tcp_json(char *buf, size_t size, const struct syn_facts *syn,
 	    json_bool(syn->timestamps));
 	for (int i = 0; i < syn->nother && i < SYN_OTHER_MAX; i++)
 		outbuf_add(&o, "%s%u", i ? "," : "", syn->other[i]);
-	outbuf_add(&o, "],\"ip_options\":%d}\n", syn->ip_options);
+	outbuf_add(&o, "],\"ip_options\":%d,", syn->ip_options);
+	end_tcp(&o, synack);
 	return o.len;
 }
 
@@ -195,8 +213,15 @@ size_t report_udp_json(char *buf, size_t size, const struct dgram_facts *f, size
 		outbuf_add(&o, "\"dscp\":null,\"ecn\":null,");
 	outbuf_add(&o, "\"size\":%zu,", len);
 	if (f->frag_size > 0)
-		outbuf_add(&o, "\"fragment_size\":%d}\n", f->frag_size);
+		outbuf_add(&o, "\"fragment_size\":%d,", f->frag_size);
 	else
-		outbuf_add(&o, "\"fragment_size\":null}\n");
+		outbuf_add(&o, "\"fragment_size\":null,");
+	/* what the report itself leaves with (udp.c sets them on it) */
+	outbuf_add(&o, "\"reply_ttl\":%d,", REPORT_REPLY_TTL);
+	if (f->tos >= 0)
+		outbuf_add(&o, "\"reply_dscp\":%d,\"reply_ecn\":\"%s\"}\n", f->tos >> 2,
+		    synparse_ecn_name((enum ecn)(f->tos & 3)));
+	else
+		outbuf_add(&o, "\"reply_dscp\":null,\"reply_ecn\":null}\n");
 	return o.len;
 }

@@ -13,8 +13,15 @@
  *    "ttl":N,"dscp":N,"ecn":"not-ect"|"ect1"|"ect0"|"ce",
  *    TCP: "df":BOOL|null,"flow_label":N|null,"ecn_setup":BOOL,"window":N,
  *         "mss":N|null,"wscale":N|null,"sack":BOOL,"timestamps":BOOL,
- *         "other_options":[KIND...],"ip_options":N
- *    UDP: "size":N,"fragment_size":N|null (null: not fragmented)}
+ *         "other_options":[KIND...],"ip_options":N,
+ *         "reply_mss":N|null (the MSS this end's SYN-ACK announced, so
+ *         that the client can tell one clamped on the way back),
+ *         "reply_wscale":N|"none"|null (its window scale, or none sent)
+ *    UDP: "size":N,"fragment_size":N|null (null: not fragmented),
+ *         "reply_ttl":N,"reply_dscp":N|null,"reply_ecn":ECN|null
+ *         (what this report leaves with: the probe's DSCP and ECN, and
+ *         REPORT_REPLY_TTL, so that the client can tell what the way back
+ *         did to it; null when the probe's were not known)}
  * A fact that could not be known is null. */
 #ifndef NETECHO_REPORT_H
 #define NETECHO_REPORT_H
@@ -30,6 +37,9 @@
 #define REPORT_JSON_MAX 1024    /* room for any report */
 #define REPORT_FIELDS_MAX 256   /* room for the fields of a log line */
 #define REPORT_MARGIN   16      /* a UDP report is this much smaller than its probe, at least */
+#define REPORT_REPLY_TTL 64     /* the TTL (hop limit) a UDP report is sent with */
+#define REPORT_TS_OPTION 12     /* bytes of the TCP timestamps option, aligned */
+#define REPORT_NONE     (-2)    /* a SYN-ACK option that was not sent */
 
 /* What the control messages of one received datagram say. */
 struct dgram_facts {
@@ -54,14 +64,23 @@ size_t report_syn_fields(char *buf, size_t size, const struct syn_facts *f);
  * "frag=N" when it came in fragments. */
 size_t report_dgram_fields(char *buf, size_t size, const struct dgram_facts *f);
 
+/* What this end's SYN-ACK carried: -1 not known; REPORT_NONE no such
+ * option. */
+struct report_synack {
+	long mss;
+	int wscale;
+};
+
 /* The report on a TCP connection: its SYN (NULL when it could not be
  * read), the client's address as seen, the local address reached (NULL
- * to leave it out), the proxy it came through (NULL: none). Returns the
- * length written, the newline included. */
+ * to leave it out), the proxy it came through (NULL: none), this end's
+ * SYN-ACK (NULL: not known). Returns the length written, the newline
+ * included. */
 size_t report_tcp_json(char *buf, size_t size, const struct syn_facts *syn,
 		       const struct sockaddr *client, socklen_t clientlen,
 		       const struct sockaddr *local, socklen_t locallen,
-		       const struct sockaddr *proxy, socklen_t proxylen);
+		       const struct sockaddr *proxy, socklen_t proxylen,
+		       const struct report_synack *synack);
 
 /* The report on a datagram of len bytes. */
 size_t report_udp_json(char *buf, size_t size, const struct dgram_facts *f, size_t len,

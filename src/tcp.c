@@ -591,15 +591,29 @@ static void serve_report(struct worker *w, const char *peer)
 	size_t n;
 	uint64_t out = 0;
 	struct iovec iov;
+	struct tcp_info ti;
+	socklen_t tilen = sizeof ti;
+	long synack_mss = -1;
+	int synack_wscale = -1;
 
 	have_syn = read_syn(w->fd, (unsigned char *)w->buf, &facts, fields, sizeof fields);
 	have_local = net_local_addr(w->fd, &local) == 0;
+	/* the MSS the SYN-ACK announced: the connection's advmss, less the
+	 * timestamps option once they were agreed */
+	if (getsockopt(w->fd, IPPROTO_TCP, TCP_INFO, &ti, &tilen) == 0 && ti.tcpi_advmss > 0) {
+		synack_mss = (long)ti.tcpi_advmss +
+			     ((ti.tcpi_options & TCPI_OPT_TIMESTAMPS) != 0 ? REPORT_TS_OPTION : 0);
+		/* window scale agreed: the SYN-ACK carried this end's; else none */
+		synack_wscale = (ti.tcpi_options & TCPI_OPT_WSCALE) != 0 ? ti.tcpi_rcv_wscale
+									  : REPORT_NONE;
+	}
 	n = report_tcp_json(
 		json, sizeof json, have_syn ? &facts : NULL, (const struct sockaddr *)&w->peer,
 		w->peerlen,
 		have_local && cfg->report.show_local ? (const struct sockaddr *)&local.ss : NULL,
 		have_local ? local.len : 0,
-		w->proxylen > 0 ? (const struct sockaddr *)&w->proxy : NULL, w->proxylen);
+		w->proxylen > 0 ? (const struct sockaddr *)&w->proxy : NULL, w->proxylen,
+		&(struct report_synack){ synack_mss, synack_wscale });
 	iov = (struct iovec){ json, n };
 	if (connection_options(w->fd, cfg) < 0 ||
 	    send_all(w->fd, &iov, 1, &out, &w->sending) < 0) {

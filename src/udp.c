@@ -180,11 +180,42 @@ static const char *hold(struct receiver *r, struct ratelimit *limit, const struc
 	return "bad-address";
 }
 
+/* A report leaves with the probe's TOS or traffic class (DSCP and ECN)
+ * and a TTL of REPORT_REPLY_TTL, as it says (report.h): control messages
+ * after those msg holds, at the level of the datagram's own family (an
+ * IPv4 client of a dual-stack socket is answered over IPv4). */
+static void report_marks(struct msghdr *msg, union control *control, const struct dgram_facts *f,
+			 const struct sockaddr *from)
+{
+	const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)from;
+	bool v6 = from->sa_family == AF_INET6 && !IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr);
+	int values[2] = { REPORT_REPLY_TTL, f->tos };
+	int types[2] = { v6 ? IPV6_HOPLIMIT : IP_TTL, v6 ? IPV6_TCLASS : IP_TOS };
+	size_t len = msg->msg_controllen;
+
+	if (len == 0)
+		memset(control, 0, sizeof *control);
+	for (int k = 0; k < 2 && values[k] >= 0; k++) {
+		struct cmsghdr *c = (struct cmsghdr *)(control->buf + len);
+
+		if (len + CMSG_SPACE(sizeof(int)) > sizeof control->buf)
+			break;
+		c->cmsg_level = v6 ? IPPROTO_IPV6 : IPPROTO_IP;
+		c->cmsg_type = types[k];
+		c->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(c), &values[k], sizeof values[k]);
+		len += CMSG_SPACE(sizeof(int));
+	}
+	msg->msg_control = control->buf;
+	msg->msg_controllen = len;
+}
+
 /* Sends a reply to datagram i, from the address it came to (with packet
- * info, when the socket could have had several); never waits. False when
- * it could not be sent (counted and logged). */
+ * info, when the socket could have had several), a report with its marks
+ * (report_marks()); never waits. False when it could not be sent
+ * (counted and logged). */
 static bool reply(struct receiver *r, const struct sock *s, int i, const struct dgram_facts *f,
-		  struct iovec *iov, int iovcnt, const char *what)
+		  struct iovec *iov, int iovcnt, const char *what, bool is_report)
 {
 	struct batch *b = r->b;
 	union control control;
@@ -198,6 +229,8 @@ static bool reply(struct receiver *r, const struct sock *s, int i, const struct 
 		msg.msg_controllen = reply_source(&f->local, &control);
 		msg.msg_control = msg.msg_controllen > 0 ? control.buf : NULL;
 	}
+	if (is_report)
+		report_marks(&msg, &control, f, (const struct sockaddr *)&b->from[i]);
 	if (sendmsg(s->fd, &msg, MSG_DONTWAIT | MSG_NOSIGNAL) >= 0)
 		return true;
 	stats_add(&r->srv->st->errors, 1);
@@ -240,7 +273,7 @@ static void echo(struct receiver *r, const struct sock *s, int i, const struct d
 	if (why != NULL)
 		held_back(r, i, "echo", why, &r->srv->st->udp_echo_held);
 	else
-		(void)reply(r, s, i, f, iov, 2, "echo");
+		(void)reply(r, s, i, f, iov, 2, "echo", false);
 }
 
 /* The report: how the datagram arrived, as JSON, when it is at least
@@ -269,7 +302,7 @@ static void report(struct receiver *r, const struct sock *s, int i, const struct
 		held_back(r, i, "report", why, &r->srv->st->reports_held);
 		return;
 	}
-	if (reply(r, s, i, f, &iov, 1, "report"))
+	if (reply(r, s, i, f, &iov, 1, "report", true))
 		stats_add(&r->srv->st->reports, 1);
 }
 

@@ -75,11 +75,15 @@ for fam in 4 6; do
 	check "$x no rule: the datagram whole" has base$fam "fragments: none (1024 bytes in one datagram)"
 	check "$x no rule: no verdict of a condition that is not there" \
 		hasnt base$fam 'translated|changed|remarked|bleached|clamped|stripped|arrived in fragments'
-	check "$x --json: every member, NAT and port as booleans" \
+	check "$x --json: every member, the verdicts as strings, NAT and port as booleans" \
 		test "$(js base$fam '[.tcp.nat, .tcp.port_preserved, .udp.nat, .udp.hops, .tcp.ttl_sent,
 			.tcp.dscp_seen, .udp.ecn_sent, .udp.ecn_seen, .udp.fragmented, .udp.fragment_size,
 			.tcp.options_sent == .tcp.options_seen, .tcp.mss_sent == .tcp.mss_seen]')" = \
-			'[false,true,false,1,64,46,"ect0","ect0",false,null,true,true]'
+			'["none",true,"none",1,64,46,"ect0","ect0",false,null,true,true]'
+	check "$x --json: version 2, each verdict a string, nothing unknown" \
+		test "$(js base$fam '[.version, .tcp.dscp, .tcp.ecn, .tcp.ecn_setup, .tcp.mss,
+			.tcp.options, .udp.dscp, .udp.ecn, .udp.fragments, .tcp.unknown, .udp.unknown]')" = \
+			'[2,"kept","kept","not asked","kept","kept","kept","kept","none",{},{}]'
 	check "$x --json: the members the issue names are all there" \
 		test "$(js base$fam '[.tcp, .udp] | map(keys) | add | unique |
 			contains(["local","seen","nat","port_preserved","ttl_sent","ttl_seen","hops",
@@ -109,9 +113,9 @@ for fam in 4 6; do
 	check "$x masquerade: the address translated, the port kept (TCP and UDP)" \
 		test "$(grep -c "nat: address translated, port kept (.* seen as .*$rtr" \
 			"$T/nat$fam.out")" -eq 2
-	check "$x masquerade --json: nat true, port_preserved true" \
-		test "$(js nat$fam '[.tcp.nat, .tcp.port_preserved, .udp.seen.address]')" = \
-		"[true,true,\"$rtr\"]"
+	check "$x masquerade --json: the verdict, source translated, port_preserved true" \
+		test "$(js nat$fam '[.tcp.nat, .tcp.source_translated, .tcp.port_preserved,
+			.udp.seen.address]')" = "[\"source translated, port kept\",true,true,\"$rtr\"]"
 	check "$x masquerade: nothing else said" hasnt nat$fam 'remarked|bleached|clamped|stripped'
 	# and the port rewritten too
 	rule $ipf "type nat hook postrouting priority 100" \
@@ -121,7 +125,8 @@ for fam in 4 6; do
 		test "$(grep -c 'nat: address translated, port changed (.* seen as .*:20[01][0-9][0-9])' \
 			"$T/natport$fam.out")" -eq 2
 	check "$x ... --json: port_preserved false" \
-		test "$(js natport$fam '[.tcp.port_preserved, .udp.port_preserved]')" = '[false,false]'
+		test "$(js natport$fam '[.tcp.port_preserved, .udp.port_preserved, .udp.nat]')" = \
+			'[false,false,"source translated, port changed"]'
 
 	# --- DSCP remarked to 0, ECN bleached
 	rule inet "$FORWARD" "$ipf dscp set cs0"
@@ -129,7 +134,8 @@ for fam in 4 6; do
 	check "$x DSCP set to 0 on the way: remarked (TCP and UDP)" \
 		test "$(grep -c 'dscp: remarked (af41/34 sent, cs0/0 seen)' "$T/dscp$fam.out")" -eq 2
 	check "$x ... ECN untouched by it" has dscp$fam "ecn: kept (ect0)"
-	check "$x ... --json" test "$(js dscp$fam '[.tcp.dscp_sent, .tcp.dscp_seen]')" = '[34,0]'
+	check "$x ... --json" test "$(js dscp$fam '[.tcp.dscp_sent, .tcp.dscp_seen, .tcp.dscp]')" = \
+		'[34,0,"remarked"]'
 	rule inet "$FORWARD" "$ipf ecn set not-ect"
 	probe ecn$fam --dscp ef $srv
 	check "$x ECN cleared on the way: bleached" has ecn$fam "ecn: bleached (ect0 sent, not-ect seen)"
@@ -144,7 +150,7 @@ for fam in 4 6; do
 	check "$x MSS set to 1300 on the way: clamped" grep -Eq 'mss: clamped \([0-9]+ sent, 1300 seen\)' \
 		"$T/mss$fam.out"
 	check "$x ... the options kept" has mss$fam "options: kept (mss wscale sack timestamps)"
-	check "$x ... --json" test "$(js mss$fam '.tcp.mss_seen')" = 1300
+	check "$x ... --json" test "$(js mss$fam '[.tcp.mss_seen, .tcp.mss]')" = '[1300,"clamped"]'
 	m=$(mark "$T/d.err")
 	in_c "$NETECHO" -w 3 -m hello $srv 7000 >/dev/null || fail "$x echo through the lab"
 	wait_after "$T/d.err" "$m" "tcp open peer=.*$cli.* mss=1300 "
@@ -154,7 +160,8 @@ for fam in 4 6; do
 	check "$x timestamps removed from the SYN: stripped" \
 		has ts$fam "options: stripped: timestamps (kept: mss wscale sack)"
 	check "$x ... the MSS kept" grep -Eq 'mss: kept \([0-9]+\)' "$T/ts$fam.out"
-	check "$x ... --json" test "$(js ts$fam '.tcp.options_seen')" = '["mss","wscale","sack"]'
+	check "$x ... --json" test "$(js ts$fam '[.tcp.options_seen, .tcp.options]')" = \
+		'[["mss","wscale","sack"],"stripped"]'
 	rule
 
 	# --- the server's link at MTU 1400: --pmtu, with ICMP "too big" and
@@ -220,7 +227,8 @@ check "... and says so" grep -q 'no path report service at 10.0.2.2:7009 over tc
 # the echo port is not the report service: it says nothing, and --path says that
 in_c "$NETECHO" --path -w 1 10.0.2.2 7000 >"$T/echo.out" 2>"$T/echo.err"
 check "the echo port asked for a report: exit 75" test $? -eq 75
-check "... and a hint" grep -q "is it netechod's report service" "$T/echo.err"
+check "... and says the port answered but sent no report" \
+	grep -q "accepted the connection, but no path report came within 1s.* or the port is not netechod's report service" "$T/echo.err"
 
 stop_daemon
 check "exit 0" test "$DSTATUS" -eq 0

@@ -5,6 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../src/icmp.h"
+#include "../src/pathhops.h"
+#include "../src/pathjson.h"
 #include "../src/pathreport.h"
 #include "unit.h"
 
@@ -18,7 +21,8 @@ static const char tcp_report[] =
 static const char udp_report[] =
 	"{\"version\":1,\"proto\":\"udp\",\"client\":\"2001:db8:2::1\",\"client_port\":20011,"
 	"\"local\":null,\"local_port\":null,\"ttl\":62,\"dscp\":46,\"ecn\":\"not-ect\","
-	"\"size\":1472,\"fragment_size\":1396}\n";
+	"\"size\":1472,\"fragment_size\":1396,\"reply_ttl\":64,\"reply_dscp\":46,"
+	"\"reply_ecn\":\"not-ect\"}\n";
 
 static int parse(const char *s, struct path_seen *seen)
 {
@@ -42,6 +46,13 @@ static void test_parse(void)
 	CHECK(s.sack == 1 && s.timestamps == 0 && s.ip_options == 0);
 	CHECK(s.nother == 2 && s.other[0] == 30 && s.other[1] == 34);
 	CHECK(s.size == -1 && s.fragment_size == -1);   /* not a UDP report's */
+	CHECK(parse("{\"version\":1,\"proto\":\"tcp\",\"client\":\"a\",\"client_port\":1,"
+		    "\"reply_mss\":1400}",
+		    &s) == 0 &&
+	      s.reply_mss == 1400);
+	CHECK(parse("{\"version\":1,\"proto\":\"tcp\",\"client\":\"a\",\"client_port\":1,"
+		    "\"reply_mss\":65536}",
+		    &s) == -1);
 
 	CHECK(parse(udp_report, &s) == 0);
 	CHECK(s.udp);
@@ -49,6 +60,16 @@ static void test_parse(void)
 	CHECK_STR(s.local, "");                         /* hidden by the server */
 	CHECK(s.local_port == -1 && s.ttl == 62 && s.dscp == 46 && s.ecn == 0);
 	CHECK(s.size == 1472 && s.fragment_size == 1396);
+	CHECK(s.reply_ttl == 64 && s.reply_dscp == 46 && s.reply_ecn == 0);
+	/* a report from a server that does not say what it sent with */
+	CHECK(parse(tcp_report, &s) == 0 && s.reply_ttl == -1 && s.reply_dscp == -1 &&
+	      s.reply_ecn == -1);
+	CHECK(parse("{\"version\":1,\"proto\":\"udp\",\"client\":\"a\",\"client_port\":1,"
+		    "\"reply_ttl\":0}",
+		    &s) == -1);                         /* no TTL is sent as 0 */
+	CHECK(parse("{\"version\":1,\"proto\":\"udp\",\"client\":\"a\",\"client_port\":1,"
+		    "\"reply_ecn\":\"x\"}",
+		    &s) == -1);
 	CHECK(parse("{\"version\":1,\"proto\":\"udp\",\"client\":\"a\",\"client_port\":1,"
 		    "\"fragment_size\":null}",
 		    &s) == 0 &&
@@ -152,6 +173,10 @@ static struct path_sent tcp_sent(void)
 	s.mss = 1460;
 	s.wscale = s.sack = s.timestamps = 1;
 	s.size = s.local_mtu = -1;
+	strcpy(s.peer, "10.0.2.2");
+	s.peer_port = 7001;
+	s.back_ttl = s.back_tos = s.back_wscale = -1;
+	s.back_mss = s.back_mss_limit = -1;
 	return s;
 }
 
@@ -232,6 +257,195 @@ static void test_tcp_verdicts(void)
 	CHECK(has(buf, "  hops: unknown (ttl 60 sent, 63 seen: raised on the way)\n"));
 }
 
+/* the destination: kept, translated (port forward), not known */
+static void test_dnat(void)
+{
+	struct path_sent sent = tcp_sent();
+	struct path_seen seen;
+	char buf[PATH_TEXT_MAX];
+
+	CHECK(parse(tcp_report, &seen) == 0);
+	strcpy(seen.client, "10.0.1.2");
+	path_text(buf, sizeof buf, &sent, &seen);
+	CHECK(has(buf, "  nat: none (10.0.1.2:40000)\n"));
+	path_json(buf, sizeof buf, &sent, &seen);
+	CHECK(has(buf, "\"dialled\":{\"address\":\"10.0.2.2\",\"port\":7001},"
+		       "\"destination_translated\":false"));
+	/* a port forward: 10.71.0.2:8080 dialled, 10.0.2.2:7001 reached */
+	strcpy(sent.peer, "10.71.0.2");
+	sent.peer_port = 8080;
+	path_text(buf, sizeof buf, &sent, &seen);
+	CHECK(has(buf, "  nat: destination translated: address changed, port changed "
+		       "(10.71.0.2:8080 dialled, 10.0.2.2:7001 reached); source none "
+		       "(10.0.1.2:40000)\n"));
+	path_json(buf, sizeof buf, &sent, &seen);
+	CHECK(has(buf, "\"destination_translated\":true"));
+	/* the address only, and with the source translated too */
+	sent.peer_port = 7001;
+	strcpy(seen.client, "10.0.2.1");
+	path_text(buf, sizeof buf, &sent, &seen);
+	CHECK(has(buf, "  nat: address translated, port kept (10.0.1.2:40000 seen as "
+		       "10.0.2.1:40000); destination translated: address changed, port kept "
+		       "(10.71.0.2:7001 dialled, 10.0.2.2:7001 reached)\n"));
+	/* the server hides its address: not known, and not "none" */
+	strcpy(seen.client, "10.0.1.2");
+	seen.local[0] = '\0';
+	seen.local_port = -1;
+	path_text(buf, sizeof buf, &sent, &seen);
+	CHECK(has(buf, "  nat: none at the source (10.0.1.2:40000); the destination unknown "
+		       "(the server hides its address)\n"));
+	path_json(buf, sizeof buf, &sent, &seen);
+	CHECK(has(buf, "\"destination_translated\":null"));
+}
+
+/* the way back: the report's TTL, DSCP and ECN sent and as they came */
+static void test_back(void)
+{
+	struct path_sent sent = tcp_sent();
+	struct path_seen seen;
+	char buf[PATH_TEXT_MAX];
+
+	CHECK(parse(udp_report, &seen) == 0);
+	sent.udp = true;
+	sent.size = 1472;
+	sent.back_ttl = 61;
+	sent.back_tos = 46 << 2;
+	path_text(buf, sizeof buf, &sent, &seen);
+	CHECK(has(buf, "  hops back: 3 (ttl 64 sent, 61 seen)\n  dscp back: kept (ef/46)\n"
+		       "  ecn back: kept (not-ect)\n"));
+	path_json(buf, sizeof buf, &sent, &seen);
+	CHECK(has(buf, "\"ttl_back_sent\":64,\"ttl_back_seen\":61,\"hops_back\":3,"
+		       "\"dscp_back_sent\":46,\"dscp_back_seen\":46,\"dscp_back\":\"kept\","
+		       "\"ecn_back_sent\":\"not-ect\",\"ecn_back_seen\":\"not-ect\","
+		       "\"ecn_back\":\"kept\""));
+	/* remarked to CS1, ECN set to CE on the way back */
+	seen.reply_ecn = 2;
+	sent.back_tos = (8 << 2) | 3;
+	path_text(buf, sizeof buf, &sent, &seen);
+	CHECK(has(buf, "  dscp back: remarked (ef/46 sent, cs1/8 seen)\n"));
+	CHECK(has(buf, "  ecn back: congestion experienced (ect0 sent, ce seen)\n"));
+	path_json(buf, sizeof buf, &sent, &seen);
+	CHECK(has(buf, "\"dscp_back\":\"remarked\"") &&
+	      has(buf, "\"ecn_back\":\"congestion experienced\""));
+	/* not read here, or not said by the server: unknown, with the reason */
+	sent.back_ttl = sent.back_tos = -1;
+	path_text(buf, sizeof buf, &sent, &seen);
+	CHECK(has(buf, "  hops back: unknown (this host did not read the report's TTL)\n"
+		       "  dscp back: unknown\n  ecn back: unknown\n"));
+	path_json(buf, sizeof buf, &sent, &seen);
+	CHECK(has(buf, "\"hops_back\":null,") && has(buf, "\"dscp_back\":null,") &&
+	      has(buf, "\"hops_back\":\"this host did not read the report's TTL\""));
+	seen.reply_ttl = seen.reply_dscp = seen.reply_ecn = -1;
+	path_text(buf, sizeof buf, &sent, &seen);
+	CHECK(has(buf, "  hops back: unknown (the server does not say what it sent the report "
+		       "with)\n"));
+	/* TCP: the SYN-ACK's MSS; a server that does not say it: unknown */
+	CHECK(parse(tcp_report, &seen) == 0 && seen.reply_mss == -1);
+	sent.udp = false;
+	sent.back_mss = 1300;
+	sent.back_mss_limit = 1460;
+	path_text(buf, sizeof buf, &sent, &seen);
+	CHECK(has(buf, "  mss back: unknown (the server does not say what its SYN-ACK "
+		       "carried)\n"));
+	CHECK(!has(buf, "hops back") && !has(buf, "dscp back"));
+	path_json(buf, sizeof buf, &sent, &seen);
+	CHECK(has(buf, "\"mss_back\":null,") &&
+	      has(buf, "\"mss_back\":\"the server does not say what its SYN-ACK carried\""));
+	/* announced 1460, taken 1300: clamped on the way back */
+	seen.reply_mss = 1460;
+	path_text(buf, sizeof buf, &sent, &seen);
+	CHECK(has(buf, "  mss back: clamped (1460 sent, 1300 seen)\n"));
+	path_json(buf, sizeof buf, &sent, &seen);
+	CHECK(has(buf, "\"mss_back_sent\":1460,\"mss_back_seen\":1300,\"mss_back\":\"clamped\""));
+	/* taken as announced */
+	sent.back_mss = 1460;
+	path_text(buf, sizeof buf, &sent, &seen);
+	CHECK(has(buf, "  mss back: kept (1460)\n"));
+	/* announced more than this host's MTU lets it take: a clamp between
+	 * the two would look the same */
+	seen.reply_mss = 8960;
+	path_text(buf, sizeof buf, &sent, &seen);
+	CHECK(has(buf, "  mss back: unknown (8960 sent; this host's MTU lets it take no more than "
+		       "1460)\n"));
+	path_json(buf, sizeof buf, &sent, &seen);
+	CHECK(has(buf, "\"mss_back_seen\":null,\"mss_back\":null,"));
+	/* taken more than announced */
+	seen.reply_mss = 1400;
+	path_text(buf, sizeof buf, &sent, &seen);
+	CHECK(has(buf, "  mss back: raised (1400 sent, 1460 seen)\n"));
+	/* the SYN-ACK's window scale: not said, kept, stripped, none, added */
+	sent.back_wscale = 7;
+	path_text(buf, sizeof buf, &sent, &seen);
+	CHECK(has(buf, "  wscale back: unknown\n"));
+	CHECK(parse("{\"version\":1,\"proto\":\"tcp\",\"client\":\"a\",\"client_port\":1,"
+		    "\"reply_wscale\":7}",
+		    &seen) == 0 &&
+	      seen.reply_wscale == 7);
+	path_text(buf, sizeof buf, &sent, &seen);
+	CHECK(has(buf, "  wscale back: kept (7)\n"));
+	sent.back_wscale = PATH_NONE;
+	path_text(buf, sizeof buf, &sent, &seen);
+	CHECK(has(buf, "  wscale back: stripped (7 sent, none seen)\n"));
+	path_json(buf, sizeof buf, &sent, &seen);
+	CHECK(has(buf, "\"wscale_back_sent\":7,\"wscale_back_seen\":null,"
+		       "\"wscale_back\":\"stripped\""));
+	CHECK(parse("{\"version\":1,\"proto\":\"tcp\",\"client\":\"a\",\"client_port\":1,"
+		    "\"reply_wscale\":\"none\"}",
+		    &seen) == 0 &&
+	      seen.reply_wscale == PATH_NONE);
+	path_text(buf, sizeof buf, &sent, &seen);
+	CHECK(has(buf, "  wscale back: none (the SYN-ACK carried none)\n"));
+	sent.back_wscale = 5;
+	path_text(buf, sizeof buf, &sent, &seen);
+	CHECK(has(buf, "  wscale back: added (none sent, 5 seen)\n"));
+	CHECK(parse("{\"version\":1,\"proto\":\"tcp\",\"client\":\"a\",\"client_port\":1,"
+		    "\"reply_wscale\":\"other\"}",
+		    &seen) == -1);
+}
+
+/* --hops: the trace as text and JSON; hops that did not answer */
+static void test_trace(void)
+{
+	struct path_trace t = { .n = 4, .reached = 4, .exact = true };
+	char buf[PATH_TEXT_MAX];
+
+	t.hop[0] = (struct path_hop){ HOP_EXPIRED, 11, 0, "10.0.0.1" };
+	t.hop[1] = (struct path_hop){ HOP_SILENT, 0, 0, "" };
+	t.hop[2] = (struct path_hop){ HOP_EXPIRED, 11, 0, "10.0.2.1" };
+	t.hop[3] = (struct path_hop){ HOP_REACHED, 0, 0, "10.0.3.1" };
+	path_trace_text(buf, sizeof buf, &t, 0);
+	CHECK_STR(buf, "hops there: 4 (a ttl of 4 reaches the report service)\n"
+		       "  hop 1: 10.0.0.1 (ICMP time exceeded (ttl exceeded in transit))\n"
+		       "  hop 2: no answer\n"
+		       "  hop 3: 10.0.2.1 (ICMP time exceeded (ttl exceeded in transit))\n"
+		       "  hop 4: 10.0.3.1 (the report service)\n");
+	path_trace_json(buf, sizeof buf, &t, 0);
+	CHECK(has(buf, "\"hops_there\":4,\"hops_there_at_most\":4,\"trace\":[{\"hop\":1,\"answer\":\"time exceeded\","
+		       "\"from\":\"10.0.0.1\",\"icmp\":\"time exceeded (ttl exceeded in "
+		       "transit)\"},{\"hop\":2,\"answer\":\"none\",\"from\":null,\"icmp\":null},"));
+	/* reached after a hop that did not answer: at most */
+	t.hop[2] = (struct path_hop){ HOP_SILENT, 0, 0, "" };
+	t.exact = false;
+	path_trace_text(buf, sizeof buf, &t, 0);
+	CHECK(has(buf, "hops there: at most 4 (a ttl of 4 reaches the report service; hop 3 did "
+		       "not answer)\n"));
+	path_trace_json(buf, sizeof buf, &t, 0);
+	CHECK(has(buf, "\"hops_there\":null,\"hops_there_at_most\":4,"));
+	/* not reached: the silent hops at the end said once, after the last
+	 * that answered */
+	t.reached = -1;
+	t.n = 4;
+	t.hop[1] = (struct path_hop){ HOP_SILENT, 0, 0, "" };
+	t.hop[2] = (struct path_hop){ HOP_SILENT, 0, 0, "" };
+	t.hop[3] = (struct path_hop){ HOP_SILENT, 0, 0, "" };
+	path_trace_text(buf, sizeof buf, &t, 0);
+	CHECK_STR(buf, "hops there: unknown (the report service was not reached)\n"
+		       "  hop 1: 10.0.0.1 (ICMP time exceeded (ttl exceeded in transit))\n"
+		       "  hop 2 on: no answer (the last that answered was hop 1, 10.0.0.1)\n");
+	path_trace_json(buf, sizeof buf, &t, 0);
+	CHECK(has(buf, "\"hops_there\":null,"));
+}
+
 static void test_udp_verdicts(void)
 {
 	struct path_sent sent = { 0 };
@@ -285,11 +499,12 @@ static void test_udp_verdicts(void)
 	strcpy(seen.client, "fe80::1%7");
 	seen.client_port = 40000;
 	path_text(buf, sizeof buf, &sent, &seen);
-	CHECK(has(buf, "  nat: none ([fe80::1%2]:40000)\n"));
+	CHECK(has(buf, "  nat: none at the source ([fe80::1%2]:40000); the destination unknown "
+		       "(the server hides its address)\n"));
 	strcpy(sent.local, "192.0.2.1");
 	strcpy(seen.client, "::ffff:192.0.2.1");
 	path_text(buf, sizeof buf, &sent, &seen);
-	CHECK(has(buf, "  nat: none (192.0.2.1:40000)\n"));
+	CHECK(has(buf, "  nat: none at the source (192.0.2.1:40000); "));
 }
 
 static void test_json(void)
@@ -306,30 +521,68 @@ static void test_json(void)
 	CHECK_STR(buf, "{\"local\":{\"address\":\"10.0.1.2\",\"port\":40000},"
 		       "\"seen\":{\"address\":\"10.0.2.1\",\"port\":40000},"
 		       "\"reached\":{\"address\":\"10.0.2.2\",\"port\":7001},\"proxy\":null,"
-		       "\"nat\":true,\"port_preserved\":true,\"ttl_sent\":64,\"ttl_seen\":63,"
-		       "\"hops\":1,\"dscp_sent\":46,\"dscp_seen\":0,\"ecn_sent\":\"not-ect\","
-		       "\"ecn_seen\":\"not-ect\",\"ecn\":\"kept\",\"ecn_setup_sent\":true,"
-		       "\"ecn_setup_seen\":true,\"mss_sent\":1460,\"mss_seen\":1300,"
+		       "\"nat\":\"source translated, port kept\",\"source_translated\":true,"
+		       "\"port_preserved\":true,"
+		       "\"dialled\":{\"address\":\"10.0.2.2\",\"port\":7001},"
+		       "\"destination_translated\":false,\"ttl_sent\":64,\"ttl_seen\":63,"
+		       "\"hops\":1,\"dscp_sent\":46,\"dscp_seen\":0,\"dscp\":\"remarked\","
+		       "\"ecn_sent\":\"not-ect\",\"ecn_seen\":\"not-ect\",\"ecn\":\"kept\","
+		       "\"ecn_setup_sent\":true,\"ecn_setup_seen\":true,\"ecn_setup\":\"kept\","
+		       "\"mss_sent\":1460,\"mss_seen\":1300,\"mss\":\"clamped\","
 		       "\"options_sent\":[\"mss\",\"wscale\",\"sack\",\"timestamps\"],"
-		       "\"options_seen\":[\"mss\",\"wscale\",\"sack\"],\"wscale_seen\":7,"
-		       "\"df_seen\":true}");
-	/* unknown is null */
+		       "\"options_seen\":[\"mss\",\"wscale\",\"sack\"],\"options\":\"stripped\","
+		       "\"mss_back_sent\":null,\"mss_back_seen\":null,\"mss_back\":null,"
+		       "\"wscale_back_sent\":null,\"wscale_back_seen\":null,\"wscale_back\":null,"
+		       "\"wscale_seen\":7,\"df_seen\":true,"
+		       "\"unknown\":{\"mss_back\":\"the server does not say what its SYN-ACK "
+		       "carried\",\"wscale_back\":\"the window scale the SYN-ACK carried or the "
+		       "one taken is not known\"}}");
+	/* the verdicts without the conditions */
+	strcpy(sent.local, "10.0.2.1");
+	sent.dscp = 0;
+	sent.mss = 1300;
+	sent.timestamps = 0;
+	path_json(buf, sizeof buf, &sent, &seen);
+	CHECK(has(buf, "\"nat\":\"none\",") && has(buf, "\"dscp\":\"kept\",") &&
+	      has(buf, "\"mss\":\"kept\",") && has(buf, "\"options\":\"kept\","));
+	sent.local_port = 41000;
+	sent.ecn_setup = 0;
+	path_json(buf, sizeof buf, &sent, &seen);
+	CHECK(has(buf, "\"nat\":\"source port changed\",") &&
+	      has(buf, "\"ecn_setup\":\"added\","));
+	sent = tcp_sent();
+	/* unknown is null, with the reason */
 	sent.ttl = -1;
 	sent.mss = -1;
+	sent.ecn_setup = -1;
 	path_json(buf, sizeof buf, &sent, &seen);
 	CHECK(has(buf, "\"ttl_sent\":null,\"ttl_seen\":63,\"hops\":null,"));
 	CHECK(has(buf, "\"mss_sent\":null,") && has(buf, "\"options_sent\":null,"));
+	CHECK(has(buf, "\"mss\":null,") && has(buf, "\"options\":null,") &&
+	      has(buf, "\"ecn_setup\":null,"));
+	CHECK(has(buf, "\"unknown\":{\"hops\":\"the TTL sent is not known (the route could "
+		       "not be read)\",\"ecn_setup\":\"what the SYN asked is not known"));
+	CHECK(has(buf, "\"mss\":\"the MSS sent is not known\",\"options\":\"the options sent "
+		       "are not known\","));
 	/* UDP members */
 	CHECK(parse(udp_report, &seen) == 0);
 	sent.udp = true;
 	sent.size = 1472;
 	path_json(buf, sizeof buf, &sent, &seen);
 	CHECK(has(buf, "\"reached\":null,"));
-	CHECK(has(buf, "\"size\":1472,\"fragmented\":true,\"fragment_size\":1396}"));
+	CHECK(has(buf, "\"size\":1472,\"fragmented\":true,\"fragment_size\":1396,"
+		       "\"fragments\":\"split on the way\","));
+	/* the server hides its address: the destination, and so the NAT, unknown */
+	CHECK(has(buf, "\"nat\":\"source translated, port changed; destination unknown\""));
 	CHECK(!has(buf, "mss"));
 	seen.fragment_size = 0;
+	strcpy(seen.client, sent.local);
+	seen.client_port = sent.local_port;
 	path_json(buf, sizeof buf, &sent, &seen);
-	CHECK(has(buf, "\"fragmented\":false,\"fragment_size\":null}"));
+	CHECK(has(buf, "\"fragmented\":false,\"fragment_size\":null,\"fragments\":\"none\""));
+	CHECK(has(buf, "\"nat\":null,") &&
+	      has(buf, "\"nat\":\"no source translation; the server hides its address, so the "
+		       "destination is not known\""));
 	/* --pmtu */
 	path_mtu_json(buf, sizeof buf, &m);
 	CHECK_STR(buf, "\"pmtu\":1400,\"black_hole\":true,\"local_mtu\":1500,\"icmp_mtu\":null");
@@ -375,8 +628,30 @@ static void test_dscp(void)
 	CHECK_STR(path_ecn_name(-1), "unknown");
 }
 
+static void test_icmp(void)
+{
+	CHECK_STR(icmp_name(false, 11, 0), "time exceeded (ttl exceeded in transit)");
+	CHECK_STR(icmp_name(true, 3, 0), "time exceeded (hop limit exceeded in transit)");
+	CHECK_STR(icmp_name(false, 3, 3), "destination unreachable (port unreachable)");
+	CHECK_STR(icmp_name(true, 1, 1),
+		  "destination unreachable (administratively prohibited)");
+	/* a code it does not know: the type's name; a type it does not know */
+	CHECK_STR(icmp_name(false, 3, 77), "destination unreachable");
+	CHECK_STR(icmp_name(false, 200, 0), "error");
+	/* the families' numbers are not mixed up */
+	CHECK_STR(icmp_name(true, 11, 0), "error");
+	CHECK(icmp_refused(false, 3, 3) && icmp_refused(true, 1, 4));
+	CHECK(!icmp_refused(false, 3, 1) && !icmp_refused(true, 3, 3));
+	CHECK(icmp_expired(false, 11) && icmp_expired(true, 3));
+	CHECK(!icmp_expired(false, 3) && !icmp_expired(true, 11));
+}
+
 int main(void)
 {
+	test_icmp();
+	test_dnat();
+	test_back();
+	test_trace();
 	test_parse();
 	test_tcp_verdicts();
 	test_udp_verdicts();

@@ -33,7 +33,7 @@ static void test_tcp(void)
 	CHECK(n == strlen(buf));
 	n = report_tcp_json(buf, sizeof buf, &f, (struct sockaddr *)&client,
 			    sizeof(struct sockaddr_in), (struct sockaddr *)&local,
-			    sizeof(struct sockaddr_in), NULL, 0);
+			    sizeof(struct sockaddr_in), NULL, 0, &(struct report_synack){ 1460, 7 });
 	CHECK_STR(
 		buf,
 		"{\"version\":1,\"proto\":\"tcp\",\"client\":\"192.0.2.1\",\"client_port\":40000,"
@@ -42,18 +42,21 @@ static void test_tcp(void)
 		"\"ttl\":57,\"dscp\":46,\"ecn\":\"ect1\","
 		"\"df\":true,\"flow_label\":null,\"ecn_setup\":true,\"window\":29200,\"mss\":1300,"
 		"\"wscale\":7,\"sack\":true,\"timestamps\":true,"
-		"\"other_options\":[],\"ip_options\":0}\n");
+		"\"other_options\":[],\"ip_options\":0,\"reply_mss\":1460,\"reply_wscale\":7}\n");
 	CHECK(n == strlen(buf) && buf[n - 1] == '\n');
 	/* the local address left out; a SYN that could not be read */
 	report_tcp_json(buf, sizeof buf, NULL, (struct sockaddr *)&client,
-			sizeof(struct sockaddr_in), NULL, 0, NULL, 0);
+			sizeof(struct sockaddr_in), NULL, 0, NULL, 0, NULL);
+	CHECK(strstr(buf, "\"ip_options\":null,\"reply_mss\":null,\"reply_wscale\":null}\n") !=
+	      NULL);
 	CHECK(strstr(buf, "\"local\":null,\"local_port\":null,\"proxy\":null,\"proxy_port\":null,"
 			  "\"ttl\":null,") != NULL);
 	CHECK(strstr(buf, "\"mss\":null,") != NULL);
 	/* through a proxy: its address beside the client's */
 	report_tcp_json(buf, sizeof buf, &f, (struct sockaddr *)&client,
 			sizeof(struct sockaddr_in), NULL, 0, (struct sockaddr *)&local,
-			sizeof(struct sockaddr_in));
+			sizeof(struct sockaddr_in), &(struct report_synack){ 1400, REPORT_NONE });
+	CHECK(strstr(buf, "\"reply_mss\":1400,\"reply_wscale\":\"none\"}\n") != NULL);
 	CHECK(strstr(buf, "\"client\":\"192.0.2.1\",\"client_port\":40000,\"local\":null,"
 			  "\"local_port\":null,\"proxy\":\"198.51.100.7\",\"proxy_port\":50001,") !=
 	      NULL);
@@ -67,7 +70,7 @@ static void test_tcp(void)
 	CHECK_STR(buf, "ttl=57 dscp=46 ecn=ect1 ecn_setup=yes df=yes win=29200 sack=yes ts=yes "
 		       "opts=30,34");
 	report_tcp_json(buf, sizeof buf, &f, (struct sockaddr *)&client, sizeof(struct sockaddr_in),
-			NULL, 0, NULL, 0);
+			NULL, 0, NULL, 0, NULL);
 	CHECK(strstr(buf, "\"mss\":null,\"wscale\":null,") != NULL &&
 	      strstr(buf, "\"other_options\":[30,34]"));
 	/* a small buffer: cut, terminated, never overrun */
@@ -76,7 +79,7 @@ static void test_tcp(void)
 
 		memset(small, 'Z', sizeof small);
 		n = report_tcp_json(small, size, &f, (struct sockaddr *)&client,
-				    sizeof(struct sockaddr_in), NULL, 0, NULL, 0);
+				    sizeof(struct sockaddr_in), NULL, 0, NULL, 0, &(struct report_synack){ 1460, 7 });
 		CHECK(small[size] == 'Z' && (size == 0 || (n < size && small[n] == '\0')));
 	}
 }
@@ -131,7 +134,8 @@ static void test_udp(void)
 		buf,
 		"{\"version\":1,\"proto\":\"udp\",\"client\":\"2001:db8::9\",\"client_port\":33000,"
 		"\"local\":\"10.0.0.1\",\"local_port\":50001,\"ttl\":61,\"dscp\":0,\"ecn\":\"ce\","
-		"\"size\":1472,\"fragment_size\":1400}\n");
+		"\"size\":1472,\"fragment_size\":1400,"
+		"\"reply_ttl\":64,\"reply_dscp\":0,\"reply_ecn\":\"ce\"}\n");
 	/* no control messages: nothing known, and said so */
 	m.msg_controllen = 0;
 	report_dgram_facts(&m, 1, &f);
@@ -142,7 +146,8 @@ static void test_udp(void)
 			sizeof(struct sockaddr_in6), NULL, 0);
 	CHECK(strstr(buf,
 		     "\"ttl\":null,\"dscp\":null,\"ecn\":null,"
-		     "\"size\":9,\"fragment_size\":null}") !=
+		     "\"size\":9,\"fragment_size\":null,"
+		     "\"reply_ttl\":64,\"reply_dscp\":null,\"reply_ecn\":null}") !=
 	      NULL);
 }
 

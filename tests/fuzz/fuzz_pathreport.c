@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../src/pathjson.h"
 #include "../../src/pathreport.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -31,7 +31,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (n != strlen(buf) || n >= REPORT_FIELDS_MAX)
 		abort();
 	n = report_tcp_json(buf, sizeof buf, &f, (struct sockaddr *)&client, sizeof client, NULL, 0,
-			    NULL, 0);
+			    NULL, 0,
+			    &(struct report_synack){ 65535, 14 });
 	if (n != strlen(buf) || n >= sizeof buf || buf[n - 1] != '\n')
 		abort();
 	return 0;
