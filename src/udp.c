@@ -135,7 +135,9 @@ static bool is_loopback(const struct sockaddr *sa)
  * one of them, and an address of this host (the one it came to, a
  * loopback address, one a socket is bound to, or any other: a socket
  * bound to the wildcard owns them all)? An echo to it would come back to
- * us. An address that cannot be ruled out (localaddr.h) counts as ours. */
+ * us. An address that cannot be ruled out (localaddr.h) counts as ours,
+ * and so does any, when the datagram came to an address of ours that the
+ * host's address list lacks (a local route: the list is not all). */
 static bool from_ourselves(struct receiver *r, const struct sockaddr *from, socklen_t fromlen,
 			   const struct net_addr *dst)
 {
@@ -155,7 +157,15 @@ static bool from_ourselves(struct receiver *r, const struct sockaddr *from, sock
 			return true;
 		served = true;
 	}
-	return served && localaddr_find(r->local, from, r->now) != ADDR_NOT_OURS;
+	if (!served)
+		return false;
+	/* came to an address the set lacks (a local route without an
+	 * address: ip route add local PREFIX dev lo): the host has local
+	 * addresses the set cannot name, and the source may be one */
+	if (!net_is_wildcard(dst) &&
+	    localaddr_find(r->local, (const struct sockaddr *)&dst->ss, r->now) == ADDR_NOT_OURS)
+		return true;
+	return localaddr_find(r->local, from, r->now) != ADDR_NOT_OURS;
 }
 
 /* Why a reply to a datagram's sender is held back, or NULL: a

@@ -4,7 +4,8 @@
 # datagram forged from one local address to another must be held back at
 # once (reason own-address), never loop, whatever echo_rate allows; and the
 # host's addresses are followed at run time: one added is recognised, one
-# removed is a stranger again.
+# removed is a stranger again; and a local route without an address
+# (ip route add local) cannot hide a loop between two of its addresses.
 . "${top_srcdir:-.}/tests/lib.sh"
 
 STRESS=$top_builddir/tests/stress
@@ -83,6 +84,23 @@ check "an address removed at run time is no longer ours: not held back" \
 check "... the datagram was received" \
 	test "$(count_after "$T/d.err" "$m" "udp datagram peer=10\.0\.0\.4:$PORT")" -eq 1
 
+# a local route without an address (AnyIP: ip route add local PREFIX dev
+# lo): no interface lists 10.9.0.5 or 10.9.0.6, yet both are ours; one
+# datagram forged between them must not loop
+if ip route add local 10.9.0.0/24 dev lo table local; then
+	sleep 1.2
+	m=$(mark "$T/d.err")
+	before=$(settled_stat udp_datagrams)
+	"$STRESS" spoof -h 10.9.0.6 -p "$PORT" -s "10.9.0.5:$PORT" -m anyip >/dev/null
+	wait_after "$T/d.err" "$m" "udp echo held back peer=10\.9\.0\.5:$PORT reason=own-address"
+	ok "a datagram between two addresses of a local route is held back as own-address"
+	n=$(( $(settled_stat udp_datagrams) - before ))
+	check "... at once: no loop ($n datagrams for one forged)" test "$n" -ge 1 -a "$n" -le 2
+	ip route del local 10.9.0.0/24 dev lo table local
+else
+	skip_part "cannot add a local route"
+fi
+
 # a stranger's datagram from our port number is answered as before
 m=$(mark "$T/d.err")
 spoof 192.0.2.9 stranger
@@ -91,6 +109,6 @@ check "a stranger's datagram from port $PORT is not held back" \
 	test "$(count_after "$T/d.err" "$m" "held back peer=192\.0\.2\.9")" -eq 0
 
 n=$(settled_stat udp_datagrams)
-check "no loop in all: $n datagrams for 5 forged and 3 ordinary" test "$n" -le 10
+check "no loop in all: $n datagrams for 6 forged and 3 ordinary" test "$n" -le 12
 stop_daemon
 check "exit 0" test "$DSTATUS" -eq 0
