@@ -15,7 +15,6 @@
 #define PATH_DEFAULT_PORT   50001       /* netechod's report service */
 #define PATH_PROBE_SIZE     1024        /* UDP probe payload: room for any report */
 #define PATH_PROBE_MIN      600         /* smallest probe -s takes: a report fits */
-#define PATH_PMTU_TRIES     2           /* --pmtu: tries of each size before it counts as lost */
 #define PATH_PACE_MS        125         /* --pmtu: between probes, under the report's rate (10/s) */
 #define PATH_DEFAULT_WAIT   2.0         /* seconds: connecting, and each report */
 
@@ -29,6 +28,7 @@ struct path_options {
 	int dscp;                       /* -1: the system's (0) */
 	long size;                      /* UDP probe payload bytes */
 	double wait;                    /* seconds: connecting, and each reply */
+	bool progress;                  /* --pmtu: a live line on standard error */
 };
 
 /* Runs the probes and prints the verdicts (or one JSON object) on

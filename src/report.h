@@ -14,7 +14,9 @@
  *    TCP: "df":BOOL|null,"flow_label":N|null,"ecn_setup":BOOL,"window":N,
  *         "mss":N|null,"wscale":N|null,"sack":BOOL,"timestamps":BOOL,
  *         "other_options":[KIND...],"ip_options":N
- *    UDP: "size":N,"fragment_size":N|null (null: not fragmented)}
+ *    UDP: "size":N,"fragment_size":N|null (null: not fragmented),
+ *         a --pmtu probe (probemem.h): "session_first":N,"session_seen":HEX
+ *         (which of the session's probes arrived, from probe N on)}
  * A fact that could not be known is null. */
 #ifndef NETECHO_REPORT_H
 #define NETECHO_REPORT_H
@@ -24,6 +26,7 @@
 #include <sys/socket.h>
 
 #include "net.h"
+#include "probemem.h"
 #include "synparse.h"
 
 #define REPORT_VERSION  1
@@ -38,6 +41,7 @@ struct dgram_facts {
 	int frag_size;                  /* largest fragment it came in; 0: not fragmented */
 	bool have_local;
 	struct net_addr local;          /* the address it was sent to, with port */
+	const struct probemem_view *session; /* a --pmtu probe's session (probemem.h), or NULL */
 };
 
 /* Reads the control messages of a received datagram (IP_TTL, IP_TOS,
