@@ -125,14 +125,51 @@ static bool waiting(const struct pmtu_evidence *e, long low, int *tail)
 	return larger;
 }
 
-/* The smallest size above low lost at least once, or bound + 1. */
-static long ceiling(const struct pmtu_evidence *e, long low, long bound)
+/* Losses that make a size a ceiling for the search (not yet a verdict):
+ * enough that loss at the rate seen explains them less than once in 20
+ * (1 while no loss was seen). */
+static int tentative(int lost, int decided)
+{
+	double p = decided > 0 ? (double)lost / decided : 0, all = p;
+	int k = 1;
+
+	while (all > 0.05 && k < PMTU_TRIES_MIN) {
+		all *= p;
+		k++;
+	}
+	return k;
+}
+
+/* Whether the last probe, still pending, is of a size lost often
+ * already (k times), or the bound, tried again before a probe of a size
+ * that arrives asks for the server's memory: PMTU_BATCH at a time. */
+static bool again(const struct pmtu_evidence *e, long low, long bound, int k)
+{
+	long last = e->size[e->n - 1];
+	int pending = 0;
+
+	if (last <= low || (last != bound && count(e, last, last, PMTU_LOST) < k))
+		return false;
+	for (int i = e->n - 1; i >= 0 && e->state[i] == PMTU_PENDING && e->size[i] == last; i--)
+		pending++;
+	return pending < PMTU_BATCH;
+}
+
+/* The smallest size above low lost k times, or bound + 1; *retry: a
+ * smaller one lost fewer times, to try again first (or -1). */
+static long ceiling(const struct pmtu_evidence *e, long low, long bound, int k, long *retry)
 {
 	long hi = bound + 1;
 
+	*retry = -1;
 	for (int i = 0; i < e->n; i++)
-		if (e->state[i] == PMTU_LOST && e->size[i] > low && e->size[i] < hi)
+		if (e->state[i] == PMTU_LOST && e->size[i] > low && e->size[i] < hi &&
+		    count(e, e->size[i], e->size[i], PMTU_LOST) >= k)
 			hi = e->size[i];
+	for (int i = 0; i < e->n; i++)
+		if (e->state[i] == PMTU_LOST && e->size[i] > low && e->size[i] < hi &&
+		    (*retry < 0 || e->size[i] < *retry))
+			*retry = e->size[i];
 	return hi;
 }
 
@@ -153,7 +190,7 @@ static void facts(const struct pmtu_evidence *e, struct pmtu_verdict *v)
 void pmtu_decide(const struct pmtu_evidence *e, struct pmtu_verdict *v)
 {
 	int lost, decided, rlost, rdecided, tail;
-	long hi;
+	long hi, retry;
 
 	facts(e, v);
 	if (v->low < 0) {
@@ -170,13 +207,19 @@ void pmtu_decide(const struct pmtu_evidence *e, struct pmtu_verdict *v)
 		return;
 	}
 	if (waiting(e, v->low, &tail)) {        /* a later report will tell */
-		if (tail < PMTU_TRIES_MAX)
-			v->next = v->low;
-		else
+		if (tail >= PMTU_TRIES_MAX)
 			v->why = "no report came back";
+		else if (again(e, v->low, v->bound, tentative(lost, decided)))
+			v->next = e->size[e->n - 1];
+		else
+			v->next = v->low;
 		return;
 	}
-	hi = ceiling(e, v->low, v->bound);
+	hi = ceiling(e, v->low, v->bound, tentative(lost, decided), &retry);
+	if (retry > 0) {                        /* lost, maybe by chance: again */
+		v->next = retry;
+		return;
+	}
 	if (hi > v->low + 1) {                  /* a binary search between */
 		v->next = v->low + (hi - v->low) / 2;
 		return;

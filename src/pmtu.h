@@ -26,6 +26,7 @@
 #define PMTU_TRIES_MIN  3               /* lost tries before a size is too big, at least */
 #define PMTU_TRIES_MAX  12              /* and at most: more loss than that is "unknown" */
 #define PMTU_SAMPLES    20              /* probes of sizes that arrive, to measure loss */
+#define PMTU_BATCH      3               /* tries of a size lost often, before a confirmation */
 #define PMTU_DOUBT      1e-5            /* the chance of a wrong "too big" allowed */
 
 enum pmtu_state { PMTU_PENDING, PMTU_ARRIVED, PMTU_LOST };

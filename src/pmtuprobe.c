@@ -152,11 +152,23 @@ static int await(struct search *s, int seq, double until)
 			return 0;
 		if (s->e.icmp_mtu > 0 && s->e.icmp_mtu < s->e.size[seq])
 			return 1;
+		if (clock_now() >= until)
+			return 1;
 		rc = poll(&p, 1, clock_ms_until(until));
 		if (rc < 0 && errno == EINTR)
 			continue;
 		if (rc <= 0)
 			return rc < 0 ? -1 : 1;
+		/* an error queued: taken now, or poll() would say so at once again */
+		if (p.revents & POLLERR) {
+			take_errors(s);
+			if (s->refused) {
+				errno = ECONNREFUSED;
+				return -1;
+			}
+			if (!(p.revents & POLLIN))
+				continue;
+		}
 		n = recv(s->fd, buf, sizeof buf - 1, MSG_DONTWAIT);
 		if (n < 0 && (errno == EINTR || errno == EAGAIN))
 			continue;
