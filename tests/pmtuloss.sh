@@ -22,8 +22,10 @@ chain_for_test
 ok "the lab: client, two routers and a server, forwarding IPv4 and IPv6"
 
 RUNS=10
-cfg=$(printf '[server]\nhost = *\nport = 7000\n[report]\nrate = 1000\nrate_total = 10000\n[log]\nrate_limit = 0\nlevel = notice\n' |
-	conf lab)
+cfg=$({
+	printf '[server]\nhost = *\nport = 7000\n[report]\nrate = 1000\nrate_total = 10000\n'
+	printf '[log]\nrate_limit = 0\nlevel = notice\n'
+} | conf lab)
 : >"$T/d.err"
 ip netns exec "$CH_S" "$NETECHOD" -f -c "$cfg" >"$T/d.out" 2>>"$T/d.err" &
 DPID=$!

@@ -217,7 +217,7 @@ static void test_loss(void)
 			if (v.black_hole == (cases[c].silent > 0 ? 0 : 1))
 				hole_wrong++;
 		}
-		if (wrong > 0 || hole_wrong > 0 || right < 250)
+		if (wrong > 0 || hole_wrong > 0 || (right < 250 && cases[c].to < 40))
 			fprintf(stderr, "case %zu: %d wrong, %d black holes wrong, %d right of 500\n",
 				c, wrong, hole_wrong, right);
 		CHECK(wrong == 0);
