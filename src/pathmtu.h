@@ -18,7 +18,7 @@ struct path_mtu {
 	long vanished;                  /* a size below pmtu lost every try; -1: none */
 	const char *why;                /* pmtu unknown: why, when not the loss (a literal) */
 };
-#define PATH_MTU_UNKNOWN { -1, -1, -1, -1, -1, -1, -1, 0, -1, NULL }
+#define PATH_MTU_UNKNOWN { -1, -1, -1, -1, -1, -1, -1, 0, -1, "no search" }
 
 /* --pmtu's findings as text lines ("pmtu: 1400 (...)\n"), and as JSON
  * members ("\"pmtu\":N,\"black_hole\":B,..."). Return the length. */
