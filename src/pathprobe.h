@@ -1,10 +1,10 @@
 /* pathprobe.h: netecho --path: asks netechod's report service how a TCP
  * connection's SYN and a UDP datagram from here arrived, sets that beside
  * what was sent (pathreport.h), and with --pmtu finds the path MTU over
- * UDP with DF probes of changing size.
+ * UDP with DF probes of changing size (pmtuprobe.h).
  *
  * Every wait is bounded: connecting and each reply by the caller's wait,
- * --pmtu by a try count per size and a size range. */
+ * --pmtu by its probes and its time (pmtuprobe.h). */
 #ifndef NETECHO_PATHPROBE_H
 #define NETECHO_PATHPROBE_H
 

@@ -13,7 +13,7 @@
 #include "pathprobe.h"
 
 #define PMTU_BUDGET        14.0         /* seconds: the search's longest */
-#define PMTU_FLOOR_TRIES   6            /* tries of the smallest size before giving up */
+#define PMTU_FLOOR_TRIES   8            /* tries of the smallest size before giving up */
 #define PMTU_PROBE_MIN     256          /* bytes: smaller probes leave no room for a report */
 
 /* Finds the path MTU to o->addr; *result gets what was found. Returns 0,
