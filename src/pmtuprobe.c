@@ -241,7 +241,8 @@ static int first_arrival(struct search *s)
 {
 	long size = s->v6 ? FLOOR_V6 : FLOOR_V4;
 
-	for (int tries = 0; tries < PMTU_FLOOR_TRIES && s->e.n < PMTU_SEQS;) {
+	for (int tries = 0; tries < PMTU_FLOOR_TRIES && s->e.n < PMTU_SEQS &&
+			    clock_now() < s->deadline;) {
 		int seq;
 
 		if (s->e.icmp_mtu > 0 && s->e.icmp_mtu < size)
