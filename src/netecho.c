@@ -1009,6 +1009,7 @@ static int run_path(const struct options *o)
 		.size = o->size,
 		.wait = o->wait > 0 ? o->wait : PATH_DEFAULT_WAIT,
 		.connect_wait = o->wait > 0 ? o->wait : PATH_CONNECT_WAIT,
+		.progress = isatty(STDERR_FILENO),
 	};
 	char err[NET_ERRLEN];
 	int n = net_resolve(o->host, o->port, o->family, SOCK_STREAM, false, &p.addr, 1,

@@ -25,16 +25,13 @@
 #include "pathreport.h"
 #include "report.h"
 #include "route.h"
+#include "pmtuprobe.h"
 
 #define EXIT_PARTIAL 1                  /* a report did not come */
 #define ECT0         2                  /* the ECN codepoint UDP probes carry */
 #define TS_OPTION    12                 /* bytes of the timestamps option, aligned */
 #define V4_HEADERS   28                 /* IPv4 and UDP headers */
 #define V6_HEADERS   48                 /* IPv6 and UDP headers */
-#define PMTU_MIN_V4  576                /* every IPv4 host takes this much */
-#define PMTU_MIN_V6  1280               /* and every IPv6 link */
-#define PMTU_MAX     65535              /* the largest IP packet searched */
-#define TRY_WAIT_MIN 0.2                /* seconds: --pmtu's shortest wait on a reply */
 
 /* The marks a probe socket gets before it connects. */
 struct marks {
@@ -410,12 +407,6 @@ static int await_report(int fd, long size, double until, struct path_seen *seen,
 	}
 }
 
-static int await_udp_report(int fd, long size, double until, struct path_seen *seen, char *bad,
-			    size_t badsize)
-{
-	return await_report(fd, size, until, seen, bad, badsize, NULL);
-}
-
 /* Sends the probe, twice, each awaiting its report half the wait (a
  * datagram may be lost). 0 (seen set), 1 none came, -1 an error (errno;
  * the ICMP that caused it in *ic); the first reply that is no report in
@@ -513,205 +504,6 @@ static int udp_probe(const struct path_options *o, struct path_sent *sent,
 	return 0;
 }
 
-/* --- --pmtu ------------------------------------------------------------ */
-
-enum try_result { ARRIVED, TOO_BIG_HERE, TOO_BIG_ICMP, LOST, FAILED };
-
-struct pmtu_search {
-	const struct path_options *o;
-	int fd;
-	bool v6;
-	char *buf;                      /* PMTU_MAX bytes */
-	double wait;                    /* on each reply */
-	double last_send;
-	struct path_mtu result;
-	char bad[128];                  /* the first reply that was not a report */
-};
-
-/* Takes the socket's queued errors; returns the MTU the last "too big"
- * named and says where it came from (this host or an ICMP), or -1. */
-static long take_errors(int fd, bool *from_icmp, bool *refused)
-{
-	long mtu = -1;
-	int soerr;
-	socklen_t sl = sizeof soerr;
-
-	for (;;) {
-		char ctrl[512], data[64];
-		struct iovec iov = { data, sizeof data };
-		struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctrl,
-				    .msg_controllen = sizeof ctrl };
-
-		if (recvmsg(fd, &m, MSG_ERRQUEUE | MSG_DONTWAIT) < 0)
-			break;
-		for (struct cmsghdr *c = CMSG_FIRSTHDR(&m); c != NULL; c = CMSG_NXTHDR(&m, c)) {
-			struct sock_extended_err ee;
-
-			if (!((c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_RECVERR) ||
-			      (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_RECVERR)) ||
-			    c->cmsg_len < CMSG_LEN(sizeof ee))
-				continue;
-			memcpy(&ee, CMSG_DATA(c), sizeof ee);
-			if (ee.ee_errno == EMSGSIZE) {
-				mtu = (long)ee.ee_info;
-				*from_icmp = ee.ee_origin == SO_EE_ORIGIN_ICMP ||
-					     ee.ee_origin == SO_EE_ORIGIN_ICMP6;
-			} else if (ee.ee_errno == ECONNREFUSED) {
-				*refused = true;
-			}
-		}
-	}
-	/* the pending error the queue set, taken so that it does not show again */
-	(void)getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl);
-	return mtu;
-}
-
-static void pace(struct pmtu_search *s)
-{
-	double until = s->last_send + PATH_PACE_MS / 1000.0;
-	double left = until - clock_now();
-
-	if (left > 0) {
-		struct timespec ts = { (time_t)left, (long)((left - (double)(time_t)left) * 1e9) };
-
-		while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-			;
-	}
-	s->last_send = clock_now();
-}
-
-/* One probe of an IP packet of total bytes, its report awaited wait
- * seconds; *mtu gets the MTU a "too big" named. */
-static enum try_result try_size(struct pmtu_search *s, long total, double wait, long *mtu)
-{
-	long payload = total - (s->v6 ? V6_HEADERS : V4_HEADERS);
-	struct path_seen seen;
-	bool icmp = false, refused = false;
-	int rc;
-
-	pace(s);
-	if (send(s->fd, s->buf, (size_t)payload, 0) < 0) {
-		if (errno != EMSGSIZE)
-			return FAILED;
-		*mtu = take_errors(s->fd, &icmp, &refused);
-		return TOO_BIG_HERE;
-	}
-	rc = await_udp_report(s->fd, payload, clock_now() + wait, &seen, s->bad, sizeof s->bad);
-	if (rc == 0)
-		return ARRIVED;
-	if (rc < 0 && errno != EMSGSIZE && errno != ECONNREFUSED)
-		return FAILED;
-	*mtu = take_errors(s->fd, &icmp, &refused);
-	if (refused)
-		return FAILED;
-	if (*mtu > 0)
-		return icmp ? TOO_BIG_ICMP : TOO_BIG_HERE;
-	return LOST;
-}
-
-/* A size tried up to PATH_PMTU_TRIES times while it is lost: the first
- * tries wait a few round trips, the last the whole wait, so that a slow
- * reply is not taken for a lost probe. */
-static enum try_result probe_size(struct pmtu_search *s, long total, long *mtu)
-{
-	enum try_result r = LOST;
-
-	for (int i = 0; i < PATH_PMTU_TRIES && r == LOST; i++)
-		r = try_size(s, total, i == PATH_PMTU_TRIES - 1 ? s->o->wait : s->wait, mtu);
-	return r;
-}
-
-/* The largest packet that arrives, by a binary search between the
- * smallest every path takes and the largest this host sends: a size that
- * arrives raises the floor; one that is too big here, one an ICMP "too
- * big" answers and one that vanishes lower the ceiling. */
-static int search(struct pmtu_search *s)
-{
-	long lo = s->v6 ? PMTU_MIN_V6 : PMTU_MIN_V4, hi = PMTU_MAX, mtu = -1;
-	bool lost = false;
-	double t0 = clock_now();
-	enum try_result r;
-
-	s->wait = s->o->wait;
-	r = probe_size(s, lo, &mtu);
-	if (r != ARRIVED && s->bad[0] != '\0') {
-		fprintf(stderr, "netecho: %s sent something that is not a path report: %s\n",
-			s->o->peer, s->bad);
-		return EX_PROTOCOL;
-	}
-	if (r != ARRIVED) {
-		fprintf(stderr, "netecho: --pmtu: not even a %ld-byte probe brought a report from "
-				"%s\n",
-			lo, s->o->peer);
-		return r == FAILED ? EX_UNAVAILABLE : EXIT_PARTIAL;
-	}
-	/* later replies are awaited four round trips, within the wait */
-	s->wait = 4 * (clock_now() - t0);
-	if (s->wait < TRY_WAIT_MIN)
-		s->wait = TRY_WAIT_MIN;
-	if (s->wait > s->o->wait)
-		s->wait = s->o->wait;
-	while (lo < hi) {
-		long mid = lo + (hi - lo + 1) / 2;
-
-		mtu = -1;
-		switch (probe_size(s, mid, &mtu)) {
-		case ARRIVED:
-			lo = mid;
-			break;
-		case TOO_BIG_HERE:
-			hi = mtu >= lo && mtu < mid ? mtu : mid - 1;
-			s->result.local_mtu = hi;
-			break;
-		case TOO_BIG_ICMP:
-			s->result.icmp_mtu = mtu;
-			hi = mtu >= lo && mtu < mid ? mtu : mid - 1;
-			break;
-		case LOST:
-			lost = true;
-			hi = mid - 1;
-			break;
-		case FAILED:
-			fprintf(stderr, "netecho: --pmtu: probing %s: %s\n", s->o->peer,
-				strerror(errno));
-			return EX_UNAVAILABLE;
-		}
-	}
-	s->result.pmtu = lo;
-	if (s->result.local_mtu < 0)
-		s->result.local_mtu = PMTU_MAX;
-	s->result.black_hole = lost && s->result.icmp_mtu < 0 ? 1 : 0;
-	return 0;
-}
-
-static int pmtu_probe(const struct path_options *o, struct path_mtu *result)
-{
-	bool v6 = o->addr.ss.ss_family == AF_INET6;
-	struct marks m = { v6, o->ttl, o->dscp >= 0 ? o->dscp << 2 : -1,
-			   v6 ? IPV6_PMTUDISC_PROBE : IP_PMTUDISC_PROBE, true };
-	struct pmtu_search s = { .o = o, .v6 = v6 };
-	char err[NET_ERRLEN];
-	int status;
-
-	s.result = (struct path_mtu){ -1, -1, -1, -1 };
-	s.fd = net_connect_with(&o->addr, SOCK_DGRAM, set_marks, &m, (int)(o->wait * 1000), err,
-				sizeof err);
-	if (s.fd < 0)
-		return unreachable(o, "udp", err);
-	s.buf = malloc(PMTU_MAX);
-	if (s.buf == NULL) {
-		close(s.fd);
-		fprintf(stderr, "netecho: out of memory\n");
-		return EX_OSERR;
-	}
-	fill_probe(s.buf, PMTU_MAX);
-	status = search(&s);
-	free(s.buf);
-	close(s.fd);
-	*result = s.result;
-	return status;
-}
-
 /* --- the whole ----------------------------------------------------------- */
 
 static int put(const char *s)
@@ -733,7 +525,7 @@ int path_run(const struct path_options *o)
 {
 	struct path_sent tsent, usent;
 	struct path_seen tseen, useen;
-	struct path_mtu mtu = { -1, -1, -1, -1 };
+	struct path_mtu mtu = PATH_MTU_UNKNOWN;
 	int ts = -1, us = -1, ms = -1, hs = -1, status = 0;
 	static struct path_trace trace;
 	static char out[3 * PATH_TEXT_MAX + 2 * NET_ADDRSTRLEN + PATH_HOPS_MAX * 128];
@@ -745,7 +537,7 @@ int path_run(const struct path_options *o)
 		us = udp_probe(o, &usent, &useen);
 	/* the UDP probe has shown the peer sends no reports: no search */
 	if (o->pmtu && us != EX_PROTOCOL)
-		ms = pmtu_probe(o, &mtu);
+		ms = pmtu_run(o, &mtu);
 	if (o->hops && us != EX_PROTOCOL)
 		hs = path_trace(o, &trace);
 	outbuf_start(&r, out, sizeof out);

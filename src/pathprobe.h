@@ -1,10 +1,10 @@
 /* pathprobe.h: netecho --path: asks netechod's report service how a TCP
  * connection's SYN and a UDP datagram from here arrived, sets that beside
  * what was sent (pathreport.h), and with --pmtu finds the path MTU over
- * UDP with DF probes of changing size.
+ * UDP with DF probes of changing size (pmtuprobe.h).
  *
  * Every wait is bounded: connecting and each reply by the caller's wait,
- * --pmtu by a try count per size and a size range. */
+ * --pmtu by its probes and its time (pmtuprobe.h). */
 #ifndef NETECHO_PATHPROBE_H
 #define NETECHO_PATHPROBE_H
 
@@ -15,7 +15,6 @@
 #define PATH_DEFAULT_PORT   50001       /* netechod's report service */
 #define PATH_PROBE_SIZE     1024        /* UDP probe payload: room for any report */
 #define PATH_PROBE_MIN      600         /* smallest probe -s takes: a report fits */
-#define PATH_PMTU_TRIES     2           /* --pmtu: tries of each size before it counts as lost */
 #define PATH_PACE_MS        125         /* --pmtu: between probes, under the report's rate (10/s) */
 #define PATH_DEFAULT_WAIT   2.0         /* seconds: each report */
 #define PATH_CONNECT_WAIT   4.0         /* seconds: connecting: past two SYNs resent (1 s, 2 s) */
@@ -32,6 +31,7 @@ struct path_options {
 	double wait;                    /* seconds: each reply */
 	double connect_wait;            /* seconds: connecting */
 	bool hops;                      /* --hops: trace the hops there (pathhops.h) */
+	bool progress;                  /* --pmtu: a live line on standard error */
 };
 
 /* Runs the probes and prints the verdicts (or one JSON object) on

@@ -156,7 +156,8 @@ static bool scan_value(struct scan *sc, struct value *v)
 }
 
 /* The members a report may hold, and where each goes. */
-enum slot { S_INT, S_LONG, S_BOOL, S_STRING, S_ECN, S_PROTO, S_VERSION, S_ARRAY, S_OPTION };
+enum slot { S_INT, S_LONG, S_BOOL, S_STRING, S_ECN, S_PROTO, S_VERSION, S_ARRAY, S_OPTION,
+	    S_BITS };
 
 struct member {
 	const char *key;
@@ -195,6 +196,8 @@ static const struct member members[] = {
 	{ "reply_ecn", S_ECN, AT(reply_ecn), 0, 0 },
 	{ "reply_mss", S_LONG, AT(reply_mss), 0, 65535 },
 	{ "reply_wscale", S_OPTION, AT(reply_wscale), 0, 255 },
+	{ "session_first", S_LONG, AT(session_first), 0, PROBEMEM_SEQS - 1 },
+	{ "session_seen", S_BITS, 0, 0, 0 },
 };
 #undef AT
 
@@ -250,6 +253,8 @@ static bool store(struct path_seen *s, const struct member *m, const struct valu
 			return false;
 		*(int *)(base + m->off) = v->b;
 		return true;
+	case S_BITS:
+		return v->kind == V_STRING && probemem_unhex(v->s, s->session_seen) == 0;
 	case S_ARRAY:
 		if (v->kind != V_ARRAY)
 			return false;
@@ -287,6 +292,7 @@ static void unknown(struct path_seen *s)
 	s->reply_ttl = s->reply_dscp = s->reply_ecn = -1;
 	s->reply_mss = -1;
 	s->reply_wscale = -1;
+	s->session_first = -1;
 }
 
 int path_parse_report(const char *buf, size_t len, struct path_seen *s, char *err,
@@ -648,8 +654,8 @@ static void verdict_fragments(struct outbuf *o, const struct path_sent *sent,
 		outbuf_add(o, "  fragments: none (%ld bytes in one datagram)\n", sent->size);
 	else if (sent->local_mtu > 0 &&
 		 sent->size + (sent->v6 ? 48 : 28) > sent->local_mtu)
-		outbuf_add(o, "  fragments: arrived in fragments of at most %ld bytes (this host's MTU "
-		       "of %ld split the %ld-byte datagram)\n",
+		outbuf_add(o, "  fragments: arrived in fragments of at most %ld bytes (this host split "
+		       "it: its cached path MTU to the server is %ld, the datagram %ld bytes)\n",
 		    seen->fragment_size, sent->local_mtu, sent->size);
 	else
 		outbuf_add(o, "  fragments: arrived in fragments of at most %ld bytes (split on the "
@@ -684,67 +690,5 @@ size_t path_text(char *buf, size_t size, const struct path_sent *sent,
 		verdict_options(&o, sent, seen);
 		path_back_text(&o, sent, seen);
 	}
-	return o.len;
-}
-
-/* --- JSON --------------------------------------------------------------- */
-
-/* "key": after a comma when a member came before */
-static void key(struct outbuf *o, const char *name)
-{
-	outbuf_add(o, "%s\"%s\":", o->members ? "," : "", name);
-	o->members = true;
-}
-
-static void json_int(struct outbuf *o, const char *name, long n)
-{
-	key(o, name);
-	if (n >= 0)
-		outbuf_add(o, "%ld", n);
-	else
-		outbuf_add(o, "null");
-}
-
-static void json_bool(struct outbuf *o, const char *name, int b)
-{
-	key(o, name);
-	outbuf_add(o, "%s", b < 0 ? "null" : b ? "true" : "false");
-}
-
-/* --- the path MTU ------------------------------------------------------- */
-
-size_t path_mtu_text(char *buf, size_t size, const struct path_mtu *m)
-{
-	struct outbuf o;
-
-	outbuf_start(&o, buf, size);
-	if (m->pmtu < 0)
-		outbuf_add(&o, "pmtu: unknown (no probe arrived)\n");
-	else if (m->pmtu >= m->local_mtu)
-		outbuf_add(&o, "pmtu: %ld (this host's MTU: every size up to it arrives)\n", m->pmtu);
-	else
-		outbuf_add(&o, "pmtu: %ld (the largest packet that arrives; this host's MTU is %ld)\n",
-		    m->pmtu, m->local_mtu);
-	if (m->black_hole == 1)
-		outbuf_add(&o,
-		    "black-hole: yes (larger packets vanish: no ICMP \"too big\" comes back)\n");
-	else if (m->icmp_mtu > 0)
-		outbuf_add(&o, "black-hole: no (ICMP \"too big\" names an MTU of %ld)\n", m->icmp_mtu);
-	else if (m->black_hole == 0)
-		outbuf_add(&o, "black-hole: no\n");
-	else
-		outbuf_add(&o, "black-hole: unknown\n");
-	return o.len;
-}
-
-size_t path_mtu_json(char *buf, size_t size, const struct path_mtu *m)
-{
-	struct outbuf o;
-
-	outbuf_start(&o, buf, size);
-	json_int(&o, "pmtu", m->pmtu);
-	json_bool(&o, "black_hole", m->black_hole);
-	json_int(&o, "local_mtu", m->local_mtu);
-	json_int(&o, "icmp_mtu", m->icmp_mtu);
 	return o.len;
 }

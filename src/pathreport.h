@@ -14,6 +14,10 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+
+#include "pathmtu.h"
+#include "probemem.h"
 
 #define PATH_ADDR_MAX     64    /* an address as text, with room to spare */
 #define PATH_OTHER_MAX    8     /* other TCP option kinds kept */
@@ -44,6 +48,9 @@ struct path_seen {
 	int reply_ttl, reply_dscp, reply_ecn; /* what the UDP report was sent with */
 	long reply_mss;                 /* TCP: the MSS the server's SYN-ACK announced */
 	int reply_wscale;               /* and its window scale; PATH_NONE: none */
+	/* UDP, a --pmtu probe: which of its session's probes arrived */
+	long session_first;             /* -1: not told */
+	uint8_t session_seen[PROBEMEM_SEQS / 8];
 };
 
 /* What the client sent, as far as it knows; -1 where it does not. */
@@ -71,14 +78,6 @@ struct path_sent {
 	int back_wscale;                /* the SYN-ACK's window scale taken; PATH_NONE: none */
 };
 
-/* What --pmtu found. */
-struct path_mtu {
-	long pmtu;                      /* the largest IP packet that arrives; -1: none did */
-	long local_mtu;                 /* the upper bound: the route's MTU here */
-	long icmp_mtu;                  /* the MTU an ICMP "too big" named; -1: none came */
-	int black_hole;                 /* 1: larger packets vanished without ICMP; -1 unknown */
-};
-
 /* Parses one report line (the newline optional). 0, or -1 with a reason
  * in err. */
 int path_parse_report(const char *buf, size_t len, struct path_seen *s, char *err,
@@ -87,12 +86,6 @@ int path_parse_report(const char *buf, size_t len, struct path_seen *s, char *er
 /* The verdicts, one line each ("  nat: ...\n"). Returns the length. */
 size_t path_text(char *buf, size_t size, const struct path_sent *sent,
 		 const struct path_seen *seen);
-
-
-/* --pmtu's findings as text lines, and as JSON members
- * ("\"pmtu\":N,\"black_hole\":B,..."). */
-size_t path_mtu_text(char *buf, size_t size, const struct path_mtu *m);
-size_t path_mtu_json(char *buf, size_t size, const struct path_mtu *m);
 
 /* A DSCP by name (EF, AF41, CS1, LE, VA; any case) or number (0 to 63).
  * 0, or -1 when it is neither. */

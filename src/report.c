@@ -211,6 +211,13 @@ size_t report_udp_json(char *buf, size_t size, const struct dgram_facts *f, size
 		    synparse_ecn_name((enum ecn)(f->tos & 3)));
 	else
 		outbuf_add(&o, "\"dscp\":null,\"ecn\":null,");
+	if (f->session != NULL) {
+		char hex[PROBEMEM_HEX_LEN + 1];
+
+		probemem_hex(f->session, hex);
+		outbuf_add(&o, "\"session_first\":%u,\"session_seen\":\"%s\",", f->session->first,
+		    hex);
+	}
 	outbuf_add(&o, "\"size\":%zu,", len);
 	if (f->frag_size > 0)
 		outbuf_add(&o, "\"fragment_size\":%d,", f->frag_size);

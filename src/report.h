@@ -21,7 +21,9 @@
  *         "reply_ttl":N,"reply_dscp":N|null,"reply_ecn":ECN|null
  *         (what this report leaves with: the probe's DSCP and ECN, and
  *         REPORT_REPLY_TTL, so that the client can tell what the way back
- *         did to it; null when the probe's were not known)}
+ *         did to it; null when the probe's were not known),
+ *         a --pmtu probe (probemem.h): "session_first":N,"session_seen":HEX
+ *         (which of the session's probes arrived, from probe N on)}
  * A fact that could not be known is null. */
 #ifndef NETECHO_REPORT_H
 #define NETECHO_REPORT_H
@@ -31,6 +33,7 @@
 #include <sys/socket.h>
 
 #include "net.h"
+#include "probemem.h"
 #include "synparse.h"
 
 #define REPORT_VERSION  1
@@ -48,6 +51,7 @@ struct dgram_facts {
 	int frag_size;                  /* largest fragment it came in; 0: not fragmented */
 	bool have_local;
 	struct net_addr local;          /* the address it was sent to, with port */
+	const struct probemem_view *session; /* a --pmtu probe's session (probemem.h), or NULL */
 };
 
 /* Reads the control messages of a received datagram (IP_TTL, IP_TOS,

@@ -38,6 +38,7 @@
 #include "localaddr.h"
 #include "log.h"
 #include "net.h"
+#include "probemem.h"
 #include "ratelimit.h"
 #include "report.h"
 #include "shared.h"
@@ -61,6 +62,7 @@ struct udp_server {
 	struct sockset socks;
 	struct ratelimit *echo_limit;   /* the receive thread's */
 	struct ratelimit *report_limit; /* likewise */
+	struct probemem *probemem;      /* likewise: the --pmtu probes that came */
 	struct heartbeat beat;          /* the receive thread's, for the watchdog */
 	pthread_t thread;
 	bool running;
@@ -302,7 +304,17 @@ static void report(struct receiver *r, const struct sock *s, int i, const struct
 	char json[REPORT_JSON_MAX];
 	struct iovec iov = { json, 0 };
 	const char *why;
+	struct dgram_facts g = *f;
+	struct probemem_view session;
+	uint64_t id;
+	unsigned seq;
 
+	/* a --pmtu probe is remembered even when its report is held back */
+	if (probemem_parse(b->data[i], len, &id, &seq) == 0) {
+		probemem_note(r->srv->probemem, from, id, seq, r->now, &session);
+		g.session = &session;
+	}
+	f = &g;
 	iov.iov_len = report_udp_json(
 		json, sizeof json, f, len, from, fromlen,
 		r->cfg->report.show_local ? (const struct sockaddr *)&dst->ss : NULL, dst->len);
@@ -559,7 +571,8 @@ struct udp_server *udp_new(struct stats *st, struct config *cfg)
 	    (srv->echo_limit = ratelimit_new(key[0], key[1], (double)cfg->udp.echo_rate,
 					     (double)cfg->udp.echo_rate_total)) == NULL ||
 	    (srv->report_limit = ratelimit_new(key[1], key[0], (double)cfg->report.rate,
-					       (double)cfg->report.rate_total)) == NULL) {
+					       (double)cfg->report.rate_total)) == NULL ||
+	    (srv->probemem = probemem_new(key[0] ^ key[1], key[1] + 1)) == NULL) {
 		int saved = errno;
 
 		udp_free(srv);
@@ -627,6 +640,7 @@ void udp_free(struct udp_server *srv)
 	sockset_destroy(&srv->socks);
 	ratelimit_free(srv->echo_limit);
 	ratelimit_free(srv->report_limit);
+	probemem_free(srv->probemem);
 	shared_slot_destroy(&srv->cfg);
 	free(srv);
 }

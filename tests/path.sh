@@ -170,7 +170,7 @@ for fam in 4 6; do
 	in_c ip route flush cache >/dev/null 2>&1
 	probe pmtu$fam -u --pmtu $srv
 	check "$x MTU 1400 on the way, ICMP let through: --pmtu finds 1400" \
-		has pmtu$fam "pmtu: 1400 (the largest packet that arrives; this host's MTU is 1500)"
+		has pmtu$fam "pmtu: 1400 (the largest packet that arrives, as an ICMP \"too big\" said; this host's interface MTU is 1500)"
 	check "$x ... and no black hole: the ICMP named 1400" \
 		has pmtu$fam 'black-hole: no (ICMP "too big" names an MTU of 1400)'
 	check "$x ... --json" test "$(js pmtu$fam '[.pmtu, .black_hole, .icmp_mtu]')" = \
@@ -207,7 +207,7 @@ for fam in 4 6; do
 		# the client's own host split its next try
 		probe frag$fam -u -s 1452 $srv
 		check "$x a 1500-byte IPv6 datagram: split by this host once told the path's MTU" \
-			grep -Eq "fragments: arrived in fragments of at most 1[34][0-9]{2} bytes \(this host's MTU of 1400" \
+			grep -Eq "fragments: arrived in fragments of at most 1[34][0-9]{2} bytes \(this host split it: its cached path MTU to the server is 1400" \
 				"$T/frag$fam.out"
 	fi
 	probe whole$fam -u -s 1024 $srv

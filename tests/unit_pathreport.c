@@ -74,6 +74,20 @@ static void test_parse(void)
 		    "\"fragment_size\":null}",
 		    &s) == 0 &&
 	      s.fragment_size == 0);                    /* null: not fragmented */
+	CHECK(s.session_first == -1);                   /* not a --pmtu probe's */
+	/* a --pmtu probe's: which of the session's probes arrived */
+	CHECK(parse("{\"version\":1,\"proto\":\"udp\",\"client\":\"a\",\"client_port\":1,"
+		    "\"session_first\":2,\"session_seen\":\"0581000000000000000000000000000f\","
+		    "\"size\":548}", &s) == 0);
+	CHECK(s.session_first == 2 && s.session_seen[0] == 0x05 && s.session_seen[1] == 0x81 &&
+	      s.session_seen[15] == 0x0f && s.size == 548);
+	/* bits of the wrong length or not hex; a first out of range */
+	CHECK(parse("{\"version\":1,\"proto\":\"udp\",\"client\":\"a\",\"client_port\":1,"
+		    "\"session_seen\":\"0581\"}", &s) == -1);
+	CHECK(parse("{\"version\":1,\"proto\":\"udp\",\"client\":\"a\",\"client_port\":1,"
+		    "\"session_seen\":\"0581000000000000000000000000000g\"}", &s) == -1);
+	CHECK(parse("{\"version\":1,\"proto\":\"udp\",\"client\":\"a\",\"client_port\":1,"
+		    "\"session_first\":128}", &s) == -1);
 	/* a report from a later version's server: members it adds are ignored */
 	CHECK(parse("{\"version\":1,\"proto\":\"tcp\",\"client\":\"a\",\"client_port\":1,"
 		    "\"new\":\"x\",\"newer\":[1,2],\"newest\":true}",
@@ -476,8 +490,8 @@ static void test_udp_verdicts(void)
 	/* this host's own MTU split it */
 	sent.local_mtu = 1400;
 	path_text(buf, sizeof buf, &sent, &seen);
-	CHECK(has(buf, "  fragments: arrived in fragments of at most 1396 bytes (this host's MTU "
-		       "of 1400 split the 1472-byte datagram)\n"));
+	CHECK(has(buf, "  fragments: arrived in fragments of at most 1396 bytes (this host split "
+		       "it: its cached path MTU to the server is 1400, the datagram 1472 bytes)\n"));
 	/* whole; the ECN field kept, set, marked CE, changed */
 	seen.fragment_size = 0;
 	seen.ecn = 2;
@@ -511,7 +525,8 @@ static void test_json(void)
 {
 	struct path_sent sent = tcp_sent();
 	struct path_seen seen;
-	struct path_mtu m = { 1400, 1500, -1, 1 };
+	struct path_mtu m = { .pmtu = 1400, .local_mtu = 1500, .icmp_mtu = -1, .black_hole = 1,
+			      .low = 1400, .bound = 1500, .loss = 0, .probes = 20, .vanished = -1 };
 	char buf[PATH_TEXT_MAX];
 	size_t n;
 
@@ -585,17 +600,50 @@ static void test_json(void)
 		       "destination is not known\""));
 	/* --pmtu */
 	path_mtu_json(buf, sizeof buf, &m);
-	CHECK_STR(buf, "\"pmtu\":1400,\"black_hole\":true,\"local_mtu\":1500,\"icmp_mtu\":null");
+	CHECK_STR(buf, "\"pmtu\":1400,\"black_hole\":true,\"local_mtu\":1500,\"icmp_mtu\":null,"
+		       "\"pmtu_low\":1400,\"pmtu_bound\":1500,\"probe_loss\":0,\"probes\":20,"
+		       "\"vanished\":null,\"pmtu_unknown\":null");
 	path_mtu_text(buf, sizeof buf, &m);
-	CHECK(has(buf, "pmtu: 1400 (the largest packet that arrives; this host's MTU is 1500)\n"));
-	CHECK(has(buf, "black-hole: yes"));
-	m = (struct path_mtu){ 1400, 1500, 1400, 0 };
+	CHECK(has(buf, "pmtu: 1400 (the largest packet that arrives; this host's interface MTU is "
+		       "1500)\n"));
+	CHECK(has(buf, "black-hole: yes (packets of 1401 to 1500 bytes vanish: no ICMP \"too big\" "
+		       "comes back)\n"));
+	CHECK(has(buf, "probe-loss: 0% (20 probes)\n"));
+	/* a silent bottleneck behind one that sends ICMP */
+	m.pmtu = m.low = 800;
+	m.icmp_mtu = m.bound = 1000;
 	path_mtu_text(buf, sizeof buf, &m);
+	CHECK(has(buf, "black-hole: yes (packets of 801 to 1000 bytes vanish with no ICMP \"too big\" "
+		       "for them; an ICMP named 1000 for larger ones)\n"));
+	m = (struct path_mtu){ .pmtu = 1400, .local_mtu = 1500, .icmp_mtu = 1400, .black_hole = 0,
+			       .low = 1400, .bound = 1400, .loss = -1, .vanished = -1 };
+	path_mtu_text(buf, sizeof buf, &m);
+	CHECK(has(buf, "pmtu: 1400 (the largest packet that arrives, as an ICMP \"too big\" said; "
+		       "this host's interface MTU is 1500)\n"));
 	CHECK(has(buf, "black-hole: no (ICMP \"too big\" names an MTU of 1400)\n"));
-	m = (struct path_mtu){ 1500, 1500, -1, 0 };
+	CHECK(!has(buf, "probe-loss"));
+	m = (struct path_mtu){ .pmtu = 1500, .local_mtu = 1500, .icmp_mtu = -1, .black_hole = 0,
+			       .low = 1500, .bound = 1500, .loss = 10, .probes = 9,
+			       .vanished = 1038 };
 	path_mtu_text(buf, sizeof buf, &m);
-	CHECK(has(buf, "pmtu: 1500 (this host's MTU: every size up to it arrives)\n"));
+	CHECK(has(buf, "pmtu: 1500 (every size up to this host's interface MTU arrives)\n"));
 	CHECK(has(buf, "black-hole: no\n"));
+	CHECK(has(buf, "vanished: 1038 bytes (lost every try while larger packets arrived"));
+	/* unknown: the loss, never a number */
+	m = (struct path_mtu){ .pmtu = -1, .local_mtu = 1500, .icmp_mtu = -1, .black_hole = -1,
+			       .low = 1385, .bound = 1500, .loss = 45, .probes = 60,
+			       .vanished = -1 };
+	path_mtu_text(buf, sizeof buf, &m);
+	CHECK(has(buf, "pmtu: unknown (45% loss: 1385 bytes arrive; larger, up to 1500, "
+		       "undecided)\n"));
+	CHECK(has(buf, "black-hole: unknown\n"));
+	path_mtu_json(buf, sizeof buf, &m);
+	CHECK(strstr(buf, "\"pmtu\":null,\"black_hole\":null,") == buf);
+	CHECK(strstr(buf, "\"pmtu_unknown\":\"45% loss\"") != NULL);
+	m.why = "out of time";
+	path_mtu_text(buf, sizeof buf, &m);
+	CHECK(has(buf, "pmtu: unknown (out of time: 1385 bytes arrive; larger, up to 1500, "
+		       "undecided)\n"));
 	/* a buffer too small: cut, terminated, never overrun */
 	{
 		char small[40];

@@ -149,6 +149,18 @@ static void test_udp(void)
 		     "\"size\":9,\"fragment_size\":null,"
 		     "\"reply_ttl\":64,\"reply_dscp\":null,\"reply_ecn\":null}") !=
 	      NULL);
+	/* a --pmtu probe: its session's probes that arrived, from the first */
+	{
+		struct probemem_view v = { .first = 3, .bits = { 0x05, [15] = 0x80 } };
+
+		f.session = &v;
+		report_udp_json(buf, sizeof buf, &f, 548, (struct sockaddr *)&client,
+				sizeof(struct sockaddr_in6), NULL, 0);
+		CHECK(strstr(buf, "\"session_first\":3,\"session_seen\":"
+				  "\"05000000000000000000000000000080\",\"size\":548,") != NULL);
+		/* it fits a probe of the smallest IPv4 MTU --pmtu meets (552) */
+		CHECK(strlen(buf) + REPORT_MARGIN <= 552 - 28);
+	}
 }
 
 int main(void)

@@ -1,0 +1,410 @@
+/* pmtuprobe.c: netecho --pmtu's probes (see pmtuprobe.h). */
+#include "pmtuprobe.h"
+
+#include <errno.h>
+#include <linux/errqueue.h>
+#include <netinet/in.h>
+#include <netinet/ip.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <sysexits.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "pathreport.h"
+#include "pmtu.h"
+#include "probemem.h"
+
+#define EXIT_PARTIAL 1                  /* pathprobe.h: no report came */
+#define V4_HEADERS   28                 /* IPv4 and UDP headers */
+#define V6_HEADERS   48                 /* IPv6 and UDP headers */
+#define FLOOR_V4     576                /* every IPv4 host takes this much */
+#define FLOOR_V6     1280               /* and every IPv6 link */
+#define TRY_WAIT_MIN 0.2                /* seconds: the shortest wait on a reply */
+#define LIVE_EVERY   0.1                /* seconds between live lines */
+
+enum { TOO_BIG = -2, FAILED = -1 };
+
+struct search {
+	const struct path_options *o;
+	int fd;
+	bool v6;
+	char *buf;                      /* PMTU_LARGEST bytes */
+	uint64_t session;
+	double wait;                    /* on each reply */
+	double last_send, deadline, start, last_live;
+	double sent_at[PMTU_SEQS];
+	bool refused;
+	struct pmtu_evidence e;
+	char bad[128];                  /* the first reply that was not a report */
+};
+
+struct marks {
+	bool v6;
+	int ttl, tos;                   /* -1: the system's */
+};
+
+static int set_opt(int fd, bool v6, int opt4, int opt6, int v)
+{
+	return setsockopt(fd, v6 ? IPPROTO_IPV6 : IPPROTO_IP, v6 ? opt6 : opt4, &v, sizeof v);
+}
+
+/* DF on every probe whatever the cached path MTU, ICMP errors queued. */
+static int set_marks(int fd, void *arg)
+{
+	const struct marks *m = arg;
+
+	if (m->ttl >= 0 && set_opt(fd, m->v6, IP_TTL, IPV6_UNICAST_HOPS, m->ttl) < 0)
+		return -1;
+	if (m->tos >= 0 && set_opt(fd, m->v6, IP_TOS, IPV6_TCLASS, m->tos) < 0)
+		return -1;
+	if (set_opt(fd, m->v6, IP_MTU_DISCOVER, IPV6_MTU_DISCOVER,
+		    m->v6 ? IPV6_PMTUDISC_PROBE : IP_PMTUDISC_PROBE) < 0)
+		return -1;
+	return set_opt(fd, m->v6, IP_RECVERR, IPV6_RECVERR, 1);
+}
+
+static long headers(const struct search *s)
+{
+	return s->v6 ? V6_HEADERS : V4_HEADERS;
+}
+
+/* Takes the socket's queued errors: the MTU a "too big" named, from this
+ * host or an ICMP; a port unreachable. */
+static void take_errors(struct search *s)
+{
+	int soerr;
+	socklen_t sl = sizeof soerr;
+
+	for (;;) {
+		char ctrl[512], data[64];
+		struct iovec iov = { data, sizeof data };
+		struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctrl,
+				    .msg_controllen = sizeof ctrl };
+
+		if (recvmsg(s->fd, &m, MSG_ERRQUEUE | MSG_DONTWAIT) < 0)
+			break;
+		for (struct cmsghdr *c = CMSG_FIRSTHDR(&m); c != NULL; c = CMSG_NXTHDR(&m, c)) {
+			struct sock_extended_err ee;
+			long mtu;
+
+			if (!((c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_RECVERR) ||
+			      (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_RECVERR)) ||
+			    c->cmsg_len < CMSG_LEN(sizeof ee))
+				continue;
+			memcpy(&ee, CMSG_DATA(c), sizeof ee);
+			mtu = (long)ee.ee_info;
+			if (ee.ee_errno == ECONNREFUSED) {
+				s->refused = true;
+			} else if (ee.ee_errno != EMSGSIZE || mtu <= 0 || mtu > PMTU_LARGEST) {
+				continue;
+			} else if (ee.ee_origin == SO_EE_ORIGIN_ICMP ||
+				   ee.ee_origin == SO_EE_ORIGIN_ICMP6) {
+				if (s->e.icmp_mtu < 0 || mtu < s->e.icmp_mtu)
+					s->e.icmp_mtu = mtu;
+			} else if (s->e.local_mtu < 0 || mtu < s->e.local_mtu) {
+				s->e.local_mtu = mtu;
+			}
+		}
+	}
+	/* the pending error the queue set, taken so that it does not show again */
+	(void)getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &soerr, &sl);
+}
+
+/* A reply: a report, whose memory of the session (or, from a server
+ * without one, its size) tells which probes arrived. */
+static void take_reply(struct search *s, const char *buf, size_t len)
+{
+	struct path_seen seen;
+	char err[128];
+
+	if (path_parse_report(buf, len, &seen, err, sizeof err) < 0 || !seen.udp) {
+		if (s->bad[0] == '\0')
+			snprintf(s->bad, sizeof s->bad, "%s", seen.udp ? err : "a report on tcp");
+		return;
+	}
+	if (seen.size < 0)
+		return;
+	if (seen.session_first >= 0)
+		pmtu_seen(&s->e, (unsigned)seen.session_first, seen.session_seen,
+			  seen.size + headers(s));
+	else
+		pmtu_seen_size(&s->e, seen.size + headers(s));
+}
+
+/* Until probe seq is no longer pending (0), an ICMP says it was too big
+ * or until passes (1); -1 on an error. */
+static int await(struct search *s, int seq, double until)
+{
+	char buf[PATH_REPORT_MAX + 1];
+
+	for (;;) {
+		struct pollfd p = { .fd = s->fd, .events = POLLIN };
+		int rc;
+		ssize_t n;
+
+		if (s->e.state[seq] != PMTU_PENDING)
+			return 0;
+		if (s->e.icmp_mtu > 0 && s->e.icmp_mtu < s->e.size[seq])
+			return 1;
+		if (clock_now() >= until)
+			return 1;
+		rc = poll(&p, 1, clock_ms_until(until));
+		if (rc < 0 && errno == EINTR)
+			continue;
+		if (rc <= 0)
+			return rc < 0 ? -1 : 1;
+		/* an error queued: taken now, or poll() would say so at once again */
+		if (p.revents & POLLERR) {
+			take_errors(s);
+			if (s->refused) {
+				errno = ECONNREFUSED;
+				return -1;
+			}
+			if (!(p.revents & POLLIN))
+				continue;
+		}
+		n = recv(s->fd, buf, sizeof buf - 1, MSG_DONTWAIT);
+		if (n < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (n < 0 && errno != EMSGSIZE && errno != ECONNREFUSED && errno != EHOSTUNREACH &&
+		    errno != ENETUNREACH)
+			return -1;
+		if (n < 0) {
+			take_errors(s);
+			if (s->refused) {
+				errno = ECONNREFUSED;
+				return -1;
+			}
+			continue;
+		}
+		take_reply(s, buf, (size_t)n);
+	}
+}
+
+static void pace(struct search *s)
+{
+	double left = s->last_send + PATH_PACE_MS / 1000.0 - clock_now();
+
+	if (left > 0) {
+		struct timespec ts = { (time_t)left, (long)((left - (double)(time_t)left) * 1e9) };
+
+		while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+			;
+	}
+	s->last_send = clock_now();
+}
+
+/* The live line: which size it tries. */
+static void live(struct search *s, long size, long low)
+{
+	double now = clock_now();
+
+	if (!s->o->progress || now - s->last_live < LIVE_EVERY)
+		return;
+	s->last_live = now;
+	fprintf(stderr, "\rpmtu: trying %5ld bytes (%ld arrive; probe %d, %4.1fs) ", size, low,
+		s->e.n + 1, now - s->start);
+}
+
+/* Sends a probe of an IP packet of total bytes: its number, TOO_BIG
+ * when this host will not send it, FAILED (errno). */
+static int send_probe(struct search *s, long total)
+{
+	long payload = total - headers(s);
+	int seq;
+
+	s->buf[probemem_tag(s->buf, PROBEMEM_TAG_MAX, s->session, (unsigned)s->e.n)] = '.';
+	pace(s);
+	if (send(s->fd, s->buf, (size_t)payload, 0) < 0) {
+		if (errno != EMSGSIZE)
+			return FAILED;
+		take_errors(s);
+		if (s->e.local_mtu < 0 || s->e.local_mtu >= total)
+			s->e.local_mtu = total - 1;
+		return TOO_BIG;
+	}
+	seq = pmtu_sent(&s->e, total);
+	s->sent_at[seq] = s->last_send;
+	return seq;
+}
+
+/* The smallest size every path takes (or that an ICMP or this host
+ * named), until one arrives: 0, 1 when none did, 2 when the size named is
+ * too small to probe, -1 on an error. */
+static int first_arrival(struct search *s)
+{
+	long size = s->v6 ? FLOOR_V6 : FLOOR_V4;
+
+	for (int tries = 0; tries < PMTU_FLOOR_TRIES && s->e.n < PMTU_SEQS &&
+			    clock_now() < s->deadline;) {
+		int seq;
+
+		if (s->e.icmp_mtu > 0 && s->e.icmp_mtu < size)
+			size = s->e.icmp_mtu;
+		if (s->e.local_mtu > 0 && s->e.local_mtu < size)
+			size = s->e.local_mtu;
+		if (size < PMTU_PROBE_MIN)
+			return 2;
+		live(s, size, -1);
+		seq = send_probe(s, size);
+		if (seq == FAILED)
+			return -1;
+		if (seq == TOO_BIG)
+			continue;
+		tries++;
+		/* the first tries wait half the wait each */
+		if (await(s, seq, clock_now() + s->o->wait / 2) < 0)
+			return -1;
+		if (s->e.state[seq] == PMTU_ARRIVED) {
+			/* later replies are awaited four round trips, within the wait */
+			s->wait = 4 * (clock_now() - s->sent_at[seq]);
+			s->wait = s->wait < TRY_WAIT_MIN ? TRY_WAIT_MIN : s->wait;
+			s->wait = s->wait > s->o->wait ? s->o->wait : s->wait;
+			return 0;
+		}
+	}
+	return 1;
+}
+
+/* Sizes as pmtu_decide() says, until it decides or gives up, time runs
+ * out or the probes do. 0 (*why set when undecided), or -1 on an error. */
+static int search(struct search *s, struct pmtu_verdict *v, const char **why)
+{
+	for (;;) {
+		double wait;
+		int seq;
+
+		pmtu_decide(&s->e, v);
+		*why = v->why;
+		if (v->next < 0)
+			return 0;
+		if (clock_now() > s->deadline) {
+			*why = "out of time";
+			return 0;
+		}
+		if (s->e.n >= PMTU_SEQS) {
+			*why = "out of probes";
+			return 0;
+		}
+		live(s, v->next, v->low);
+		seq = send_probe(s, v->next);
+		if (seq == FAILED)
+			return -1;
+		/* a larger probe's report is awaited until the next may go: if
+		 * it does not come, the next (a size that arrives) asks for the
+		 * server's memory of it */
+		wait = v->next > v->low && s->wait > PATH_PACE_MS / 1000.0 ? PATH_PACE_MS / 1000.0
+									   : s->wait;
+		if (seq >= 0 && await(s, seq, clock_now() + wait) < 0)
+			return -1;
+	}
+}
+
+static int report_failure(struct search *s, int rc)
+{
+	if (s->bad[0] != '\0') {
+		fprintf(stderr, "netecho: %s sent something that is not a path report: %s\n",
+			s->o->peer, s->bad);
+		return EX_PROTOCOL;
+	}
+	if (rc < 0 && errno == ECONNREFUSED) {
+		fprintf(stderr, "netecho: --pmtu: no path report service at %s over udp (refused): "
+				"is [report] on in the server's netechod.conf?\n", s->o->peer);
+		return EX_UNAVAILABLE;
+	}
+	if (rc < 0) {
+		fprintf(stderr, "netecho: --pmtu: probing %s: %s\n", s->o->peer, strerror(errno));
+		return EX_UNAVAILABLE;
+	}
+	fprintf(stderr, "netecho: --pmtu: not even a %ld-byte probe brought a report from %s\n",
+		s->e.n > 0 ? s->e.size[s->e.n - 1] : (long)(s->v6 ? FLOOR_V6 : FLOOR_V4),
+		s->o->peer);
+	return EXIT_PARTIAL;
+}
+
+static void result(const struct search *s, const struct pmtu_verdict *v, const char *why,
+		   struct path_mtu *r)
+{
+	r->pmtu = v->pmtu;
+	r->local_mtu = s->e.local_mtu > 0 ? s->e.local_mtu : PMTU_LARGEST;
+	r->icmp_mtu = s->e.icmp_mtu;
+	r->black_hole = v->black_hole;
+	r->low = v->low;
+	r->bound = v->bound;
+	r->loss = v->loss;
+	r->probes = s->e.n;
+	r->vanished = v->vanished;
+	r->why = v->pmtu >= 0 ? NULL : why;
+}
+
+/* The socket, the buffer and the session; then the search. */
+static int run(struct search *s, struct path_mtu *r)
+{
+	struct pmtu_verdict v;
+	const char *why = NULL;
+	int rc;
+
+	if (getrandom(&s->session, sizeof s->session, 0) != (ssize_t)sizeof s->session) {
+		fprintf(stderr, "netecho: --pmtu: no random session id: %s\n", strerror(errno));
+		return EX_OSERR;
+	}
+	s->buf = malloc(PMTU_LARGEST);
+	if (s->buf == NULL) {
+		fprintf(stderr, "netecho: out of memory\n");
+		return EX_OSERR;
+	}
+	memset(s->buf, '.', PMTU_LARGEST);
+	s->start = clock_now();
+	s->deadline = s->start + PMTU_BUDGET;
+	rc = first_arrival(s);
+	if (rc == 0)
+		rc = search(s, &v, &why);
+	if (s->o->progress && s->last_live > 0)
+		fprintf(stderr, "\r%70s\r", "");
+	free(s->buf);
+	if (rc == 2) {
+		/* an ICMP named an MTU too small to probe */
+		pmtu_decide(&s->e, &v);
+		result(s, &v, "an MTU too small for a probe and its report", r);
+		return 0;
+	}
+	if (rc != 0)
+		return report_failure(s, rc);
+	result(s, &v, why, r);
+	return 0;
+}
+
+int pmtu_run(const struct path_options *o, struct path_mtu *result_out)
+{
+	bool v6 = o->addr.ss.ss_family == AF_INET6;
+	struct marks m = { v6, o->ttl, o->dscp >= 0 ? o->dscp << 2 : -1 };
+	struct search *s = calloc(1, sizeof *s);
+	char err[NET_ERRLEN];
+	int status;
+
+	if (s == NULL) {
+		fprintf(stderr, "netecho: out of memory\n");
+		return EX_OSERR;
+	}
+	s->o = o;
+	s->v6 = v6;
+	s->e.local_mtu = s->e.icmp_mtu = -1;
+	s->wait = o->wait;
+	s->fd = net_connect_with(&o->addr, SOCK_DGRAM, set_marks, &m, (int)(o->wait * 1000), err,
+				 sizeof err);
+	if (s->fd < 0) {
+		fprintf(stderr, "netecho: --pmtu: %s\n", err);
+		free(s);
+		return EX_UNAVAILABLE;
+	}
+	status = run(s, result_out);
+	close(s->fd);
+	free(s);
+	return status;
+}

@@ -1,0 +1,23 @@
+/* pmtuprobe.h: netecho --pmtu's probes: UDP datagrams with Don't Fragment
+ * from one socket, each tagged with a random session and its number
+ * (probemem.h) so that any report says which earlier probes arrived; the
+ * reasoning is pmtu.h's. On a terminal a live line on standard error says
+ * which size it tries.
+ *
+ * Bounded: PMTU_SEQS probes, PATH_PACE_MS apart, and PMTU_BUDGET seconds
+ * in all (then what is known is said, the rest "unknown"). */
+#ifndef NETECHO_PMTUPROBE_H
+#define NETECHO_PMTUPROBE_H
+
+#include "pathmtu.h"
+#include "pathprobe.h"
+
+#define PMTU_BUDGET        14.0         /* seconds: the search's longest */
+#define PMTU_FLOOR_TRIES   8            /* tries of the smallest size before giving up */
+#define PMTU_PROBE_MIN     256          /* bytes: smaller probes leave no room for a report */
+
+/* Finds the path MTU to o->addr; *result gets what was found. Returns 0,
+ * or an exit status (pathprobe.h's) with a message on standard error. */
+int pmtu_run(const struct path_options *o, struct path_mtu *result);
+
+#endif
