@@ -41,7 +41,7 @@ inn 1 sysctl -qw net.ipv4.ip_forward=1 && inn 2 sysctl -qw net.ipv4.ip_forward=1
 inn 2 ip link set a2 mtu 1400 && inn 3 ip link set b2 mtu 1400 || exit 1
 for _ in $(seq 20); do inn 0 ping -c 1 -W 1 10.89.2.1 >/dev/null 2>&1 && break; done
 printf '[server]\nhost = *\nport = 7000\n[log]\nrate_limit = 0\n' >"$work/d.conf"
-inn 3 "$build/netechod" -f -c "$work/d.conf" >/dev/null 2>"$work/d.err" &
+ip netns exec "${NS[3]}" "$build/netechod" -f -c "$work/d.conf" >/dev/null 2>"$work/d.err" &
 dpid=$!
 for _ in $(seq 100); do grep -q started "$work/d.err" && break; sleep 0.05; done
 sleep 0.5
@@ -55,7 +55,7 @@ for way in there both; do
 	for k in $(seq "$runs"); do
 		# a fresh start: no path MTU cached from the run before
 		inn 0 ip route flush cache
-		inn 3 tcpdump --immediate-mode -Z root -U -n -i b2 -w "$work/s.pcap" \
+		ip netns exec "${NS[3]}" tcpdump --immediate-mode -Z root -U -n -i b2 -w "$work/s.pcap" \
 			'udp and dst port 7001' 2>"$work/t.err" &
 		tp=$!
 		for _ in $(seq 100); do grep -q listening "$work/t.err" && break; sleep 0.1; done
