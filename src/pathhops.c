@@ -144,12 +144,11 @@ size_t path_trace_text(char *buf, size_t size, const struct path_trace *t, int v
 	while (last > 0 && t->hop[last - 1].answer == HOP_SILENT)
 		last--;
 	if (t->reached > 0 && t->exact)
-		outbuf_add(&o, "hops there: %d (a %s of %d reaches the report service)\n",
-			   t->reached, v6 ? "hop limit" : "ttl", t->reached);
+		outbuf_add(&o, "hops there: %d (routers; a %s of %d reaches the report service)\n",
+			   t->reached - 1, v6 ? "hop limit" : "ttl", t->reached);
 	else if (t->reached > 0)
-		outbuf_add(&o, "hops there: at most %d (a %s of %d reaches the report service; hop "
-			       "%d did not answer)\n",
-			   t->reached, v6 ? "hop limit" : "ttl", t->reached, t->reached - 1);
+		outbuf_add(&o, "hops there: at most %d (routers; a %s of %d reaches the report service; hop %d did not answer)\n",
+			   t->reached - 1, v6 ? "hop limit" : "ttl", t->reached, t->reached - 1);
 	else
 		outbuf_add(&o, "hops there: unknown (the report service was not reached)\n");
 	for (int i = 0; i < last; i++) {
@@ -178,11 +177,11 @@ size_t path_trace_json(char *buf, size_t size, const struct path_trace *t, int v
 
 	outbuf_start(&o, buf, size);
 	if (t->reached > 0 && t->exact)
-		outbuf_add(&o, "\"hops_there\":%d,", t->reached);
+		outbuf_add(&o, "\"hops_there\":%d,", t->reached - 1);
 	else
 		outbuf_add(&o, "\"hops_there\":null,");
 	if (t->reached > 0)
-		outbuf_add(&o, "\"hops_there_at_most\":%d,\"trace\":[", t->reached);
+		outbuf_add(&o, "\"hops_there_at_most\":%d,\"trace\":[", t->reached - 1);
 	else
 		outbuf_add(&o, "\"hops_there_at_most\":null,\"trace\":[");
 	for (int i = 0; i < t->n; i++) {

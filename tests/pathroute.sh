@@ -280,14 +280,14 @@ for v in 4 6; do
 	check "IPv$v --hops: exit 0" test $? -eq 0
 	check "... four hops there, each router by its address, then the service" \
 		test "$(grep -E '^(hops there|  hop )' "$T/hops$v.out" | sed 's/ (ICMP.*//')" = \
-			"$(printf 'hops there: 4 (a %s of 4 reaches the report service)\n  hop 1: %s\n  hop 2: %s\n  hop 3: %s\n  hop 4: %s (the report service)' \
+			"$(printf 'hops there: 3 (routers; a %s of 4 reaches the report service)\n  hop 1: %s\n  hop 2: %s\n  hop 3: %s\n  hop 4: %s (the report service)' \
 				"$([ $v = 4 ] && echo ttl || echo 'hop limit')" $r1 $r2 $r3 $srv)"
 	check "... the routers answered with time exceeded" \
 		test "$(grep -c '(ICMP time exceeded' "$T/hops$v.out")" -eq 3
 done
 in_c "$NETECHO" --path -u --hops --json -w 3 $srv4 7001 >"$T/hops.json" 2>"$T/hopsj.err"
 check "--hops --json: the trace" test "$(js hops '[.hops_there, [.trace[].from], .trace[0].icmp]')" = \
-	'[4,["10.70.0.1","10.70.1.1","10.70.2.1","10.70.3.1"],"time exceeded (ttl exceeded in transit)"]'
+	'[3,["10.70.0.1","10.70.1.1","10.70.2.1","10.70.3.1"],"time exceeded (ttl exceeded in transit)"]'
 # R2 drops what expires there and sends no ICMP: a hop that does not answer
 printf 'table inet lab {\n\tchain c {\n\t\ttype filter hook output priority 0;\n%s\n\t}\n}\n' \
 	'		icmp type time-exceeded drop' | in_ns 2 nft -f - || fail "nft: no ICMP from R2"

@@ -428,23 +428,22 @@ static void test_trace(void)
 	t.hop[2] = (struct path_hop){ HOP_EXPIRED, 11, 0, "10.0.2.1" };
 	t.hop[3] = (struct path_hop){ HOP_REACHED, 0, 0, "10.0.3.1" };
 	path_trace_text(buf, sizeof buf, &t, 0);
-	CHECK_STR(buf, "hops there: 4 (a ttl of 4 reaches the report service)\n"
+	CHECK_STR(buf, "hops there: 3 (routers; a ttl of 4 reaches the report service)\n"
 		       "  hop 1: 10.0.0.1 (ICMP time exceeded (ttl exceeded in transit))\n"
 		       "  hop 2: no answer\n"
 		       "  hop 3: 10.0.2.1 (ICMP time exceeded (ttl exceeded in transit))\n"
 		       "  hop 4: 10.0.3.1 (the report service)\n");
 	path_trace_json(buf, sizeof buf, &t, 0);
-	CHECK(has(buf, "\"hops_there\":4,\"hops_there_at_most\":4,\"trace\":[{\"hop\":1,\"answer\":\"time exceeded\","
+	CHECK(has(buf, "\"hops_there\":3,\"hops_there_at_most\":3,\"trace\":[{\"hop\":1,\"answer\":\"time exceeded\","
 		       "\"from\":\"10.0.0.1\",\"icmp\":\"time exceeded (ttl exceeded in "
 		       "transit)\"},{\"hop\":2,\"answer\":\"none\",\"from\":null,\"icmp\":null},"));
 	/* reached after a hop that did not answer: at most */
 	t.hop[2] = (struct path_hop){ HOP_SILENT, 0, 0, "" };
 	t.exact = false;
 	path_trace_text(buf, sizeof buf, &t, 0);
-	CHECK(has(buf, "hops there: at most 4 (a ttl of 4 reaches the report service; hop 3 did "
-		       "not answer)\n"));
+	CHECK(has(buf, "hops there: at most 3 (routers; a ttl of 4 reaches the report service; hop 3 did not answer)\n"));
 	path_trace_json(buf, sizeof buf, &t, 0);
-	CHECK(has(buf, "\"hops_there\":null,\"hops_there_at_most\":4,"));
+	CHECK(has(buf, "\"hops_there\":null,\"hops_there_at_most\":3,"));
 	/* not reached: the silent hops at the end said once, after the last
 	 * that answered */
 	t.reached = -1;
