@@ -24,3 +24,24 @@ void outbuf_add(struct outbuf *o, const char *fmt, ...)
 	if (n > 0)
 		o->len += (size_t)n < o->size - o->len ? (size_t)n : o->size - o->len - 1;
 }
+
+void outbuf_key(struct outbuf *o, const char *name)
+{
+	outbuf_add(o, "%s\"%s\":", o->members ? "," : "", name);
+	o->members = true;
+}
+
+void outbuf_json_int(struct outbuf *o, const char *name, long n)
+{
+	outbuf_key(o, name);
+	if (n >= 0)
+		outbuf_add(o, "%ld", n);
+	else
+		outbuf_add(o, "null");
+}
+
+void outbuf_json_bool(struct outbuf *o, const char *name, int b)
+{
+	outbuf_key(o, name);
+	outbuf_add(o, "%s", b < 0 ? "null" : b ? "true" : "false");
+}

@@ -19,4 +19,11 @@ void outbuf_start(struct outbuf *o, char *buf, size_t size);
 /* printf into what is left; what does not fit is cut. */
 void outbuf_add(struct outbuf *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* JSON members, for the writers of reports and verdicts: "name": after a
+ * comma when a member came before (o->members); a number, null when n < 0;
+ * true, false, or null when b < 0. */
+void outbuf_key(struct outbuf *o, const char *name);
+void outbuf_json_int(struct outbuf *o, const char *name, long n);
+void outbuf_json_bool(struct outbuf *o, const char *name, int b);
+
 #endif

@@ -3,18 +3,6 @@
 
 #include <stdio.h>
 
-/* A DSCP for a reader: "ef/46", or "46". */
-static const char *dscp_text(int dscp, char *buf, size_t size)
-{
-	const char *name = path_dscp_name(dscp);
-
-	if (name != NULL)
-		snprintf(buf, size, "%s/%d", name, dscp);
-	else
-		snprintf(buf, size, "%d", dscp);
-	return buf;
-}
-
 /* UDP: what the report was sent with against how it came. */
 static void udp_back(struct outbuf *o, const struct path_sent *sent,
 			 const struct path_seen *seen)
@@ -39,10 +27,11 @@ static void udp_back(struct outbuf *o, const struct path_sent *sent,
 	if (seen->reply_dscp < 0 || dscp < 0)
 		outbuf_add(o, "  dscp back: unknown\n");
 	else if (seen->reply_dscp == dscp)
-		outbuf_add(o, "  dscp back: kept (%s)\n", dscp_text(dscp, a, sizeof a));
+		outbuf_add(o, "  dscp back: kept (%s)\n", path_dscp_text(dscp, a, sizeof a));
 	else
 		outbuf_add(o, "  dscp back: remarked (%s sent, %s seen)\n",
-			   dscp_text(seen->reply_dscp, a, sizeof a), dscp_text(dscp, b, sizeof b));
+			   path_dscp_text(seen->reply_dscp, a, sizeof a),
+			   path_dscp_text(dscp, b, sizeof b));
 	if (v == NULL)
 		outbuf_add(o, "  ecn back: unknown\n");
 	else if (seen->reply_ecn == ecn)

@@ -26,32 +26,10 @@ static const char *unknown(struct reasons *r, const char *fact, const char *why)
 	return NULL;
 }
 
-/* "key": after a comma when a member came before */
-static void key(struct outbuf *o, const char *name)
-{
-	outbuf_add(o, "%s\"%s\":", o->members ? "," : "", name);
-	o->members = true;
-}
-
-static void json_int(struct outbuf *o, const char *name, long n)
-{
-	key(o, name);
-	if (n >= 0)
-		outbuf_add(o, "%ld", n);
-	else
-		outbuf_add(o, "null");
-}
-
-static void json_bool(struct outbuf *o, const char *name, int b)
-{
-	key(o, name);
-	outbuf_add(o, "%s", b < 0 ? "null" : b ? "true" : "false");
-}
-
 /* a string the caller knows needs no escaping, or null */
 static void json_word(struct outbuf *o, const char *name, const char *word)
 {
-	key(o, name);
+	outbuf_key(o, name);
 	if (word != NULL)
 		outbuf_add(o, "\"%s\"", word);
 	else
@@ -63,7 +41,7 @@ static void json_word(struct outbuf *o, const char *name, const char *word)
  * written with them escaped all the same) */
 static void json_endpoint(struct outbuf *o, const char *name, const char *addr, long port)
 {
-	key(o, name);
+	outbuf_key(o, name);
 	if (addr[0] == '\0') {
 		outbuf_add(o, "null");
 		return;
@@ -78,7 +56,7 @@ static void json_options(struct outbuf *o, const char *name, int set)
 {
 	bool first = true;
 
-	key(o, name);
+	outbuf_key(o, name);
 	if (set < 0) {
 		outbuf_add(o, "null");
 		return;
@@ -239,17 +217,17 @@ static void back(struct outbuf *o, const struct path_sent *sent, const struct pa
 	bool hops = seen->reply_ttl >= 0 && sent->back_ttl >= 0 &&
 		    sent->back_ttl <= seen->reply_ttl;
 
-	json_int(o, "ttl_back_sent", seen->reply_ttl);
-	json_int(o, "ttl_back_seen", sent->back_ttl);
-	json_int(o, "hops_back", hops ? seen->reply_ttl - sent->back_ttl : -1);
+	outbuf_json_int(o, "ttl_back_sent", seen->reply_ttl);
+	outbuf_json_int(o, "ttl_back_seen", sent->back_ttl);
+	outbuf_json_int(o, "hops_back", hops ? seen->reply_ttl - sent->back_ttl : -1);
 	if (seen->reply_ttl < 0)
 		unknown(r, "hops_back", "the server does not say what it sent the report with");
 	else if (sent->back_ttl < 0)
 		unknown(r, "hops_back", "this host did not read the report's TTL");
 	else if (!hops)
 		unknown(r, "hops_back", "the TTL was raised on the way back");
-	json_int(o, "dscp_back_sent", seen->reply_dscp);
-	json_int(o, "dscp_back_seen", dscp);
+	outbuf_json_int(o, "dscp_back_sent", seen->reply_dscp);
+	outbuf_json_int(o, "dscp_back_seen", dscp);
 	json_word(o, "dscp_back",
 		  seen->reply_dscp < 0 || dscp < 0
 			  ? unknown(r, "dscp_back", "the DSCP the report was sent or came with is "
@@ -273,12 +251,12 @@ static void addresses(struct outbuf *o, const struct path_sent *sent,
 	if (!sent->udp)
 		json_endpoint(o, "proxy", seen->proxy, seen->proxy_port);
 	json_word(o, "nat", nat(sent, seen, buf, sizeof buf, r));
-	json_bool(o, "source_translated",
-		  sent->local[0] == '\0' ? -1 : !path_same_host(sent->local, seen->client));
-	json_bool(o, "port_preserved",
-		  sent->local_port < 0 ? -1 : sent->local_port == seen->client_port);
+	outbuf_json_bool(o, "source_translated",
+			 sent->local[0] == '\0' ? -1 : !path_same_host(sent->local, seen->client));
+	outbuf_json_bool(o, "port_preserved",
+			 sent->local_port < 0 ? -1 : sent->local_port == seen->client_port);
 	json_endpoint(o, "dialled", sent->peer, sent->peer_port);
-	json_bool(o, "destination_translated", path_dnat(sent, seen));
+	outbuf_json_bool(o, "destination_translated", path_dnat(sent, seen));
 }
 
 size_t path_json(char *buf, size_t size, const struct path_sent *sent,
@@ -291,46 +269,49 @@ size_t path_json(char *buf, size_t size, const struct path_sent *sent,
 	outbuf_start(&o, buf, size);
 	outbuf_add(&o, "{");
 	addresses(&o, sent, seen, &r);
-	json_int(&o, "ttl_sent", sent->ttl);
-	json_int(&o, "ttl_seen", seen->ttl);
-	json_int(&o, "hops", path_hops(sent, seen));
+	outbuf_json_int(&o, "ttl_sent", sent->ttl);
+	outbuf_json_int(&o, "ttl_seen", seen->ttl);
+	outbuf_json_int(&o, "hops", path_hops(sent, seen));
 	hops_reason(sent, seen, &r);
-	json_int(&o, "dscp_sent", sent->dscp);
-	json_int(&o, "dscp_seen", seen->dscp);
+	outbuf_json_int(&o, "dscp_sent", sent->dscp);
+	outbuf_json_int(&o, "dscp_seen", seen->dscp);
 	json_word(&o, "dscp", dscp(sent, seen, &r));
 	json_word(&o, "ecn_sent", sent->ecn >= 0 ? path_ecn_name(sent->ecn) : NULL);
 	json_word(&o, "ecn_seen", seen->ecn >= 0 ? path_ecn_name(seen->ecn) : NULL);
 	json_word(&o, "ecn", ecn != NULL ? ecn : unknown(&r, "ecn", "the ECN field sent or "
 								      "seen is not known"));
 	if (sent->udp) {
-		json_int(&o, "size", sent->size);
-		json_bool(&o, "fragmented", seen->fragment_size < 0 ? -1 : seen->fragment_size > 0);
-		json_int(&o, "fragment_size", seen->fragment_size > 0 ? seen->fragment_size : -1);
+		outbuf_json_int(&o, "size", sent->size);
+		outbuf_json_bool(&o, "fragmented",
+				 seen->fragment_size < 0 ? -1 : seen->fragment_size > 0);
+		outbuf_json_int(&o, "fragment_size",
+				seen->fragment_size > 0 ? seen->fragment_size : -1);
 		json_word(&o, "fragments", fragments(sent, seen, &r));
 		back(&o, sent, seen, &r);
 	} else {
-		json_bool(&o, "ecn_setup_sent", sent->ecn_setup);
-		json_bool(&o, "ecn_setup_seen", seen->ecn_setup);
+		outbuf_json_bool(&o, "ecn_setup_sent", sent->ecn_setup);
+		outbuf_json_bool(&o, "ecn_setup_seen", seen->ecn_setup);
 		json_word(&o, "ecn_setup", ecn_setup(sent, seen, &r));
-		json_int(&o, "mss_sent", sent->mss);
-		json_int(&o, "mss_seen", seen->nother < 0 ? -1 : seen->mss);
+		outbuf_json_int(&o, "mss_sent", sent->mss);
+		outbuf_json_int(&o, "mss_seen", seen->nother < 0 ? -1 : seen->mss);
 		json_word(&o, "mss", mss(sent, seen, &r));
 		json_options(&o, "options_sent", path_options_sent(sent));
 		json_options(&o, "options_seen", path_options_seen(seen));
 		json_word(&o, "options", options(sent, seen, &r));
-		json_int(&o, "mss_back_sent", seen->reply_mss);
-		json_int(&o, "mss_back_seen",
-			 sent->back_mss < sent->back_mss_limit || path_mss_back(sent, seen) != NULL
-				 ? sent->back_mss
-				 : -1);
+		outbuf_json_int(&o, "mss_back_sent", seen->reply_mss);
+		outbuf_json_int(&o, "mss_back_seen",
+				sent->back_mss < sent->back_mss_limit ||
+						path_mss_back(sent, seen) != NULL
+					? sent->back_mss
+					: -1);
 		json_word(&o, "mss_back", mss_back(sent, seen, &r));
-		json_int(&o, "wscale_back_sent", seen->reply_wscale);
-		json_int(&o, "wscale_back_seen", sent->back_wscale);
+		outbuf_json_int(&o, "wscale_back_sent", seen->reply_wscale);
+		outbuf_json_int(&o, "wscale_back_seen", sent->back_wscale);
 		json_word(&o, "wscale_back", wscale_back(sent, seen, &r));
-		json_int(&o, "wscale_seen", seen->nother < 0 ? -1 : seen->wscale);
-		json_bool(&o, "df_seen", seen->df);
+		outbuf_json_int(&o, "wscale_seen", seen->nother < 0 ? -1 : seen->wscale);
+		outbuf_json_bool(&o, "df_seen", seen->df);
 	}
-	key(&o, "unknown");
+	outbuf_key(&o, "unknown");
 	outbuf_add(&o, "{");
 	for (int i = 0; i < r.n; i++)
 		outbuf_add(&o, "%s\"%s\":\"%s\"", i ? "," : "", r.fact[i], r.why[i]);

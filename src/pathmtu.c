@@ -5,28 +5,6 @@
 
 #include "outbuf.h"
 
-/* "key": after a comma when a member came before */
-static void key(struct outbuf *o, const char *name)
-{
-	outbuf_add(o, "%s\"%s\":", o->members ? "," : "", name);
-	o->members = true;
-}
-
-static void json_int(struct outbuf *o, const char *name, long n)
-{
-	key(o, name);
-	if (n >= 0)
-		outbuf_add(o, "%ld", n);
-	else
-		outbuf_add(o, "null");
-}
-
-static void json_bool(struct outbuf *o, const char *name, int b)
-{
-	key(o, name);
-	outbuf_add(o, "%s", b < 0 ? "null" : b ? "true" : "false");
-}
-
 static void mtu_line(struct outbuf *o, const struct path_mtu *m)
 {
 	if (m->pmtu < 0 && m->low < 0)
@@ -83,16 +61,16 @@ size_t path_mtu_json(char *buf, size_t size, const struct path_mtu *m)
 	struct outbuf o;
 
 	outbuf_start(&o, buf, size);
-	json_int(&o, "pmtu", m->pmtu);
-	json_bool(&o, "black_hole", m->black_hole);
-	json_int(&o, "local_mtu", m->local_mtu);
-	json_int(&o, "icmp_mtu", m->icmp_mtu);
-	json_int(&o, "pmtu_low", m->low);
-	json_int(&o, "pmtu_bound", m->bound);
-	json_int(&o, "probe_loss", m->loss);
-	json_int(&o, "probes", m->probes);
-	json_int(&o, "vanished", m->vanished);
-	key(&o, "pmtu_unknown");
+	outbuf_json_int(&o, "pmtu", m->pmtu);
+	outbuf_json_bool(&o, "black_hole", m->black_hole);
+	outbuf_json_int(&o, "local_mtu", m->local_mtu);
+	outbuf_json_int(&o, "icmp_mtu", m->icmp_mtu);
+	outbuf_json_int(&o, "pmtu_low", m->low);
+	outbuf_json_int(&o, "pmtu_bound", m->bound);
+	outbuf_json_int(&o, "probe_loss", m->loss);
+	outbuf_json_int(&o, "probes", m->probes);
+	outbuf_json_int(&o, "vanished", m->vanished);
+	outbuf_key(&o, "pmtu_unknown");
 	if (m->pmtu >= 0)
 		outbuf_add(&o, "null");
 	else if (m->why == NULL && m->loss >= 0)

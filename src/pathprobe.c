@@ -33,15 +33,6 @@
 #define V4_HEADERS   28                 /* IPv4 and UDP headers */
 #define V6_HEADERS   48                 /* IPv6 and UDP headers */
 
-/* The marks a probe socket gets before it connects. */
-struct marks {
-	bool v6;
-	int ttl;                        /* -1: the system's */
-	int tos;                        /* -1: the system's */
-	int pmtudisc;                   /* -1: the system's */
-	bool recverr;                   /* ICMP errors on the error queue */
-};
-
 static int set_opt(int fd, bool v6, int opt4, int opt6, int v)
 {
 	return setsockopt(fd, v6 ? IPPROTO_IPV6 : IPPROTO_IP, v6 ? opt6 : opt4, &v, sizeof v);
@@ -57,9 +48,9 @@ static int get_opt(int fd, bool v6, int opt4, int opt6)
 	return v;
 }
 
-static int set_marks(int fd, void *arg)
+int path_set_marks(int fd, void *arg)
 {
-	const struct marks *m = arg;
+	const struct path_marks *m = arg;
 
 	if (m->ttl >= 0 && set_opt(fd, m->v6, IP_TTL, IPV6_UNICAST_HOPS, m->ttl) < 0)
 		return -1;
@@ -318,7 +309,7 @@ static int tcp_probe(const struct path_options *o, struct path_sent *sent,
 		     struct path_seen *seen)
 {
 	bool v6 = o->addr.ss.ss_family == AF_INET6;
-	struct marks m = { v6, o->ttl, o->dscp >= 0 ? o->dscp << 2 : -1, -1, true };
+	struct path_marks m = {v6, o->ttl, o->dscp >= 0 ? o->dscp << 2 : -1, -1, true};
 	char err[NET_ERRLEN], buf[PATH_REPORT_MAX + 1];
 	struct route_facts rf;
 	struct icmp_seen ic;
@@ -326,7 +317,7 @@ static int tcp_probe(const struct path_options *o, struct path_sent *sent,
 	int status = 0, fd, saved;
 	ssize_t len;
 
-	fd = icmp_connect(&o->addr, SOCK_STREAM, set_marks, &m, o->connect_wait, &ic, err,
+	fd = icmp_connect(&o->addr, SOCK_STREAM, path_set_marks, &m, o->connect_wait, &ic, err,
 			  sizeof err);
 	if (fd < 0) {
 		saved = errno;
@@ -447,15 +438,15 @@ static int udp_probe(const struct path_options *o, struct path_sent *sent,
 		     struct path_seen *seen)
 {
 	bool v6 = o->addr.ss.ss_family == AF_INET6;
-	struct marks m = { v6, o->ttl, ((o->dscp >= 0 ? o->dscp : 0) << 2) | ECT0,
-			   v6 ? IPV6_PMTUDISC_DONT : IP_PMTUDISC_DONT, true };
+	struct path_marks m = {v6, o->ttl, ((o->dscp >= 0 ? o->dscp : 0) << 2) | ECT0,
+			       v6 ? IPV6_PMTUDISC_DONT : IP_PMTUDISC_DONT, true};
 	char err[NET_ERRLEN], bad[128] = "";
 	struct route_facts rf;
 	struct icmp_seen ic = { .have = false };
 	struct dgram_facts back = { .ttl = -1, .tos = -1 }, *bp = &back;
 	int fd, tos, rc, saved, status;
 
-	fd = net_connect_with(&o->addr, SOCK_DGRAM, set_marks, &m, (int)(o->wait * 1000), err,
+	fd = net_connect_with(&o->addr, SOCK_DGRAM, path_set_marks, &m, (int)(o->wait * 1000), err,
 			      sizeof err);
 	if (fd < 0)
 		return unreachable(o, "udp", err);

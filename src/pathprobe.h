@@ -34,6 +34,19 @@ struct path_options {
 	bool progress;                  /* --pmtu: a live line on standard error */
 };
 
+/* The marks a probe socket gets before it connects. */
+struct path_marks {
+	bool v6;
+	int ttl;      /* -1: the system's */
+	int tos;      /* -1: the system's */
+	int pmtudisc; /* -1: the system's */
+	bool recverr; /* ICMP errors on the error queue */
+};
+
+/* Sets them (arg: a struct path_marks): for net_connect_with(). 0, or -1
+ * with errno. */
+int path_set_marks(int fd, void *arg);
+
 /* Runs the probes and prints the verdicts (or one JSON object) on
  * standard output. Returns the exit status: 0 every report asked for
  * came; 1 the UDP report or --pmtu's first probe got no answer; 68 an

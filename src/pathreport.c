@@ -383,9 +383,7 @@ const char *path_dscp_name(int dscp)
 
 /* --- the verdicts ------------------------------------------------------- */
 
-
-/* A DSCP for a reader: "ef/46", or "46". */
-static const char *dscp_text(int dscp, char *buf, size_t size)
+const char *path_dscp_text(int dscp, char *buf, size_t size)
 {
 	const char *name = path_dscp_name(dscp);
 
@@ -512,10 +510,11 @@ static void verdict_dscp(struct outbuf *o, const struct path_sent *sent, const s
 	if (sent->dscp < 0 || seen->dscp < 0)
 		outbuf_add(o, "  dscp: unknown\n");
 	else if (sent->dscp == seen->dscp)
-		outbuf_add(o, "  dscp: kept (%s)\n", dscp_text(sent->dscp, a, sizeof a));
+		outbuf_add(o, "  dscp: kept (%s)\n", path_dscp_text(sent->dscp, a, sizeof a));
 	else
-		outbuf_add(o, "  dscp: remarked (%s sent, %s seen)\n", dscp_text(sent->dscp, a, sizeof a),
-		    dscp_text(seen->dscp, b, sizeof b));
+		outbuf_add(o, "  dscp: remarked (%s sent, %s seen)\n",
+			   path_dscp_text(sent->dscp, a, sizeof a),
+			   path_dscp_text(seen->dscp, b, sizeof b));
 }
 
 /* What happened to the ECN field: kept, bleached, set, ce, changed; NULL

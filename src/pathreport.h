@@ -94,6 +94,9 @@ int path_dscp_parse(const char *s, int *dscp);
 /* A DSCP's name ("ef"), or NULL when it has none. */
 const char *path_dscp_name(int dscp);
 
+/* A DSCP for a reader: "ef/46", or "46" (into buf). */
+const char *path_dscp_text(int dscp, char *buf, size_t size);
+
 /* For the JSON writer (pathjson.h), the verdicts' own terms:
  * The same address, IPv4-mapped or not, and a link-local scope aside. */
 bool path_same_host(const char *a, const char *b);

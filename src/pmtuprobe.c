@@ -44,31 +44,6 @@ struct search {
 	char bad[128];                  /* the first reply that was not a report */
 };
 
-struct marks {
-	bool v6;
-	int ttl, tos;                   /* -1: the system's */
-};
-
-static int set_opt(int fd, bool v6, int opt4, int opt6, int v)
-{
-	return setsockopt(fd, v6 ? IPPROTO_IPV6 : IPPROTO_IP, v6 ? opt6 : opt4, &v, sizeof v);
-}
-
-/* DF on every probe whatever the cached path MTU, ICMP errors queued. */
-static int set_marks(int fd, void *arg)
-{
-	const struct marks *m = arg;
-
-	if (m->ttl >= 0 && set_opt(fd, m->v6, IP_TTL, IPV6_UNICAST_HOPS, m->ttl) < 0)
-		return -1;
-	if (m->tos >= 0 && set_opt(fd, m->v6, IP_TOS, IPV6_TCLASS, m->tos) < 0)
-		return -1;
-	if (set_opt(fd, m->v6, IP_MTU_DISCOVER, IPV6_MTU_DISCOVER,
-		    m->v6 ? IPV6_PMTUDISC_PROBE : IP_PMTUDISC_PROBE) < 0)
-		return -1;
-	return set_opt(fd, m->v6, IP_RECVERR, IPV6_RECVERR, 1);
-}
-
 static long headers(const struct search *s)
 {
 	return s->v6 ? V6_HEADERS : V4_HEADERS;
@@ -383,7 +358,9 @@ static int run(struct search *s, struct path_mtu *r)
 int pmtu_run(const struct path_options *o, struct path_mtu *result_out)
 {
 	bool v6 = o->addr.ss.ss_family == AF_INET6;
-	struct marks m = { v6, o->ttl, o->dscp >= 0 ? o->dscp << 2 : -1 };
+	/* DF on every probe whatever the cached path MTU, ICMP errors queued */
+	struct path_marks m = {v6, o->ttl, o->dscp >= 0 ? o->dscp << 2 : -1,
+			       v6 ? IPV6_PMTUDISC_PROBE : IP_PMTUDISC_PROBE, true};
 	struct search *s = calloc(1, sizeof *s);
 	char err[NET_ERRLEN];
 	int status;
@@ -396,8 +373,8 @@ int pmtu_run(const struct path_options *o, struct path_mtu *result_out)
 	s->v6 = v6;
 	s->e.local_mtu = s->e.icmp_mtu = -1;
 	s->wait = o->wait;
-	s->fd = net_connect_with(&o->addr, SOCK_DGRAM, set_marks, &m, (int)(o->wait * 1000), err,
-				 sizeof err);
+	s->fd = net_connect_with(&o->addr, SOCK_DGRAM, path_set_marks, &m, (int)(o->wait * 1000),
+				 err, sizeof err);
 	if (s->fd < 0) {
 		fprintf(stderr, "netecho: --pmtu: %s\n", err);
 		free(s);
