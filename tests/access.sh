@@ -88,7 +88,12 @@ wait "$HELD_PID" 2>/dev/null
 before=$(stats_value tcp_denied)
 m=$(mark "$T/d.err")
 t0=$(date +%s)
-for _ in $(seq 200); do from 127.0.0.2 -z 127.0.0.1 $PORT; done
+# (on a starved machine an nc may time out before its SYN leaves: what is
+# checked is that every connection made was denied, counted and logged
+# or summarised once)
+made=0
+for _ in $(seq 200); do from 127.0.0.2 -z 127.0.0.1 $PORT && made=$((made + 1)); done
+denied=$(( $(settled_stat tcp_denied) - before ))
 wait_count() {  # until the log accounts for N denials after the mark
 	local want=$1 lines summed
 	for _ in $(seq 100); do
@@ -101,13 +106,14 @@ wait_count() {  # until the log accounts for N denials after the mark
 	done
 	echo "$lines $summed"
 }
-read -r lines summed <<<"$(wait_count 200)"
+read -r lines summed <<<"$(wait_count "$denied")"
 secs=$(( $(date +%s) - t0 + 2 ))
-echo "# 200 denied: $lines logged one by one, $summed summarised, within ${secs}s"
-check "200 denied connections: each logged or summarised, none twice" \
-	test $((lines + summed)) -eq 200
+echo "# 200 tried, $made connected, $denied denied: $lines logged one by one," \
+	"$summed summarised, within ${secs}s"
+check "every connection made was denied and counted ($made made, $denied denied, of 200)" \
+	test "$made" -gt 0 -a "$denied" -ge "$made" -a "$denied" -le 200
+check "... each logged or summarised, none twice" test $((lines + summed)) -eq "$denied"
 check "... one by one at most 10 a second" test "$lines" -le $((10 * secs))
-check "... and counted" test $(( $(stats_value tcp_denied) - before )) -eq 200
 stop_daemon
 
 # --- a list from a file: 10,000 entries, comments, several to a line
