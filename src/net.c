@@ -380,7 +380,7 @@ int net_listen(const struct net_addr *addr, int socktype, int backlog, unsigned 
 			 strerror(errno));
 		goto fail;
 	}
-	if (socktype == SOCK_STREAM && listen(fd, backlog) < 0) {
+	if (socktype == SOCK_STREAM && !(flags & NET_LISTEN_BIND_ONLY) && listen(fd, backlog) < 0) {
 		snprintf(err, errlen, "cannot listen on %s %s: %s", proto, where, strerror(errno));
 		goto fail;
 	}

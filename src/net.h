@@ -39,10 +39,13 @@ int net_resolve(const char *host, long port, int family, int socktype, bool pass
  * IPv6, close-on-exec. With NET_LISTEN_SHARE, SO_REUSEPORT is set before
  * binding, so that the socket may overlap one of ours that has it set too
  * (see net_share()); with NET_LISTEN_SAVE_SYN, a TCP listener saves each
- * SYN (TCP_SAVE_SYN) from its first one on. Returns the descriptor, or -1
- * with a message and errno. */
-#define NET_LISTEN_SHARE    1u
-#define NET_LISTEN_SAVE_SYN 2u
+ * SYN (TCP_SAVE_SYN) from its first one on; with NET_LISTEN_BIND_ONLY, a
+ * TCP socket is bound but not listening yet (no SYN reaches it until the
+ * caller's listen()). Returns the descriptor, or -1 with a message and
+ * errno. */
+#define NET_LISTEN_SHARE     1u
+#define NET_LISTEN_SAVE_SYN  2u
+#define NET_LISTEN_BIND_ONLY 4u
 int net_listen(const struct net_addr *addr, int socktype, int backlog, unsigned flags, char *err,
 	       size_t errlen);
 
