@@ -25,7 +25,9 @@ struct net_addr {
 
 /* Resolves host and port into at most max addresses for socktype
  * (SOCK_STREAM or SOCK_DGRAM). family is AF_UNSPEC, AF_INET or AF_INET6.
- * host "*" with passive set means every local address (IPv4 and IPv6). A
+ * host "*" with passive set means every local address (IPv4 and IPv6);
+ * with passive set, an IPv4-mapped IPv6 address (::ffff:127.0.0.1) comes
+ * back as the IPv4 address it names, what binding it would serve. A
  * numeric address is converted at once; a name is looked up in a thread of
  * its own, waited for at most timeout_ms (an abandoned look-up ends in
  * the background). Returns the number of addresses, or -1 with a message
