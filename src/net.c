@@ -286,13 +286,40 @@ static void unmap(struct net_addr *a)
 	a->len = sizeof s4;
 }
 
+/* getaddrinfo()'s answers into out, at most max, each once (it can
+ * repeat one), unmapped when passive. Returns how many. */
+static size_t keep_addrs(const struct addrinfo *res, bool passive, struct net_addr *out,
+			 size_t max)
+{
+	size_t n = 0;
+
+	for (const struct addrinfo *ai = res; ai != NULL && n < max; ai = ai->ai_next) {
+		bool dup = false;
+
+		if (ai->ai_addrlen > sizeof out[n].ss)
+			continue;
+		memset(&out[n].ss, 0, sizeof out[n].ss);
+		memcpy(&out[n].ss, ai->ai_addr, ai->ai_addrlen);
+		out[n].len = ai->ai_addrlen;
+		if (passive)
+			unmap(&out[n]);
+		for (size_t i = 0; i < n; i++)
+			if (out[i].len == out[n].len &&
+			    memcmp(&out[i].ss, &out[n].ss, out[n].len) == 0)
+				dup = true;
+		if (!dup)
+			n++;
+	}
+	return n;
+}
+
 int net_resolve(const char *host, long port, int family, int socktype, bool passive,
 		struct net_addr *out, size_t max, int timeout_ms, char *err, size_t errlen)
 {
-	struct addrinfo hints = { 0 }, *res = NULL, *ai;
+	struct addrinfo hints = { 0 }, *res = NULL;
 	char service[16];
 	const char *node = host;
-	size_t n = 0;
+	size_t n;
 	int rc;
 
 	if (port < 0 || port > 65535) {
@@ -328,23 +355,7 @@ int net_resolve(const char *host, long port, int family, int socktype, bool pass
 		errno = rc == EAI_AGAIN ? EAGAIN : rc == EAI_SYSTEM ? errno : ENOENT;
 		return -1;
 	}
-	for (ai = res; ai != NULL && n < max; ai = ai->ai_next) {
-		bool dup = false;
-
-		if (ai->ai_addrlen > sizeof out[n].ss)
-			continue;
-		memset(&out[n].ss, 0, sizeof out[n].ss);
-		memcpy(&out[n].ss, ai->ai_addr, ai->ai_addrlen);
-		out[n].len = ai->ai_addrlen;
-		if (passive)
-			unmap(&out[n]);
-		/* getaddrinfo can repeat an address; keep each once */
-		for (size_t i = 0; i < n; i++)
-			if (out[i].len == out[n].len && memcmp(&out[i].ss, &out[n].ss, out[n].len) == 0)
-				dup = true;
-		if (!dup)
-			n++;
-	}
+	n = keep_addrs(res, passive, out, max);
 	freeaddrinfo(res);
 	if (n == 0) {
 		snprintf(err, errlen, "cannot resolve %s: no usable address", host);

@@ -214,7 +214,8 @@ static void give_every_syn(int fd, unsigned index)
 	static atomic_bool said;
 
 	if (net_reuseport_pick(fd, index) < 0 && !atomic_exchange(&said, true))
-		log_warn("cannot give a new listener every SYN of its address (SO_ATTACH_REUSEPORT_CBPF): a client whose SYN reaches the one retiring sends it again a second later");
+		log_warn(
+			"cannot give a new listener every SYN of its address (SO_ATTACH_REUSEPORT_CBPF): a client whose SYN reaches the one retiring sends it again a second later");
 }
 
 /* Binds one address: alone first; beside one of ours (sharing the port)
@@ -441,6 +442,19 @@ static int open_new(const struct config *cfg, int p, const struct reload_want *w
 	return 0;
 }
 
+/* A plan as plan_sockets() starts it: a reload's TCP listeners bound
+ * only (a watcher is a reload's job's), resolving from now on. */
+static void plan_begin(const struct config *cfg, int p, int watcher, struct proto_plan *pp)
+{
+	pp->change = true;
+	pp->nnext = pp->nopened = 0;
+	pp->bound_only = p == TCP && watcher >= 0;
+	pp->backlog = (int)cfg->server.backlog;
+	errno = 0;
+	if (pp->stage != NULL)
+		atomic_store(pp->stage, PLAN_RESOLVING);
+}
+
 /* The sockets one protocol of cfg asks for: those of cur whose address
  * stays (serving what the configuration asks of that address now), then
  * new ones; into pp->next (from malloc()). On failure says why in err and
@@ -458,13 +472,7 @@ int plan_sockets(const struct config *cfg, int p, const struct sock *cur, size_t
 	size_t nwant = 0, nold = 0;
 	int rc = -1;
 
-	pp->change = true;
-	pp->nnext = pp->nopened = 0;
-	pp->bound_only = p == TCP && watcher >= 0;
-	pp->backlog = (int)cfg->server.backlog;
-	errno = 0;
-	if (pp->stage != NULL)
-		atomic_store(pp->stage, PLAN_RESOLVING);
+	plan_begin(cfg, p, watcher, pp);
 	if (wanted(cfg, p, &want, &nwant, &clash, err, errlen) < 0)
 		goto out;
 	pp->resolved_at = clock_now();
