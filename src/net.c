@@ -269,13 +269,57 @@ static int lookup_bounded(const char *host, const char *service, const struct ad
 	return rc;
 }
 
+/* An IPv4-mapped IPv6 address (::ffff:127.0.0.1) as the IPv4 address it
+ * names, which is what a socket bound to it would serve (an IPv6 socket
+ * with IPV6_V6ONLY cannot bind it at all). */
+static void unmap(struct net_addr *a)
+{
+	const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)&a->ss;
+	struct sockaddr_in s4 = { .sin_family = AF_INET };
+
+	if (a->ss.ss_family != AF_INET6 || !IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr))
+		return;
+	s4.sin_port = s6->sin6_port;
+	memcpy(&s4.sin_addr, &s6->sin6_addr.s6_addr[12], sizeof s4.sin_addr);
+	memset(&a->ss, 0, sizeof a->ss);
+	memcpy(&a->ss, &s4, sizeof s4);
+	a->len = sizeof s4;
+}
+
+/* getaddrinfo()'s answers into out, at most max, each once (it can
+ * repeat one), unmapped when passive. Returns how many. */
+static size_t keep_addrs(const struct addrinfo *res, bool passive, struct net_addr *out,
+			 size_t max)
+{
+	size_t n = 0;
+
+	for (const struct addrinfo *ai = res; ai != NULL && n < max; ai = ai->ai_next) {
+		bool dup = false;
+
+		if (ai->ai_addrlen > sizeof out[n].ss)
+			continue;
+		memset(&out[n].ss, 0, sizeof out[n].ss);
+		memcpy(&out[n].ss, ai->ai_addr, ai->ai_addrlen);
+		out[n].len = ai->ai_addrlen;
+		if (passive)
+			unmap(&out[n]);
+		for (size_t i = 0; i < n; i++)
+			if (out[i].len == out[n].len &&
+			    memcmp(&out[i].ss, &out[n].ss, out[n].len) == 0)
+				dup = true;
+		if (!dup)
+			n++;
+	}
+	return n;
+}
+
 int net_resolve(const char *host, long port, int family, int socktype, bool passive,
 		struct net_addr *out, size_t max, int timeout_ms, char *err, size_t errlen)
 {
-	struct addrinfo hints = { 0 }, *res = NULL, *ai;
+	struct addrinfo hints = { 0 }, *res = NULL;
 	char service[16];
 	const char *node = host;
-	size_t n = 0;
+	size_t n;
 	int rc;
 
 	if (port < 0 || port > 65535) {
@@ -311,22 +355,7 @@ int net_resolve(const char *host, long port, int family, int socktype, bool pass
 		errno = rc == EAI_AGAIN ? EAGAIN : rc == EAI_SYSTEM ? errno : ENOENT;
 		return -1;
 	}
-	for (ai = res; ai != NULL && n < max; ai = ai->ai_next) {
-		bool dup = false;
-
-		if (ai->ai_addrlen > sizeof out[n].ss)
-			continue;
-		/* getaddrinfo can repeat an address; keep each once */
-		for (size_t i = 0; i < n; i++)
-			if (out[i].len == ai->ai_addrlen &&
-			    memcmp(&out[i].ss, ai->ai_addr, ai->ai_addrlen) == 0)
-				dup = true;
-		if (dup)
-			continue;
-		memcpy(&out[n].ss, ai->ai_addr, ai->ai_addrlen);
-		out[n].len = ai->ai_addrlen;
-		n++;
-	}
+	n = keep_addrs(res, passive, out, max);
 	freeaddrinfo(res);
 	if (n == 0) {
 		snprintf(err, errlen, "cannot resolve %s: no usable address", host);
@@ -380,7 +409,7 @@ int net_listen(const struct net_addr *addr, int socktype, int backlog, unsigned 
 			 strerror(errno));
 		goto fail;
 	}
-	if (socktype == SOCK_STREAM && listen(fd, backlog) < 0) {
+	if (socktype == SOCK_STREAM && !(flags & NET_LISTEN_BIND_ONLY) && listen(fd, backlog) < 0) {
 		snprintf(err, errlen, "cannot listen on %s %s: %s", proto, where, strerror(errno));
 		goto fail;
 	}

@@ -25,7 +25,9 @@ struct net_addr {
 
 /* Resolves host and port into at most max addresses for socktype
  * (SOCK_STREAM or SOCK_DGRAM). family is AF_UNSPEC, AF_INET or AF_INET6.
- * host "*" with passive set means every local address (IPv4 and IPv6). A
+ * host "*" with passive set means every local address (IPv4 and IPv6);
+ * with passive set, an IPv4-mapped IPv6 address (::ffff:127.0.0.1) comes
+ * back as the IPv4 address it names, what binding it would serve. A
  * numeric address is converted at once; a name is looked up in a thread of
  * its own, waited for at most timeout_ms (an abandoned look-up ends in
  * the background). Returns the number of addresses, or -1 with a message
@@ -39,10 +41,13 @@ int net_resolve(const char *host, long port, int family, int socktype, bool pass
  * IPv6, close-on-exec. With NET_LISTEN_SHARE, SO_REUSEPORT is set before
  * binding, so that the socket may overlap one of ours that has it set too
  * (see net_share()); with NET_LISTEN_SAVE_SYN, a TCP listener saves each
- * SYN (TCP_SAVE_SYN) from its first one on. Returns the descriptor, or -1
- * with a message and errno. */
-#define NET_LISTEN_SHARE    1u
-#define NET_LISTEN_SAVE_SYN 2u
+ * SYN (TCP_SAVE_SYN) from its first one on; with NET_LISTEN_BIND_ONLY, a
+ * TCP socket is bound but not listening yet (no SYN reaches it until the
+ * caller's listen()). Returns the descriptor, or -1 with a message and
+ * errno. */
+#define NET_LISTEN_SHARE     1u
+#define NET_LISTEN_SAVE_SYN  2u
+#define NET_LISTEN_BIND_ONLY 4u
 int net_listen(const struct net_addr *addr, int socktype, int backlog, unsigned flags, char *err,
 	       size_t errlen);
 

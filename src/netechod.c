@@ -694,6 +694,9 @@ static void stop(struct daemon *d, int status)
 
 	reload_cancel(&d->reload);
 	stop_services(d);
+	/* before "netechod stopped", the last word of a clean stop */
+	if (!reload_wait_jobs(RELOAD_STOP_WAIT_S))
+		log_info("a reload still reading or resolving is left to end on its own");
 	if (status == 0) {
 		log_stats(d);
 		log_notice("netechod stopped");
@@ -714,8 +717,6 @@ static void stop(struct daemon *d, int status)
 			log_warnx("%s", err);
 		close(d->pidfile_fd);
 	}
-	if (!reload_wait_jobs(RELOAD_STOP_WAIT_S))
-		log_info("a reload still reading or resolving is left to end on its own");
 	log_stop();
 	daemon_ready(&d->ready_fd, status, err, sizeof err);
 	if (sd_notifier_close(&d->notify) < 0)

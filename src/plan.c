@@ -19,12 +19,14 @@
 #include "plan.h"
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sysexits.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "escape.h"
 #include "log.h"
 #include "sd.h"
@@ -203,32 +205,47 @@ static unsigned twins(const struct net_addr *addr, const struct sock *ours, size
 	return n;
 }
 
+/* Gives a listener bound beside a twin still retiring every SYN of their
+ * address. Should that fail, the kernel spreads the SYNs over the group,
+ * and a client whose SYN the retiring one drops sends it again a second
+ * later, as before a twin had the program: said once, not refused. */
+static void give_every_syn(int fd, unsigned index)
+{
+	static atomic_bool said;
+
+	if (net_reuseport_pick(fd, index) < 0 && !atomic_exchange(&said, true))
+		log_warn(
+			"cannot give a new listener every SYN of its address (SO_ATTACH_REUSEPORT_CBPF): a client whose SYN reaches the one retiring sends it again a second later");
+}
+
 /* Binds one address: alone first; beside one of ours (sharing the port)
  * when that is what stands in the way: one of ours (a list plan_sockets()
  * makes of those this plan does not keep as they are: retiring, retired
  * before and still open, or covered by this wildcard). Then shares it
- * from now on, so that a later reload can do the same. */
+ * from now on, so that a later reload can do the same. *pick: for a TCP
+ * listener beside listeners of this very address still retiring (an
+ * address moved away and back within their drain), which drop every SYN,
+ * their count: the new one's index in their reuseport group, given every
+ * SYN once it listens (give_every_syn(): here, or by plan_listen() for one
+ * bound only); else 0. */
 static int bind_one(const struct net_addr *addr, int type, int backlog, unsigned flags,
-		    const struct sock *ours, size_t nours, struct sock *out, char *err,
-		    size_t errlen)
+		    const struct sock *ours, size_t nours, struct sock *out, unsigned *pick,
+		    char *err, size_t errlen)
 {
 	int fd = net_listen(addr, type, backlog, flags, err, errlen);
 	bool shared = false;
 
+	*pick = 0;
 	if (fd < 0 && errno == EADDRINUSE && overlaps_ours(addr, ours, nours)) {
 		fd = net_listen(addr, type, backlog, flags | NET_LISTEN_SHARE, err, errlen);
 		shared = true;
 	}
 	if (fd < 0)
 		return -1;
-	/* beside listeners of this very address still retiring (an address
-	 * moved away and back within their drain), which drop every SYN: the
-	 * new one takes them all. Should that fail, the kernel spreads the
-	 * SYNs over the group, and a client whose SYN a retiring one drops
-	 * sends it again a second later, as before */
-	if (shared && type == SOCK_STREAM && twins(addr, ours, nours) > 0 &&
-	    net_reuseport_pick(fd, twins(addr, ours, nours)) < 0)
-		(void)0;
+	if (shared && type == SOCK_STREAM)
+		*pick = twins(addr, ours, nours);
+	if (*pick > 0 && !(flags & NET_LISTEN_BIND_ONLY))
+		give_every_syn(fd, *pick);
 	if (net_share(fd, true) < 0 ||
 	    (type == SOCK_DGRAM && net_ask_pktinfo(fd, addr->ss.ss_family) < 0) ||
 	    net_local_addr(fd, &out->local) < 0) {
@@ -398,11 +415,14 @@ static int open_new(const struct config *cfg, int p, const struct reload_want *w
 		    int watcher, struct proto_plan *pp, char *err, size_t errlen)
 {
 	for (size_t j = 0; j < nwant; j++) {
+		unsigned flags = saves_syn(cfg, p, want[j].service) ? NET_LISTEN_SAVE_SYN : 0;
+
 		if (take[j] >= 0)
 			continue;
-		if (bind_one(&want[j].addr, socktypes[p], (int)cfg->server.backlog,
-			     saves_syn(cfg, p, want[j].service) ? NET_LISTEN_SAVE_SYN : 0, old,
-			     nold, &pp->next[pp->nnext], err, errlen) < 0)
+		if (pp->bound_only)
+			flags |= NET_LISTEN_BIND_ONLY;
+		if (bind_one(&want[j].addr, socktypes[p], pp->backlog, flags, old, nold,
+			     &pp->next[pp->nnext], &pp->pick[pp->nopened], err, errlen) < 0)
 			return -1;
 		pp->next[pp->nnext].service = want[j].service;
 		pp->nnext++;
@@ -422,6 +442,19 @@ static int open_new(const struct config *cfg, int p, const struct reload_want *w
 	return 0;
 }
 
+/* A plan as plan_sockets() starts it: a reload's TCP listeners bound
+ * only (a watcher is a reload's job's), resolving from now on. */
+static void plan_begin(const struct config *cfg, int p, int watcher, struct proto_plan *pp)
+{
+	pp->change = true;
+	pp->nnext = pp->nopened = 0;
+	pp->bound_only = p == TCP && watcher >= 0;
+	pp->backlog = (int)cfg->server.backlog;
+	errno = 0;
+	if (pp->stage != NULL)
+		atomic_store(pp->stage, PLAN_RESOLVING);
+}
+
 /* The sockets one protocol of cfg asks for: those of cur whose address
  * stays (serving what the configuration asks of that address now), then
  * new ones; into pp->next (from malloc()). On failure says why in err and
@@ -439,16 +472,18 @@ int plan_sockets(const struct config *cfg, int p, const struct sock *cur, size_t
 	size_t nwant = 0, nold = 0;
 	int rc = -1;
 
-	pp->change = true;
-	pp->nnext = pp->nopened = 0;
-	errno = 0;
+	plan_begin(cfg, p, watcher, pp);
 	if (wanted(cfg, p, &want, &nwant, &clash, err, errlen) < 0)
 		goto out;
+	pp->resolved_at = clock_now();
+	if (pp->stage != NULL)
+		atomic_store(pp->stage, PLAN_BINDING);
 	pp->next = malloc((nwant + ncur + 1) * sizeof *pp->next);
+	pp->pick = malloc((nwant + 1) * sizeof *pp->pick);
 	kept = malloc((ncur + 1) * sizeof *kept);
 	take = malloc((nwant + 1) * sizeof *take);
 	cover = malloc((ncur + 1) * sizeof *cover);
-	if (pp->next == NULL || kept == NULL || take == NULL || cover == NULL)
+	if (pp->next == NULL || pp->pick == NULL || kept == NULL || take == NULL || cover == NULL)
 		goto oom;
 	reload_match(want, nwant, cur, ncur, kept, take);
 	/* a listener that a new wildcard covers serves on beside it: a new
@@ -471,6 +506,7 @@ int plan_sockets(const struct config *cfg, int p, const struct sock *cur, size_t
 		}
 	if (open_new(cfg, p, want, nwant, take, old, nold, watcher, pp, err, errlen) < 0)
 		goto out;
+	pp->bound_at = clock_now();
 	rc = 0;
 	goto out;
 oom:
@@ -486,15 +522,45 @@ out:
 	return rc;
 }
 
+int plan_listen(struct proto_plan *pp, char *err, size_t errlen)
+{
+	size_t first = pp->nnext - pp->nopened;
+
+	if (!pp->change || !pp->bound_only)
+		return 0;
+	for (size_t i = first; i < pp->nnext; i++) {
+		const struct sock *s = &pp->next[i];
+
+		if (listen(s->fd, pp->backlog) < 0) {
+			snprintf(err, errlen, "cannot listen on tcp %s: %s",
+				 net_format((const struct sockaddr *)&s->local.ss, s->local.len,
+					    (char[NET_ADDRSTRLEN]){0}, NET_ADDRSTRLEN),
+				 strerror(errno));
+			return -1;
+		}
+		/* after listen(): that is when it joins its twin's group */
+		if (pp->pick[i - first] > 0)
+			give_every_syn(s->fd, pp->pick[i - first]);
+	}
+	return 0;
+}
+
+void plan_handed_over(struct proto_plan *pp)
+{
+	free(pp->pick);
+	pp->pick = NULL;
+	pp->next = NULL;
+	pp->nnext = pp->nopened = 0;
+	pp->change = false;
+}
+
 /* Closes what a plan opened and forgets it. */
 void plan_close(struct proto_plan *pp)
 {
 	for (size_t i = pp->nnext - pp->nopened; i < pp->nnext; i++)
 		close(pp->next[i].fd);
 	free(pp->next);
-	pp->next = NULL;
-	pp->nnext = pp->nopened = 0;
-	pp->change = false;
+	plan_handed_over(pp);
 }
 
 void plan_log_listening(const struct sock *s, size_t n, int p)
@@ -523,8 +589,10 @@ int reload_open_initial(const struct config *cfg, struct sock **tcp, size_t *ntc
 				plan_close(&pp[q]);
 			return status;
 		}
-	for (int p = 0; p < NPROTO; p++)
+	for (int p = 0; p < NPROTO; p++) {
 		plan_log_listening(pp[p].next, pp[p].nnext, p);
+		free(pp[p].pick);
+	}
 	*tcp = pp[TCP].next;
 	*ntcp = pp[TCP].nnext;
 	*udp = pp[UDP].next;

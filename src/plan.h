@@ -9,6 +9,7 @@
 #ifndef NETECHO_PLAN_H
 #define NETECHO_PLAN_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -29,7 +30,18 @@ struct proto_plan {
 	struct sock *next;              /* from malloc(): the kept sockets, then the opened */
 	size_t nnext, nopened;
 	int status;                     /* a failure's exit status at start (sysexits.h) */
+	/* a reload's TCP listeners are bound by the job, but listen only at
+	 * commit (plan_listen()): until then no SYN reaches them, and no
+	 * client waits on a listener nobody serves yet */
+	bool bound_only;
+	int backlog;
+	unsigned *pick;                 /* per opened socket: net_reuseport_pick()'s index, or 0 */
+	atomic_int *stage;              /* the job's: where plan_sockets() is (or NULL) */
+	double resolved_at, bound_at;   /* clock_now() when resolving and binding ended */
 };
+
+/* Where a reload's job is, for a message when it takes too long. */
+enum { PLAN_READING, PLAN_RESOLVING, PLAN_BINDING };
 
 /* The sockets protocol p of cfg asks for: those of cur whose address
  * stays (serving what the configuration asks of that address now), then
@@ -38,10 +50,22 @@ struct proto_plan {
  * opened stays in pp for plan_close(). ours: every socket of ours still
  * open (a new one shares a port only with those this plan does not keep).
  * watcher (-1: none): the serving thread's epoll (sockset_watcher()), to
- * which each new socket is added before it is offered (sockset_watch()). */
+ * which each new socket is added before it is offered (sockset_watch());
+ * a reload's job passes one, and its new TCP listeners are then bound
+ * only (bound_only: plan_listen() at commit). */
 int plan_sockets(const struct config *cfg, int p, const struct sock *cur, size_t ncur,
 		 const struct sock *ours, size_t nours, int watcher, struct proto_plan *pp,
 		 char *err, size_t errlen);
+
+/* Makes the TCP listeners a reload's job bound (bound_only) listen, at
+ * commit, each beside a twin still retiring given every SYN of its
+ * address (pick). 0, or -1 with why in err: nothing was offered yet, so
+ * the reload is refused whole (plan_close()). */
+int plan_listen(struct proto_plan *pp, char *err, size_t errlen);
+
+/* Forgets a plan whose sockets were handed over (their descriptors are
+ * the serving thread's now). */
+void plan_handed_over(struct proto_plan *pp);
 
 /* Closes what a plan opened and forgets it. */
 void plan_close(struct proto_plan *pp);

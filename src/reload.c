@@ -94,6 +94,8 @@ struct reload_job {
 	int fd_raised;                  /* raise_fd_limit() before binding: 1, 0 or -1 ... */
 	int fd_errno;                   /* ... with this errno */
 	struct rlimit fd_limit;         /* ... and the limit it left */
+	atomic_int stage;               /* PLAN_READING, _RESOLVING or _BINDING */
+	double began, read_at;          /* clock_now() at the job's start and when it had read */
 };
 
 int reload_signal(void)
@@ -237,8 +239,10 @@ static void job_plan(struct reload_job *j)
 {
 	char err[NET_ERRLEN];
 
+	j->began = clock_now();
 	if (!job_load(j))
 		return;
+	j->read_at = clock_now();
 	/* before binding, as at start: the new sockets, beside the old ones,
 	 * must fit (commit() says what came of it; the limit is never
 	 * lowered, so an aborted reload leaves nothing short) */
@@ -250,6 +254,7 @@ static void job_plan(struct reload_job *j)
 			reload_decide(j->old, j->cfg, plan_socktype(p), j->activated);
 
 		j->ignored = j->ignored || c.ignored;
+		j->plan[p].stage = &j->stage;
 		if (c.rebind && plan_sockets(j->cfg, p, j->cur[p], j->ncur[p], j->ours[p],
 					     j->nours[p], j->watch[p], &j->plan[p], err,
 					     sizeof err) < 0) {
@@ -419,9 +424,7 @@ static void commit(struct reload_job *j, const struct reload_target *t)
 			tcp_offer(t->tcp, pp->next, pp->nnext);
 		else
 			udp_offer(t->udp, pp->next, pp->nnext);
-		pp->next = NULL;        /* the server's now */
-		pp->nnext = pp->nopened = 0;
-		pp->change = false;
+		plan_handed_over(pp);   /* the server's now */
 	}
 	log_configure(cfg->log.level, cfg->log.facility, cfg->log.rate_limit);
 	if (j->fd_raised > 0)
@@ -455,6 +458,48 @@ static void abort_reload(struct reload_job *j, const struct reload_target *t)
 	log_errx("reload refused: %s; the running configuration stays", j->refusal);
 }
 
+/* A job given up on: what it was doing for so long. */
+static void say_too_long(struct reload_job *j, const struct reload_target *t)
+{
+	static const char *const what[] = { [PLAN_READING] = "reading",
+					    [PLAN_RESOLVING] = "resolving the hosts of",
+					    [PLAN_BINDING] = "binding the sockets of" };
+	static const char *const why[] = {
+		[PLAN_READING] = "a slow disk, or a user or group lookup that does not answer?",
+		[PLAN_RESOLVING] = "a name server that does not answer?",
+		[PLAN_BINDING] = "many ports on a busy machine?" };
+	int stage = atomic_load(&j->stage);
+
+	log_errx("reload refused: %s %s took longer than %d s (%s); the running configuration stays",
+		 what[stage], escape_name((char[PATH_MAX]){0}, PATH_MAX, t->path), RELOAD_TIMEOUT_S,
+		 why[stage]);
+}
+
+/* A finished job's new TCP listeners start listening (plan_listen()),
+ * the last step that may fail, before anything is committed; its times
+ * at debug level. false with the refusal set. */
+static bool listen_all(struct reload_job *j)
+{
+	char err[NET_ERRLEN];
+
+	double from = j->read_at;
+
+	for (int p = 0; p < NPROTO; p++)
+		if (j->plan[p].change) {
+			log_debug("reload: %s: read in %.3f s, resolved in %.3f s, bound in %.3f s",
+				  p == TCP ? "tcp" : "udp", j->read_at - j->began,
+				  j->plan[p].resolved_at - from,
+				  j->plan[p].bound_at - j->plan[p].resolved_at);
+			from = j->plan[p].bound_at;
+		}
+	for (int p = 0; p < NPROTO; p++)
+		if (plan_listen(&j->plan[p], err, sizeof err) < 0) {
+			snprintf(j->refusal, sizeof j->refusal, "%s", err);
+			return false;
+		}
+	return true;
+}
+
 bool reload_poll(struct reload *r, const struct reload_target *t, pthread_t main_thread)
 {
 	struct reload_job *j = r->job;
@@ -470,11 +515,9 @@ bool reload_poll(struct reload *r, const struct reload_target *t, pthread_t main
 	if (!done && !j->abandoned)
 		return false;
 	if (!done)
-		log_errx(
-			"reload refused: reading %s took longer than %d s (a name server that does not answer?); the running configuration stays",
-			escape_name((char[PATH_MAX]){0}, PATH_MAX, t->path), RELOAD_TIMEOUT_S);
+		say_too_long(j, t);
 	else if (j->refusal[0] == '\0' && j->errs != NULL && j->errs->count == 0 &&
-		 j->errs->dropped == 0)
+		 j->errs->dropped == 0 && listen_all(j))
 		commit(j, t);
 	else
 		abort_reload(j, t);

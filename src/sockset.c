@@ -175,7 +175,9 @@ void sockset_say_lost(const struct sockset *ss, const char *proto, int err)
 		log_conn(LOG_ERR, "%s: %s", proto, strerror(err));
 		return;
 	}
-	log_conn(LOG_ERR, "%s: not listening on %s after all: epoll would not take it: %s", proto,
+	/* once a socket, and a promise broken ("listening on" was said):
+	 * never held back by the rate limit */
+	log_errx("%s: not listening on %s after all: epoll would not take it: %s", proto,
 		 net_format((const struct sockaddr *)&s->local.ss, s->local.len, where,
 			    sizeof where),
 		 strerror(err));

@@ -134,6 +134,29 @@ wait "$DPID"
 DSTATUS=$?
 DPID=
 check "... with exit 0" test "$DSTATUS" -eq 0
+
+# a reload whose TCP listener is bound (127.0.0.1, more specific than the
+# wildcard serving now) while the job still waits on the name server for
+# [udp]'s host: a client of 127.0.0.1 meanwhile is served at once by the
+# listener in force, not left on the new one that nobody serves until a
+# commit (which never comes: the reload is refused at 5 s)
+printf '[server]\nhost = *\nport = %s\n[tcp]\nreply_prefix = "Old: "\n' $PORT >"$live"
+start_daemon "$live"
+printf '[server]\nhost = 127.0.0.1\nport = %s\n[udp]\nhost = netecho-never.test\n' \
+	$PORT >"$live"
+queries=$(mark "$T/dns.out")
+m=$(mark "$T/d.err")
+kill -HUP "$DPID"
+wait_after "$T/dns.out" "$queries" '^query' 20
+ok "a reload binds tcp 127.0.0.1, then asks a name server for [udp]'s host"
+check "... a client of 127.0.0.1 meanwhile is answered by the listener in force" \
+	cmp -s <(printf w | timeout 4 nc -N 127.0.0.1 $PORT) <(printf 'Old: w')
+wait_after "$T/d.err" "$m" 'refused: cannot resolve netecho-never.test' 20
+ok "... and the reload is refused when the resolver gives up"
+check "... after which the old listener still serves" \
+	cmp -s <(printf v | timeout 4 nc -N 127.0.0.1 $PORT) <(printf 'Old: v')
+stop_daemon
+check "... exit 0" test "$DSTATUS" -eq 0
 umount /etc/hosts /etc/resolv.conf /etc/nsswitch.conf
 
 # --- a FIFO is not a configuration file

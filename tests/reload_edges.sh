@@ -11,6 +11,8 @@
 # - two services on overlapping addresses and one port ([server] host = *
 #   and [report] host = 127.0.0.1, port 7000): -t, start and reload all
 #   refuse it, with the same words;
+# - host = ::ffff:127.0.0.1 (IPv4-mapped): -t, start and reload all take
+#   it as 127.0.0.1, and -t finds its clash with 127.0.0.1;
 # - out of descriptors at start ("cannot create a socket: Too many open
 #   files"): exit 71 (a system error), not 69;
 # - a reload that moves the address (127.0.0.1 -> *, and * -> 127.0.0.1)
@@ -126,6 +128,28 @@ check "... and 127.0.0.1:7100 still reports" \
 	bash -c "printf '' | timeout 5 nc -N 127.0.0.1 7100 | grep -q '{'"
 stop_daemon
 check "exit 0" test "$DSTATUS" -eq 0
+
+# --- an IPv4-mapped address is the IPv4 address it names, for -t, start
+# and reload alike: served as 127.0.0.1, and clashing with 127.0.0.1
+printf '[server]\nhost = ::ffff:127.0.0.1\nport = 7000\n[report]\nport = 6900\n' >"$live"
+timeout 20 "$NETECHOD" -t -c "$live" >"$T/t.out" 2>"$T/t.err"
+check "host = ::ffff:127.0.0.1: -t says ok" test $? -eq 0
+start_daemon "$live"
+check "... start serves it as 127.0.0.1" \
+	cmp -s <(printf x | nc -N 127.0.0.1 7000) <(printf 'Receive: x')
+printf '[server]\nhost = ::ffff:127.0.0.1\nport = 7000-7001\n[report]\nport = 6900\n' >"$live"
+reload
+check "... a reload to it applies" \
+	cmp -s <(printf y | nc -N 127.0.0.1 7001) <(printf 'Receive: y')
+stop_daemon
+check "... exit 0" test "$DSTATUS" -eq 0
+printf '[server]\nhost = ::ffff:127.0.0.1\nport = 7000\n[report]\nhost = 127.0.0.1\nport = 7000\n' \
+	>"$T/mapped.conf"
+timeout 20 "$NETECHOD" -t -c "$T/mapped.conf" >"$T/t.out" 2>"$T/t.err"
+check "... and its clash with [report] host = 127.0.0.1: -t exit 78" test $? -eq 78
+check "... saying the addresses overlap" \
+	grep -q '127\.0\.0\.1:7000 of the echo (host ::ffff:127\.0\.0\.1) and 127\.0\.0\.1:7000 of the path report (host 127\.0\.0\.1) overlap' \
+	"$T/t.err"
 
 # --- out of descriptors at start: a system error (71)
 printf '[server]\nhost = 127.0.0.1\nport = 7000-7100\n[report]\nport = 6900\n' >"$T/many.conf"

@@ -107,6 +107,15 @@ static void test_resolve(void)
 	n = net_resolve("fe80::1%1", 7000, AF_UNSPEC, SOCK_DGRAM, false, out, NET_MAX_ADDRS, 1000,
 			err, sizeof err);
 	CHECK(n == 1 && strcmp(fmt(out[0]), "[fe80::1%1]:7000") == 0);
+	/* an IPv4-mapped address to bind is the IPv4 address it names; to
+	 * connect to, as given */
+	n = net_resolve("::ffff:127.0.0.1", 7000, AF_UNSPEC, SOCK_STREAM, true, out,
+			NET_MAX_ADDRS, 1000, err, sizeof err);
+	CHECK(n == 1 && out[0].ss.ss_family == AF_INET && out[0].len == sizeof(struct sockaddr_in) &&
+	      strcmp(fmt(out[0]), "127.0.0.1:7000") == 0);
+	n = net_resolve("::ffff:127.0.0.1", 7000, AF_UNSPEC, SOCK_STREAM, false, out,
+			NET_MAX_ADDRS, 1000, err, sizeof err);
+	CHECK(n == 1 && out[0].ss.ss_family == AF_INET6);
 	/* "*" passive: every local address, IPv4 and IPv6, once each */
 	n = net_resolve("*", 0, AF_UNSPEC, SOCK_STREAM, true, out, NET_MAX_ADDRS, 1000, err,
 			sizeof err);
