@@ -29,8 +29,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../src/clock.h"
-#include "../src/echoreply.h"
+#include "clock.h"
+#include "echoreply.h"
 #include "helper.h"
 
 struct conn {

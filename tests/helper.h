@@ -1,6 +1,6 @@
 /* helper.h: small pieces shared by the test programs (echocheck, stress,
  * notifysink); the clock and the reply checker are the project's own
- * (src/clock.h, src/echoreply.h). */
+ * (src/lib/clock.h, src/client/echoreply.h). */
 #ifndef NETECHO_TEST_HELPER_H
 #define NETECHO_TEST_HELPER_H
 

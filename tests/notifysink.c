@@ -19,7 +19,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "../src/clock.h"
+#include "clock.h"
 #include "helper.h"
 
 static const char *tcp_check(long port)

@@ -76,8 +76,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../src/clock.h"
-#include "../src/echoreply.h"
+#include "clock.h"
+#include "echoreply.h"
 #include "helper.h"
 
 static const char *host = "127.0.0.1", *port, *prefix = "";

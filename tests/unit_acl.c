@@ -1,4 +1,4 @@
-/* unit_acl: access lists (src/acl.c): the rule (the most specific entry
+/* unit_acl: access lists (src/daemon/acl.c): the rule (the most specific entry
  * wins, deny at a tie, an allow list denies the rest) at its edges (/0,
  * /32, /128, IPv4-mapped clients and entries), the entries refused, and
  * 10,000 random prefixes checked against a plain scan of the same rule. */
@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../src/acl.h"
+#include "acl.h"
 #include "unit.h"
 
 static struct acl *build(const char *allow, const char *deny)

@@ -1,12 +1,12 @@
-/* unit_config: the configuration parser (src/config.c): every key, the
+/* unit_config: the configuration parser (src/daemon/config.c): every key, the
  * defaults, quoting and escapes, and each error with its line number. */
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <syslog.h>
 
-#include "../src/acl.h"
-#include "../src/config.h"
+#include "acl.h"
+#include "config.h"
 #include "unit.h"
 
 static struct config cfg;

@@ -1,7 +1,7 @@
-/* unit_escape: payload escaping for logs (src/escape.c). */
+/* unit_escape: payload escaping for logs (src/lib/escape.c). */
 #include <stdlib.h>
 
-#include "../src/escape.h"
+#include "escape.h"
 #include "unit.h"
 
 static const char *esc(const void *s, size_t len, size_t max)

@@ -1,7 +1,7 @@
-/* unit_localaddr: the bounded set of the host's addresses (src/localaddr.c)
+/* unit_localaddr: the bounded set of the host's addresses (src/daemon/localaddr.c)
  * that the UDP echo's loop check asks: addresses, IPv4 as IPv4-mapped,
  * local networks, the bound and what lies past it. No network needed. */
-#include "../src/localaddr.h"
+#include "localaddr.h"
 #include "unit.h"
 
 static struct addrset set;

@@ -1,4 +1,4 @@
-/* unit_net: the address helpers of src/net.c, which need no network:
+/* unit_net: the address helpers of src/lib/net.c, which need no network:
  * formatting (with IPv6 scopes), comparing, overlapping, the address
  * bytes, and resolving numeric addresses and "*". */
 #include <arpa/inet.h>
@@ -8,7 +8,7 @@
 #include <string.h>
 #include <sys/un.h>
 
-#include "../src/net.h"
+#include "net.h"
 #include "unit.h"
 
 static struct net_addr addr(const char *text, int port, unsigned scope)

@@ -1,9 +1,9 @@
-/* unit_parse: strict number parsing (src/parse.c). */
+/* unit_parse: strict number parsing (src/lib/parse.c). */
 #include <errno.h>
 
 #include <string.h>
 
-#include "../src/parse.h"
+#include "parse.h"
 #include "unit.h"
 
 static int ports(const char *text, unsigned short *out, size_t max, size_t *n, char *err)

@@ -1,14 +1,14 @@
 /* unit_pathreport: the client's half of the path report
- * (src/pathreport.c): reports as the service writes them read back, and
+ * (src/client/pathreport.c): reports as the service writes them read back, and
  * broken or hostile ones refused; each verdict under its condition and
  * absent without it; the JSON members; DSCP names. */
 #include <stdlib.h>
 #include <string.h>
 
-#include "../src/icmp.h"
-#include "../src/pathhops.h"
-#include "../src/pathjson.h"
-#include "../src/pathreport.h"
+#include "icmp.h"
+#include "pathhops.h"
+#include "pathjson.h"
+#include "pathreport.h"
 #include "unit.h"
 
 /* As report_tcp_json() writes them (unit_report checks that side). */

@@ -2,7 +2,7 @@
  * searches run against a simulated path (a bottleneck with or without
  * ICMP, a size dropped, random loss each way) that must end right or
  * "unknown", never wrong. */
-#include "../src/pmtu.h"
+#include "pmtu.h"
 
 #include "unit.h"
 

@@ -1,7 +1,7 @@
 /* unit_probemem: the report service's memory of --pmtu probes: the tag
  * read from untrusted payloads, the table's bounds, expiry and eviction,
  * and the bits as hex. */
-#include "../src/probemem.h"
+#include "probemem.h"
 
 #include <inttypes.h>
 

@@ -1,4 +1,4 @@
-/* unit_proxyparse: the PROXY protocol header (src/proxyparse.c): the
+/* unit_proxyparse: the PROXY protocol header (src/daemon/proxyparse.c): the
  * specification's examples of version 1 (the longest lines included) and
  * version 2 (IPv4, IPv6, LOCAL, unix, TLVs), every prefix of a header
  * asking for more, and the malformed ones refused. */
@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../src/net.h"
-#include "../src/proxyparse.h"
+#include "net.h"
+#include "proxyparse.h"
 #include "unit.h"
 
 static enum proxy_result parse(const void *buf, size_t len, struct proxy_header *h)

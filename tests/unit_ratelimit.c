@@ -1,4 +1,4 @@
-/* unit_ratelimit: the token buckets of src/ratelimit.c, with a clock of
+/* unit_ratelimit: the token buckets of src/daemon/ratelimit.c, with a clock of
  * the test's own: a burst of rate per source, refilled at rate a second,
  * the total over every source, places taken over from quiet sources. */
 #include <arpa/inet.h>
@@ -8,7 +8,7 @@
 #include <string.h>
 #include <sys/un.h>
 
-#include "../src/ratelimit.h"
+#include "ratelimit.h"
 #include "unit.h"
 
 static struct sockaddr_storage addr(const char *text)

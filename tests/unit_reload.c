@@ -1,4 +1,4 @@
-/* unit_reload: the pure parts of a reload's plan (src/reload.c): what
+/* unit_reload: the pure parts of a reload's plan (src/daemon/reload.c): what
  * changes between two configurations, and which sockets a new set of
  * addresses keeps, binds anew or retires. No network: sockets here are
  * numbers and addresses. */
@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../src/config.h"
-#include "../src/reload.h"
+#include "config.h"
+#include "reload.h"
 #include "unit.h"
 
 static struct net_addr addr(const char *text, int port)

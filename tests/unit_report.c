@@ -1,11 +1,11 @@
-/* unit_report: the path report (src/report.c): the log fields and the
+/* unit_report: the path report (src/lib/report.c): the log fields and the
  * JSON of a TCP report from a parsed SYN, the JSON of a UDP report, and a
  * datagram's facts read from control messages as the kernel writes them. */
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "../src/report.h"
+#include "report.h"
 #include "unit.h"
 
 /* 192.0.2.1:40000 -> 198.51.100.7:50001, TOS 0xb9 (EF, ECT(1)), TTL 57,

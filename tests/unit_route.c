@@ -1,4 +1,4 @@
-/* unit_route: the reply to an RTM_GETROUTE read back (src/route.c): a
+/* unit_route: the reply to an RTM_GETROUTE read back (src/client/route.c): a
  * route's hoplimit and "features ecn" found in its metrics, a route
  * without them, an error, and truncated or hostile replies refused. */
 #include <errno.h>
@@ -6,7 +6,7 @@
 #include <linux/rtnetlink.h>
 #include <stdint.h>
 
-#include "../src/route.h"
+#include "route.h"
 #include "unit.h"
 
 struct msg {

@@ -1,4 +1,4 @@
-/* unit_sd: the service manager's variables as src/sd.c reads them:
+/* unit_sd: the service manager's variables as src/daemon/sd.c reads them:
  * LISTEN_PID and LISTEN_FDS (ours or another's, malformed, too many),
  * NOTIFY_SOCKET (a path, an abstract name, relative, too long) and
  * WATCHDOG_USEC / WATCHDOG_PID. No service manager is needed. */
@@ -8,7 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../src/sd.h"
+#include "sd.h"
 #include "unit.h"
 
 static int listen_fds(const char *pid, const char *count, struct sd_fd *fds, char *err)

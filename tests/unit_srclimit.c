@@ -1,11 +1,11 @@
-/* unit_srclimit: connections per client address (src/srclimit.c). */
+/* unit_srclimit: connections per client address (src/daemon/srclimit.c). */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <sys/un.h>
 
-#include "../src/srclimit.h"
+#include "srclimit.h"
 #include "unit.h"
 
 static struct sockaddr_storage addr(const char *text, int port)

@@ -1,4 +1,4 @@
-/* unit_synparse: saved SYN headers (src/synparse.c): captured ones (IPv4
+/* unit_synparse: saved SYN headers (src/lib/synparse.c): captured ones (IPv4
  * and IPv6 on the loopback, with DSCP EF set by the client), crafted ones
  * (IPv4 options, IPv6 extension headers, every kind of TCP option), and
  * broken ones: truncated at every length, lying lengths, options that run
@@ -8,7 +8,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "../src/synparse.h"
+#include "synparse.h"
 #include "unit.h"
 
 /* 127.0.0.1 -> 127.0.0.1:7311, TOS 0xb8, TTL 64, DF; MSS 65495, SACK,

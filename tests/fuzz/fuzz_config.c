@@ -10,7 +10,7 @@
 #include <string.h>
 #include <syslog.h>
 
-#include "../../src/config.h"
+#include "config.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

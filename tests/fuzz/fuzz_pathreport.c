@@ -1,5 +1,5 @@
 /* fuzz_pathreport: libFuzzer target for the client's reading of a path
- * report (src/pathreport.c). Any bytes: never a read past them (the
+ * report (src/client/pathreport.c). Any bytes: never a read past them (the
  * sanitizers watch); what a parse that succeeds says stays within what a
  * report can hold; the verdicts and the JSON made of it fit their
  * buffers and stay one terminated string. */
@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../src/pathjson.h"
-#include "../../src/pathreport.h"
+#include "pathjson.h"
+#include "pathreport.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,5 +1,5 @@
 /* fuzz_proxyparse: libFuzzer target for the PROXY protocol header parser
- * (src/proxyparse.c). Any bytes: never a read past them (the sanitizers
+ * (src/daemon/proxyparse.c). Any bytes: never a read past them (the sanitizers
  * watch); a whole header is never longer than the bytes given nor than
  * the limits; every prefix of a whole header asks for more, never
  * succeeds nor fails differently; the addresses it gives are IPv4 or
@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <sys/socket.h>
 
-#include "../../src/proxyparse.h"
+#include "proxyparse.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -8,8 +8,8 @@
 #include <sys/socket.h>
 #include <netinet/in.h>
 
-#include "../../src/report.h"
-#include "../../src/synparse.h"
+#include "report.h"
+#include "synparse.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
