@@ -107,14 +107,65 @@ static int add_entry(struct family *f, uint64_t hi, uint64_t lo, unsigned len, b
 	return 0;
 }
 
+/* The address before any slash, as 128 bits (an IPv4 entry as its
+ * IPv4-mapped address) and its prefix length over 128 bits. */
+static int entry_bits(char *buf, unsigned char b[16], long *plen, char *err, size_t errlen)
+{
+	char *slash = strchr(buf, '/'), sb[SHOWN_SIZE];
+	bool written_v4 = false;
+	long maxlen;
+
+	if (slash != NULL)
+		*slash = '\0';
+	memset(b, 0, 16);
+	if (inet_pton(AF_INET, buf, b + 12) == 1) {
+		written_v4 = true;
+		memcpy(b, v4mapped, sizeof v4mapped);
+	} else if (inet_pton(AF_INET6, buf, b) != 1) {
+		snprintf(err, errlen, "%s is not an IPv4 or IPv6 address",
+			 shown(sb, buf, strlen(buf)));
+		return -1;
+	}
+	maxlen = written_v4 ? 32 : 128;
+	*plen = maxlen;
+	if (slash != NULL &&
+	    (slash[1] < '0' || slash[1] > '9' || parse_long(slash + 1, 0, maxlen, plen) < 0)) {
+		snprintf(err, errlen, "%s: the prefix length is a number from 0 to %ld",
+			 shown(sb, slash + 1, strlen(slash + 1)), maxlen);
+		return -1;
+	}
+	if (written_v4)
+		*plen += 96;
+	return 0;
+}
+
+/* The message for an entry with bits set past its prefix: the network meant. */
+static void past_prefix(uint64_t mhi, uint64_t mlo, bool v4, long plen, const char *text,
+			size_t len, char *err, size_t errlen)
+{
+	char net[INET6_ADDRSTRLEN], sb[SHOWN_SIZE];
+	unsigned char m[16];
+
+	for (int i = 0; i < 8; i++) {
+		m[i] = (unsigned char)(mhi >> (56 - 8 * i));
+		m[8 + i] = (unsigned char)(mlo >> (56 - 8 * i));
+	}
+	if (v4)
+		inet_ntop(AF_INET, m + 12, net, sizeof net);
+	else
+		inet_ntop(AF_INET6, m, net, sizeof net);
+	snprintf(err, errlen, "%s has bits set past its prefix length (%s/%ld?)",
+		 shown(sb, text, len), net, v4 ? plen - 96 : plen);
+}
+
 int acl_add(struct acl *a, const char *text, size_t len, enum acl_verdict v, char *err,
 	    size_t errlen)
 {
-	char buf[ACL_ENTRY_MAX + 1], *slash, sb[SHOWN_SIZE];
+	char buf[ACL_ENTRY_MAX + 1];
 	unsigned char b[16];
-	long plen, maxlen;
+	long plen;
 	uint64_t hi, lo, mhi, mlo;
-	bool v4, written_v4 = false;
+	bool v4;
 
 	if (len == 0 || len > ACL_ENTRY_MAX) {
 		snprintf(err, errlen, "an entry is 1 to %d bytes", ACL_ENTRY_MAX);
@@ -130,28 +181,8 @@ int acl_add(struct acl *a, const char *text, size_t len, enum acl_verdict v, cha
 		snprintf(err, errlen, "more than %d entries in one list", ACL_ENTRIES_MAX);
 		return -1;
 	}
-	slash = strchr(buf, '/');
-	if (slash != NULL)
-		*slash = '\0';
-	memset(b, 0, sizeof b);
-	if (inet_pton(AF_INET, buf, b + 12) == 1) {
-		written_v4 = true;
-		memcpy(b, v4mapped, sizeof v4mapped);
-	} else if (inet_pton(AF_INET6, buf, b) != 1) {
-		snprintf(err, errlen, "%s is not an IPv4 or IPv6 address", shown(sb, buf, strlen(buf)));
+	if (entry_bits(buf, b, &plen, err, errlen) < 0)
 		return -1;
-	}
-	maxlen = written_v4 ? 32 : 128;
-	plen = maxlen;
-	if (slash != NULL &&
-	    (slash[1] < '0' || slash[1] > '9' || parse_long(slash + 1, 0, maxlen, &plen) < 0)) {
-		snprintf(err, errlen, "%s: the prefix length is a number from 0 to %ld",
-			 shown(sb, slash + 1, strlen(slash + 1)), maxlen);
-		return -1;
-	}
-	/* as 128 bits: an IPv4 entry is its IPv4-mapped address */
-	if (written_v4)
-		plen += 96;
 	v4 = memcmp(b, v4mapped, sizeof v4mapped) == 0;
 	if (v4 && plen < 96) {
 		snprintf(err, errlen, "an IPv4-mapped prefix is at least /96");
@@ -161,19 +192,7 @@ int acl_add(struct acl *a, const char *text, size_t len, enum acl_verdict v, cha
 	lo = mlo = load64(b + 8);
 	mask(&mhi, &mlo, (unsigned)plen);
 	if (mhi != hi || mlo != lo) {
-		char net[INET6_ADDRSTRLEN];
-		unsigned char m[16];
-
-		for (int i = 0; i < 8; i++) {
-			m[i] = (unsigned char)(mhi >> (56 - 8 * i));
-			m[8 + i] = (unsigned char)(mlo >> (56 - 8 * i));
-		}
-		if (v4)
-			inet_ntop(AF_INET, m + 12, net, sizeof net);
-		else
-			inet_ntop(AF_INET6, m, net, sizeof net);
-		snprintf(err, errlen, "%s has bits set past its prefix length (%s/%ld?)",
-			 shown(sb, text, len), net, v4 ? plen - 96 : plen);
+		past_prefix(mhi, mlo, v4, plen, text, len, err, errlen);
 		return -1;
 	}
 	if (v4 ? add_entry(&a->v4, 0, lo & 0xffffffffu, (unsigned)plen - 96, v == ACL_DENY)

@@ -88,21 +88,20 @@ static bool v1_address(int family, const char *text, unsigned p, struct sockaddr
 	return true;
 }
 
-static enum proxy_result parse_v1(const char *buf, size_t len, struct proxy_header *h,
-				  const char **why)
+/* Finds the CR LF that ends a version 1 line within its 107 bytes: *cr
+ * points at it. PROXY_MORE until it comes, PROXY_BAD for a byte no line
+ * may hold. */
+static enum proxy_result v1_line(const char *buf, size_t len, const char **cr, const char **why)
 {
 	size_t max = len < PROXY_V1_MAX ? len : PROXY_V1_MAX;
-	const char *cr = NULL, *p, *end;
-	char proto[8], src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN], sp[8], dp[8];
-	unsigned sport, dport;
-	int family;
 
+	*cr = NULL;
 	for (size_t i = 0; i + 1 < max; i++)
 		if (buf[i] == '\r' && buf[i + 1] == '\n') {
-			cr = buf + i;
+			*cr = buf + i;
 			break;
 		}
-	if (cr == NULL) {
+	if (*cr == NULL) {
 		/* whatever comes, a line must be printable ASCII */
 		for (size_t i = 0; i < max; i++)
 			if ((buf[i] < 0x20 || buf[i] > 0x7e) && !(buf[i] == '\r' && i + 1 == max)) {
@@ -115,31 +114,21 @@ static enum proxy_result parse_v1(const char *buf, size_t len, struct proxy_head
 		}
 		return PROXY_MORE;
 	}
-	h->version = 1;
-	h->length = (size_t)(cr - buf) + 2;
-	p = buf + V1_SIG_LEN;
-	end = cr;
-	for (const char *c = buf; c < end; c++)
+	for (const char *c = buf; c < *cr; c++)
 		if (*c < 0x20 || *c > 0x7e) {
 			*why = "a version 1 header holds a byte that is not printable";
 			return PROXY_BAD;
 		}
-	if (!word(&p, end, proto, sizeof proto)) {
-		*why = "a version 1 header without a protocol";
-		return PROXY_BAD;
-	}
-	if (strcmp(proto, "UNKNOWN") == 0) {
-		h->local = true;        /* the rest of the line is to be ignored */
-		return PROXY_OK;
-	}
-	if (strcmp(proto, "TCP4") == 0)
-		family = AF_INET;
-	else if (strcmp(proto, "TCP6") == 0)
-		family = AF_INET6;
-	else {
-		*why = "a version 1 header's protocol is neither TCP4, TCP6 nor UNKNOWN";
-		return PROXY_BAD;
-	}
+	return PROXY_OK;
+}
+
+/* The two addresses and ports of a TCP4 or TCP6 line, from p to end. */
+static enum proxy_result v1_addresses(int family, const char *p, const char *end,
+				      struct proxy_header *h, const char **why)
+{
+	char src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN], sp[8], dp[8];
+	unsigned sport, dport;
+
 	if (!word(&p, end, src, sizeof src) || !word(&p, end, dst, sizeof dst) ||
 	    !word(&p, end, sp, sizeof sp) || !word(&p, end, dp, sizeof dp) || p != end) {
 		*why = "a version 1 header without exactly two addresses and two ports";
@@ -157,27 +146,49 @@ static enum proxy_result parse_v1(const char *buf, size_t len, struct proxy_head
 	return PROXY_OK;
 }
 
-/* --- version 2 ----------------------------------------------------------- */
-
-static enum proxy_result parse_v2(const unsigned char *b, size_t len, struct proxy_header *h,
+static enum proxy_result parse_v1(const char *buf, size_t len, struct proxy_header *h,
 				  const char **why)
 {
-	size_t body, need, addrlen;
-	unsigned cmd, fam, proto;
+	const char *cr, *p;
+	char proto[8];
+	enum proxy_result r = v1_line(buf, len, &cr, why);
 
-	if (len < PROXY_V2_HEADER)
-		return PROXY_MORE;
+	if (r != PROXY_OK)
+		return r;
+	h->version = 1;
+	h->length = (size_t)(cr - buf) + 2;
+	p = buf + V1_SIG_LEN;
+	if (!word(&p, cr, proto, sizeof proto)) {
+		*why = "a version 1 header without a protocol";
+		return PROXY_BAD;
+	}
+	if (strcmp(proto, "UNKNOWN") == 0) {
+		h->local = true; /* the rest of the line is to be ignored */
+		return PROXY_OK;
+	}
+	if (strcmp(proto, "TCP4") == 0)
+		return v1_addresses(AF_INET, p, cr, h, why);
+	if (strcmp(proto, "TCP6") == 0)
+		return v1_addresses(AF_INET6, p, cr, h, why);
+	*why = "a version 1 header's protocol is neither TCP4, TCP6 nor UNKNOWN";
+	return PROXY_BAD;
+}
+
+/* --- version 2 ----------------------------------------------------------- */
+
+/* The fixed 16 bytes: version, command, family and transport, the length
+ * within bounds. *need is the whole header's length. */
+static enum proxy_result v2_fixed(const unsigned char *b, size_t *need, const char **why)
+{
+	unsigned cmd = b[12] & 0x0f, fam = b[13] >> 4, proto = b[13] & 0x0f;
+	size_t body = (size_t)b[14] << 8 | b[15];
+
 	if ((b[12] >> 4) != 2) {
 		*why = "a version 2 signature with another version";
 		return PROXY_BAD;
 	}
-	cmd = b[12] & 0x0f;
-	fam = b[13] >> 4;
-	proto = b[13] & 0x0f;
-	body = (size_t)b[14] << 8 | b[15];
 	if (PROXY_V2_HEADER + body > PROXY_V2_MAX) {
-		*why = "a version 2 header longer than netechod takes (4096 bytes after the "
-		       "fixed part)";
+		*why = "a version 2 header longer than netechod takes (4096 bytes after the fixed part)";
 		return PROXY_BAD;
 	}
 	if (cmd > 1) {
@@ -189,40 +200,29 @@ static enum proxy_result parse_v2(const unsigned char *b, size_t len, struct pro
 		*why = "a version 2 header's family or transport is unknown";
 		return PROXY_BAD;
 	}
-	need = PROXY_V2_HEADER + body;
-	if (len < need)
-		return PROXY_MORE;
-	h->version = 2;
-	h->length = need;
-	if (cmd == 0) {
-		h->local = true;
-		return PROXY_OK;
-	}
-	addrlen = fam == 1 ? 12 : fam == 2 ? 36 : fam == 3 ? 216 : 0;
-	if (body < addrlen) {
-		*why = "a version 2 header too short for its addresses";
-		return PROXY_BAD;
-	}
-	/* the TLVs after the addresses must fit exactly */
-	for (size_t off = PROXY_V2_HEADER + addrlen; off < need;) {
+	*need = PROXY_V2_HEADER + body;
+	return PROXY_OK;
+}
+
+/* Do the TLVs from off to need fit exactly? */
+static bool v2_tlvs_fit(const unsigned char *b, size_t off, size_t need)
+{
+	while (off < need) {
 		size_t vlen;
 
-		if (need - off < 3) {
-			*why = "a version 2 header's TLV runs past its end";
-			return PROXY_BAD;
-		}
+		if (need - off < 3)
+			return false;
 		vlen = (size_t)b[off + 1] << 8 | b[off + 2];
-		if (vlen > need - off - 3) {
-			*why = "a version 2 header's TLV runs past its end";
-			return PROXY_BAD;
-		}
+		if (vlen > need - off - 3)
+			return false;
 		off += 3 + vlen;
 	}
-	/* an address of no use here: the connection's own */
-	if (fam == 0 || fam == 3) {
-		h->local = true;
-		return PROXY_OK;
-	}
+	return true;
+}
+
+/* The addresses of family 1 (IPv4) or 2 (IPv6), after the fixed part. */
+static void v2_addresses(const unsigned char *b, unsigned fam, struct proxy_header *h)
+{
 	memset(&h->src, 0, sizeof h->src);
 	memset(&h->dst, 0, sizeof h->dst);
 	if (fam == 1) {
@@ -246,6 +246,44 @@ static enum proxy_result parse_v2(const unsigned char *b, size_t len, struct pro
 		memcpy(&d->sin6_port, b + 50, 2);
 		h->srclen = h->dstlen = sizeof *s;
 	}
+}
+
+static enum proxy_result parse_v2(const unsigned char *b, size_t len, struct proxy_header *h,
+				  const char **why)
+{
+	size_t need, addrlen;
+	unsigned fam;
+	enum proxy_result r;
+
+	if (len < PROXY_V2_HEADER)
+		return PROXY_MORE;
+	r = v2_fixed(b, &need, why);
+	if (r != PROXY_OK)
+		return r;
+	if (len < need)
+		return PROXY_MORE;
+	h->version = 2;
+	h->length = need;
+	if ((b[12] & 0x0f) == 0) {
+		h->local = true;
+		return PROXY_OK;
+	}
+	fam = b[13] >> 4;
+	addrlen = fam == 1 ? 12 : fam == 2 ? 36 : fam == 3 ? 216 : 0;
+	if (need - PROXY_V2_HEADER < addrlen) {
+		*why = "a version 2 header too short for its addresses";
+		return PROXY_BAD;
+	}
+	/* the TLVs after the addresses must fit exactly */
+	if (!v2_tlvs_fit(b, PROXY_V2_HEADER + addrlen, need)) {
+		*why = "a version 2 header's TLV runs past its end";
+		return PROXY_BAD;
+	}
+	/* an address of no use here: the connection's own */
+	if (fam == 0 || fam == 3)
+		h->local = true;
+	else
+		v2_addresses(b, fam, h);
 	return PROXY_OK;
 }
 

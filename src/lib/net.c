@@ -205,20 +205,19 @@ static void *lookup_main(void *arg)
 /* getaddrinfo() for a name, waited for at most timeout_ms. Returns its
  * result code (EAI_AGAIN with errno ETIMEDOUT when the time ran out,
  * EAI_SYSTEM with errno when no thread could be made). */
-static int lookup_bounded(const char *host, const char *service, const struct addrinfo *hints,
-			  struct addrinfo **res, int timeout_ms)
+/* A lookup for host and service with one reference for the caller and one
+ * for its thread; NULL with errno set. */
+static struct lookup *lookup_new(const char *host, const char *service,
+				 const struct addrinfo *hints)
 {
 	struct lookup *l = calloc(1, sizeof *l);
 	pthread_condattr_t ca;
-	pthread_attr_t attr;
-	pthread_t tid;
-	struct timespec until;
 	int rc;
 
 	if (l == NULL || strlen(host) >= sizeof l->host) {
 		free(l);
 		errno = ENOMEM;
-		return EAI_SYSTEM;
+		return NULL;
 	}
 	snprintf(l->host, sizeof l->host, "%s", host);
 	snprintf(l->service, sizeof l->service, "%s", service);
@@ -227,7 +226,7 @@ static int lookup_bounded(const char *host, const char *service, const struct ad
 	if (pthread_condattr_init(&ca) != 0) {
 		free(l);
 		errno = ENOMEM;
-		return EAI_SYSTEM;
+		return NULL;
 	}
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	rc = pthread_cond_init(&l->done_cv, &ca);
@@ -237,8 +236,22 @@ static int lookup_bounded(const char *host, const char *service, const struct ad
 			pthread_cond_destroy(&l->done_cv);
 		free(l);
 		errno = rc != 0 ? rc : ENOMEM;
-		return EAI_SYSTEM;
+		return NULL;
 	}
+	return l;
+}
+
+static int lookup_bounded(const char *host, const char *service, const struct addrinfo *hints,
+			  struct addrinfo **res, int timeout_ms)
+{
+	struct lookup *l = lookup_new(host, service, hints);
+	pthread_attr_t attr;
+	pthread_t tid;
+	struct timespec until;
+	int rc;
+
+	if (l == NULL)
+		return EAI_SYSTEM;
 	rc = pthread_attr_init(&attr);
 	if (rc == 0) {
 		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);

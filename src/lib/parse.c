@@ -91,25 +91,47 @@ static bool one_port(const char *s, size_t len, long *out)
 	return isdigit((unsigned char)buf[0]) && parse_long(buf, 0, 65535, out) == 0;
 }
 
-int parse_ports(const char *s, size_t len, unsigned short *out, size_t max, size_t *n, char *err,
-		size_t errlen)
+/* Marks in seen[] the port or range at s[start, end) (a dash at dash, or 0);
+ * counts the ports new to it in *count and notes port 0 in *zero. */
+static int mark_ports(const char *s, size_t start, size_t dash, size_t end,
+		      unsigned long long *seen, size_t *count, bool *zero, char *err, size_t errlen)
 {
-	/* which ports are named: a bit each, then read back in order */
-	static const size_t words = 65536 / 64;
-	unsigned long long *seen = calloc(words, sizeof *seen);
-	size_t i = 0, count = 0;
-	bool zero = false;
-	int rc = -1;
+	char shown[ESCAPE_BUFSIZE(PORTS_SHOWN)];
+	long lo, hi;
 
-	*n = 0;
-	if (seen == NULL) {
-		snprintf(err, errlen, "out of memory");
+	if (dash == 0 ? !one_port(s + start, end - start, &lo)
+		      : !one_port(s + start, dash - start, &lo) ||
+				!one_port(s + dash + 1, end - dash - 1, &hi)) {
+		escape_payload(shown, sizeof shown, s + start, end - start, PORTS_SHOWN);
+		snprintf(err, errlen, "%s is not a port (0 to 65535) nor a range (as 7000-7010)",
+			 shown);
 		return -1;
 	}
+	if (dash == 0)
+		hi = lo;
+	if (hi < lo) {
+		escape_payload(shown, sizeof shown, s + start, end - start, PORTS_SHOWN);
+		snprintf(err, errlen, "%s: a range goes up (as 7000-7010)", shown);
+		return -1;
+	}
+	if (lo == 0)
+		*zero = true;
+	for (long p = lo; p <= hi; p++)
+		if (!(seen[p / 64] >> (p % 64) & 1)) {
+			seen[p / 64] |= 1ULL << (p % 64);
+			(*count)++;
+		}
+	return 0;
+}
+
+/* Reads the list into seen[]: the number of ports named in *count. */
+static int read_ports(const char *s, size_t len, unsigned long long *seen, size_t *count,
+		      bool *zero, char *err, size_t errlen)
+{
+	size_t i = 0;
+
 	while (i < len) {
 		size_t start, dash = 0;
-		long lo, hi;
-		char shown[ESCAPE_BUFSIZE(PORTS_SHOWN)];
 
 		while (i < len && (s[i] == ',' || s[i] == ' ' || s[i] == '\t'))
 			i++;
@@ -121,29 +143,29 @@ int parse_ports(const char *s, size_t len, unsigned short *out, size_t max, size
 				dash = i;
 			i++;
 		}
-		if (dash == 0 ? !one_port(s + start, i - start, &lo)
-			      : !one_port(s + start, dash - start, &lo) ||
-					!one_port(s + dash + 1, i - dash - 1, &hi)) {
-			escape_payload(shown, sizeof shown, s + start, i - start, PORTS_SHOWN);
-			snprintf(err, errlen,
-				 "%s is not a port (0 to 65535) nor a range (as 7000-7010)", shown);
-			goto out;
-		}
-		if (dash == 0)
-			hi = lo;
-		if (hi < lo) {
-			escape_payload(shown, sizeof shown, s + start, i - start, PORTS_SHOWN);
-			snprintf(err, errlen, "%s: a range goes up (as 7000-7010)", shown);
-			goto out;
-		}
-		if (lo == 0)
-			zero = true;
-		for (long p = lo; p <= hi; p++)
-			if (!(seen[p / 64] >> (p % 64) & 1)) {
-				seen[p / 64] |= 1ULL << (p % 64);
-				count++;
-			}
+		if (mark_ports(s, start, dash, i, seen, count, zero, err, errlen) < 0)
+			return -1;
 	}
+	return 0;
+}
+
+int parse_ports(const char *s, size_t len, unsigned short *out, size_t max, size_t *n, char *err,
+		size_t errlen)
+{
+	/* which ports are named: a bit each, then read back in order */
+	static const size_t words = 65536 / 64;
+	unsigned long long *seen = calloc(words, sizeof *seen);
+	size_t count = 0;
+	bool zero = false;
+	int rc = -1;
+
+	*n = 0;
+	if (seen == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (read_ports(s, len, seen, &count, &zero, err, errlen) < 0)
+		goto out;
 	if (count == 0) {
 		snprintf(err, errlen, "no port");
 		goto out;
