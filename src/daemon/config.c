@@ -193,6 +193,14 @@ const struct acl *config_proxies(const struct config *cfg, enum config_section s
 	return cfg->proxies[section == CONFIG_REPORT ? 1 : 0];
 }
 
+bool config_any_access(const struct config *cfg)
+{
+	for (int i = 0; i < CONFIG_SECTIONS; i++)
+		if (cfg->acl[i] != NULL)
+			return true;
+	return false;
+}
+
 static const struct name_value {
 	const char *name;
 	int value;

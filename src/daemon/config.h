@@ -157,6 +157,9 @@ const struct acl *config_access(const struct config *cfg, enum config_section se
  * [report] (CONFIG_REPORT); NULL when proxy_protocol is no. */
 const struct acl *config_proxies(const struct config *cfg, enum config_section section);
 
+/* Has any section an access list? */
+bool config_any_access(const struct config *cfg);
+
 /* Does a port list hold port? Are two lists the same? */
 bool config_has_port(const struct config_ports *ports, unsigned port);
 bool config_same_ports(const struct config_ports *a, const struct config_ports *b);
