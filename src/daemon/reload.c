@@ -382,15 +382,6 @@ bool reload_request(struct reload *r, const struct reload_target *t, pthread_t m
 	return start_job(r, t, main_thread);
 }
 
-/* Has the configuration an access list? */
-static bool any_access(const struct config *cfg)
-{
-	for (int i = 0; i < CONFIG_SECTIONS; i++)
-		if (cfg->acl[i] != NULL)
-			return true;
-	return false;
-}
-
 /* Everything at once: nothing here can fail. */
 static void commit(struct reload_job *j, const struct reload_target *t)
 {
@@ -407,7 +398,7 @@ static void commit(struct reload_job *j, const struct reload_target *t)
 	if (cfg->tcp.source_prefix[0] != old->tcp.source_prefix[0] ||
 	    cfg->tcp.source_prefix[1] != old->tcp.source_prefix[1])
 		log_warnx("reload: [tcp] source_prefix takes effect at the next start only");
-	if (any_access(cfg) || any_access(old))
+	if (config_any_access(cfg) || config_any_access(old))
 		log_notice(
 			"reload: the access lists apply to new connections and datagrams; connections open now are kept");
 	/* the configuration first: a serving thread that takes the new
