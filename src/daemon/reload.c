@@ -107,9 +107,11 @@ int reload_signal(void)
  * families ("*"), twice (a reload binds the new beside the old). */
 static rlim_t sockets_needed(const struct config *cfg)
 {
-	rlim_t ports = (cfg->tcp.enabled ? cfg->tcp.port.n : 0) +
-		       (cfg->udp.enabled ? cfg->udp.port.n : 0) +
-		       (cfg->report.enabled ? 2 * cfg->report.port.n : 0);
+	rlim_t ports = 0;
+
+	for (int i = CONFIG_FIRST_SERVICE; i < CONFIG_SECTIONS; i++)
+		if (cfg->service[i].enabled)    /* the report: TCP and UDP */
+			ports += (i == CONFIG_REPORT ? 2 : 1) * cfg->service[i].port.n;
 
 	return 4 * ports;
 }
@@ -224,15 +226,11 @@ static bool job_load(struct reload_job *j)
  * the file says: the configuration says what is served. */
 static void keep_activated(struct config *cfg, const struct config *old)
 {
-	cfg->tcp.enabled = old->tcp.enabled;
-	strcpy(cfg->tcp.host, old->tcp.host);
-	cfg->tcp.port = old->tcp.port;
-	cfg->udp.enabled = old->udp.enabled;
-	strcpy(cfg->udp.host, old->udp.host);
-	cfg->udp.port = old->udp.port;
-	cfg->report.enabled = old->report.enabled;
-	strcpy(cfg->report.host, old->report.host);
-	cfg->report.port = old->report.port;
+	for (int i = CONFIG_FIRST_SERVICE; i < CONFIG_SECTIONS; i++) {
+		cfg->service[i].enabled = old->service[i].enabled;
+		strcpy(cfg->service[i].host, old->service[i].host);
+		cfg->service[i].port = old->service[i].port;
+	}
 }
 
 static void job_plan(struct reload_job *j)
