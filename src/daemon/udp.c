@@ -61,7 +61,7 @@ struct udp_server {
 	struct stats *st;
 	struct shared_slot cfg;
 	atomic_uint generation;         /* bumped by every reconfigure */
-	struct sockset socks;
+	struct sockset *socks;          /* the receive thread's (sockset.h) */
 	void *state[SERVICES_MAX];      /* the receive thread's: each service's (service.h) */
 	struct heartbeat beat;          /* the receive thread's, for the watchdog */
 	pthread_t thread;
@@ -143,14 +143,15 @@ static bool is_loopback(const struct sockaddr *sa)
 static bool from_ourselves(struct receiver *r, const struct sockaddr *from, socklen_t fromlen,
 			   const struct net_addr *dst)
 {
-	const struct sockset *socks = &r->srv->socks;
+	size_t nhave;
+	const struct sock *have = sockset_served(r->srv->socks, &nhave);
 	struct net_addr src = { .len = fromlen };
 	unsigned port = net_port(from);
 	bool served = false;
 
 	memcpy(&src.ss, from, fromlen);
-	for (size_t i = 0; i < socks->nhave; i++) {
-		const struct net_addr *ours = &socks->have[i].local;
+	for (size_t i = 0; i < nhave; i++) {
+		const struct net_addr *ours = &have[i].local;
 
 		if (net_port((const struct sockaddr *)&ours->ss) != port)
 			continue;
@@ -404,7 +405,7 @@ static void retire(struct receiver *r, size_t n)
 			stats_add(&r->srv->st->errors, 1);
 	}
 	/* none left open: reloads need no longer share a port with them */
-	sockset_publish_retiring(&r->srv->socks, NULL, 0);
+	sockset_publish_retiring(r->srv->socks, NULL, 0);
 }
 
 /* Asks a socket for the facts of each datagram (always on the report
@@ -448,9 +449,11 @@ static void configure_services(struct udp_server *srv, const struct config *cfg)
 static void refresh(struct receiver *r)
 {
 	struct udp_server *srv = r->srv;
+	const struct sock *have;
+	size_t nhave;
 	unsigned now = atomic_load_explicit(&srv->generation, memory_order_acquire);
 
-	if (now == r->generation && r->cfg != NULL && srv->socks.taken == r->taken)
+	if (now == r->generation && r->cfg != NULL && sockset_generation(srv->socks) == r->taken)
 		return;
 	if (now != r->generation || r->cfg == NULL) {
 		r->generation = now;
@@ -458,11 +461,11 @@ static void refresh(struct receiver *r)
 		r->cfg = shared_slot_get(&srv->cfg);
 		configure_services(srv, r->cfg);
 	}
-	r->taken = srv->socks.taken;
-	for (size_t i = 0; i < srv->socks.nhave; i++)
-		fact_options(&srv->socks.have[i],
-			     service_of(SERVICE_UDP, srv->socks.have[i].service)->always_facts ||
-				     r->cfg->log.path_facts);
+	r->taken = sockset_generation(srv->socks);
+	have = sockset_served(srv->socks, &nhave);
+	for (size_t i = 0; i < nhave; i++)
+		fact_options(&have[i], service_of(SERVICE_UDP, have[i].service)->always_facts ||
+					       r->cfg->log.path_facts);
 }
 
 static void *receiver_main(void *arg)
@@ -487,7 +490,7 @@ static void *receiver_main(void *arg)
 	for (;;) {
 		size_t nretired;
 		bool failed = false;
-		int n = sockset_wait(&srv->socks, ev, EVENTS, heartbeat_beat(&srv->beat), r.retired,
+		int n = sockset_wait(srv->socks, ev, EVENTS, heartbeat_beat(&srv->beat), r.retired,
 				     SOCKSET_MAX, &nretired);
 
 		if (n == SOCKSET_STOP)
@@ -495,20 +498,20 @@ static void *receiver_main(void *arg)
 		refresh(&r);
 		if (n == SOCKSET_ERROR) {
 			stats_add(&srv->st->errors, 1);
-			sockset_say_lost(&srv->socks, "udp", errno);
+			sockset_say_lost(srv->socks, "udp", errno);
 			failed = true;
 			n = 0;
 		}
 		retire(&r, nretired);
 		for (int i = 0; i < n; i++) {
-			const struct sock *s = sockset_find(&srv->socks, ev[i].data.fd);
+			const struct sock *s = sockset_find(srv->socks, ev[i].data.fd);
 
 			if (s != NULL && receive(&r, s, UDP_TURN_MAX) == FAILED)
 				failed = true;
 		}
 		/* after an error, a pause, so that a lasting one is not spun on */
 		if (failed)
-			sockset_pause(&srv->socks, UDP_ERROR_PAUSE_MS);
+			sockset_pause(srv->socks, UDP_ERROR_PAUSE_MS);
 	}
 	shared_unref(r.cfg);
 	free(r.b);
@@ -525,7 +528,8 @@ struct udp_server *udp_new(struct stats *st, struct config *cfg)
 
 	if (srv == NULL)
 		return NULL;
-	if (sockset_init(&srv->socks) < 0) {
+	srv->socks = sockset_new();
+	if (srv->socks == NULL) {
 		free(srv);
 		return NULL;
 	}
@@ -561,12 +565,12 @@ int udp_start(struct udp_server *srv)
 
 void udp_offer(struct udp_server *srv, struct sock *socks, size_t n)
 {
-	sockset_offer(&srv->socks, socks, n);
+	sockset_offer(srv->socks, socks, n);
 }
 
 struct sockset *udp_sockset(struct udp_server *srv)
 {
-	return &srv->socks;
+	return srv->socks;
 }
 
 void udp_reconfigure(struct udp_server *srv, struct config *cfg)
@@ -590,12 +594,12 @@ void udp_stop(struct udp_server *srv)
 	int rc;
 
 	if (srv->running) {
-		sockset_stop(&srv->socks);
+		sockset_stop(srv->socks);
 		if ((rc = pthread_join(srv->thread, NULL)) != 0)
 			log_errx("udp: cannot join the receive thread: %s", strerror(rc));
 		srv->running = false;
 	}
-	sockset_close_all(&srv->socks);
+	sockset_close_all(srv->socks);
 }
 
 void udp_free(struct udp_server *srv)
@@ -605,7 +609,7 @@ void udp_free(struct udp_server *srv)
 
 	if (srv == NULL)
 		return;
-	sockset_destroy(&srv->socks);
+	sockset_free(srv->socks);
 	rows = service_rows(&n);
 	for (unsigned k = 0; k < n; k++)
 		if (srv->state[k] != NULL)
