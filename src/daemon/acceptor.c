@@ -69,9 +69,10 @@ static void out_of_descriptors(struct tcp_server *srv, bool out, const char *why
 static int accept_some(struct tcp_server *srv, const struct sock *l)
 {
 	int lfd = l->fd;
+	const struct service_row *row = service_of(SERVICE_TCP, l->service);
 
 	for (int i = 0; i < ACCEPT_BATCH; i++) {
-		struct arrival a = { .len = sizeof a.ss, .row = service_of(SERVICE_TCP, l->service) };
+		struct arrival a = { .len = sizeof a.ss, .row = row };
 		int fd = accept4(lfd, (struct sockaddr *)&a.ss, &a.len, SOCK_CLOEXEC);
 
 		if (fd < 0) {

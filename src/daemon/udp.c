@@ -283,14 +283,13 @@ bool dgram_reply(struct dgram *d, struct iovec *iov, int iovcnt, const char *wha
 
 /* The log line of a datagram: admitted already; with path_facts, how it
  * arrived. */
-static void log_datagram(struct receiver *r, const struct sock *s, int i,
+static void log_datagram(struct receiver *r, const struct service_row *row, int i,
 			 const struct dgram_facts *f, const struct net_addr *dst)
 {
 	struct batch *b = r->b;
 	size_t len = b->msgs[i].msg_len;
 	char peer[NET_ADDRSTRLEN], local[NET_ADDRSTRLEN], facts[REPORT_FIELDS_MAX] = "";
 	char esc[ESCAPE_BUFSIZE(ESCAPE_PAYLOAD_MAX)] = "";
-	const struct service_row *row = service_of(SERVICE_UDP, s->service);
 	const char *what = row->dgram_word;
 
 	net_format((struct sockaddr *)&b->from[i], b->msgs[i].msg_hdr.msg_namelen, peer,
@@ -306,13 +305,13 @@ static void log_datagram(struct receiver *r, const struct sock *s, int i,
 
 /* Counts and logs (LOG_DENIALS_PER_SEC a second) a datagram the access
  * list refused: dropped unread. */
-static void denied(struct receiver *r, const struct sock *s, int i)
+static void denied(struct receiver *r, const struct service_row *row, int i)
 {
 	char peer[NET_ADDRSTRLEN];
 
 	stats_add(&r->srv->st->udp_denied, 1);
 	if (log_admit_denial())
-		log_msg(LOG_NOTICE, "%s denied peer=%s", service_of(SERVICE_UDP, s->service)->udp_word,
+		log_msg(LOG_NOTICE, "%s denied peer=%s", row->udp_word,
 			net_format((struct sockaddr *)&r->b->from[i],
 				   r->b->msgs[i].msg_hdr.msg_namelen, peer, sizeof peer));
 }
@@ -328,7 +327,7 @@ static void handle(struct receiver *r, const struct sock *s, int i)
 	if (r->srv->st->udp_port != NULL)
 		stats_add(&r->srv->st->udp_port[net_port((struct sockaddr *)&s->local.ss)], 1);
 	if (acl != NULL && acl_check(acl, (struct sockaddr *)&b->from[i]) == ACL_DENY) {
-		denied(r, s, i);
+		denied(r, row, i);
 		return;
 	}
 
@@ -344,7 +343,7 @@ static void handle(struct receiver *r, const struct sock *s, int i)
 	stats_add(&r->srv->st->udp_datagrams, 1);
 	stats_add(&r->srv->st->udp_bytes, d.len);
 	if (log_admit(LOG_INFO))
-		log_datagram(r, s, i, &f, d.dst);
+		log_datagram(r, row, i, &f, d.dst);
 	row->serve_udp(&d, r->srv->state[service_index(row)]);
 }
 
