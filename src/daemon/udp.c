@@ -38,7 +38,6 @@
 #include "localaddr.h"
 #include "log.h"
 #include "net.h"
-#include "probemem.h"
 #include "ratelimit.h"
 #include "report.h"
 #include "service.h"
