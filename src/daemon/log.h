@@ -21,7 +21,11 @@
  * Per-connection and per-datagram lines go through log_conn() (or
  * log_admit()), which also take one line from the per-second allowance
  * [log] rate_limit; log_tick(), once a second, reports what the rate
- * limit, a full queue or syslog held back. */
+ * limit, a full queue or syslog held back.
+ *
+ * Two parts: logline.c decides what is logged (levels, rate limits,
+ * escaping, the wording of the summaries); logsend.c carries it (the
+ * queue, the writer thread, syslog and stderr). */
 #ifndef NETECHO_LOG_H
 #define NETECHO_LOG_H
 
