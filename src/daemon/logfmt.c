@@ -18,6 +18,11 @@ static bool is_digit(char c)
 	return c >= '0' && c <= '9';
 }
 
+static bool is_key_char(char c)
+{
+	return c >= 'a' && c <= 'z';
+}
+
 static bool is_word_char(char c)
 {
 	return is_alpha(c) || is_digit(c) || c == '_' || c == '-';
@@ -158,7 +163,7 @@ static size_t next_word(const char *t, size_t len, size_t i, struct field *f)
 	size_t k = i, start;
 
 	f->klen = 0;
-	while (k < len && ((t[k] >= 'a' && t[k] <= 'z') || (k > i && (is_digit(t[k]) || t[k] == '_'))))
+	while (k < len && (is_key_char(t[k]) || (k > i && (is_digit(t[k]) || t[k] == '_'))))
 		k++;
 	if (k == i || k >= len || t[k] != '=') {
 		while (i < len && t[i] != ' ')

@@ -20,9 +20,15 @@
 
 #include "clock.h"
 #include "log.h"
+#include "logfmt.h"
+
+/* bytes of a line on stderr: a JSON object repeats the line's fields and
+ * escapes its quotes */
+#define LOG_STDERR_MAX (4 * LOG_LINE_MAX + 256)
 
 struct line {
 	int level;
+	struct timespec at;             /* when it was logged */
 	bool on_stderr;                 /* already copied to stderr */
 	size_t len;
 	char text[LOG_LINE_MAX];
@@ -43,12 +49,15 @@ static struct {
 	pthread_cond_t more;            /* queue not empty, or stopping */
 	char ident[32];
 	int stderr_level;
+	bool stamp;                     /* stderr is a terminal: a time stamp a line */
 	bool threaded, stopping;
+	char early[LOG_STDERR_MAX];     /* stderr's line without a writer */
 	pthread_t writer;
 	struct line queue[LOG_QUEUE_LEN];       /* a ring */
 	size_t head, count;
 	struct syslog_conn sys;
 	atomic_int facility;
+	atomic_bool json;               /* [log] format = json on stderr */
 	atomic_ulong dropped;           /* lost to a full queue */
 	atomic_ulong syslog_lost;       /* not taken by a syslog that did not read */
 	atomic_bool syslog_stalled;
@@ -70,12 +79,20 @@ void log_init(const char *ident, int stderr_level)
 	pthread_mutex_lock(&S.lock);
 	snprintf(S.ident, sizeof S.ident, "%s", ident);
 	S.stderr_level = stderr_level;
+	/* a terminal's reader has no other clock; the journal, a container
+	 * runtime or a supervisor reading a pipe stamps lines itself */
+	S.stamp = isatty(STDERR_FILENO) == 1;
 	pthread_mutex_unlock(&S.lock);
 }
 
 void logsend_facility(int facility)
 {
 	atomic_store(&S.facility, facility);
+}
+
+void log_set_format(bool json)
+{
+	atomic_store(&S.json, json);
 }
 
 unsigned long logsend_take_dropped(void)
@@ -90,22 +107,65 @@ unsigned long logsend_take_lost(void)
 	return atomic_exchange_explicit(&S.syslog_lost, 0, memory_order_relaxed);
 }
 
-/* One write a line, so lines never interleave; a failed write to stderr
- * has nowhere to be reported. */
-static void to_stderr(const char *ident, int level, const char *text, size_t len)
+/* The line as stderr shows it, in buf (size bytes), ending in a line
+ * break: JSON, or the text after a time stamp (on a terminal), the ident
+ * and the level (warning and worse). */
+static size_t render(char *buf, size_t size, const char *ident, bool stamp, int level,
+		     const struct timespec *at, const char *text, size_t len)
 {
-	char buf[LOG_LINE_MAX + 64];
+	char ts[LOGFMT_STAMP_MAX] = "";
+	bool json = atomic_load_explicit(&S.json, memory_order_relaxed);
+	const char *name = level_names[level & 7];
+	struct tm tm;
+	size_t k;
 	int n;
 
-	if (level <= LOG_WARNING)
-		n = snprintf(buf, sizeof buf, "%s: %s: %.*s\n", ident, level_names[level & 7],
-			     (int)len, text);
-	else
-		n = snprintf(buf, sizeof buf, "%s: %.*s\n", ident, (int)len, text);
-	if (n > 0 &&
-	    write(STDERR_FILENO, buf, (size_t)n < sizeof buf ? (size_t)n : sizeof buf - 1) < 0)
+	if ((stamp || json) && localtime_r(&at->tv_sec, &tm) != NULL)
+		logfmt_stamp(ts, sizeof ts, &tm, at->tv_nsec / 1000000);
+	if (json) {
+		k = logfmt_json(buf, size - 1, ts, name, text, len);
+		buf[k++] = '\n';
+		return k;
+	}
+	n = snprintf(buf, size, "%s%s%s: %s%s%.*s\n", ts, ts[0] != '\0' ? " " : "", ident,
+		     level <= LOG_WARNING ? name : "", level <= LOG_WARNING ? ": " : "", (int)len,
+		     text);
+	if (n < 0)
+		return 0;
+	if ((size_t)n < size)
+		return (size_t)n;
+	buf[size - 2] = '\n';
+	return size - 1;
+}
+
+/* One write a line, so lines never interleave; a failed write to stderr
+ * has nowhere to be reported. buf is the caller's (LOG_STDERR_MAX bytes). */
+static void to_stderr(char *buf, const char *ident, bool stamp, int level,
+		      const struct timespec *at, const char *text, size_t len)
+{
+	size_t n = render(buf, LOG_STDERR_MAX, ident, stamp, level, at, text, len);
+
+	if (n > 0 && write(STDERR_FILENO, buf, n) < 0)
 		(void)0;
 }
+
+/* A line of log_stop()'s own, on stderr now (the writer is gone or
+ * stuck): in main's thread, which has the stack for it. */
+static void stop_line(int level, const char *text)
+{
+	char buf[LOG_STDERR_MAX], ident[sizeof S.ident];
+	struct timespec now;
+	bool stamp;
+
+	if (clock_gettime(CLOCK_REALTIME, &now) < 0)
+		now = (struct timespec){ 0 };
+	pthread_mutex_lock(&S.lock);
+	memcpy(ident, S.ident, sizeof ident);
+	stamp = S.stamp;
+	pthread_mutex_unlock(&S.lock);
+	to_stderr(buf, ident, stamp, level, &now, text, strlen(text));
+}
+
 static bool syslog_connect(struct syslog_conn *s)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
@@ -215,7 +275,8 @@ static void deliver(const char *ident, int level, const char *text, size_t len, 
 
 static void *writer_main(void *arg)
 {
-	struct line out;
+	static struct line out;         /* the writer's own: one writer thread */
+	static char buf[LOG_STDERR_MAX];
 	char ident[sizeof S.ident];
 
 	(void)arg;
@@ -223,22 +284,25 @@ static void *writer_main(void *arg)
 	pthread_mutex_lock(&S.lock);
 	for (;;) {
 		int stderr_level;
+		bool stamp;
 
 		while (S.count == 0 && !S.stopping)
 			pthread_cond_wait(&S.more, &S.lock);
 		if (S.count == 0)
 			break;          /* stopping, and everything is written */
 		out.level = S.queue[S.head].level;
+		out.at = S.queue[S.head].at;
 		out.on_stderr = S.queue[S.head].on_stderr;
 		out.len = S.queue[S.head].len;
 		memcpy(out.text, S.queue[S.head].text, out.len);
 		S.head = (S.head + 1) % LOG_QUEUE_LEN;
 		S.count--;
 		stderr_level = S.stderr_level;
+		stamp = S.stamp;
 		memcpy(ident, S.ident, sizeof ident);
 		pthread_mutex_unlock(&S.lock);
 		if (!out.on_stderr && out.level <= stderr_level)
-			to_stderr(ident, out.level, out.text, out.len);
+			to_stderr(buf, ident, stamp, out.level, &out.at, out.text, out.len);
 		deliver(ident, out.level, out.text, out.len, LOG_SYSLOG_WAIT_MS);
 		pthread_mutex_lock(&S.lock);
 	}
@@ -303,17 +367,13 @@ void log_stop(void)
 		pthread_mutex_lock(&S.lock);
 		if (rc != 0) {
 			char msg[160];
-			int n;
 
 			/* the writer is stuck writing stderr: leave it to the
 			 * exit, and say so where it may still be read */
-			n = snprintf(
-				msg, sizeof msg,
-				"%s: warning: the log writer is stuck; %zu lines not written\n",
-				S.ident, S.count);
+			snprintf(msg, sizeof msg, "the log writer is stuck; %zu lines not written",
+				 S.count);
 			pthread_mutex_unlock(&S.lock);
-			if (n > 0 && write(STDERR_FILENO, msg, (size_t)n) < 0)
-				(void)0;
+			stop_line(LOG_WARNING, msg);
 			return;
 		}
 		S.threaded = false;
@@ -323,12 +383,9 @@ void log_stop(void)
 	lost = atomic_exchange(&S.syslog_lost, 0);
 	if (lost > 0) {
 		char msg[160];
-		int n = snprintf(msg, sizeof msg,
-				 "%s: warning: %lu log lines could not be written to syslog\n",
-				 S.ident, lost);
 
-		if (n > 0 && write(STDERR_FILENO, msg, (size_t)n) < 0)
-			(void)0;
+		snprintf(msg, sizeof msg, "%lu log lines could not be written to syslog", lost);
+		stop_line(LOG_WARNING, msg);
 	}
 	syslog_disconnect(&S.sys);
 }
@@ -336,16 +393,21 @@ void log_stop(void)
 
 void logsend_line(int level, const char *text, size_t len)
 {
+	struct timespec at;
+
+	if (clock_gettime(CLOCK_REALTIME, &at) < 0)
+		at = (struct timespec){ 0 };
 	pthread_mutex_lock(&S.lock);
 	/* without a writer, stderr gets the line now */
 	if (!S.threaded && level <= S.stderr_level)
-		to_stderr(S.ident, level, text, len);
+		to_stderr(S.early, S.ident, S.stamp, level, &at, text, len);
 	if (S.count >= (level <= LOG_NOTICE ? LOG_QUEUE_LEN : LOG_QUEUE_LEN - LOG_QUEUE_URGENT)) {
 		atomic_fetch_add_explicit(&S.dropped, 1, memory_order_relaxed);
 	} else {
 		struct line *slot = &S.queue[(S.head + S.count) % LOG_QUEUE_LEN];
 
 		slot->level = level;
+		slot->at = at;
 		slot->len = len;
 		memcpy(slot->text, text, len);
 		slot->on_stderr = !S.threaded;
