@@ -630,7 +630,7 @@ static void serve_report(struct worker *w, const char *peer)
 	if (have_local)
 		net_format((const struct sockaddr *)&local.ss, local.len, where, sizeof where);
 	close_connection(w, peer);
-	if (!log_admit(LOG_INFO))
+	if (!log_admit_kind(LOG_INFO, "report tcp"))
 		return;
 	log_msg(LOG_INFO, "report tcp peer=%s%s local=%s %s len=%zu", peer,
 		via_of(w, via, sizeof via), where, fields, n);
@@ -648,7 +648,7 @@ static void serve_echo(struct worker *w, const char *peer)
 	int fd = w->fd;
 
 	via_of(w, via, sizeof via);
-	if (cfg->log.path_facts && log_admit(LOG_INFO)) {
+	if (cfg->log.path_facts && log_admit_kind(LOG_INFO, "tcp open")) {
 		open_facts(fd, (unsigned char *)w->buf, local, sizeof local, facts, sizeof facts);
 		log_msg(LOG_INFO, "tcp open peer=%s%s local=%s %s", peer, via, local, facts);
 	} else if (cfg->log.path_facts) {
@@ -658,7 +658,7 @@ static void serve_echo(struct worker *w, const char *peer)
 		socklen_t len = SAVED_SYN_MAX;
 
 		(void)getsockopt(fd, IPPROTO_TCP, TCP_SAVED_SYN, w->buf, &len);
-	} else if (log_admit(LOG_INFO)) {
+	} else if (log_admit_kind(LOG_INFO, "tcp open")) {
 		log_msg(LOG_INFO, "tcp open peer=%s%s local=%s", peer, via,
 			net_local(fd, local, sizeof local));
 	}
@@ -844,7 +844,7 @@ static void refused(struct tcp_server *srv, const struct sockaddr_storage *ss, s
 	char peer[NET_ADDRSTRLEN];
 
 	stats_add(&srv->st->tcp_refused, 1);
-	if (!log_admit(LOG_NOTICE))
+	if (!log_admit_kind(LOG_NOTICE, "tcp refused"))
 		return;
 	net_format((const struct sockaddr *)ss, len, peer, sizeof peer);
 	if (limit > 0)
@@ -860,7 +860,7 @@ static void failed(struct tcp_server *srv, const struct sockaddr_storage *ss, so
 	char peer[NET_ADDRSTRLEN];
 
 	stats_add(&srv->st->errors, 1);
-	if (!log_admit(LOG_ERR))
+	if (!log_admit_kind(LOG_ERR, "tcp refused"))
 		return;
 	net_format((const struct sockaddr *)ss, len, peer, sizeof peer);
 	if (err != 0)

@@ -384,7 +384,8 @@ static void handle(struct receiver *r, const struct sock *s, int i)
 	dst = f.have_local ? &f.local : &s->local;
 	stats_add(&r->srv->st->udp_datagrams, 1);
 	stats_add(&r->srv->st->udp_bytes, b->msgs[i].msg_len);
-	if (log_admit(LOG_INFO))
+	if (log_admit_kind(LOG_INFO, s->service == SERVICE_REPORT ? "udp report-probe"
+								     : "udp datagram"))
 		log_datagram(r, s, i, &f, dst);
 	if (s->service == SERVICE_REPORT)
 		report(r, s, i, &f, dst);
