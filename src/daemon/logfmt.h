@@ -36,14 +36,14 @@ size_t logfmt_kind(char *kind, const char *text, size_t len);
 size_t logfmt_stamp(char *buf, size_t size, const struct tm *tm, long ms);
 
 /* One JSON object, without a line break, into buf (size bytes, at least
- * LOGFMT_JSON_MIN): "time", "level", "kind", each field of text (a number
- * when the value is an integer of at most 15 digits, else a string; a key
- * that came before or is one of the four named here is left out), and
- * "msg", the whole text (before the fields: a line cut loses fields, which msg
- * repeats). Every string is escaped for JSON: '"', '\' and
- * control characters, and bytes above 0x7e as \u00XX (the log's text is
- * ASCII once escape.h has escaped it). What does not fit is cut, and the
- * object stays whole. Returns the length; 0 when size is too small. */
+ * LOGFMT_JSON_MIN): "time", "level", "kind", "msg" (the whole text), then
+ * each field of text (a number when the value is an integer of at most 15
+ * digits, else a string; a key that came before or is one of those four
+ * is left out). Every string is escaped for JSON: '"', '\' and control
+ * characters, and bytes above 0x7e as \u00XX (the log's text is ASCII once
+ * escape.h has escaped it). What does not fit is cut, and the object stays
+ * whole: msg comes before the fields, so that a cut loses the fields (which
+ * msg repeats) first. Returns the length; 0 when size is too small. */
 size_t logfmt_json(char *buf, size_t size, const char *time, const char *level, const char *text,
 		   size_t len);
 
