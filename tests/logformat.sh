@@ -25,6 +25,8 @@ jqall() {
 
 if ! command -v script >/dev/null; then
 	skip_part "script (util-linux) is not installed: no terminal for stderr"
+elif ! script -qec 'test -t 2' /dev/null </dev/null >/dev/null 2>&1; then
+	skip_part "script cannot make a terminal here (no /dev/ptmx or /dev/pts)"
 else
 	# a fixed offset with minutes, from a POSIX TZ (no zoneinfo needed)
 	: >"$T/tty.out"
