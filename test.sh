@@ -10,9 +10,9 @@
 # SOAK_SECONDS (default 60) and FUZZ_SECONDS (default 30) shorten or
 # lengthen the soak and fuzz runs.
 #
-# It takes about 25 minutes on 2 cores. Each step prints one line with the
-# time since the start ("[12:34] tsan: make check (61 tests)"), and each
-# suite its counts and its own duration when done. For a developer's quick
+# It takes about 25 minutes on 2 cores. Each step prints one line on stderr
+# with the time since the start ("[12:34] tsan: make check (52 tests)"), and
+# each suite its counts and its own duration when done. For a developer's quick
 # check, `make check` in the plain build alone takes about 4 minutes.
 set -u
 cd "$(dirname "$0")"
@@ -27,7 +27,8 @@ TEST_PACKAGES="bash netcat-openbsd iproute2 nftables jq haproxy util-linux procp
 	clang libclang-rt-14-dev
 	systemd systemd-container man-db mandoc manpages-dev iputils-ping
 	debhelper dpkg-dev fakeroot lintian"
-progress "test.sh: packages, then 3 builds with make check, the fuzzers, distcheck and the package (about 25 min on 2 cores)"
+progress "test.sh: packages, 3 builds with make check, fuzzers, distcheck, package" \
+	"(about 25 min on 2 cores)"
 need_packages $BUILD_PACKAGES $TEST_PACKAGES || { echo "0 passed, 1 failed"; exit 1; }
 
 passed=0 failed=0 skipped=0 parts=0

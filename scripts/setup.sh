@@ -6,16 +6,17 @@ BUILD_PACKAGES="gcc make autoconf automake pkg-config libinih-dev"
 
 say() { printf '%s\n' "$*" >&2; }
 
-# progress MESSAGE...: one line on stdout, "[M:SS] MESSAGE", M:SS the time
+# progress MESSAGE...: one line on stderr, "[M:SS] MESSAGE", M:SS the time
 # since the script that sourced this began (run.sh and test.sh say what
-# they are doing, step by step, with it).
+# they are doing, step by step, with it; stderr, so that it shows while a
+# script's output goes to a file or a pipe, and never mixes into it).
 SETUP_START=${SETUP_START:-$(date +%s)}
 elapsed() {
 	local s
 	s=$(( $(date +%s) - SETUP_START ))
 	printf '%d:%02d' $((s / 60)) $((s % 60))
 }
-progress() { printf '[%s] %s\n' "$(elapsed)" "$*"; }
+progress() { printf '[%s] %s\n' "$(elapsed)" "$*" >&2; }
 # took START: the time since START (date +%s) as "4m07s"
 took() {
 	local s
