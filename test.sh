@@ -11,7 +11,7 @@
 # lengthen the soak and fuzz runs.
 #
 # It takes about 25 minutes on 2 cores. Each step prints one line on stderr
-# with the time since the start ("[12:34] tsan: make check (52 tests)"), and
+# with the time since the start ("[12:34] tsan: make check (51 tests)"), and
 # each suite its counts and its own duration when done. For a developer's quick
 # check, `make check` in the plain build alone takes about 4 minutes.
 set -u
