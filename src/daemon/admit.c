@@ -41,7 +41,7 @@ void admit_refused(struct tcp_server *srv, const struct sockaddr_storage *ss, so
 	char peer[NET_ADDRSTRLEN];
 
 	stats_add(&srv->st->tcp_refused, 1);
-	if (!log_admit(LOG_NOTICE))
+	if (!log_admit_kind(LOG_NOTICE, "tcp refused"))
 		return;
 	net_format((const struct sockaddr *)ss, len, peer, sizeof peer);
 	if (limit > 0)
@@ -57,7 +57,7 @@ void admit_failed(struct tcp_server *srv, const struct sockaddr_storage *ss, soc
 	char peer[NET_ADDRSTRLEN];
 
 	stats_add(&srv->st->errors, 1);
-	if (!log_admit(LOG_ERR))
+	if (!log_admit_kind(LOG_ERR, "tcp refused"))
 		return;
 	net_format((const struct sockaddr *)ss, len, peer, sizeof peer);
 	if (err != 0)

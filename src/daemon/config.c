@@ -45,6 +45,7 @@ enum key_type {
 	K_PATH,         /* a file name */
 	K_PROXY,        /* no, yes or optional */
 	K_PREFIXES,     /* two prefix lengths: IPv4 (0-32) and IPv6 (0-128) */
+	K_FORMAT,       /* text or json */
 };
 
 struct key {
@@ -101,6 +102,7 @@ static const struct key keys[] = {
 	KEY("log", "data", K_BOOL, log.data, 0, 0),
 	KEY("log", "rate_limit", K_LONG, log.rate_limit, 0, 1000000),
 	KEY("log", "path_facts", K_BOOL, log.path_facts, 0, 0),
+	KEY("log", "format", K_FORMAT, log.format, 0, 0),
 #define ACCESS_KEYS(sec, i)                                                    \
 	KEY(sec, "allow", K_LIST, service[i].access.allow, 0, 0),              \
 	KEY(sec, "deny", K_LIST, service[i].access.deny, 0, 0),                \
@@ -172,6 +174,7 @@ void config_defaults(struct config *cfg)
 	cfg->log.data = true;
 	cfg->log.rate_limit = 1000;
 	cfg->log.path_facts = true;
+	cfg->log.format = LOG_FORMAT_TEXT;
 }
 
 void config_free(struct config *cfg)
@@ -327,6 +330,10 @@ static const struct name_value proxy_modes[] = {
 	{ "no", PROXY_NO }, { "yes", PROXY_YES }, { "optional", PROXY_OPTIONAL },
 };
 
+static const struct name_value log_formats[] = {
+	{ "text", LOG_FORMAT_TEXT }, { "json", LOG_FORMAT_JSON },
+};
+
 /* A list, kept as written with its line; acl.c reads it after the file. */
 static bool set_list(struct parser *p, const struct key *k, struct config_list *l, const char *v,
 		     size_t len)
@@ -470,6 +477,9 @@ static bool set_value(struct parser *p, const struct key *k, const char *v, size
 				      "mode (no, yes or optional)");
 	case K_PREFIXES:
 		return set_prefixes(p, k, field, v, len);
+	case K_FORMAT:
+		return set_from_table(p, k, field, v, len, log_formats,
+				      sizeof log_formats / sizeof log_formats[0], "format (text or json)");
 	}
 	return false;
 }

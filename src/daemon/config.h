@@ -67,6 +67,7 @@ struct config_access {
 
 /* [tcp] and [report] proxy_protocol. */
 enum proxy_mode { PROXY_NO, PROXY_YES, PROXY_OPTIONAL };
+enum log_format { LOG_FORMAT_TEXT, LOG_FORMAT_JSON };   /* [log] format: stderr's lines */
 
 struct acl;
 
@@ -156,6 +157,7 @@ struct config {
 		bool data;                        /* log payloads */
 		long rate_limit;                  /* lines a second of connections, 0 = no limit */
 		bool path_facts; /* how each SYN and datagram arrived, in the log */
+		int format;                       /* enum log_format */
 	} log;
 };
 

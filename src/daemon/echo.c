@@ -136,7 +136,7 @@ void echo_serve_tcp(struct conn *w, const char *peer)
 	int fd = w->fd;
 
 	conn_via(w, via, sizeof via);
-	if (cfg->log.path_facts && log_admit(LOG_INFO)) {
+	if (cfg->log.path_facts && log_admit_kind(LOG_INFO, "tcp open")) {
 		open_facts(fd, (unsigned char *)w->buf, local, sizeof local, facts, sizeof facts);
 		log_msg(LOG_INFO, "tcp open peer=%s%s local=%s %s", peer, via, local, facts);
 	} else if (cfg->log.path_facts) {
@@ -146,7 +146,7 @@ void echo_serve_tcp(struct conn *w, const char *peer)
 		socklen_t len = SAVED_SYN_MAX;
 
 		(void)getsockopt(fd, IPPROTO_TCP, TCP_SAVED_SYN, w->buf, &len);
-	} else if (log_admit(LOG_INFO)) {
+	} else if (log_admit_kind(LOG_INFO, "tcp open")) {
 		log_msg(LOG_INFO, "tcp open peer=%s%s local=%s", peer, via,
 			net_local(fd, local, sizeof local));
 	}

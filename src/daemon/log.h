@@ -21,7 +21,11 @@
  * Per-connection and per-datagram lines go through log_conn() (or
  * log_admit()), which also take one line from the per-second allowance
  * [log] rate_limit; log_tick(), once a second, reports what the rate
- * limit, a full queue or syslog held back. */
+ * limit, a full queue or syslog held back.
+ *
+ * Two parts: logline.c decides what is logged (levels, rate limits,
+ * escaping, the wording of the summaries); logsend.c carries it (the
+ * queue, the writer thread, syslog and stderr). */
 #ifndef NETECHO_LOG_H
 #define NETECHO_LOG_H
 
@@ -46,6 +50,14 @@ void log_init(const char *ident, int stderr_level);
  * second for log_conn(); 0 = no limit). */
 void log_configure(int level, int facility, long rate_limit);
 
+/* [log] format: stderr's lines as JSON objects, one a line (logfmt.h:
+ * time, level, kind, the line's fields, msg), or as text, which starts
+ * with an RFC 3339 time stamp when stderr is a terminal (log_init() looks)
+ * and not otherwise: the journal, a container runtime or a supervisor
+ * reading a pipe stamps lines itself. Syslog's lines are the same either
+ * way. */
+void log_set_format(bool json);
+
 /* Starts the writer thread (0, or an errno value), which sends what was
  * logged before to syslog first. log_stop() lets it send what is queued,
  * for at most LOG_STOP_WAIT seconds, and ends it; without a writer it
@@ -69,7 +81,12 @@ void log_msg(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3
 void log_conn(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* The same test alone, for a line whose arguments cost something to
- * build: true when the caller is to build the line and log_msg() it. */
+ * build: true when the caller is to build the line and log_msg() it.
+ * kind names the line's kind (logfmt.h: "tcp open") for the count of what
+ * was suppressed; log_admit() counts under "other". log_conn() takes the
+ * kind from its format, log_data() from what. */
+#define LOG_KINDS_COUNTED 16    /* kinds counted apart, "other" included */
+bool log_admit_kind(int level, const char *kind);
 bool log_admit(int level);
 
 /* Access denials ([server] allow and deny): at most LOG_DENIALS_PER_SEC

@@ -435,6 +435,7 @@ static int start(struct daemon *d)
 	d->main_thread = pthread_self();
 	d->started = clock_now();
 	log_configure(d->cfg->log.level, d->cfg->log.facility, d->cfg->log.rate_limit);
+	log_set_format(d->cfg->log.format == LOG_FORMAT_JSON);
 	if (block_signals() < 0) {
 		log_err("cannot set up signals");
 		return EX_OSERR;

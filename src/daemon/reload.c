@@ -416,6 +416,7 @@ static void commit(struct reload_job *j, const struct reload_target *t)
 		plan_handed_over(pp);   /* the server's now */
 	}
 	log_configure(cfg->log.level, cfg->log.facility, cfg->log.rate_limit);
+	log_set_format(cfg->log.format == LOG_FORMAT_JSON);
 	if (j->fd_raised > 0)
 		log_info("descriptor limit raised to %lu for max_connections %ld and the sockets",
 			 (unsigned long)j->fd_limit.rlim_cur, cfg->tcp.max_connections);

@@ -81,7 +81,7 @@ void report_serve_tcp(struct conn *w, const char *peer)
 	if (have_local)
 		net_format((const struct sockaddr *)&local.ss, local.len, where, sizeof where);
 	conn_close(w, peer);
-	if (!log_admit(LOG_INFO))
+	if (!log_admit_kind(LOG_INFO, "report tcp"))
 		return;
 	log_msg(LOG_INFO, "report tcp peer=%s%s local=%s %s len=%zu", peer,
 		conn_via(w, via, sizeof via), where, fields, n);

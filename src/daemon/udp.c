@@ -341,7 +341,7 @@ static void handle(struct receiver *r, const struct sock *s, int i)
 	};
 	stats_add(&r->srv->st->udp_datagrams, 1);
 	stats_add(&r->srv->st->udp_bytes, d.len);
-	if (log_admit(LOG_INFO))
+	if (log_admit_kind(LOG_INFO, row->dgram_word))
 		log_datagram(r, row, i, &f, d.dst);
 	row->serve_udp(&d, r->srv->state[service_index(row)]);
 }
