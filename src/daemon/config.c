@@ -230,6 +230,11 @@ struct parser {
 	char line[CONFIG_LINE_MAX + 8]; /* the raw line */
 	struct lexed lx;
 	unsigned seen[NKEYS];           /* line where each key was set, 0 = never */
+	/* -o: the overrides applied after the file, and what -t shows */
+	const char *const *ov;
+	size_t nov;
+	unsigned by_option[NKEYS];      /* 1 + the override that set each key last, 0 = none */
+	char written[NKEYS][ESCAPE_BUFSIZE(64)]; /* each key's value as written, escaped */
 };
 
 static void add_error(struct parser *p, unsigned line, const char *fmt, ...)
@@ -859,7 +864,8 @@ static int on_key(void *user, const char *section, const char *name, const char 
 		return 1;
 	}
 	p->seen[i] = p->lineno;
-	set_value(p, &keys[i], p->lx.value, p->lx.vlen);
+	if (set_value(p, &keys[i], p->lx.value, p->lx.vlen))
+		quoted(p->lx.value, p->lx.vlen, p->written[i]);
 	return 1;
 }
 
@@ -867,7 +873,7 @@ static bool seen(const struct parser *p, const char *section, const char *name)
 {
 	int i = key_index(section, name);
 
-	return i >= 0 && p->seen[i] != 0;
+	return i >= 0 && (p->seen[i] != 0 || p->by_option[i] != 0);
 }
 
 /* Opens a file of the configuration's for reading: a regular file only,
@@ -1081,10 +1087,112 @@ static void finish(struct parser *p)
 		add_error(p, 0, "[server] group needs a user as well");
 }
 
-int config_load_stream(FILE *f, const char *name, struct config *cfg, struct config_errors *errs)
+/* One -o SECTION.KEY=VALUE: the value lexed as a line of the file would
+ * be and checked by the same handler; a problem is named "-o SECTION.KEY".
+ * Access lists and list files are the file's alone (their problems name a
+ * line). */
+static void apply_override(struct parser *p, size_t n)
+{
+	const char *text = p->ov[n], *dot = strchr(text, '.'), *eq = strchr(text, '=');
+	char who[CONFIG_LINE_MAX + 8], section[16], name[CONFIG_LINE_MAX + 1];
+	size_t len = strlen(text);
+	int i;
+
+	snprintf(who, sizeof who, "-o %.*s", (int)(eq != NULL ? eq - text : 0), text);
+	p->name = who;
+	p->lineno = 0;
+	if (dot == NULL || eq == NULL || dot > eq || (size_t)(dot - text) >= sizeof section ||
+	    len - (size_t)(dot + 1 - text) > CONFIG_LINE_MAX) {
+		add_error(p, 0, "not SECTION.KEY=VALUE (at most %d bytes after the dot)",
+			  CONFIG_LINE_MAX);
+		return;
+	}
+	for (const char *c = text; *c != '\0'; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f) {
+			add_error(p, 0, "a control character (0x%02x): write it as \\x%02x in quotes",
+				  (unsigned char)*c, (unsigned char)*c);
+			return;
+		}
+	memcpy(section, text, (size_t)(dot - text));
+	section[dot - text] = '\0';
+	if (!known_section(section, strlen(section))) {
+		add_error(p, 0, "unknown section (" SECTIONS_KNOWN ")");
+		return;
+	}
+	if (!lex_key(p, dot + 1, text + len))
+		return;
+	snprintf(name, sizeof name, "%.*s", (int)p->lx.namelen, p->lx.name);
+	i = key_index(section, name);
+	if (i < 0) {
+		add_error(p, 0, "unknown key in [%s]", section);
+		return;
+	}
+	if (keys[i].type == K_LIST || keys[i].type == K_PATH) {
+		add_error(p, 0, "access lists and list files are set in the file only");
+		return;
+	}
+	if (set_value(p, &keys[i], p->lx.value, p->lx.vlen)) {
+		p->by_option[i] = (unsigned)n + 1;
+		quoted(p->lx.value, p->lx.vlen, p->written[i]);
+	}
+}
+
+/* Does a key's value in a differ from b's? */
+static bool differs(const struct key *k, const struct config *a, const struct config *b)
+{
+	const char *x = (const char *)a + k->offset, *y = (const char *)b + k->offset;
+
+	switch (k->type) {
+	case K_HOST:
+	case K_NAME:
+		return strcmp(x, y) != 0;
+	case K_PORTS:
+		return !config_same_ports((const void *)x, (const void *)y);
+	case K_LONG:
+		return *(const long *)x != *(const long *)y;
+	case K_PREFIXES:
+		return memcmp(x, y, 2 * sizeof(long)) != 0;
+	case K_BOOL:
+		return *(const bool *)x != *(const bool *)y;
+	case K_LEVEL:
+	case K_FACILITY:
+	case K_PROXY:
+		return *(const int *)x != *(const int *)y;
+	case K_TEXT: {
+		const struct config_text *s = (const void *)x, *t = (const void *)y;
+
+		return s->len != t->len || memcmp(s->data, t->data, s->len) != 0;
+	}
+	case K_LIST:
+	case K_PATH:
+		return true;    /* set at all: none by default */
+	}
+	return true;
+}
+
+/* For -t: each key set that differs from its default, and where. */
+static void tell_origins(struct parser *p, const char *file, config_origin_fn *origin, void *arg)
+{
+	struct config *def = malloc(sizeof *def);
+
+	if (def == NULL)
+		return;
+	config_defaults(def);
+	for (size_t i = 0; i < NKEYS; i++)
+		if ((p->seen[i] != 0 || p->by_option[i] != 0) && differs(&keys[i], p->cfg, def))
+			origin(arg, keys[i].section, keys[i].name, p->written[i],
+			       p->by_option[i] != 0 ? p->ov[p->by_option[i] - 1] : file,
+			       p->by_option[i] != 0 ? 0 : p->seen[i]);
+	free(def);
+}
+
+/* The file (none when f is NULL: the built-in defaults), then the
+ * overrides, then the checks across keys. */
+static int load_stream(FILE *f, const char *name, struct config *cfg, struct config_errors *errs,
+		       const char *const *ov, size_t nov, config_origin_fn *origin, void *arg)
 {
 	struct parser *p = calloc(1, sizeof *p);
-	int rc;
+	int rc = 0;
 
 	errs->count = 0;
 	errs->dropped = 0;
@@ -1100,21 +1208,35 @@ int config_load_stream(FILE *f, const char *name, struct config *cfg, struct con
 	p->name = name;
 	p->cfg = cfg;
 	p->errs = errs;
+	p->ov = ov;
+	p->nov = nov;
 	config_defaults(cfg);
-	rc = ini_parse_stream(read_line, p, on_key, p);
-	if (ferror(f))
+	if (f != NULL)
+		rc = ini_parse_stream(read_line, p, on_key, p);
+	if (f != NULL && ferror(f))
 		add_error(p, 0, "read error: %s", strerror(errno ? errno : EIO));
 	else if (rc > 0 && errs->count == 0 && errs->dropped == 0)
 		add_error(p, (unsigned)rc, "malformed line"); /* not expected: the lexer filters */
 	else if (rc < 0 && errs->count == 0)
 		add_error(p, 0, "the parser failed (%d)", rc);
+	for (size_t i = 0; i < nov; i++)
+		apply_override(p, i);
+	p->name = name;
 	if (errs->count == 0 && errs->dropped == 0)
 		finish(p);
+	if (errs->count == 0 && errs->dropped == 0 && origin != NULL)
+		tell_origins(p, name, origin, arg);
 	free(p);
 	return errs->count || errs->dropped ? -1 : 0;
 }
 
-int config_load(const char *path, struct config *cfg, struct config_errors *errs)
+int config_load_stream(FILE *f, const char *name, struct config *cfg, struct config_errors *errs)
+{
+	return load_stream(f, name, cfg, errs, NULL, 0, NULL, NULL);
+}
+
+int config_load_over(const char *path, const char *const *ov, size_t nov, struct config *cfg,
+		     struct config_errors *errs, config_origin_fn *origin, void *arg)
 {
 	struct parser p = { .name = path, .errs = errs };
 	FILE *f;
@@ -1122,14 +1244,21 @@ int config_load(const char *path, struct config *cfg, struct config_errors *errs
 
 	errs->count = 0;
 	errs->dropped = 0;
+	if (path == NULL)
+		return load_stream(NULL, "built-in defaults", cfg, errs, ov, nov, origin, arg);
 	f = open_regular(&p, 0, "", path, 0);
 	if (f == NULL)
 		return -1;
 	errno = 0;
-	rc = config_load_stream(f, path, cfg, errs);
+	rc = load_stream(f, path, cfg, errs, ov, nov, origin, arg);
 	if (fclose(f) != 0 && rc == 0) {
 		add_error(&p, 0, "cannot close: %s", strerror(errno));
 		rc = -1;
 	}
 	return rc;
+}
+
+int config_load(const char *path, struct config *cfg, struct config_errors *errs)
+{
+	return config_load_over(path, NULL, 0, cfg, errs, NULL, NULL);
 }
