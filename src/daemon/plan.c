@@ -1,7 +1,7 @@
 /* plan.c: the sockets a configuration asks for: resolved, checked for
  * clashes, matched against the sockets bound now, and the new ones bound
- * (see plan.h). Used by start (reload_open_initial()), -t
- * (reload_check_clashes()) and a reload's job (plan_sockets()).
+ * (see plan.h). Used through binding.c by start, -t and a reload's job
+ * alike.
  *
  * Sharing a port with ourselves: a socket of ours is bound without
  * SO_REUSEPORT (so that another process on the port, a second netechod
@@ -330,11 +330,7 @@ static int collect(const struct config *cfg, int p, struct reload_want **out, si
 	return 0;
 }
 
-/* The addresses one protocol of cfg asks for, of every service, into
- * *out (from malloc()). A name is resolved once a service. Two of them
- * that cannot both be bound are refused here, for start, -t and reload
- * alike (*clash set). */
-static int wanted(const struct config *cfg, int p, struct reload_want **out, size_t *n,
+int plan_wanted(const struct config *cfg, int p, struct reload_want **out, size_t *n,
 		  bool *clash, char *err, size_t errlen)
 {
 	size_t a, b;
@@ -473,7 +469,7 @@ int plan_sockets(const struct config *cfg, int p, const struct sock *cur, size_t
 	int rc = -1;
 
 	plan_begin(cfg, p, watcher, pp);
-	if (wanted(cfg, p, &want, &nwant, &clash, err, errlen) < 0)
+	if (plan_wanted(cfg, p, &want, &nwant, &clash, err, errlen) < 0)
 		goto out;
 	pp->resolved_at = clock_now();
 	if (pp->stage != NULL)
@@ -572,94 +568,4 @@ void plan_log_listening(const struct sock *s, size_t n, int p)
 			 net_format((const struct sockaddr *)&s[i].local.ss, s[i].local.len, where,
 				    sizeof where),
 			 s[i].service == SERVICE_REPORT ? " (report)" : "");
-}
-
-int reload_open_initial(const struct config *cfg, struct sock **tcp, size_t *ntcp,
-			struct sock **udp, size_t *nudp)
-{
-	struct proto_plan pp[NPROTO] = { { 0 } };
-	char err[NET_ERRLEN];
-
-	for (int p = 0; p < NPROTO; p++)
-		if (plan_sockets(cfg, p, NULL, 0, NULL, 0, -1, &pp[p], err, sizeof err) < 0) {
-			int status = pp[p].status;
-
-			log_errx("%s", err);
-			for (int q = 0; q <= p; q++)
-				plan_close(&pp[q]);
-			return status;
-		}
-	for (int p = 0; p < NPROTO; p++) {
-		plan_log_listening(pp[p].next, pp[p].nnext, p);
-		free(pp[p].pick);
-	}
-	*tcp = pp[TCP].next;
-	*ntcp = pp[TCP].nnext;
-	*udp = pp[UDP].next;
-	*nudp = pp[UDP].nnext;
-	return 0;
-}
-
-int reload_check_clashes(const struct config *cfg, char *err, size_t errlen)
-{
-	for (int p = 0; p < NPROTO; p++) {
-		struct reload_want *want = NULL;
-		size_t n;
-		bool clash;
-		int rc = wanted(cfg, p, &want, &n, &clash, err, errlen);
-
-		free(want);
-		if (rc < 0 && clash)
-			return -1;
-	}
-	return 0;
-}
-
-int plan_take_activated(const struct config *cfg, const struct sd_fd *fds, int n, struct sock **tcp,
-			size_t *ntcp, struct sock **udp, size_t *nudp)
-{
-	char where[NET_ADDRSTRLEN];
-
-	*tcp = calloc((size_t)n, sizeof **tcp);
-	*udp = calloc((size_t)n, sizeof **udp);
-	*ntcp = *nudp = 0;
-	if (*tcp == NULL || *udp == NULL) {
-		log_errx("socket activation: out of memory");
-		return -1;
-	}
-	for (int i = 0; i < n; i++) {
-		int fd = fds[i].fd, type;
-		bool report = strcmp(fds[i].name, "report") == 0;
-		struct sock s = { .fd = fd, .service = report ? SERVICE_REPORT : SERVICE_ECHO,
-				  .activated = true };
-		const char *what = report ? " (report)" : "";
-		bool listening = false;
-
-		type = net_socket_kind(fd, &listening);
-		if (net_local_addr(fd, &s.local) < 0)
-			type = -1;
-		net_format((struct sockaddr *)&s.local.ss, s.local.len, where, sizeof where);
-		if (type == SOCK_STREAM && listening &&
-		    (report ? cfg->report.enabled : cfg->tcp.enabled) &&
-		    net_set_nonblocking(fd) == 0) {
-			(*tcp)[(*ntcp)++] = s;
-			log_info("listening on tcp %s%s (socket-activated, fd %d)", where, what,
-				 fd);
-		} else if (type == SOCK_DGRAM &&
-			   (report ? cfg->report.enabled : cfg->udp.enabled) &&
-			   net_ask_pktinfo(fd, s.local.ss.ss_family) == 0) {
-			(*udp)[(*nudp)++] = s;
-			log_info("listening on udp %s%s (socket-activated, fd %d)", where, what,
-				 fd);
-		} else {
-			log_warnx(
-				"activated descriptor %d is not a listening TCP or a UDP socket that [%s] enables: closed",
-				fd,
-				report		     ? "report"
-				: type == SOCK_DGRAM ? "udp"
-						     : "tcp");
-			close(fd);
-		}
-	}
-	return 0;
 }
