@@ -1,7 +1,7 @@
 /* netechod: the netecho daemon. The one place that knows every part, read
  * as a story: the options, the start, serving signals, the stop.
  *
- * The parts: cfgload (the file, checked: config),
+ * The parts: cfgload (the file and -o, checked: config, override),
  * binding (the sockets of a configuration, at start and in a reload:
  * plan), reload (reading it again, as a plan committed or aborted whole),
  * daemon (detaching, pid file, privileges), log (syslog/stderr), tcp (the
@@ -40,6 +40,7 @@
 #include "fds.h"
 #include "log.h"
 #include "net.h"
+#include "override.h"
 #include "reload.h"
 #include "sd.h"
 #include "shared.h"
@@ -64,6 +65,8 @@
 
 struct options {
 	const char *config;
+	bool config_given;              /* -c: the file must exist, -o or not */
+	struct overrides ov;            /* -o, for every load */
 	const char *pidfile;            /* NULL: none (foreground) or a default */
 	bool foreground;
 	bool test;
@@ -101,15 +104,18 @@ struct daemon {
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"usage: netechod [-ft] [-c FILE] [-P FILE]\n"
+		"usage: netechod [-ft] [-c FILE] [-o SECTION.KEY=VALUE]... [-P FILE]\n"
 		"       netechod -h | -V\n"
 		"\n"
 		"  -c, --config FILE    configuration file (default " DEFAULT_CONFIG ")\n"
+		"  -o, --option SECTION.KEY=VALUE\n"
+		"                       a value over the file's (repeatable; kept for reloads);\n"
+		"                       without -c and with no default file, over the defaults\n"
 		"  -f, --foreground     stay in the foreground and copy log lines to stderr\n"
 		"  -P, --pidfile FILE   write the process id to FILE (default " DEFAULT_PIDFILE "\n"
 		"                       when detaching; " DEFAULT_USER_PIDFILE
 		" with [server] user)\n"
-		"  -t, --test           check the configuration file, print FILE: ok, and exit\n"
+		"  -t, --test           check the configuration, print FILE: ok, and exit\n"
 		"  -h, --help           show this help and exit\n"
 		"  -V, --version        show the version and exit\n"
 		"\n"
@@ -123,6 +129,7 @@ static int parse_options(int argc, char **argv, struct options *opt)
 {
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
+		{ "option", required_argument, NULL, 'o' },
 		{ "foreground", no_argument, NULL, 'f' },
 		{ "pidfile", required_argument, NULL, 'P' },
 		{ "test", no_argument, NULL, 't' },
@@ -130,13 +137,21 @@ static int parse_options(int argc, char **argv, struct options *opt)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
+	char err[256];
 	int c;
 
 	opt->config = DEFAULT_CONFIG;
-	while ((c = getopt_long(argc, argv, "c:fP:thV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:o:fP:thV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			opt->config = optarg;
+			opt->config_given = true;
+			break;
+		case 'o':
+			if (override_add(&opt->ov, optarg, err, sizeof err) < 0) {
+				fprintf(stderr, "netechod: %s\n", err);
+				return -1;
+			}
 			break;
 		case 'f':
 			opt->foreground = true;
@@ -193,6 +208,9 @@ static struct config *load(struct daemon *d, config_origin_fn *origin, void *arg
 	}
 	d->src = (struct cfgload_source){
 		.path = d->opt.config_abs[0] != '\0' ? d->opt.config_abs : d->opt.config,
+		.is_default = !d->opt.config_given,
+		.ov = d->opt.ov.text,
+		.nov = d->opt.ov.n,
 		/* the service manager's sockets aside: host and port are not used */
 		.check_clashes = d->nactivated <= 0,
 	};
@@ -206,10 +224,13 @@ static struct config *load(struct daemon *d, config_origin_fn *origin, void *arg
 /* -t: the configuration checked; an exit status. */
 static int run_test(struct daemon *d)
 {
+	const char *file;
+
 	d->cfg = load(d, NULL, NULL);
 	if (d->cfg == NULL)
 		return EX_CONFIG;
-	printf("%s: ok\n", d->opt.config);
+	file = cfgload_file(&d->src);
+	printf("%s: ok\n", file != NULL ? d->opt.config : "built-in defaults");
 	shared_unref(d->cfg);
 	return 0;
 }
@@ -399,8 +420,12 @@ static int start(struct daemon *d)
 		log_err("cannot set up signals");
 		return EX_OSERR;
 	}
-	log_notice("netechod %s starting, configuration %s", PACKAGE_VERSION,
-		   escape_name(name, sizeof name, d->opt.config));
+	if (cfgload_file(&d->src) != NULL)
+		log_notice("netechod %s starting, configuration %s", PACKAGE_VERSION,
+			   escape_name(name, sizeof name, d->opt.config));
+	else
+		log_notice("netechod %s starting, configuration built-in defaults and -o (no %s)",
+			   PACKAGE_VERSION, escape_name(name, sizeof name, d->opt.config));
 	if (d->stderr_journal)
 		log_info("stderr is the journal: log lines go through syslog only");
 	/* the pid file first: a second instance is told it is one */
