@@ -205,3 +205,41 @@ int binding_check(const struct config *cfg, char *err, size_t errlen)
 	}
 	return 0;
 }
+
+/* Where a service's port came from, for -t. */
+static const char *port_from(const struct config *cfg, int p, enum service svc, unsigned port)
+{
+	const struct config_ports *sp = &cfg->server.port;
+
+	if (svc == SERVICE_REPORT)
+		return port != 0 && port == sp->port[sp->n - 1] + 1u ? "report, [server] port + 1"
+								      : "report";
+	return p == TCP ? "tcp echo" : "udp echo";
+}
+
+int binding_print(const struct config *cfg, FILE *out, char *err, size_t errlen)
+{
+	static const char *const proto[NPROTO] = { "tcp", "udp" };
+
+	for (int p = 0; p < NPROTO; p++) {
+		struct reload_want *want = NULL;
+		size_t n = 0;
+		bool clash;
+
+		if (plan_wanted(cfg, p, &want, &n, &clash, err, errlen) < 0) {
+			free(want);
+			return -1;
+		}
+		for (size_t i = 0; i < n; i++) {
+			char where[NET_ADDRSTRLEN];
+			unsigned port = net_port((const struct sockaddr *)&want[i].addr.ss);
+
+			fprintf(out, "bind %s %s (%s)\n", proto[p],
+				net_format((const struct sockaddr *)&want[i].addr.ss,
+					   want[i].addr.len, where, sizeof where),
+				port_from(cfg, p, want[i].service, port));
+		}
+		free(want);
+	}
+	return 0;
+}

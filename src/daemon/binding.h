@@ -1,7 +1,7 @@
 /* binding.h: the sockets of a configuration, planned and bound, for start
  * and a reload alike: the descriptor limit fitted to them, the sockets
  * opened at start (or taken from the service manager), a reload's new
- * plan per protocol.
+ * plan per protocol, and -t's account of what would be bound.
  *
  * It owns no thread and keeps no state: what it opens it hands back (the
  * caller offers it to the servers, or a reload's job holds it until
@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <sys/resource.h>
 
 #include "config.h"
@@ -70,5 +71,10 @@ int binding_replan(const struct config *old, const struct config *cfg, bool acti
  * with the words a start and a reload use. 0 when none clash (or a host
  * does not resolve now: binding says so), -1 with the problem in err. */
 int binding_check(const struct config *cfg, char *err, size_t errlen);
+
+/* -t: every socket cfg would bind (protocol, address, port, service, and
+ * for the report a port from [server]'s, which), on out. 0, or -1 with
+ * why in err (a host that does not resolve). */
+int binding_print(const struct config *cfg, FILE *out, char *err, size_t errlen);
 
 #endif

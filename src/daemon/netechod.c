@@ -115,7 +115,8 @@ static void usage(FILE *out)
 		"  -P, --pidfile FILE   write the process id to FILE (default " DEFAULT_PIDFILE "\n"
 		"                       when detaching; " DEFAULT_USER_PIDFILE
 		" with [server] user)\n"
-		"  -t, --test           check the configuration, print FILE: ok, and exit\n"
+		"  -t, --test           check the configuration, print the sockets it would bind\n"
+		"                       and the values set, then FILE: ok, and exit\n"
 		"  -h, --help           show this help and exit\n"
 		"  -V, --version        show the version and exit\n"
 		"\n"
@@ -221,14 +222,35 @@ static struct config *load(struct daemon *d, config_origin_fn *origin, void *arg
 	return cfg;
 }
 
-/* -t: the configuration checked; an exit status. */
+/* -t: one line a value set to other than its default, and where. */
+static void print_origin(void *arg, const char *section, const char *key, const char *value,
+			 const char *where, unsigned line)
+{
+	char name[PATH_MAX];
+
+	(void)arg;
+	if (line > 0)
+		printf("set %s.%s = %s (%s:%u)\n", section, key, value,
+		       escape_name(name, sizeof name, where), line);
+	else
+		printf("set %s.%s = %s (-o)\n", section, key, value);
+}
+
+/* -t: the configuration checked, the sockets it would bind, the values
+ * set; an exit status. */
 static int run_test(struct daemon *d)
 {
+	char err[NET_ERRLEN], name[PATH_MAX];
 	const char *file;
 
-	d->cfg = load(d, NULL, NULL);
+	d->cfg = load(d, print_origin, NULL);
 	if (d->cfg == NULL)
 		return EX_CONFIG;
+	if (binding_print(d->cfg, stdout, err, sizeof err) < 0) {
+		fprintf(stderr, "%s: %s\n", escape_name(name, sizeof name, d->opt.config), err);
+		shared_unref(d->cfg);
+		return EX_UNAVAILABLE;
+	}
 	file = cfgload_file(&d->src);
 	printf("%s: ok\n", file != NULL ? d->opt.config : "built-in defaults");
 	shared_unref(d->cfg);

@@ -403,6 +403,22 @@ static int status_of(bool clash, int err)
 	return EX_UNAVAILABLE;
 }
 
+/* What a failed bind of w means, after its message in err: whose
+ * address it was (the report's port is [server]'s highest + 1 unless
+ * set). errno kept. */
+static void explain(const struct config *cfg, const struct reload_want *w, int e, char *err,
+		    size_t errlen)
+{
+	unsigned port = net_port((const struct sockaddr *)&w->addr.ss);
+	const struct config_ports *sp = &cfg->server.port;
+	size_t len = strlen(err);
+
+	if (w->service == SERVICE_REPORT)
+		snprintf(err + len, errlen - len, " (report%s)",
+			 port == sp->port[sp->n - 1] + 1u ? ", [server] port + 1" : "");
+	errno = e;
+}
+
 /* Binds the wanted addresses no socket was kept for (take[j] < 0), each
  * added to pp as it is opened (and to the serving thread's epoll through
  * watcher, unless -1). 0, or -1 with why in err and errno. */
@@ -418,8 +434,10 @@ static int open_new(const struct config *cfg, int p, const struct reload_want *w
 		if (pp->bound_only)
 			flags |= NET_LISTEN_BIND_ONLY;
 		if (bind_one(&want[j].addr, socktypes[p], pp->backlog, flags, old, nold,
-			     &pp->next[pp->nnext], &pp->pick[pp->nopened], err, errlen) < 0)
+			     &pp->next[pp->nnext], &pp->pick[pp->nopened], err, errlen) < 0) {
+			explain(cfg, &want[j], errno, err, errlen);
 			return -1;
+		}
 		pp->next[pp->nnext].service = want[j].service;
 		pp->nnext++;
 		pp->nopened++;
