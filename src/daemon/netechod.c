@@ -113,8 +113,9 @@ static void usage(FILE *out)
 		"                       without -c and with no default file, over the defaults\n"
 		"  -f, --foreground     stay in the foreground and copy log lines to stderr\n"
 		"  -P, --pidfile FILE   write the process id to FILE (default " DEFAULT_PIDFILE "\n"
-		"                       when detaching; " DEFAULT_USER_PIDFILE
-		" with [server] user)\n"
+		"                       when detaching as root; " DEFAULT_USER_PIDFILE
+		" with [server] user;\n"
+		"                       $XDG_RUNTIME_DIR/netechod.pid when not root)\n"
 		"  -t, --test           check the configuration, print the sockets it would bind\n"
 		"                       and the values set, then FILE: ok, and exit\n"
 		"  -h, --help           show this help and exit\n"
@@ -316,6 +317,22 @@ static int drop_privileges(struct daemon *d)
 	return 0;
 }
 
+/* The default pid file of a detached daemon: root's, the user's
+ * directory with [server] user, or under $XDG_RUNTIME_DIR when not
+ * started as root (the system's run directory is root's). */
+static const char *default_pidfile(struct daemon *d)
+{
+	const char *xdg = getenv("XDG_RUNTIME_DIR");
+	int n;
+
+	if (geteuid() != 0 && xdg != NULL && xdg[0] == '/') {
+		n = snprintf(d->opt.pidfile_abs, sizeof d->opt.pidfile_abs, "%s/netechod.pid", xdg);
+		if (n > 0 && (size_t)n < sizeof d->opt.pidfile_abs)
+			return d->opt.pidfile_abs;
+	}
+	return d->user.set ? DEFAULT_USER_PIDFILE : DEFAULT_PIDFILE;
+}
+
 /* The pid file, and with [server] user started as root, its directory
  * given to that user. */
 static int open_pidfile(struct daemon *d)
@@ -323,9 +340,7 @@ static int open_pidfile(struct daemon *d)
 	char err[DAEMON_ERRLEN];
 	bool chosen = d->opt.pidfile == NULL && !d->opt.foreground;
 
-	d->pidfile = !chosen ? d->opt.pidfile
-		     : d->user.set ? DEFAULT_USER_PIDFILE
-				   : DEFAULT_PIDFILE;
+	d->pidfile = chosen ? default_pidfile(d) : d->opt.pidfile;
 	if (chosen && d->user.set && geteuid() == 0 &&
 	    pidfile_dir_for(d->pidfile, d->user.uid, d->user.gid, err, sizeof err) < 0) {
 		log_errx("%s", err);
@@ -334,11 +349,13 @@ static int open_pidfile(struct daemon *d)
 	if (d->pidfile == NULL)
 		return 0;
 	d->pidfile_fd = pidfile_open(d->pidfile, err, sizeof err);
-	if (d->pidfile_fd < 0) {
+	if (d->pidfile_fd < 0 && chosen && geteuid() != 0)
+		log_errx(
+			"%s (not started as root: give -P FILE in a directory of yours, set XDG_RUNTIME_DIR, or use -f)",
+			err);
+	else if (d->pidfile_fd < 0)
 		log_errx("%s", err);
-		return -1;
-	}
-	return 0;
+	return d->pidfile_fd < 0 ? -1 : 0;
 }
 
 /* Tells the service manager something; a failure is logged once. */
@@ -693,7 +710,9 @@ static void stop(struct daemon *d, int status)
  * that outlives it. */
 static struct stats counters;
 
-/* Start, serve until told to stop, stop: an exit status. */
+/* Start, serve until told to stop, stop: an exit status. The file is
+ * read before the descriptors inherited are closed, so that a file given
+ * as one of them (-c <(...)) is read or refused for what it is. */
 static int run(struct daemon *d, const char *sd_err)
 {
 	int status, sig;
@@ -701,6 +720,10 @@ static int run(struct daemon *d, const char *sd_err)
 	d->cfg = load(d, NULL, NULL);
 	if (d->cfg == NULL)
 		return EX_CONFIG;
+	/* nothing inherited stays open but the activated sockets */
+	if (fds_close_from(SD_LISTEN_FDS_START + (d->nactivated > 0 ? d->nactivated : 0)) < 0)
+		fprintf(stderr, "netechod: cannot close inherited descriptors: %s\n",
+			strerror(errno));
 	/* in the foreground every line goes to stderr too (unless stderr is
 	 * the journal, which syslog reaches already); a daemon shows the
 	 * terminal only its warnings and errors, until it detaches */
@@ -739,10 +762,6 @@ int main(int argc, char **argv)
 		return EX_OSERR;
 	}
 	d.nactivated = sd_listen_fds(d.activated, SD_LISTEN_FDS_MAX, err, sizeof err);
-	/* nothing inherited stays open but the activated sockets */
-	if (fds_close_from(SD_LISTEN_FDS_START + (d.nactivated > 0 ? d.nactivated : 0)) < 0)
-		fprintf(stderr, "netechod: cannot close inherited descriptors: %s\n",
-			strerror(errno));
 	absolute(d.opt.config, d.opt.config_abs, sizeof d.opt.config_abs);
 	d.opt.pidfile = absolute(d.opt.pidfile, d.opt.pidfile_abs, sizeof d.opt.pidfile_abs);
 	status = d.opt.test ? run_test(&d) : run(&d, err);

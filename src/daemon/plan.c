@@ -405,7 +405,7 @@ static int status_of(bool clash, int err)
 
 /* What a failed bind of w means, after its message in err: whose
  * address it was (the report's port is [server]'s highest + 1 unless
- * set). errno kept. */
+ * set), and for a privileged port how to be allowed it. errno kept. */
 static void explain(const struct config *cfg, const struct reload_want *w, int e, char *err,
 		    size_t errlen)
 {
@@ -416,6 +416,12 @@ static void explain(const struct config *cfg, const struct reload_want *w, int e
 	if (w->service == SERVICE_REPORT)
 		snprintf(err + len, errlen - len, " (report%s)",
 			 port == sp->port[sp->n - 1] + 1u ? ", [server] port + 1" : "");
+	len = strlen(err);
+	if (e == EACCES && port > 0 && port < 1024)
+		snprintf(
+			err + len, errlen - len,
+			": port %u is privileged (below 1024) and needs CAP_NET_BIND_SERVICE: start as root and set [server] user, or under systemd add a drop-in with AmbientCapabilities=CAP_NET_BIND_SERVICE (netechod(8), netechod-lowport.conf.example)",
+			port);
 	errno = e;
 }
 
