@@ -720,10 +720,10 @@ static int run(struct daemon *d, const char *sd_err)
 	d->cfg = load(d, NULL, NULL);
 	if (d->cfg == NULL)
 		return EX_CONFIG;
-	/* nothing inherited stays open but the activated sockets */
-	if (fds_close_from(SD_LISTEN_FDS_START + (d->nactivated > 0 ? d->nactivated : 0)) < 0)
-		fprintf(stderr, "netechod: cannot close inherited descriptors: %s\n",
-			strerror(errno));
+	/* nothing inherited stays open but the activated sockets: glibc's
+	 * closefrom(3) (close_range(2), or /proc/self/fd before Linux 5.9;
+	 * it aborts rather than leave one open) */
+	closefrom(SD_LISTEN_FDS_START + (d->nactivated > 0 ? d->nactivated : 0));
 	/* in the foreground every line goes to stderr too (unless stderr is
 	 * the journal, which syslog reaches already); a daemon shows the
 	 * terminal only its warnings and errors, until it detaches */
