@@ -82,7 +82,8 @@ struct reload_job {
 	pthread_t main_thread;
 	/* what the job is given */
 	char path[PATH_MAX];
-	struct cfgload_source src;      /* path: the one above */
+	struct cfgload_source src;      /* path: the one above; ov: the copy below */
+	const char **ov;                /* the -o texts (argv's, which outlive main) */
 	struct config *old;             /* a reference */
 	bool activated;
 	struct binding_now now;         /* copies of the sockets bound now, the epolls */
@@ -109,6 +110,7 @@ int reload_signal(void)
 /* What snapshot() made. */
 static void snapshot_free(struct reload_job *j)
 {
+	free(j->ov);
 	for (int p = 0; p < NPROTO; p++) {
 		free(j->now.cur[p]);
 		free(j->now.ours[p]);
@@ -223,8 +225,8 @@ static bool copy_socks(struct sockset *ss, bool all, struct sock **out, size_t *
 	return true;
 }
 
-/* Copies of the sockets bound now, and the job's own handles on the
- * serving threads' epolls, for the job. false with errno. */
+/* Copies of the -o texts and of the sockets bound now, and the job's own
+ * handles on the serving threads' epolls, for the job. false with errno. */
 static bool snapshot(struct reload_job *j, const struct reload_target *t)
 {
 	struct binding_now *n = &j->now;
@@ -234,6 +236,12 @@ static bool snapshot(struct reload_job *j, const struct reload_target *t)
 		return false;
 	}
 	errno = ENOMEM;
+	/* the array is main's: a job given up on may outlive it */
+	j->ov = malloc((t->src->nov + 1) * sizeof *j->ov);
+	if (j->ov == NULL)
+		return false;
+	for (size_t i = 0; i < t->src->nov; i++)
+		j->ov[i] = t->src->ov[i];
 	return copy_socks(tcp_sockset(t->tcp), false, &n->cur[TCP], &n->ncur[TCP]) &&
 	       copy_socks(tcp_sockset(t->tcp), true, &n->ours[TCP], &n->nours[TCP]) &&
 	       copy_socks(udp_sockset(t->udp), false, &n->cur[UDP], &n->ncur[UDP]) &&
@@ -275,6 +283,7 @@ static bool start_job(struct reload *r, const struct reload_target *t, pthread_t
 	strcpy(j->path, t->src->path);
 	j->src = *t->src;
 	j->src.path = j->path;
+	j->src.ov = j->ov;
 	j->src.check_clashes = false;   /* the plan finds them, in the same words */
 	j->old = shared_ref(*t->cfg);
 	j->activated = t->activated;
