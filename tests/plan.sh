@@ -41,6 +41,14 @@ check "-t bound nothing: the port is free for a daemon now" \
 check "-t: a report port set is the report's" \
 	grep -qx "bind tcp 127.0.0.1:$REPORT_PORT (report)" "$T/own.out"
 
+# a host that does not resolve now is no fault of the file's: said, still ok
+"$NETECHOD" -t -c "$cfg" -o server.host=no-such-host.invalid >"$T/unres.out" 2>&1
+status=$?
+check "-t with a host that does not resolve now: 0, a line says so, FILE: ok" \
+	bash -c "test $status -eq 0 &&
+		grep -q '^bind tcp: cannot resolve no-such-host.invalid' '$T/unres.out' &&
+		test \"\$(tail -n 1 '$T/unres.out')\" = '$cfg: ok'"
+
 # --- at start, [server] port + 1 taken: the error names the report service
 other=$(conf other <<EOF
 [server]

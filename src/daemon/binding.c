@@ -226,9 +226,14 @@ int binding_print(const struct config *cfg, FILE *out, char *err, size_t errlen)
 		size_t n = 0;
 		bool clash;
 
+		/* a name that does not resolve now is no error of the file's:
+		 * said, as a start would say it */
 		if (plan_wanted(cfg, p, &want, &n, &clash, err, errlen) < 0) {
 			free(want);
-			return -1;
+			if (clash)
+				return -1;
+			fprintf(out, "bind %s: %s\n", proto[p], err);
+			continue;
 		}
 		for (size_t i = 0; i < n; i++) {
 			char where[NET_ADDRSTRLEN];

@@ -73,8 +73,8 @@ int binding_replan(const struct config *old, const struct config *cfg, bool acti
 int binding_check(const struct config *cfg, char *err, size_t errlen);
 
 /* -t: every socket cfg would bind (protocol, address, port, service, and
- * for the report a port from [server]'s, which), on out. 0, or -1 with
- * why in err (a host that does not resolve). */
+ * for the report a port from [server]'s, which), on out; a host that does
+ * not resolve now is a line saying so. 0, or -1 with a clash in err. */
 int binding_print(const struct config *cfg, FILE *out, char *err, size_t errlen);
 
 #endif

@@ -250,7 +250,7 @@ static int run_test(struct daemon *d)
 	if (binding_print(d->cfg, stdout, err, sizeof err) < 0) {
 		fprintf(stderr, "%s: %s\n", escape_name(name, sizeof name, d->opt.config), err);
 		shared_unref(d->cfg);
-		return EX_UNAVAILABLE;
+		return EX_CONFIG;
 	}
 	file = cfgload_file(&d->src);
 	printf("%s: ok\n", file != NULL ? d->opt.config : "built-in defaults");
