@@ -1098,7 +1098,7 @@ static void apply_override(struct parser *p, size_t n)
 	size_t len = strlen(text);
 	int i;
 
-	snprintf(who, sizeof who, "-o %.*s", (int)(eq != NULL ? eq - text : 0), text);
+	snprintf(who, sizeof who, "-o %.*s", (int)(eq != NULL ? eq - text : 64), text);
 	p->name = who;
 	p->lineno = 0;
 	if (dot == NULL || eq == NULL || dot > eq || (size_t)(dot - text) >= sizeof section ||
