@@ -293,7 +293,7 @@ check "exit 0" test "$DSTATUS" -eq 0
 # it lives in a directory netechod gives the user (the path --help names);
 # one in a directory the user cannot write is emptied instead, as a
 # warning says at start.
-default=$("$NETECHOD" --help | sed -n 's/.*; \(\/[^ ]*\) with \[server\] user)$/\1/p')
+default=$("$NETECHOD" --help | sed -n 's/.*; \(\/[^ ]*\) with \[server\] user;$/\1/p')
 [ -n "$default" ] || fail "--help names no default pid file for [server] user"
 rundir=$(dirname "$(dirname "$default")")
 # a private directory there, in this test's mount namespace: the first

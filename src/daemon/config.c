@@ -520,7 +520,8 @@ static int on_key(void *user, const char *section, const char *name, const char 
 		return 1;
 	}
 	p->seen[i] = p->lineno;
-	set_value(p, &keys[i], p->lx.value, p->lx.vlen);
+	if (set_value(p, &keys[i], p->lx.value, p->lx.vlen))
+		config_quoted(p->lx.value, p->lx.vlen, p->written[i]);
 	return 1;
 }
 
@@ -528,158 +529,7 @@ static bool seen(const struct parser *p, const char *section, const char *name)
 {
 	int i = key_index(section, name);
 
-	return i >= 0 && p->seen[i] != 0;
-}
-
-/* Opens a file of the configuration's for reading: a regular file only,
- * never waiting on a FIFO, of at most max bytes (0: no limit here). NULL
- * after saying why: at line, as "KEY: ..." naming the file, or for the
- * configuration file itself (key ""), as before its own name. */
-static FILE *open_regular(struct parser *p, unsigned line, const char *key, const char *path,
-			  off_t max)
-{
-	char name[CONFIG_NAME_SHOWN * 4 + 8], who[sizeof name + 64];
-	const char *kind;
-	struct stat st;
-	FILE *f;
-	int fd;
-
-	if (key[0] != '\0')
-		snprintf(who, sizeof who, "%s: %s ", key, escape_name(name, sizeof name, path));
-	else
-		who[0] = '\0';
-	/* O_NONBLOCK: opening a FIFO must not wait for a writer */
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (fd < 0) {
-		config_error(p, line, "%scannot open: %s", who, strerror(errno));
-		return NULL;
-	}
-	if (fstat(fd, &st) < 0) {
-		config_error(p, line, "%scannot stat: %s", who, strerror(errno));
-	} else if (!S_ISREG(st.st_mode)) {
-		kind = S_ISDIR(st.st_mode)    ? "a directory"
-		       : S_ISFIFO(st.st_mode) ? "a FIFO"
-		       : S_ISSOCK(st.st_mode) ? "a socket"
-					      : "a device";
-		config_error(p, line, "%snot a regular file (%s)", who, kind);
-	} else if (max > 0 && st.st_size > max) {
-		config_error(p, line, "%slarger than %lld bytes", who, (long long)max);
-	} else if ((f = fdopen(fd, "r")) == NULL) {
-		config_error(p, line, "%scannot read: %s", who, strerror(errno));
-	} else {
-		return f;
-	}
-	close(fd);
-	return NULL;
-}
-
-/* Reads an allow_file or deny_file into a: entries separated by blanks
- * and commas, comments from '#' or ';' to the end of a line; a problem is
- * that file's FILE:LINE. */
-static void read_list_file(struct parser *p, const char *key, const struct config_path *cp,
-			   struct acl *a, enum acl_verdict v)
-{
-	FILE *f = open_regular(p, cp->line, key, cp->path, CONFIG_LIST_FILE_MAX);
-	char line[CONFIG_LIST_LINE_MAX + 1], err[128];
-	size_t len = 0, total = 0;
-	unsigned lineno = 1;
-	bool nul = false, more = true;
-
-	if (f == NULL)
-		return;
-	while (more) {
-		int c = getc(f);
-
-		if (c != EOF && c != '\n') {
-			if (c == '\0')
-				nul = true;
-			if (len < CONFIG_LIST_LINE_MAX)
-				line[len] = (char)c;
-			len++;
-			if (++total > CONFIG_LIST_FILE_MAX)
-				break;          /* grown since fstat() */
-			continue;
-		}
-		more = c != EOF;
-		if (nul) {
-			config_error_in(p, cp->path, lineno, "a NUL byte");
-		} else if (len > CONFIG_LIST_LINE_MAX) {
-			config_error_in(p, cp->path, lineno, "line too long (%zu bytes; at most %d)",
-				     len, CONFIG_LIST_LINE_MAX);
-		} else {
-			size_t n = strcspn((line[len] = '\0', line), "#;");
-
-			if (acl_add_list(a, line, n, v, err, sizeof err) < 0)
-				config_error_in(p, cp->path, lineno, "%s", err);
-		}
-		len = 0;
-		nul = false;
-		lineno++;
-	}
-	if (total > CONFIG_LIST_FILE_MAX)
-		config_error(p, cp->line, "%s: the file grew past %d bytes while read", key,
-			  CONFIG_LIST_FILE_MAX);
-	if (ferror(f))
-		config_error_in(p, cp->path, 0, "read error: %s", strerror(errno ? errno : EIO));
-	fclose(f);
-}
-
-static void add_list(struct parser *p, const char *key, const struct config_list *l,
-		     struct acl *a, enum acl_verdict v)
-{
-	char err[128];
-
-	if (l->line != 0 && acl_add_list(a, l->text, l->len, v, err, sizeof err) < 0)
-		config_error(p, l->line, "%s: %s", key, err);
-}
-
-/* A section's access list, from its keys and files. */
-static struct acl *build_access(struct parser *p, const struct config_access *ac)
-{
-	struct acl *a = acl_new();
-
-	if (a == NULL) {
-		config_error(p, 0, "out of memory for an access list");
-		return NULL;
-	}
-	/* an allow key makes an allow list, even one whose file is empty:
-	 * what it does not name is denied */
-	if (ac->allow.line != 0 || ac->allow_file.line != 0)
-		acl_allow_list(a);
-	add_list(p, "allow", &ac->allow, a, ACL_ALLOW);
-	add_list(p, "deny", &ac->deny, a, ACL_DENY);
-	if (ac->allow_file.line != 0)
-		read_list_file(p, "allow_file", &ac->allow_file, a, ACL_ALLOW);
-	if (ac->deny_file.line != 0)
-		read_list_file(p, "deny_file", &ac->deny_file, a, ACL_DENY);
-	acl_finish(a);
-	return a;
-}
-
-/* proxy_protocol and proxy_from of a section ([udp] has neither key). */
-static void build_proxies(struct parser *p, const char *section, int mode,
-			  const struct config_list *from, struct acl **out)
-{
-	if (mode == PROXY_NO) {
-		if (from->line != 0)
-			config_error(p, from->line,
-				  "[%s] proxy_from without proxy_protocol = yes or optional",
-				  section);
-		return;
-	}
-	if (from->line == 0) {
-		config_error(p, 0, "[%s] proxy_protocol needs proxy_from: the proxies' addresses",
-			  section);
-		return;
-	}
-	*out = acl_new();
-	if (*out == NULL) {
-		config_error(p, 0, "out of memory for proxy_from");
-		return;
-	}
-	acl_allow_list(*out);
-	add_list(p, "proxy_from", from, *out, ACL_ALLOW);
-	acl_finish(*out);
+	return i >= 0 && (p->seen[i] != 0 || p->by_option[i] != 0);
 }
 
 /* The report service and the echo cannot share a port of one address. */
@@ -734,11 +584,12 @@ static void finish(struct parser *p)
 
 	for (int i = 0; i < CONFIG_SECTIONS; i++)
 		if (has_access(cfg, (enum config_section)i))
-			cfg->service[i].acl = build_access(p, &cfg->service[i].access);
+			cfg->service[i].acl = config_build_access(p, &cfg->service[i].access);
 	for (int i = CONFIG_FIRST_SERVICE; i < CONFIG_SECTIONS; i++) {
 		struct service_cfg *sc = &cfg->service[i];
 
-		build_proxies(p, sections[i], sc->proxy_protocol, &sc->proxy_from, &sc->proxies);
+		config_build_proxies(p, sections[i], sc->proxy_protocol, &sc->proxy_from,
+				     &sc->proxies);
 	}
 	for (int i = CONFIG_FIRST_SERVICE; i < CONFIG_SECTIONS; i++)
 		inherit(p, (enum config_section)i);
@@ -752,10 +603,107 @@ static void finish(struct parser *p)
 		config_error(p, 0, "[server] group needs a user as well");
 }
 
-int config_load_stream(FILE *f, const char *name, struct config *cfg, struct config_errors *errs)
+/* One -o SECTION.KEY=VALUE: the value lexed as a line of the file would
+ * be and checked by the same handler; a problem is named "-o SECTION.KEY".
+ * Access lists and list files are the file's alone (their problems name a
+ * line). */
+static void apply_override(struct parser *p, size_t n)
+{
+	const char *text = p->ov[n], *dot = strchr(text, '.'), *eq = strchr(text, '=');
+	char who[CONFIG_LINE_MAX + 8], section[16], name[CONFIG_LINE_MAX + 1];
+	size_t len = strlen(text);
+	int i;
+
+	snprintf(who, sizeof who, "-o %.*s", (int)(eq != NULL ? eq - text : 64), text);
+	p->name = who;
+	p->lineno = 0;
+	if (dot == NULL || eq == NULL || dot > eq || (size_t)(dot - text) >= sizeof section ||
+	    len - (size_t)(dot + 1 - text) > CONFIG_LINE_MAX) {
+		config_error(p, 0, "not SECTION.KEY=VALUE (at most %d bytes after the dot)",
+			     CONFIG_LINE_MAX);
+		return;
+	}
+	for (const char *c = text; *c != '\0'; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f) {
+			config_error(p, 0,
+				     "a control character (0x%02x): write it as \\x%02x in quotes",
+				     (unsigned char)*c, (unsigned char)*c);
+			return;
+		}
+	memcpy(section, text, (size_t)(dot - text));
+	section[dot - text] = '\0';
+	if (!config_known_section(section, strlen(section))) {
+		config_error(p, 0, "unknown section (" SECTIONS_KNOWN ")");
+		return;
+	}
+	if (!config_lex_key(p, dot + 1, text + len))
+		return;
+	snprintf(name, sizeof name, "%.*s", (int)p->lx.namelen, p->lx.name);
+	i = key_index(section, name);
+	if (i < 0) {
+		config_error(p, 0, "unknown key in [%s]", section);
+		return;
+	}
+	if (keys[i].type == K_LIST || keys[i].type == K_PATH) {
+		config_error(p, 0, "access lists and list files are set in the file only");
+		return;
+	}
+	if (set_value(p, &keys[i], p->lx.value, p->lx.vlen)) {
+		p->by_option[i] = (unsigned)n + 1;
+		config_quoted(p->lx.value, p->lx.vlen, p->written[i]);
+	}
+}
+
+/* Does a key's value in a differ from b's? */
+static bool differs(const struct key *k, const struct config *a, const struct config *b)
+{
+	const char *x = (const char *)a + k->offset, *y = (const char *)b + k->offset;
+
+	switch (k->type) {
+	case K_HOST:
+	case K_NAME: return strcmp(x, y) != 0;
+	case K_PORTS: return !config_same_ports((const void *)x, (const void *)y);
+	case K_LONG: return *(const long *)x != *(const long *)y;
+	case K_PREFIXES: return memcmp(x, y, 2 * sizeof(long)) != 0;
+	case K_BOOL: return *(const bool *)x != *(const bool *)y;
+	case K_LEVEL:
+	case K_FACILITY:
+	case K_PROXY:
+	case K_FORMAT: return *(const int *)x != *(const int *)y;
+	case K_TEXT: {
+		const struct config_text *s = (const void *)x, *t = (const void *)y;
+
+		return s->len != t->len || memcmp(s->data, t->data, s->len) != 0;
+	}
+	case K_LIST:
+	case K_PATH: return true; /* set at all: none by default */
+	}
+	return true;
+}
+
+/* For -t: each key set that differs from its default, and where. */
+static void tell_origins(struct parser *p, const char *file, config_origin_fn *origin, void *arg)
+{
+	struct config *def = malloc(sizeof *def);
+
+	if (def == NULL)
+		return;
+	config_defaults(def);
+	for (size_t i = 0; i < NKEYS; i++)
+		if ((p->seen[i] != 0 || p->by_option[i] != 0) && differs(&keys[i], p->cfg, def))
+			origin(arg, keys[i].section, keys[i].name, p->written[i],
+			       p->by_option[i] != 0 ? p->ov[p->by_option[i] - 1] : file,
+			       p->by_option[i] != 0 ? 0 : p->seen[i]);
+	free(def);
+}
+
+/* The file (none when f is NULL: the built-in defaults), then the
+ * overrides, then the checks across keys. */
+static int load_stream(FILE *f, const char *name, struct config *cfg, struct config_errors *errs,
+		       const char *const *ov, size_t nov, config_origin_fn *origin, void *arg)
 {
 	struct parser *p = calloc(1, sizeof *p);
-	int rc;
+	int rc = 0;
 
 	errs->count = 0;
 	errs->dropped = 0;
@@ -767,25 +715,34 @@ int config_load_stream(FILE *f, const char *name, struct config *cfg, struct con
 		errs->count = 1;
 		return -1;
 	}
-	p->f = f;
-	p->name = name;
-	p->cfg = cfg;
-	p->errs = errs;
+	*p = (struct parser){.f = f, .name = name, .cfg = cfg, .errs = errs, .ov = ov, .nov = nov};
 	config_defaults(cfg);
-	rc = ini_parse_stream(config_read_line, p, on_key, p);
-	if (ferror(f))
+	if (f != NULL)
+		rc = ini_parse_stream(config_read_line, p, on_key, p);
+	if (f != NULL && ferror(f))
 		config_error(p, 0, "read error: %s", strerror(errno ? errno : EIO));
 	else if (rc > 0 && errs->count == 0 && errs->dropped == 0)
 		config_error(p, (unsigned)rc, "malformed line"); /* not expected: the lexer filters */
 	else if (rc < 0 && errs->count == 0)
 		config_error(p, 0, "the parser failed (%d)", rc);
+	for (size_t i = 0; i < nov; i++)
+		apply_override(p, i);
+	p->name = name;
 	if (errs->count == 0 && errs->dropped == 0)
 		finish(p);
+	if (errs->count == 0 && errs->dropped == 0 && origin != NULL)
+		tell_origins(p, name, origin, arg);
 	free(p);
 	return errs->count || errs->dropped ? -1 : 0;
 }
 
-int config_load(const char *path, struct config *cfg, struct config_errors *errs)
+int config_load_stream(FILE *f, const char *name, struct config *cfg, struct config_errors *errs)
+{
+	return load_stream(f, name, cfg, errs, NULL, 0, NULL, NULL);
+}
+
+int config_load_over(const char *path, const char *const *ov, size_t nov, struct config *cfg,
+		     struct config_errors *errs, config_origin_fn *origin, void *arg)
 {
 	struct parser p = { .name = path, .errs = errs };
 	FILE *f;
@@ -793,14 +750,21 @@ int config_load(const char *path, struct config *cfg, struct config_errors *errs
 
 	errs->count = 0;
 	errs->dropped = 0;
-	f = open_regular(&p, 0, "", path, 0);
+	if (path == NULL)
+		return load_stream(NULL, "built-in defaults", cfg, errs, ov, nov, origin, arg);
+	f = config_open_regular(&p, 0, "", path, 0);
 	if (f == NULL)
 		return -1;
 	errno = 0;
-	rc = config_load_stream(f, path, cfg, errs);
+	rc = load_stream(f, path, cfg, errs, ov, nov, origin, arg);
 	if (fclose(f) != 0 && rc == 0) {
 		config_error(&p, 0, "cannot close: %s", strerror(errno));
 		rc = -1;
 	}
 	return rc;
+}
+
+int config_load(const char *path, struct config *cfg, struct config_errors *errs)
+{
+	return config_load_over(path, NULL, 0, cfg, errs, NULL, NULL);
 }

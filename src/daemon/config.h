@@ -176,6 +176,20 @@ void config_defaults(struct config *cfg);
  * read: a FIFO, a device or a directory is refused without waiting on it. */
 int config_load(const char *path, struct config *cfg, struct config_errors *errs);
 
+/* For -t: called after a load for each key the file or an override set
+ * to other than its default: its section and name, its value as written
+ * (escaped), and where: the file and line, or the override's text and 0. */
+typedef void config_origin_fn(void *arg, const char *section, const char *key, const char *value,
+			      const char *where, unsigned line);
+
+/* config_load(), then overrides ("SECTION.KEY=VALUE", netechod -o) over the
+ * file, each value lexed as the file's are and checked by the same key's
+ * handler, a problem named "-o SECTION.KEY"; then the checks across keys.
+ * path NULL: the built-in defaults, then the overrides. Access lists and
+ * list files are refused as overrides. origin (NULL: none): see above. */
+int config_load_over(const char *path, const char *const *ov, size_t nov, struct config *cfg,
+		     struct config_errors *errs, config_origin_fn *origin, void *arg);
+
 /* Same, from an open stream; name is used in messages. */
 int config_load_stream(FILE *f, const char *name, struct config *cfg, struct config_errors *errs);
 

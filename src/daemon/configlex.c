@@ -87,7 +87,7 @@ static bool is_key_char(int c)
 	return isalnum(c) || c == '_';
 }
 
-static bool known_section(const char *s, size_t len)
+bool config_known_section(const char *s, size_t len)
 {
 	for (size_t i = 0; i < sizeof sections / sizeof sections[0]; i++)
 		if (strlen(sections[i]) == len && memcmp(sections[i], s, len) == 0)
@@ -130,7 +130,7 @@ static bool lex_section(struct parser *p, const char *s, const char *end)
 	nend = close;
 	while (nend > name && is_blank(nend[-1]))
 		nend--;
-	if (!known_section(name, (size_t)(nend - name))) {
+	if (!config_known_section(name, (size_t)(nend - name))) {
 		config_error(p, p->lineno, "unknown section %s (known: " SECTIONS_KNOWN ")",
 			  config_quoted(name, (size_t)(nend - name), qb));
 		return false;
@@ -203,7 +203,7 @@ static bool lex_config_quoted(struct parser *p, const char *q, const char *end)
 }
 
 /* Lexes key = value starting at s. */
-static bool lex_key(struct parser *p, const char *s, const char *end)
+bool config_lex_key(struct parser *p, const char *s, const char *end)
 {
 	const char *eq = memchr(s, '=', (size_t)(end - s)), *kend, *v, *vend;
 	char qb[QUOTED_BUFSIZE];
@@ -258,7 +258,7 @@ static bool lex_line(struct parser *p, const char *line, size_t len)
 		return true;
 	if (*s == '[')
 		return lex_section(p, s, end);
-	return lex_key(p, s, end);
+	return config_lex_key(p, s, end);
 }
 
 /* Reads one physical line into p->line; its length in *len and the whole

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 #include "config.h"
 #include "escape.h"
@@ -46,6 +47,11 @@ struct parser {
 	char line[CONFIG_LINE_MAX + 8]; /* the raw line */
 	struct lexed lx;
 	unsigned seen[CONFIG_KEYS_MAX];           /* line where each key was set, 0 = never */
+	/* -o: the overrides applied after the file, and what -t shows */
+	const char *const *ov;
+	size_t nov;
+	unsigned by_option[CONFIG_KEYS_MAX]; /* 1 + the override that set each key last, 0 = none */
+	char written[CONFIG_KEYS_MAX][QUOTED_BUFSIZE]; /* each key's value as written, escaped */
 };
 
 /* A problem at line (0: the file as a whole) of the file being read,
@@ -62,5 +68,26 @@ const char *config_quoted(const char *s, size_t len, char *buf);
  * of p->f per call, checked, lexed into p->lx and given to inih as a
  * canonical line ("", "[name]" or "name="). */
 char *config_read_line(char *str, int num, void *stream);
+
+/* Is s[0..len) a section's name? */
+bool config_known_section(const char *s, size_t len);
+
+/* Lexes "name = value" from s to end into p->lx; false after saying why. */
+bool config_lex_key(struct parser *p, const char *s, const char *end);
+
+/* configlists.c: a file of the configuration's opened for reading: a
+ * regular file only, never waiting on a FIFO, of at most max bytes (0: no
+ * limit); NULL after saying why at line, as "KEY: ..." naming the file,
+ * or for the configuration file itself (key ""). */
+FILE *config_open_regular(struct parser *p, unsigned line, const char *key, const char *path,
+			  off_t max);
+
+/* A section's access list, from its keys and list files; NULL after
+ * saying why. */
+struct acl *config_build_access(struct parser *p, const struct config_access *ac);
+
+/* proxy_protocol and proxy_from of a section: *out the proxies' list. */
+void config_build_proxies(struct parser *p, const char *section, int mode,
+			  const struct config_list *from, struct acl **out);
 
 #endif

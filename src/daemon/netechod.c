@@ -1,10 +1,12 @@
 /* netechod: the netecho daemon. The one place that knows every part, read
  * as a story: the options, the start, serving signals, the stop.
  *
- * The parts: config (the file), reload (reading it again, as a plan
- * committed or aborted whole), net (sockets), daemon (detaching, pid
- * file, privileges), log (syslog/stderr), tcp (the accept thread, a thread
- * per connection), udp (the receive thread), sd (the service manager).
+ * The parts: cfgload (the file and -o, checked: config, override),
+ * binding (the sockets of a configuration, at start and in a reload:
+ * plan), reload (reading it again, as a plan committed or aborted whole),
+ * daemon (detaching, pid file, privileges), log (syslog/stderr), tcp (the
+ * accept thread, a thread per connection), udp (the receive thread), sd
+ * (the service manager), statsline (the counters as text).
  *
  * Threads: main (signals, once-a-second chores, the service manager), the
  * log writer, the TCP accept thread, one per TCP connection, the UDP
@@ -18,7 +20,6 @@
  * the accept and UDP threads keep going round their loops. */
 #include <errno.h>
 #include <getopt.h>
-#include <inttypes.h>
 #include <limits.h>
 #include <pthread.h>
 #include <signal.h>
@@ -30,6 +31,8 @@
 #include <sysexits.h>
 #include <unistd.h>
 
+#include "binding.h"
+#include "cfgload.h"
 #include "clock.h"
 #include "config.h"
 #include "daemon.h"
@@ -37,12 +40,12 @@
 #include "fds.h"
 #include "log.h"
 #include "net.h"
-#include "outbuf.h"
-#include "plan.h"
+#include "override.h"
 #include "reload.h"
 #include "sd.h"
 #include "shared.h"
 #include "stats.h"
+#include "statsline.h"
 #include "tcp.h"
 #include "udp.h"
 
@@ -62,6 +65,8 @@
 
 struct options {
 	const char *config;
+	bool config_given;		/* -c: the file must exist, -o or not */
+	struct overrides ov;		/* -o, for every load */
 	const char *pidfile;            /* NULL: none (foreground) or a default */
 	bool foreground;
 	bool test;
@@ -73,7 +78,9 @@ struct options {
 /* Everything the daemon runs, handed down from main. */
 struct daemon {
 	struct options opt;
+	struct cfgload_source src;	/* what every load reads */
 	struct config *cfg;             /* in force */
+	struct cfgload_user user;	/* [server] user, looked up once at start */
 	struct stats *stats;            /* static: stragglers may count after main */
 	struct tcp_server *tcp;
 	struct udp_server *udp;
@@ -97,15 +104,20 @@ struct daemon {
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"usage: netechod [-ft] [-c FILE] [-P FILE]\n"
+		"usage: netechod [-ft] [-c FILE] [-o SECTION.KEY=VALUE]... [-P FILE]\n"
 		"       netechod -h | -V\n"
 		"\n"
 		"  -c, --config FILE    configuration file (default " DEFAULT_CONFIG ")\n"
+		"  -o, --option SECTION.KEY=VALUE\n"
+		"                       a value over the file's (repeatable; kept for reloads);\n"
+		"                       without -c and with no default file, over the defaults\n"
 		"  -f, --foreground     stay in the foreground and copy log lines to stderr\n"
 		"  -P, --pidfile FILE   write the process id to FILE (default " DEFAULT_PIDFILE "\n"
-		"                       when detaching; " DEFAULT_USER_PIDFILE
-		" with [server] user)\n"
-		"  -t, --test           check the configuration file, print FILE: ok, and exit\n"
+		"                       when detaching as root; " DEFAULT_USER_PIDFILE
+		" with [server] user;\n"
+		"                       $XDG_RUNTIME_DIR/netechod.pid when not root)\n"
+		"  -t, --test           check the configuration, print the sockets it would bind\n"
+		"                       and the values set, then FILE: ok, and exit\n"
 		"  -h, --help           show this help and exit\n"
 		"  -V, --version        show the version and exit\n"
 		"\n"
@@ -118,21 +130,26 @@ static void usage(FILE *out)
 static int parse_options(int argc, char **argv, struct options *opt)
 {
 	static const struct option longopts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "foreground", no_argument, NULL, 'f' },
-		{ "pidfile", required_argument, NULL, 'P' },
-		{ "test", no_argument, NULL, 't' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 },
+		{"config", required_argument, NULL, 'c'}, {"option", required_argument, NULL, 'o'},
+		{"foreground", no_argument, NULL, 'f'},	  {"pidfile", required_argument, NULL, 'P'},
+		{"test", no_argument, NULL, 't'},	  {"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},	  {NULL, 0, NULL, 0},
 	};
+	char err[256];
 	int c;
 
 	opt->config = DEFAULT_CONFIG;
-	while ((c = getopt_long(argc, argv, "c:fP:thV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:o:fP:thV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			opt->config = optarg;
+			opt->config_given = true;
+			break;
+		case 'o':
+			if (override_add(&opt->ov, optarg, err, sizeof err) < 0) {
+				fprintf(stderr, "netechod: %s\n", err);
+				return -1;
+			}
 			break;
 		case 'f':
 			opt->foreground = true;
@@ -176,47 +193,65 @@ static const char *absolute(const char *path, char *buf, size_t size)
 	return n > 0 && (size_t)n < size ? buf : path;
 }
 
-/* Loads the file into a new configuration and checks what the file alone
- * cannot tell (that the user exists, that two services ask for one
- * address and port: reload_check_clashes()); prints every problem on stderr.
- * NULL on failure. (A reload does the same in reload.c, logging.) */
-static struct config *load_config(const char *path, bool activated)
+/* The configuration at start and for -t, or NULL with every problem on
+ * stderr (a reload loads the same way, logging: reload.c). */
+static struct config *load(struct daemon *d, config_origin_fn *origin, void *arg)
 {
 	struct config_errors *errs = malloc(sizeof *errs);
-	struct config *cfg = shared_new();
-	char name[PATH_MAX], err[DAEMON_ERRLEN], clash[NET_ERRLEN];
-	uid_t uid;
-	gid_t gid;
+	struct config *cfg;
 
-	if (errs == NULL || cfg == NULL) {
+	if (errs == NULL) {
 		fprintf(stderr, "netechod: out of memory\n");
-		goto fail;
+		return NULL;
 	}
-	if (config_load(path, cfg, errs) < 0) {
-		for (unsigned i = 0; i < errs->count; i++)
-			fprintf(stderr, "%s\n", errs->msg[i]);
-		if (errs->dropped > 0)
-			fprintf(stderr, "%s: %u more problems\n",
-				escape_name(name, sizeof name, path), errs->dropped);
-		goto fail;
-	}
-	if (cfg->server.user[0] != '\0' &&
-	    privs_lookup(cfg->server.user, cfg->server.group, &uid, &gid, err, sizeof err) < 0) {
-		fprintf(stderr, "%s: [server] %s\n", escape_name(name, sizeof name, path), err);
-		goto fail;
-	}
-	/* what start and a reload would refuse, -t refuses with the same words
-	 * (the service manager's sockets aside: host and port are not used) */
-	if (!activated && reload_check_clashes(cfg, clash, sizeof clash) < 0) {
-		fprintf(stderr, "%s: %s\n", escape_name(name, sizeof name, path), clash);
-		goto fail;
-	}
+	d->src = (struct cfgload_source){
+		.path = d->opt.config_abs[0] != '\0' ? d->opt.config_abs : d->opt.config,
+		.is_default = !d->opt.config_given,
+		.ov = d->opt.ov.text,
+		.nov = d->opt.ov.n,
+		/* the service manager's sockets aside: host and port are not used */
+		.check_clashes = d->nactivated <= 0,
+	};
+	cfg = cfgload(&d->src, &d->user, errs, origin, arg);
+	if (cfg == NULL)
+		cfgload_print(errs, &d->src, false);
 	free(errs);
 	return cfg;
-fail:
-	free(errs);
-	shared_unref(cfg);
-	return NULL;
+}
+
+/* -t: one line a value set to other than its default, and where. */
+static void print_origin(void *arg, const char *section, const char *key, const char *value,
+			 const char *where, unsigned line)
+{
+	char name[PATH_MAX];
+
+	(void)arg;
+	if (line > 0)
+		printf("set %s.%s = %s (%s:%u)\n", section, key, value,
+		       escape_name(name, sizeof name, where), line);
+	else
+		printf("set %s.%s = %s (-o)\n", section, key, value);
+}
+
+/* -t: the configuration checked, the sockets it would bind, the values
+ * set; an exit status. */
+static int run_test(struct daemon *d)
+{
+	char err[NET_ERRLEN], name[PATH_MAX];
+	const char *file;
+
+	d->cfg = load(d, print_origin, NULL);
+	if (d->cfg == NULL)
+		return EX_CONFIG;
+	if (binding_print(d->cfg, stdout, err, sizeof err) < 0) {
+		fprintf(stderr, "%s: %s\n", escape_name(name, sizeof name, d->opt.config), err);
+		shared_unref(d->cfg);
+		return EX_CONFIG;
+	}
+	file = cfgload_file(&d->src);
+	printf("%s: ok\n", file != NULL ? d->opt.config : "built-in defaults");
+	shared_unref(d->cfg);
+	return 0;
 }
 
 /* The signals main takes with sigtimedwait(). */
@@ -251,17 +286,13 @@ static int drop_privileges(struct daemon *d)
 {
 	const struct config *cfg = d->cfg;
 	char err[DAEMON_ERRLEN];
-	uid_t uid;
-	gid_t gid;
+	uid_t uid = d->user.uid;
+	gid_t gid = d->user.gid;
 
-	if (cfg->server.user[0] == '\0') {
+	if (!d->user.set) {
 		if (geteuid() == 0)
 			log_warnx("running as root: set [server] user to drop privileges");
 		return 0;
-	}
-	if (privs_lookup(cfg->server.user, cfg->server.group, &uid, &gid, err, sizeof err) < 0) {
-		log_errx("[server] user: %s", err);
-		return -1;
 	}
 	if (geteuid() != 0) {
 		if (geteuid() != uid)
@@ -282,34 +313,45 @@ static int drop_privileges(struct daemon *d)
 	return 0;
 }
 
+/* The default pid file of a detached daemon: root's, the user's
+ * directory with [server] user, or under $XDG_RUNTIME_DIR when not
+ * started as root (the system's run directory is root's). */
+static const char *default_pidfile(struct daemon *d)
+{
+	const char *xdg = getenv("XDG_RUNTIME_DIR");
+	int n;
+
+	if (geteuid() != 0 && xdg != NULL && xdg[0] == '/') {
+		n = snprintf(d->opt.pidfile_abs, sizeof d->opt.pidfile_abs, "%s/netechod.pid", xdg);
+		if (n > 0 && (size_t)n < sizeof d->opt.pidfile_abs)
+			return d->opt.pidfile_abs;
+	}
+	return d->user.set ? DEFAULT_USER_PIDFILE : DEFAULT_PIDFILE;
+}
+
 /* The pid file, and with [server] user started as root, its directory
  * given to that user. */
 static int open_pidfile(struct daemon *d)
 {
 	char err[DAEMON_ERRLEN];
-	uid_t uid;
-	gid_t gid;
+	bool chosen = d->opt.pidfile == NULL && !d->opt.foreground;
 
-	d->pidfile = d->opt.pidfile;
-	if (d->pidfile == NULL && !d->opt.foreground) {
-		d->pidfile =
-			d->cfg->server.user[0] != '\0' ? DEFAULT_USER_PIDFILE : DEFAULT_PIDFILE;
-		if (d->cfg->server.user[0] != '\0' && geteuid() == 0 &&
-		    (privs_lookup(d->cfg->server.user, d->cfg->server.group, &uid, &gid, err,
-				  sizeof err) < 0 ||
-		     pidfile_dir_for(d->pidfile, uid, gid, err, sizeof err) < 0)) {
-			log_errx("%s", err);
-			return -1;
-		}
+	d->pidfile = chosen ? default_pidfile(d) : d->opt.pidfile;
+	if (chosen && d->user.set && geteuid() == 0 &&
+	    pidfile_dir_for(d->pidfile, d->user.uid, d->user.gid, err, sizeof err) < 0) {
+		log_errx("%s", err);
+		return -1;
 	}
 	if (d->pidfile == NULL)
 		return 0;
 	d->pidfile_fd = pidfile_open(d->pidfile, err, sizeof err);
-	if (d->pidfile_fd < 0) {
+	if (d->pidfile_fd < 0 && chosen && geteuid() != 0)
+		log_errx(
+			"%s (not started as root: give -P FILE in a directory of yours, set XDG_RUNTIME_DIR, or use -f)",
+			err);
+	else if (d->pidfile_fd < 0)
 		log_errx("%s", err);
-		return -1;
-	}
-	return 0;
+	return d->pidfile_fd < 0 ? -1 : 0;
 }
 
 /* Tells the service manager something; a failure is logged once. */
@@ -330,35 +372,10 @@ static void notify_ready(struct daemon *d)
 	notify(d, "READY=1");
 }
 
-/* Takes the sockets the service manager bound: listening TCP sockets and
- * UDP sockets, told apart by their type, and the report service's by
- * their name ("report", FileDescriptorName= in the socket unit; any other
- * name is the echo's). They take precedence over the configured hosts and
- * ports. Arrays for tcp_offer() and udp_offer(). */
-static int take_activated(struct daemon *d, struct sock **tcp, size_t *ntcp, struct sock **udp,
-			  size_t *nudp)
-{
-	int n = d->nactivated;
-
-	if (plan_take_activated(d->cfg, d->activated, n, tcp, ntcp, udp, nudp) < 0)
-		return -1;
-	d->nactivated = 0;
-	d->socket_activated = true;
-	if (*ntcp + *nudp == 0) {
-		log_errx("socket activation: none of the %d sockets passed can be used", n);
-		return -1;
-	}
-	log_notice(
-		"socket activation: %zu tcp and %zu udp sockets from the service manager; host and port in %s are not used",
-		*ntcp, *nudp, escape_name((char[PATH_MAX]){0}, PATH_MAX, d->opt.config));
-	return 0;
-}
-
 /* The TCP and UDP servers, which own the sockets from here on, whatever
  * happens; their threads start later (after detaching: a fork keeps no
  * thread). */
-static int make_services(struct daemon *d, struct sock *tcp, size_t ntcp, struct sock *udp,
-			 size_t nudp)
+static int make_services(struct daemon *d, const struct binding_socks *b)
 {
 	/* counts per port, for the stats line of many ports; without memory
 	 * for them, none */
@@ -368,14 +385,14 @@ static int make_services(struct daemon *d, struct sock *tcp, size_t ntcp, struct
 	d->udp = d->tcp != NULL ? udp_new(d->stats, d->cfg) : NULL;
 	if (d->tcp == NULL || d->udp == NULL) {
 		log_err("cannot set up the services");
-		for (size_t i = 0; i < ntcp + nudp; i++)
-			close(i < ntcp ? tcp[i].fd : udp[i - ntcp].fd);
-		free(tcp);
-		free(udp);
+		for (size_t i = 0; i < b->ntcp + b->nudp; i++)
+			close(i < b->ntcp ? b->tcp[i].fd : b->udp[i - b->ntcp].fd);
+		free(b->tcp);
+		free(b->udp);
 		return -1;
 	}
-	tcp_offer(d->tcp, tcp, ntcp);
-	udp_offer(d->udp, udp, nudp);
+	tcp_offer(d->tcp, b->tcp, b->ntcp);
+	udp_offer(d->udp, b->udp, b->nudp);
 	return 0;
 }
 
@@ -383,19 +400,18 @@ static int make_services(struct daemon *d, struct sock *tcp, size_t ntcp, struct
  * 0, or an exit status. */
 static int open_services(struct daemon *d, size_t *ntcp, size_t *nudp)
 {
-	struct sock *tcp = NULL, *udp = NULL;
-	int rc;
+	struct binding_socks b;
+	int rc = binding_open(d->cfg, d->opt.config, d->activated, d->nactivated, &b);
 
-	reload_fit_fd_limit(d->cfg);
 	if (d->nactivated > 0) {
-		if (take_activated(d, &tcp, ntcp, &udp, nudp) < 0) {
-			free(tcp);
-			free(udp);
-			return EX_UNAVAILABLE;
-		}
-	} else if ((rc = reload_open_initial(d->cfg, &tcp, ntcp, &udp, nudp)) != 0)
+		d->nactivated = 0; /* each one taken or closed */
+		d->socket_activated = rc == 0;
+	}
+	if (rc != 0)
 		return rc;
-	return make_services(d, tcp, *ntcp, udp, *nudp) < 0 ? EX_OSERR : 0;
+	*ntcp = b.ntcp;
+	*nudp = b.nudp;
+	return make_services(d, &b) < 0 ? EX_OSERR : 0;
 }
 
 /* The serving threads. */
@@ -440,8 +456,12 @@ static int start(struct daemon *d)
 		log_err("cannot set up signals");
 		return EX_OSERR;
 	}
-	log_notice("netechod %s starting, configuration %s", PACKAGE_VERSION,
-		   escape_name(name, sizeof name, d->opt.config));
+	if (cfgload_file(&d->src) != NULL)
+		log_notice("netechod %s starting, configuration %s", PACKAGE_VERSION,
+			   escape_name(name, sizeof name, d->opt.config));
+	else
+		log_notice("netechod %s starting, configuration built-in defaults and -o (no %s)",
+			   PACKAGE_VERSION, escape_name(name, sizeof name, d->opt.config));
 	if (d->stderr_journal)
 		log_info("stderr is the journal: log lines go through syslog only");
 	/* the pid file first: a second instance is told it is one */
@@ -485,79 +505,36 @@ static int start(struct daemon *d)
 	return 0;
 }
 
-/* " tcp=7000:12,7001:3": the ports of one protocol that were reached, at
- * most STATS_PORTS_SHOWN, then how many more. */
-#define STATS_PORTS_SHOWN 64
-static void ports_reached(struct outbuf *o, const char *proto, stat_t *counts)
+/* What the stats line and STATUS= show beside the counters. */
+static struct statsline_extra stats_extra(struct daemon *d)
 {
-	size_t shown = 0, more = 0;
-
-	if (counts == NULL)
-		return;
-	for (unsigned p = 0; p < STATS_PORTS; p++) {
-		uint64_t n = stats_get(&counts[p]);
-
-		if (n == 0)
-			continue;
-		if (shown == STATS_PORTS_SHOWN)
-			more++;
-		else if (shown++ == 0)
-			outbuf_add(o, " %s=%u:%" PRIu64, proto, p, n);
-		else
-			outbuf_add(o, ",%u:%" PRIu64, p, n);
-	}
-	if (more > 0)
-		outbuf_add(o, " (+%zu more)", more);
-}
-
-/* The stats line (SIGUSR1 and at exit); with more than one port of a
- * protocol, a line a protocol of how often each port was reached. */
-static void log_stats(struct daemon *d)
-{
-	uint64_t active = 0, in = 0, out = 0;
+	struct statsline_extra x = {.uptime = clock_now() - d->started,
+				    .reloads = d->reload.done,
+				    .many_ports = d->cfg->tcp.port.n > 1 || d->cfg->udp.port.n > 1};
 
 	if (d->tcp != NULL)
-		tcp_counters(d->tcp, &active, &in, &out);
-	log_notice("stats uptime=%.0f tcp_active=%" PRIu64 " tcp_total=%" PRIu64
-		   " tcp_refused=%" PRIu64 " tcp_denied=%" PRIu64 " tcp_bytes_in=%" PRIu64
-		   " tcp_bytes_out=%" PRIu64 " udp_datagrams=%" PRIu64 " udp_bytes=%" PRIu64
-		   " udp_denied=%" PRIu64 " udp_echo_held=%" PRIu64 " reports=%" PRIu64
-		   " reports_held=%" PRIu64 " proxy_errors=%" PRIu64 " reloads=%lu errors=%" PRIu64,
-		   clock_now() - d->started, active, stats_get(&d->stats->tcp_total),
-		   stats_get(&d->stats->tcp_refused), stats_get(&d->stats->tcp_denied), in, out,
-		   stats_get(&d->stats->udp_datagrams), stats_get(&d->stats->udp_bytes),
-		   stats_get(&d->stats->udp_denied), stats_get(&d->stats->udp_echo_held),
-		   stats_get(&d->stats->reports), stats_get(&d->stats->reports_held),
-		   stats_get(&d->stats->proxy_errors), d->reload.done, stats_get(&d->stats->errors));
-	/* a line a protocol: each fits a log line */
-	if (d->cfg->tcp.port.n > 1 || d->cfg->udp.port.n > 1) {
-		char line[(STATS_PORTS_SHOWN + 1) * 28];
-		struct outbuf o;
+		tcp_counters(d->tcp, &x.tcp_active, &x.tcp_in, &x.tcp_out);
+	return x;
+}
 
-		outbuf_start(&o, line, sizeof line);
-		ports_reached(&o, "tcp", d->stats->tcp_port);
-		log_notice("stats ports%s", line[0] != '\0' ? line : " tcp=none");
-		outbuf_start(&o, line, sizeof line);
-		ports_reached(&o, "udp", d->stats->udp_port);
-		log_notice("stats ports%s", line[0] != '\0' ? line : " udp=none");
-	}
+/* The stats line (SIGUSR1 and at exit). */
+static void log_stats(struct daemon *d)
+{
+	struct statsline_extra x = stats_extra(d);
+
+	statsline_log(d->stats, &x);
 }
 
 /* Keeps the service manager's STATUS= line current. */
 static void update_status(struct daemon *d)
 {
 	char status[sizeof d->status], msg[sizeof d->status + 8];
-	uint64_t active = 0, in = 0, out = 0;
+	struct statsline_extra x;
 
 	if (d->notify.fd < 0)
 		return;
-	tcp_counters(d->tcp, &active, &in, &out);
-	snprintf(status, sizeof status,
-		 "%" PRIu64 " connections open, %" PRIu64 " served, %" PRIu64 " refused, %" PRIu64
-		 " denied; %" PRIu64 " datagrams, %" PRIu64 " denied",
-		 active, stats_get(&d->stats->tcp_total), stats_get(&d->stats->tcp_refused),
-		 stats_get(&d->stats->tcp_denied), stats_get(&d->stats->udp_datagrams),
-		 stats_get(&d->stats->udp_denied));
+	x = stats_extra(d);
+	statsline_status(d->stats, &x, status, sizeof status);
 	if (strcmp(status, d->status) == 0)
 		return;
 	memcpy(d->status, status, sizeof status);
@@ -610,8 +587,11 @@ static void reload_check(struct daemon *d, const struct reload_target *t)
 static int serve(struct daemon *d)
 {
 	struct reload_target t = {
-		.cfg = &d->cfg, .tcp = d->tcp, .udp = d->udp, .activated = d->socket_activated,
-		.path = d->opt.config_abs[0] != '\0' ? d->opt.config_abs : d->opt.config,
+		.cfg = &d->cfg,
+		.tcp = d->tcp,
+		.udp = d->udp,
+		.activated = d->socket_activated,
+		.src = &d->src,
 	};
 	double wd = (double)d->watchdog_usec / 1e6 / 2;    /* ping twice per interval */
 	double next_tick = clock_now() + 1, next_wd = clock_now() + wd;
@@ -730,15 +710,48 @@ static void stop(struct daemon *d, int status)
  * that outlives it. */
 static struct stats counters;
 
+/* Start, serve until told to stop, stop: an exit status. The file is
+ * read before the descriptors inherited are closed, so that a file given
+ * as one of them (-c <(...)) is read or refused for what it is. */
+static int run(struct daemon *d, const char *sd_err)
+{
+	int status, sig;
+
+	d->cfg = load(d, NULL, NULL);
+	if (d->cfg == NULL)
+		return EX_CONFIG;
+	/* nothing inherited stays open but the activated sockets: glibc's
+	 * closefrom(3) (close_range(2), or /proc/self/fd before Linux 5.9;
+	 * it aborts rather than leave one open) */
+	closefrom(SD_LISTEN_FDS_START + (d->nactivated > 0 ? d->nactivated : 0));
+	/* in the foreground every line goes to stderr too (unless stderr is
+	 * the journal, which syslog reaches already); a daemon shows the
+	 * terminal only its warnings and errors, until it detaches */
+	d->stderr_journal = d->opt.foreground && daemon_stderr_is_journal();
+	log_init("netechod", !d->opt.foreground ? LOG_WARNING : d->stderr_journal ? -1 : LOG_DEBUG);
+	if (d->nactivated < 0) {
+		fprintf(stderr, "netechod: socket activation: %s\n", sd_err);
+		shared_unref(d->cfg);
+		return EX_OSERR;
+	}
+	status = start(d);
+	if (status == 0) {
+		sig = serve(d);
+		notify(d, "STOPPING=1");
+		log_notice("%s: stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+	}
+	stop(d, status);
+	return status;
+}
+
 int main(int argc, char **argv)
 {
 	struct daemon d = { .ready_fd = -1, .pidfile_fd = -1, .notify = { .fd = -1 },
 			    .stats = &counters };
 	char err[SD_ERRLEN];
-	int status, sig;
+	int status;
 
-	/* before anything opens a descriptor: 0-2 are ours to write, and
-	 * nothing inherited stays open but the activated sockets */
+	/* before anything opens a descriptor: 0-2 are ours to write */
 	if (fds_ensure_std() < 0)
 		return EX_OSERR;
 	if (parse_options(argc, argv, &d.opt) < 0)
@@ -749,40 +762,9 @@ int main(int argc, char **argv)
 		return EX_OSERR;
 	}
 	d.nactivated = sd_listen_fds(d.activated, SD_LISTEN_FDS_MAX, err, sizeof err);
-	if (fds_close_from(SD_LISTEN_FDS_START + (d.nactivated > 0 ? d.nactivated : 0)) < 0)
-		fprintf(stderr, "netechod: cannot close inherited descriptors: %s\n",
-			strerror(errno));
 	absolute(d.opt.config, d.opt.config_abs, sizeof d.opt.config_abs);
 	d.opt.pidfile = absolute(d.opt.pidfile, d.opt.pidfile_abs, sizeof d.opt.pidfile_abs);
-	/* in the foreground every line goes to stderr too (unless stderr is
-	 * the journal, which syslog reaches already); a daemon shows the
-	 * terminal only its warnings and errors, until it detaches */
-	d.stderr_journal = d.opt.foreground && daemon_stderr_is_journal();
-	log_init("netechod", !d.opt.foreground ? LOG_WARNING : d.stderr_journal ? -1 : LOG_DEBUG);
-	d.cfg = load_config(d.opt.config, d.nactivated > 0);
-	if (d.cfg == NULL) {
-		free(d.activated);
-		return EX_CONFIG;
-	}
-	if (d.opt.test) {
-		printf("%s: ok\n", d.opt.config);
-		shared_unref(d.cfg);
-		free(d.activated);
-		return 0;
-	}
-	if (d.nactivated < 0) {
-		fprintf(stderr, "netechod: socket activation: %s\n", err);
-		shared_unref(d.cfg);
-		free(d.activated);
-		return EX_OSERR;
-	}
-	status = start(&d);
-	if (status == 0) {
-		sig = serve(&d);
-		notify(&d, "STOPPING=1");
-		log_notice("%s: stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
-	}
-	stop(&d, status);
+	status = d.opt.test ? run_test(&d) : run(&d, err);
 	free(d.activated);
 	return status;
 }

@@ -1,7 +1,7 @@
 /* plan.c: the sockets a configuration asks for: resolved, checked for
  * clashes, matched against the sockets bound now, and the new ones bound
- * (see plan.h). Used by start (reload_open_initial()), -t
- * (reload_check_clashes()) and a reload's job (plan_sockets()).
+ * (see plan.h). Used through binding.c by start, -t and a reload's job
+ * alike.
  *
  * Sharing a port with ourselves: a socket of ours is bound without
  * SO_REUSEPORT (so that another process on the port, a second netechod
@@ -322,12 +322,8 @@ static int collect(const struct config *cfg, int p, struct reload_want **out, si
 	return 0;
 }
 
-/* The addresses one protocol of cfg asks for, of every service, into
- * *out (from malloc()). A name is resolved once a service. Two of them
- * that cannot both be bound are refused here, for start, -t and reload
- * alike (*clash set). */
-static int wanted(const struct config *cfg, int p, struct reload_want **out, size_t *n,
-		  bool *clash, char *err, size_t errlen)
+int plan_wanted(const struct config *cfg, int p, struct reload_want **out, size_t *n, bool *clash,
+		char *err, size_t errlen)
 {
 	size_t a, b;
 	int rc;
@@ -399,6 +395,28 @@ static int status_of(bool clash, int err)
 	return EX_UNAVAILABLE;
 }
 
+/* What a failed bind of w means, after its message in err: whose
+ * address it was (the report's port is [server]'s highest + 1 unless
+ * set), and for a privileged port how to be allowed it. errno kept. */
+static void explain(const struct config *cfg, const struct reload_want *w, int e, char *err,
+		    size_t errlen)
+{
+	unsigned port = net_port((const struct sockaddr *)&w->addr.ss);
+	const struct config_ports *sp = &cfg->server.port;
+	size_t len = strlen(err);
+
+	if (w->service == SERVICE_REPORT)
+		snprintf(err + len, errlen - len, " (report%s)",
+			 port == sp->port[sp->n - 1] + 1u ? ", [server] port + 1" : "");
+	len = strlen(err);
+	if (e == EACCES && port > 0 && port < 1024)
+		snprintf(
+			err + len, errlen - len,
+			": port %u is privileged (below 1024) and needs CAP_NET_BIND_SERVICE: start as root and set [server] user, or under systemd add a drop-in with AmbientCapabilities=CAP_NET_BIND_SERVICE (netechod(8), netechod-lowport.conf.example)",
+			port);
+	errno = e;
+}
+
 /* Binds the wanted addresses no socket was kept for (take[j] < 0), each
  * added to pp as it is opened (and to the serving thread's epoll through
  * watcher, unless -1). 0, or -1 with why in err and errno. */
@@ -414,8 +432,10 @@ static int open_new(const struct config *cfg, int p, const struct reload_want *w
 		if (pp->bound_only)
 			flags |= NET_LISTEN_BIND_ONLY;
 		if (bind_one(&want[j].addr, socktypes[p], pp->backlog, flags, old, nold,
-			     &pp->next[pp->nnext], &pp->pick[pp->nopened], err, errlen) < 0)
+			     &pp->next[pp->nnext], &pp->pick[pp->nopened], err, errlen) < 0) {
+			explain(cfg, &want[j], errno, err, errlen);
 			return -1;
+		}
 		pp->next[pp->nnext].service = want[j].service;
 		pp->nnext++;
 		pp->nopened++;
@@ -465,7 +485,7 @@ int plan_sockets(const struct config *cfg, int p, const struct sock *cur, size_t
 	int rc = -1;
 
 	plan_begin(cfg, p, watcher, pp);
-	if (wanted(cfg, p, &want, &nwant, &clash, err, errlen) < 0)
+	if (plan_wanted(cfg, p, &want, &nwant, &clash, err, errlen) < 0)
 		goto out;
 	pp->resolved_at = clock_now();
 	if (pp->stage != NULL)
@@ -564,94 +584,4 @@ void plan_log_listening(const struct sock *s, size_t n, int p)
 			 net_format((const struct sockaddr *)&s[i].local.ss, s[i].local.len, where,
 				    sizeof where),
 			 s[i].service == SERVICE_REPORT ? " (report)" : "");
-}
-
-int reload_open_initial(const struct config *cfg, struct sock **tcp, size_t *ntcp,
-			struct sock **udp, size_t *nudp)
-{
-	struct proto_plan pp[NPROTO] = { { 0 } };
-	char err[NET_ERRLEN];
-
-	for (int p = 0; p < NPROTO; p++)
-		if (plan_sockets(cfg, p, NULL, 0, NULL, 0, -1, &pp[p], err, sizeof err) < 0) {
-			int status = pp[p].status;
-
-			log_errx("%s", err);
-			for (int q = 0; q <= p; q++)
-				plan_close(&pp[q]);
-			return status;
-		}
-	for (int p = 0; p < NPROTO; p++) {
-		plan_log_listening(pp[p].next, pp[p].nnext, p);
-		free(pp[p].pick);
-	}
-	*tcp = pp[TCP].next;
-	*ntcp = pp[TCP].nnext;
-	*udp = pp[UDP].next;
-	*nudp = pp[UDP].nnext;
-	return 0;
-}
-
-int reload_check_clashes(const struct config *cfg, char *err, size_t errlen)
-{
-	for (int p = 0; p < NPROTO; p++) {
-		struct reload_want *want = NULL;
-		size_t n;
-		bool clash;
-		int rc = wanted(cfg, p, &want, &n, &clash, err, errlen);
-
-		free(want);
-		if (rc < 0 && clash)
-			return -1;
-	}
-	return 0;
-}
-
-int plan_take_activated(const struct config *cfg, const struct sd_fd *fds, int n, struct sock **tcp,
-			size_t *ntcp, struct sock **udp, size_t *nudp)
-{
-	char where[NET_ADDRSTRLEN];
-
-	*tcp = calloc((size_t)n, sizeof **tcp);
-	*udp = calloc((size_t)n, sizeof **udp);
-	*ntcp = *nudp = 0;
-	if (*tcp == NULL || *udp == NULL) {
-		log_errx("socket activation: out of memory");
-		return -1;
-	}
-	for (int i = 0; i < n; i++) {
-		int fd = fds[i].fd, type;
-		bool report = strcmp(fds[i].name, "report") == 0;
-		struct sock s = { .fd = fd, .service = report ? SERVICE_REPORT : SERVICE_ECHO,
-				  .activated = true };
-		const char *what = report ? " (report)" : "";
-		bool listening = false;
-
-		type = net_socket_kind(fd, &listening);
-		if (net_local_addr(fd, &s.local) < 0)
-			type = -1;
-		net_format((struct sockaddr *)&s.local.ss, s.local.len, where, sizeof where);
-		if (type == SOCK_STREAM && listening &&
-		    settings(cfg, TCP, s.service)->enabled &&
-		    net_set_nonblocking(fd) == 0) {
-			(*tcp)[(*ntcp)++] = s;
-			log_info("listening on tcp %s%s (socket-activated, fd %d)", where, what,
-				 fd);
-		} else if (type == SOCK_DGRAM &&
-			   settings(cfg, UDP, s.service)->enabled &&
-			   net_ask_pktinfo(fd, s.local.ss.ss_family) == 0) {
-			(*udp)[(*nudp)++] = s;
-			log_info("listening on udp %s%s (socket-activated, fd %d)", where, what,
-				 fd);
-		} else {
-			log_warnx(
-				"activated descriptor %d is not a listening TCP or a UDP socket that [%s] enables: closed",
-				fd,
-				report		     ? "report"
-				: type == SOCK_DGRAM ? "udp"
-						     : "tcp");
-			close(fd);
-		}
-	}
-	return 0;
 }

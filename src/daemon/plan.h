@@ -1,6 +1,6 @@
 /* plan.h: the sockets a configuration asks for, as start, -t and a
  * reload's job see them alike: each service's host resolved on each of
- * its ports (reload_want), two services that would share a port of one
+ * its ports (reload_want, plan_wanted()), two services that would share a port of one
  * address refused (reload_clash()), the sockets bound now that stay
  * (reload_match()), and the new ones bound (plan_sockets()).
  *
@@ -15,7 +15,6 @@
 
 #include "config.h"
 #include "net.h"
-#include "sd.h"
 #include "sockset.h"
 
 /* The protocols, as plans index them. */
@@ -73,16 +72,6 @@ void plan_close(struct proto_plan *pp);
 /* "listening on" for each of n sockets of protocol p. */
 void plan_log_listening(const struct sock *s, size_t n, int p);
 
-/* The sockets a configuration asks for, opened at start: the TCP
- * listeners and UDP sockets bound (not shared: another process on the
- * port makes it fail), each logged. Arrays from malloc(), handed to
- * tcp_offer() and udp_offer(). 0, or an exit status (sysexits.h) with the
- * problem logged: EX_CONFIG for two services on one address and port
- * (reload_clash()), EX_OSERR when out of descriptors or memory,
- * EX_UNAVAILABLE for an address that cannot be bound. */
-int reload_open_initial(const struct config *cfg, struct sock **tcp, size_t *ntcp,
-			struct sock **udp, size_t *nudp);
-
 /* --- the pure parts, for the unit tests --- */
 
 /* What a reload does to one protocol's sockets. */
@@ -127,18 +116,12 @@ int reload_cover(const struct reload_want *want, size_t nwant, const struct sock
  * Returns 1 when there are, 0 when not, -1 when out of memory. */
 int reload_clash(const struct reload_want *want, size_t n, size_t *a, size_t *b);
 
-/* -t and start: the addresses of cfg, resolved as start and reload
- * resolve them, checked with reload_clash(). 0 when none clash (or a
- * host does not resolve now: binding says so), -1 with the problem in err,
- * the same words a start and a reload refuse with. */
-int reload_check_clashes(const struct config *cfg, char *err, size_t errlen);
-
-/* The sockets the service manager bound (fds[0..n)): listening TCP
- * sockets and UDP sockets, told apart by their type, and the report
- * service's by their name ("report"); each logged, and any other closed.
- * Arrays from malloc() for tcp_offer() and udp_offer(). 0, or -1 when out
- * of memory (logged). */
-int plan_take_activated(const struct config *cfg, const struct sd_fd *fds, int n, struct sock **tcp,
-			size_t *ntcp, struct sock **udp, size_t *nudp);
+/* The addresses protocol p of cfg asks for, of every service, into *out
+ * (from malloc(), the caller's to free even on failure). A name is
+ * resolved once a service. Two of them that cannot both be bound are
+ * refused here, for start, -t and reload alike (*clash set). 0, or -1
+ * with why in err. */
+int plan_wanted(const struct config *cfg, int p, struct reload_want **out, size_t *n, bool *clash,
+		char *err, size_t errlen);
 
 #endif

@@ -4,11 +4,12 @@
  * A walk through a reload: SIGHUP reaches main (netechod.c), which calls
  * reload_request(); that starts job_main() in a thread with copies of
  * what it needs (the file's path, a reference to the configuration in
- * force, the sockets bound now). The job loads the file (config.c), looks
- * up the user (daemon.c), decides per protocol what changes
+ * force, the sockets bound now). The job loads the file as start does
+ * (cfgload.c: the file, the -o overrides, the user looked up), then
+ * binding.c plans the sockets: it decides per protocol what changes
  * (reload_decide()), resolves a changed host (net.c, bounded), matches the
  * addresses against the sockets bound now (reload_match()) and binds the
- * new ones (net.c), then signals main. main's reload_poll() commits
+ * new ones (plan.c), then the job signals main. main's reload_poll() commits
  * (commit(): tcp_reconfigure() and udp_reconfigure() first, so that a
  * serving thread sets the options of the sockets it is about to take
  * from the new configuration; then tcp_offer()/udp_offer() hand the new
@@ -39,7 +40,8 @@
  * one attaches to the group a program that picks it for every SYN
  * (net_reuseport_pick(), in plan.c's bind_one()).
  *
- * Which sockets a configuration asks for, and binding them, is plan.c's. */
+ * Which sockets a configuration asks for, and binding them, is binding.c's
+ * and plan.c's; reading the file, cfgload.c's. */
 #include "reload.h"
 
 #include <errno.h>
@@ -53,6 +55,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "binding.h"
+#include "cfgload.h"
 #include "clock.h"
 #include "daemon.h"
 #include "escape.h"
@@ -78,17 +82,15 @@ struct reload_job {
 	pthread_t main_thread;
 	/* what the job is given */
 	char path[PATH_MAX];
+	struct cfgload_source src;	/* path: the one above; ov: the copy below */
+	const char **ov;		/* the -o texts (argv's, which outlive main) */
 	struct config *old;             /* a reference */
 	bool activated;
-	struct sock *cur[NPROTO];       /* copies of the sockets served now */
-	size_t ncur[NPROTO];
-	struct sock *ours[NPROTO];      /* ... and of every one still open */
-	size_t nours[NPROTO];
-	int watch[NPROTO];              /* the job's own: the serving threads' epolls */
+	struct binding_now now; /* copies of the sockets bound now, the epolls */
 	/* what it makes */
 	struct config *cfg;             /* the new configuration (a reference) */
 	struct config_errors *errs;     /* the file's problems */
-	char refusal[NET_ERRLEN + 64];  /* or why else the reload is refused */
+	char refusal[NET_ERRLEN + 512]; /* or why else the reload is refused */
 	struct proto_plan plan[NPROTO];
 	bool ignored;                   /* socket activation: host and port changes not used */
 	int fd_raised;                  /* raise_fd_limit() before binding: 1, 0 or -1 ... */
@@ -103,73 +105,17 @@ int reload_signal(void)
 	return RELOAD_SIGNAL;
 }
 
-/* The sockets a configuration asks for: each port of each service, of two
- * families ("*"), twice (a reload binds the new beside the old). */
-static rlim_t sockets_needed(const struct config *cfg)
-{
-	rlim_t ports = 0;
-
-	for (int i = CONFIG_FIRST_SERVICE; i < CONFIG_SECTIONS; i++)
-		if (cfg->service[i].enabled)    /* the report: TCP and UDP */
-			ports += (i == CONFIG_REPORT ? 2 : 1) * cfg->service[i].port.n;
-
-	return 4 * ports;
-}
-
-/* The descriptors a configuration wants. */
-static rlim_t fds_needed(const struct config *cfg)
-{
-	return (rlim_t)cfg->tcp.max_connections + RELOAD_FD_RESERVE + sockets_needed(cfg);
-}
-
-/* Raises the soft descriptor limit towards need, never above the hard
- * one and never lower: into *rl the limit now (infinite when getrlimit()
- * failed). Returns 1 when it raised it, 0 when not, -1 with errno when
- * getrlimit() or setrlimit() failed. */
-static int raise_fd_limit(rlim_t need, struct rlimit *rl)
-{
-	struct rlimit more;
-
-	*rl = (struct rlimit){ RLIM_INFINITY, RLIM_INFINITY };
-	if (getrlimit(RLIMIT_NOFILE, &more) < 0)
-		return -1;
-	*rl = more;
-	if (rl->rlim_cur >= need || rl->rlim_cur >= rl->rlim_max)
-		return 0;
-	more.rlim_cur = rl->rlim_max < need ? rl->rlim_max : need;
-	if (setrlimit(RLIMIT_NOFILE, &more) < 0)
-		return -1;
-	*rl = more;
-	return 1;
-}
-
-void reload_fit_fd_limit(const struct config *cfg)
-{
-	struct rlimit rl;
-	rlim_t need = fds_needed(cfg);
-	int raised = raise_fd_limit(need, &rl);
-
-	if (raised < 0)
-		log_warn("cannot raise the descriptor limit (RLIMIT_NOFILE)");
-	else if (raised > 0)
-		log_info("descriptor limit raised to %lu for max_connections %ld and the sockets",
-			 (unsigned long)rl.rlim_cur, cfg->tcp.max_connections);
-	if (rl.rlim_cur < need)
-		log_warnx(
-			"max_connections %ld and the ports need %lu descriptors, but the limit is %lu: clients beyond it are refused (raise LimitNOFILE or ulimit -n)",
-			cfg->tcp.max_connections, (unsigned long)need, (unsigned long)rl.rlim_cur);
-}
-
 /* --- the job --- */
 
 /* What snapshot() made. */
 static void snapshot_free(struct reload_job *j)
 {
+	free(j->ov);
 	for (int p = 0; p < NPROTO; p++) {
-		free(j->cur[p]);
-		free(j->ours[p]);
-		if (j->watch[p] >= 0)
-			close(j->watch[p]);
+		free(j->now.cur[p]);
+		free(j->now.ours[p]);
+		if (j->now.watch[p] >= 0)
+			close(j->now.watch[p]);
 	}
 }
 
@@ -193,33 +139,16 @@ static void job_release(struct reload_job *j)
 	atomic_fetch_sub(&jobs_alive, 1);
 }
 
-/* Loads the file and checks what the file alone cannot tell (that the
- * user exists). */
+/* Loads the file as start does (cfgload()): every problem in j->errs. */
 static bool job_load(struct reload_job *j)
 {
-	char err[DAEMON_ERRLEN];
-	uid_t uid;
-	gid_t gid;
-
-	j->cfg = shared_new();
 	j->errs = malloc(sizeof *j->errs);
-	if (j->cfg == NULL || j->errs == NULL) {
+	if (j->errs == NULL) {
 		snprintf(j->refusal, sizeof j->refusal, "out of memory");
 		return false;
 	}
-	if (config_load(j->path, j->cfg, j->errs) < 0)
-		return false;
-	if (j->cfg->server.user[0] != '\0' &&
-	    privs_lookup(j->cfg->server.user, j->cfg->server.group, &uid, &gid, err, sizeof err) <
-		    0) {
-		char name[PATH_MAX];
-
-		snprintf(j->errs->msg[0], CONFIG_ERROR_LEN, "%s: [server] %s",
-			 escape_name(name, sizeof name, j->path), err);
-		j->errs->count = 1;
-		return false;
-	}
-	return true;
+	j->cfg = cfgload(&j->src, NULL, j->errs, NULL, NULL);
+	return j->cfg != NULL;
 }
 
 /* With socket activation the service manager's sockets stay, whatever
@@ -235,7 +164,7 @@ static void keep_activated(struct config *cfg, const struct config *old)
 
 static void job_plan(struct reload_job *j)
 {
-	char err[NET_ERRLEN];
+	char err[NET_ERRLEN + 512];
 
 	j->began = clock_now();
 	if (!job_load(j))
@@ -244,21 +173,15 @@ static void job_plan(struct reload_job *j)
 	/* before binding, as at start: the new sockets, beside the old ones,
 	 * must fit (commit() says what came of it; the limit is never
 	 * lowered, so an aborted reload leaves nothing short) */
-	j->fd_raised = raise_fd_limit(fds_needed(j->cfg), &j->fd_limit);
+	j->fd_raised = binding_raise_fd_limit(j->cfg, &j->fd_limit);
 	if (j->fd_raised < 0)
 		j->fd_errno = errno;
-	for (int p = 0; p < NPROTO; p++) {
-		struct reload_change c =
-			reload_decide(j->old, j->cfg, plan_socktype(p), j->activated);
-
-		j->ignored = j->ignored || c.ignored;
+	for (int p = 0; p < NPROTO; p++)
 		j->plan[p].stage = &j->stage;
-		if (c.rebind && plan_sockets(j->cfg, p, j->cur[p], j->ncur[p], j->ours[p],
-					     j->nours[p], j->watch[p], &j->plan[p], err,
-					     sizeof err) < 0) {
-			snprintf(j->refusal, sizeof j->refusal, "%s", err);
-			return;
-		}
+	if (binding_replan(j->old, j->cfg, j->activated, &j->now, j->plan, &j->ignored, err,
+			   sizeof err) < 0) {
+		snprintf(j->refusal, sizeof j->refusal, "%s", err);
+		return;
 	}
 	if (j->activated)
 		keep_activated(j->cfg, j->old);
@@ -298,22 +221,29 @@ static bool copy_socks(struct sockset *ss, bool all, struct sock **out, size_t *
 	return true;
 }
 
-/* Copies of the sockets bound now, for the job. */
-/* Copies of the sockets bound now, and the job's own handles on the
- * serving threads' epolls, for the job. false with errno. */
+/* Copies of the -o texts and of the sockets bound now, and the job's own
+ * handles on the serving threads' epolls, for the job. false with errno. */
 static bool snapshot(struct reload_job *j, const struct reload_target *t)
 {
-	if (strlen(t->path) >= sizeof j->path) {
+	struct binding_now *n = &j->now;
+
+	if (strlen(t->src->path) >= sizeof j->path) {
 		errno = ENAMETOOLONG;
 		return false;
 	}
 	errno = ENOMEM;
-	return copy_socks(tcp_sockset(t->tcp), false, &j->cur[TCP], &j->ncur[TCP]) &&
-	       copy_socks(tcp_sockset(t->tcp), true, &j->ours[TCP], &j->nours[TCP]) &&
-	       copy_socks(udp_sockset(t->udp), false, &j->cur[UDP], &j->ncur[UDP]) &&
-	       copy_socks(udp_sockset(t->udp), true, &j->ours[UDP], &j->nours[UDP]) &&
-	       (j->watch[TCP] = sockset_watcher(tcp_sockset(t->tcp))) >= 0 &&
-	       (j->watch[UDP] = sockset_watcher(udp_sockset(t->udp))) >= 0;
+	/* the array is main's: a job given up on may outlive it */
+	j->ov = malloc((t->src->nov + 1) * sizeof *j->ov);
+	if (j->ov == NULL)
+		return false;
+	for (size_t i = 0; i < t->src->nov; i++)
+		j->ov[i] = t->src->ov[i];
+	return copy_socks(tcp_sockset(t->tcp), false, &n->cur[TCP], &n->ncur[TCP]) &&
+	       copy_socks(tcp_sockset(t->tcp), true, &n->ours[TCP], &n->nours[TCP]) &&
+	       copy_socks(udp_sockset(t->udp), false, &n->cur[UDP], &n->ncur[UDP]) &&
+	       copy_socks(udp_sockset(t->udp), true, &n->ours[UDP], &n->nours[UDP]) &&
+	       (n->watch[TCP] = sockset_watcher(tcp_sockset(t->tcp))) >= 0 &&
+	       (n->watch[UDP] = sockset_watcher(udp_sockset(t->udp))) >= 0;
 }
 
 
@@ -333,7 +263,7 @@ static bool start_job(struct reload *r, const struct reload_target *t, pthread_t
 	}
 	j = calloc(1, sizeof *j);
 	if (j != NULL)
-		j->watch[TCP] = j->watch[UDP] = -1;
+		j->now.watch[TCP] = j->now.watch[UDP] = -1;
 	if (j == NULL || !snapshot(j, t)) {
 		log_errx("reload refused: %s; the running configuration stays",
 			 strerror(j == NULL ? ENOMEM : errno));
@@ -346,7 +276,11 @@ static bool start_job(struct reload *r, const struct reload_target *t, pthread_t
 	pthread_mutex_init(&j->lock, NULL);
 	j->refs = 2;
 	j->main_thread = main_thread;
-	strcpy(j->path, t->path);
+	strcpy(j->path, t->src->path);
+	j->src = *t->src;
+	j->src.path = j->path;
+	j->src.ov = j->ov;
+	j->src.check_clashes = false; /* the plan finds them, in the same words */
 	j->old = shared_ref(*t->cfg);
 	j->activated = t->activated;
 	rc = pthread_attr_init(&attr);
@@ -376,7 +310,7 @@ bool reload_request(struct reload *r, const struct reload_target *t, pthread_t m
 		r->again = true;        /* once this one is done */
 		return false;
 	}
-	log_notice("SIGHUP: reloading %s", escape_name(name, sizeof name, t->path));
+	log_notice("SIGHUP: reloading %s", escape_name(name, sizeof name, t->src->path));
 	return start_job(r, t, main_thread);
 }
 
@@ -417,17 +351,11 @@ static void commit(struct reload_job *j, const struct reload_target *t)
 	}
 	log_configure(cfg->log.level, cfg->log.facility, cfg->log.rate_limit);
 	log_set_format(cfg->log.format == LOG_FORMAT_JSON);
-	if (j->fd_raised > 0)
-		log_info("descriptor limit raised to %lu for max_connections %ld and the sockets",
-			 (unsigned long)j->fd_limit.rlim_cur, cfg->tcp.max_connections);
-	else if (j->fd_raised < 0)
-		log_warnx("cannot raise the descriptor limit (RLIMIT_NOFILE): %s",
-			  strerror(j->fd_errno));
-	reload_fit_fd_limit(cfg);
+	binding_say_fd_limit(cfg, j->fd_raised, j->fd_errno, &j->fd_limit);
 	tcp_tick(t->tcp);       /* the accept thread's ceiling follows the limit now */
 	shared_unref(*t->cfg);
 	*t->cfg = shared_ref(cfg);
-	log_notice("reloaded %s (tcp %s, udp %s)", escape_name(name, sizeof name, t->path),
+	log_notice("reloaded %s (tcp %s, udp %s)", escape_name(name, sizeof name, t->src->path),
 		   cfg->tcp.enabled ? "on" : "off", cfg->udp.enabled ? "on" : "off");
 }
 
@@ -436,12 +364,9 @@ static void abort_reload(struct reload_job *j, const struct reload_target *t)
 {
 	char name[PATH_MAX];
 
-	escape_name(name, sizeof name, t->path);
+	escape_name(name, sizeof name, t->src->path);
 	if (j->errs != NULL && (j->errs->count > 0 || j->errs->dropped > 0)) {
-		for (unsigned i = 0; i < j->errs->count; i++)
-			log_errx("%s", j->errs->msg[i]);
-		if (j->errs->dropped > 0)
-			log_errx("%s: %u more problems", name, j->errs->dropped);
+		cfgload_print(j->errs, &j->src, true);
 		log_errx("reload refused: %s has problems; the running configuration stays", name);
 		return;
 	}
@@ -460,9 +385,10 @@ static void say_too_long(struct reload_job *j, const struct reload_target *t)
 		[PLAN_BINDING] = "many ports on a busy machine?" };
 	int stage = atomic_load(&j->stage);
 
-	log_errx("reload refused: %s %s took longer than %d s (%s); the running configuration stays",
-		 what[stage], escape_name((char[PATH_MAX]){0}, PATH_MAX, t->path), RELOAD_TIMEOUT_S,
-		 why[stage]);
+	log_errx(
+		"reload refused: %s %s took longer than %d s (%s); the running configuration stays",
+		what[stage], escape_name((char[PATH_MAX]){0}, PATH_MAX, t->src->path),
+		RELOAD_TIMEOUT_S, why[stage]);
 }
 
 /* A finished job's new TCP listeners start listening (plan_listen()),

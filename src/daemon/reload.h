@@ -24,16 +24,15 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
-#include <sys/resource.h>
 
+#include "cfgload.h"
 #include "config.h"
 #include "net.h"
 #include "plan.h"
 #include "sockset.h"
 
 #define RELOAD_TIMEOUT_S 15     /* a job that takes longer is given up on */
-#define RELOAD_JOBS_MAX  4      /* jobs alive at once, given-up ones included */
-#define RELOAD_FD_RESERVE 32    /* descriptors wanted beyond max_connections */
+#define RELOAD_JOBS_MAX 4	/* jobs alive at once, given-up ones included */
 
 /* What a reload may change, handed down from main. */
 struct reload_target {
@@ -41,7 +40,7 @@ struct reload_target {
 	struct tcp_server *tcp;
 	struct udp_server *udp;
 	bool activated;                 /* the service manager owns the sockets */
-	const char *path;               /* the file, as an absolute path */
+	const struct cfgload_source *src; /* the file (an absolute path), the -o overrides */
 };
 
 /* A reload under way, kept by main. */
@@ -79,9 +78,5 @@ void reload_cancel(struct reload *r);
  * no one; a name look-up it waits for owns its state too (net.c). */
 #define RELOAD_STOP_WAIT_S 1.0
 bool reload_wait_jobs(double seconds);
-
-/* Raises the soft descriptor limit to fit max_connections (within the
- * hard limit), and says when it cannot. */
-void reload_fit_fd_limit(const struct config *cfg);
 
 #endif

@@ -2,7 +2,9 @@
  *
  * Every byte outside printable ASCII (0x20-0x7e) becomes \xHH, and the
  * backslash and double quote become \\ and \", so the result can be quoted,
- * cannot split or forge a log line, and can be decoded unambiguously. */
+ * cannot split or forge a log line, and can be decoded unambiguously.
+ * Ours: glibc has no such function (strvis(3) is BSD's), and the log's
+ * readers and tests rely on this exact form. */
 #ifndef NETECHO_ESCAPE_H
 #define NETECHO_ESCAPE_H
 

@@ -1,6 +1,8 @@
 /* siphash.h: SipHash-2-4 (Aumasson and Bernstein), a keyed hash for short
  * inputs: with a random key, clients cannot choose inputs that collide.
- * Used by the tables keyed by client address (srclimit, ratelimit). */
+ * Used by the tables keyed by client address (srclimit, ratelimit).
+ * Ours: glibc has no keyed hash, and one small function is no reason for a
+ * library dependency. */
 #ifndef NETECHO_SIPHASH_H
 #define NETECHO_SIPHASH_H
 
