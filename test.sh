@@ -21,7 +21,7 @@ cd "$(dirname "$0")"
 TEST_PACKAGES="bash netcat-openbsd iproute2 nftables jq haproxy util-linux procps strace valgrind
 	clang libclang-rt-14-dev
 	systemd systemd-container man-db mandoc manpages-dev iputils-ping
-	debhelper dpkg-dev fakeroot lintian prometheus prometheus-blackbox-exporter"
+	debhelper dpkg-dev fakeroot lintian prometheus prometheus-blackbox-exporter curl"
 need_packages $BUILD_PACKAGES $TEST_PACKAGES || { echo "0 passed, 1 failed"; exit 1; }
 
 passed=0 failed=0 skipped=0 parts=0
