@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "acl.h"
+#include "configparse.h"
 #include "escape.h"
 #include "parse.h"
 
@@ -101,10 +102,10 @@ static const struct key keys[] = {
 	KEY("log", "rate_limit", K_LONG, log.rate_limit, 0, 1000000),
 	KEY("log", "path_facts", K_BOOL, log.path_facts, 0, 0),
 #define ACCESS_KEYS(sec, i)                                                    \
-	KEY(sec, "allow", K_LIST, access[i].allow, 0, 0),                      \
-	KEY(sec, "deny", K_LIST, access[i].deny, 0, 0),                        \
-	KEY(sec, "allow_file", K_PATH, access[i].allow_file, 0, 0),            \
-	KEY(sec, "deny_file", K_PATH, access[i].deny_file, 0, 0)
+	KEY(sec, "allow", K_LIST, service[i].access.allow, 0, 0),              \
+	KEY(sec, "deny", K_LIST, service[i].access.deny, 0, 0),                \
+	KEY(sec, "allow_file", K_PATH, service[i].access.allow_file, 0, 0),    \
+	KEY(sec, "deny_file", K_PATH, service[i].access.deny_file, 0, 0)
 	ACCESS_KEYS("server", CONFIG_SERVER),
 	ACCESS_KEYS("tcp", CONFIG_TCP),
 	ACCESS_KEYS("udp", CONFIG_UDP),
@@ -115,22 +116,39 @@ static const struct key keys[] = {
 
 #define NKEYS (sizeof keys / sizeof keys[0])
 
-static const char *const sections[] = { "server", "tcp", "udp", "report", "log" };
-#define SECTIONS_KNOWN "[server], [tcp], [udp], [report], [log]"
-#define SECTIONS_UNDER "[server], [tcp], [udp], [report] or [log]"
+static const char *const sections[] = { "server", "tcp", "udp", "report" };
+_Static_assert(NKEYS <= CONFIG_KEYS_MAX, "raise CONFIG_KEYS_MAX");
+
+/* A section by name is its struct service_cfg by index, byte for byte. */
+#define SAME_PLACE(name, i, keys, field)                                                   \
+	_Static_assert(offsetof(struct config, name) == offsetof(struct config, service[i]) && \
+			       sizeof(((struct config *)0)->name) == sizeof(struct service_cfg) &&  \
+			       offsetof(struct config, name.field) ==                               \
+				       offsetof(struct config, service[i].own.keys.field),          \
+		       #name " is not service[" #i "]")
+SAME_PLACE(server, CONFIG_SERVER, server, backlog);
+SAME_PLACE(tcp, CONFIG_TCP, tcp, reply_prefix);
+SAME_PLACE(udp, CONFIG_UDP, udp, echo);
+SAME_PLACE(report, CONFIG_REPORT, report, show_local);
+#undef SAME_PLACE
 
 void config_defaults(struct config *cfg)
 {
 	static const char prefix[] = "Receive: ";
 
 	memset(cfg, 0, sizeof *cfg);
-	strcpy(cfg->server.host, "127.0.0.1");
-	cfg->server.port = (struct config_ports){ 1, { 50000 } };
+	/* every section with sockets is on, on [server]'s host and port
+	 * (the report's port is set below), and takes no PROXY header */
+	for (int i = 0; i < CONFIG_SECTIONS; i++) {
+		struct service_cfg *sc = &cfg->service[i];
+
+		sc->enabled = true;
+		strcpy(sc->host, "127.0.0.1");
+		sc->port = (struct config_ports){ 1, { 50000 } };
+		sc->proxy_protocol = PROXY_NO;
+	}
 	cfg->server.backlog = 128;
 	cfg->server.shutdown_timeout = 10;
-	cfg->tcp.enabled = true;
-	strcpy(cfg->tcp.host, cfg->server.host);
-	cfg->tcp.port = cfg->server.port;
 	cfg->tcp.reply_prefix.len = sizeof prefix - 1;
 	memcpy(cfg->tcp.reply_prefix.data, prefix, sizeof prefix - 1);
 	cfg->tcp.greeting.len = 0;
@@ -141,21 +159,14 @@ void config_defaults(struct config *cfg)
 	cfg->tcp.thread_cache = 64;
 	cfg->tcp.source_prefix[0] = 32;
 	cfg->tcp.source_prefix[1] = 128;
-	cfg->tcp.proxy_protocol = PROXY_NO;
-	cfg->udp.enabled = true;
-	strcpy(cfg->udp.host, cfg->server.host);
-	cfg->udp.port = cfg->server.port;
 	cfg->udp.echo = false;
 	cfg->udp.reply_prefix.len = 0;
 	cfg->udp.echo_rate = 10;
 	cfg->udp.echo_rate_total = 1000;
-	cfg->report.enabled = true;
-	strcpy(cfg->report.host, cfg->server.host);
 	cfg->report.port = (struct config_ports){ 1, { 50001 } };
 	cfg->report.show_local = true;
 	cfg->report.rate = 10;
 	cfg->report.rate_total = 1000;
-	cfg->report.proxy_protocol = PROXY_NO;
 	cfg->log.level = LOG_INFO;
 	cfg->log.facility = LOG_DAEMON;
 	cfg->log.data = true;
@@ -166,31 +177,37 @@ void config_defaults(struct config *cfg)
 void config_free(struct config *cfg)
 {
 	for (int i = 0; i < CONFIG_SECTIONS; i++) {
-		acl_free(cfg->acl[i]);
-		cfg->acl[i] = NULL;
-	}
-	for (int i = 0; i < 2; i++) {
-		acl_free(cfg->proxies[i]);
-		cfg->proxies[i] = NULL;
+		acl_free(cfg->service[i].acl);
+		cfg->service[i].acl = NULL;
+		acl_free(cfg->service[i].proxies);
+		cfg->service[i].proxies = NULL;
 	}
 }
 
 /* Has the section any access key? */
 static bool has_access(const struct config *cfg, enum config_section section)
 {
-	const struct config_access *a = &cfg->access[section];
+	const struct config_access *a = &cfg->service[section].access;
 
 	return a->allow.line || a->deny.line || a->allow_file.line || a->deny_file.line;
 }
 
 const struct acl *config_access(const struct config *cfg, enum config_section section)
 {
-	return has_access(cfg, section) ? cfg->acl[section] : cfg->acl[CONFIG_SERVER];
+	return cfg->service[has_access(cfg, section) ? section : CONFIG_SERVER].acl;
 }
 
 const struct acl *config_proxies(const struct config *cfg, enum config_section section)
 {
-	return cfg->proxies[section == CONFIG_REPORT ? 1 : 0];
+	return cfg->service[section].proxies;
+}
+
+bool config_any_access(const struct config *cfg)
+{
+	for (int i = 0; i < CONFIG_SECTIONS; i++)
+		if (cfg->service[i].acl != NULL)
+			return true;
+	return false;
 }
 
 static const struct name_value {
@@ -208,385 +225,19 @@ static const struct name_value {
 	{ "local6", LOG_LOCAL6 }, { "local7", LOG_LOCAL7 },
 };
 
-/* What the lexer made of the current line. */
-struct lexed {
-	enum { LX_NOTHING, LX_SECTION, LX_KEY } kind;
-	const char *name;               /* section or key name, in line[] */
-	size_t namelen;
-	char value[CONFIG_LINE_MAX + 1];        /* unquoted and unescaped */
-	size_t vlen;
-};
-
-/* State shared by the reader and the inih handler for one file. */
-struct parser {
-	FILE *f;
-	const char *name;
-	struct config *cfg;
-	struct config_errors *errs;
-	unsigned lineno;
-	size_t bytes;                   /* read so far, up to CONFIG_FILE_MAX */
-	bool too_big;
-	bool section_bad;               /* its header was reported: keep quiet on its keys */
-	char line[CONFIG_LINE_MAX + 8]; /* the raw line */
-	struct lexed lx;
-	unsigned seen[NKEYS];           /* line where each key was set, 0 = never */
-};
-
-static void add_error(struct parser *p, unsigned line, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void add_error_in(struct parser *p, const char *file, unsigned line, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-static void vadd_error(struct parser *p, const char *file, unsigned line, const char *fmt,
-		       va_list ap) __attribute__((format(printf, 4, 0)));
-
-static void add_error(struct parser *p, unsigned line, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vadd_error(p, p->name, line, fmt, ap);
-	va_end(ap);
-}
-
-/* A problem in another file than the configuration: a list file. */
-static void add_error_in(struct parser *p, const char *file, unsigned line, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vadd_error(p, file, line, fmt, ap);
-	va_end(ap);
-}
-
-static void vadd_error(struct parser *p, const char *file, unsigned line, const char *fmt,
-		       va_list ap)
-{
-	struct config_errors *e = p->errs;
-	char name[CONFIG_NAME_SHOWN * 4 + 8];
-	const char *shown_name = escape_name(name, sizeof name, file), *dots = "";
-	int n;
-
-	if (e->count >= CONFIG_MAX_ERRORS) {
-		e->dropped++;
-		return;
-	}
-	/* a long path must not crowd out the problem: keep its end */
-	if (strlen(shown_name) > CONFIG_NAME_SHOWN) {
-		shown_name += strlen(shown_name) - (CONFIG_NAME_SHOWN - 3);
-		dots = "...";
-	}
-	if (line > 0)
-		n = snprintf(e->msg[e->count], CONFIG_ERROR_LEN, "%s%s:%u: ", dots, shown_name,
-			     line);
-	else
-		n = snprintf(e->msg[e->count], CONFIG_ERROR_LEN, "%s%s: ", dots, shown_name);
-	if (n < 0)
-		n = 0;
-	if ((size_t)n < CONFIG_ERROR_LEN)
-		vsnprintf(e->msg[e->count] + n, CONFIG_ERROR_LEN - (size_t)n, fmt, ap);
-	e->count++;
-}
-
-/* A value from the file, quoted and escaped for a message. */
-#define QUOTED_MAX 64
-#define QUOTED_BUFSIZE ESCAPE_BUFSIZE(QUOTED_MAX)
-
-static const char *quoted(const char *s, size_t len, char *buf)
-{
-	escape_payload(buf, QUOTED_BUFSIZE, s, len, QUOTED_MAX);
-	return buf;
-}
-
-static bool is_blank(int c)
-{
-	return c == ' ' || c == '\t';
-}
-
-static bool is_key_char(int c)
-{
-	return isalnum(c) || c == '_';
-}
-
-static bool known_section(const char *s, size_t len)
-{
-	for (size_t i = 0; i < sizeof sections / sizeof sections[0]; i++)
-		if (strlen(sections[i]) == len && memcmp(sections[i], s, len) == 0)
-			return true;
-	return false;
-}
-
-/* Does text at s (up to end) hold only blanks and an optional comment? */
-static bool only_comment(const char *s, const char *end)
-{
-	while (s < end && is_blank(*s))
-		s++;
-	return s == end || *s == ';' || *s == '#';
-}
-
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = tolower(c);
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
-/* Lexes a [section] header starting at s. */
-static bool lex_section(struct parser *p, const char *s, const char *end)
-{
-	const char *close = memchr(s, ']', (size_t)(end - s)), *name = s + 1, *nend;
-	char qb[QUOTED_BUFSIZE];
-
-	p->section_bad = true;
-	if (close == NULL || !only_comment(close + 1, end)) {
-		add_error(p, p->lineno, "malformed section header %s (expected [name])",
-			  quoted(s, (size_t)(end - s), qb));
-		return false;
-	}
-	while (name < close && is_blank(*name))
-		name++;
-	nend = close;
-	while (nend > name && is_blank(nend[-1]))
-		nend--;
-	if (!known_section(name, (size_t)(nend - name))) {
-		add_error(p, p->lineno, "unknown section %s (known: " SECTIONS_KNOWN ")",
-			  quoted(name, (size_t)(nend - name), qb));
-		return false;
-	}
-	p->section_bad = false;
-	p->lx.kind = LX_SECTION;
-	p->lx.name = name;
-	p->lx.namelen = (size_t)(nend - name);
-	return true;
-}
-
-/* Lexes a quoted value from just after its opening quote: the escapes
- * \n \r \t \\ \" \xHH are resolved. */
-static bool lex_quoted(struct parser *p, const char *q, const char *end)
-{
-	char qb[QUOTED_BUFSIZE];
-	size_t o = 0;
-
-	for (; q < end && *q != '"'; q++) {
-		int c = (unsigned char)*q;
-
-		if (c == '\\') {
-			if (++q == end)
-				break;
-			switch (*q) {
-			case 'n': c = '\n'; break;
-			case 'r': c = '\r'; break;
-			case 't': c = '\t'; break;
-			case '\\': c = '\\'; break;
-			case '"': c = '"'; break;
-			case 'x': {
-				int hi = q + 1 < end ? hexval((unsigned char)q[1]) : -1;
-				int lo = q + 2 < end ? hexval((unsigned char)q[2]) : -1;
-
-				if (hi < 0 || lo < 0) {
-					add_error(p, p->lineno, "%.*s: \\x needs two hex digits",
-						  (int)p->lx.namelen, p->lx.name);
-					return false;
-				}
-				c = hi << 4 | lo;
-				q += 2;
-				break;
-			}
-			default:
-				if (*q > 0x20 && *q < 0x7f)
-					add_error(
-						p, p->lineno,
-						"%.*s: unknown escape \\%c (use \\n \\r \\t \\\\ \\\" or \\xHH)",
-						(int)p->lx.namelen, p->lx.name, *q);
-				else
-					add_error(p, p->lineno,
-						  "%.*s: unknown escape after a backslash",
-						  (int)p->lx.namelen, p->lx.name);
-				return false;
-			}
-		}
-		p->lx.value[o++] = (char)c;
-	}
-	if (q >= end) {
-		add_error(p, p->lineno, "unterminated quoted value (missing closing \")");
-		return false;
-	}
-	if (!only_comment(q + 1, end)) {
-		add_error(p, p->lineno, "unexpected text after the closing quote: %s",
-			  quoted(q + 1, (size_t)(end - q - 1), qb));
-		return false;
-	}
-	p->lx.vlen = o;
-	return true;
-}
-
-/* Lexes key = value starting at s. */
-static bool lex_key(struct parser *p, const char *s, const char *end)
-{
-	const char *eq = memchr(s, '=', (size_t)(end - s)), *kend, *v, *vend;
-	char qb[QUOTED_BUFSIZE];
-
-	if (eq == NULL) {
-		add_error(p, p->lineno,
-			  "malformed line %s (expected key = value, [section] or a comment)",
-			  quoted(s, (size_t)(end - s), qb));
-		return false;
-	}
-	kend = eq;
-	while (kend > s && is_blank(kend[-1]))
-		kend--;
-	if (kend == s) {
-		add_error(p, p->lineno, "missing key name before '='");
-		return false;
-	}
-	for (const char *c = s; c < kend; c++)
-		if (!is_key_char((unsigned char)*c)) {
-			add_error(p, p->lineno, "malformed key %s (letters, digits and _ only)",
-				  quoted(s, (size_t)(kend - s), qb));
-			return false;
-		}
-	p->lx.kind = LX_KEY;
-	p->lx.name = s;
-	p->lx.namelen = (size_t)(kend - s);
-	v = eq + 1;
-	while (v < end && is_blank(*v))
-		v++;
-	if (v < end && *v == '"')
-		return lex_quoted(p, v + 1, end);
-	/* unquoted: up to an inline comment (';' or '#' after a blank) */
-	vend = v;
-	while (vend < end && !((*vend == ';' || *vend == '#') && vend > v && is_blank(vend[-1])))
-		vend++;
-	while (vend > v && is_blank(vend[-1]))
-		vend--;
-	memcpy(p->lx.value, v, (size_t)(vend - v));
-	p->lx.vlen = (size_t)(vend - v);
-	return true;
-}
-
-/* Lexes one raw line (len bytes, no newline) into p->lx. */
-static bool lex_line(struct parser *p, const char *line, size_t len)
-{
-	const char *s = line, *end = line + len;
-
-	p->lx.kind = LX_NOTHING;
-	while (s < end && is_blank(*s))
-		s++;
-	if (s == end || *s == ';' || *s == '#')
-		return true;
-	if (*s == '[')
-		return lex_section(p, s, end);
-	return lex_key(p, s, end);
-}
-
-/* Reads one physical line into p->line; its length in *len and the whole
- * length in *total (more than was kept when it is too long). False at the
- * end of the file. */
-static bool read_raw(struct parser *p, size_t *len, size_t *total)
-{
-	bool any = false;
-	int c;
-
-	*len = *total = 0;
-	while ((c = getc(p->f)) != EOF) {
-		any = true;
-		if (++p->bytes > CONFIG_FILE_MAX) {
-			p->too_big = true;
-			add_error(p, 0, "larger than %d bytes: not a configuration file",
-				  CONFIG_FILE_MAX);
-			return false;
-		}
-		if (c == '\n')
-			break;
-		if (*len < sizeof p->line)
-			p->line[(*len)++] = (char)c;
-		(*total)++;
-	}
-	return any;
-}
-
-/* A line that cannot be lexed and looks like a section header makes the
- * keys after it the header's: they are not reported again. */
-static void bad_line(struct parser *p, const char *line, size_t len)
-{
-	while (len > 0 && is_blank(*line)) {
-		line++;
-		len--;
-	}
-	if (len > 0 && *line == '[')
-		p->section_bad = true;
-}
-
-/* The ini_reader handed to inih: one physical line per call, lexed, and
- * given to inih in canonical form. */
-static char *read_line(char *str, int num, void *stream)
-{
-	struct parser *p = stream;
-	size_t len, total, skip = 0;
-	const char *line = p->line;
-	int control = -1;
-
-	if (num < 4 || p->too_big || !read_raw(p, &len, &total))
-		return NULL;            /* end of file (or a read error, checked later) */
-	p->lineno++;
-	p->lx.kind = LX_NOTHING;
-	snprintf(str, (size_t)num, "\n");
-	if (total > 0 && len == total && p->line[len - 1] == '\r') {
-		len--;
-		total--;
-	}
-	/* a UTF-8 byte order mark may open the file; it is not counted */
-	if (p->lineno == 1 && len >= 3 && memcmp(line, "\xef\xbb\xbf", 3) == 0)
-		skip = 3;
-	line += skip;
-	len -= skip;
-	total -= skip;
-	if (total > CONFIG_LINE_MAX) {
-		add_error(p, p->lineno, "line too long (%zu bytes; at most %d)", total,
-			  CONFIG_LINE_MAX);
-		bad_line(p, line, len);
-		return str;
-	}
-	/* control characters (a tab aside) have no place in the file: inside
-	 * quotes they are written as escapes */
-	for (size_t i = 0; i < len && control < 0; i++)
-		if (((unsigned char)line[i] < 0x20 && line[i] != '\t') || line[i] == 0x7f)
-			control = (unsigned char)line[i];
-	if (control >= 0) {
-		if (control == 0)
-			add_error(p, p->lineno, "line contains a NUL byte");
-		else
-			add_error(
-				p, p->lineno,
-				"line contains a control character (0x%02x); in a quoted value write it as \\x%02x",
-				control, control);
-		bad_line(p, line, len);
-		return str;
-	}
-	if (!lex_line(p, line, len))
-		p->lx.kind = LX_NOTHING;
-	if (p->lx.kind == LX_SECTION)
-		snprintf(str, (size_t)num, "[%.*s]\n", (int)p->lx.namelen, p->lx.name);
-	else if (p->lx.kind == LX_KEY)
-		snprintf(str, (size_t)num, "%.*s=\n", (int)p->lx.namelen, p->lx.name);
-	return str;
-}
-
 static bool set_host(struct parser *p, const struct key *k, char *field, const char *v, size_t len)
 {
 	char qb[QUOTED_BUFSIZE];
 
 	if (len == 0 || len > CONFIG_HOST_MAX) {
-		add_error(p, p->lineno, "%s: must be an address, a host name or * (1 to %d bytes)",
+		config_error(p, p->lineno, "%s: must be an address, a host name or * (1 to %d bytes)",
 			  k->name, CONFIG_HOST_MAX);
 		return false;
 	}
 	for (size_t i = 0; i < len; i++)
 		if (!isgraph((unsigned char)v[i])) {
-			add_error(p, p->lineno, "%s: %s is not a host name or address", k->name,
-				  quoted(v, len, qb));
+			config_error(p, p->lineno, "%s: %s is not a host name or address", k->name,
+				  config_quoted(v, len, qb));
 			return false;
 		}
 	memcpy(field, v, len);
@@ -606,11 +257,11 @@ static bool set_number(struct parser *p, const struct key *k, long *field, const
 	}
 	if (len >= sizeof num || parse_long(num, k->min, k->max, &n) < 0) {
 		if (len < sizeof num && errno == ERANGE)
-			add_error(p, p->lineno, "%s: %s is out of range (%ld to %ld)", k->name,
-				  quoted(v, len, qb), k->min, k->max);
+			config_error(p, p->lineno, "%s: %s is out of range (%ld to %ld)", k->name,
+				  config_quoted(v, len, qb), k->min, k->max);
 		else
-			add_error(p, p->lineno, "%s: %s is not a number", k->name,
-				  quoted(v, len, qb));
+			config_error(p, p->lineno, "%s: %s is not a number", k->name,
+				  config_quoted(v, len, qb));
 		return false;
 	}
 	*field = n;
@@ -633,7 +284,7 @@ static bool set_bool(struct parser *p, const struct key *k, bool *field, const c
 			return true;
 		}
 	}
-	add_error(p, p->lineno, "%s: %s is not a boolean (yes or no)", k->name, quoted(v, len, qb));
+	config_error(p, p->lineno, "%s: %s is not a boolean (yes or no)", k->name, config_quoted(v, len, qb));
 	return false;
 }
 
@@ -642,15 +293,15 @@ static bool set_name(struct parser *p, const struct key *k, char *field, const c
 	char qb[QUOTED_BUFSIZE];
 
 	if (len == 0 || len > CONFIG_NAME_MAX) {
-		add_error(p, p->lineno, "%s: must be a name of 1 to %d bytes", k->name,
+		config_error(p, p->lineno, "%s: must be a name of 1 to %d bytes", k->name,
 			  CONFIG_NAME_MAX);
 		return false;
 	}
 	for (size_t i = 0; i < len; i++)
 		if (!isalnum((unsigned char)v[i]) && strchr("._-", v[i]) == NULL &&
 		    !(i > 0 && v[i] == '$')) {
-			add_error(p, p->lineno, "%s: %s is not a user or group name", k->name,
-				  quoted(v, len, qb));
+			config_error(p, p->lineno, "%s: %s is not a user or group name", k->name,
+				  config_quoted(v, len, qb));
 			return false;
 		}
 	memcpy(field, v, len);
@@ -668,7 +319,7 @@ static bool set_from_table(struct parser *p, const struct key *k, int *field, co
 			*field = table[i].value;
 			return true;
 		}
-	add_error(p, p->lineno, "%s: unknown %s %s", k->name, what, quoted(v, len, qb));
+	config_error(p, p->lineno, "%s: unknown %s %s", k->name, what, config_quoted(v, len, qb));
 	return false;
 }
 
@@ -685,7 +336,7 @@ static bool set_list(struct parser *p, const struct key *k, struct config_list *
 	while (blanks < len && memchr(", \t", v[blanks], 3) != NULL)
 		blanks++;
 	if (blanks == len) {
-		add_error(p, p->lineno, "%s: an empty list (name addresses, or leave the key out)",
+		config_error(p, p->lineno, "%s: an empty list (name addresses, or leave the key out)",
 			  k->name);
 		return false;
 	}
@@ -706,8 +357,8 @@ static bool set_path(struct parser *p, const struct key *k, struct config_path *
 	char qb[QUOTED_BUFSIZE];
 
 	if (len == 0 || memchr(v, '\0', len) != NULL || dirlen + len >= sizeof cp->path) {
-		add_error(p, p->lineno, "%s: %s is not a file name (1 to %d bytes)", k->name,
-			  quoted(v, len, qb), CONFIG_PATH_MAX - 1);
+		config_error(p, p->lineno, "%s: %s is not a file name (1 to %d bytes)", k->name,
+			  config_quoted(v, len, qb), CONFIG_PATH_MAX - 1);
 		return false;
 	}
 	memcpy(cp->path, p->name, dirlen);
@@ -725,7 +376,7 @@ static bool set_ports(struct parser *p, const struct key *k, struct config_ports
 	size_t n;
 
 	if (parse_ports(v, len, ports->port, CONFIG_PORTS_MAX, &n, err, sizeof err) < 0) {
-		add_error(p, p->lineno, "%s: %s", k->name, err);
+		config_error(p, p->lineno, "%s: %s", k->name, err);
 		return false;
 	}
 	ports->n = (unsigned)n;
@@ -767,10 +418,10 @@ static bool set_prefixes(struct parser *p, const struct key *k, long *field, con
 	field[1] = b;
 	return true;
 bad:
-	add_error(
+	config_error(
 		p, p->lineno,
 		"%s: %s is not two prefix lengths, IPv4 (0 to 32) and IPv6 (0 to 128), as \"32 64\"",
-		k->name, quoted(v, len, qb));
+		k->name, config_quoted(v, len, qb));
 	return false;
 }
 
@@ -780,7 +431,7 @@ static bool set_value(struct parser *p, const struct key *k, const char *v, size
 	void *field = (char *)p->cfg + k->offset;
 
 	if (k->type != K_TEXT && memchr(v, '\0', len) != NULL) {
-		add_error(p, p->lineno, "%s: value contains a NUL byte", k->name);
+		config_error(p, p->lineno, "%s: value contains a NUL byte", k->name);
 		return false;
 	}
 	switch (k->type) {
@@ -842,19 +493,19 @@ static int on_key(void *user, const char *section, const char *name, const char 
 	if (p->section_bad)
 		return 1;       /* the section header was reported */
 	if (section[0] == '\0') {
-		add_error(p, p->lineno,
+		config_error(p, p->lineno,
 			  "key %s outside a section (put it under " SECTIONS_UNDER ")",
-			  quoted(name, strlen(name), qb));
+			  config_quoted(name, strlen(name), qb));
 		return 1;
 	}
 	i = key_index(section, name);
 	if (i < 0) {
-		add_error(p, p->lineno, "unknown key %s in [%s]", quoted(name, strlen(name), qb),
+		config_error(p, p->lineno, "unknown key %s in [%s]", config_quoted(name, strlen(name), qb),
 			  section);
 		return 1;
 	}
 	if (p->seen[i]) {
-		add_error(p, p->lineno, "%s: set twice in [%s] (first on line %u)", name, section,
+		config_error(p, p->lineno, "%s: set twice in [%s] (first on line %u)", name, section,
 			  p->seen[i]);
 		return 1;
 	}
@@ -890,21 +541,21 @@ static FILE *open_regular(struct parser *p, unsigned line, const char *key, cons
 	/* O_NONBLOCK: opening a FIFO must not wait for a writer */
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0) {
-		add_error(p, line, "%scannot open: %s", who, strerror(errno));
+		config_error(p, line, "%scannot open: %s", who, strerror(errno));
 		return NULL;
 	}
 	if (fstat(fd, &st) < 0) {
-		add_error(p, line, "%scannot stat: %s", who, strerror(errno));
+		config_error(p, line, "%scannot stat: %s", who, strerror(errno));
 	} else if (!S_ISREG(st.st_mode)) {
 		kind = S_ISDIR(st.st_mode)    ? "a directory"
 		       : S_ISFIFO(st.st_mode) ? "a FIFO"
 		       : S_ISSOCK(st.st_mode) ? "a socket"
 					      : "a device";
-		add_error(p, line, "%snot a regular file (%s)", who, kind);
+		config_error(p, line, "%snot a regular file (%s)", who, kind);
 	} else if (max > 0 && st.st_size > max) {
-		add_error(p, line, "%slarger than %lld bytes", who, (long long)max);
+		config_error(p, line, "%slarger than %lld bytes", who, (long long)max);
 	} else if ((f = fdopen(fd, "r")) == NULL) {
-		add_error(p, line, "%scannot read: %s", who, strerror(errno));
+		config_error(p, line, "%scannot read: %s", who, strerror(errno));
 	} else {
 		return f;
 	}
@@ -941,25 +592,25 @@ static void read_list_file(struct parser *p, const char *key, const struct confi
 		}
 		more = c != EOF;
 		if (nul) {
-			add_error_in(p, cp->path, lineno, "a NUL byte");
+			config_error_in(p, cp->path, lineno, "a NUL byte");
 		} else if (len > CONFIG_LIST_LINE_MAX) {
-			add_error_in(p, cp->path, lineno, "line too long (%zu bytes; at most %d)",
+			config_error_in(p, cp->path, lineno, "line too long (%zu bytes; at most %d)",
 				     len, CONFIG_LIST_LINE_MAX);
 		} else {
 			size_t n = strcspn((line[len] = '\0', line), "#;");
 
 			if (acl_add_list(a, line, n, v, err, sizeof err) < 0)
-				add_error_in(p, cp->path, lineno, "%s", err);
+				config_error_in(p, cp->path, lineno, "%s", err);
 		}
 		len = 0;
 		nul = false;
 		lineno++;
 	}
 	if (total > CONFIG_LIST_FILE_MAX)
-		add_error(p, cp->line, "%s: the file grew past %d bytes while read", key,
+		config_error(p, cp->line, "%s: the file grew past %d bytes while read", key,
 			  CONFIG_LIST_FILE_MAX);
 	if (ferror(f))
-		add_error_in(p, cp->path, 0, "read error: %s", strerror(errno ? errno : EIO));
+		config_error_in(p, cp->path, 0, "read error: %s", strerror(errno ? errno : EIO));
 	fclose(f);
 }
 
@@ -969,7 +620,7 @@ static void add_list(struct parser *p, const char *key, const struct config_list
 	char err[128];
 
 	if (l->line != 0 && acl_add_list(a, l->text, l->len, v, err, sizeof err) < 0)
-		add_error(p, l->line, "%s: %s", key, err);
+		config_error(p, l->line, "%s: %s", key, err);
 }
 
 /* A section's access list, from its keys and files. */
@@ -978,7 +629,7 @@ static struct acl *build_access(struct parser *p, const struct config_access *ac
 	struct acl *a = acl_new();
 
 	if (a == NULL) {
-		add_error(p, 0, "out of memory for an access list");
+		config_error(p, 0, "out of memory for an access list");
 		return NULL;
 	}
 	/* an allow key makes an allow list, even one whose file is empty:
@@ -995,25 +646,25 @@ static struct acl *build_access(struct parser *p, const struct config_access *ac
 	return a;
 }
 
-/* proxy_protocol and proxy_from of [tcp] or [report]. */
+/* proxy_protocol and proxy_from of a section ([udp] has neither key). */
 static void build_proxies(struct parser *p, const char *section, int mode,
 			  const struct config_list *from, struct acl **out)
 {
 	if (mode == PROXY_NO) {
 		if (from->line != 0)
-			add_error(p, from->line,
+			config_error(p, from->line,
 				  "[%s] proxy_from without proxy_protocol = yes or optional",
 				  section);
 		return;
 	}
 	if (from->line == 0) {
-		add_error(p, 0, "[%s] proxy_protocol needs proxy_from: the proxies' addresses",
+		config_error(p, 0, "[%s] proxy_protocol needs proxy_from: the proxies' addresses",
 			  section);
 		return;
 	}
 	*out = acl_new();
 	if (*out == NULL) {
-		add_error(p, 0, "out of memory for proxy_from");
+		config_error(p, 0, "out of memory for proxy_from");
 		return;
 	}
 	acl_allow_list(*out);
@@ -1032,12 +683,38 @@ static void check_report_ports(struct parser *p, const char *proto, bool enabled
 	for (unsigned i = 0; i < cfg->report.port.n; i++)
 		if (cfg->report.port.port[i] != 0 &&
 		    config_has_port(echo, cfg->report.port.port[i])) {
-			add_error(
+			config_error(
 				p, 0,
 				"[report] port %u is a [%s] port too: give the report a port of its own",
 				cfg->report.port.port[i], proto);
 			return;
 		}
+}
+
+/* A service's host and port when its section sets none: [server]'s; the
+ * report's port is the highest of [server]'s + 1. */
+static void inherit(struct parser *p, enum config_section i)
+{
+	struct config *cfg = p->cfg;
+	struct service_cfg *sc = &cfg->service[i];
+	const struct service_cfg *server = &cfg->service[CONFIG_SERVER];
+	unsigned top = server->port.port[server->port.n - 1];
+
+	if (!seen(p, sections[i], "host"))
+		strcpy(sc->host, server->host);
+	if (seen(p, sections[i], "port"))
+		return;
+	if (i != CONFIG_REPORT) {
+		sc->port = server->port;
+		return;
+	}
+	/* the kernel's pick stays the kernel's */
+	sc->port.n = 1;
+	sc->port.port[0] = (unsigned short)(top == 0 ? 0 : top + 1);
+	if (top == 65535 && sc->enabled)
+		config_error(
+			p, 0,
+			"[report] port would be 65536 (the highest [server] port + 1): set it, or enabled = no");
 }
 
 /* After the whole file: inherited values and checks across keys. */
@@ -1047,38 +724,22 @@ static void finish(struct parser *p)
 
 	for (int i = 0; i < CONFIG_SECTIONS; i++)
 		if (has_access(cfg, (enum config_section)i))
-			cfg->acl[i] = build_access(p, &cfg->access[i]);
-	build_proxies(p, "tcp", cfg->tcp.proxy_protocol, &cfg->tcp.proxy_from, &cfg->proxies[0]);
-	build_proxies(p, "report", cfg->report.proxy_protocol, &cfg->report.proxy_from,
-		      &cfg->proxies[1]);
+			cfg->service[i].acl = build_access(p, &cfg->service[i].access);
+	for (int i = CONFIG_FIRST_SERVICE; i < CONFIG_SECTIONS; i++) {
+		struct service_cfg *sc = &cfg->service[i];
 
-	if (!seen(p, "tcp", "host"))
-		strcpy(cfg->tcp.host, cfg->server.host);
-	if (!seen(p, "tcp", "port"))
-		cfg->tcp.port = cfg->server.port;
-	if (!seen(p, "udp", "host"))
-		strcpy(cfg->udp.host, cfg->server.host);
-	if (!seen(p, "udp", "port"))
-		cfg->udp.port = cfg->server.port;
-	if (!seen(p, "report", "host"))
-		strcpy(cfg->report.host, cfg->server.host);
-	if (!seen(p, "report", "port")) {
-		/* the highest echo port + 1; the kernel's pick stays the kernel's */
-		unsigned top = cfg->server.port.port[cfg->server.port.n - 1];
-
-		cfg->report.port.n = 1;
-		cfg->report.port.port[0] = (unsigned short)(top == 0 ? 0 : top + 1);
-		if (top == 65535 && cfg->report.enabled)
-			add_error(
-				p, 0,
-				"[report] port would be 65536 (the highest [server] port + 1): set it, or enabled = no");
+		build_proxies(p, sections[i], sc->proxy_protocol, &sc->proxy_from, &sc->proxies);
 	}
-	check_report_ports(p, "tcp", cfg->tcp.enabled, cfg->tcp.host, &cfg->tcp.port);
-	check_report_ports(p, "udp", cfg->udp.enabled, cfg->udp.host, &cfg->udp.port);
+	for (int i = CONFIG_FIRST_SERVICE; i < CONFIG_SECTIONS; i++)
+		inherit(p, (enum config_section)i);
+	for (int i = CONFIG_FIRST_SERVICE; i < CONFIG_SECTIONS; i++)
+		if (i != CONFIG_REPORT)
+			check_report_ports(p, sections[i], cfg->service[i].enabled,
+					   cfg->service[i].host, &cfg->service[i].port);
 	if (!cfg->tcp.enabled && !cfg->udp.enabled)
-		add_error(p, 0, "nothing to serve: both [tcp] and [udp] have enabled = no");
+		config_error(p, 0, "nothing to serve: both [tcp] and [udp] have enabled = no");
 	if (cfg->server.group[0] != '\0' && cfg->server.user[0] == '\0')
-		add_error(p, 0, "[server] group needs a user as well");
+		config_error(p, 0, "[server] group needs a user as well");
 }
 
 int config_load_stream(FILE *f, const char *name, struct config *cfg, struct config_errors *errs)
@@ -1101,13 +762,13 @@ int config_load_stream(FILE *f, const char *name, struct config *cfg, struct con
 	p->cfg = cfg;
 	p->errs = errs;
 	config_defaults(cfg);
-	rc = ini_parse_stream(read_line, p, on_key, p);
+	rc = ini_parse_stream(config_read_line, p, on_key, p);
 	if (ferror(f))
-		add_error(p, 0, "read error: %s", strerror(errno ? errno : EIO));
+		config_error(p, 0, "read error: %s", strerror(errno ? errno : EIO));
 	else if (rc > 0 && errs->count == 0 && errs->dropped == 0)
-		add_error(p, (unsigned)rc, "malformed line"); /* not expected: the lexer filters */
+		config_error(p, (unsigned)rc, "malformed line"); /* not expected: the lexer filters */
 	else if (rc < 0 && errs->count == 0)
-		add_error(p, 0, "the parser failed (%d)", rc);
+		config_error(p, 0, "the parser failed (%d)", rc);
 	if (errs->count == 0 && errs->dropped == 0)
 		finish(p);
 	free(p);
@@ -1128,7 +789,7 @@ int config_load(const char *path, struct config *cfg, struct config_errors *errs
 	errno = 0;
 	rc = config_load_stream(f, path, cfg, errs);
 	if (fclose(f) != 0 && rc == 0) {
-		add_error(&p, 0, "cannot close: %s", strerror(errno));
+		config_error(&p, 0, "cannot close: %s", strerror(errno));
 		rc = -1;
 	}
 	return rc;

@@ -53,9 +53,11 @@ struct config_path {
 	char path[CONFIG_PATH_MAX]; /* relative names are the configuration file's directory's */
 };
 
-/* The sections with access lists: [server]'s serve every service that has
- * none of its own. */
+/* The sections with sockets, and [server], whose host, port and access
+ * keys serve every service that has none of its own. A service's index
+ * is its section's. */
 enum config_section { CONFIG_SERVER, CONFIG_TCP, CONFIG_UDP, CONFIG_REPORT, CONFIG_SECTIONS };
+#define CONFIG_FIRST_SERVICE CONFIG_TCP /* CONFIG_TCP .. CONFIG_SECTIONS - 1 are services */
 
 /* The access keys of one section, as written. */
 struct config_access {
@@ -68,50 +70,86 @@ enum proxy_mode { PROXY_NO, PROXY_YES, PROXY_OPTIONAL };
 
 struct acl;
 
+/* What every section with sockets has ([server]: the defaults of the
+ * others). After loading, host and port hold the section's own or
+ * [server]'s; acl and proxies are built by loading and owned by the
+ * configuration (config_free()). */
+#define CONFIG_SERVICE_COMMON                                                                      \
+	bool enabled;                     /* [server]: always */                               \
+	char host[CONFIG_HOST_MAX + 1];                                                            \
+	struct config_ports port;                                                                  \
+	int proxy_protocol;               /* enum proxy_mode; PROXY_NO where no key sets it */ \
+	struct config_list proxy_from;    /* who may send a PROXY header */                    \
+	struct config_access access;      /* allow, deny and their files, as written */        \
+	struct acl *acl;                  /* built from access; NULL: no access key here */    \
+	struct acl *proxies;              /* built from proxy_from; NULL: proxy_protocol = no */
+
+/* Each section's own keys. */
+#define CONFIG_SERVER_KEYS                                                                         \
+	long backlog;                                                                              \
+	long shutdown_timeout;            /* seconds connections get at exit */                \
+	char user[CONFIG_NAME_MAX + 1];   /* "" = keep the starting user */                    \
+	char group[CONFIG_NAME_MAX + 1];  /* "" = the user's primary group */
+#define CONFIG_TCP_KEYS                                                                            \
+	struct config_text reply_prefix;                                                           \
+	struct config_text greeting;                                                               \
+	long max_connections;                                                                      \
+	long max_per_source;              /* per client address, 0 = no limit */               \
+	long idle_timeout;                /* seconds, 0 = never */                             \
+	long send_timeout;                /* seconds a reply may stall */                      \
+	long thread_cache;                /* finished threads kept for new connections */      \
+	long source_prefix[2];            /* max_per_source counts per IPv4, IPv6 network */
+#define CONFIG_UDP_KEYS                                                                            \
+	bool echo;                                                                                 \
+	struct config_text reply_prefix;  /* before the payload, within the datagram's size */ \
+	long echo_rate;                   /* replies a second to one address */                \
+	long echo_rate_total;             /* replies a second in all */
+#define CONFIG_REPORT_KEYS                                                                         \
+	bool show_local;                  /* the local address in reports */                   \
+	long rate;                        /* UDP reports a second to one address */            \
+	long rate_total;                  /* UDP reports a second in all */
+
+struct config_server_keys { CONFIG_SERVER_KEYS };
+struct config_tcp_keys { CONFIG_TCP_KEYS };
+struct config_udp_keys { CONFIG_UDP_KEYS };
+struct config_report_keys { CONFIG_REPORT_KEYS };
+
+union config_own_keys {
+	struct config_server_keys server;
+	struct config_tcp_keys tcp;
+	struct config_udp_keys udp;
+	struct config_report_keys report;
+};
+
+/* One section with sockets: what all have, and its own keys. */
+struct service_cfg {
+	CONFIG_SERVICE_COMMON
+	union config_own_keys own;
+};
+
+/* A section by name (cfg->tcp.greeting): the same bytes as its
+ * struct service_cfg, with its own keys at hand. */
+#define CONFIG_SECTION_VIEW(KEYS)                                                                  \
+	struct {                                                                                   \
+		CONFIG_SERVICE_COMMON                                                              \
+		union {                                                                            \
+			struct {                                                                   \
+				KEYS                                                               \
+			};                                                                         \
+			union config_own_keys own;                                                 \
+		};                                                                                 \
+	}
+
 struct config {
-	struct {
-		char host[CONFIG_HOST_MAX + 1];
-		struct config_ports port;
-		long backlog;
-		long shutdown_timeout;            /* seconds connections get at exit */
-		char user[CONFIG_NAME_MAX + 1];   /* "" = keep the starting user */
-		char group[CONFIG_NAME_MAX + 1];  /* "" = the user's primary group */
-	} server;
-	struct {
-		bool enabled;
-		char host[CONFIG_HOST_MAX + 1];   /* after loading: [tcp] host or [server] host */
-		struct config_ports port;         /* likewise */
-		struct config_text reply_prefix;
-		struct config_text greeting;
-		long max_connections;
-		long max_per_source;              /* per client address, 0 = no limit */
-		long idle_timeout;                /* seconds, 0 = never */
-		long send_timeout;                /* seconds a reply may stall */
-		long thread_cache;                /* finished threads kept for new connections */
-		long source_prefix[2]; /* max_per_source counts per IPv4 and IPv6 network */
-		int proxy_protocol;               /* enum proxy_mode */
-		struct config_list proxy_from;    /* who may send a PROXY header */
-	} tcp;
-	struct {
-		bool enabled;
-		char host[CONFIG_HOST_MAX + 1];
-		struct config_ports port;
-		bool echo;
-		struct config_text
-			reply_prefix; /* before the payload, within the datagram's size */
-		long echo_rate;                   /* replies a second to one address */
-		long echo_rate_total;             /* replies a second in all */
-	} udp;
-	struct {
-		bool enabled;
-		char host[CONFIG_HOST_MAX + 1]; /* after loading: [report] host or [server] host */
-		struct config_ports port; /* after loading: [report]'s or [server]'s highest + 1 */
-		bool show_local;                  /* the local address in reports */
-		long rate;                        /* UDP reports a second to one address */
-		long rate_total;                  /* UDP reports a second in all */
-		int proxy_protocol;               /* enum proxy_mode, TCP */
-		struct config_list proxy_from;
-	} report;
+	union {
+		struct service_cfg service[CONFIG_SECTIONS]; /* indexed by enum config_section */
+		struct {
+			CONFIG_SECTION_VIEW(CONFIG_SERVER_KEYS) server;
+			CONFIG_SECTION_VIEW(CONFIG_TCP_KEYS) tcp;
+			CONFIG_SECTION_VIEW(CONFIG_UDP_KEYS) udp;
+			CONFIG_SECTION_VIEW(CONFIG_REPORT_KEYS) report;
+		};
+	};
 	struct {
 		int level;                        /* LOG_EMERG .. LOG_DEBUG */
 		int facility;                     /* LOG_DAEMON, LOG_USER, LOG_LOCAL0 .. */
@@ -119,10 +157,6 @@ struct config {
 		long rate_limit;                  /* lines a second of connections, 0 = no limit */
 		bool path_facts; /* how each SYN and datagram arrived, in the log */
 	} log;
-	struct config_access access[CONFIG_SECTIONS]; /* as written */
-	/* built by loading, owned by the configuration (config_free()) */
-	struct acl *acl[CONFIG_SECTIONS];     /* NULL: the section has no access keys */
-	struct acl *proxies[2];               /* proxy_from of [tcp] and [report]; NULL: none */
 };
 
 struct config_errors {
@@ -147,15 +181,26 @@ int config_load_stream(FILE *f, const char *name, struct config *cfg, struct con
  * lists), and leaves it with none. */
 void config_free(struct config *cfg);
 
+/* A section's settings, by index: cfg->service[section], for code that
+ * loops over the services. */
+static inline const struct service_cfg *config_service(const struct config *cfg,
+						       enum config_section section)
+{
+	return &cfg->service[section];
+}
+
 /* The access list for a service's section (CONFIG_TCP, CONFIG_UDP or
  * CONFIG_REPORT): its own when it has any access key, else [server]'s;
  * NULL when neither has one (everyone may connect). See acl.h for the
  * rule. */
 const struct acl *config_access(const struct config *cfg, enum config_section section);
 
-/* The addresses that may send a PROXY header to [tcp] (CONFIG_TCP) or
- * [report] (CONFIG_REPORT); NULL when proxy_protocol is no. */
+/* The addresses that may send a PROXY header to a section ([tcp] or
+ * [report]); NULL when its proxy_protocol is no (always for [udp]). */
 const struct acl *config_proxies(const struct config *cfg, enum config_section section);
+
+/* Has any section an access list? */
+bool config_any_access(const struct config *cfg);
 
 /* Does a port list hold port? Are two lists the same? */
 bool config_has_port(const struct config_ports *ports, unsigned port);

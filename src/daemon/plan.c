@@ -43,34 +43,23 @@ int plan_socktype(int p)
 
 /* --- the pure parts --- */
 
-static bool on(const struct config *cfg, int p, enum service svc)
+/* The section of a protocol's service: [report] for both of the
+ * report's, [tcp] or [udp] for the echo. */
+static const struct service_cfg *settings(const struct config *cfg, int p, enum service svc)
 {
-	if (svc == SERVICE_REPORT)
-		return cfg->report.enabled;
-	return p == TCP ? cfg->tcp.enabled : cfg->udp.enabled;
-}
-
-static const char *host_of(const struct config *cfg, int p, enum service svc)
-{
-	if (svc == SERVICE_REPORT)
-		return cfg->report.host;
-	return p == TCP ? cfg->tcp.host : cfg->udp.host;
-}
-
-static const struct config_ports *ports_of(const struct config *cfg, int p, enum service svc)
-{
-	if (svc == SERVICE_REPORT)
-		return &cfg->report.port;
-	return p == TCP ? &cfg->tcp.port : &cfg->udp.port;
+	return config_service(cfg, svc == SERVICE_REPORT ? CONFIG_REPORT
+				   : p == TCP		? CONFIG_TCP
+							: CONFIG_UDP);
 }
 
 /* Do two configurations ask one protocol's service for other sockets? */
 static bool moves(const struct config *old, const struct config *new, int p, enum service svc)
 {
-	return on(old, p, svc) != on(new, p, svc) ||
-	       (on(new, p, svc) &&
-		(strcmp(host_of(old, p, svc), host_of(new, p, svc)) != 0 ||
-		 !config_same_ports(ports_of(old, p, svc), ports_of(new, p, svc))));
+	const struct service_cfg *o = settings(old, p, svc), *n = settings(new, p, svc);
+
+	return o->enabled != n->enabled ||
+	       (n->enabled &&
+		(strcmp(o->host, n->host) != 0 || !config_same_ports(&o->port, &n->port)));
 }
 
 struct reload_change reload_decide(const struct config *old, const struct config *new, int type,
@@ -289,9 +278,11 @@ static void say_clash(const struct config *cfg, int p, const struct reload_want 
 		"%s %s of %s (host %s) and %s of %s (host %s) overlap: two services cannot share a port of one address; give one of them a port of its own, or hosts that do not overlap",
 		proto_names[p],
 		net_format((const struct sockaddr *)&x->addr.ss, x->addr.len, ax, sizeof ax),
-		service_name(x->service), escape_name(hx, sizeof hx, host_of(cfg, p, x->service)),
+		service_name(x->service),
+		escape_name(hx, sizeof hx, settings(cfg, p, x->service)->host),
 		net_format((const struct sockaddr *)&y->addr.ss, y->addr.len, ay, sizeof ay),
-		service_name(y->service), escape_name(hy, sizeof hy, host_of(cfg, p, y->service)));
+		service_name(y->service),
+		escape_name(hy, sizeof hy, settings(cfg, p, y->service)->host));
 }
 
 /* wanted(), without the check. */
@@ -309,13 +300,14 @@ static int collect(const struct config *cfg, int p, struct reload_want **out, si
 	for (size_t k = 0; k < sizeof services / sizeof services[0]; k++) {
 		struct net_addr addrs[NET_MAX_ADDRS];
 		enum service svc = services[k];
-		const struct config_ports *ports = ports_of(cfg, p, svc);
+		const struct service_cfg *sc = settings(cfg, p, svc);
+		const struct config_ports *ports = &sc->port;
 		int got;
 
-		if (!on(cfg, p, svc))
+		if (!sc->enabled)
 			continue;
 		/* the host once; each of its addresses on each port */
-		got = net_resolve(host_of(cfg, p, svc), ports->port[0], AF_UNSPEC, socktypes[p],
+		got = net_resolve(sc->host, ports->port[0], AF_UNSPEC, socktypes[p],
 				  true, addrs, NET_MAX_ADDRS, NET_RESOLVE_TIMEOUT_MS, err, errlen);
 		if (got < 0)
 			return -1;
@@ -640,13 +632,13 @@ int plan_take_activated(const struct config *cfg, const struct sd_fd *fds, int n
 			type = -1;
 		net_format((struct sockaddr *)&s.local.ss, s.local.len, where, sizeof where);
 		if (type == SOCK_STREAM && listening &&
-		    (report ? cfg->report.enabled : cfg->tcp.enabled) &&
+		    settings(cfg, TCP, s.service)->enabled &&
 		    net_set_nonblocking(fd) == 0) {
 			(*tcp)[(*ntcp)++] = s;
 			log_info("listening on tcp %s%s (socket-activated, fd %d)", where, what,
 				 fd);
 		} else if (type == SOCK_DGRAM &&
-			   (report ? cfg->report.enabled : cfg->udp.enabled) &&
+			   settings(cfg, UDP, s.service)->enabled &&
 			   net_ask_pktinfo(fd, s.local.ss.ss_family) == 0) {
 			(*udp)[(*nudp)++] = s;
 			log_info("listening on udp %s%s (socket-activated, fd %d)", where, what,

@@ -107,9 +107,11 @@ int reload_signal(void)
  * families ("*"), twice (a reload binds the new beside the old). */
 static rlim_t sockets_needed(const struct config *cfg)
 {
-	rlim_t ports = (cfg->tcp.enabled ? cfg->tcp.port.n : 0) +
-		       (cfg->udp.enabled ? cfg->udp.port.n : 0) +
-		       (cfg->report.enabled ? 2 * cfg->report.port.n : 0);
+	rlim_t ports = 0;
+
+	for (int i = CONFIG_FIRST_SERVICE; i < CONFIG_SECTIONS; i++)
+		if (cfg->service[i].enabled)    /* the report: TCP and UDP */
+			ports += (i == CONFIG_REPORT ? 2 : 1) * cfg->service[i].port.n;
 
 	return 4 * ports;
 }
@@ -224,15 +226,11 @@ static bool job_load(struct reload_job *j)
  * the file says: the configuration says what is served. */
 static void keep_activated(struct config *cfg, const struct config *old)
 {
-	cfg->tcp.enabled = old->tcp.enabled;
-	strcpy(cfg->tcp.host, old->tcp.host);
-	cfg->tcp.port = old->tcp.port;
-	cfg->udp.enabled = old->udp.enabled;
-	strcpy(cfg->udp.host, old->udp.host);
-	cfg->udp.port = old->udp.port;
-	cfg->report.enabled = old->report.enabled;
-	strcpy(cfg->report.host, old->report.host);
-	cfg->report.port = old->report.port;
+	for (int i = CONFIG_FIRST_SERVICE; i < CONFIG_SECTIONS; i++) {
+		cfg->service[i].enabled = old->service[i].enabled;
+		strcpy(cfg->service[i].host, old->service[i].host);
+		cfg->service[i].port = old->service[i].port;
+	}
 }
 
 static void job_plan(struct reload_job *j)
@@ -382,15 +380,6 @@ bool reload_request(struct reload *r, const struct reload_target *t, pthread_t m
 	return start_job(r, t, main_thread);
 }
 
-/* Has the configuration an access list? */
-static bool any_access(const struct config *cfg)
-{
-	for (int i = 0; i < CONFIG_SECTIONS; i++)
-		if (cfg->acl[i] != NULL)
-			return true;
-	return false;
-}
-
 /* Everything at once: nothing here can fail. */
 static void commit(struct reload_job *j, const struct reload_target *t)
 {
@@ -407,7 +396,7 @@ static void commit(struct reload_job *j, const struct reload_target *t)
 	if (cfg->tcp.source_prefix[0] != old->tcp.source_prefix[0] ||
 	    cfg->tcp.source_prefix[1] != old->tcp.source_prefix[1])
 		log_warnx("reload: [tcp] source_prefix takes effect at the next start only");
-	if (any_access(cfg) || any_access(old))
+	if (config_any_access(cfg) || config_any_access(old))
 		log_notice(
 			"reload: the access lists apply to new connections and datagrams; connections open now are kept");
 	/* the configuration first: a serving thread that takes the new

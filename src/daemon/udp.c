@@ -41,7 +41,9 @@
 #include "probemem.h"
 #include "ratelimit.h"
 #include "report.h"
+#include "service.h"
 #include "shared.h"
+#include "udpcore.h"
 
 #define UDP_DRAIN_MAX   64      /* batches read from a retired socket before closing it */
 #define UDP_TURN_MAX    8       /* batches from one socket before looking at the others */
@@ -60,9 +62,7 @@ struct udp_server {
 	struct shared_slot cfg;
 	atomic_uint generation;         /* bumped by every reconfigure */
 	struct sockset socks;
-	struct ratelimit *echo_limit;   /* the receive thread's */
-	struct ratelimit *report_limit; /* likewise */
-	struct probemem *probemem;      /* likewise: the --pmtu probes that came */
+	void *state[SERVICES_MAX];      /* the receive thread's: each service's (service.h) */
 	struct heartbeat beat;          /* the receive thread's, for the watchdog */
 	pthread_t thread;
 	bool running;
@@ -170,8 +170,6 @@ static bool from_ourselves(struct receiver *r, const struct sockaddr *from, sock
 	return localaddr_find(r->local, from, r->now) != ADDR_NOT_OURS;
 }
 
-/* Why a reply to a datagram's sender is held back, or NULL: a
- * privileged port, one of our own sockets, or the reply's rates. */
 static const char *hold(struct receiver *r, struct ratelimit *limit, const struct sockaddr *from,
 			socklen_t fromlen, const struct net_addr *dst)
 {
@@ -254,7 +252,8 @@ static bool reply(struct receiver *r, const struct sock *s, int i, const struct 
 	return false;
 }
 
-static void held_back(struct receiver *r, int i, const char *what, const char *why, stat_t *counter)
+static void held_back(struct receiver *r, int i, const char *what, const char *why,
+		      stat_t *counter)
 {
 	char peer[NET_ADDRSTRLEN];
 
@@ -266,66 +265,19 @@ static void held_back(struct receiver *r, int i, const char *what, const char *w
 			why);
 }
 
-/* The echo: the prefix, then the payload, cut to the datagram's size, so
- * that a reply is never larger than what asked for it (with the default
- * empty prefix it is the datagram itself). */
-static void echo(struct receiver *r, const struct sock *s, int i, const struct dgram_facts *f,
-		 const struct net_addr *dst)
+const char *dgram_hold(struct dgram *d, struct ratelimit *limit)
 {
-	struct batch *b = r->b;
-	size_t len = b->msgs[i].msg_len;
-	size_t plen = r->cfg->udp.reply_prefix.len < len ? r->cfg->udp.reply_prefix.len : len;
-	struct iovec iov[2] = {
-		{ (void *)r->cfg->udp.reply_prefix.data, plen },
-		{ b->data[i], len - plen },
-	};
-	const char *why = hold(r, r->srv->echo_limit, (struct sockaddr *)&b->from[i],
-			       b->msgs[i].msg_hdr.msg_namelen, dst);
-
-	if (why != NULL)
-		held_back(r, i, "echo", why, &r->srv->st->udp_echo_held);
-	else
-		(void)reply(r, s, i, f, iov, 2, "echo", false);
+	return hold(d->r, limit, d->from, d->fromlen, d->dst);
 }
 
-/* The report: how the datagram arrived, as JSON, when it is at least
- * REPORT_MARGIN bytes smaller than the datagram that asked: it never
- * amplifies, and a report sent to an echo service (or to another report
- * service) comes back too small to be answered, so no loop outlives one
- * round (two reports differ in length by the digits of the sizes they
- * name: fewer than REPORT_MARGIN). */
-static void report(struct receiver *r, const struct sock *s, int i, const struct dgram_facts *f,
-		   const struct net_addr *dst)
+void dgram_held_back(struct dgram *d, const char *what, const char *why, stat_t *counter)
 {
-	struct batch *b = r->b;
-	size_t len = b->msgs[i].msg_len;
-	const struct sockaddr *from = (struct sockaddr *)&b->from[i];
-	socklen_t fromlen = b->msgs[i].msg_hdr.msg_namelen;
-	char json[REPORT_JSON_MAX];
-	struct iovec iov = { json, 0 };
-	const char *why;
-	struct dgram_facts g = *f;
-	struct probemem_view session;
-	uint64_t id;
-	unsigned seq;
+	held_back(d->r, d->i, what, why, counter);
+}
 
-	/* a --pmtu probe is remembered even when its report is held back */
-	if (probemem_parse(b->data[i], len, &id, &seq) == 0) {
-		probemem_note(r->srv->probemem, from, id, seq, r->now, &session);
-		g.session = &session;
-	}
-	f = &g;
-	iov.iov_len = report_udp_json(
-		json, sizeof json, f, len, from, fromlen,
-		r->cfg->report.show_local ? (const struct sockaddr *)&dst->ss : NULL, dst->len);
-	why = iov.iov_len + REPORT_MARGIN > len ? "probe-too-small"
-						: hold(r, r->srv->report_limit, from, fromlen, dst);
-	if (why != NULL) {
-		held_back(r, i, "report", why, &r->srv->st->reports_held);
-		return;
-	}
-	if (reply(r, s, i, f, &iov, 1, "report", true))
-		stats_add(&r->srv->st->reports, 1);
+bool dgram_reply(struct dgram *d, struct iovec *iov, int iovcnt, const char *what, bool marks)
+{
+	return reply(d->r, d->s, d->i, d->f, iov, iovcnt, what, marks);
 }
 
 /* The log line of a datagram: admitted already; with path_facts, how it
@@ -337,14 +289,15 @@ static void log_datagram(struct receiver *r, const struct sock *s, int i,
 	size_t len = b->msgs[i].msg_len;
 	char peer[NET_ADDRSTRLEN], local[NET_ADDRSTRLEN], facts[REPORT_FIELDS_MAX] = "";
 	char esc[ESCAPE_BUFSIZE(ESCAPE_PAYLOAD_MAX)] = "";
-	const char *what = s->service == SERVICE_REPORT ? "udp report-probe" : "udp datagram";
+	const struct service_row *row = service_of(SERVICE_UDP, s->service);
+	const char *what = row->dgram_word;
 
 	net_format((struct sockaddr *)&b->from[i], b->msgs[i].msg_hdr.msg_namelen, peer,
 		   sizeof peer);
 	if (r->cfg->log.data)
 		escape_payload(esc, sizeof esc, b->data[i], len, ESCAPE_PAYLOAD_MAX);
 	net_format((const struct sockaddr *)&dst->ss, dst->len, local, sizeof local);
-	if (r->cfg->log.path_facts || s->service == SERVICE_REPORT)
+	if (r->cfg->log.path_facts || row->always_facts)
 		report_dgram_fields(facts, sizeof facts, f);
 	log_msg(LOG_INFO, "%s peer=%s local=%s %s%slen=%zu%s%s", what, peer, local, facts,
 		facts[0] != '\0' ? " " : "", len, esc[0] != '\0' ? " data=" : "", esc);
@@ -358,8 +311,7 @@ static void denied(struct receiver *r, const struct sock *s, int i)
 
 	stats_add(&r->srv->st->udp_denied, 1);
 	if (log_admit_denial())
-		log_msg(LOG_NOTICE, "%s denied peer=%s",
-			s->service == SERVICE_REPORT ? "report udp" : "udp",
+		log_msg(LOG_NOTICE, "%s denied peer=%s", service_of(SERVICE_UDP, s->service)->udp_word,
 			net_format((struct sockaddr *)&r->b->from[i],
 				   r->b->msgs[i].msg_hdr.msg_namelen, peer, sizeof peer));
 }
@@ -368,9 +320,9 @@ static void handle(struct receiver *r, const struct sock *s, int i)
 {
 	struct batch *b = r->b;
 	struct dgram_facts f;
-	const struct net_addr *dst;
-	const struct acl *acl =
-		config_access(r->cfg, s->service == SERVICE_REPORT ? CONFIG_REPORT : CONFIG_UDP);
+	const struct service_row *row = service_of(SERVICE_UDP, s->service);
+	const struct acl *acl = config_access(r->cfg, row->section);
+	struct dgram d;
 
 	if (r->srv->st->udp_port != NULL)
 		stats_add(&r->srv->st->udp_port[net_port((struct sockaddr *)&s->local.ss)], 1);
@@ -381,15 +333,18 @@ static void handle(struct receiver *r, const struct sock *s, int i)
 
 	report_dgram_facts(&b->msgs[i].msg_hdr, net_port((const struct sockaddr *)&s->local.ss),
 			   &f);
-	dst = f.have_local ? &f.local : &s->local;
+	d = (struct dgram){
+		.r = r, .s = s, .i = i, .cfg = r->cfg, .st = r->srv->st,
+		.data = b->data[i], .len = b->msgs[i].msg_len,
+		.from = (const struct sockaddr *)&b->from[i],
+		.fromlen = b->msgs[i].msg_hdr.msg_namelen,
+		.f = &f, .dst = f.have_local ? &f.local : &s->local, .now = r->now,
+	};
 	stats_add(&r->srv->st->udp_datagrams, 1);
-	stats_add(&r->srv->st->udp_bytes, b->msgs[i].msg_len);
+	stats_add(&r->srv->st->udp_bytes, d.len);
 	if (log_admit(LOG_INFO))
-		log_datagram(r, s, i, &f, dst);
-	if (s->service == SERVICE_REPORT)
-		report(r, s, i, &f, dst);
-	else if (r->cfg->udp.echo)
-		echo(r, s, i, &f, dst);
+		log_datagram(r, s, i, &f, d.dst);
+	row->serve_udp(&d, r->srv->state[service_index(row)]);
 }
 
 enum { EMPTY, GOT, FAILED };
@@ -477,6 +432,17 @@ static void fact_options(const struct sock *s, bool on)
 				    sizeof where));
 }
 
+/* Each service's UDP state told of a new configuration. */
+static void configure_services(struct udp_server *srv, const struct config *cfg)
+{
+	unsigned n;
+	const struct service_row *rows = service_rows(&n);
+
+	for (unsigned k = 0; k < n; k++)
+		if (rows[k].udp_configure != NULL && srv->state[k] != NULL)
+			rows[k].udp_configure(srv->state[k], cfg);
+}
+
 /* The configuration in force, taken again after a reload; the sockets'
  * options set again after that or a new offer. */
 static void refresh(struct receiver *r)
@@ -490,15 +456,13 @@ static void refresh(struct receiver *r)
 		r->generation = now;
 		shared_unref(r->cfg);
 		r->cfg = shared_slot_get(&srv->cfg);
-		ratelimit_set(srv->echo_limit, (double)r->cfg->udp.echo_rate,
-			      (double)r->cfg->udp.echo_rate_total);
-		ratelimit_set(srv->report_limit, (double)r->cfg->report.rate,
-			      (double)r->cfg->report.rate_total);
+		configure_services(srv, r->cfg);
 	}
 	r->taken = srv->socks.taken;
 	for (size_t i = 0; i < srv->socks.nhave; i++)
-		fact_options(&srv->socks.have[i], srv->socks.have[i].service == SERVICE_REPORT ||
-							  r->cfg->log.path_facts);
+		fact_options(&srv->socks.have[i],
+			     service_of(SERVICE_UDP, srv->socks.have[i].service)->always_facts ||
+				     r->cfg->log.path_facts);
 }
 
 static void *receiver_main(void *arg)
@@ -556,7 +520,8 @@ static void *receiver_main(void *arg)
 struct udp_server *udp_new(struct stats *st, struct config *cfg)
 {
 	struct udp_server *srv = calloc(1, sizeof *srv);
-	uint64_t key[2];
+	unsigned n;
+	const struct service_row *rows = service_rows(&n);
 
 	if (srv == NULL)
 		return NULL;
@@ -567,17 +532,17 @@ struct udp_server *udp_new(struct stats *st, struct config *cfg)
 	srv->st = st;
 	shared_slot_init(&srv->cfg, cfg);
 	atomic_init(&srv->generation, 0);
-	if (getrandom(key, sizeof key, 0) != (ssize_t)sizeof key ||
-	    (srv->echo_limit = ratelimit_new(key[0], key[1], (double)cfg->udp.echo_rate,
-					     (double)cfg->udp.echo_rate_total)) == NULL ||
-	    (srv->report_limit = ratelimit_new(key[1], key[0], (double)cfg->report.rate,
-					       (double)cfg->report.rate_total)) == NULL ||
-	    (srv->probemem = probemem_new(key[0] ^ key[1], key[1] + 1)) == NULL) {
-		int saved = errno;
+	for (unsigned k = 0; k < n; k++) {
+		if ((rows[k].protocols & SERVICE_UDP) == 0 || rows[k].udp_new == NULL)
+			continue;
+		srv->state[k] = rows[k].udp_new(cfg);
+		if (srv->state[k] == NULL) {
+			int saved = errno;
 
-		udp_free(srv);
-		errno = saved;
-		return NULL;
+			udp_free(srv);
+			errno = saved;
+			return NULL;
+		}
 	}
 	return srv;
 }
@@ -635,12 +600,16 @@ void udp_stop(struct udp_server *srv)
 
 void udp_free(struct udp_server *srv)
 {
+	const struct service_row *rows;
+	unsigned n;
+
 	if (srv == NULL)
 		return;
 	sockset_destroy(&srv->socks);
-	ratelimit_free(srv->echo_limit);
-	ratelimit_free(srv->report_limit);
-	probemem_free(srv->probemem);
+	rows = service_rows(&n);
+	for (unsigned k = 0; k < n; k++)
+		if (srv->state[k] != NULL)
+			rows[k].udp_free(srv->state[k]);
 	shared_slot_destroy(&srv->cfg);
 	free(srv);
 }

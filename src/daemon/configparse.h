@@ -1,0 +1,66 @@
+/* configparse.h: what config.c (the keys, their values, the checks) and
+ * configlex.c (the lines of the file, lexed for inih) share while one
+ * file is read. Internal to the configuration module: nothing else
+ * includes it.
+ *
+ * It must not hold keys or their meaning (config.c's), nor read files
+ * other than through the parser it is given. */
+#ifndef NETECHO_CONFIGPARSE_H
+#define NETECHO_CONFIGPARSE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "config.h"
+#include "escape.h"
+
+#define CONFIG_KEYS_MAX 64      /* entries of config.c's keys[], at most */
+
+#define SECTIONS_KNOWN "[server], [tcp], [udp], [report], [log]"
+#define SECTIONS_UNDER "[server], [tcp], [udp], [report] or [log]"
+
+/* A value from the file, quoted and escaped for a message. */
+#define QUOTED_MAX 64
+#define QUOTED_BUFSIZE ESCAPE_BUFSIZE(QUOTED_MAX)
+
+/* What the lexer made of the current line. */
+struct lexed {
+	enum { LX_NOTHING, LX_SECTION, LX_KEY } kind;
+	const char *name;               /* section or key name, in line[] */
+	size_t namelen;
+	char value[CONFIG_LINE_MAX + 1];        /* unquoted and unescaped */
+	size_t vlen;
+};
+
+/* State shared by the reader and the inih handler for one file. */
+struct parser {
+	FILE *f;
+	const char *name;
+	struct config *cfg;
+	struct config_errors *errs;
+	unsigned lineno;
+	size_t bytes;                   /* read so far, up to CONFIG_FILE_MAX */
+	bool too_big;
+	bool section_bad;               /* its header was reported: keep quiet on its keys */
+	char line[CONFIG_LINE_MAX + 8]; /* the raw line */
+	struct lexed lx;
+	unsigned seen[CONFIG_KEYS_MAX];           /* line where each key was set, 0 = never */
+};
+
+/* A problem at line (0: the file as a whole) of the file being read,
+ * or of another file (a list file): kept in p->errs. */
+void config_error(struct parser *p, unsigned line, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void config_error_in(struct parser *p, const char *file, unsigned line, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+/* s[0..len) quoted and escaped into buf (QUOTED_BUFSIZE bytes): buf. */
+const char *config_quoted(const char *s, size_t len, char *buf);
+
+/* The ini_reader handed to inih (stream: the parser): one physical line
+ * of p->f per call, checked, lexed into p->lx and given to inih as a
+ * canonical line ("", "[name]" or "name="). */
+char *config_read_line(char *str, int num, void *stream);
+
+#endif
