@@ -77,61 +77,31 @@ static void proxy_refused(struct conn *w, const char *peer, const char *why)
 		log_msg(LOG_NOTICE, "tcp proxy header refused peer=%s: %s", peer, why);
 }
 
-/* The access list and the PROXY protocol, at once, before a thread is
- * spent on the connection: a client the list denies, or one not in
- * proxy_from where proxy_protocol = yes, is closed at once (true). A
- * connection from proxy_from is let through: its header names the client
- * the list judges, in its thread. */
-bool admit_at_accept(struct tcp_server *srv, const struct config *cfg, struct arrival *a)
+bool admit_proxy_policy(struct tcp_server *srv, const struct config *cfg, struct arrival *a)
 {
-	enum config_section section = a->row->section;
-	const struct acl *proxies = config_proxies(cfg, section);
+	const struct service_cfg *sc = config_service(cfg, a->row->section);
+	char peer[NET_ADDRSTRLEN];
 
-	a->from_proxy =
-		proxies != NULL && acl_check(proxies, (struct sockaddr *)&a->ss) == ACL_ALLOW;
-	a->refuse_header = !a->from_proxy &&
-			   config_service(cfg, section)->proxy_protocol == PROXY_OPTIONAL;
-	if (a->from_proxy)
+	a->from_proxy = sc->proxies != NULL &&
+			acl_check(sc->proxies, (struct sockaddr *)&a->ss) == ACL_ALLOW;
+	a->header_optional = sc->proxy_protocol == PROXY_OPTIONAL;
+	a->refuse_header = !a->from_proxy && a->header_optional;
+	if (a->from_proxy || sc->proxy_protocol != PROXY_YES)
 		return false;
-	if (config_service(cfg, section)->proxy_protocol == PROXY_YES) {
-		char peer[NET_ADDRSTRLEN];
-
-		tcp_close_counted(srv, a->fd);
-		stats_add(&srv->st->proxy_errors, 1);
-		if (log_admit_denial())
-			log_msg(LOG_NOTICE,
-				"tcp proxy header refused peer=%s: not in proxy_from (proxy_protocol = yes)",
-				net_format((struct sockaddr *)&a->ss, a->len, peer, sizeof peer));
-		return true;
-	}
-	if (acl_check(config_access(cfg, section), (struct sockaddr *)&a->ss) == ACL_DENY) {
-		tcp_close_counted(srv, a->fd);
-		denied(srv, &a->ss, a->len, a->row, "");
-		return true;
-	}
-	return false;
+	tcp_close_counted(srv, a->fd);
+	stats_add(&srv->st->proxy_errors, 1);
+	if (log_admit_denial())
+		log_msg(LOG_NOTICE,
+			"tcp proxy header refused peer=%s: not in proxy_from (proxy_protocol = yes)",
+			net_format((struct sockaddr *)&a->ss, a->len, peer, sizeof peer));
+	return true;
 }
 
-/* Decides, with srv->lock held, whether a connection may be served:
- * NULL, with *counted set when it was counted per source, or the reason
- * to refuse it and the limit it met (0: a resource failed). Connections
- * through a proxy are counted per source once their header names the
- * client; report connections are not. */
-const char *admit_place(struct tcp_server *srv, const struct config *cfg,
-			 const struct arrival *a, bool *counted, long *limit)
+/* The per-source limit ([tcp] max_per_source) for client. */
+static const char *per_source(struct tcp_server *srv, const struct config *cfg,
+			      const struct sockaddr *client, bool *counted, long *limit)
 {
-	*counted = false;
-	*limit = 0;
-	if (srv->stopping)
-		return "shutdown";
-	if (srv->nbusy >= (unsigned long)cfg->tcp.max_connections) {
-		*limit = cfg->tcp.max_connections;
-		return "max_connections";
-	}
-	if (cfg->tcp.max_per_source == 0 || a->from_proxy || !a->row->per_source)
-		return NULL;
-	switch (srclimit_take(srv->sources, (const struct sockaddr *)&a->ss,
-			      (unsigned long)cfg->tcp.max_per_source)) {
+	switch (srclimit_take(srv->sources, client, (unsigned long)cfg->tcp.max_per_source)) {
 	case SRCLIMIT_TAKEN:
 		*counted = true;
 		return NULL;
@@ -146,24 +116,63 @@ const char *admit_place(struct tcp_server *srv, const struct config *cfg,
 	return NULL;            /* not IPv4 or IPv6: not counted per source */
 }
 
-/* Before a connection is served: a proxy's PROXY header, whose client then
- * takes the proxy's place, and for such a client (or the proxy itself, when
- * no header named one) the access list and the per-source limit, which the
- * accept thread applied to everyone else. A
- * peer not in proxy_from that opens with a header, when headers are
- * optional, is refused. False when the connection is to be closed (it was
- * counted and logged). peer is the client's address as text, updated. */
+const char *admit(struct tcp_server *srv, const struct config *cfg, const struct service_row *row,
+		  const struct sockaddr_storage *client, bool new_place, bool *counted, long *limit)
+{
+	*counted = false;
+	*limit = 0;
+	if (client != NULL &&
+	    acl_check(config_access(cfg, row->section), (const struct sockaddr *)client) ==
+		    ACL_DENY)
+		return ADMIT_DENIED;
+	if (new_place && srv->stopping)
+		return "shutdown";
+	if (new_place && srv->nbusy >= (unsigned long)cfg->tcp.max_connections) {
+		*limit = cfg->tcp.max_connections;
+		return "max_connections";
+	}
+	if (client == NULL || !row->per_source || cfg->tcp.max_per_source == 0)
+		return NULL;
+	return per_source(srv, cfg, (const struct sockaddr *)client, counted, limit);
+}
+
+void admit_say(struct tcp_server *srv, const struct service_row *row,
+	       const struct sockaddr_storage *ss, socklen_t len, const char *via,
+	       const char *reason, long limit)
+{
+	if (strcmp(reason, ADMIT_DENIED) == 0)
+		denied(srv, ss, len, row, via);
+	else
+		admit_refused(srv, ss, len, reason, limit);
+}
+
+/* The client a PROXY header names takes the proxy's place (LOCAL, a
+ * health check, UNKNOWN or no header: the proxy is the client). */
+static void take_client(struct conn *w, const struct proxy_header *h, char *peer,
+			size_t peersize)
+{
+	if (h->local)
+		return;
+	pthread_mutex_lock(&w->srv->lock);
+	memcpy(&w->proxy, &w->peer, w->peerlen);
+	w->proxylen = w->peerlen;
+	memcpy(&w->peer, &h->src, h->srclen);
+	w->peerlen = h->srclen;
+	pthread_mutex_unlock(&w->srv->lock);
+	net_format((struct sockaddr *)&w->peer, w->peerlen, peer, peersize);
+}
+
 bool admit_after_header(struct conn *w, char *peer, size_t peersize)
 {
-	const struct config *cfg = w->cfg;
-	int mode = config_service(cfg, w->row->section)->proxy_protocol;
 	struct proxy_header h;
-	const char *why;
+	const char *why, *reason;
 	char via[NET_ADDRSTRLEN + 8];
+	long limit;
+	bool counted;
 
 	if (!w->from_proxy)
-		return true;    /* (exchange() refuses one that sends a header) */
-	switch (proxy_read_header(w, mode == PROXY_OPTIONAL, &h, &why)) {
+		return true;    /* admitted at accept */
+	switch (proxy_read_header(w, w->header_optional, &h, &why)) {
 	case PROXY_OK:
 		break;
 	case PROXY_NONE:
@@ -173,37 +182,16 @@ bool admit_after_header(struct conn *w, char *peer, size_t peersize)
 		proxy_refused(w, peer, why);
 		return false;
 	}
-	/* LOCAL (a health check), UNKNOWN, no header: the proxy is the client */
-	if (!h.local) {
-		pthread_mutex_lock(&w->srv->lock);
-		memcpy(&w->proxy, &w->peer, w->peerlen);
-		w->proxylen = w->peerlen;
-		memcpy(&w->peer, &h.src, h.srclen);
-		w->peerlen = h.srclen;
-		pthread_mutex_unlock(&w->srv->lock);
-		net_format((struct sockaddr *)&w->peer, w->peerlen, peer, peersize);
-	}
-	if (acl_check(config_access(cfg, w->row->section), (struct sockaddr *)&w->peer) ==
-	    ACL_DENY) {
-		denied(w->srv, &w->peer, w->peerlen, w->row, conn_via(w, via, sizeof via));
-		return false;
-	}
-	if (cfg->tcp.max_per_source > 0 && w->row->per_source) {
-		enum srclimit_result r;
-
-		pthread_mutex_lock(&w->srv->lock);
-		r = srclimit_take(w->srv->sources, (struct sockaddr *)&w->peer,
-				  (unsigned long)cfg->tcp.max_per_source);
-		w->per_source = r == SRCLIMIT_TAKEN;
-		pthread_mutex_unlock(&w->srv->lock);
-		if (r == SRCLIMIT_FULL || r == SRCLIMIT_NOMEM) {
-			admit_refused(w->srv, &w->peer, w->peerlen,
-				r == SRCLIMIT_FULL ? "max_per_source" : "out-of-memory",
-				r == SRCLIMIT_FULL ? cfg->tcp.max_per_source : 0);
-			return false;
-		}
-	}
-	return true;
+	take_client(w, &h, peer, peersize);
+	pthread_mutex_lock(&w->srv->lock);
+	reason = admit(w->srv, w->cfg, w->row, &w->peer, false, &counted, &limit);
+	w->per_source = counted;
+	pthread_mutex_unlock(&w->srv->lock);
+	if (reason == NULL)
+		return true;
+	admit_say(w->srv, w->row, &w->peer, w->peerlen, conn_via(w, via, sizeof via), reason,
+		  limit);
+	return false;
 }
 
 bool admit_first_bytes(struct conn *c, const char *peer, const char *buf, size_t len)

@@ -262,6 +262,7 @@ static void assign(struct conn *w, const struct arrival *a, struct config *cfg, 
 	w->peerlen = a->len;
 	w->proxylen = 0;
 	w->row = a->row;
+	w->header_optional = a->header_optional;
 	w->refuse_header = a->refuse_header;
 	w->from_proxy = a->from_proxy;
 	w->cfg = cfg;
@@ -424,13 +425,13 @@ int conn_dispatch(struct tcp_server *srv, struct arrival *a)
 	bool counted;
 	long limit;
 
-	if (admit_at_accept(srv, cfg, a)) {
+	if (admit_proxy_policy(srv, cfg, a)) {
 		shared_unref(cfg);
 		return DISPATCHED;
 	}
 	pthread_mutex_lock(&srv->lock);
 	dead = conn_take_dead(srv);
-	reason = admit_place(srv, cfg, a, &counted, &limit);
+	reason = admit(srv, cfg, a->row, a->from_proxy ? NULL : &a->ss, true, &counted, &limit);
 	if (reason == NULL) {
 		srv->nbusy++;           /* its place, whoever serves it */
 		w = srv->idle;
@@ -452,8 +453,8 @@ int conn_dispatch(struct tcp_server *srv, struct arrival *a)
 		return start_worker(srv, a, cfg, counted);
 	shared_unref(cfg);
 	tcp_close_counted(srv, a->fd);
-	if (limit > 0) {
-		admit_refused(srv, &a->ss, a->len, reason, limit);
+	if (limit > 0 || strcmp(reason, ADMIT_DENIED) == 0) {
+		admit_say(srv, a->row, &a->ss, a->len, "", reason, limit);
 		return DISPATCHED;
 	}
 	if (strcmp(reason, "shutdown") == 0)

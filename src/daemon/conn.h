@@ -40,6 +40,7 @@ struct conn {
 	socklen_t proxylen;             /* 0: it did not */
 	const struct service_row *row;  /* the service it came to */
 	bool from_proxy;                /* from proxy_from: a PROXY header is to be read */
+	bool header_optional;           /* from_proxy: the header may be left out */
 	bool refuse_header;             /* a PROXY header in its first bytes is refused */
 	struct config *cfg;             /* this connection's settings (a reference) */
 	bool per_source;                /* counted in srv->sources */

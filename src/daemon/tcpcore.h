@@ -67,6 +67,7 @@ struct arrival {
 	socklen_t len;
 	const struct service_row *row; /* the service it came to */
 	bool from_proxy;                /* from proxy_from: a PROXY header comes first */
+	bool header_optional;           /* the header may be left out (proxy_protocol) */
 	bool refuse_header;             /* not: a PROXY header it sends is refused */
 };
 
