@@ -26,6 +26,16 @@ get() {
 	curl -s -m 20 -o - -w '%{stderr}%{http_code}' "$@" "$URL$path" 2>"$T/status"
 }
 status() { cat "$T/status"; }
+# get_again PATH: get, tried again for a few seconds while refused (the
+# HTTP connections of requests just answered may not all be closed yet)
+get_again() {
+	local i
+	for i in $(seq 20); do
+		get "$1" && [ "$(status)" = 200 ] && return 0
+		sleep 0.5
+	done
+	return 1
+}
 # value NAME FILE: the value of the sample NAME (with its labels) in FILE
 value() { awk -v n="$1" '$1 == n { print $2 }' "$2"; }
 
@@ -176,7 +186,7 @@ check "threads stay bounded: base + 64 connections + 32 HTTP + 8" \
 	test "$peak_threads" -le $((base_threads + 64 + 32 + 8))
 check "descriptors stay bounded: base + 64 + 32 + 8 probes + 8" \
 	test "$peak_fds" -le $((base_fds + 64 + 32 + 8 + 8))
-get /metrics >"$T/m3.out"
+get_again /metrics >"$T/m3.out" || fail "/metrics after the storm"
 check "the probes counted: ran and busy" \
 	test "$(value 'netecho_probes_total{result="ran"}' "$T/m3.out")" -ge 1 -a \
 	"$(value 'netecho_probes_total{result="busy"}' "$T/m3.out")" -ge 1
@@ -185,3 +195,34 @@ check "no probe left running" test "$(value netecho_probes_running "$T/m3.out")"
 check "the echo serves after them" test $? -eq 0
 stop_daemon
 check "exit 0 after the storm" test "$DSTATUS" -eq 0
+
+# idle HTTP connections (a client that connects and says nothing): at most
+# max_connections held, each for timeout seconds, then /metrics answers
+cfg=$(metrics_conf 'max_connections = 32' 'timeout = 2' | conf idle)
+start_daemon "$cfg"
+base_threads=$(threads "$DPID")
+( for _ in $(seq 100); do exec {fd}<>"/dev/tcp/127.0.0.1/$MPORT" || true; done
+  echo opened; sleep 30 ) >"$T/idle.out" 2>&1 &
+IDLE=$!
+BG_PIDS="$BG_PIDS $IDLE"
+wait_for "$T/idle.out" opened
+idle_threads=$(threads "$DPID")
+echo "# base threads $base_threads; with 100 idle connections $idle_threads"
+m=$(mark "$T/d.err")
+curl -s -m 5 "$URL/metrics" >"$T/full.out" 2>&1
+check "the 101st connection is closed at once" test ! -s "$T/full.out"
+wait_after "$T/d.err" "$m" 'metrics tcp refused peer=127.0.0.1:[0-9]+: \[metrics\] max_connections are open'
+ok "... and that is logged as such"
+check "100 idle connections: threads bounded by the connection cache, 32 HTTP and 8" \
+	test "$idle_threads" -le $((base_threads + 64 + 32 + 8))
+answered() {
+	local i
+	for i in $(seq 20); do
+		curl -s -m 2 -o /dev/null "$URL/metrics" && return 0
+		sleep 0.5
+	done
+	return 1
+}
+check "the idle ones time out: /metrics answers again within seconds" answered
+kill "$IDLE"
+stop_daemon

@@ -49,7 +49,26 @@ static struct {
 	double started;                 /* wall clock */
 	atomic_uint_least64_t probes, refused[4];       /* by enum probegate_verdict */
 	atomic_uint_least64_t bad_requests;
+	atomic_long open;               /* HTTP connections libmicrohttpd holds */
+	long max_open;                  /* under lock: [metrics] max_connections */
 } M = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+/* The bound on connections is ours (M.open against max_open, checked
+ * before a connection is handed over): libmicrohttpd's own
+ * (MHD_OPTION_CONNECTION_LIMIT) is set past it, as 0.9.75 can deadlock
+ * when a connection meets it while others time out in thread-per-
+ * connection mode (seen here: every thread waiting on one of its mutexes). */
+#define MHD_LIMIT_SLACK 64
+
+static void on_connection(void *cls, struct MHD_Connection *mc, void **socket_context,
+			  enum MHD_ConnectionNotificationCode toe)
+{
+	(void)cls;
+	(void)mc;
+	(void)socket_context;
+	atomic_fetch_add_explicit(&M.open, toe == MHD_CONNECTION_NOTIFY_STARTED ? 1 : -1,
+				  memory_order_relaxed);
+}
 
 static void *on_uri(void *cls, const char *uri, struct MHD_Connection *mc)
 {
@@ -281,8 +300,9 @@ static int start(struct conn *c)
 	}
 	M.mhd = MHD_start_daemon(
 		flags, 0, NULL, NULL, handle, NULL, MHD_OPTION_URI_LOG_CALLBACK, on_uri, NULL,
-		MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL, MHD_OPTION_CONNECTION_LIMIT,
-		(unsigned)cfg->metrics.max_connections, MHD_OPTION_CONNECTION_TIMEOUT,
+		MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL, MHD_OPTION_NOTIFY_CONNECTION,
+		on_connection, NULL, MHD_OPTION_CONNECTION_LIMIT,
+		(unsigned)cfg->metrics.max_connections + MHD_LIMIT_SLACK, MHD_OPTION_CONNECTION_TIMEOUT,
 		(unsigned)cfg->metrics.timeout, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
 		(size_t)METRICS_REQUEST_MEMORY, MHD_OPTION_THREAD_STACK_SIZE, (size_t)THREAD_STACK,
 		MHD_OPTION_END);
@@ -292,6 +312,7 @@ static int start(struct conn *c)
 		M.gate = NULL;
 		return -1;
 	}
+	M.max_open = cfg->metrics.max_connections;
 	M.st = conn_stats(c);
 	M.srv = c->srv;
 	M.started = (double)time(NULL);
@@ -317,12 +338,18 @@ void metrics_serve_tcp(struct conn *c, const char *peer)
 			      (double)c->cfg->metrics.probe_rate * 100,
 			      (unsigned)c->cfg->metrics.probe_max);
 	}
+	if (atomic_load_explicit(&M.open, memory_order_relaxed) >= M.max_open) {
+		pthread_mutex_unlock(&M.lock);
+		log_conn(LOG_NOTICE, "metrics tcp refused peer=%s: [metrics] max_connections are open",
+			 peer);
+		conn_close(c, peer);
+		return;
+	}
 	fd = conn_take(c);
 	/* libmicrohttpd owns fd from here, and closes it when it cannot take
 	 * it; under the lock, so that metrics_stop() waits for it */
 	if (MHD_add_connection(M.mhd, fd, (const struct sockaddr *)&ss, len) != MHD_YES)
-		log_conn(LOG_NOTICE, "metrics tcp refused peer=%s: %s (max_connections?)", peer,
-			 strerror(errno));
+		log_conn(LOG_NOTICE, "metrics tcp refused peer=%s: %s", peer, strerror(errno));
 	pthread_mutex_unlock(&M.lock);
 }
 
