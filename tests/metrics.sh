@@ -85,9 +85,15 @@ get "/probe?target=127.0.0.1:$REPORT_PORT&module=udp" >"$T/udp.out"
 check "probe udp: 200, success" test "$(status)" = 200 -a "$(value probe_success "$T/udp.out")" = 1
 check "probe udp: 5 sent, 5 known, 5 arrived, loss 0" test \
 	"$(value probe_udp_sent "$T/udp.out") $(value probe_udp_known "$T/udp.out") $(value probe_udp_arrived "$T/udp.out") $(value probe_udp_loss_ratio "$T/udp.out")" = "5 5 5 0"
+# /probe, path: the report on a SYN marked EF, nothing on the way
+get "/probe?target=127.0.0.1:$REPORT_PORT&module=path" >"$T/path.out"
+check "probe path: 200, success" test "$(status)" = 200 -a "$(value probe_success "$T/path.out")" = 1
+check "probe path: DSCP 46 sent and seen, MSS seen as sent, 0 hops, no NAT, port kept" test \
+	"$(value probe_path_dscp_sent "$T/path.out") $(value probe_path_dscp_seen "$T/path.out") $(value probe_path_hops "$T/path.out") $(value probe_path_nat "$T/path.out") $(value probe_path_port_preserved "$T/path.out")" = "46 46 0 0 1" -a \
+	"$(value probe_path_mss_sent "$T/path.out")" = "$(value probe_path_mss_seen "$T/path.out")"
 if command -v promtool >/dev/null; then
 	check "promtool check metrics: the probes' answers too" \
-		sh -c "promtool check metrics <'$T/tcp.out' && promtool check metrics <'$T/udp.out'"
+		sh -c "promtool check metrics <'$T/tcp.out' && promtool check metrics <'$T/udp.out' && promtool check metrics <'$T/path.out'"
 fi
 
 # outside probe_allow: 403, and not one packet for it

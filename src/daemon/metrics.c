@@ -66,8 +66,10 @@ static void on_connection(void *cls, struct MHD_Connection *mc, void **socket_co
 	(void)cls;
 	(void)mc;
 	(void)socket_context;
-	atomic_fetch_add_explicit(&M.open, toe == MHD_CONNECTION_NOTIFY_STARTED ? 1 : -1,
-				  memory_order_relaxed);
+	/* counted up before it is handed over (metrics_serve_tcp()): libmicrohttpd
+	 * may tell of its start later, in the connection's own thread */
+	if (toe == MHD_CONNECTION_NOTIFY_CLOSED)
+		atomic_fetch_sub_explicit(&M.open, 1, memory_order_relaxed);
 }
 
 static void *on_uri(void *cls, const char *uri, struct MHD_Connection *mc)
@@ -225,7 +227,7 @@ static enum MHD_Result probe_page(struct MHD_Connection *mc, const struct reques
 	enum MHD_Result ret;
 
 	if (rq->too_long || probequery_parse(rq->query, rq->len, &q, &why) != 0 ||
-	    (probe_module(q.module, &m) != 0 && (why = "no such module (tcp, udp)") != NULL)) {
+	    (probe_module(q.module, &m) != 0 && (why = "no such module (tcp, udp, path)") != NULL)) {
 		atomic_fetch_add_explicit(&M.bad_requests, 1, memory_order_relaxed);
 		return say(mc, MHD_HTTP_BAD_REQUEST, why);
 	}
@@ -346,10 +348,13 @@ void metrics_serve_tcp(struct conn *c, const char *peer)
 		return;
 	}
 	fd = conn_take(c);
+	atomic_fetch_add_explicit(&M.open, 1, memory_order_relaxed);
 	/* libmicrohttpd owns fd from here, and closes it when it cannot take
 	 * it; under the lock, so that metrics_stop() waits for it */
-	if (MHD_add_connection(M.mhd, fd, (const struct sockaddr *)&ss, len) != MHD_YES)
+	if (MHD_add_connection(M.mhd, fd, (const struct sockaddr *)&ss, len) != MHD_YES) {
+		atomic_fetch_sub_explicit(&M.open, 1, memory_order_relaxed);
 		log_conn(LOG_NOTICE, "metrics tcp refused peer=%s: %s", peer, strerror(errno));
+	}
 	pthread_mutex_unlock(&M.lock);
 }
 

@@ -19,6 +19,8 @@ int probe_module(const char *name, enum probe_module *m)
 		*m = PROBE_TCP;
 	else if (strcmp(name, "udp") == 0)
 		*m = PROBE_UDP;
+	else if (strcmp(name, "path") == 0)
+		*m = PROBE_PATH;
 	else
 		return -1;
 	return 0;
@@ -133,7 +135,9 @@ bool probe_run(enum probe_module m, const struct sockaddr *target, socklen_t len
 	       const struct probe_params *pp, struct promtext *p)
 {
 	double start = clock_now();
-	bool ok = m == PROBE_TCP ? probe_tcp(target, len, pp, p) : probe_udp(target, len, pp, p);
+	bool ok = m == PROBE_TCP   ? probe_tcp(target, len, pp, p)
+		  : m == PROBE_UDP ? probe_udp(target, len, pp, p)
+				   : probe_path(target, len, pp, p);
 
 	probe_gauge(p, "probe_duration_seconds", "Seconds the probe took.", clock_now() - start);
 	probe_gauge(p, "probe_success", "Whether the probe succeeded (1) or not (0).", ok);

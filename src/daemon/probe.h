@@ -8,7 +8,10 @@
  *    probe_tcp_round_trips;
  *  - udp: `count` tagged probes at `interval` to the target's report
  *    service, then closing probes until a report settles the last one's
- *    fate (probeloss.h): probe_udp_*.
+ *    fate (probeloss.h): probe_udp_*;
+ *  - path: one TCP connection to the target's report service, its SYN
+ *    marked EF with TTL 64, and what the report says arrived: DSCP, ECN,
+ *    MSS, TTL and hops, NAT (probepath.c): probe_path_*.
  *
  * Every probe: probe_success, probe_duration_seconds. It ends within its
  * budget (seconds), whatever the target does; it owns its socket from
@@ -32,9 +35,9 @@ struct probe_params {
 	double interval;                /* udp: seconds between datagrams */
 };
 
-enum probe_module { PROBE_TCP, PROBE_UDP };
+enum probe_module { PROBE_TCP, PROBE_UDP, PROBE_PATH };
 
-/* The module of a name ("tcp", "udp"): 0, or -1 when there is none. */
+/* The module of a name ("tcp", "udp", "path"): 0, or -1 when there is none. */
 int probe_module(const char *name, enum probe_module *m);
 
 /* Runs a probe of target and writes its metrics into p. Returns whether it
@@ -42,9 +45,12 @@ int probe_module(const char *name, enum probe_module *m);
 bool probe_run(enum probe_module m, const struct sockaddr *target, socklen_t len,
 	       const struct probe_params *pp, struct promtext *p);
 
-/* The UDP module (probeudp.c), for probe_run(). */
+/* The UDP module (probeudp.c) and the path module (probepath.c), for
+ * probe_run(). */
 bool probe_udp(const struct sockaddr *target, socklen_t len, const struct probe_params *pp,
 	       struct promtext *p);
+bool probe_path(const struct sockaddr *target, socklen_t len, const struct probe_params *pp,
+		struct promtext *p);
 
 /* One gauge family with one sample: for the modules. */
 void probe_gauge(struct promtext *p, const char *name, const char *help, double v);
