@@ -1,8 +1,8 @@
 #!/bin/bash
 # scripts/probecost.sh BUILDDIR [N]: what one /probe costs, for README.md's
 # "Watching a fleet": in a network namespace of its own, one netechod
-# probes itself (the tcp module its echo, the udp module its report
-# service) N times (default 100) through its [metrics] /probe; the CPU
+# probes itself (the tcp module its echo, the udp and path modules its
+# report service) N times (default 100) through its [metrics] /probe; the CPU
 # (user + system ticks of the process, /proc/PID/stat) and the packets
 # on lo (an nft counter, both ways, the HTTP request's own excluded) are
 # divided by N. The prober and the target are one process here: the CPU
@@ -44,7 +44,7 @@ nft add rule inet pc c counter
 ticks() { awk '{ print $14 + $15 }' "/proc/$D/stat"; }
 packets() { nft list chain inet pc c | sed -n 's/.*counter packets \([0-9]*\).*/\1/p'; }
 hz=$(getconf CLK_TCK)
-for m in tcp:7000 udp:7100; do
+for m in tcp:7000 udp:7100 path:7100; do
 	mod=${m%:*} port=${m#*:}
 	p0=$(packets) t0=$(ticks) s0=$(date +%s.%N)
 	for _ in $(seq "$N"); do
