@@ -232,3 +232,23 @@ answered() {
 check "the idle ones time out: /metrics answers again within seconds" answered
 kill "$IDLE"
 stop_daemon
+
+# socket activation: the socket named "metrics" is the metrics service's
+if command -v systemd-socket-activate >/dev/null; then
+	cfg=$(metrics_conf | sed "s/^port = $MPORT$/port = 7299/" | conf act)
+	: >"$T/d.err"
+	systemd-socket-activate -l 127.0.0.1:$PORT -l 127.0.0.1:$MPORT --fdname=echo:metrics \
+		"$NETECHOD" -f -c "$cfg" >"$T/d.out" 2>>"$T/d.err" &
+	DPID=$!
+	wait_for "$T/d.err" "Listening on 127.0.0.1:$MPORT"
+	get_again /metrics >"$T/act.out" || fail "/metrics through the activated socket"
+	check "FileDescriptorName=metrics: the activated socket serves /metrics" \
+		grep -q '^netecho_build_info' "$T/act.out"
+	check "... and is logged as the metrics service's" \
+		grep -q "listening on tcp 127.0.0.1:$MPORT (metrics) (socket-activated, fd 4)" "$T/d.err"
+	"$ECHOCHECK" -p $PORT -c 2 -n 2 -P 'Receive: ' >"$T/act-echo.out" 2>&1
+	check "the other activated socket is the echo's" test $? -eq 0
+	stop_daemon
+else
+	skip_part "systemd-socket-activate is not installed"
+fi
