@@ -68,6 +68,11 @@ check "every family has HELP and TYPE" test \
 	"$(grep -c '^# TYPE ' "$T/m1.out")" -ge 15
 check "it counts the 3 echo connections served before" \
 	test "$(value netecho_tcp_connections_total "$T/m1.out")" -ge 3
+check "the histograms count those 3 connections: duration, and the kernel's RTT at close" \
+	test "$(value 'netecho_tcp_connection_duration_seconds_count{service="echo"}' "$T/m1.out")" -ge 3 -a \
+	"$(value 'netecho_tcp_rtt_seconds_count{service="echo"}' "$T/m1.out")" -ge 3 -a \
+	"$(value 'netecho_tcp_rtt_seconds_bucket{service="echo",le="+Inf"}' "$T/m1.out")" = \
+	"$(value 'netecho_tcp_rtt_seconds_count{service="echo"}' "$T/m1.out")"
 check "netecho_build_info names the version" \
 	grep -Eq '^netecho_build_info\{version="[0-9.]+"\} 1$' "$T/m1.out"
 check "threads and descriptors: what /proc says" \

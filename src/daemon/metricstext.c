@@ -6,6 +6,8 @@
 #include <string.h>
 #include <sys/resource.h>
 
+#include "connhist.h"
+
 #define L(n, v) ((const struct prom_label[]){ { n, v } })
 
 static void counter(struct promtext *p, const char *name, const char *help, stat_t *c)
@@ -105,6 +107,7 @@ void metricstext_write(struct promtext *p, const struct metrics_view *v)
 			"netechod's version, as a label; the value is always 1.");
 	promtext_sample(p, "", L("version", PACKAGE_VERSION), 1, 1);
 	counters(p, v);
+	connhist_write(p);
 	gauge(p, "netecho_threads", "Threads of netechod, serving and cached.",
 	      status_field("Threads:"));
 	gauge(p, "netecho_open_fds", "Descriptors open.", open_fds());
