@@ -7,6 +7,7 @@
 #include <sys/resource.h>
 
 #include "connhist.h"
+#include "reloadfacts.h"
 
 #define L(n, v) ((const struct prom_label[]){ { n, v } })
 
@@ -108,6 +109,7 @@ void metricstext_write(struct promtext *p, const struct metrics_view *v)
 	promtext_sample(p, "", L("version", PACKAGE_VERSION), 1, 1);
 	counters(p, v);
 	connhist_write(p);
+	reloadfacts_write(p, v->started);
 	gauge(p, "netecho_threads", "Threads of netechod, serving and cached.",
 	      status_field("Threads:"));
 	gauge(p, "netecho_open_fds", "Descriptors open.", open_fds());
