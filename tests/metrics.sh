@@ -126,6 +126,20 @@ fi
 get /metrics >"$T/m2.out"
 check "the refusal is counted" \
 	test "$(value 'netecho_probes_total{result="forbidden"}' "$T/m2.out")" -ge 1
+check "the last reload: committed (1), at or after the start" \
+	test "$(value netecho_config_last_reload_successful "$T/m2.out")" = 1 -a \
+	"$(value netecho_config_last_reload_success_timestamp_seconds "$T/m2.out")" -ge \
+	"$(value netecho_metrics_start_time_seconds "$T/m2.out")"
+echo 'not a key value line' >>"$cfg"
+signal_and_wait HUP "reload refused"
+get_again /metrics >"$T/m2b.out" || fail "/metrics after a refused reload"
+check "a refused reload: netecho_config_last_reload_successful 0" \
+	test "$(value netecho_config_last_reload_successful "$T/m2b.out")" = 0
+sed -i '$d' "$cfg"
+reload
+get_again /metrics >"$T/m2c.out" || fail "/metrics after a reload"
+check "the next committed reload: 1 again" \
+	test "$(value netecho_config_last_reload_successful "$T/m2c.out")" = 1
 
 get "/probe?target=example.org:7" >/dev/null
 check "a name as target: 400" test "$(status)" = 400
