@@ -69,9 +69,10 @@ static void out_of_descriptors(struct tcp_server *srv, bool out, const char *why
 static int accept_some(struct tcp_server *srv, const struct sock *l)
 {
 	int lfd = l->fd;
+	const struct service_row *row = service_of(SERVICE_TCP, l->service);
 
 	for (int i = 0; i < ACCEPT_BATCH; i++) {
-		struct arrival a = { .len = sizeof a.ss, .row = service_of(SERVICE_TCP, l->service) };
+		struct arrival a = { .len = sizeof a.ss, .row = row };
 		int fd = accept4(lfd, (struct sockaddr *)&a.ss, &a.len, SOCK_CLOEXEC);
 
 		if (fd < 0) {
@@ -135,7 +136,7 @@ static void publish(struct acceptor *a)
 {
 	for (size_t i = 0; i < a->nretiring; i++)
 		a->published[i] = a->retiring[i].sock;
-	if (sockset_publish_retiring(&a->srv->listeners, a->published, a->nretiring) < 0)
+	if (sockset_publish_retiring(a->srv->listeners, a->published, a->nretiring) < 0)
 		stats_add(&a->srv->st->errors, 1);
 }
 
@@ -188,7 +189,7 @@ static int close_retired(struct acceptor *a, bool force)
 /* Accepts from a listener, served or being retired. */
 static int accept_from(struct acceptor *a, int fd)
 {
-	const struct sock *l = sockset_find(&a->srv->listeners, fd);
+	const struct sock *l = sockset_find(a->srv->listeners, fd);
 
 	for (size_t i = 0; i < a->nretiring && l == NULL; i++)
 		if (a->retiring[i].sock.fd == fd) {
@@ -204,16 +205,19 @@ static int accept_from(struct acceptor *a, int fd)
 static void listener_options(struct acceptor *a)
 {
 	struct tcp_server *srv = a->srv;
+	const struct sock *have;
+	size_t nhave;
 	unsigned gen = atomic_load_explicit(&srv->generation, memory_order_acquire);
 	struct config *cfg;
 
-	if (gen == a->generation && srv->listeners.taken == a->taken)
+	if (gen == a->generation && sockset_generation(srv->listeners) == a->taken)
 		return;
 	a->generation = gen;
-	a->taken = srv->listeners.taken;
+	a->taken = sockset_generation(srv->listeners);
+	have = sockset_served(srv->listeners, &nhave);
 	cfg = shared_slot_get(&srv->cfg);
-	for (size_t i = 0; i < srv->listeners.nhave; i++) {
-		const struct sock *l = &srv->listeners.have[i];
+	for (size_t i = 0; i < nhave; i++) {
+		const struct sock *l = &have[i];
 		int save = service_of(SERVICE_TCP, l->service)->always_facts || cfg->log.path_facts;
 		char where[NET_ADDRSTRLEN];
 
@@ -237,6 +241,26 @@ static int next_timeout(struct acceptor *a, int retire_ms)
 	return beat;
 }
 
+static void acceptor_free(struct acceptor *a)
+{
+	free(a->retired);
+	free(a->retiring);
+	free(a->published);
+}
+
+/* The accept thread's arrays: 0, or -1 (logged: TCP is not served). */
+static int acceptor_alloc(struct acceptor *a)
+{
+	a->retired = malloc(SOCKSET_MAX * sizeof *a->retired);
+	a->retiring = malloc(SOCKSET_MAX * sizeof *a->retiring);
+	a->published = malloc(SOCKSET_MAX * sizeof *a->published);
+	if (a->retired != NULL && a->retiring != NULL && a->published != NULL)
+		return 0;
+	log_errx("tcp: no memory for the accept thread; TCP is not served");
+	acceptor_free(a);
+	return -1;
+}
+
 void *acceptor_main(void *arg)
 {
 	struct acceptor a = { .srv = arg };
@@ -247,27 +271,19 @@ void *acceptor_main(void *arg)
 	pthread_setname_np(pthread_self(), "tcp-accept");
 
 	a.generation = atomic_load(&srv->generation) - 1;      /* not yet applied */
-	a.retired = malloc(SOCKSET_MAX * sizeof *a.retired);
-	a.retiring = malloc(SOCKSET_MAX * sizeof *a.retiring);
-	a.published = malloc(SOCKSET_MAX * sizeof *a.published);
-	if (a.retired == NULL || a.retiring == NULL || a.published == NULL) {
-		log_errx("tcp: no memory for the accept thread; TCP is not served");
-		free(a.retired);
-		free(a.retiring);
-		free(a.published);
+	if (acceptor_alloc(&a) < 0)
 		return NULL;
-	}
 	for (;;) {
 		size_t nretired;
 		bool failed = false;
-		int n = sockset_wait(&srv->listeners, ev, EVENTS, next_timeout(&a, retire_ms),
+		int n = sockset_wait(srv->listeners, ev, EVENTS, next_timeout(&a, retire_ms),
 				     a.retired, SOCKSET_MAX, &nretired);
 
 		if (n == SOCKSET_STOP)
 			break;
 		if (n == SOCKSET_ERROR) {
 			stats_add(&srv->st->errors, 1);
-			sockset_say_lost(&srv->listeners, "tcp", errno);
+			sockset_say_lost(srv->listeners, "tcp", errno);
 			failed = true;
 			n = 0;
 		}
@@ -290,11 +306,9 @@ void *acceptor_main(void *arg)
 		a.backoff = a.backoff == 0 ? BACKOFF_MIN_MS : a.backoff * 2;
 		if (a.backoff > BACKOFF_MAX_MS)
 			a.backoff = BACKOFF_MAX_MS;
-		sockset_pause(&srv->listeners, a.backoff);
+		sockset_pause(srv->listeners, a.backoff);
 	}
 	close_retired(&a, true);
-	free(a.retired);
-	free(a.retiring);
-	free(a.published);
+	acceptor_free(&a);
 	return NULL;
 }

@@ -56,7 +56,7 @@ static const char *reason_of(int err)
 static const char *exchange(struct conn *w, const char *peer, uint64_t *in, uint64_t *out)
 {
 	const struct config *cfg = w->cfg;
-	bool first = true;
+	bool first = w->refuse_header;   /* a PROXY header in them is refused */
 
 	for (;;) {
 		ssize_t n;

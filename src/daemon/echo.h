@@ -1,5 +1,6 @@
 /* echo.h: the echo service's functions (echo.c), for its rows in
- * services.c (service.h says what each does). */
+ * services.c (service.h says what each does). Nothing but the table
+ * calls them: the cores call the row. */
 #ifndef NETECHO_ECHO_H
 #define NETECHO_ECHO_H
 

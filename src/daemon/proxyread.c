@@ -16,6 +16,31 @@
 
 #define PROXY_WAIT_S 5          /* seconds a proxy has to send its whole PROXY header */
 
+/* After peeking: SO_RCVLOWAT back to 1 (lowat: what it was), and a
+ * whole header taken off the connection, so that what follows is the
+ * client's. Returns r, or PROXY_BAD with *why. */
+static enum proxy_result take_header(struct conn *w, enum proxy_result r, int lowat,
+				     bool optional, const struct proxy_header *h, const char **why)
+{
+	if (lowat > 1) {
+		lowat = 1;
+		if (setsockopt(w->fd, SOL_SOCKET, SO_RCVLOWAT, &lowat, sizeof lowat) < 0 &&
+		    r == PROXY_OK) {
+			*why = strerror(errno);
+			return PROXY_BAD;
+		}
+	}
+	if (r == PROXY_NONE && !optional) {
+		*why = "no PROXY header (proxy_protocol = yes)";
+		return PROXY_BAD;
+	}
+	if (r == PROXY_OK && recv(w->fd, w->buf, h->length, MSG_WAITALL) != (ssize_t)h->length) {
+		*why = "the PROXY header could not be taken";
+		return PROXY_BAD;
+	}
+	return r;
+}
+
 /* Reads a proxy's PROXY header: waits for it (PROXY_WAIT_S at most), peeks
  * at what has come until it is whole, then takes exactly its bytes, so
  * that what follows is the client's. PROXY_NONE when the connection does
@@ -78,23 +103,7 @@ enum proxy_result proxy_read_header(struct conn *w, bool optional, struct proxy_
 			}
 		}
 	}
-	if (lowat > 1) {
-		lowat = 1;
-		if (setsockopt(w->fd, SOL_SOCKET, SO_RCVLOWAT, &lowat, sizeof lowat) < 0 &&
-		    r == PROXY_OK) {
-			*why = strerror(errno);
-			return PROXY_BAD;
-		}
-	}
-	if (r == PROXY_NONE && !optional) {
-		*why = "no PROXY header (proxy_protocol = yes)";
-		return PROXY_BAD;
-	}
-	if (r == PROXY_OK && recv(w->fd, w->buf, h->length, MSG_WAITALL) != (ssize_t)h->length) {
-		*why = "the PROXY header could not be taken";
-		return PROXY_BAD;
-	}
-	return r;
+	return take_header(w, r, lowat, optional, h, why);
 }
 
 /* Does a first chunk begin with a whole PROXY signature ("PROXY " or

@@ -1,5 +1,6 @@
 /* proxyread.h: a PROXY header read off a connection (proxyread.c).
- * Internal to the connection core. */
+ * Internal to the connection core: admit.c reads the header, a service
+ * only asks admit_first_bytes(). It decides nothing and logs nothing. */
 #ifndef NETECHO_PROXYREAD_H
 #define NETECHO_PROXYREAD_H
 

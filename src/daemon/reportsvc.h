@@ -1,5 +1,6 @@
 /* reportsvc.h: the path report service's functions (reportsvc.c), for
- * its row in services.c (service.h says what each does). */
+ * its row in services.c (service.h says what each does). Nothing but the
+ * table calls them: the cores call the row. */
 #ifndef NETECHO_REPORTSVC_H
 #define NETECHO_REPORTSVC_H
 

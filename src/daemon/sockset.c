@@ -1,5 +1,5 @@
 /* sockset.c: a serving thread's sockets, and their handing over (see
- * sockset.h). */
+ * sockset.h). The set is opaque: its fields are read here only. */
 #include "sockset.h"
 
 #include <errno.h>
@@ -13,14 +13,34 @@
 
 #include "log.h"
 
-int sockset_init(struct sockset *ss)
+struct sockset {
+	pthread_mutex_t lock;
+	int epfd;                       /* the serving thread's */
+	int wakefd;                     /* eventfd: an offer, or stop */
+	bool stop;                      /* under lock */
+	unsigned offered, taken;        /* under lock: generations */
+	struct sock *want;              /* under lock: the set offered last */
+	size_t nwant;
+	struct sock *have;              /* the serving thread's, sorted by fd; changed under lock */
+	size_t nhave;
+	struct sock *retiring; /* under lock: retired, still open (published by the thread) */
+	size_t nretiring;
+	struct sock lost;               /* the serving thread's: the last one epoll refused */
+	bool has_lost;
+};
+
+struct sockset *sockset_new(void)
 {
 	struct epoll_event ev = { .events = EPOLLIN };
+	struct sockset *ss = calloc(1, sizeof *ss);
 
-	memset(ss, 0, sizeof *ss);
+	if (ss == NULL)
+		return NULL;
 	ss->epfd = epoll_create1(EPOLL_CLOEXEC);
-	if (ss->epfd < 0)
-		return -1;
+	if (ss->epfd < 0) {
+		free(ss);
+		return NULL;
+	}
 	ss->wakefd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	ev.data.fd = ss->wakefd;
 	if (ss->wakefd < 0 || epoll_ctl(ss->epfd, EPOLL_CTL_ADD, ss->wakefd, &ev) < 0) {
@@ -29,11 +49,12 @@ int sockset_init(struct sockset *ss)
 		if (ss->wakefd >= 0)
 			close(ss->wakefd);
 		close(ss->epfd);
+		free(ss);
 		errno = saved;
-		return -1;
+		return NULL;
 	}
 	pthread_mutex_init(&ss->lock, NULL);
-	return 0;
+	return ss;
 }
 
 static bool contains(const struct sock *v, size_t n, int fd)
@@ -62,12 +83,26 @@ void sockset_close_all(struct sockset *ss)
 	pthread_mutex_unlock(&ss->lock);
 }
 
-void sockset_destroy(struct sockset *ss)
+void sockset_free(struct sockset *ss)
 {
+	if (ss == NULL)
+		return;
 	sockset_close_all(ss);
 	close(ss->wakefd);
 	close(ss->epfd);
 	pthread_mutex_destroy(&ss->lock);
+	free(ss);
+}
+
+const struct sock *sockset_served(const struct sockset *ss, size_t *n)
+{
+	*n = ss->nhave;
+	return ss->have;
+}
+
+unsigned sockset_generation(const struct sockset *ss)
+{
+	return ss->taken;
 }
 
 static void wake(struct sockset *ss)

@@ -7,7 +7,7 @@
  * its epoll, and those no longer wanted are handed back to it as retired,
  * for it to drain and close. Ownership is per socket and clear at every
  * moment: a socket belongs to the set from the moment it is offered; the
- * serving thread closes what it retires; sockset_destroy() closes the rest
+ * serving thread closes what it retires; sockset_free() closes the rest
  * once the thread has ended. A socket offered and replaced by a newer
  * offer before the thread took it is closed by the newer offer.
  *
@@ -51,31 +51,18 @@ struct sock {
 	bool activated;                 /* passed by the service manager */
 };
 
-struct sockset {
-	pthread_mutex_t lock;
-	int epfd;                       /* the serving thread's */
-	int wakefd;                     /* eventfd: an offer, or stop */
-	bool stop;                      /* under lock */
-	unsigned offered, taken;        /* under lock: generations */
-	struct sock *want;              /* under lock: the set offered last */
-	size_t nwant;
-	struct sock *have;              /* the serving thread's, sorted by fd; changed under lock */
-	size_t nhave;
-	struct sock *retiring; /* under lock: retired, still open (published by the thread) */
-	size_t nretiring;
-	struct sock lost;               /* the serving thread's: the last one epoll refused */
-	bool has_lost;
-};
+struct sockset;   /* opaque: sockset.c alone reads its fields */
 
-/* An empty set with its epoll and eventfd: 0, or -1 with errno. */
-int sockset_init(struct sockset *ss);
+/* An empty set with its epoll and eventfd; NULL with errno. */
+struct sockset *sockset_new(void);
 
 /* Closes every socket the set holds (once the serving thread has ended),
  * leaving it empty. */
 void sockset_close_all(struct sockset *ss);
 
-/* sockset_close_all(), and closes the epoll and the eventfd. */
-void sockset_destroy(struct sockset *ss);
+/* sockset_close_all(), closes the epoll and the eventfd, and frees the
+ * set (NULL: nothing). */
+void sockset_free(struct sockset *ss);
 
 /* main: the sockets to serve from now on: socks[0..n), an array from
  * malloc() that the set owns from now on, with the descriptors in it (it
@@ -142,6 +129,14 @@ bool sockset_pause(struct sockset *ss, int ms);
 #define SOCKSET_ERROR (-2)
 int sockset_wait(struct sockset *ss, struct epoll_event *events, int max_events, int timeout_ms,
 		 struct sock *retired, size_t max_retired, size_t *nretired);
+
+/* The serving thread: the sockets it serves now, *n of them, sorted by
+ * descriptor (valid until its next sockset_wait()). */
+const struct sock *sockset_served(const struct sockset *ss, size_t *n);
+
+/* The serving thread: which offer it serves: a new value after it took
+ * one (its sockets' options to be set again). */
+unsigned sockset_generation(const struct sockset *ss);
 
 /* The serving thread: the socket with descriptor fd among those it
  * serves (valid until its next sockset_wait()), or NULL. */

@@ -44,38 +44,76 @@ static int fd_ceiling(void)
 	return rl.rlim_cur > TCP_FD_HEADROOM ? (int)(rl.rlim_cur - TCP_FD_HEADROOM) : 0;
 }
 
+/* The server's lock, condition and thread attributes: 0, or -1 (no
+ * memory) with nothing made. Waits are measured on the monotonic clock:
+ * a change of the wall clock cannot stretch a shutdown. */
+static int sync_init(struct tcp_server *srv)
+{
+	pthread_condattr_t ca;
+	int rc;
+
+	if (pthread_condattr_init(&ca) != 0)
+		return -1;
+	rc = pthread_condattr_setclock(&ca, CLOCK_MONOTONIC) == 0 &&
+		     pthread_cond_init(&srv->changed, &ca) == 0
+	     ? 0
+	     : -1;
+	pthread_condattr_destroy(&ca);
+	if (rc < 0)
+		return -1;
+	if (pthread_mutex_init(&srv->lock, NULL) != 0) {
+		pthread_cond_destroy(&srv->changed);
+		return -1;
+	}
+	if (pthread_attr_init(&srv->attr) != 0) {
+		pthread_mutex_destroy(&srv->lock);
+		pthread_cond_destroy(&srv->changed);
+		return -1;
+	}
+	return 0;
+}
+
+/* What tcp_new() makes once the server can be freed by tcp_free(): the
+ * thread stack size, the spare descriptor, the wake-up signal's handler
+ * and the per-source table. 0, or -1 with errno. */
+static int resources_init(struct tcp_server *srv, const struct config *cfg)
+{
+	struct sigaction sa = { .sa_handler = on_wake };
+	uint64_t key[2];
+
+	if (pthread_attr_setstacksize(&srv->attr, TCP_STACK_SIZE) != 0)
+		return -1;
+	srv->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (srv->spare_fd < 0)
+		return -1;
+	/* no SA_RESTART: the point is to interrupt recv() */
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(WAKE_SIGNAL, &sa, NULL) < 0)
+		return -1;
+	/* a secret hash key, so that clients cannot aim at one bucket */
+	if (getrandom(key, sizeof key, 0) != (ssize_t)sizeof key)
+		return -1;
+	srv->sources = srclimit_new(key[0], key[1], (unsigned)cfg->tcp.source_prefix[0],
+				    (unsigned)cfg->tcp.source_prefix[1]);
+	return srv->sources != NULL ? 0 : -1;
+}
+
 struct tcp_server *tcp_new(struct stats *st, struct config *cfg)
 {
 	struct tcp_server *srv = calloc(1, sizeof *srv);
-	struct sigaction sa = { .sa_handler = on_wake };
-	pthread_condattr_t ca;
-	uint64_t key[2];
 	int saved;
 
 	if (srv == NULL)
 		return NULL;
 	srv->st = st;
 	srv->spare_fd = -1;
-	/* waits are measured on the monotonic clock: a change of the wall
-	 * clock cannot stretch a shutdown */
-	if (pthread_condattr_init(&ca) != 0)
-		goto fail_alloc;
-	if (pthread_condattr_setclock(&ca, CLOCK_MONOTONIC) != 0 ||
-	    pthread_cond_init(&srv->changed, &ca) != 0) {
-		pthread_condattr_destroy(&ca);
-		goto fail_alloc;
+	if (sync_init(srv) < 0) {
+		free(srv);
+		errno = ENOMEM;
+		return NULL;
 	}
-	pthread_condattr_destroy(&ca);
-	if (pthread_mutex_init(&srv->lock, NULL) != 0) {
-		pthread_cond_destroy(&srv->changed);
-		goto fail_alloc;
-	}
-	if (pthread_attr_init(&srv->attr) != 0) {
-		pthread_mutex_destroy(&srv->lock);
-		pthread_cond_destroy(&srv->changed);
-		goto fail_alloc;
-	}
-	if (sockset_init(&srv->listeners) < 0) {
+	srv->listeners = sockset_new();
+	if (srv->listeners == NULL) {
 		saved = errno;
 		pthread_attr_destroy(&srv->attr);
 		pthread_mutex_destroy(&srv->lock);
@@ -89,31 +127,11 @@ struct tcp_server *tcp_new(struct stats *st, struct config *cfg)
 	atomic_init(&srv->generation, 0);
 	atomic_init(&srv->fd_ceiling, fd_ceiling());
 	/* from here on tcp_free() undoes everything */
-	if (pthread_attr_setstacksize(&srv->attr, TCP_STACK_SIZE) != 0)
-		goto fail;
-	srv->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	if (srv->spare_fd < 0)
-		goto fail;
-	/* no SA_RESTART: the point is to interrupt recv() */
-	sigemptyset(&sa.sa_mask);
-	if (sigaction(WAKE_SIGNAL, &sa, NULL) < 0)
-		goto fail;
-	/* a secret hash key, so that clients cannot aim at one bucket */
-	if (getrandom(key, sizeof key, 0) != (ssize_t)sizeof key)
-		goto fail;
-	srv->sources = srclimit_new(key[0], key[1], (unsigned)cfg->tcp.source_prefix[0],
-				    (unsigned)cfg->tcp.source_prefix[1]);
-	if (srv->sources == NULL)
-		goto fail;
-	return srv;
-fail:
+	if (resources_init(srv, cfg) == 0)
+		return srv;
 	saved = errno;
 	tcp_free(srv);
 	errno = saved;
-	return NULL;
-fail_alloc:
-	free(srv);
-	errno = ENOMEM;
 	return NULL;
 }
 
@@ -131,12 +149,12 @@ int tcp_start(struct tcp_server *srv)
 
 void tcp_offer(struct tcp_server *srv, struct sock *socks, size_t n)
 {
-	sockset_offer(&srv->listeners, socks, n);
+	sockset_offer(srv->listeners, socks, n);
 }
 
 struct sockset *tcp_sockset(struct tcp_server *srv)
 {
-	return &srv->listeners;
+	return srv->listeners;
 }
 
 void tcp_reconfigure(struct tcp_server *srv, struct config *cfg)
@@ -218,13 +236,13 @@ void tcp_stop_accepting(struct tcp_server *srv)
 	srv->stopping = true;
 	pthread_mutex_unlock(&srv->lock);
 	if (srv->accepting) {
-		sockset_stop(&srv->listeners);
+		sockset_stop(srv->listeners);
 		if ((rc = pthread_join(srv->acceptor, NULL)) != 0)
 			log_errx("tcp: cannot join the accept thread: %s", strerror(rc));
 		srv->accepting = false;
 	}
 	/* the listeners close now: nothing more is queued for us */
-	sockset_close_all(&srv->listeners);
+	sockset_close_all(srv->listeners);
 	pthread_mutex_lock(&srv->lock);
 	for (struct conn *w = srv->busy; w != NULL; w = w->next)
 		atomic_store(&w->stop, true);
@@ -297,7 +315,7 @@ bool tcp_free(struct tcp_server *srv)
 		return true;
 	if (srv->nbusy > 0 || srv->nidle > 0)
 		return false;   /* threads that never ended still use it: keep it */
-	sockset_destroy(&srv->listeners);
+	sockset_free(srv->listeners);
 	if (srv->spare_fd >= 0)
 		tcp_close_counted(srv, srv->spare_fd);
 	srclimit_free(srv->sources);

@@ -1,6 +1,7 @@
-/* tcp.h: netechod's TCP service: an accept thread on the listening sockets
- * and one POSIX thread per accepted connection, which answers every chunk it
- * reads with reply_prefix followed by the chunk.
+/* tcp.h: netechod's TCP connection core: an accept thread on the
+ * listening sockets and one POSIX thread per accepted connection, which
+ * the listener's service (a row of service.h: the echo, the report)
+ * serves once admission (admit.c) lets it.
  *
  * Threads: the accept thread owns the listeners (sockset.h); each
  * connection thread owns its socket and its buffer; the server's lock

@@ -40,7 +40,7 @@ struct tcp_server {
 	pthread_cond_t changed;         /* a connection ended */
 	struct shared_slot cfg;         /* for new connections */
 	atomic_uint generation;         /* bumped by every reconfigure */
-	struct sockset listeners;
+	struct sockset *listeners;      /* the accept thread's (sockset.h) */
 	pthread_t acceptor;
 	bool accepting;
 	struct srclimit *sources;       /* under lock: connections per address */

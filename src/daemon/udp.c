@@ -38,7 +38,6 @@
 #include "localaddr.h"
 #include "log.h"
 #include "net.h"
-#include "probemem.h"
 #include "ratelimit.h"
 #include "report.h"
 #include "service.h"
@@ -61,7 +60,7 @@ struct udp_server {
 	struct stats *st;
 	struct shared_slot cfg;
 	atomic_uint generation;         /* bumped by every reconfigure */
-	struct sockset socks;
+	struct sockset *socks;          /* the receive thread's (sockset.h) */
 	void *state[SERVICES_MAX];      /* the receive thread's: each service's (service.h) */
 	struct heartbeat beat;          /* the receive thread's, for the watchdog */
 	pthread_t thread;
@@ -143,14 +142,15 @@ static bool is_loopback(const struct sockaddr *sa)
 static bool from_ourselves(struct receiver *r, const struct sockaddr *from, socklen_t fromlen,
 			   const struct net_addr *dst)
 {
-	const struct sockset *socks = &r->srv->socks;
+	size_t nhave;
+	const struct sock *have = sockset_served(r->srv->socks, &nhave);
 	struct net_addr src = { .len = fromlen };
 	unsigned port = net_port(from);
 	bool served = false;
 
 	memcpy(&src.ss, from, fromlen);
-	for (size_t i = 0; i < socks->nhave; i++) {
-		const struct net_addr *ours = &socks->have[i].local;
+	for (size_t i = 0; i < nhave; i++) {
+		const struct net_addr *ours = &have[i].local;
 
 		if (net_port((const struct sockaddr *)&ours->ss) != port)
 			continue;
@@ -282,14 +282,13 @@ bool dgram_reply(struct dgram *d, struct iovec *iov, int iovcnt, const char *wha
 
 /* The log line of a datagram: admitted already; with path_facts, how it
  * arrived. */
-static void log_datagram(struct receiver *r, const struct sock *s, int i,
+static void log_datagram(struct receiver *r, const struct service_row *row, int i,
 			 const struct dgram_facts *f, const struct net_addr *dst)
 {
 	struct batch *b = r->b;
 	size_t len = b->msgs[i].msg_len;
 	char peer[NET_ADDRSTRLEN], local[NET_ADDRSTRLEN], facts[REPORT_FIELDS_MAX] = "";
 	char esc[ESCAPE_BUFSIZE(ESCAPE_PAYLOAD_MAX)] = "";
-	const struct service_row *row = service_of(SERVICE_UDP, s->service);
 	const char *what = row->dgram_word;
 
 	net_format((struct sockaddr *)&b->from[i], b->msgs[i].msg_hdr.msg_namelen, peer,
@@ -305,13 +304,13 @@ static void log_datagram(struct receiver *r, const struct sock *s, int i,
 
 /* Counts and logs (LOG_DENIALS_PER_SEC a second) a datagram the access
  * list refused: dropped unread. */
-static void denied(struct receiver *r, const struct sock *s, int i)
+static void denied(struct receiver *r, const struct service_row *row, int i)
 {
 	char peer[NET_ADDRSTRLEN];
 
 	stats_add(&r->srv->st->udp_denied, 1);
 	if (log_admit_denial())
-		log_msg(LOG_NOTICE, "%s denied peer=%s", service_of(SERVICE_UDP, s->service)->udp_word,
+		log_msg(LOG_NOTICE, "%s denied peer=%s", row->udp_word,
 			net_format((struct sockaddr *)&r->b->from[i],
 				   r->b->msgs[i].msg_hdr.msg_namelen, peer, sizeof peer));
 }
@@ -327,7 +326,7 @@ static void handle(struct receiver *r, const struct sock *s, int i)
 	if (r->srv->st->udp_port != NULL)
 		stats_add(&r->srv->st->udp_port[net_port((struct sockaddr *)&s->local.ss)], 1);
 	if (acl != NULL && acl_check(acl, (struct sockaddr *)&b->from[i]) == ACL_DENY) {
-		denied(r, s, i);
+		denied(r, row, i);
 		return;
 	}
 
@@ -343,7 +342,7 @@ static void handle(struct receiver *r, const struct sock *s, int i)
 	stats_add(&r->srv->st->udp_datagrams, 1);
 	stats_add(&r->srv->st->udp_bytes, d.len);
 	if (log_admit(LOG_INFO))
-		log_datagram(r, s, i, &f, d.dst);
+		log_datagram(r, row, i, &f, d.dst);
 	row->serve_udp(&d, r->srv->state[service_index(row)]);
 }
 
@@ -404,7 +403,7 @@ static void retire(struct receiver *r, size_t n)
 			stats_add(&r->srv->st->errors, 1);
 	}
 	/* none left open: reloads need no longer share a port with them */
-	sockset_publish_retiring(&r->srv->socks, NULL, 0);
+	sockset_publish_retiring(r->srv->socks, NULL, 0);
 }
 
 /* Asks a socket for the facts of each datagram (always on the report
@@ -448,9 +447,11 @@ static void configure_services(struct udp_server *srv, const struct config *cfg)
 static void refresh(struct receiver *r)
 {
 	struct udp_server *srv = r->srv;
+	const struct sock *have;
+	size_t nhave;
 	unsigned now = atomic_load_explicit(&srv->generation, memory_order_acquire);
 
-	if (now == r->generation && r->cfg != NULL && srv->socks.taken == r->taken)
+	if (now == r->generation && r->cfg != NULL && sockset_generation(srv->socks) == r->taken)
 		return;
 	if (now != r->generation || r->cfg == NULL) {
 		r->generation = now;
@@ -458,11 +459,11 @@ static void refresh(struct receiver *r)
 		r->cfg = shared_slot_get(&srv->cfg);
 		configure_services(srv, r->cfg);
 	}
-	r->taken = srv->socks.taken;
-	for (size_t i = 0; i < srv->socks.nhave; i++)
-		fact_options(&srv->socks.have[i],
-			     service_of(SERVICE_UDP, srv->socks.have[i].service)->always_facts ||
-				     r->cfg->log.path_facts);
+	r->taken = sockset_generation(srv->socks);
+	have = sockset_served(srv->socks, &nhave);
+	for (size_t i = 0; i < nhave; i++)
+		fact_options(&have[i], service_of(SERVICE_UDP, have[i].service)->always_facts ||
+					       r->cfg->log.path_facts);
 }
 
 static void *receiver_main(void *arg)
@@ -487,7 +488,7 @@ static void *receiver_main(void *arg)
 	for (;;) {
 		size_t nretired;
 		bool failed = false;
-		int n = sockset_wait(&srv->socks, ev, EVENTS, heartbeat_beat(&srv->beat), r.retired,
+		int n = sockset_wait(srv->socks, ev, EVENTS, heartbeat_beat(&srv->beat), r.retired,
 				     SOCKSET_MAX, &nretired);
 
 		if (n == SOCKSET_STOP)
@@ -495,20 +496,20 @@ static void *receiver_main(void *arg)
 		refresh(&r);
 		if (n == SOCKSET_ERROR) {
 			stats_add(&srv->st->errors, 1);
-			sockset_say_lost(&srv->socks, "udp", errno);
+			sockset_say_lost(srv->socks, "udp", errno);
 			failed = true;
 			n = 0;
 		}
 		retire(&r, nretired);
 		for (int i = 0; i < n; i++) {
-			const struct sock *s = sockset_find(&srv->socks, ev[i].data.fd);
+			const struct sock *s = sockset_find(srv->socks, ev[i].data.fd);
 
 			if (s != NULL && receive(&r, s, UDP_TURN_MAX) == FAILED)
 				failed = true;
 		}
 		/* after an error, a pause, so that a lasting one is not spun on */
 		if (failed)
-			sockset_pause(&srv->socks, UDP_ERROR_PAUSE_MS);
+			sockset_pause(srv->socks, UDP_ERROR_PAUSE_MS);
 	}
 	shared_unref(r.cfg);
 	free(r.b);
@@ -525,7 +526,8 @@ struct udp_server *udp_new(struct stats *st, struct config *cfg)
 
 	if (srv == NULL)
 		return NULL;
-	if (sockset_init(&srv->socks) < 0) {
+	srv->socks = sockset_new();
+	if (srv->socks == NULL) {
 		free(srv);
 		return NULL;
 	}
@@ -561,12 +563,12 @@ int udp_start(struct udp_server *srv)
 
 void udp_offer(struct udp_server *srv, struct sock *socks, size_t n)
 {
-	sockset_offer(&srv->socks, socks, n);
+	sockset_offer(srv->socks, socks, n);
 }
 
 struct sockset *udp_sockset(struct udp_server *srv)
 {
-	return &srv->socks;
+	return srv->socks;
 }
 
 void udp_reconfigure(struct udp_server *srv, struct config *cfg)
@@ -590,12 +592,12 @@ void udp_stop(struct udp_server *srv)
 	int rc;
 
 	if (srv->running) {
-		sockset_stop(&srv->socks);
+		sockset_stop(srv->socks);
 		if ((rc = pthread_join(srv->thread, NULL)) != 0)
 			log_errx("udp: cannot join the receive thread: %s", strerror(rc));
 		srv->running = false;
 	}
-	sockset_close_all(&srv->socks);
+	sockset_close_all(srv->socks);
 }
 
 void udp_free(struct udp_server *srv)
@@ -605,7 +607,7 @@ void udp_free(struct udp_server *srv)
 
 	if (srv == NULL)
 		return;
-	sockset_destroy(&srv->socks);
+	sockset_free(srv->socks);
 	rows = service_rows(&n);
 	for (unsigned k = 0; k < n; k++)
 		if (srv->state[k] != NULL)

@@ -1,9 +1,10 @@
-/* udp.h: netechod's UDP service: one dedicated thread receives datagrams on
- * the bound sockets (in batches, with recvmmsg), logs each with its sender,
- * size and payload, and with [udp] echo = yes answers reply_prefix +
- * payload.
+/* udp.h: netechod's UDP core: one dedicated thread receives datagrams on
+ * the bound sockets (in batches, with recvmmsg), applies the access list,
+ * logs each with its sender, size and payload, and hands it to the
+ * socket's service (a row of service.h): the echo answers reply_prefix +
+ * payload with [udp] echo = yes, the report its JSON.
  *
- * By default it never replies: an echoing UDP port can be used to reflect
+ * The echo by default never replies: an echoing UDP port can be used to reflect
  * traffic at a spoofed victim, or to start a loop with another service.
  * When it does, a reply never goes to a port below 1024 nor to one of
  * netechod's own sockets, and replies pass token buckets per source
