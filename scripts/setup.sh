@@ -2,7 +2,7 @@
 # (and the tests) need from Debian's packages, then builds.
 
 # The packages the build needs; test.sh adds those the tests need.
-BUILD_PACKAGES="gcc make autoconf automake pkg-config libinih-dev"
+BUILD_PACKAGES="gcc make autoconf automake pkg-config libinih-dev libmicrohttpd-dev"
 
 say() { printf '%s\n' "$*" >&2; }
 

@@ -29,7 +29,7 @@ $bad:2: port: "70000" is not a port (0 to 65535) nor a range (as 7000-7010)
 $bad:3: backlog: "12abc" is not a number
 $bad:5: unknown key "nonsense" in [tcp]
 $bad:6: unterminated quoted value (missing closing ")
-$bad:7: unknown section "nowhere" (known: [server], [tcp], [udp], [report], [log])
+$bad:7: unknown section "nowhere" (known: [server], [tcp], [udp], [report], [metrics], [log])
 $bad:10: level: unknown level (emerg, alert, crit, err, warning, notice, info or debug) "loud"
 $bad:11: facility: unknown facility (daemon, user or local0 to local7) "mail"
 $bad:12: malformed line "not a key value line" (expected key = value, [section] or a comment)

@@ -245,11 +245,11 @@ static void test_errors(void)
 	CHECK_ERROR(
 		"[bogus]\nkey = 1\nother = 2\n",
 		"t.conf:1: unknown section \"bogus\" (known: "
-		"[server], [tcp], [udp], [report], [log])");
+		"[server], [tcp], [udp], [report], [metrics], [log])");
 	CHECK_ERROR(
 		"port = 1\n",
 		"t.conf:1: key \"port\" outside a section (put it under [server], [tcp], [udp], "
-		"[report] or [log])");
+		"[report], [metrics] or [log])");
 	CHECK_ERROR(
 		"[server]\njust words\n",
 		"t.conf:2: malformed line \"just words\" (expected key = value, [section] or a "

@@ -18,6 +18,7 @@
 #include "escape.h"
 #include "log.h"
 #include "net.h"
+#include "service.h"
 
 enum { TCP = PLAN_TCP, UDP = PLAN_UDP, NPROTO = PLAN_NPROTO };
 
@@ -98,25 +99,50 @@ static int bind_all(const struct config *cfg, struct binding_socks *out)
 	return 0;
 }
 
+/* The service a passed socket's name (FileDescriptorName=) labels: a
+ * row's name other than the echo's ("report", "metrics"); any other name
+ * is the echo's. */
+static enum service label_of(const char *name)
+{
+	unsigned n;
+	const struct service_row *rows = service_rows(&n);
+
+	for (unsigned i = 0; i < n; i++)
+		if (rows[i].label != SERVICE_ECHO && strcmp(rows[i].name, name) == 0)
+			return rows[i].label;
+	return SERVICE_ECHO;
+}
+
+/* Does a row serve the protocol (SERVICE_TCP, SERVICE_UDP) for label, and
+ * is its section enabled? */
+static bool serves(const struct config *cfg, unsigned protocol, enum service label)
+{
+	const struct service_row *row = service_of(protocol, label);
+
+	return row->label == label && (row->protocols & protocol) != 0 &&
+	       cfg->service[row->section].enabled;
+}
+
 /* One socket the service manager passed: into out's arrays when it is
  * a listening TCP or a UDP socket its section enables, else closed. */
 static void take_one(const struct config *cfg, const struct sd_fd *fd, struct binding_socks *out)
 {
-	char where[NET_ADDRSTRLEN];
-	bool report = strcmp(fd->name, "report") == 0, listening = false;
-	struct sock s = {
-		.fd = fd->fd, .service = report ? SERVICE_REPORT : SERVICE_ECHO, .activated = true};
-	const char *what = report ? " (report)" : "";
+	char where[NET_ADDRSTRLEN], what[32] = "";
+	bool listening = false;
+	enum service label = label_of(fd->name);
+	struct sock s = { .fd = fd->fd, .service = label, .activated = true };
 	int type = net_socket_kind(fd->fd, &listening);
 
+	if (label != SERVICE_ECHO)
+		snprintf(what, sizeof what, " (%s)", fd->name);
 	if (net_local_addr(fd->fd, &s.local) < 0)
 		type = -1;
 	net_format((struct sockaddr *)&s.local.ss, s.local.len, where, sizeof where);
-	if (type == SOCK_STREAM && listening && (report ? cfg->report.enabled : cfg->tcp.enabled) &&
+	if (type == SOCK_STREAM && listening && serves(cfg, SERVICE_TCP, label) &&
 	    net_set_nonblocking(fd->fd) == 0) {
 		out->tcp[out->ntcp++] = s;
 		log_info("listening on tcp %s%s (socket-activated, fd %d)", where, what, fd->fd);
-	} else if (type == SOCK_DGRAM && (report ? cfg->report.enabled : cfg->udp.enabled) &&
+	} else if (type == SOCK_DGRAM && serves(cfg, SERVICE_UDP, label) &&
 		   net_ask_pktinfo(fd->fd, s.local.ss.ss_family) == 0) {
 		out->udp[out->nudp++] = s;
 		log_info("listening on udp %s%s (socket-activated, fd %d)", where, what, fd->fd);
@@ -124,9 +150,7 @@ static void take_one(const struct config *cfg, const struct sd_fd *fd, struct bi
 		log_warnx(
 			"activated descriptor %d is not a listening TCP or a UDP socket that [%s] enables: closed",
 			fd->fd,
-			report		     ? "report"
-			: type == SOCK_DGRAM ? "udp"
-					     : "tcp");
+			label != SERVICE_ECHO ? fd->name : type == SOCK_DGRAM ? "udp" : "tcp");
 		close(fd->fd);
 	}
 }

@@ -112,13 +112,14 @@ static const struct key keys[] = {
 	ACCESS_KEYS("tcp", CONFIG_TCP),
 	ACCESS_KEYS("udp", CONFIG_UDP),
 	ACCESS_KEYS("report", CONFIG_REPORT),
+	CONFIG_METRICS_KEY_LINES,       /* configparse.h */
 #undef ACCESS_KEYS
 };
 
 
 #define NKEYS (sizeof keys / sizeof keys[0])
 
-static const char *const sections[] = { "server", "tcp", "udp", "report" };
+static const char *const sections[] = { "server", "tcp", "udp", "report", "metrics" };
 _Static_assert(NKEYS <= CONFIG_KEYS_MAX, "raise CONFIG_KEYS_MAX");
 
 /* A section by name is its struct service_cfg by index, byte for byte. */
@@ -175,6 +176,7 @@ void config_defaults(struct config *cfg)
 	cfg->log.rate_limit = 1000;
 	cfg->log.path_facts = true;
 	cfg->log.format = LOG_FORMAT_TEXT;
+	config_metrics_defaults(cfg);
 }
 
 void config_free(struct config *cfg)
@@ -185,6 +187,7 @@ void config_free(struct config *cfg)
 		acl_free(cfg->service[i].proxies);
 		cfg->service[i].proxies = NULL;
 	}
+	config_metrics_free(cfg);
 }
 
 /* Has the section any access key? */
@@ -591,8 +594,9 @@ static void finish(struct parser *p)
 		config_build_proxies(p, sections[i], sc->proxy_protocol, &sc->proxy_from,
 				     &sc->proxies);
 	}
-	for (int i = CONFIG_FIRST_SERVICE; i < CONFIG_SECTIONS; i++)
+	for (int i = CONFIG_FIRST_SERVICE; i < CONFIG_METRICS; i++) /* [metrics]: its own */
 		inherit(p, (enum config_section)i);
+	config_metrics_finish(p);
 	for (int i = CONFIG_FIRST_SERVICE; i < CONFIG_SECTIONS; i++)
 		if (i != CONFIG_REPORT)
 			check_report_ports(p, sections[i], cfg->service[i].enabled,

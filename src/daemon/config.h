@@ -56,7 +56,9 @@ struct config_path {
 /* The sections with sockets, and [server], whose host, port and access
  * keys serve every service that has none of its own. A service's index
  * is its section's. */
-enum config_section { CONFIG_SERVER, CONFIG_TCP, CONFIG_UDP, CONFIG_REPORT, CONFIG_SECTIONS };
+enum config_section {
+	CONFIG_SERVER, CONFIG_TCP, CONFIG_UDP, CONFIG_REPORT, CONFIG_METRICS, CONFIG_SECTIONS
+};
 #define CONFIG_FIRST_SERVICE CONFIG_TCP /* CONFIG_TCP .. CONFIG_SECTIONS - 1 are services */
 
 /* The access keys of one section, as written. */
@@ -110,16 +112,28 @@ struct acl;
 	long rate;                        /* UDP reports a second to one address */            \
 	long rate_total;                  /* UDP reports a second in all */
 
+/* [metrics] (configmetrics.c): its own host and port, never [server]'s */
+#define CONFIG_METRICS_KEYS                                                                        \
+	struct config_list probe_allow;   /* targets /probe may reach; unset: none */          \
+	struct acl *probe_acl;            /* built from probe_allow (owned); NULL: none */     \
+	long max_connections;             /* HTTP connections at once */                       \
+	long timeout;                     /* seconds an HTTP connection may take */            \
+	long probe_max;                   /* probes running at once */                         \
+	long probe_rate;                  /* probes a second to one target address */          \
+	long probe_count;                 /* round trips (tcp) or datagrams (udp) of a probe */
+
 struct config_server_keys { CONFIG_SERVER_KEYS };
 struct config_tcp_keys { CONFIG_TCP_KEYS };
 struct config_udp_keys { CONFIG_UDP_KEYS };
 struct config_report_keys { CONFIG_REPORT_KEYS };
+struct config_metrics_keys { CONFIG_METRICS_KEYS };
 
 union config_own_keys {
 	struct config_server_keys server;
 	struct config_tcp_keys tcp;
 	struct config_udp_keys udp;
 	struct config_report_keys report;
+	struct config_metrics_keys metrics;
 };
 
 /* One section with sockets: what all have, and its own keys. */
@@ -149,6 +163,7 @@ struct config {
 			CONFIG_SECTION_VIEW(CONFIG_TCP_KEYS) tcp;
 			CONFIG_SECTION_VIEW(CONFIG_UDP_KEYS) udp;
 			CONFIG_SECTION_VIEW(CONFIG_REPORT_KEYS) report;
+			CONFIG_SECTION_VIEW(CONFIG_METRICS_KEYS) metrics;
 		};
 	};
 	struct {
@@ -169,6 +184,9 @@ struct config_errors {
 
 /* Fills cfg with the built-in defaults (the single place they are set). */
 void config_defaults(struct config *cfg);
+
+/* [metrics]'s defaults, for config_defaults() (configmetrics.c). */
+void config_metrics_defaults(struct config *cfg);
 
 /* Reads the file at path into cfg (defaults first, then the file). Returns 0
  * when the file is valid, -1 when it has problems: then errs holds one

@@ -20,7 +20,7 @@
 static void config_verror(struct parser *p, const char *file, unsigned line, const char *fmt,
 			  va_list ap) __attribute__((format(printf, 4, 0)));
 
-static const char *const sections[] = { "server", "tcp", "udp", "report", "log" };
+static const char *const sections[] = { "server", "tcp", "udp", "report", "metrics", "log" };
 
 void config_error(struct parser *p, unsigned line, const char *fmt, ...)
 {

@@ -16,10 +16,10 @@
 #include "config.h"
 #include "escape.h"
 
-#define CONFIG_KEYS_MAX 64      /* entries of config.c's keys[], at most */
+#define CONFIG_KEYS_MAX 80      /* entries of config.c's keys[], at most */
 
-#define SECTIONS_KNOWN "[server], [tcp], [udp], [report], [log]"
-#define SECTIONS_UNDER "[server], [tcp], [udp], [report] or [log]"
+#define SECTIONS_KNOWN "[server], [tcp], [udp], [report], [metrics], [log]"
+#define SECTIONS_UNDER "[server], [tcp], [udp], [report], [metrics] or [log]"
 
 /* A value from the file, quoted and escaped for a message. */
 #define QUOTED_MAX 64
@@ -63,6 +63,26 @@ void config_error_in(struct parser *p, const char *file, unsigned line, const ch
 
 /* s[0..len) quoted and escaped into buf (QUOTED_BUFSIZE bytes): buf. */
 const char *config_quoted(const char *s, size_t len, char *buf);
+
+/* [metrics]'s lines of config.c's keys[] (its KEY() and ACCESS_KEYS()):
+ * a host and port of its own, never [server]'s (config.c's inherit()
+ * leaves it out). */
+#define CONFIG_METRICS_KEY_LINES                                                                   \
+	KEY("metrics", "enabled", K_BOOL, metrics.enabled, 0, 0),                                  \
+	KEY("metrics", "host", K_HOST, metrics.host, 0, 0),                                        \
+	KEY("metrics", "port", K_PORTS, metrics.port, 0, 0),                                       \
+	KEY("metrics", "probe_allow", K_LIST, metrics.probe_allow, 0, 0),                          \
+	KEY("metrics", "max_connections", K_LONG, metrics.max_connections, 1, 1000),               \
+	KEY("metrics", "timeout", K_LONG, metrics.timeout, 1, 3600),                               \
+	KEY("metrics", "probe_max", K_LONG, metrics.probe_max, 1, 1000),                           \
+	KEY("metrics", "probe_rate", K_LONG, metrics.probe_rate, 1, 1000),                         \
+	KEY("metrics", "probe_count", K_LONG, metrics.probe_count, 1, 100),                        \
+	ACCESS_KEYS("metrics", CONFIG_METRICS)
+
+/* [metrics] after the whole file: probe_allow built; and what it holds
+ * freed (configmetrics.c). */
+void config_metrics_finish(struct parser *p);
+void config_metrics_free(struct config *cfg);
 
 /* The ini_reader handed to inih (stream: the parser): one physical line
  * of p->f per call, checked, lexed into p->lx and given to inih as a

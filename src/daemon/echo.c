@@ -21,6 +21,7 @@
 
 #include "clock.h"
 #include "conn.h"
+#include "connhist.h"
 #include "log.h"
 #include "net.h"
 #include "ratelimit.h"
@@ -105,8 +106,9 @@ static void open_facts(int fd, unsigned char *syn, char *local, size_t localsize
 }
 
 /* What TCP learnt of the path, for the close line: " rtt=12.3ms
- * rtt_min=11.9ms retrans=0 pmtu=1500"; "" when it cannot say. */
-static void close_facts(int fd, char *buf, size_t size)
+ * rtt_min=11.9ms retrans=0 pmtu=1500"; "" when it cannot say. The RTT in
+ * microseconds in *rtt_us (0: not known), for connhist.h. */
+static void close_facts(int fd, char *buf, size_t size, uint32_t *rtt_us)
 {
 	struct tcp_info_ext ti;
 	socklen_t len = sizeof ti;
@@ -115,6 +117,7 @@ static void close_facts(int fd, char *buf, size_t size)
 	memset(&ti, 0, sizeof ti);
 	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) < 0 || len < sizeof ti.base)
 		return;
+	*rtt_us = ti.base.tcpi_rtt;
 	if (len >= offsetof(struct tcp_info_ext, min_rtt) + sizeof ti.min_rtt)
 		snprintf(buf, size, " rtt=%.3fms rtt_min=%.3fms retrans=%u pmtu=%u",
 			 ti.base.tcpi_rtt / 1000.0, ti.min_rtt / 1000.0, ti.base.tcpi_total_retrans,
@@ -131,6 +134,7 @@ void echo_serve_tcp(struct conn *w, const char *peer)
 	char local[NET_ADDRSTRLEN], facts[REPORT_FIELDS_MAX], tcpinfo[128] = "";
 	char via[NET_ADDRSTRLEN + 8];
 	uint64_t in = 0, out = 0;
+	uint32_t rtt_us = 0;
 	const char *reason;
 	double start = clock_now();
 	int fd = w->fd;
@@ -166,8 +170,9 @@ void echo_serve_tcp(struct conn *w, const char *peer)
 			reason = "shutdown";
 	}
 	if (cfg->log.path_facts && log_enabled(LOG_INFO))
-		close_facts(fd, tcpinfo, sizeof tcpinfo);
+		close_facts(fd, tcpinfo, sizeof tcpinfo, &rtt_us);
 	conn_close(w, peer);
+	connhist_note(clock_now() - start, rtt_us);
 	atomic_store_explicit(&w->in, in, memory_order_relaxed);
 	atomic_store_explicit(&w->out, out, memory_order_relaxed);
 	log_conn(LOG_INFO,

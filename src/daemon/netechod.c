@@ -44,6 +44,7 @@
 #include "reload.h"
 #include "sd.h"
 #include "shared.h"
+#include "metrics.h"
 #include "stats.h"
 #include "statsline.h"
 #include "tcp.h"
@@ -675,6 +676,7 @@ static void stop(struct daemon *d, int status)
 
 	reload_cancel(&d->reload);
 	stop_services(d);
+	metrics_stop();
 	/* before "netechod stopped", the last word of a clean stop */
 	if (!reload_wait_jobs(RELOAD_STOP_WAIT_S))
 		log_info("a reload still reading or resolving is left to end on its own");

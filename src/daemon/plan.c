@@ -47,9 +47,10 @@ int plan_socktype(int p)
  * report's, [tcp] or [udp] for the echo. */
 static const struct service_cfg *settings(const struct config *cfg, int p, enum service svc)
 {
-	return config_service(cfg, svc == SERVICE_REPORT ? CONFIG_REPORT
-				   : p == TCP		? CONFIG_TCP
-							: CONFIG_UDP);
+	return config_service(cfg, svc == SERVICE_REPORT    ? CONFIG_REPORT
+				   : svc == SERVICE_METRICS ? CONFIG_METRICS
+				   : p == TCP		    ? CONFIG_TCP
+							    : CONFIG_UDP);
 }
 
 /* Do two configurations ask one protocol's service for other sockets? */
@@ -67,7 +68,8 @@ struct reload_change reload_decide(const struct config *old, const struct config
 {
 	int p = type == SOCK_STREAM ? TCP : UDP;
 	struct reload_change c = { false, false };
-	bool differs = moves(old, new, p, SERVICE_ECHO) || moves(old, new, p, SERVICE_REPORT);
+	bool differs = moves(old, new, p, SERVICE_ECHO) || moves(old, new, p, SERVICE_REPORT) ||
+		       (p == TCP && moves(old, new, p, SERVICE_METRICS));
 
 	if (differs && activated)
 		c.ignored = true;
@@ -263,7 +265,9 @@ static bool saves_syn(const struct config *cfg, int p, enum service svc)
 
 static const char *service_name(enum service svc)
 {
-	return svc == SERVICE_REPORT ? "the path report" : "the echo";
+	return svc == SERVICE_REPORT	? "the path report"
+	       : svc == SERVICE_METRICS ? "the metrics service"
+					: "the echo";
 }
 
 /* Why two wanted addresses cannot both be bound, into err. */
@@ -289,10 +293,10 @@ static void say_clash(const struct config *cfg, int p, const struct reload_want 
 static int collect(const struct config *cfg, int p, struct reload_want **out, size_t *n,
 		   char *err, size_t errlen)
 {
-	static const enum service services[] = { SERVICE_ECHO, SERVICE_REPORT };
+	static const enum service services[] = { SERVICE_ECHO, SERVICE_REPORT, SERVICE_METRICS };
 
 	*n = 0;
-	*out = malloc(2 * NET_MAX_ADDRS * CONFIG_PORTS_MAX * sizeof **out);
+	*out = malloc(3 * NET_MAX_ADDRS * CONFIG_PORTS_MAX * sizeof **out);
 	if (*out == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
@@ -304,7 +308,7 @@ static int collect(const struct config *cfg, int p, struct reload_want **out, si
 		const struct config_ports *ports = &sc->port;
 		int got;
 
-		if (!sc->enabled)
+		if (!sc->enabled || (svc == SERVICE_METRICS && p != TCP))
 			continue;
 		/* the host once; each of its addresses on each port */
 		got = net_resolve(sc->host, ports->port[0], AF_UNSPEC, socktypes[p],
@@ -583,5 +587,7 @@ void plan_log_listening(const struct sock *s, size_t n, int p)
 		log_info("listening on %s %s%s", proto_names[p],
 			 net_format((const struct sockaddr *)&s[i].local.ss, s[i].local.len, where,
 				    sizeof where),
-			 s[i].service == SERVICE_REPORT ? " (report)" : "");
+			 s[i].service == SERVICE_REPORT    ? " (report)"
+			 : s[i].service == SERVICE_METRICS ? " (metrics)"
+							    : "");
 }

@@ -62,6 +62,7 @@
 #include "escape.h"
 #include "log.h"
 #include "plan.h"
+#include "reloadfacts.h"
 #include "shared.h"
 #include "tcp.h"
 #include "udp.h"
@@ -311,7 +312,10 @@ bool reload_request(struct reload *r, const struct reload_target *t, pthread_t m
 		return false;
 	}
 	log_notice("SIGHUP: reloading %s", escape_name(name, sizeof name, t->src->path));
-	return start_job(r, t, main_thread);
+	if (start_job(r, t, main_thread))
+		return true;
+	reloadfacts_note(false);
+	return false;
 }
 
 /* Everything at once: nothing here can fail. */
@@ -419,7 +423,7 @@ static bool listen_all(struct reload_job *j)
 bool reload_poll(struct reload *r, const struct reload_target *t, pthread_t main_thread)
 {
 	struct reload_job *j = r->job;
-	bool done;
+	bool done, ok;
 
 	if (j == NULL)
 		return false;
@@ -430,13 +434,15 @@ bool reload_poll(struct reload *r, const struct reload_target *t, pthread_t main
 	pthread_mutex_unlock(&j->lock);
 	if (!done && !j->abandoned)
 		return false;
+	ok = done && j->refusal[0] == '\0' && j->errs != NULL && j->errs->count == 0 &&
+	     j->errs->dropped == 0 && listen_all(j);
 	if (!done)
 		say_too_long(j, t);
-	else if (j->refusal[0] == '\0' && j->errs != NULL && j->errs->count == 0 &&
-		 j->errs->dropped == 0 && listen_all(j))
+	else if (ok)
 		commit(j, t);
 	else
 		abort_reload(j, t);
+	reloadfacts_note(ok);
 	job_release(j);
 	r->job = NULL;
 	r->done++;

@@ -8,9 +8,10 @@
 #include <stddef.h>
 
 #include "echo.h"
+#include "metrics.h"
 #include "reportsvc.h"
 
-enum { ECHO_TCP, ECHO_UDP, REPORT };
+enum { ECHO_TCP, ECHO_UDP, REPORT, METRICS };
 
 static const struct service_row rows[] = {
 	[ECHO_TCP] = {
@@ -32,6 +33,11 @@ static const struct service_row rows[] = {
 		.serve_tcp = report_serve_tcp,
 		.udp_new = report_udp_new, .udp_configure = report_udp_configure,
 		.udp_free = report_udp_free, .serve_udp = report_serve_udp,
+	},
+	[METRICS] = {
+		.name = "metrics", .label = SERVICE_METRICS, .section = CONFIG_METRICS,
+		.protocols = SERVICE_TCP, .tcp_word = "metrics tcp",
+		.serve_tcp = metrics_serve_tcp,
 	},
 };
 

@@ -34,12 +34,13 @@
 #include "net.h"
 
 /* Sockets one protocol serves at once, at most: NET_MAX_ADDRS addresses
- * for each of up to 1,024 ports and two services. */
-#define SOCKSET_MAX (NET_MAX_ADDRS * 1024 * 2)
+ * for each of up to 1,024 ports and three services. */
+#define SOCKSET_MAX (NET_MAX_ADDRS * 1024 * 3)
 
 enum service {
 	SERVICE_ECHO,
 	SERVICE_REPORT,
+	SERVICE_METRICS,                /* TCP only */
 };
 
 /* One bound socket. */

@@ -1,0 +1,58 @@
+/* configmetrics.c: the [metrics] section's defaults and what is built from
+ * it after the whole file (config.h, configparse.h): the probe_allow list.
+ * Its keys are in config.c's table like every section's.
+ *
+ * It must not serve, bind or log: pure configuration, like config.c. */
+#include <stddef.h>
+#include <string.h>
+
+#include "acl.h"
+#include "configparse.h"
+
+/* the section by name is its struct service_cfg by index (config.c's
+ * SAME_PLACE) */
+_Static_assert(offsetof(struct config, metrics) ==
+			       offsetof(struct config, service[CONFIG_METRICS]) &&
+		       sizeof(((struct config *)0)->metrics) == sizeof(struct service_cfg) &&
+		       offsetof(struct config, metrics.probe_allow) ==
+			       offsetof(struct config, service[CONFIG_METRICS].own.metrics.probe_allow),
+	       "metrics is not service[CONFIG_METRICS]");
+
+void config_metrics_defaults(struct config *cfg)
+{
+	cfg->metrics.enabled = false;
+	strcpy(cfg->metrics.host, "127.0.0.1");
+	cfg->metrics.port = (struct config_ports){ 1, { 9597 } };
+	cfg->metrics.max_connections = 32;
+	cfg->metrics.timeout = 30;
+	cfg->metrics.probe_max = 8;
+	cfg->metrics.probe_rate = 5;
+	cfg->metrics.probe_count = 10;
+}
+
+void config_metrics_finish(struct parser *p)
+{
+	const struct config_list *l = &p->cfg->metrics.probe_allow;
+	struct acl *a;
+	char err[128];
+
+	if (l->line == 0)
+		return;         /* no list: /probe reaches nothing */
+	a = acl_new();
+	if (a == NULL) {
+		config_error(p, l->line, "out of memory for probe_allow");
+		return;
+	}
+	acl_allow_list(a);
+	if (acl_add_list(a, l->text, l->len, ACL_ALLOW, err, sizeof err) < 0)
+		config_error(p, l->line, "probe_allow: %s", err);
+	if (acl_finish(a) < 0)
+		config_error(p, l->line, "out of memory for probe_allow");
+	p->cfg->metrics.probe_acl = a;
+}
+
+void config_metrics_free(struct config *cfg)
+{
+	acl_free(cfg->metrics.probe_acl);
+	cfg->metrics.probe_acl = NULL;
+}

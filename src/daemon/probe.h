@@ -1,0 +1,58 @@
+/* probe.h: the probes a /probe request runs, by module, each writing its
+ * findings as Prometheus metrics (promtext.h):
+ *
+ *  - tcp: connects to the target (an echo service), then `count` round
+ *    trips of a short line, each awaited until its bytes are back whatever
+ *    prefix the echo puts before them: probe_tcp_connect_seconds,
+ *    probe_tcp_rtt_seconds (mean), probe_tcp_rtt_max_seconds,
+ *    probe_tcp_round_trips;
+ *  - udp: `count` tagged probes at `interval` to the target's report
+ *    service, then closing probes until a report settles the last one's
+ *    fate (probeloss.h): probe_udp_*;
+ *  - path: one TCP connection to the target's report service, its SYN
+ *    marked EF with TTL 64, and what the report says arrived: DSCP, ECN,
+ *    MSS, TTL and hops, NAT (probepath.c): probe_path_*.
+ *
+ * Every probe: probe_success, probe_duration_seconds. It ends within its
+ * budget (seconds), whatever the target does; it owns its socket from
+ * start to end on every path. Whether it may run at all is probegate's
+ * to say, before. */
+#ifndef NETECHO_PROBE_H
+#define NETECHO_PROBE_H
+
+#include <stdbool.h>
+#include <sys/socket.h>
+
+#include "promtext.h"
+
+#define PROBE_COUNT_MAX     100         /* round trips or datagrams of one probe */
+#define PROBE_UDP_SIZE      1024        /* a UDP probe's bytes: room for any report (report.h) */
+#define PROBE_UDP_INTERVAL  0.125       /* seconds: under the report service's 10 a second */
+
+struct probe_params {
+	double budget;                  /* seconds the probe may take */
+	unsigned count;                 /* round trips (tcp) or datagrams (udp) */
+	double interval;                /* udp: seconds between datagrams */
+};
+
+enum probe_module { PROBE_TCP, PROBE_UDP, PROBE_PATH };
+
+/* The module of a name ("tcp", "udp", "path"): 0, or -1 when there is none. */
+int probe_module(const char *name, enum probe_module *m);
+
+/* Runs a probe of target and writes its metrics into p. Returns whether it
+ * succeeded (probe_success). */
+bool probe_run(enum probe_module m, const struct sockaddr *target, socklen_t len,
+	       const struct probe_params *pp, struct promtext *p);
+
+/* The UDP module (probeudp.c) and the path module (probepath.c), for
+ * probe_run(). */
+bool probe_udp(const struct sockaddr *target, socklen_t len, const struct probe_params *pp,
+	       struct promtext *p);
+bool probe_path(const struct sockaddr *target, socklen_t len, const struct probe_params *pp,
+		struct promtext *p);
+
+/* One gauge family with one sample: for the modules. */
+void probe_gauge(struct promtext *p, const char *name, const char *help, double v);
+
+#endif

@@ -1,0 +1,144 @@
+/* probepath.c: a /probe's path module (probe.h): one TCP connection to
+ * the target's report service, its SYN marked DSCP EF (46) with TTL 64,
+ * and the report read back (untrusted: the client's parser,
+ * src/client/pathreport.c) set beside what was sent, as gauges: DSCP and
+ * ECN seen, the MSS sent (TCP_INFO's advmss) and seen, the TTL seen and
+ * the hops, NAT and port preservation. A fact not known is NaN. */
+#include "probe.h"
+
+#include <errno.h>
+#include <math.h>
+#include <netinet/in.h>
+#include <netinet/ip.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "net.h"
+#include "pathreport.h"
+#include "report.h"
+
+#define PATH_DSCP 46                    /* EF: the mark most often remarked */
+#define PATH_TTL  64
+
+static int marked_socket(int family)
+{
+	int fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	int tos = PATH_DSCP << 2, ttl = PATH_TTL;
+
+	if (fd < 0)
+		return -1;
+	if ((family == AF_INET6 &&
+	     (setsockopt(fd, IPPROTO_IPV6, IPV6_TCLASS, &tos, sizeof tos) < 0 ||
+	      setsockopt(fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS, &ttl, sizeof ttl) < 0)) ||
+	    (family == AF_INET && (setsockopt(fd, IPPROTO_IP, IP_TOS, &tos, sizeof tos) < 0 ||
+				   setsockopt(fd, IPPROTO_IP, IP_TTL, &ttl, sizeof ttl) < 0))) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* connects and reads the report line into buf: its length, or -1 */
+static ssize_t read_report(int fd, const struct sockaddr *target, socklen_t len, char *buf,
+			   size_t size, double deadline)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLOUT };
+	size_t have = 0;
+
+	if (connect(fd, target, len) < 0 && errno != EINPROGRESS)
+		return -1;
+	for (;;) {
+		int n = poll(&pfd, 1, clock_ms_until(deadline));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		if (pfd.events == POLLOUT) {
+			int err = 0;
+			socklen_t elen = sizeof err;
+			if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &elen) < 0 || err != 0)
+				return -1;
+			pfd.events = POLLIN;
+			continue;
+		}
+		ssize_t got = recv(fd, buf + have, size - 1 - have, 0);
+		if (got < 0 && (errno == EAGAIN || errno == EINTR))
+			continue;
+		if (got < 0)
+			return -1;
+		have += (size_t)got;
+		if (got == 0 || memchr(buf, '\n', have) != NULL || have == size - 1)
+			return (ssize_t)have;
+	}
+}
+
+static double known(long v)
+{
+	return v >= 0 ? (double)v : NAN;
+}
+
+static void path_metrics(struct promtext *p, const struct path_seen *s, long mss_sent,
+			 const char *local, long local_port)
+{
+	bool have = s != NULL;
+
+	probe_gauge(p, "probe_path_dscp_sent", "DSCP the probe's SYN was sent with.", PATH_DSCP);
+	probe_gauge(p, "probe_path_dscp_seen", "DSCP the target saw on the SYN.",
+		    have ? known(s->dscp) : NAN);
+	probe_gauge(p, "probe_path_ecn_seen",
+		    "ECN codepoint the target saw (0 not-ECT, 1 ECT(1), 2 ECT(0), 3 CE).",
+		    have ? known(s->ecn) : NAN);
+	probe_gauge(p, "probe_path_mss_sent", "MSS the probe's SYN announced, in bytes.",
+		    known(mss_sent));
+	probe_gauge(p, "probe_path_mss_seen", "MSS the target saw in the SYN, in bytes.",
+		    have ? known(s->mss) : NAN);
+	probe_gauge(p, "probe_path_ttl_seen", "TTL (hop limit) the SYN arrived with; sent with 64.",
+		    have ? known(s->ttl) : NAN);
+	probe_gauge(p, "probe_path_hops", "Routers on the way: 64 less the TTL seen.",
+		    have && s->ttl > 0 && s->ttl <= PATH_TTL ? PATH_TTL - s->ttl : NAN);
+	probe_gauge(p, "probe_path_nat", "Whether the target saw another source address (1) or this one (0).",
+		    have && s->client[0] != '\0' && local[0] != '\0'
+			    ? !path_same_host(s->client, local)
+			    : NAN);
+	probe_gauge(p, "probe_path_port_preserved",
+		    "Whether the target saw the source port sent (1) or another (0).",
+		    have && s->client_port >= 0 && local_port > 0 ? s->client_port == local_port
+								  : NAN);
+	probe_gauge(p, "probe_path_options_seen", "TCP options other than MSS, wscale, SACK and timestamps the target saw.",
+		    have && s->nother >= 0 ? s->nother : NAN);
+}
+
+bool probe_path(const struct sockaddr *target, socklen_t len, const struct probe_params *pp,
+		struct promtext *p)
+{
+	char buf[PATH_REPORT_MAX + 1], local[NET_ADDRSTRLEN] = "", err[64];
+	struct path_seen seen;
+	struct tcp_info ti;
+	socklen_t tilen = sizeof ti;
+	long mss_sent = -1, local_port = -1;
+	struct net_addr me;
+	ssize_t n = -1;
+	int fd = marked_socket(target->sa_family);
+	bool ok;
+
+	if (fd >= 0) {
+		n = read_report(fd, target, len, buf, sizeof buf, clock_now() + pp->budget);
+		memset(&ti, 0, sizeof ti);
+		/* advmss is the MSS less the timestamps option (report.h):
+		 * the SYN carried it with them */
+		if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &tilen) == 0 && ti.tcpi_advmss > 0)
+			mss_sent = ti.tcpi_advmss +
+				   ((ti.tcpi_options & TCPI_OPT_TIMESTAMPS) ? REPORT_TS_OPTION : 0);
+		if (net_local_addr(fd, &me) == 0) {
+			net_format_host((const struct sockaddr *)&me.ss, me.len, local, sizeof local);
+			local_port = net_port((const struct sockaddr *)&me.ss);
+		}
+		close(fd);
+	}
+	ok = n > 0 && path_parse_report(buf, (size_t)n, &seen, err, sizeof err) == 0 && !seen.udp;
+	path_metrics(p, ok ? &seen : NULL, mss_sent, local, local_port);
+	return ok;
+}
