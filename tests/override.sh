@@ -64,7 +64,7 @@ cat >"$T/bad.expected" <<EOF
 $T/bad.conf:6: backlog: "12abc" is not a number
 -o tcp.port: port: "99999" is not a port (0 to 65535) nor a range (as 7000-7010)
 -o udp.echo: echo: "perhaps" is not a boolean (yes or no)
--o nowhere.key: unknown section ([server], [tcp], [udp], [report], [log])
+-o nowhere.key: unknown section ([server], [tcp], [udp], [report], [metrics], [log])
 -o tcp.nokey: unknown key in [tcp]
 EOF
 check "bad values: 78, every problem, the file's by line and each -o by name" \

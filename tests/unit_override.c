@@ -56,7 +56,7 @@ static void test_errors(void)
 		errs.msg[0],
 		"-o tcp.port: port: \"99999\" is not a port (0 to 65535) nor a range (as 7000-7010)");
 	CHECK_STR(errs.msg[1],
-		  "-o nowhere.key: unknown section ([server], [tcp], [udp], [report], [log])");
+		  "-o nowhere.key: unknown section ([server], [tcp], [udp], [report], [metrics], [log])");
 	CHECK_STR(errs.msg[2], "-o tcp.nokey: unknown key in [tcp]");
 	CHECK_STR(errs.msg[3],
 		  "-o server.allow: access lists and list files are set in the file only");
