@@ -61,6 +61,8 @@ struct bench {
 	unsigned long long bytes_out, bytes_in;
 	double max_ms;
 	int ep;
+	double start, end;              /* of the measured run */
+	long open;                      /* connections or sockets still running */
 };
 
 /* Latencies in microseconds, log-linear: bucket e holds HIST_SUB equal
@@ -252,6 +254,8 @@ static void begin(struct bench *b, struct conn *c)
 	echoreply_start(&c->reply, b->prefix, b->extra, b->msg, (size_t)b->o->size);
 	c->t0 = clock_now();
 	push(b, c);
+	if (c->state == CLOSED)
+		b->open--;      /* the send failed */
 }
 
 /* Checks reply bytes: pieces of prefix then message. True when the whole
@@ -285,14 +289,10 @@ static void progress(const struct bench *b, double start, double now, double *ne
 	*next = now + 1;
 }
 
-static void run_tcp(struct bench *b, struct conn *cs)
+/* Opens the TCP connections, each connecting without waiting. */
+static void tcp_open_all(struct bench *b, struct conn *cs)
 {
 	const struct bench_options *o = b->o;
-	struct epoll_event evs[EVENTS];
-	double start = clock_now(), end = start + o->seconds, next_report = start + 1,
-	       next_scan = start;
-	unsigned long last = 0;
-	long open = 0;
 
 	for (long i = 0; i < o->conns; i++) {
 		struct epoll_event ev = { .events = EPOLLOUT, .data.ptr = &cs[i] };
@@ -309,94 +309,128 @@ static void run_tcp(struct bench *b, struct conn *cs)
 			continue;
 		}
 		cs[i].state = CONNECTING;
-		cs[i].t0 = start;
-		open++;
+		cs[i].t0 = b->start;
+		b->open++;
 	}
-	while (open > 0) {
+}
+
+static void drop(struct bench *b, struct conn *c, bool error)
+{
+	close_conn(b, c, error);
+	b->open--;
+}
+
+/* A connection's connect ended: its greeting is awaited, or it begins. */
+static void tcp_connected(struct bench *b, struct conn *c)
+{
+	int err = 0;
+	socklen_t l = sizeof err;
+
+	if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &l) < 0 || err != 0) {
+		drop(b, c, true);
+		return;
+	}
+	c->greet_left = b->greeting;
+	if (c->greet_left > 0) {
+		c->state = GREETING;
+		watch_events(b, c, EPOLLIN);
+	} else {
+		begin(b, c);
+	}
+}
+
+/* A whole reply: counted, and the next request, or the end. */
+static void tcp_answered(struct bench *b, struct conn *c)
+{
+	record(b, clock_now() - c->t0);
+	b->requests++;
+	if (clock_now() < b->end)
+		begin(b, c);
+	else
+		drop(b, c, false);
+}
+
+/* Reads what a connection has: greeting bytes, or reply bytes checked. */
+static void tcp_readable(struct bench *b, struct conn *c)
+{
+	for (;;) {
+		size_t room = c->state == GREETING ? c->greet_left : RBUF;
+		ssize_t r = recv(c->fd, b->rbuf, room < RBUF ? room : RBUF, 0);
+
+		if (r < 0 && errno == EAGAIN)
+			return;
+		if (r <= 0) {
+			drop(b, c, true);
+			return;
+		}
+		b->bytes_in += (unsigned long long)r;
+		if (c->state == GREETING) {
+			c->greet_left -= (size_t)r;
+			if (c->greet_left == 0)
+				begin(b, c);
+			return;
+		}
+		if (check_reply(b, c, b->rbuf, (size_t)r)) {
+			tcp_answered(b, c);
+			return;
+		}
+		if (c->state == CLOSED) {
+			b->open--;
+			return;
+		}
+	}
+}
+
+static void tcp_event(struct bench *b, struct conn *c, uint32_t events)
+{
+	if (c->state == CLOSED)
+		return;
+	if (c->state == CONNECTING) {
+		tcp_connected(b, c);
+		return;
+	}
+	if ((events & EPOLLOUT) && c->state == REQUEST)
+		push(b, c);
+	if (c->state == CLOSED) {
+		b->open--;
+		return;
+	}
+	if (events & (EPOLLIN | EPOLLHUP | EPOLLERR))
+		tcp_readable(b, c);
+}
+
+/* A request with no reply within the wait is a timeout. */
+static void tcp_expire(struct bench *b, struct conn *cs, double now)
+{
+	for (long i = 0; i < b->o->conns; i++)
+		if (cs[i].state != CLOSED && now - cs[i].t0 > b->o->wait) {
+			b->timeouts++;
+			drop(b, &cs[i], true);
+		}
+}
+
+static void run_tcp(struct bench *b, struct conn *cs)
+{
+	struct epoll_event evs[EVENTS];
+	double next_report = b->start + 1, next_scan = b->start;
+	unsigned long last = 0;
+
+	tcp_open_all(b, cs);
+	while (b->open > 0) {
 		double now = clock_now();
 		int n;
 
-		if (o->progress)
-			progress(b, start, now, &next_report, &last);
-		/* a request with no reply within the wait is a timeout */
+		if (b->o->progress)
+			progress(b, b->start, now, &next_report, &last);
 		if (now >= next_scan) {
-			for (long i = 0; i < o->conns; i++)
-				if (cs[i].state != CLOSED && now - cs[i].t0 > o->wait) {
-					b->timeouts++;
-					close_conn(b, &cs[i], true);
-					open--;
-				}
+			tcp_expire(b, cs, now);
 			next_scan = now + 0.1;
 		}
-		if (now >= end + o->wait)
+		if (now >= b->end + b->o->wait)
 			break;
 		n = epoll_wait(b->ep, evs, EVENTS, 100);
-		for (int k = 0; k < n; k++) {
-			struct conn *c = evs[k].data.ptr;
-			int err = 0;
-			socklen_t l = sizeof err;
-
-			if (c->state == CLOSED)
-				continue;
-			if (c->state == CONNECTING) {
-				if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &l) < 0 ||
-				    err != 0) {
-					close_conn(b, c, true);
-					open--;
-					continue;
-				}
-				c->greet_left = b->greeting;
-				if (c->greet_left > 0) {
-					c->state = GREETING;
-					watch_events(b, c, EPOLLIN);
-				} else {
-					begin(b, c);
-				}
-				continue;
-			}
-			if ((evs[k].events & EPOLLOUT) && c->state == REQUEST)
-				push(b, c);
-			if (c->state == CLOSED) {
-				open--;
-				continue;
-			}
-			if (!(evs[k].events & (EPOLLIN | EPOLLHUP | EPOLLERR)))
-				continue;
-			for (;;) {
-				size_t room = c->state == GREETING ? c->greet_left : RBUF;
-				ssize_t r = recv(c->fd, b->rbuf, room < RBUF ? room : RBUF, 0);
-
-				if (r < 0 && errno == EAGAIN)
-					break;
-				if (r <= 0) {
-					close_conn(b, c, true);
-					open--;
-					break;
-				}
-				b->bytes_in += (unsigned long long)r;
-				if (c->state == GREETING) {
-					c->greet_left -= (size_t)r;
-					if (c->greet_left == 0)
-						begin(b, c);
-					break;
-				}
-				if (check_reply(b, c, b->rbuf, (size_t)r)) {
-					record(b, clock_now() - c->t0);
-					b->requests++;
-					if (clock_now() < end) {
-						begin(b, c);
-					} else {
-						close_conn(b, c, false);
-						open--;
-					}
-					break;
-				}
-				if (c->state == CLOSED) {
-					open--;
-					break;
-				}
-			}
-		}
+		for (int k = 0; k < n; k++)
+			tcp_event(b, evs[k].data.ptr, evs[k].events);
 	}
 }
 
@@ -418,14 +452,10 @@ static void udp_send(struct bench *b, struct conn *c, unsigned long seq)
 	}
 }
 
-static void run_udp(struct bench *b, struct conn *cs)
+/* Opens the UDP sockets and sends each its first request. */
+static void udp_open_all(struct bench *b, struct conn *cs, unsigned long *seq)
 {
 	const struct bench_options *o = b->o;
-	struct epoll_event evs[EVENTS];
-	double start = clock_now(), end = start + o->seconds, next_report = start + 1,
-	       next_scan = start;
-	unsigned long last = 0, seq = 0;
-	long open = 0;
 
 	for (long i = 0; i < o->conns; i++) {
 		struct epoll_event ev = { .events = EPOLLIN, .data.ptr = &cs[i] };
@@ -438,66 +468,87 @@ static void run_udp(struct bench *b, struct conn *cs)
 			close_conn(b, &cs[i], true);
 			continue;
 		}
-		open++;
+		b->open++;
 		cs[i].state = REQUEST;
-		udp_send(b, &cs[i], ++seq);
+		udp_send(b, &cs[i], ++*seq);
 	}
+}
+
+/* The next request on a socket, or its end. */
+static void udp_next(struct bench *b, struct conn *c, unsigned long *seq)
+{
+	if (clock_now() < b->end) {
+		udp_send(b, c, ++*seq);
+	} else {
+		close_conn(b, c, false);
+		b->open--;
+	}
+}
+
+/* A lost datagram or reply: counted, and the next one goes. */
+static void udp_expire(struct bench *b, struct conn *cs, double now, unsigned long *seq)
+{
+	for (long i = 0; i < b->o->conns; i++)
+		if (cs[i].state == REQUEST && now - cs[i].t0 > b->o->wait) {
+			b->timeouts++;
+			udp_next(b, &cs[i], seq);
+		}
+}
+
+/* A datagram came on a socket: the reply to its request, checked. */
+static void udp_readable(struct bench *b, struct conn *c, unsigned long *seq)
+{
+	const struct bench_options *o = b->o;
+	ssize_t r = recv(c->fd, b->rbuf, RBUF, 0);
+	char tag[SEQ_LEN + 1];
+
+	if (r < 0) {
+		if (errno != EAGAIN && errno != ECONNREFUSED)
+			b->errors++;
+		return;
+	}
+	b->bytes_in += (unsigned long long)r;
+	/* prefix, this request's number, the rest of the message */
+	snprintf(tag, sizeof tag, "%0*lu", SEQ_LEN, c->seq % 1000000000000ul);
+	if ((size_t)r != b->extra + (size_t)o->size ||
+	    memcmp(b->rbuf, b->prefix, b->extra) != 0 ||
+	    memcmp(b->rbuf + b->extra + SEQ_LEN, b->msg + SEQ_LEN, (size_t)o->size - SEQ_LEN) !=
+		    0) {
+		b->mismatches++;
+		return;
+	}
+	if (memcmp(b->rbuf + b->extra, tag, SEQ_LEN) != 0)
+		return;         /* a late reply to a request given up on */
+	record(b, clock_now() - c->t0);
+	b->requests++;
+	udp_next(b, c, seq);
+}
+
+static void run_udp(struct bench *b, struct conn *cs)
+{
+	struct epoll_event evs[EVENTS];
+	double next_report = b->start + 1, next_scan = b->start;
+	unsigned long last = 0, seq = 0;
+
+	udp_open_all(b, cs, &seq);
 	/* until the end, then as long as a request may still be answered */
-	while (open > 0 && clock_now() < end + o->wait) {
+	while (b->open > 0 && clock_now() < b->end + b->o->wait) {
 		double now = clock_now();
 		int n;
 
-		if (o->progress)
-			progress(b, start, now, &next_report, &last);
-		/* a lost datagram or reply: counted, and the next one goes */
+		if (b->o->progress)
+			progress(b, b->start, now, &next_report, &last);
 		if (now >= next_scan) {
-			for (long i = 0; i < o->conns; i++)
-				if (cs[i].state == REQUEST && now - cs[i].t0 > o->wait) {
-					b->timeouts++;
-					if (now < end) {
-						udp_send(b, &cs[i], ++seq);
-					} else {
-						close_conn(b, &cs[i], false);
-						open--;
-					}
-				}
+			udp_expire(b, cs, now, &seq);
 			next_scan = now + 0.1;
 		}
 		n = epoll_wait(b->ep, evs, EVENTS, 100);
-		for (int k = 0; k < n; k++) {
-			struct conn *c = evs[k].data.ptr;
-			ssize_t r = recv(c->fd, b->rbuf, RBUF, 0);
-			char tag[SEQ_LEN + 1];
-
-			if (r < 0) {
-				if (errno != EAGAIN && errno != ECONNREFUSED)
-					b->errors++;
-				continue;
-			}
-			b->bytes_in += (unsigned long long)r;
-			/* prefix, this request's number, the rest of the message */
-			snprintf(tag, sizeof tag, "%0*lu", SEQ_LEN, c->seq % 1000000000000ul);
-			if ((size_t)r != b->extra + (size_t)o->size ||
-			    memcmp(b->rbuf, b->prefix, b->extra) != 0 ||
-			    memcmp(b->rbuf + b->extra + SEQ_LEN, b->msg + SEQ_LEN,
-				   (size_t)o->size - SEQ_LEN) != 0) {
-				b->mismatches++;
-				continue;
-			}
-			if (memcmp(b->rbuf + b->extra, tag, SEQ_LEN) != 0)
-				continue;       /* a late reply to a request given up on */
-			record(b, clock_now() - c->t0);
-			b->requests++;
-			if (clock_now() < end) {
-				udp_send(b, c, ++seq);
-			} else {
-				close_conn(b, c, false);
-				open--;
-			}
-		}
+		for (int k = 0; k < n; k++)
+			if (((struct conn *)evs[k].data.ptr)->state != CLOSED)
+				udp_readable(b, evs[k].data.ptr, &seq);
 	}
 	/* requests with no reply when even that time is up are lost */
-	for (long i = 0; i < o->conns; i++)
+	for (long i = 0; i < b->o->conns; i++)
 		if (cs[i].state != CLOSED) {
 			b->timeouts++;
 			close_conn(b, &cs[i], false);
@@ -533,74 +584,89 @@ static void report(const struct bench *b, double elapsed)
 	       o->udp ? "lost" : "timeouts", b->timeouts);
 }
 
-int bench_run(const struct bench_options *o)
+/* A descriptor a connection, and a few. Returns 0, or an exit status. */
+static int enough_descriptors(long conns)
 {
-	struct bench b = { .o = o };
-	struct conn *cs = calloc((size_t)o->conns, sizeof *cs);
 	struct rlimit rl;
-	double start;
-	int status = EX_OSERR;
+	rlim_t want = (rlim_t)conns + 16;
 
-	b.msg = malloc((size_t)o->size);
-	b.rbuf = malloc(RBUF);
-	b.ep = epoll_create1(EPOLL_CLOEXEC);
-	if (cs == NULL || b.msg == NULL || b.rbuf == NULL || b.ep < 0) {
-		fprintf(stderr, "netecho: %s\n", strerror(errno ? errno : ENOMEM));
-		goto out;
-	}
-	/* a descriptor a connection, and a few */
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < (rlim_t)o->conns + 16) {
-		rl.rlim_cur =
-			rl.rlim_max < (rlim_t)o->conns + 16 ? rl.rlim_max : (rlim_t)o->conns + 16;
-		if (setrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur < (rlim_t)o->conns + 16) {
-			fprintf(stderr,
-				"netecho: %ld connections need %ld descriptors; the limit is %lu (ulimit -n)\n",
-				o->conns, o->conns + 16, (unsigned long)rl.rlim_cur);
-			status = EX_USAGE;
-			goto out;
-		}
-	}
-	if ((status = probe(&b)) != 0)
-		goto out;
-	if (o->udp && (size_t)o->size + b.extra > UDP_PAYLOAD_MAX) {
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur >= want)
+		return 0;
+	rl.rlim_cur = rl.rlim_max < want ? rl.rlim_max : want;
+	if (setrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur >= want)
+		return 0;
+	fprintf(stderr, "netecho: %ld connections need %ld descriptors; the limit is %lu (ulimit -n)\n",
+		conns, conns + 16, (unsigned long)rl.rlim_cur);
+	return EX_USAGE;
+}
+
+/* After the probe: does a message fit, and what is it. Returns 0, or an
+ * exit status. */
+static int make_message(struct bench *b)
+{
+	const struct bench_options *o = b->o;
+
+	if (o->udp && (size_t)o->size + b->extra > UDP_PAYLOAD_MAX) {
 		fprintf(stderr,
 			"netecho: %ld-byte messages with a %zu-byte reply prefix do not fit a datagram (-s %zu at most)\n",
-			o->size, b.extra, UDP_PAYLOAD_MAX - b.extra);
-		status = EX_USAGE;
-		goto out;
+			o->size, b->extra, UDP_PAYLOAD_MAX - b->extra);
+		return EX_USAGE;
 	}
 	if (o->udp && o->size < SEQ_LEN) {
 		fprintf(stderr,
 			"netecho: UDP bench messages carry a %d-byte sequence number: -s %d at least\n",
 			SEQ_LEN, SEQ_LEN);
-		status = EX_USAGE;
-		goto out;
+		return EX_USAGE;
 	}
 	/* the message: letters, none equal to the prefix's first byte */
 	for (long i = 0; i < o->size; i++) {
 		unsigned char x = (unsigned char)('a' + i % 26);
 
-		if (b.extra > 0 && x == b.prefix[0])
+		if (b->extra > 0 && x == b->prefix[0])
 			x = (unsigned char)('a' + (x - 'a' + 1) % 26);
-		b.msg[i] = x;
+		b->msg[i] = x;
 	}
-	start = clock_now();
+	return 0;
+}
+
+/* The measured run and its report. Returns the exit status. */
+static int measure(struct bench *b, struct conn *cs)
+{
+	const struct bench_options *o = b->o;
+
+	b->start = clock_now();
+	b->end = b->start + o->seconds;
 	if (o->udp)
-		run_udp(&b, cs);
+		run_udp(b, cs);
 	else
-		run_tcp(&b, cs);
+		run_tcp(b, cs);
 	if (o->progress)
 		fprintf(stderr, "\n");
-	report(&b, clock_now() - start);
+	report(b, clock_now() - b->start);
 	if (fflush(stdout) == EOF || ferror(stdout)) {
 		fprintf(stderr, "netecho: standard output: %s\n", strerror(errno));
-		status = EX_IOERR;
-		goto out;
+		return EX_IOERR;
 	}
-	status = b.requests > 0 && b.errors == 0 && b.mismatches == 0 && (o->udp || b.timeouts == 0)
-			 ? 0
-			 : 1;
-out:
+	return b->requests > 0 && b->errors == 0 && b->mismatches == 0 &&
+			       (o->udp || b->timeouts == 0)
+		       ? 0
+		       : 1;
+}
+
+int bench_run(const struct bench_options *o)
+{
+	struct bench b = { .o = o };
+	struct conn *cs = calloc((size_t)o->conns, sizeof *cs);
+	int status = EX_OSERR;
+
+	b.msg = malloc((size_t)o->size);
+	b.rbuf = malloc(RBUF);
+	b.ep = epoll_create1(EPOLL_CLOEXEC);
+	if (cs == NULL || b.msg == NULL || b.rbuf == NULL || b.ep < 0)
+		fprintf(stderr, "netecho: %s\n", strerror(errno ? errno : ENOMEM));
+	else if ((status = enough_descriptors(o->conns)) == 0 && (status = probe(&b)) == 0 &&
+		 (status = make_message(&b)) == 0)
+		status = measure(&b, cs);
 	if (b.ep >= 0)
 		close(b.ep);
 	free(cs);
