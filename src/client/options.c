@@ -50,6 +50,8 @@ struct optdef {
 
 static int add_message(struct options *o, const char *name, const char *arg);
 static int set_ttl(struct options *o, const char *name, const char *arg);
+static int set_port(struct options *o, const char *name, const char *arg);
+static int check_host(const char *host);
 static int set_dscp(struct options *o, const char *name, const char *arg);
 
 #define AT(field) offsetof(struct options, field)
@@ -93,14 +95,17 @@ static const struct optdef table[OPT_COUNT_OF] = {
 			      PATH_PROBE_MIN) ")"},
 	[OPT_JSON] = {"json", 0, NULL, K_FLAG, AT(json), 0, 0, NULL, M_BENCH | M_PATH | M_SCAN,
 		      "bench, path, scan: the report as one JSON object"},
-	[OPT_PATH] =
-		{"path", 'p', NULL, K_FLAG, AT(path), 0, 0, NULL, M_PATH,
-		 "what the network did: asks netechod's path\n"
-		 "report service (PORT default " STR(
-			 PATH_DEFAULT_PORT) ") how a TCP SYN and\n"
-					    "a UDP datagram from here arrived, and prints one\n"
-					    "verdict per fact: nat, hops, dscp, ecn, mss,\n"
-					    "options, fragments (-u: UDP alone)"},
+	[OPT_PORT] = {"port", 'p', "PORT", K_CALL, 0, 0, 0, set_port,
+		      M_STREAM | M_PING | M_BENCH | M_PATH,
+		      "the port (as the PORT argument; default " STR(DEFAULT_PORT) ", path:\n"
+		      STR(PATH_DEFAULT_PORT) ")"},
+	[OPT_PATH] = {"path", 0, NULL, K_FLAG, AT(path), 0, 0, NULL, M_PATH,
+		      "what the network did: asks netechod's path\n"
+		      "report service (PORT default " STR(PATH_DEFAULT_PORT) ": the echo\n"
+		      "port + 1) how a TCP SYN and a UDP datagram from\n"
+		      "here arrived, and prints one verdict per fact:\n"
+		      "nat, hops, dscp, ecn, mss, options, fragments\n"
+		      "(-u: UDP alone)"},
 	[OPT_TTL] = {"ttl", 0, "N", K_CALL, 0, 0, 0, set_ttl, M_PATH,
 		     "path: send with TTL (hop limit) N"},
 	[OPT_DSCP] = {"dscp", 0, "DSCP", K_CALL, 0, 0, 0, set_dscp, M_PATH,
@@ -132,13 +137,13 @@ static int key_of(int i)
 
 void options_usage(FILE *out)
 {
-	fputs("usage: netecho [-46ru] [-m MESSAGE]... [-w SECONDS] [HOST [PORT]]\n"
+	fputs("usage: netecho [-46ru] [-m MESSAGE]... [-w SECONDS] [-p PORT] [HOST [PORT]]\n"
 	      "       netecho [-46u] -n COUNT [-i SECONDS] [-m MESSAGE] [-w SECONDS]\n"
-	      "               [HOST [PORT]]\n"
+	      "               [-p PORT] [HOST [PORT]]\n"
 	      "       netecho [-46u] --bench [-c CONNS] [-d SECONDS] [-s SIZE] [--json]\n"
-	      "               [-w SECONDS] [HOST [PORT]]\n"
+	      "               [-w SECONDS] [-p PORT] [HOST [PORT]]\n"
 	      "       netecho [-46u] --path [--ttl N] [--dscp DSCP] [--pmtu] [--hops] [-s SIZE]\n"
-	      "               [--json] [-w SECONDS] [HOST [PORT]]\n"
+	      "               [--json] [-w SECONDS] [-p PORT] [HOST [PORT]]\n"
 	      "       netecho [-46u] --scan [-c PARALLEL] [--json] [-w SECONDS] HOST PORTS\n"
 	      "       netecho -h | -V\n"
 	      "\n"
@@ -218,6 +223,16 @@ static int set_ttl(struct options *o, const char *name, const char *arg)
 	return -1;
 }
 
+static int set_port(struct options *o, const char *name, const char *arg)
+{
+	char buf[ARG_SHOWN_SIZE];
+
+	if (parse_long(arg, 1, 65535, &o->port) == 0)
+		return 0;
+	fprintf(stderr, "netecho: %s: %s is not a port from 1 to 65535\n", name, shown(buf, arg));
+	return -1;
+}
+
 static int set_dscp(struct options *o, const char *name, const char *arg)
 {
 	char buf[ARG_SHOWN_SIZE];
@@ -276,6 +291,7 @@ static void getopt_tables(char *shorts, struct option *longs)
 {
 	size_t k = 0;
 
+	shorts[k++] = ':';      /* ':' for a missing argument, '?' for an unknown option */
 	for (int i = 0; i < OPT_COUNT_OF; i++) {
 		longs[i] = (struct option){table[i].name,
 					   table[i].arg ? required_argument : no_argument, NULL,
@@ -290,21 +306,36 @@ static void getopt_tables(char *shorts, struct option *longs)
 	longs[OPT_COUNT_OF] = (struct option){NULL, 0, NULL, 0};
 }
 
+/* An option getopt_long does not know, or without its argument: one line,
+ * and where to look. */
+static void unknown(char **argv, int c)
+{
+	char buf[ARG_SHOWN_SIZE], opt[3] = { '-', (char)optopt, '\0' };
+	const char *what = optopt != 0 ? opt : shown(buf, argv[optind - 1]);
+
+	if (c == ':')
+		fprintf(stderr, "netecho: %s needs an argument\n", what);
+	else
+		fprintf(stderr, "netecho: unknown option %s\n", what);
+	fprintf(stderr, "Try 'netecho --help' for more information.\n");
+}
+
 /* Reads the options; stops at the first bad one. */
 static int read_options(int argc, char **argv, struct options *o)
 {
-	char shorts[2 * OPT_COUNT_OF + 1];
+	char shorts[2 * OPT_COUNT_OF + 2];
 	struct option longs[OPT_COUNT_OF + 1];
 	int c;
 
 	getopt_tables(shorts, longs);
+	opterr = 0;
 	while ((c = getopt_long(argc, argv, shorts, longs, NULL)) != -1) {
 		int i = 0;
 
 		while (i < OPT_COUNT_OF && key_of(i) != c)
 			i++;
 		if (i == OPT_COUNT_OF) {
-			options_usage(stderr);
+			unknown(argv, c);
 			return -1;
 		}
 		if (take(o, i, optarg) < 0)
@@ -326,7 +357,7 @@ static unsigned mode_of(const struct options *o)
 /* The modes of a mask, as "--bench or --path". */
 static const char *modes_named(unsigned modes, char *buf, size_t size)
 {
-	static const char *const names[] = {"stream mode", "-n (ping)", "--bench", "--path",
+	static const char *const names[] = {"stream mode", "ping mode (-n)", "--bench", "--path",
 					    "--scan"};
 	size_t len = 0;
 
@@ -341,7 +372,7 @@ static const char *modes_named(unsigned modes, char *buf, size_t size)
 /* Every option given belongs to the mode chosen. */
 static int check_belongs(const struct options *o, unsigned mode)
 {
-	char name[32], modes[96];
+	char name[32], modes[96], now[32];
 
 	if (o->bench + o->path + o->scan > 1) {
 		fprintf(stderr, "netecho: one of --bench, --path and --scan\n");
@@ -350,8 +381,9 @@ static int check_belongs(const struct options *o, unsigned mode)
 	for (int i = 0; i < OPT_COUNT_OF; i++) {
 		if (!o->given[i] || (table[i].modes & mode))
 			continue;
-		fprintf(stderr, "netecho: %s goes with %s\n", spelled(&table[i], name),
-			modes_named(table[i].modes, modes, sizeof modes));
+		fprintf(stderr, "netecho: %s goes with %s, not %s\n", spelled(&table[i], name),
+			modes_named(table[i].modes, modes, sizeof modes),
+			modes_named(mode, now, sizeof now));
 		return -1;
 	}
 	return 0;
@@ -402,6 +434,8 @@ static int scan_arguments(struct options *o, int argc, char **argv)
 		return -1;
 	}
 	o->host = argv[0];
+	if (check_host(o->host) < 0)
+		return -1;
 	/* parse_ports() quotes a bad part as it is: a byte no port list holds
 	 * (a control byte) is said here, escaped */
 	for (const char *c = argv[1]; *c != '\0'; c++)
@@ -425,13 +459,31 @@ static int scan_arguments(struct options *o, int argc, char **argv)
 	return 0;
 }
 
+/* A host that is a bare number ("31000") is a port meant for -p: the
+ * resolver would take it for an IPv4 address (0.0.121.24). */
+static int check_host(const char *host)
+{
+	char arg[ARG_SHOWN_SIZE];
+
+	if (host[0] == '\0' || strspn(host, "0123456789") != strlen(host))
+		return 0;
+	fprintf(stderr, "netecho: HOST %s is a bare number, not a host: a port is -p PORT, or HOST PORT\n",
+		shown(arg, host));
+	return -1;
+}
+
 /* [HOST [PORT]] */
 static int host_and_port(struct options *o, int argc, char **argv)
 {
 	char arg[ARG_SHOWN_SIZE];
 
-	if (argc > 0)
-		o->host = argv[0];
+	if (argc > 0 && check_host(o->host = argv[0]) < 0)
+		return -1;
+	if (argc > 1 && o->given[OPT_PORT]) {
+		fprintf(stderr, "netecho: the port twice: -p and the argument %s\n",
+			shown(arg, argv[1]));
+		return -1;
+	}
 	if (argc > 1 && parse_long(argv[1], 1, 65535, &o->port) < 0) {
 		fprintf(stderr, "netecho: %s is not a port from 1 to 65535\n", shown(arg, argv[1]));
 		return -1;
@@ -440,7 +492,8 @@ static int host_and_port(struct options *o, int argc, char **argv)
 		fprintf(stderr, "netecho: unexpected argument %s\n", shown(arg, argv[2]));
 		return -1;
 	}
-	if (o->path && argc < 2)
+	o->port_set = argc > 1 || o->given[OPT_PORT];
+	if (o->path && !o->port_set)
 		o->port = PATH_DEFAULT_PORT;
 	return 0;
 }

@@ -31,6 +31,7 @@ enum opt_id {
 	OPT_DURATION,
 	OPT_SIZE,
 	OPT_JSON,
+	OPT_PORT,
 	OPT_PATH,
 	OPT_TTL,
 	OPT_DSCP,
@@ -45,6 +46,7 @@ enum opt_id {
 struct options {
 	const char *host;
 	long port;
+	bool port_set;                  /* -p or PORT given */
 	int family;
 	bool ipv4, ipv6; /* -4, -6 */
 	bool udp;
