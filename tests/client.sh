@@ -131,7 +131,7 @@ check "... saying why" \
 	grep -q 'timed out after 1s: the server takes nothing of what is sent' "$T/noread.err"
 
 # usage errors
-for args in "-w abc" "-w 0" "-n 0" "-n 5x" "-i -1" "-x" "host 70000" "host port extra"; do
+for args in "-w abc" "-w 0" "-n -1" "-n 5x" "-i -1" "-x" "host 70000" "host port extra"; do
 	# shellcheck disable=SC2086
 	"$NETECHO" $args </dev/null >/dev/null 2>&1
 	[ $? -eq 64 ] || fail "netecho $args: expected exit 64"

@@ -515,6 +515,23 @@ static int run_path(const struct options *o)
 	return path_run(&p);
 }
 
+/* --connect: resolves the first address and hands over to ping.c. */
+static int run_connect(const struct options *o)
+{
+	struct net_addr addr;
+	char err[NET_ERRLEN], peer[NET_ADDRSTRLEN];
+	double wait = o->wait > 0 ? o->wait : DEFAULT_WAIT;
+	int n = net_resolve(o->host, o->port, o->family, SOCK_STREAM, false, &addr, 1,
+			    (int)(wait * 1000), err, sizeof err);
+
+	if (n < 0) {
+		fprintf(stderr, "netecho: %s\n", err);
+		return errno == EAGAIN ? EX_TEMPFAIL : EX_NOHOST;
+	}
+	net_format((struct sockaddr *)&addr.ss, addr.len, peer, sizeof peer);
+	return ping_run(o, -1, &addr, peer);
+}
+
 /* The mode the options chose, on its socket when it has one. */
 static int run(const struct options *o)
 {
@@ -527,11 +544,13 @@ static int run(const struct options *o)
 		return run_path(o);
 	if (o->scan)
 		return run_scan(o);
+	if (o->connect)
+		return run_connect(o);
 	fd = open_connection(o, &status, peer, sizeof peer);
 	if (fd < 0)
 		return status;
-	if (o->count > 0)
-		status = ping_run(o, fd, peer);
+	if (o->given[OPT_COUNT])
+		status = ping_run(o, fd, NULL, peer);
 	else if (o->udp)
 		status = run_udp(o, fd, peer);
 	else

@@ -69,12 +69,22 @@ static const struct optdef table[OPT_COUNT_OF] = {
 		      "limit for a name server, connecting, the server\n"
 		      "taking what is sent, and each wait on replies\n"
 		      "(defaults below)"},
-	[OPT_COUNT] = {"count", 'n', "COUNT", K_LONG, AT(count), 1, 1000000000, NULL, M_PING,
-		       "ping: send COUNT probes, print each round trip\n"
-		       "and a summary; a probe is \"MESSAGE seq=N\" and a\n"
-		       "newline (MESSAGE defaults to ping)"},
-	[OPT_INTERVAL] = {"interval", 'i', "SECONDS", K_SECONDS, AT(interval), 0, 3600, NULL, M_ALL,
-			  "ping: time between probes (default 1)"},
+	[OPT_COUNT] = {"count", 'n', "COUNT", K_LONG, AT(count), 0, 1000000000, NULL, M_PING,
+		       "ping: send COUNT probes (0: until interrupted),\n"
+		       "print each round trip, and ping's summary at the\n"
+		       "end or on SIGINT (Ctrl-C); a probe is \"MESSAGE\n"
+		       "seq=N\" and a newline (MESSAGE defaults to ping)"},
+	[OPT_INTERVAL] = {"interval", 'i', "SECONDS", K_SECONDS, AT(interval), 0, 3600, NULL,
+			  M_PING, "ping: time between probes (default 1)"},
+	[OPT_TIMESTAMPS] = {"timestamps", 'D', NULL, K_FLAG, AT(timestamps), 0, 0, NULL, M_PING,
+			    "ping: each line after the time of day, as\n"
+			    "[seconds.microseconds] since 1970"},
+	[OPT_QUIET] = {"quiet", 'q', NULL, K_FLAG, AT(quiet), 0, 0, NULL, M_PING,
+		       "ping: the summary alone"},
+	[OPT_CONNECT] = {"connect", 0, NULL, K_FLAG, AT(connect), 0, 0, NULL, M_PING,
+			 "ping: time the TCP handshake instead, on a new\n"
+			 "connection a probe (closed at once); -n as in\n"
+			 "ping mode, until interrupted without it"},
 	[OPT_BENCH] = {"bench", 'b', NULL, K_FLAG, AT(bench), 0, 0, NULL, M_BENCH,
 		       "load test: CONNS connections (UDP sockets with\n"
 		       "-u) each sending a SIZE-byte message and checking\n"
@@ -89,10 +99,10 @@ static const struct optdef table[OPT_COUNT_OF] = {
 	[OPT_DURATION] = {"duration", 'd', "SECONDS", K_SECONDS, AT(seconds), 0.1, 86400, NULL,
 			  M_BENCH, "bench: how long (default 5)"},
 	[OPT_SIZE] = {"size", 's', "SIZE", K_LONG, AT(size), 1, BENCH_MAX_SIZE, NULL,
-		      M_BENCH | M_PATH,
+		      M_PING | M_BENCH | M_PATH,
+		      "ping: bytes of a probe (MESSAGE padded with dots);\n"
 		      "bench: message bytes (default 64); path: bytes of\n"
-		      "the UDP probe (default " STR(PATH_PROBE_SIZE) ", from " STR(
-			      PATH_PROBE_MIN) ")"},
+		      "the UDP probe (default " STR(PATH_PROBE_SIZE) ", from " STR(PATH_PROBE_MIN) ")"},
 	[OPT_JSON] = {"json", 0, NULL, K_FLAG, AT(json), 0, 0, NULL, M_BENCH | M_PATH | M_SCAN,
 		      "bench, path, scan: the report as one JSON object"},
 	[OPT_PORT] = {"port", 'p', "PORT", K_CALL, 0, 0, 0, set_port,
@@ -138,7 +148,9 @@ static int key_of(int i)
 void options_usage(FILE *out)
 {
 	fputs("usage: netecho [-46ru] [-m MESSAGE]... [-w SECONDS] [-p PORT] [HOST [PORT]]\n"
-	      "       netecho [-46u] -n COUNT [-i SECONDS] [-m MESSAGE] [-w SECONDS]\n"
+	      "       netecho [-46Dqu] -n COUNT [-i SECONDS] [-m MESSAGE] [-s SIZE]\n"
+	      "               [-w SECONDS] [-p PORT] [HOST [PORT]]\n"
+	      "       netecho [-46Dq] --connect [-n COUNT] [-i SECONDS] [-w SECONDS]\n"
 	      "               [-p PORT] [HOST [PORT]]\n"
 	      "       netecho [-46u] --bench [-c CONNS] [-d SECONDS] [-s SIZE] [--json]\n"
 	      "               [-w SECONDS] [-p PORT] [HOST [PORT]]\n"
@@ -350,7 +362,7 @@ static unsigned mode_of(const struct options *o)
 	return o->bench		     ? M_BENCH
 	       : o->path	     ? M_PATH
 	       : o->scan	     ? M_SCAN
-	       : o->given[OPT_COUNT] ? M_PING
+	       : o->given[OPT_COUNT] || o->connect ? M_PING
 				     : M_STREAM;
 }
 
@@ -389,6 +401,28 @@ static int check_belongs(const struct options *o, unsigned mode)
 	return 0;
 }
 
+/* Ping mode's own checks. */
+static int check_ping(struct options *o)
+{
+	/* MESSAGE, " seq=" and up to 10 digits and a newline */
+	size_t least = (o->nmsgs > 0 ? strlen(o->msgs[0]) : 4) + 16;
+
+	if (o->nmsgs > 1) {
+		fprintf(stderr, "netecho: ping mode (-n) takes one message\n");
+		return -1;
+	}
+	if (o->connect && (o->udp || o->nmsgs > 0 || o->given[OPT_SIZE])) {
+		fprintf(stderr, "netecho: --connect times TCP handshakes: no -u, -m or -s with it\n");
+		return -1;
+	}
+	if (o->given[OPT_SIZE] && ((size_t)o->size < least || o->size > PING_SIZE_MAX)) {
+		fprintf(stderr, "netecho: -s: a ping probe here is from %zu to %d bytes\n", least,
+			PING_SIZE_MAX);
+		return -1;
+	}
+	return 0;
+}
+
 /* The checks within a mode, once all options are read. */
 static int check_modes(struct options *o)
 {
@@ -396,14 +430,12 @@ static int check_modes(struct options *o)
 
 	if (check_belongs(o, mode) < 0)
 		return -1;
-	if (mode == M_PING && o->nmsgs > 1) {
-		fprintf(stderr, "netecho: ping mode (-n) takes one message\n");
-		return -1;
-	}
 	if (o->scan && o->given[OPT_CONNS] && o->conns > SCAN_PARALLEL_MAX) {
 		fprintf(stderr, "netecho: -c: at most %d probes at once\n", SCAN_PARALLEL_MAX);
 		return -1;
 	}
+	if (mode == M_PING && check_ping(o) < 0)
+		return -1;
 	if (o->path && !o->given[OPT_SIZE])
 		o->size = PATH_PROBE_SIZE;
 	if (o->path && (o->size < PATH_PROBE_MIN || o->size > UDP_MAX)) {
