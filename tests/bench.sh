@@ -18,17 +18,25 @@ start_daemon "$cfg"
 "$NETECHO" --bench -c 8 -d 1 --json 127.0.0.1 $PORT >"$T/tcp.json"
 check "TCP bench: exit 0" test $? -eq 0
 cat "$T/tcp.json"
-check "it found the 7-byte greeting" test "$(json greeting <"$T/tcp.json")" = 7
-check "and the 9-byte prefix" test "$(json prefix <"$T/tcp.json")" = 9
+check "it found the 7-byte greeting" test "$(json greeting_bytes <"$T/tcp.json")" = 7
+check "and the 9-byte prefix" test "$(json prefix_bytes <"$T/tcp.json")" = 9
 check "requests were answered and counted" test "$(json requests <"$T/tcp.json")" -gt 0
-check "no error, no mismatch, no timeout" \
+check "no error, no mismatch, no timeout of either kind" \
 	test "$(json errors <"$T/tcp.json") $(json mismatches <"$T/tcp.json")" = "0 0" -a \
-		"$(json timeouts <"$T/tcp.json")" = 0
-for k in requests_per_s mb_per_s_in mb_per_s_out p50 p90 p99 max; do
+		"$(json connect_timeouts <"$T/tcp.json") $(json reply_timeouts <"$T/tcp.json")" = "0 0"
+for k in requests_per_s bits_per_s_in bits_per_s_out mb_per_s_in mb_per_s_out size_bytes \
+	bytes_in bytes_out seconds p50 p90 p99 max; do
 	v=$(json "$k" <"$T/tcp.json")
 	[ -n "$v" ] || fail "no $k in the JSON report"
 done
-ok "the JSON report has requests/s, MB/s and p50/p90/p99/max"
+for k in prefix greeting size timeouts; do
+	[ -z "$(json "$k" <"$T/tcp.json")" ] || fail "the JSON report still has $k, which names no unit"
+done
+ok "the JSON report: requests/s, bits/s and MB/s each way, p50/p90/p99/max; keys name their unit"
+bits=$(json bits_per_s_in <"$T/tcp.json")
+mb=$(json mb_per_s_in <"$T/tcp.json")
+check "... bits/s is 8 million times MB/s ($bits, $mb)" \
+	awk -v b="$bits" -v m="$mb" 'BEGIN { d = b - m * 8e6; exit !(b > 0 && d < 8e3 && d > -8e3) }'
 kill -USR1 "$DPID"
 wait_for "$T/d.err" 'stats uptime='
 served=$(sed -n 's/.*tcp_total=\([0-9]*\).*/\1/p' "$T/d.err" | tail -n 1)
@@ -46,20 +54,50 @@ check "... every piece checked, none wrong" \
 "$NETECHO" --bench -c 2 -d 1 -w 0.1 --json 127.0.0.1 $PORT >"$T/short.json"
 st=$?
 check "-w 0.1: exit 0, or 1 for replies later than 0.1 s only" \
-	test $st -eq 0 -o \( $st -eq 1 -a "$(json timeouts <"$T/short.json")" -gt 0 \)
+	test $st -eq 0 -o \( $st -eq 1 -a "$(json reply_timeouts <"$T/short.json")" -gt 0 \)
 check "... requests answered, none wrong, no error" \
 	test "$(json requests <"$T/short.json")" -gt 0 -a \
 		"$(json mismatches <"$T/short.json")" = 0 -a "$(json errors <"$T/short.json")" = 0
-check "... and the greeting was still found" test "$(json greeting <"$T/short.json")" = 7
+check "... and the greeting was still found" test "$(json greeting_bytes <"$T/short.json")" = 7
 
 "$NETECHO" --bench -c 4 -d 1 127.0.0.1 $PORT >"$T/tcp.txt"
 check "the text report" \
 	grep -Eq '^  latency     p50 [0-9.]+ ms, p90 [0-9.]+ ms, p99 [0-9.]+ ms, max [0-9.]+ ms$' \
 		"$T/tcp.txt"
 check "... with requests/s" grep -Eq '^  requests    [0-9]+, [0-9]+/s$' "$T/tcp.txt"
+check "... throughput in bits/s and bytes/s, with iperf3's units" \
+	grep -Eq '^  throughput  in [0-9.]+ [KMGT]?bits/sec \([0-9.]+ [KMGT]?Bytes/sec\), out [0-9.]+ [KMGT]?bits/sec \([0-9.]+ [KMGT]?Bytes/sec\)$' \
+		"$T/tcp.txt"
+check "... timeouts apart: connect and reply" grep -Eq '^  timeouts    connect 0, reply 0 ' "$T/tcp.txt"
+
+# issue 20: -d is the run's length, plus at most a short wait for the last
+# replies (the bound is on a hang, not a speed: 0.25 s to spare)
+timed "$NETECHO" --bench -c 4 -d 2 127.0.0.1 $PORT >"$T/d2.txt"
+check "-d 2: exit 0, ended within 2.5 s ($ELAPSED_MS ms)" \
+	test "$ELAPSED_STATUS" -eq 0 -a "$ELAPSED_MS" -lt 2500
+timed "$NETECHO" -u --bench -c 4 -d 2 127.0.0.1 $PORT >"$T/ud2.txt"
+check "-u -d 2: exit 0, ended within 2.5 s ($ELAPSED_MS ms)" \
+	test "$ELAPSED_STATUS" -eq 0 -a "$ELAPSED_MS" -lt 2500
+
+# -i: iperf3's interval lines, in the text and the JSON
+"$NETECHO" --bench -c 2 -d 1.5 -i 0.5 127.0.0.1 $PORT >"$T/iv.txt"
+st=$?
+n=$(grep -Ec '^  \[ *[0-9.]+- *[0-9.]+ s\] +[0-9]+ requests +[0-9]+/s  in [0-9.]+ [KMGT]?bits/sec  out ' \
+	"$T/iv.txt")
+check "-i 0.5: exit 0, an interval line each half second ($n: 3, or 4 with a last short one)" \
+	test $st -eq 0 -a "$n" -ge 3 -a "$n" -le 4
+"$NETECHO" --bench -c 2 -d 1.5 -i 0.5 --json 127.0.0.1 $PORT >"$T/iv.json"
+n=$(grep -Eo '\{"from_s":[0-9.]+,"to_s":[0-9.]+,"requests":[0-9]+,"bits_per_s_in":[0-9]+,"bits_per_s_out":[0-9]+\}' \
+	"$T/iv.json" | wc -l)
+check "-i 0.5 --json: the intervals ($n), each with from_s, to_s, requests and bits/s" \
+	test "$n" -ge 3 -a "$n" -le 4
+"$NETECHO" --bench -d 1 -i 0.05 127.0.0.1 $PORT </dev/null >/dev/null 2>&1
+check "-i below 0.1 s in a bench: 64" test $? -eq 64
 
 "$NETECHO" -u --bench -c 4 -d 1 --json 127.0.0.1 $PORT >"$T/udp.json"
-check "UDP bench with echo on: exit 0" test $? -eq 0
+st=$?
+cat "$T/udp.json"
+check "UDP bench with echo on: exit 0" test $st -eq 0
 check "UDP replies were counted" test "$(json requests <"$T/udp.json")" -gt 0
 check "... with no error and no wrong reply" \
 	test "$(json errors <"$T/udp.json")$(json mismatches <"$T/udp.json")" = 00
@@ -67,6 +105,35 @@ check "... with no error and no wrong reply" \
 check "UDP messages too big for a datagram: refused (64)" \
 	bash -c "test $? -eq 64 && grep -q 'do not fit a datagram' '$T/big.err'"
 stop_daemon
+
+# netechod's default UDP echo rate (10 a second a source) holds most echoes
+# of a bench back: a failure, naming the key to raise
+start_daemon "$( { base_conf; printf '[udp]\necho = yes\n'; } | conf rate)"
+timed "$NETECHO" -u --bench -c 4 -d 2 --json 127.0.0.1 $PORT >"$T/rate.json" 2>"$T/rate.err"
+check "UDP bench against the default echo_rate: exit 1, not 0" test $ELAPSED_STATUS -eq 1
+check "... -d 2 ended within 2.5 s though requests were still awaited ($ELAPSED_MS ms)" \
+	test "$ELAPSED_MS" -lt 2500
+check "... the lost replies counted" test "$(json reply_timeouts <"$T/rate.json")" -gt 0
+check "... and said to look like netechod's [udp] echo_rate" \
+	grep -q 'as a rate limit gives: netechod holds echoes beyond \[udp\] echo_rate' "$T/rate.err"
+stop_daemon
+
+# connections that cannot be made within the wait are connect timeouts:
+# every SYN after the first (the probe's) is dropped
+if command -v nft >/dev/null; then
+	start_daemon "$cfg"
+	printf '%s\n' 'table inet t {' ' chain in {' '  type filter hook input priority 0;' \
+		'  tcp dport 7000 tcp flags & (syn | ack) == syn quota over 100 bytes drop' ' }' '}' |
+		nft -f - || fail "nft"
+	"$NETECHO" --bench -c 2 -d 1 -w 0.5 --json 127.0.0.1 $PORT >"$T/syn.json" 2>"$T/syn.err"
+	check "SYNs dropped: exit 1, two connect timeouts, no reply timeout" \
+		test $? -eq 1 -a "$(json connect_timeouts <"$T/syn.json")" = 2 -a \
+			"$(json reply_timeouts <"$T/syn.json")" = 0
+	nft delete table inet t
+	stop_daemon
+else
+	skip_part "nft (nftables) is not installed: no connect timeouts"
+fi
 
 # without UDP echo there is nothing to time: a clear failure
 start_daemon "$(base_conf | conf noecho)"

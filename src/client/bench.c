@@ -25,10 +25,9 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "benchreport.h"
 #include "echoreply.h"
 
-#define HIST_SUB     16                 /* sub-buckets per power of two */
-#define HIST_BUCKETS (64 * HIST_SUB)
 #define PROBE_GREETING_MAX 65536        /* greeting bytes taken, at most */
 #define UDP_PAYLOAD_MAX 65507           /* the most one datagram holds */
 #define SEQ_LEN      12                 /* a UDP message begins with its sequence number */
@@ -38,6 +37,8 @@
 #define RBUF         (256 * 1024)       /* bytes read per recv */
 #define PROBE_SIZE   64                 /* the message that finds out the prefix */
 #define PREFIX_MAX   4096               /* prefix bytes kept */
+#define BENCH_GRACE  0.25               /* seconds after the end for the replies still due */
+#define SCAN_MS      100                /* how often requests are checked for timeouts */
 
 enum { CONNECTING, GREETING, REQUEST, CLOSED };
 
@@ -56,58 +57,11 @@ struct bench {
 	size_t greeting;
 	unsigned char prefix[PREFIX_MAX];
 	size_t extra;                   /* the prefix's length */
-	uint64_t hist[HIST_BUCKETS];
-	unsigned long requests, errors, mismatches, timeouts;
-	unsigned long long bytes_out, bytes_in;
-	double max_ms;
-	int ep;
+	struct bench_stats st;          /* what the run counts */
 	double start, end;              /* of the measured run */
 	long open;                      /* connections or sockets still running */
+	int ep;
 };
-
-/* Latencies in microseconds, log-linear: bucket e holds HIST_SUB equal
- * steps of 2^e from HIST_SUB * 2^e on (e = 0: 0 to HIST_SUB - 1). */
-static void record(struct bench *b, double seconds)
-{
-	uint64_t us = (uint64_t)(seconds * 1e6);
-	int e = 0;
-
-	while ((us >> e) >= 2 * HIST_SUB && e < 62)
-		e++;
-	if (e == 0 && us < HIST_SUB)
-		b->hist[us]++;
-	else
-		b->hist[(e + 1) * HIST_SUB + (int)((us >> e) - HIST_SUB) % HIST_SUB]++;
-	if (seconds * 1000 > b->max_ms)
-		b->max_ms = seconds * 1000;
-}
-
-/* The latency below which a share p of the requests fell, in ms. */
-static double percentile(const struct bench *b, double p)
-{
-	uint64_t total = 0, acc = 0;
-
-	for (int i = 0; i < HIST_BUCKETS; i++)
-		total += b->hist[i];
-	if (total == 0)
-		return 0;
-	for (int i = 0; i < HIST_BUCKETS; i++) {
-		acc += b->hist[i];
-		if ((double)acc >= p * (double)total) {
-			/* the bucket's upper edge, never above the largest seen */
-			double edge;
-
-			if (i < HIST_SUB)
-				edge = (double)(i + 1);
-			else
-				edge = (double)((uint64_t)(HIST_SUB + i % HIST_SUB + 1)
-						<< (i / HIST_SUB - 1));
-			edge /= 1000.0;
-			return edge < b->max_ms ? edge : b->max_ms;
-		}
-	}
-	return b->max_ms;
-}
 
 /* Anything that comes before we send is a greeting: whatever comes within
  * PROBE_GREETING_MS of the last (or of the start), within the wait and
@@ -215,13 +169,13 @@ static void watch_events(struct bench *b, struct conn *c, uint32_t events)
 	struct epoll_event ev = { .events = events, .data.ptr = c };
 
 	if (epoll_ctl(b->ep, EPOLL_CTL_MOD, c->fd, &ev) < 0)
-		b->errors++;
+		b->st.errors++;
 }
 
 static void close_conn(struct bench *b, struct conn *c, bool error)
 {
 	if (error)
-		b->errors++;
+		b->st.errors++;
 	if (c->fd >= 0)
 		close(c->fd);   /* epoll forgets a closed descriptor itself */
 	c->fd = -1;
@@ -242,7 +196,7 @@ static void push(struct bench *b, struct conn *c)
 			return;
 		}
 		c->sent += (size_t)n;
-		b->bytes_out += (unsigned long long)n;
+		b->st.bytes_out += (unsigned long long)n;
 	}
 	watch_events(b, c, EPOLLIN | (c->sent < (size_t)b->o->size ? EPOLLOUT : 0));
 }
@@ -267,26 +221,11 @@ static bool check_reply(struct bench *b, struct conn *c, const unsigned char *p,
 	enum echoreply_state st = echoreply_feed(&c->reply, p, n, c->sent, &used);
 
 	if (st == ECHOREPLY_WRONG || used < n) {
-		b->mismatches++;
+		b->st.mismatches++;
 		close_conn(b, c, true);
 		return false;
 	}
 	return st == ECHOREPLY_DONE;
-}
-
-/* The live line on stderr, once a second: the last second's requests. */
-static void progress(const struct bench *b, double start, double now, double *next,
-		     unsigned long *last)
-{
-	double dt = now - *next + 1;
-
-	if (now < *next)
-		return;
-	fprintf(stderr, "\r%5.1fs  %10.0f req/s  %8.1f MB/s  p50 %.3f ms  errors %lu   ",
-		now - start, (double)(b->requests - *last) / dt,
-		(double)b->bytes_in / (now - start) / 1e6, percentile(b, 0.5), b->errors);
-	*last = b->requests;
-	*next = now + 1;
 }
 
 /* Opens the TCP connections, each connecting without waiting. */
@@ -342,8 +281,7 @@ static void tcp_connected(struct bench *b, struct conn *c)
 /* A whole reply: counted, and the next request, or the end. */
 static void tcp_answered(struct bench *b, struct conn *c)
 {
-	record(b, clock_now() - c->t0);
-	b->requests++;
+	benchreport_answered(&b->st, clock_now() - c->t0);
 	if (clock_now() < b->end)
 		begin(b, c);
 	else
@@ -363,7 +301,7 @@ static void tcp_readable(struct bench *b, struct conn *c)
 			drop(b, c, true);
 			return;
 		}
-		b->bytes_in += (unsigned long long)r;
+		b->st.bytes_in += (unsigned long long)r;
 		if (c->state == GREETING) {
 			c->greet_left -= (size_t)r;
 			if (c->greet_left == 0)
@@ -404,34 +342,60 @@ static void tcp_expire(struct bench *b, struct conn *cs, double now)
 {
 	for (long i = 0; i < b->o->conns; i++)
 		if (cs[i].state != CLOSED && now - cs[i].t0 > b->o->wait) {
-			b->timeouts++;
-			drop(b, &cs[i], true);
+			if (cs[i].state == CONNECTING)
+				b->st.connect_timeouts++;
+			else
+				b->st.reply_timeouts++;
+			drop(b, &cs[i], false);     /* counted as a timeout, not an error */
 		}
+}
+
+/* The last moment of the run: the end, and a short grace for the replies
+ * still due. */
+static double last_moment(const struct bench *b)
+{
+	return b->end + (b->o->wait < BENCH_GRACE ? b->o->wait : BENCH_GRACE);
+}
+
+/* epoll_wait()'s timeout: the next scan for timeouts, or the last moment. */
+static int wait_ms(const struct bench *b)
+{
+	int ms = clock_ms_until(last_moment(b));
+
+	return ms < SCAN_MS ? ms : SCAN_MS;
+}
+
+/* What has not ended by the last moment is unanswered at the end. */
+static void cut_off(struct bench *b, struct conn *cs)
+{
+	for (long i = 0; i < b->o->conns; i++)
+		if (cs[i].state != CLOSED) {
+			b->st.cut_off++;
+			close_conn(b, &cs[i], false);
+		}
+	b->open = 0;
 }
 
 static void run_tcp(struct bench *b, struct conn *cs)
 {
 	struct epoll_event evs[EVENTS];
-	double next_report = b->start + 1, next_scan = b->start;
-	unsigned long last = 0;
+	double next_scan = b->start;
 
 	tcp_open_all(b, cs);
-	while (b->open > 0) {
+	while (b->open > 0 && clock_now() < last_moment(b)) {
 		double now = clock_now();
 		int n;
 
-		if (b->o->progress)
-			progress(b, b->start, now, &next_report, &last);
+		benchreport_tick(&b->st, now);
 		if (now >= next_scan) {
 			tcp_expire(b, cs, now);
-			next_scan = now + 0.1;
+			next_scan = now + SCAN_MS / 1000.0;
 		}
-		if (now >= b->end + b->o->wait)
-			break;
-		n = epoll_wait(b->ep, evs, EVENTS, 100);
+		n = epoll_wait(b->ep, evs, EVENTS, wait_ms(b));
 		for (int k = 0; k < n; k++)
 			tcp_event(b, evs[k].data.ptr, evs[k].events);
 	}
+	cut_off(b, cs);
 }
 
 /* Sends socket i's next request: the message, its first SEQ_LEN bytes the
@@ -445,9 +409,9 @@ static void udp_send(struct bench *b, struct conn *c, unsigned long seq)
 	c->seq = seq;
 	c->t0 = clock_now();
 	if (send(c->fd, b->msg, (size_t)b->o->size, 0) == b->o->size) {
-		b->bytes_out += (unsigned long long)b->o->size;
+		b->st.bytes_out += (unsigned long long)b->o->size;
 	} else if (errno != EAGAIN && errno != ENOBUFS && errno != ECONNREFUSED) {
-		if (b->errors++ == 0)
+		if (b->st.errors++ == 0)
 			fprintf(stderr, "netecho: %s: send: %s\n", b->o->peer, strerror(errno));
 	}
 }
@@ -490,7 +454,7 @@ static void udp_expire(struct bench *b, struct conn *cs, double now, unsigned lo
 {
 	for (long i = 0; i < b->o->conns; i++)
 		if (cs[i].state == REQUEST && now - cs[i].t0 > b->o->wait) {
-			b->timeouts++;
+			b->st.reply_timeouts++;
 			udp_next(b, &cs[i], seq);
 		}
 }
@@ -504,84 +468,47 @@ static void udp_readable(struct bench *b, struct conn *c, unsigned long *seq)
 
 	if (r < 0) {
 		if (errno != EAGAIN && errno != ECONNREFUSED)
-			b->errors++;
+			b->st.errors++;
 		return;
 	}
-	b->bytes_in += (unsigned long long)r;
+	b->st.bytes_in += (unsigned long long)r;
 	/* prefix, this request's number, the rest of the message */
 	snprintf(tag, sizeof tag, "%0*lu", SEQ_LEN, c->seq % 1000000000000ul);
 	if ((size_t)r != b->extra + (size_t)o->size ||
 	    memcmp(b->rbuf, b->prefix, b->extra) != 0 ||
 	    memcmp(b->rbuf + b->extra + SEQ_LEN, b->msg + SEQ_LEN, (size_t)o->size - SEQ_LEN) !=
 		    0) {
-		b->mismatches++;
+		b->st.mismatches++;
 		return;
 	}
 	if (memcmp(b->rbuf + b->extra, tag, SEQ_LEN) != 0)
 		return;         /* a late reply to a request given up on */
-	record(b, clock_now() - c->t0);
-	b->requests++;
+	benchreport_answered(&b->st, clock_now() - c->t0);
 	udp_next(b, c, seq);
 }
 
 static void run_udp(struct bench *b, struct conn *cs)
 {
 	struct epoll_event evs[EVENTS];
-	double next_report = b->start + 1, next_scan = b->start;
-	unsigned long last = 0, seq = 0;
+	double next_scan = b->start;
+	unsigned long seq = 0;
 
 	udp_open_all(b, cs, &seq);
-	/* until the end, then as long as a request may still be answered */
-	while (b->open > 0 && clock_now() < b->end + b->o->wait) {
+	while (b->open > 0 && clock_now() < last_moment(b)) {
 		double now = clock_now();
 		int n;
 
-		if (b->o->progress)
-			progress(b, b->start, now, &next_report, &last);
+		benchreport_tick(&b->st, now);
 		if (now >= next_scan) {
 			udp_expire(b, cs, now, &seq);
-			next_scan = now + 0.1;
+			next_scan = now + SCAN_MS / 1000.0;
 		}
-		n = epoll_wait(b->ep, evs, EVENTS, 100);
+		n = epoll_wait(b->ep, evs, EVENTS, wait_ms(b));
 		for (int k = 0; k < n; k++)
 			if (((struct conn *)evs[k].data.ptr)->state != CLOSED)
 				udp_readable(b, evs[k].data.ptr, &seq);
 	}
-	/* requests with no reply when even that time is up are lost */
-	for (long i = 0; i < b->o->conns; i++)
-		if (cs[i].state != CLOSED) {
-			b->timeouts++;
-			close_conn(b, &cs[i], false);
-		}
-}
-
-static void report(const struct bench *b, double elapsed)
-{
-	const struct bench_options *o = b->o;
-	double rps = (double)b->requests / elapsed;
-	double in = (double)b->bytes_in / elapsed / 1e6, out = (double)b->bytes_out / elapsed / 1e6;
-
-	if (o->json) {
-		printf("{\"proto\":\"%s\",\"peer\":\"%s\",\"connections\":%ld,\"size\":%ld,"
-		       "\"prefix\":%zu,"
-		       "\"greeting\":%zu,\"seconds\":%.3f,\"requests\":%lu,\"requests_per_s\":%.1f,"
-		       "\"mb_per_s_in\":%.3f,\"mb_per_s_out\":%.3f,"
-		       "\"latency_ms\":{\"p50\":%.3f,\"p90\":%.3f,\"p99\":%.3f,\"max\":%.3f},"
-		       "\"errors\":%lu,\"mismatches\":%lu,\"timeouts\":%lu}\n",
-		       o->udp ? "udp" : "tcp", o->peer, o->conns, o->size, b->extra, b->greeting,
-		       elapsed, b->requests, rps, in, out, percentile(b, 0.5), percentile(b, 0.9),
-		       percentile(b, 0.99), b->max_ms, b->errors, b->mismatches, b->timeouts);
-		return;
-	}
-	printf("netecho bench: %s %s, %ld %s, %ld-byte messages (reply prefix %zu bytes), %.1f s\n",
-	       o->udp ? "udp" : "tcp", o->peer, o->conns, o->udp ? "sockets" : "connections",
-	       o->size, b->extra, elapsed);
-	printf("  requests    %lu, %.0f/s\n", b->requests, rps);
-	printf("  throughput  %.2f MB/s in, %.2f MB/s out\n", in, out);
-	printf("  latency     p50 %.3f ms, p90 %.3f ms, p99 %.3f ms, max %.3f ms\n",
-	       percentile(b, 0.5), percentile(b, 0.9), percentile(b, 0.99), b->max_ms);
-	printf("  errors      %lu, mismatched replies %lu, %s %lu\n", b->errors, b->mismatches,
-	       o->udp ? "lost" : "timeouts", b->timeouts);
+	cut_off(b, cs);
 }
 
 /* A descriptor a connection, and a few. Returns 0, or an exit status. */
@@ -629,26 +556,52 @@ static int make_message(struct bench *b)
 	return 0;
 }
 
+/* Replies that went missing: said once, with what they look like. */
+static void say_missing(const struct bench *b)
+{
+	const struct bench_options *o = b->o;
+	double rate;
+
+	if (b->st.reply_timeouts == 0 && b->st.connect_timeouts == 0)
+		return;
+	if (o->udp && benchreport_rate_limited(&b->st, b->end - b->start, &rate))
+		fprintf(stderr,
+			"netecho: %s: %lu requests got no reply while replies came at a steady %.0f a second, as a rate limit gives: netechod holds echoes beyond [udp] echo_rate (10 a second a source by default); raise echo_rate and echo_rate_total in netechod.conf to bench UDP\n",
+			o->peer, b->st.reply_timeouts, rate);
+	else
+		fprintf(stderr,
+			"netecho: %s: %lu connections not made and %lu requests not answered within %gs\n",
+			o->peer, b->st.connect_timeouts, b->st.reply_timeouts, o->wait);
+}
+
 /* The measured run and its report. Returns the exit status. */
-static int measure(struct bench *b, struct conn *cs)
+static int measure(struct bench *b, struct conn *cs, double begun)
 {
 	const struct bench_options *o = b->o;
 
 	b->start = clock_now();
-	b->end = b->start + o->seconds;
+	/* the run lasts -d from its beginning, the probe included */
+	b->end = begun + o->seconds > b->start + 0.1 ? begun + o->seconds : b->start + 0.1;
+	if (benchreport_init(&b->st, o, b->start) < 0) {
+		fprintf(stderr, "netecho: out of memory\n");
+		return EX_OSERR;
+	}
+	b->st.greeting = b->greeting;
+	b->st.prefix = b->extra;
 	if (o->udp)
 		run_udp(b, cs);
 	else
 		run_tcp(b, cs);
 	if (o->progress)
 		fprintf(stderr, "\n");
-	report(b, clock_now() - b->start);
+	benchreport_print(&b->st, clock_now());
 	if (fflush(stdout) == EOF || ferror(stdout)) {
 		fprintf(stderr, "netecho: standard output: %s\n", strerror(errno));
 		return EX_IOERR;
 	}
-	return b->requests > 0 && b->errors == 0 && b->mismatches == 0 &&
-			       (o->udp || b->timeouts == 0)
+	say_missing(b);
+	return b->st.requests > 0 && b->st.errors == 0 && b->st.mismatches == 0 &&
+			       b->st.reply_timeouts == 0 && b->st.connect_timeouts == 0
 		       ? 0
 		       : 1;
 }
@@ -657,6 +610,7 @@ int bench_run(const struct bench_options *o)
 {
 	struct bench b = { .o = o };
 	struct conn *cs = calloc((size_t)o->conns, sizeof *cs);
+	double begun = clock_now();
 	int status = EX_OSERR;
 
 	b.msg = malloc((size_t)o->size);
@@ -666,9 +620,10 @@ int bench_run(const struct bench_options *o)
 		fprintf(stderr, "netecho: %s\n", strerror(errno ? errno : ENOMEM));
 	else if ((status = enough_descriptors(o->conns)) == 0 && (status = probe(&b)) == 0 &&
 		 (status = make_message(&b)) == 0)
-		status = measure(&b, cs);
+		status = measure(&b, cs, begun);
 	if (b.ep >= 0)
 		close(b.ep);
+	benchreport_free(&b.st);
 	free(cs);
 	free(b.msg);
 	free(b.rbuf);

@@ -449,7 +449,8 @@ static int run_bench(const struct options *o)
 			: o->udp    ? DEFAULT_UDP_WAIT
 				    : DEFAULT_WAIT,
 		.json = o->json,
-		.progress = !o->json && isatty(STDERR_FILENO),
+		.interval = o->given[OPT_INTERVAL] ? o->interval : 0,
+		.progress = !o->json && !o->given[OPT_INTERVAL] && isatty(STDERR_FILENO),
 	};
 	char err[NET_ERRLEN];
 	int n = net_resolve(o->host, o->port, o->family, o->udp ? SOCK_DGRAM : SOCK_STREAM, false,

@@ -75,7 +75,9 @@ static const struct optdef table[OPT_COUNT_OF] = {
 		       "end or on SIGINT (Ctrl-C); a probe is \"MESSAGE\n"
 		       "seq=N\" and a newline (MESSAGE defaults to ping)"},
 	[OPT_INTERVAL] = {"interval", 'i', "SECONDS", K_SECONDS, AT(interval), 0, 3600, NULL,
-			  M_PING, "ping: time between probes (default 1)"},
+			  M_PING | M_BENCH,
+			  "ping: time between probes (default 1); bench: a\n"
+			  "line (JSON: an object) every SECONDS, from 0.1"},
 	[OPT_TIMESTAMPS] = {"timestamps", 'D', NULL, K_FLAG, AT(timestamps), 0, 0, NULL, M_PING,
 			    "ping: each line after the time of day, as\n"
 			    "[seconds.microseconds] since 1970"},
@@ -89,15 +91,16 @@ static const struct optdef table[OPT_COUNT_OF] = {
 		       "load test: CONNS connections (UDP sockets with\n"
 		       "-u) each sending a SIZE-byte message and checking\n"
 		       "its echo, over and over, for SECONDS; then\n"
-		       "requests/s, MB/s and latency p50/p90/p99/max (a\n"
-		       "live line on a terminal); a greeting and a reply\n"
+		       "requests/s, bits/s and bytes/s each way, latency\n"
+		       "p50/p90/p99/max and timeouts (a live line on a\n"
+		       "terminal, or -i's lines); a greeting and a reply\n"
 		       "prefix are found out first"},
 	[OPT_CONNS] = {"connections", 'c', "CONNS", K_LONG, AT(conns), 1, BENCH_MAX_CONNS, NULL,
 		       M_BENCH | M_SCAN,
 		       "bench: connections (default 10); scan: probes at\n"
 		       "once (default " STR(SCAN_PARALLEL) ")"},
 	[OPT_DURATION] = {"duration", 'd', "SECONDS", K_SECONDS, AT(seconds), 0.1, 86400, NULL,
-			  M_BENCH, "bench: how long (default 5)"},
+			  M_BENCH, "bench: how long, the whole run (default 5)"},
 	[OPT_SIZE] = {"size", 's', "SIZE", K_LONG, AT(size), 1, BENCH_MAX_SIZE, NULL,
 		      M_PING | M_BENCH | M_PATH,
 		      "ping: bytes of a probe (MESSAGE padded with dots);\n"
@@ -152,8 +155,8 @@ void options_usage(FILE *out)
 	      "               [-w SECONDS] [-p PORT] [HOST [PORT]]\n"
 	      "       netecho [-46Dq] --connect [-n COUNT] [-i SECONDS] [-w SECONDS]\n"
 	      "               [-p PORT] [HOST [PORT]]\n"
-	      "       netecho [-46u] --bench [-c CONNS] [-d SECONDS] [-s SIZE] [--json]\n"
-	      "               [-w SECONDS] [-p PORT] [HOST [PORT]]\n"
+	      "       netecho [-46u] --bench [-c CONNS] [-d SECONDS] [-i SECONDS] [-s SIZE]\n"
+	      "               [--json] [-w SECONDS] [-p PORT] [HOST [PORT]]\n"
 	      "       netecho [-46u] --path [--ttl N] [--dscp DSCP] [--pmtu] [--hops] [-s SIZE]\n"
 	      "               [--json] [-w SECONDS] [-p PORT] [HOST [PORT]]\n"
 	      "       netecho [-46u] --scan [-c PARALLEL] [--json] [-w SECONDS] HOST PORTS\n"
@@ -436,6 +439,10 @@ static int check_modes(struct options *o)
 	}
 	if (mode == M_PING && check_ping(o) < 0)
 		return -1;
+	if (mode == M_BENCH && o->given[OPT_INTERVAL] && o->interval < 0.1) {
+		fprintf(stderr, "netecho: -i: bench intervals are 0.1 s at least\n");
+		return -1;
+	}
 	if (o->path && !o->given[OPT_SIZE])
 		o->size = PATH_PROBE_SIZE;
 	if (o->path && (o->size < PATH_PROBE_MIN || o->size > UDP_MAX)) {
