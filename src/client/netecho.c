@@ -475,6 +475,7 @@ static int run_scan(const struct options *o)
 		.wait = o->wait > 0 ? o->wait : SCAN_WAIT,
 		.json = o->json,
 		.progress = !o->json && isatty(STDERR_FILENO),
+		.expect = o->expect,
 	};
 	char err[NET_ERRLEN];
 	int n = net_resolve(o->host, 0, o->family, o->udp ? SOCK_DGRAM : SOCK_STREAM, false,

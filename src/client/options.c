@@ -52,6 +52,7 @@ static int add_message(struct options *o, const char *name, const char *arg);
 static int set_ttl(struct options *o, const char *name, const char *arg);
 static int set_port(struct options *o, const char *name, const char *arg);
 static int check_host(const char *host);
+static int set_expect(struct options *o, const char *name, const char *arg);
 static int set_dscp(struct options *o, const char *name, const char *arg);
 
 #define AT(field) offsetof(struct options, field)
@@ -136,6 +137,11 @@ static const struct optdef table[OPT_COUNT_OF] = {
 		      "PORTS (\"7000-7010,8000\"), -c at a time, each\n"
 		      "waiting -w, and says open (and whether it\n"
 		      "echoes), refused or filtered; over UDP with -u"},
+	[OPT_EXPECT] = {"expect", 0, "SPEC", K_CALL, 0, 0, 0, set_expect, M_SCAN,
+			"scan: the states wanted, as \"open:7000-7010\n"
+			"refused:8000\" (open, refused, filtered,\n"
+			"open|filtered): exit 0 when each port named is\n"
+			"so, else 1 and what differs"},
 	[OPT_HELP] = {"help", 'h', NULL, K_FLAG, AT(help), 0, 0, NULL, M_ALL,
 		      "show this help and exit"},
 	[OPT_VERSION] = {"version", 'V', NULL, K_FLAG, AT(version), 0, 0, NULL, M_ALL,
@@ -159,7 +165,8 @@ void options_usage(FILE *out)
 	      "               [--json] [-w SECONDS] [-p PORT] [HOST [PORT]]\n"
 	      "       netecho [-46u] --path [--ttl N] [--dscp DSCP] [--pmtu] [--hops] [-s SIZE]\n"
 	      "               [--json] [-w SECONDS] [-p PORT] [HOST [PORT]]\n"
-	      "       netecho [-46u] --scan [-c PARALLEL] [--json] [-w SECONDS] HOST PORTS\n"
+	      "       netecho [-46u] --scan [-c PARALLEL] [--json] [--expect SPEC] [-w SECONDS]\n"
+	      "               HOST PORTS\n"
 	      "       netecho -h | -V\n"
 	      "\n"
 	      "Sends each MESSAGE, or standard input as it comes, to HOST (default 127.0.0.1)\n"
@@ -246,6 +253,38 @@ static int set_port(struct options *o, const char *name, const char *arg)
 		return 0;
 	fprintf(stderr, "netecho: %s: %s is not a port from 1 to 65535\n", name, shown(buf, arg));
 	return -1;
+}
+
+static int set_expect(struct options *o, const char *name, const char *arg)
+{
+	char err[128];
+
+	if (o->expect == NULL && (o->expect = calloc(SCAN_PORTS_MAX, 1)) == NULL) {
+		fprintf(stderr, "netecho: out of memory\n");
+		return -1;
+	}
+	if (scan_expect_parse(arg, o->expect, err, sizeof err) == 0)
+		return 0;
+	fprintf(stderr, "netecho: %s: %s\n", name, err);
+	return -1;
+}
+
+/* --expect names only ports the scan probes. */
+static int check_expect(const struct options *o)
+{
+	size_t k = 0;
+
+	for (unsigned port = 0; port < SCAN_PORTS_MAX; port++) {
+		if (o->expect[port] == 0)
+			continue;
+		while (k < o->nports && o->ports[k] < port)
+			k++;
+		if (k == o->nports || o->ports[k] != port) {
+			fprintf(stderr, "netecho: --expect: port %u is not in PORTS\n", port);
+			return -1;
+		}
+	}
+	return 0;
 }
 
 static int set_dscp(struct options *o, const char *name, const char *arg)
@@ -547,6 +586,8 @@ int options_parse(int argc, char **argv, struct options *o)
 	o->family = o->ipv6 ? AF_INET6 : o->ipv4 ? AF_INET : AF_UNSPEC;
 	if (o->scan && scan_arguments(o, argc - optind, argv + optind) < 0)
 		return -1;
+	if (o->scan && o->expect != NULL && check_expect(o) < 0)
+		return -1;
 	if (!o->scan && host_and_port(o, argc - optind, argv + optind) < 0)
 		return -1;
 	return check_modes(o);
@@ -555,5 +596,7 @@ int options_parse(int argc, char **argv, struct options *o)
 void options_free(struct options *o)
 {
 	free(o->ports);
+	free(o->expect);
 	o->ports = NULL;
+	o->expect = NULL;
 }

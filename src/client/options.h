@@ -42,6 +42,7 @@ enum opt_id {
 	OPT_PMTU,
 	OPT_HOPS,
 	OPT_SCAN,
+	OPT_EXPECT,
 	OPT_HELP,
 	OPT_VERSION,
 	OPT_COUNT_OF
@@ -76,6 +77,8 @@ struct options {
 	unsigned short *ports;          /* the PORTS list, SCAN_PORTS_MAX at most; freed by
 					 * options_free() */
 	size_t nports;
+	unsigned char *expect;          /* --expect: see scan_expect_parse(); freed by
+					 * options_free() */
 	bool help, version;             /* -h, -V: print and exit 0 */
 	bool given[OPT_COUNT_OF];       /* which options the command line has */
 };
