@@ -87,6 +87,14 @@ check "--port in ping mode" \
 	bash -c "test $? -eq 0 && grep -Eq 'from 127\.0\.0\.1:$PORT: seq=1' '$T/dashport.out'"
 "$NETECHO" --path -p $REPORT_PORT 127.0.0.1 >"$T/pathp.out" 2>&1
 check "--path -p REPORT_PORT: the report service on that port (exit 0)" test $? -eq 0
+check "... and no word of another port" bash -c "! grep -q 'port + 1' '$T/pathp.out'"
+# --path given the echo port: said once, plainly, where the report service is
+"$NETECHO" --path -w 1 127.0.0.1 $PORT >/dev/null 2>"$T/pathecho.err"
+st=$?
+check "--path HOST ECHOPORT: fails (75 or 76: no report, or not one)" test $st -eq 75 -o $st -eq 76
+check "... and says once that the report service is on the echo port + 1 by default" \
+	test "$(grep -c "listens on the echo port + 1 by default (\[report\] port in netechod.conf); if $PORT is the echo port, try: netecho --path -p $((PORT + 1)) \"127.0.0.1\"\$" \
+		"$T/pathecho.err")" -eq 1
 stop_daemon
 
 # failures: one line on stderr each, a distinct status

@@ -16,6 +16,7 @@
 
 #include "bench.h"
 #include "clock.h"
+#include "escape.h"
 #include "fds.h"
 #include "net.h"
 #include "options.h"
@@ -489,6 +490,21 @@ static int run_scan(const struct options *o)
 	return scan_run(&so);
 }
 
+/* A port given to --path that answered, but with no path report (75: no
+ * report came; 76: not a report), is likely the echo port: the report
+ * service is elsewhere, by default on the echo port + 1. Said once. */
+static int path_hint(const struct options *o, int status)
+{
+	char host[ESCAPE_BUFSIZE(64)];
+
+	escape_payload(host, sizeof host, o->host, strlen(o->host), 64);
+	if (o->port_set && o->port < 65535 && (status == EX_TEMPFAIL || status == 76))
+		fprintf(stderr,
+			"netecho: --path asks netechod's path report service, not the echo: it listens on the echo port + 1 by default ([report] port in netechod.conf); if %ld is the echo port, try: netecho --path -p %ld %s\n",
+			o->port, o->port + 1, host);
+	return status;
+}
+
 /* --path: resolves the first address and hands over to pathprobe.c. */
 static int run_path(const struct options *o)
 {
@@ -514,7 +530,7 @@ static int run_path(const struct options *o)
 		return errno == EAGAIN ? EX_TEMPFAIL : EX_NOHOST;
 	}
 	net_format((struct sockaddr *)&p.addr.ss, p.addr.len, p.peer, sizeof p.peer);
-	return path_run(&p);
+	return path_hint(o, path_run(&p));
 }
 
 /* --connect: resolves the first address and hands over to ping.c. */
