@@ -39,6 +39,7 @@
 #define PREFIX_MAX   4096               /* prefix bytes kept */
 #define BENCH_GRACE  0.25               /* seconds after the end for the replies still due */
 #define SCAN_MS      100                /* how often requests are checked for timeouts */
+#define STREAM_WINDOW (4ull << 20)      /* --stream: bytes sent ahead of their echo, at most */
 
 enum { CONNECTING, GREETING, REQUEST, CLOSED };
 
@@ -48,7 +49,9 @@ struct conn {
 	struct echoreply reply;         /* TCP: the current request's reply */
 	unsigned long seq;              /* UDP: the current request's number */
 	size_t greet_left;
-	double t0;                      /* when the request began */
+	double t0;                      /* when the request began (--stream: the last progress) */
+	unsigned long long streamed;    /* --stream: bytes sent */
+	unsigned long long copies;      /* --stream: whole messages echoed */
 };
 
 struct bench {
@@ -201,8 +204,17 @@ static void push(struct bench *b, struct conn *c)
 	watch_events(b, c, EPOLLIN | (c->sent < (size_t)b->o->size ? EPOLLOUT : 0));
 }
 
+static void stream_push(struct bench *b, struct conn *c);
+
 static void begin(struct bench *b, struct conn *c)
 {
+	if (b->o->stream) {
+		c->state = REQUEST;
+		echoreply_start(&c->reply, b->prefix, b->extra, b->msg, (size_t)b->o->size);
+		c->t0 = clock_now();
+		stream_push(b, c);
+		return;
+	}
 	c->state = REQUEST;
 	c->sent = 0;
 	echoreply_start(&c->reply, b->prefix, b->extra, b->msg, (size_t)b->o->size);
@@ -217,9 +229,10 @@ static void begin(struct bench *b, struct conn *c)
  * closes the connection. */
 static bool check_reply(struct bench *b, struct conn *c, const unsigned char *p, size_t n)
 {
-	size_t used;
+	size_t used, before = c->reply.matched;
 	enum echoreply_state st = echoreply_feed(&c->reply, p, n, c->sent, &used);
 
+	b->st.echoed += c->reply.matched - before;
 	if (st == ECHOREPLY_WRONG || used < n) {
 		b->st.mismatches++;
 		close_conn(b, c, true);
@@ -257,6 +270,100 @@ static void drop(struct bench *b, struct conn *c, bool error)
 {
 	close_conn(b, c, error);
 	b->open--;
+}
+
+/* --stream: each connection sends the message over and over, at most
+ * STREAM_WINDOW bytes ahead of its echo, while it reads the echo back and
+ * checks every byte; it stops sending at the end and is done when all
+ * that it sent has come back. */
+static unsigned long long echoed(const struct bench *b, const struct conn *c)
+{
+	return c->copies * (unsigned long long)b->o->size + c->reply.matched;
+}
+
+/* The echo caught up after the end: the connection is done. */
+static bool stream_done(struct bench *b, struct conn *c)
+{
+	if (clock_now() < b->end || echoed(b, c) < c->streamed)
+		return false;
+	close_conn(b, c, false);
+	b->open--;
+	return true;
+}
+
+static void stream_push(struct bench *b, struct conn *c)
+{
+	size_t size = (size_t)b->o->size;
+	bool sending = clock_now() < b->end;
+
+	while (sending && c->streamed - echoed(b, c) < STREAM_WINDOW) {
+		size_t off = (size_t)(c->streamed % size), len = size - off;
+		unsigned long long room = STREAM_WINDOW - (c->streamed - echoed(b, c));
+		ssize_t n = send(c->fd, b->msg + off, len < room ? len : (size_t)room,
+				 MSG_NOSIGNAL);
+
+		if (n < 0 && errno == EAGAIN)
+			break;
+		if (n < 0) {
+			close_conn(b, c, true);
+			b->open--;
+			return;
+		}
+		c->streamed += (unsigned long long)n;
+		b->st.bytes_out += (unsigned long long)n;
+	}
+	if (!stream_done(b, c))
+		watch_events(b, c, EPOLLIN | (sending ? EPOLLOUT : 0));
+}
+
+/* Checks the echo of the stream: message after message, each in pieces
+ * after the prefix. False when a byte is wrong (the connection closed). */
+static bool stream_check(struct bench *b, struct conn *c, const unsigned char *p, size_t n)
+{
+	size_t size = (size_t)b->o->size;
+
+	while (n > 0) {
+		unsigned long long ahead = c->streamed - c->copies * size;
+		size_t used, before = c->reply.matched;
+		enum echoreply_state st = echoreply_feed(&c->reply, p, n,
+							 ahead < size ? (size_t)ahead : size, &used);
+
+		if (st == ECHOREPLY_WRONG || (st == ECHOREPLY_MORE && used < n)) {
+			b->st.mismatches++;
+			close_conn(b, c, true);
+			b->open--;
+			return false;
+		}
+		b->st.echoed += c->reply.matched - before;
+		if (st == ECHOREPLY_DONE) {
+			c->copies++;
+			b->st.requests++;               /* messages echoed whole */
+			echoreply_next(&c->reply);
+		}
+		p += used;
+		n -= used;
+	}
+	c->t0 = clock_now();
+	return true;
+}
+
+static void stream_readable(struct bench *b, struct conn *c)
+{
+	for (;;) {
+		ssize_t r = recv(c->fd, b->rbuf, RBUF, 0);
+
+		if (r < 0 && errno == EAGAIN)
+			break;
+		if (r <= 0) {
+			drop(b, c, true);
+			return;
+		}
+		b->st.bytes_in += (unsigned long long)r;
+		if (!stream_check(b, c, b->rbuf, (size_t)r))
+			return;
+	}
+	if (!stream_done(b, c) && clock_now() >= b->end)
+		watch_events(b, c, EPOLLIN);
 }
 
 /* A connection's connect ended: its greeting is awaited, or it begins. */
@@ -325,6 +432,13 @@ static void tcp_event(struct bench *b, struct conn *c, uint32_t events)
 		return;
 	if (c->state == CONNECTING) {
 		tcp_connected(b, c);
+		return;
+	}
+	if (b->o->stream && c->state == REQUEST) {
+		if (events & (EPOLLIN | EPOLLHUP | EPOLLERR))
+			stream_readable(b, c);
+		if (c->state == REQUEST && (events & EPOLLOUT))
+			stream_push(b, c);
 		return;
 	}
 	if ((events & EPOLLOUT) && c->state == REQUEST)

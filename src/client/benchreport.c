@@ -193,14 +193,14 @@ static void print_json(const struct bench_stats *s, double elapsed)
 	       "\"size_bytes\":%ld,\"prefix_bytes\":%zu,\"greeting_bytes\":%zu,\"seconds\":%.3f,"
 	       "\"requests\":%lu,\"requests_per_s\":%.1f,\"bits_per_s_in\":%.0f,"
 	       "\"bits_per_s_out\":%.0f,\"mb_per_s_in\":%.3f,\"mb_per_s_out\":%.3f,"
-	       "\"bytes_in\":%llu,\"bytes_out\":%llu,"
+	       "\"bytes_in\":%llu,\"bytes_out\":%llu,\"bytes_echoed\":%llu,"
 	       "\"latency_ms\":{\"p50\":%.3f,\"p90\":%.3f,\"p99\":%.3f,\"max\":%.3f},"
 	       "\"errors\":%lu,\"mismatches\":%lu,\"connect_timeouts\":%lu,"
 	       "\"reply_timeouts\":%lu,\"cut_off\":%lu,\"intervals\":[",
 	       o->udp ? "udp" : "tcp", o->stream ? "stream" : "request", o->peer, o->conns,
 	       o->size, s->prefix, s->greeting, elapsed, s->requests,
 	       (double)s->requests / elapsed, in * 8, out * 8, in / 1e6, out / 1e6, s->bytes_in,
-	       s->bytes_out,
+	       s->bytes_out, s->echoed,
 	       percentile(s, 0.5), percentile(s, 0.9), percentile(s, 0.99), s->max_ms, s->errors,
 	       s->mismatches, s->connect_timeouts, s->reply_timeouts, s->cut_off);
 	for (size_t i = 0; i < s->nintervals; i++) {
@@ -228,15 +228,20 @@ void benchreport_print(struct bench_stats *s, double now)
 		print_json(s, elapsed);
 		return;
 	}
-	printf("netecho bench: %s %s, %ld %s, %ld-byte messages (reply prefix %zu bytes), %.1f s\n",
-	       o->udp ? "udp" : "tcp", o->peer, o->conns, o->udp ? "sockets" : "connections",
-	       o->size, s->prefix, elapsed);
-	printf("  requests    %lu, %.0f/s\n", s->requests, (double)s->requests / elapsed);
+	printf("netecho bench%s: %s %s, %ld %s, %ld-byte messages (reply prefix %zu bytes), %.1f s\n",
+	       o->stream ? " --stream" : "", o->udp ? "udp" : "tcp", o->peer, o->conns,
+	       o->udp ? "sockets" : "connections", o->size, s->prefix, elapsed);
+	if (o->stream)
+		printf("  echoed      %llu bytes of %llu sent, every one checked; %lu messages whole\n",
+		       s->echoed, s->bytes_out, s->requests);
+	else
+		printf("  requests    %lu, %.0f/s\n", s->requests, (double)s->requests / elapsed);
 	printf("  throughput  in %s (%s), out %s (%s)\n", benchreport_bits(in, b1, sizeof b1),
 	       benchreport_bytes(in, b2, sizeof b2), benchreport_bits(out, b3, sizeof b3),
 	       benchreport_bytes(out, b4, sizeof b4));
-	printf("  latency     p50 %.3f ms, p90 %.3f ms, p99 %.3f ms, max %.3f ms\n",
-	       percentile(s, 0.5), percentile(s, 0.9), percentile(s, 0.99), s->max_ms);
+	if (!o->stream)
+		printf("  latency     p50 %.3f ms, p90 %.3f ms, p99 %.3f ms, max %.3f ms\n",
+		       percentile(s, 0.5), percentile(s, 0.9), percentile(s, 0.99), s->max_ms);
 	printf("  errors      %lu, mismatched replies %lu\n", s->errors, s->mismatches);
 	printf("  timeouts    connect %lu, reply %lu (%s); unanswered at the end %lu\n",
 	       s->connect_timeouts, s->reply_timeouts, o->udp ? "lost" : "none within the wait",

@@ -34,6 +34,7 @@ struct bench_stats {
 	unsigned long reply_timeouts;   /* no (whole) reply within the wait: lost */
 	unsigned long cut_off;          /* still unanswered when the run ended */
 	unsigned long long bytes_in, bytes_out;
+	unsigned long long echoed;      /* message bytes that came back, checked */
 	double start;                   /* of the measured run */
 	unsigned long *per_second;      /* requests answered in each second */
 	size_t seconds_kept;

@@ -451,6 +451,7 @@ static int run_bench(const struct options *o)
 				    : DEFAULT_WAIT,
 		.json = o->json,
 		.interval = o->given[OPT_INTERVAL] ? o->interval : 0,
+		.stream = o->stream,
 		.progress = !o->json && !o->given[OPT_INTERVAL] && isatty(STDERR_FILENO),
 	};
 	char err[NET_ERRLEN];

@@ -96,6 +96,10 @@ static const struct optdef table[OPT_COUNT_OF] = {
 		       "p50/p90/p99/max and timeouts (a live line on a\n"
 		       "terminal, or -i's lines); a greeting and a reply\n"
 		       "prefix are found out first"},
+	[OPT_STREAM] = {"stream", 0, NULL, K_FLAG, AT(stream), 0, 0, NULL, M_BENCH,
+			"bench over TCP: each connection keeps sending\n"
+			"while it reads the echo back (no stop and wait):\n"
+			"throughput each way, every byte checked"},
 	[OPT_CONNS] = {"connections", 'c', "CONNS", K_LONG, AT(conns), 1, BENCH_MAX_CONNS, NULL,
 		       M_BENCH | M_SCAN,
 		       "bench: connections (default 10); scan: probes at\n"
@@ -161,8 +165,8 @@ void options_usage(FILE *out)
 	      "               [-w SECONDS] [-p PORT] [HOST [PORT]]\n"
 	      "       netecho [-46Dq] --connect [-n COUNT] [-i SECONDS] [-w SECONDS]\n"
 	      "               [-p PORT] [HOST [PORT]]\n"
-	      "       netecho [-46u] --bench [-c CONNS] [-d SECONDS] [-i SECONDS] [-s SIZE]\n"
-	      "               [--json] [-w SECONDS] [-p PORT] [HOST [PORT]]\n"
+	      "       netecho [-46u] --bench [--stream] [-c CONNS] [-d SECONDS] [-i SECONDS]\n"
+	      "               [-s SIZE] [--json] [-w SECONDS] [-p PORT] [HOST [PORT]]\n"
 	      "       netecho [-46u] --path [--ttl N] [--dscp DSCP] [--pmtu] [--hops] [-s SIZE]\n"
 	      "               [--json] [-w SECONDS] [-p PORT] [HOST [PORT]]\n"
 	      "       netecho [-46u] --scan [-c PARALLEL] [--json] [--expect SPEC] [-w SECONDS]\n"
@@ -478,6 +482,10 @@ static int check_modes(struct options *o)
 	}
 	if (mode == M_PING && check_ping(o) < 0)
 		return -1;
+	if (o->stream && o->udp) {
+		fprintf(stderr, "netecho: --stream is a TCP bench: not with -u\n");
+		return -1;
+	}
 	if (mode == M_BENCH && o->given[OPT_INTERVAL] && o->interval < 0.1) {
 		fprintf(stderr, "netecho: -i: bench intervals are 0.1 s at least\n");
 		return -1;

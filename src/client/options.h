@@ -31,6 +31,7 @@ enum opt_id {
 	OPT_QUIET,
 	OPT_CONNECT,
 	OPT_BENCH,
+	OPT_STREAM,
 	OPT_CONNS,
 	OPT_DURATION,
 	OPT_SIZE,
@@ -64,6 +65,7 @@ struct options {
 	const char *msgs[MAX_MESSAGES];
 	size_t nmsgs;
 	bool bench;                     /* --bench, with: */
+	bool stream;                    /* --stream */
 	long conns;                     /* -c */
 	double seconds;                 /* -d */
 	long size;                      /* -s */
