@@ -105,15 +105,19 @@ check "-i below 0.1 s in a bench: 64" test $? -eq 64
 st=$?
 cat "$T/stream.json"
 check "--stream: exit 0, mode stream" test $st -eq 0 -a "$(json mode <"$T/stream.json")" = stream
-check "... every byte sent came back and was checked, none wrong" \
-	test "$(json bytes_echoed <"$T/stream.json")" = "$(json bytes_out <"$T/stream.json")" -a \
-		"$(json bytes_out <"$T/stream.json")" -gt 0 -a "$(json mismatches <"$T/stream.json")" = 0
+# (what is still on its way back 0.25 s after the end is cut off: on a
+# loaded machine the last few MiB may be)
+echoed=$(json bytes_echoed <"$T/stream.json")
+sent=$(json bytes_out <"$T/stream.json")
+check "... bytes came back, each checked, none wrong; any not back counted cut off ($echoed of $sent)" \
+	test "$echoed" -gt 0 -a "$echoed" -le "$sent" -a "$(json mismatches <"$T/stream.json")" = 0 -a \
+		\( "$echoed" -eq "$sent" -o "$(json cut_off <"$T/stream.json")" -gt 0 \)
 check "... bits/s each way" \
 	test "$(json bits_per_s_in <"$T/stream.json")" -gt 0 -a "$(json bits_per_s_out <"$T/stream.json")" -gt 0
 "$NETECHO" --bench --stream -c 2 -s 65536 -d 1 127.0.0.1 $PORT >"$T/stream.txt"
 check "--stream text: the bytes echoed and checked, throughput each way" \
 	bash -c "test $? -eq 0 && \
-		grep -Eq '^  echoed      ([0-9]+) bytes of \1 sent, every one checked; [0-9]+ messages whole$' \
+		grep -Eq '^  echoed      [1-9][0-9]* bytes of [0-9]+ sent, every one checked; [0-9]+ messages whole$' \
 			'$T/stream.txt' && \
 		grep -Eq '^  throughput  in [0-9.]+ [KMGT]?bits/sec \(.*\), out [0-9.]+ [KMGT]?bits/sec' '$T/stream.txt'"
 "$NETECHO" --bench --stream -u 127.0.0.1 $PORT </dev/null >/dev/null 2>&1
@@ -182,9 +186,11 @@ wait_for "$T/bad.out" '^listening$'
 "$NETECHO" --bench -c 2 -d 1 --json 127.0.0.1 $PORT >"$T/bad.json"
 check "wrong echoes: exit 1" test $? -eq 1
 check "... counted as mismatches" test "$(json mismatches <"$T/bad.json")" -gt 0
-"$NETECHO" --bench --stream -c 2 -d 1 --json 127.0.0.1 $PORT >"$T/badstream.json"
+"$NETECHO" --bench --stream -c 2 -d 2 --json 127.0.0.1 $PORT >"$T/badstream.json"
+st=$?
+cat "$T/badstream.json"
 check "--stream against wrong echoes: exit 1, mismatches counted" \
-	test $? -eq 1 -a "$(json mismatches <"$T/badstream.json")" -gt 0
+	test $st -eq 1 -a "$(json mismatches <"$T/badstream.json")" -gt 0
 
 # a server that answers with something else than the echo: said so at
 # once, and not as a wait that ran out
