@@ -37,15 +37,15 @@ enum {
 enum kind { K_FLAG, K_LONG, K_SECONDS, K_CALL };
 
 struct optdef {
-	const char *name; /* long name */
-	char letter;	  /* short name, or 0 */
-	const char *arg;  /* the argument's name, or NULL: none */
+	const char *name;               /* long name */
+	char letter;                    /* short name, or 0 */
+	const char *arg;                /* the argument's name, or NULL: none */
 	enum kind kind;
-	size_t off;	 /* where the value goes in struct options */
-	double min, max; /* K_LONG, K_SECONDS: the range */
+	size_t off;                     /* where the value goes in struct options */
+	double min, max;                /* K_LONG, K_SECONDS: the range */
 	int (*call)(struct options *o, const char *name, const char *arg); /* K_CALL */
-	unsigned modes;	  /* where it means something */
-	const char *help; /* lines, each after the first begins with \n */
+	unsigned modes;                 /* where it means something */
+	const char *help;               /* lines, each after the first begins with \n */
 };
 
 static int add_message(struct options *o, const char *name, const char *arg);
