@@ -40,6 +40,7 @@
 #define BENCH_GRACE  0.25               /* seconds after the end for the replies still due */
 #define SCAN_MS      100                /* how often requests are checked for timeouts */
 #define STREAM_WINDOW (4ull << 20)      /* --stream: bytes sent ahead of their echo, at most */
+#define STREAM_WRITE  65536             /* --stream: bytes a send() offers, about */
 
 enum { CONNECTING, GREETING, REQUEST, CLOSED };
 
@@ -57,6 +58,8 @@ struct conn {
 struct bench {
 	const struct bench_options *o;
 	unsigned char *msg, *rbuf;
+	unsigned char *smsg;            /* --stream: the message repeated, slen bytes */
+	size_t slen;
 	size_t greeting;
 	unsigned char prefix[PREFIX_MAX];
 	size_t extra;                   /* the prefix's length */
@@ -297,9 +300,9 @@ static void stream_push(struct bench *b, struct conn *c)
 	bool sending = clock_now() < b->end;
 
 	while (sending && c->streamed - echoed(b, c) < STREAM_WINDOW) {
-		size_t off = (size_t)(c->streamed % size), len = size - off;
+		size_t off = (size_t)(c->streamed % size), len = b->slen - off;
 		unsigned long long room = STREAM_WINDOW - (c->streamed - echoed(b, c));
-		ssize_t n = send(c->fd, b->msg + off, len < room ? len : (size_t)room,
+		ssize_t n = send(c->fd, b->smsg + off, len < room ? len : (size_t)room,
 				 MSG_NOSIGNAL);
 
 		if (n < 0 && errno == EAGAIN)
@@ -667,6 +670,15 @@ static int make_message(struct bench *b)
 			x = (unsigned char)('a' + (x - 'a' + 1) % 26);
 		b->msg[i] = x;
 	}
+	/* --stream writes copies of it STREAM_WRITE bytes at a time, or one */
+	b->slen = o->stream && o->size < STREAM_WRITE ? STREAM_WRITE / (size_t)o->size * (size_t)o->size
+						       : (size_t)o->size;
+	if (o->stream && (b->smsg = malloc(b->slen)) == NULL) {
+		fprintf(stderr, "netecho: out of memory\n");
+		return EX_OSERR;
+	}
+	for (size_t i = 0; o->stream && i < b->slen; i += (size_t)o->size)
+		memcpy(b->smsg + i, b->msg, (size_t)o->size);
 	return 0;
 }
 
@@ -740,6 +752,7 @@ int bench_run(const struct bench_options *o)
 	benchreport_free(&b.st);
 	free(cs);
 	free(b.msg);
+	free(b.smsg);
 	free(b.rbuf);
 	return status;
 }
