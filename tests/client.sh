@@ -77,6 +77,26 @@ start_daemon "$cfg"
 check "--bench with stdout closed: exit 0" test $? -eq 0
 stop_daemon
 
+# issue 20: -p is the port (as iperf3, nping, ssh); --path has no short name
+start_daemon "$cfg"
+"$NETECHO" -p $PORT -m hello >"$T/dashp.out" 2>&1
+check "-p PORT with no HOST: 127.0.0.1 on that port, the echo printed" \
+	bash -c "test $? -eq 0 && grep -qx 'Receive: hello' '$T/dashp.out'"
+"$NETECHO" --port $PORT -n 1 -i 0 127.0.0.1 >"$T/dashport.out"
+check "--port in ping mode" \
+	bash -c "test $? -eq 0 && grep -Eq 'from 127\.0\.0\.1:$PORT: seq=1' '$T/dashport.out'"
+"$NETECHO" --path -p $REPORT_PORT 127.0.0.1 >"$T/pathp.out" 2>&1
+check "--path -p REPORT_PORT: the report service on that port (exit 0)" test $? -eq 0
+check "... and no word of another port" bash -c "! grep -q 'port + 1' '$T/pathp.out'"
+# --path given the echo port: said once, plainly, where the report service is
+"$NETECHO" --path -w 1 127.0.0.1 $PORT >/dev/null 2>"$T/pathecho.err"
+st=$?
+check "--path HOST ECHOPORT: fails (75 or 76: no report, or not one)" test $st -eq 75 -o $st -eq 76
+check "... and says once that the report service is on the echo port + 1 by default" \
+	test "$(grep -c "listens on the echo port + 1 by default (\[report\] port in netechod.conf); if $PORT is the echo port, try: netecho --path -p $((PORT + 1)) \"127.0.0.1\"\$" \
+		"$T/pathecho.err")" -eq 1
+stop_daemon
+
 # failures: one line on stderr each, a distinct status
 "$NETECHO" -m x 127.0.0.1 $PORT >/dev/null 2>"$T/refused.err"
 check "connection refused: exit 69" test $? -eq 69
@@ -119,7 +139,7 @@ check "... saying why" \
 	grep -q 'timed out after 1s: the server takes nothing of what is sent' "$T/noread.err"
 
 # usage errors
-for args in "-w abc" "-w 0" "-n 0" "-n 5x" "-i -1" "-x" "host 70000" "host port extra"; do
+for args in "-w abc" "-w 0" "-n -1" "-n 5x" "-i -1" "-x" "host 70000" "host port extra"; do
 	# shellcheck disable=SC2086
 	"$NETECHO" $args </dev/null >/dev/null 2>&1
 	[ $? -eq 64 ] || fail "netecho $args: expected exit 64"
@@ -138,12 +158,37 @@ badarg -c $'\n5' --scan h 1
 badarg localhost $'7\a'
 badarg localhost 7 $'x\ty'
 ok "a bad argument's control bytes are shown escaped"
+# issue 20: -p is the port (as iperf3, nping, ssh); a bare number is no host
+"$NETECHO" $PORT </dev/null >/dev/null 2>"$T/bare.err"
+st=$?
+check "a HOST that is a bare number: 64, one line pointing at -p" \
+	test $st -eq 64 -a "$(wc -l <"$T/bare.err")" -eq 1 -a \
+		"$(grep -c "^netecho: HOST \"$PORT\" is a bare number, not a host: a port is -p PORT" \
+			"$T/bare.err")" -eq 1
+"$NETECHO" -p $PORT 127.0.0.1 $PORT </dev/null >/dev/null 2>&1
+check "the port given twice (-p and PORT): 64" test $? -eq 64
+"$NETECHO" -p 1 --scan 127.0.0.1 1 </dev/null >/dev/null 2>&1
+check "-p with --scan (whose ports are PORTS): 64" test $? -eq 64
+# an unknown option: the error and where to look, never the whole help
+for args in "-x" "--no-such-option" "--bogus=3" "-w" "-ux" "--path -z"; do
+	# shellcheck disable=SC2086
+	"$NETECHO" $args </dev/null >"$T/unknown.out" 2>"$T/unknown.err"
+	st=$?
+	[ $st -eq 64 ] || fail "netecho $args: exit $st, not 64"
+	[ ! -s "$T/unknown.out" ] && [ "$(wc -l <"$T/unknown.err")" -le 3 ] &&
+		grep -q "^netecho: " "$T/unknown.err" &&
+		grep -qx "Try 'netecho --help' for more information." "$T/unknown.err" ||
+		fail "netecho $args: more than 3 lines, or no pointer to --help"
+done
+ok "an unknown option or a missing argument: at most 3 lines, ending with where to look"
 "$NETECHO" --help >"$T/help.out"
 check "--help: exit 0, usage on stdout" \
 	bash -c "test $? -eq 0 && grep -q '^usage: netecho' '$T/help.out'"
 for o in --message --raw --udp --wait --count --interval --bench --connections --duration --size \
-	--json --help --version; do
+	--json --port --path --scan --help --version; do
 	grep -q -- "$o" "$T/help.out" || fail "--help does not mention $o"
 done
 ok "--help lists every long option"
+check "--help: -p is --port, and --path has no short name" \
+	bash -c "grep -Eq '^  -p, --port PORT ' '$T/help.out' && grep -Eq '^      --path ' '$T/help.out'"
 check "--version" bash -c "'$NETECHO' -V | grep -Eqx 'netecho [0-9]+\.[0-9]+\.[0-9]+'"

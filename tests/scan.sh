@@ -65,22 +65,53 @@ for srv in 10.0.2.2 2001:db8:2::2; do
 		test "$(jq -c '[.proto, .open, .refused, .filtered, (.ports | map(.state) | join(","))]' \
 			"$T/tcp.json")" = \
 		'["tcp",5,4,4,"open,open,open,open,open,refused,refused,filtered,filtered,filtered,filtered,refused,refused"]'
-	check "$x tcp --json: echoes, and how refused" \
-		test "$(jq -c '[.ports[0].echoes, .ports[5].by, .ports[6].by]' "$T/tcp.json")" = \
-		'[true,"refused","unreachable"]'
+	check "$x tcp --json: echoes, and what refused (refused_by)" \
+		test "$(jq -c '[.ports[0].echoes, .ports[5].refused_by, .ports[6].refused_by]' \
+			"$T/tcp.json")" = '[true,"reset-or-port-unreachable","other-unreachable"]'
 	scan udp -u "$srv" 7000-7012
 	check "$x udp: 7000-7004 open, and they echo" line udp "  7000-7004 open (echoes)"
 	check "$x udp: 7005 refused (port unreachable)" line udp "  7005 refused"
 	check "$x udp: 7006 refused (administratively prohibited)" line udp "  7006 refused (unreachable)"
-	check "$x udp: 7007-7010 filtered" line udp "  7007-7010 filtered (nothing came back)"
+	check "$x udp: 7007-7010 open|filtered: a silent service looks like a drop" \
+		line udp "  7007-7010 open|filtered (nothing came back: a silent service, or dropped)"
 	check "$x udp: 7011-7012 refused (nothing listens: port unreachable)" \
 		line udp "  7011-7012 refused"
+	check "$x udp: the summary says open|filtered" line udp "5 open, 4 refused, 4 open|filtered"
+	check "$x udp --json: open|filtered, counted as open_or_filtered" \
+		test "$(jq -c '[.open_or_filtered, .ports[7].state, .ports[5].refused_by]' \
+			"$T/udp.json")" = '[4,"open|filtered","port-unreachable"]'
+	# --expect: the firewall's intended states as an exit status
+	in_c "$NETECHO" --scan -w 3 --expect \
+		'open:7000-7004 refused:7005-7006,7011-7012 filtered:7007-7010' "$srv" 7000-7012 \
+		>"$T/expect.out" 2>"$T/expect.err"
+	check "$x --expect, every port as expected: exit 0, nothing said" \
+		bash -c "test $? -eq 0 && test ! -s '$T/expect.err'"
+	in_c "$NETECHO" --scan -w 3 --expect 'open:7000-7005 filtered:7011' "$srv" 7000-7012 \
+		>"$T/unexpect.out" 2>"$T/unexpect.err"
+	check "$x --expect, two ports not so: exit 1, each said" \
+		bash -c "test $? -eq 1 && \
+			grep -qx 'netecho: --expect: port 7005 is refused, not open' '$T/unexpect.err' && \
+			grep -qx 'netecho: --expect: port 7011 is refused, not filtered' '$T/unexpect.err' && \
+			test \$(wc -l <'$T/unexpect.err') -eq 2"
+	in_c "$NETECHO" --scan -u -w 3 --expect 'open|filtered:7007-7010 open:7000' "$srv" 7000,7007-7010 \
+		>"$T/uexpect.out" 2>"$T/uexpect.err"
+	check "$x --expect over UDP with open|filtered: exit 0" test $? -eq 0
 	scan open "$srv" 7000-7004
 	check "$x every port open: exit 0" test "$SSTATUS" -eq 0
 	scan dropped -u "$srv" 7007-7010
 	check "$x udp, all dropped: says that UDP shows open only where something answers" \
 		grep -q 'a UDP port shows open only where something answers' "$T/dropped.out"
 done
+
+# --expect's usage errors: a state it does not know, a port not scanned
+"$NETECHO" --scan --expect 'shut:7000' 127.0.0.1 7000 </dev/null >/dev/null 2>"$T/badexp.err"
+check "--expect with an unknown state: 64, saying which" \
+	bash -c "test $? -eq 64 && grep -q 'shut:7000: not STATE:PORTS' '$T/badexp.err'"
+"$NETECHO" --scan --expect 'open:7001' 127.0.0.1 7000 </dev/null >/dev/null 2>"$T/badexp2.err"
+check "--expect naming a port not in PORTS: 64" \
+	bash -c "test $? -eq 64 && grep -q 'port 7001 is not in PORTS' '$T/badexp2.err'"
+"$NETECHO" --expect 'open:7000' 127.0.0.1 7000 </dev/null >/dev/null 2>&1
+check "--expect without --scan: 64" test $? -eq 64
 
 # the report's port answers, and is told apart from an echo
 scan report 10.0.2.2 7100

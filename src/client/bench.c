@@ -25,10 +25,9 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "benchreport.h"
 #include "echoreply.h"
 
-#define HIST_SUB     16                 /* sub-buckets per power of two */
-#define HIST_BUCKETS (64 * HIST_SUB)
 #define PROBE_GREETING_MAX 65536        /* greeting bytes taken, at most */
 #define UDP_PAYLOAD_MAX 65507           /* the most one datagram holds */
 #define SEQ_LEN      12                 /* a UDP message begins with its sequence number */
@@ -38,6 +37,10 @@
 #define RBUF         (256 * 1024)       /* bytes read per recv */
 #define PROBE_SIZE   64                 /* the message that finds out the prefix */
 #define PREFIX_MAX   4096               /* prefix bytes kept */
+#define BENCH_GRACE  0.25               /* seconds after the end for the replies still due */
+#define SCAN_MS      100                /* how often requests are checked for timeouts */
+#define STREAM_WINDOW (4ull << 20)      /* --stream: bytes sent ahead of their echo, at most */
+#define STREAM_WRITE  65536             /* --stream: bytes a send() offers, about */
 
 enum { CONNECTING, GREETING, REQUEST, CLOSED };
 
@@ -47,65 +50,24 @@ struct conn {
 	struct echoreply reply;         /* TCP: the current request's reply */
 	unsigned long seq;              /* UDP: the current request's number */
 	size_t greet_left;
-	double t0;                      /* when the request began */
+	double t0;                      /* when the request began (--stream: the last progress) */
+	unsigned long long streamed;    /* --stream: bytes sent */
+	unsigned long long copies;      /* --stream: whole messages echoed */
 };
 
 struct bench {
 	const struct bench_options *o;
 	unsigned char *msg, *rbuf;
+	unsigned char *smsg;            /* --stream: the message repeated, slen bytes */
+	size_t slen;
 	size_t greeting;
 	unsigned char prefix[PREFIX_MAX];
 	size_t extra;                   /* the prefix's length */
-	uint64_t hist[HIST_BUCKETS];
-	unsigned long requests, errors, mismatches, timeouts;
-	unsigned long long bytes_out, bytes_in;
-	double max_ms;
+	struct bench_stats st;          /* what the run counts */
+	double start, end;              /* of the measured run */
+	long open;                      /* connections or sockets still running */
 	int ep;
 };
-
-/* Latencies in microseconds, log-linear: bucket e holds HIST_SUB equal
- * steps of 2^e from HIST_SUB * 2^e on (e = 0: 0 to HIST_SUB - 1). */
-static void record(struct bench *b, double seconds)
-{
-	uint64_t us = (uint64_t)(seconds * 1e6);
-	int e = 0;
-
-	while ((us >> e) >= 2 * HIST_SUB && e < 62)
-		e++;
-	if (e == 0 && us < HIST_SUB)
-		b->hist[us]++;
-	else
-		b->hist[(e + 1) * HIST_SUB + (int)((us >> e) - HIST_SUB) % HIST_SUB]++;
-	if (seconds * 1000 > b->max_ms)
-		b->max_ms = seconds * 1000;
-}
-
-/* The latency below which a share p of the requests fell, in ms. */
-static double percentile(const struct bench *b, double p)
-{
-	uint64_t total = 0, acc = 0;
-
-	for (int i = 0; i < HIST_BUCKETS; i++)
-		total += b->hist[i];
-	if (total == 0)
-		return 0;
-	for (int i = 0; i < HIST_BUCKETS; i++) {
-		acc += b->hist[i];
-		if ((double)acc >= p * (double)total) {
-			/* the bucket's upper edge, never above the largest seen */
-			double edge;
-
-			if (i < HIST_SUB)
-				edge = (double)(i + 1);
-			else
-				edge = (double)((uint64_t)(HIST_SUB + i % HIST_SUB + 1)
-						<< (i / HIST_SUB - 1));
-			edge /= 1000.0;
-			return edge < b->max_ms ? edge : b->max_ms;
-		}
-	}
-	return b->max_ms;
-}
 
 /* Anything that comes before we send is a greeting: whatever comes within
  * PROBE_GREETING_MS of the last (or of the start), within the wait and
@@ -213,13 +175,13 @@ static void watch_events(struct bench *b, struct conn *c, uint32_t events)
 	struct epoll_event ev = { .events = events, .data.ptr = c };
 
 	if (epoll_ctl(b->ep, EPOLL_CTL_MOD, c->fd, &ev) < 0)
-		b->errors++;
+		b->st.errors++;
 }
 
 static void close_conn(struct bench *b, struct conn *c, bool error)
 {
 	if (error)
-		b->errors++;
+		b->st.errors++;
 	if (c->fd >= 0)
 		close(c->fd);   /* epoll forgets a closed descriptor itself */
 	c->fd = -1;
@@ -240,18 +202,29 @@ static void push(struct bench *b, struct conn *c)
 			return;
 		}
 		c->sent += (size_t)n;
-		b->bytes_out += (unsigned long long)n;
+		b->st.bytes_out += (unsigned long long)n;
 	}
 	watch_events(b, c, EPOLLIN | (c->sent < (size_t)b->o->size ? EPOLLOUT : 0));
 }
 
+static void stream_push(struct bench *b, struct conn *c);
+
 static void begin(struct bench *b, struct conn *c)
 {
+	if (b->o->stream) {
+		c->state = REQUEST;
+		echoreply_start(&c->reply, b->prefix, b->extra, b->msg, (size_t)b->o->size);
+		c->t0 = clock_now();
+		stream_push(b, c);
+		return;
+	}
 	c->state = REQUEST;
 	c->sent = 0;
 	echoreply_start(&c->reply, b->prefix, b->extra, b->msg, (size_t)b->o->size);
 	c->t0 = clock_now();
 	push(b, c);
+	if (c->state == CLOSED)
+		b->open--;      /* the send failed */
 }
 
 /* Checks reply bytes: pieces of prefix then message. True when the whole
@@ -259,40 +232,22 @@ static void begin(struct bench *b, struct conn *c)
  * closes the connection. */
 static bool check_reply(struct bench *b, struct conn *c, const unsigned char *p, size_t n)
 {
-	size_t used;
+	size_t used, before = c->reply.matched;
 	enum echoreply_state st = echoreply_feed(&c->reply, p, n, c->sent, &used);
 
+	b->st.echoed += c->reply.matched - before;
 	if (st == ECHOREPLY_WRONG || used < n) {
-		b->mismatches++;
+		b->st.mismatches++;
 		close_conn(b, c, true);
 		return false;
 	}
 	return st == ECHOREPLY_DONE;
 }
 
-/* The live line on stderr, once a second: the last second's requests. */
-static void progress(const struct bench *b, double start, double now, double *next,
-		     unsigned long *last)
-{
-	double dt = now - *next + 1;
-
-	if (now < *next)
-		return;
-	fprintf(stderr, "\r%5.1fs  %10.0f req/s  %8.1f MB/s  p50 %.3f ms  errors %lu   ",
-		now - start, (double)(b->requests - *last) / dt,
-		(double)b->bytes_in / (now - start) / 1e6, percentile(b, 0.5), b->errors);
-	*last = b->requests;
-	*next = now + 1;
-}
-
-static void run_tcp(struct bench *b, struct conn *cs)
+/* Opens the TCP connections, each connecting without waiting. */
+static void tcp_open_all(struct bench *b, struct conn *cs)
 {
 	const struct bench_options *o = b->o;
-	struct epoll_event evs[EVENTS];
-	double start = clock_now(), end = start + o->seconds, next_report = start + 1,
-	       next_scan = start;
-	unsigned long last = 0;
-	long open = 0;
 
 	for (long i = 0; i < o->conns; i++) {
 		struct epoll_event ev = { .events = EPOLLOUT, .data.ptr = &cs[i] };
@@ -309,95 +264,255 @@ static void run_tcp(struct bench *b, struct conn *cs)
 			continue;
 		}
 		cs[i].state = CONNECTING;
-		cs[i].t0 = start;
-		open++;
+		cs[i].t0 = b->start;
+		b->open++;
 	}
-	while (open > 0) {
+}
+
+static void drop(struct bench *b, struct conn *c, bool error)
+{
+	close_conn(b, c, error);
+	b->open--;
+}
+
+/* --stream: each connection sends the message over and over, at most
+ * STREAM_WINDOW bytes ahead of its echo, while it reads the echo back and
+ * checks every byte; it stops sending at the end and is done when all
+ * that it sent has come back. */
+static unsigned long long echoed(const struct bench *b, const struct conn *c)
+{
+	return c->copies * (unsigned long long)b->o->size + c->reply.matched;
+}
+
+/* The echo caught up after the end: the connection is done. */
+static bool stream_done(struct bench *b, struct conn *c)
+{
+	if (clock_now() < b->end || echoed(b, c) < c->streamed)
+		return false;
+	close_conn(b, c, false);
+	b->open--;
+	return true;
+}
+
+static void stream_push(struct bench *b, struct conn *c)
+{
+	size_t size = (size_t)b->o->size;
+	bool sending = clock_now() < b->end;
+
+	while (sending && c->streamed - echoed(b, c) < STREAM_WINDOW) {
+		size_t off = (size_t)(c->streamed % size), len = b->slen - off;
+		unsigned long long room = STREAM_WINDOW - (c->streamed - echoed(b, c));
+		ssize_t n = send(c->fd, b->smsg + off, len < room ? len : (size_t)room,
+				 MSG_NOSIGNAL);
+
+		if (n < 0 && errno == EAGAIN)
+			break;
+		if (n < 0) {
+			close_conn(b, c, true);
+			b->open--;
+			return;
+		}
+		c->streamed += (unsigned long long)n;
+		b->st.bytes_out += (unsigned long long)n;
+	}
+	if (!stream_done(b, c))
+		watch_events(b, c, EPOLLIN | (sending ? EPOLLOUT : 0));
+}
+
+/* Checks the echo of the stream: message after message, each in pieces
+ * after the prefix. False when a byte is wrong (the connection closed). */
+static bool stream_check(struct bench *b, struct conn *c, const unsigned char *p, size_t n)
+{
+	size_t size = (size_t)b->o->size;
+
+	while (n > 0) {
+		unsigned long long ahead = c->streamed - c->copies * size;
+		size_t used, before = c->reply.matched;
+		enum echoreply_state st = echoreply_feed(&c->reply, p, n,
+							 ahead < size ? (size_t)ahead : size, &used);
+
+		if (st == ECHOREPLY_WRONG || (st == ECHOREPLY_MORE && used < n)) {
+			b->st.mismatches++;
+			close_conn(b, c, true);
+			b->open--;
+			return false;
+		}
+		b->st.echoed += c->reply.matched - before;
+		if (st == ECHOREPLY_DONE) {
+			c->copies++;
+			b->st.requests++;               /* messages echoed whole */
+			echoreply_next(&c->reply);
+		}
+		p += used;
+		n -= used;
+	}
+	c->t0 = clock_now();
+	return true;
+}
+
+static void stream_readable(struct bench *b, struct conn *c)
+{
+	for (;;) {
+		ssize_t r = recv(c->fd, b->rbuf, RBUF, 0);
+
+		if (r < 0 && errno == EAGAIN)
+			break;
+		if (r <= 0) {
+			drop(b, c, true);
+			return;
+		}
+		b->st.bytes_in += (unsigned long long)r;
+		if (!stream_check(b, c, b->rbuf, (size_t)r))
+			return;
+	}
+	if (!stream_done(b, c) && clock_now() >= b->end)
+		watch_events(b, c, EPOLLIN);
+}
+
+/* A connection's connect ended: its greeting is awaited, or it begins. */
+static void tcp_connected(struct bench *b, struct conn *c)
+{
+	int err = 0;
+	socklen_t l = sizeof err;
+
+	if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &l) < 0 || err != 0) {
+		drop(b, c, true);
+		return;
+	}
+	c->greet_left = b->greeting;
+	if (c->greet_left > 0) {
+		c->state = GREETING;
+		watch_events(b, c, EPOLLIN);
+	} else {
+		begin(b, c);
+	}
+}
+
+/* A whole reply: counted, and the next request, or the end. */
+static void tcp_answered(struct bench *b, struct conn *c)
+{
+	benchreport_answered(&b->st, clock_now() - c->t0);
+	if (clock_now() < b->end)
+		begin(b, c);
+	else
+		drop(b, c, false);
+}
+
+/* Reads what a connection has: greeting bytes, or reply bytes checked. */
+static void tcp_readable(struct bench *b, struct conn *c)
+{
+	for (;;) {
+		size_t room = c->state == GREETING ? c->greet_left : RBUF;
+		ssize_t r = recv(c->fd, b->rbuf, room < RBUF ? room : RBUF, 0);
+
+		if (r < 0 && errno == EAGAIN)
+			return;
+		if (r <= 0) {
+			drop(b, c, true);
+			return;
+		}
+		b->st.bytes_in += (unsigned long long)r;
+		if (c->state == GREETING) {
+			c->greet_left -= (size_t)r;
+			if (c->greet_left == 0)
+				begin(b, c);
+			return;
+		}
+		if (check_reply(b, c, b->rbuf, (size_t)r)) {
+			tcp_answered(b, c);
+			return;
+		}
+		if (c->state == CLOSED) {
+			b->open--;
+			return;
+		}
+	}
+}
+
+static void tcp_event(struct bench *b, struct conn *c, uint32_t events)
+{
+	if (c->state == CLOSED)
+		return;
+	if (c->state == CONNECTING) {
+		tcp_connected(b, c);
+		return;
+	}
+	if (b->o->stream && c->state == REQUEST) {
+		if (events & (EPOLLIN | EPOLLHUP | EPOLLERR))
+			stream_readable(b, c);
+		if (c->state == REQUEST && (events & EPOLLOUT))
+			stream_push(b, c);
+		return;
+	}
+	if ((events & EPOLLOUT) && c->state == REQUEST)
+		push(b, c);
+	if (c->state == CLOSED) {
+		b->open--;
+		return;
+	}
+	if (events & (EPOLLIN | EPOLLHUP | EPOLLERR))
+		tcp_readable(b, c);
+}
+
+/* A request with no reply within the wait is a timeout. */
+static void tcp_expire(struct bench *b, struct conn *cs, double now)
+{
+	for (long i = 0; i < b->o->conns; i++)
+		if (cs[i].state != CLOSED && now - cs[i].t0 > b->o->wait) {
+			if (cs[i].state == CONNECTING)
+				b->st.connect_timeouts++;
+			else
+				b->st.reply_timeouts++;
+			drop(b, &cs[i], false);     /* counted as a timeout, not an error */
+		}
+}
+
+/* The last moment of the run: the end, and a short grace for the replies
+ * still due. */
+static double last_moment(const struct bench *b)
+{
+	return b->end + (b->o->wait < BENCH_GRACE ? b->o->wait : BENCH_GRACE);
+}
+
+/* epoll_wait()'s timeout: the next scan for timeouts, or the last moment. */
+static int wait_ms(const struct bench *b)
+{
+	int ms = clock_ms_until(last_moment(b));
+
+	return ms < SCAN_MS ? ms : SCAN_MS;
+}
+
+/* What has not ended by the last moment is unanswered at the end. */
+static void cut_off(struct bench *b, struct conn *cs)
+{
+	for (long i = 0; i < b->o->conns; i++)
+		if (cs[i].state != CLOSED) {
+			b->st.cut_off++;
+			close_conn(b, &cs[i], false);
+		}
+	b->open = 0;
+}
+
+static void run_tcp(struct bench *b, struct conn *cs)
+{
+	struct epoll_event evs[EVENTS];
+	double next_scan = b->start;
+
+	tcp_open_all(b, cs);
+	while (b->open > 0 && clock_now() < last_moment(b)) {
 		double now = clock_now();
 		int n;
 
-		if (o->progress)
-			progress(b, start, now, &next_report, &last);
-		/* a request with no reply within the wait is a timeout */
+		benchreport_tick(&b->st, now);
 		if (now >= next_scan) {
-			for (long i = 0; i < o->conns; i++)
-				if (cs[i].state != CLOSED && now - cs[i].t0 > o->wait) {
-					b->timeouts++;
-					close_conn(b, &cs[i], true);
-					open--;
-				}
-			next_scan = now + 0.1;
+			tcp_expire(b, cs, now);
+			next_scan = now + SCAN_MS / 1000.0;
 		}
-		if (now >= end + o->wait)
-			break;
-		n = epoll_wait(b->ep, evs, EVENTS, 100);
-		for (int k = 0; k < n; k++) {
-			struct conn *c = evs[k].data.ptr;
-			int err = 0;
-			socklen_t l = sizeof err;
-
-			if (c->state == CLOSED)
-				continue;
-			if (c->state == CONNECTING) {
-				if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &l) < 0 ||
-				    err != 0) {
-					close_conn(b, c, true);
-					open--;
-					continue;
-				}
-				c->greet_left = b->greeting;
-				if (c->greet_left > 0) {
-					c->state = GREETING;
-					watch_events(b, c, EPOLLIN);
-				} else {
-					begin(b, c);
-				}
-				continue;
-			}
-			if ((evs[k].events & EPOLLOUT) && c->state == REQUEST)
-				push(b, c);
-			if (c->state == CLOSED) {
-				open--;
-				continue;
-			}
-			if (!(evs[k].events & (EPOLLIN | EPOLLHUP | EPOLLERR)))
-				continue;
-			for (;;) {
-				size_t room = c->state == GREETING ? c->greet_left : RBUF;
-				ssize_t r = recv(c->fd, b->rbuf, room < RBUF ? room : RBUF, 0);
-
-				if (r < 0 && errno == EAGAIN)
-					break;
-				if (r <= 0) {
-					close_conn(b, c, true);
-					open--;
-					break;
-				}
-				b->bytes_in += (unsigned long long)r;
-				if (c->state == GREETING) {
-					c->greet_left -= (size_t)r;
-					if (c->greet_left == 0)
-						begin(b, c);
-					break;
-				}
-				if (check_reply(b, c, b->rbuf, (size_t)r)) {
-					record(b, clock_now() - c->t0);
-					b->requests++;
-					if (clock_now() < end) {
-						begin(b, c);
-					} else {
-						close_conn(b, c, false);
-						open--;
-					}
-					break;
-				}
-				if (c->state == CLOSED) {
-					open--;
-					break;
-				}
-			}
-		}
+		n = epoll_wait(b->ep, evs, EVENTS, wait_ms(b));
+		for (int k = 0; k < n; k++)
+			tcp_event(b, evs[k].data.ptr, evs[k].events);
 	}
+	cut_off(b, cs);
 }
 
 /* Sends socket i's next request: the message, its first SEQ_LEN bytes the
@@ -411,21 +526,17 @@ static void udp_send(struct bench *b, struct conn *c, unsigned long seq)
 	c->seq = seq;
 	c->t0 = clock_now();
 	if (send(c->fd, b->msg, (size_t)b->o->size, 0) == b->o->size) {
-		b->bytes_out += (unsigned long long)b->o->size;
+		b->st.bytes_out += (unsigned long long)b->o->size;
 	} else if (errno != EAGAIN && errno != ENOBUFS && errno != ECONNREFUSED) {
-		if (b->errors++ == 0)
+		if (b->st.errors++ == 0)
 			fprintf(stderr, "netecho: %s: send: %s\n", b->o->peer, strerror(errno));
 	}
 }
 
-static void run_udp(struct bench *b, struct conn *cs)
+/* Opens the UDP sockets and sends each its first request. */
+static void udp_open_all(struct bench *b, struct conn *cs, unsigned long *seq)
 {
 	const struct bench_options *o = b->o;
-	struct epoll_event evs[EVENTS];
-	double start = clock_now(), end = start + o->seconds, next_report = start + 1,
-	       next_scan = start;
-	unsigned long last = 0, seq = 0;
-	long open = 0;
 
 	for (long i = 0; i < o->conns; i++) {
 		struct epoll_event ev = { .events = EPOLLIN, .data.ptr = &cs[i] };
@@ -438,173 +549,210 @@ static void run_udp(struct bench *b, struct conn *cs)
 			close_conn(b, &cs[i], true);
 			continue;
 		}
-		open++;
+		b->open++;
 		cs[i].state = REQUEST;
-		udp_send(b, &cs[i], ++seq);
+		udp_send(b, &cs[i], ++*seq);
 	}
-	/* until the end, then as long as a request may still be answered */
-	while (open > 0 && clock_now() < end + o->wait) {
-		double now = clock_now();
-		int n;
+}
 
-		if (o->progress)
-			progress(b, start, now, &next_report, &last);
-		/* a lost datagram or reply: counted, and the next one goes */
-		if (now >= next_scan) {
-			for (long i = 0; i < o->conns; i++)
-				if (cs[i].state == REQUEST && now - cs[i].t0 > o->wait) {
-					b->timeouts++;
-					if (now < end) {
-						udp_send(b, &cs[i], ++seq);
-					} else {
-						close_conn(b, &cs[i], false);
-						open--;
-					}
-				}
-			next_scan = now + 0.1;
-		}
-		n = epoll_wait(b->ep, evs, EVENTS, 100);
-		for (int k = 0; k < n; k++) {
-			struct conn *c = evs[k].data.ptr;
-			ssize_t r = recv(c->fd, b->rbuf, RBUF, 0);
-			char tag[SEQ_LEN + 1];
-
-			if (r < 0) {
-				if (errno != EAGAIN && errno != ECONNREFUSED)
-					b->errors++;
-				continue;
-			}
-			b->bytes_in += (unsigned long long)r;
-			/* prefix, this request's number, the rest of the message */
-			snprintf(tag, sizeof tag, "%0*lu", SEQ_LEN, c->seq % 1000000000000ul);
-			if ((size_t)r != b->extra + (size_t)o->size ||
-			    memcmp(b->rbuf, b->prefix, b->extra) != 0 ||
-			    memcmp(b->rbuf + b->extra + SEQ_LEN, b->msg + SEQ_LEN,
-				   (size_t)o->size - SEQ_LEN) != 0) {
-				b->mismatches++;
-				continue;
-			}
-			if (memcmp(b->rbuf + b->extra, tag, SEQ_LEN) != 0)
-				continue;       /* a late reply to a request given up on */
-			record(b, clock_now() - c->t0);
-			b->requests++;
-			if (clock_now() < end) {
-				udp_send(b, c, ++seq);
-			} else {
-				close_conn(b, c, false);
-				open--;
-			}
-		}
+/* The next request on a socket, or its end. */
+static void udp_next(struct bench *b, struct conn *c, unsigned long *seq)
+{
+	if (clock_now() < b->end) {
+		udp_send(b, c, ++*seq);
+	} else {
+		close_conn(b, c, false);
+		b->open--;
 	}
-	/* requests with no reply when even that time is up are lost */
-	for (long i = 0; i < o->conns; i++)
-		if (cs[i].state != CLOSED) {
-			b->timeouts++;
-			close_conn(b, &cs[i], false);
+}
+
+/* A lost datagram or reply: counted, and the next one goes. */
+static void udp_expire(struct bench *b, struct conn *cs, double now, unsigned long *seq)
+{
+	for (long i = 0; i < b->o->conns; i++)
+		if (cs[i].state == REQUEST && now - cs[i].t0 > b->o->wait) {
+			b->st.reply_timeouts++;
+			udp_next(b, &cs[i], seq);
 		}
 }
 
-static void report(const struct bench *b, double elapsed)
+/* A datagram came on a socket: the reply to its request, checked. */
+static void udp_readable(struct bench *b, struct conn *c, unsigned long *seq)
 {
 	const struct bench_options *o = b->o;
-	double rps = (double)b->requests / elapsed;
-	double in = (double)b->bytes_in / elapsed / 1e6, out = (double)b->bytes_out / elapsed / 1e6;
+	ssize_t r = recv(c->fd, b->rbuf, RBUF, 0);
+	char tag[SEQ_LEN + 1];
 
-	if (o->json) {
-		printf("{\"proto\":\"%s\",\"peer\":\"%s\",\"connections\":%ld,\"size\":%ld,"
-		       "\"prefix\":%zu,"
-		       "\"greeting\":%zu,\"seconds\":%.3f,\"requests\":%lu,\"requests_per_s\":%.1f,"
-		       "\"mb_per_s_in\":%.3f,\"mb_per_s_out\":%.3f,"
-		       "\"latency_ms\":{\"p50\":%.3f,\"p90\":%.3f,\"p99\":%.3f,\"max\":%.3f},"
-		       "\"errors\":%lu,\"mismatches\":%lu,\"timeouts\":%lu}\n",
-		       o->udp ? "udp" : "tcp", o->peer, o->conns, o->size, b->extra, b->greeting,
-		       elapsed, b->requests, rps, in, out, percentile(b, 0.5), percentile(b, 0.9),
-		       percentile(b, 0.99), b->max_ms, b->errors, b->mismatches, b->timeouts);
+	if (r < 0) {
+		if (errno != EAGAIN && errno != ECONNREFUSED)
+			b->st.errors++;
 		return;
 	}
-	printf("netecho bench: %s %s, %ld %s, %ld-byte messages (reply prefix %zu bytes), %.1f s\n",
-	       o->udp ? "udp" : "tcp", o->peer, o->conns, o->udp ? "sockets" : "connections",
-	       o->size, b->extra, elapsed);
-	printf("  requests    %lu, %.0f/s\n", b->requests, rps);
-	printf("  throughput  %.2f MB/s in, %.2f MB/s out\n", in, out);
-	printf("  latency     p50 %.3f ms, p90 %.3f ms, p99 %.3f ms, max %.3f ms\n",
-	       percentile(b, 0.5), percentile(b, 0.9), percentile(b, 0.99), b->max_ms);
-	printf("  errors      %lu, mismatched replies %lu, %s %lu\n", b->errors, b->mismatches,
-	       o->udp ? "lost" : "timeouts", b->timeouts);
+	b->st.bytes_in += (unsigned long long)r;
+	/* prefix, this request's number, the rest of the message */
+	snprintf(tag, sizeof tag, "%0*lu", SEQ_LEN, c->seq % 1000000000000ul);
+	if ((size_t)r != b->extra + (size_t)o->size ||
+	    memcmp(b->rbuf, b->prefix, b->extra) != 0 ||
+	    memcmp(b->rbuf + b->extra + SEQ_LEN, b->msg + SEQ_LEN, (size_t)o->size - SEQ_LEN) !=
+		    0) {
+		b->st.mismatches++;
+		return;
+	}
+	if (memcmp(b->rbuf + b->extra, tag, SEQ_LEN) != 0)
+		return;         /* a late reply to a request given up on */
+	benchreport_answered(&b->st, clock_now() - c->t0);
+	udp_next(b, c, seq);
+}
+
+static void run_udp(struct bench *b, struct conn *cs)
+{
+	struct epoll_event evs[EVENTS];
+	double next_scan = b->start;
+	unsigned long seq = 0;
+
+	udp_open_all(b, cs, &seq);
+	while (b->open > 0 && clock_now() < last_moment(b)) {
+		double now = clock_now();
+		int n;
+
+		benchreport_tick(&b->st, now);
+		if (now >= next_scan) {
+			udp_expire(b, cs, now, &seq);
+			next_scan = now + SCAN_MS / 1000.0;
+		}
+		n = epoll_wait(b->ep, evs, EVENTS, wait_ms(b));
+		for (int k = 0; k < n; k++)
+			if (((struct conn *)evs[k].data.ptr)->state != CLOSED)
+				udp_readable(b, evs[k].data.ptr, &seq);
+	}
+	cut_off(b, cs);
+}
+
+/* A descriptor a connection, and a few. Returns 0, or an exit status. */
+static int enough_descriptors(long conns)
+{
+	struct rlimit rl;
+	rlim_t want = (rlim_t)conns + 16;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur >= want)
+		return 0;
+	rl.rlim_cur = rl.rlim_max < want ? rl.rlim_max : want;
+	if (setrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur >= want)
+		return 0;
+	fprintf(stderr, "netecho: %ld connections need %ld descriptors; the limit is %lu (ulimit -n)\n",
+		conns, conns + 16, (unsigned long)rl.rlim_cur);
+	return EX_USAGE;
+}
+
+/* After the probe: does a message fit, and what is it. Returns 0, or an
+ * exit status. */
+static int make_message(struct bench *b)
+{
+	const struct bench_options *o = b->o;
+
+	if (o->udp && (size_t)o->size + b->extra > UDP_PAYLOAD_MAX) {
+		fprintf(stderr,
+			"netecho: %ld-byte messages with a %zu-byte reply prefix do not fit a datagram (-s %zu at most)\n",
+			o->size, b->extra, UDP_PAYLOAD_MAX - b->extra);
+		return EX_USAGE;
+	}
+	if (o->udp && o->size < SEQ_LEN) {
+		fprintf(stderr,
+			"netecho: UDP bench messages carry a %d-byte sequence number: -s %d at least\n",
+			SEQ_LEN, SEQ_LEN);
+		return EX_USAGE;
+	}
+	/* the message: letters, none equal to the prefix's first byte */
+	for (long i = 0; i < o->size; i++) {
+		unsigned char x = (unsigned char)('a' + i % 26);
+
+		if (b->extra > 0 && x == b->prefix[0])
+			x = (unsigned char)('a' + (x - 'a' + 1) % 26);
+		b->msg[i] = x;
+	}
+	/* --stream writes copies of it STREAM_WRITE bytes at a time, or one */
+	b->slen = o->stream && o->size < STREAM_WRITE ? STREAM_WRITE / (size_t)o->size * (size_t)o->size
+						       : (size_t)o->size;
+	if (o->stream && (b->smsg = malloc(b->slen)) == NULL) {
+		fprintf(stderr, "netecho: out of memory\n");
+		return EX_OSERR;
+	}
+	for (size_t i = 0; o->stream && i < b->slen; i += (size_t)o->size)
+		memcpy(b->smsg + i, b->msg, (size_t)o->size);
+	return 0;
+}
+
+/* Replies that went missing: said once, with what they look like. */
+static void say_missing(const struct bench *b)
+{
+	const struct bench_options *o = b->o;
+	double rate;
+
+	if (b->st.reply_timeouts == 0 && b->st.connect_timeouts == 0)
+		return;
+	if (o->udp && benchreport_rate_limited(&b->st, b->end - b->start, &rate))
+		fprintf(stderr,
+			"netecho: %s: %lu requests got no reply while replies came at a steady %.0f a second, as a rate limit gives: netechod holds echoes beyond [udp] echo_rate (10 a second a source by default); raise echo_rate and echo_rate_total in netechod.conf to bench UDP\n",
+			o->peer, b->st.reply_timeouts, rate);
+	else
+		fprintf(stderr,
+			"netecho: %s: %lu connections not made and %lu requests not answered within %gs\n",
+			o->peer, b->st.connect_timeouts, b->st.reply_timeouts, o->wait);
+}
+
+/* The measured run and its report. Returns the exit status. */
+static int measure(struct bench *b, struct conn *cs, double begun)
+{
+	const struct bench_options *o = b->o;
+
+	b->start = clock_now();
+	/* the run lasts -d from its beginning, the probe included */
+	b->end = begun + o->seconds > b->start + 0.1 ? begun + o->seconds : b->start + 0.1;
+	if (benchreport_init(&b->st, o, b->start) < 0) {
+		fprintf(stderr, "netecho: out of memory\n");
+		return EX_OSERR;
+	}
+	b->st.greeting = b->greeting;
+	b->st.prefix = b->extra;
+	if (o->udp)
+		run_udp(b, cs);
+	else
+		run_tcp(b, cs);
+	if (o->progress)
+		fprintf(stderr, "\n");
+	benchreport_print(&b->st, clock_now());
+	if (fflush(stdout) == EOF || ferror(stdout)) {
+		fprintf(stderr, "netecho: standard output: %s\n", strerror(errno));
+		return EX_IOERR;
+	}
+	say_missing(b);
+	return b->st.requests > 0 && b->st.errors == 0 && b->st.mismatches == 0 &&
+			       b->st.reply_timeouts == 0 && b->st.connect_timeouts == 0
+		       ? 0
+		       : 1;
 }
 
 int bench_run(const struct bench_options *o)
 {
 	struct bench b = { .o = o };
 	struct conn *cs = calloc((size_t)o->conns, sizeof *cs);
-	struct rlimit rl;
-	double start;
+	double begun = clock_now();
 	int status = EX_OSERR;
 
 	b.msg = malloc((size_t)o->size);
 	b.rbuf = malloc(RBUF);
 	b.ep = epoll_create1(EPOLL_CLOEXEC);
-	if (cs == NULL || b.msg == NULL || b.rbuf == NULL || b.ep < 0) {
+	if (cs == NULL || b.msg == NULL || b.rbuf == NULL || b.ep < 0)
 		fprintf(stderr, "netecho: %s\n", strerror(errno ? errno : ENOMEM));
-		goto out;
-	}
-	/* a descriptor a connection, and a few */
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < (rlim_t)o->conns + 16) {
-		rl.rlim_cur =
-			rl.rlim_max < (rlim_t)o->conns + 16 ? rl.rlim_max : (rlim_t)o->conns + 16;
-		if (setrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur < (rlim_t)o->conns + 16) {
-			fprintf(stderr,
-				"netecho: %ld connections need %ld descriptors; the limit is %lu (ulimit -n)\n",
-				o->conns, o->conns + 16, (unsigned long)rl.rlim_cur);
-			status = EX_USAGE;
-			goto out;
-		}
-	}
-	if ((status = probe(&b)) != 0)
-		goto out;
-	if (o->udp && (size_t)o->size + b.extra > UDP_PAYLOAD_MAX) {
-		fprintf(stderr,
-			"netecho: %ld-byte messages with a %zu-byte reply prefix do not fit a datagram (-s %zu at most)\n",
-			o->size, b.extra, UDP_PAYLOAD_MAX - b.extra);
-		status = EX_USAGE;
-		goto out;
-	}
-	if (o->udp && o->size < SEQ_LEN) {
-		fprintf(stderr,
-			"netecho: UDP bench messages carry a %d-byte sequence number: -s %d at least\n",
-			SEQ_LEN, SEQ_LEN);
-		status = EX_USAGE;
-		goto out;
-	}
-	/* the message: letters, none equal to the prefix's first byte */
-	for (long i = 0; i < o->size; i++) {
-		unsigned char x = (unsigned char)('a' + i % 26);
-
-		if (b.extra > 0 && x == b.prefix[0])
-			x = (unsigned char)('a' + (x - 'a' + 1) % 26);
-		b.msg[i] = x;
-	}
-	start = clock_now();
-	if (o->udp)
-		run_udp(&b, cs);
-	else
-		run_tcp(&b, cs);
-	if (o->progress)
-		fprintf(stderr, "\n");
-	report(&b, clock_now() - start);
-	if (fflush(stdout) == EOF || ferror(stdout)) {
-		fprintf(stderr, "netecho: standard output: %s\n", strerror(errno));
-		status = EX_IOERR;
-		goto out;
-	}
-	status = b.requests > 0 && b.errors == 0 && b.mismatches == 0 && (o->udp || b.timeouts == 0)
-			 ? 0
-			 : 1;
-out:
+	else if ((status = enough_descriptors(o->conns)) == 0 && (status = probe(&b)) == 0 &&
+		 (status = make_message(&b)) == 0)
+		status = measure(&b, cs, begun);
 	if (b.ep >= 0)
 		close(b.ep);
+	benchreport_free(&b.st);
 	free(cs);
 	free(b.msg);
+	free(b.smsg);
 	free(b.rbuf);
 	return status;
 }

@@ -21,6 +21,8 @@ struct bench_options {
 	double seconds;                 /* -d */
 	long size;                      /* -s */
 	double wait;                    /* connect, and a request's reply at most */
+	double interval;                /* -i: a line (text) or an object (JSON) each; 0: none */
+	bool stream;                    /* --stream: send and read at once, no stop and wait */
 	bool json;
 	bool progress;                  /* a live line on stderr */
 };

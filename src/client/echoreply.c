@@ -26,6 +26,13 @@ static const char *check_byte(struct echoreply *r, unsigned char b, size_t sent)
 	return NULL;
 }
 
+void echoreply_next(struct echoreply *r)
+{
+	r->matched = 0;
+	r->pfx = r->plen;       /* within the piece that ended the last copy */
+	r->in_data = true;
+}
+
 enum echoreply_state echoreply_feed(struct echoreply *r, const void *bytes, size_t n, size_t sent,
 				    size_t *used)
 {

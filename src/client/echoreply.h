@@ -32,6 +32,10 @@ enum echoreply_state {
 void echoreply_start(struct echoreply *r, const void *prefix, size_t plen, const void *msg,
 		     size_t len);
 
+/* After ECHOREPLY_DONE, checks the next copy of the message in a stream:
+ * its bytes may go on in the same piece, or a new piece begin. */
+void echoreply_next(struct echoreply *r);
+
 /* Feeds n reply bytes, of which at most sent message bytes may be echoed
  * (what was sent of the message so far). Stops at the end of the message:
  * *used tells how many bytes it took (the rest belong to what follows). */

@@ -4,18 +4,14 @@
  * shows what the network did to its packets (--path, pathprobe.c). */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
-#include <math.h>
 #include <poll.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sysexits.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "bench.h"
@@ -23,120 +19,12 @@
 #include "escape.h"
 #include "fds.h"
 #include "net.h"
-#include "parse.h"
+#include "options.h"
 #include "pathprobe.h"
-#include "pathreport.h"
+#include "ping.h"
 #include "scan.h"
 
-#define MAX_MESSAGES  64        /* -m options */
-#define IO_BUFSIZE    65536     /* bytes moved per read */
-#define UDP_MAX       65507     /* largest UDP payload over IPv4 */
-#define LINE_MAX_PING 4096      /* longest reply line kept in ping mode */
-#define DEFAULT_WAIT  5.0       /* seconds: connect, and replies over TCP */
-#define DEFAULT_UDP_WAIT 1.0    /* seconds: replies over UDP in stream mode */
 #define PACE_TAIL     8         /* bytes of a message that mark its reply */
-#define PING_MSG_MAX  400       /* bytes of a ping message */
-
-/* exit statuses beyond sysexits' */
-#define EXIT_LOST     1         /* ping: replies were lost */
-
-struct options {
-	const char *host;
-	long port;
-	int family;
-	bool udp;
-	bool raw;                       /* send -m messages without a newline */
-	double wait;                    /* -w, or negative: the default */
-	long count;                     /* -n: ping mode when > 0 */
-	double interval;                /* -i */
-	const char *msgs[MAX_MESSAGES];
-	size_t nmsgs;
-	bool bench;                     /* --bench, with: */
-	long conns;                     /* -c */
-	double seconds;                 /* -d */
-	long size;                      /* -s */
-	bool json;                      /* --json */
-	bool path;                      /* --path, with: */
-	bool pmtu;                      /* --pmtu */
-	bool hops;                      /* --hops */
-	long ttl;                       /* --ttl; -1: the system's */
-	int dscp;                       /* --dscp; -1: the system's */
-	bool size_set;                  /* -s given */
-	bool scan;                      /* --scan, with: */
-	unsigned short *ports;          /* the PORTS list, SCAN_PORTS_MAX at most */
-	size_t nports;
-	bool conns_set;                 /* -c given */
-};
-
-static void usage(FILE *out)
-{
-	fprintf(out,
-		"usage: netecho [-46ru] [-m MESSAGE]... [-w SECONDS] [HOST [PORT]]\n"
-		"       netecho [-46u] -n COUNT [-i SECONDS] [-m MESSAGE] [-w SECONDS] [HOST "
-		"[PORT]]\n"
-		"       netecho [-46u] --bench [-c CONNS] [-d SECONDS] [-s SIZE] [--json] [-w "
-		"SECONDS]\n"
-		"               [HOST [PORT]]\n"
-		"       netecho [-46u] --path [--ttl N] [--dscp DSCP] [--pmtu] [--hops] [-s SIZE]\n"
-		"               [--json]\n"
-		"               [-w SECONDS] [HOST [PORT]]\n"
-		"       netecho [-46u] --scan [-c PARALLEL] [--json] [-w SECONDS] HOST PORTS\n"
-		"       netecho -h | -V\n"
-		"\n"
-		"Sends each MESSAGE, or standard input as it comes, to HOST (default 127.0.0.1)\n"
-		"port PORT (default 50000) and prints the replies as they arrive.\n"
-		"\n"
-		"  -m, --message MESSAGE  send MESSAGE and a newline (repeatable, up to %d)\n"
-		"  -r, --raw              send each MESSAGE without the newline\n"
-		"  -u, --udp              use UDP: each message or input line is one datagram\n"
-		"  -w, --wait SECONDS     limit for a name server, connecting, the server taking\n"
-		"                         what is sent, and each wait on replies (default %g;\n"
-		"                         over UDP replies are awaited %gs; path: %gs to\n"
-		"                         connect, %gs for each report)\n"
-		"  -n, --count COUNT      ping: send COUNT probes, print each round trip and\n"
-		"                         a summary; a probe is \"MESSAGE seq=N\" and a newline\n"
-		"                         (MESSAGE defaults to ping)\n"
-		"  -i, --interval SECONDS ping: time between probes (default 1)\n"
-		"  -b, --bench            load test: CONNS connections (UDP sockets with -u) each\n"
-		"                         sending a SIZE-byte message and checking its echo, over\n"
-		"                         and over, for SECONDS; then requests/s, MB/s and\n"
-		"                         latency p50/p90/p99/max (a live line on a terminal);\n"
-		"                         a greeting and a reply prefix are found out first\n"
-		"  -c, --connections CONNS  bench: connections (default 10)\n"
-		"  -d, --duration SECONDS   bench: how long (default 5)\n"
-		"  -s, --size SIZE          bench: message bytes (default 64); path: bytes of the\n"
-		"                           UDP probe (default %d, from %d)\n"
-		"      --json               bench, path: the report as one JSON object\n"
-		"  -p, --path             what the network did: asks netechod's path report\n"
-		"                         service (PORT default %d) how a TCP SYN and a UDP\n"
-		"                         datagram from here arrived, and prints one verdict per\n"
-		"                         fact: nat, hops, dscp, ecn, mss, options, fragments\n"
-		"                         (-u: UDP alone)\n"
-		"      --ttl N              path: send with TTL (hop limit) N\n"
-		"      --dscp DSCP          path: send with DSCP DSCP: a name (ef, af41, cs1, le,\n"
-		"                           ...) or a number from 0 to 63\n"
-		"      --pmtu               path: find the path MTU with DF probes, and whether\n"
-		"                           larger packets vanish without an ICMP (a black hole)\n"
-		"      --hops               path: trace the hops there over UDP (rising TTL, the\n"
-		"                           ICMP \"time exceeded\" of each router)\n"
-		"      --scan             is the path open, port by port: probes each of PORTS\n"
-		"                         (\"7000-7010,8000\"), -c at a time (default %d), each\n"
-		"                         waiting -w (default %gs), and says open (and whether\n"
-		"                         it echoes), refused or filtered; over UDP with -u\n"
-		"  -4, -6                 use IPv4 or IPv6 only\n"
-		"  -h, --help             show this help and exit\n"
-		"  -V, --version          show the version and exit\n"
-		"\n"
-		"Exit status: 0 success; 1 ping replies lost, bench errors, no path report\n"
-		"over UDP, or a scanned port not open; 64 usage; 68 host not found (path:\n"
-		"an ICMP error, such as time exceeded, ended a probe);\n"
-		"69 connection refused, failed or closed early (no report service); 71 system\n"
-		"error; 74 output error; 75 timed out (or a name server did not answer);\n"
-		"76 a malformed path report.\n",
-		MAX_MESSAGES, DEFAULT_WAIT, DEFAULT_UDP_WAIT, PATH_CONNECT_WAIT, PATH_DEFAULT_WAIT,
-		PATH_PROBE_SIZE, PATH_PROBE_MIN,
-		PATH_DEFAULT_PORT, SCAN_PARALLEL, SCAN_WAIT);
-}
 
 static int write_out(const char *buf, size_t len)
 {
@@ -153,319 +41,6 @@ static int write_out(const char *buf, size_t len)
 		len -= (size_t)n;
 	}
 	return 0;
-}
-
-/* An argument as a message shows it: in double quotes, escaped (a control
- * byte never reaches the terminal raw), cut after ARG_SHOWN bytes. */
-#define ARG_SHOWN      64
-#define ARG_SHOWN_SIZE ESCAPE_BUFSIZE(ARG_SHOWN)
-static const char *shown(char buf[ARG_SHOWN_SIZE], const char *arg)
-{
-	escape_payload(buf, ARG_SHOWN_SIZE, arg, strlen(arg), ARG_SHOWN);
-	return buf;
-}
-
-/* An option's number, or a message naming the option and the range. */
-static int opt_long(int opt, const char *arg, long min, long max, long *out)
-{
-	char buf[ARG_SHOWN_SIZE];
-
-	if (parse_long(arg, min, max, out) == 0)
-		return 0;
-	fprintf(stderr, "netecho: -%c: %s is not a whole number from %ld to %ld\n", opt,
-		shown(buf, arg), min, max);
-	return -1;
-}
-
-static int opt_seconds(int opt, const char *arg, double min, double max, double *out)
-{
-	char buf[ARG_SHOWN_SIZE];
-
-	if (parse_seconds(arg, min, max, out) == 0)
-		return 0;
-	fprintf(stderr, "netecho: -%c: %s is not a number of seconds from %g to %g\n", opt,
-		shown(buf, arg), min, max);
-	return -1;
-}
-
-/* printf to stdout, flushed; -1 (and a message) when it cannot be
- * written, e.g. when the reader of a pipe went away. */
-static int say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static int say(const char *fmt, ...)
-{
-	va_list ap;
-	int rc;
-
-	va_start(ap, fmt);
-	rc = vprintf(fmt, ap);
-	va_end(ap);
-	if (rc < 0 || fflush(stdout) == EOF || ferror(stdout)) {
-		fprintf(stderr, "netecho: standard output: %s\n", strerror(errno));
-		return -1;
-	}
-	return 0;
-}
-
-/* long options without a letter */
-enum { OPT_TTL = 256, OPT_DSCP, OPT_PMTU, OPT_SCAN, OPT_HOPS };
-
-/* The checks between modes and their options, once all are read. */
-static int check_modes(struct options *o, bool bench_only, bool path_only, bool port_set)
-{
-	if (o->count > 0 && o->nmsgs > 1) {
-		fprintf(stderr, "netecho: ping mode (-n) takes one message\n");
-		return -1;
-	}
-	if ((o->bench || o->path) && (o->count > 0 || o->nmsgs > 0 || o->raw)) {
-		fprintf(stderr, "netecho: --%s sends its own messages: no -m, -n or -r with it\n",
-			o->bench ? "bench" : "path");
-		return -1;
-	}
-	if (o->bench + o->path + o->scan > 1) {
-		fprintf(stderr, "netecho: one of --bench, --path and --scan\n");
-		return -1;
-	}
-	if (o->scan && (o->count > 0 || o->nmsgs > 0 || o->raw || o->size_set)) {
-		fprintf(stderr,
-			"netecho: --scan sends its own probes: no -m, -n, -r or -s with it\n");
-		return -1;
-	}
-	if (!o->bench && (bench_only || (o->conns_set && !o->scan))) {
-		fprintf(stderr, "netecho: -d goes with --bench, -c with --bench or --scan\n");
-		return -1;
-	}
-	if (o->scan && o->conns_set && o->conns > SCAN_PARALLEL_MAX) {
-		fprintf(stderr, "netecho: -c: at most %d probes at once\n", SCAN_PARALLEL_MAX);
-		return -1;
-	}
-	if (!o->path && path_only) {
-		fprintf(stderr, "netecho: --ttl, --dscp, --pmtu and --hops go with --path\n");
-		return -1;
-	}
-	if (!o->bench && !o->path && (o->size_set || (o->json && !o->scan))) {
-		fprintf(stderr, "netecho: -s goes with --bench or --path, --json with those or "
-				"--scan\n");
-		return -1;
-	}
-	if (o->path && !o->size_set)
-		o->size = PATH_PROBE_SIZE;
-	if (o->path && (o->size < PATH_PROBE_MIN || o->size > UDP_MAX)) {
-		fprintf(stderr, "netecho: -s: a path probe is from %d to %d bytes\n",
-			PATH_PROBE_MIN, UDP_MAX);
-		return -1;
-	}
-	if (o->path && !port_set)
-		o->port = PATH_DEFAULT_PORT;
-	for (size_t i = 0; i < o->nmsgs; i++) {
-		size_t max = o->count > 0 ? PING_MSG_MAX : (o->udp ? UDP_MAX : IO_BUFSIZE) - 1;
-
-		if (strlen(o->msgs[i]) > max) {
-			fprintf(stderr,
-				"netecho: -m: a message of %zu bytes is too long (at most %zu "
-				"here)\n",
-				strlen(o->msgs[i]), max);
-			return -1;
-		}
-	}
-	return 0;
-}
-
-/* --scan's HOST and PORTS, both needed. */
-static int scan_arguments(struct options *o, int argc, char **argv)
-{
-	char err[128], arg[ARG_SHOWN_SIZE];
-
-	if (argc != 2) {
-		fprintf(stderr, "netecho: --scan takes HOST and PORTS (\"7000-7010,8000\")\n");
-		usage(stderr);
-		return -1;
-	}
-	o->host = argv[0];
-	/* parse_ports() quotes a bad part as it is: a byte no port list holds
-	 * (a control byte) is said here, escaped */
-	for (const char *c = argv[1]; *c != '\0'; c++)
-		if (*c < 0x20 || *c > 0x7e) {
-			fprintf(stderr, "netecho: --scan: PORTS %s: not a list of ports and ranges "
-					"(as 7000-7010,8000)\n",
-				shown(arg, argv[1]));
-			return -1;
-		}
-	o->ports = malloc(SCAN_PORTS_MAX * sizeof *o->ports);
-	if (o->ports == NULL) {
-		fprintf(stderr, "netecho: out of memory\n");
-		return -1;
-	}
-	if (parse_ports(argv[1], strlen(argv[1]), o->ports, SCAN_PORTS_MAX, &o->nports, err,
-			sizeof err) < 0 ||
-	    (o->ports[0] == 0 && snprintf(err, sizeof err, "port 0 cannot be scanned") > 0)) {
-		fprintf(stderr, "netecho: --scan: %s\n", err);
-		return -1;
-	}
-	return 0;
-}
-
-static int parse_options(int argc, char **argv, struct options *o)
-{
-	bool bench_only = false, path_only = false, port_set = false;
-	static const struct option longopts[] = {
-		{ "message", required_argument, NULL, 'm' },
-		{ "raw", no_argument, NULL, 'r' },
-		{ "udp", no_argument, NULL, 'u' },
-		{ "wait", required_argument, NULL, 'w' },
-		{ "count", required_argument, NULL, 'n' },
-		{ "interval", required_argument, NULL, 'i' },
-		{ "bench", no_argument, NULL, 'b' },
-		{ "connections", required_argument, NULL, 'c' },
-		{ "duration", required_argument, NULL, 'd' },
-		{ "size", required_argument, NULL, 's' },
-		{ "json", no_argument, NULL, 'J' },
-		{ "path", no_argument, NULL, 'p' },
-		{ "ttl", required_argument, NULL, OPT_TTL },
-		{ "dscp", required_argument, NULL, OPT_DSCP },
-		{ "pmtu", no_argument, NULL, OPT_PMTU },
-		{ "hops", no_argument, NULL, OPT_HOPS },
-		{ "scan", no_argument, NULL, OPT_SCAN },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 },
-	};
-	int c;
-
-	o->host = "127.0.0.1";
-	o->port = 50000;
-	o->family = AF_UNSPEC;
-	o->wait = -1;
-	o->interval = 1.0;
-	o->conns = 10;
-	o->seconds = 5;
-	o->size = 64;
-	o->ttl = -1;
-	o->dscp = -1;
-	while ((c = getopt_long(argc, argv, "46m:ruw:n:i:bc:d:s:phV", longopts, NULL)) != -1) {
-		if (c == 'd')
-			bench_only = true;      /* options that mean something to --bench alone */
-		if (c == OPT_TTL || c == OPT_DSCP || c == OPT_PMTU || c == OPT_HOPS)
-			path_only = true;       /* and to --path alone */
-		switch (c) {
-		case '4':
-			o->family = AF_INET;
-			break;
-		case '6':
-			o->family = AF_INET6;
-			break;
-		case 'm':
-			if (o->nmsgs == MAX_MESSAGES) {
-				fprintf(stderr, "netecho: at most %d messages (-m)\n",
-					MAX_MESSAGES);
-				return -1;
-			}
-			o->msgs[o->nmsgs++] = optarg;
-			break;
-		case 'r':
-			o->raw = true;
-			break;
-		case 'u':
-			o->udp = true;
-			break;
-		case 'w':
-			if (opt_seconds(c, optarg, 0.001, 86400, &o->wait) < 0)
-				return -1;
-			break;
-		case 'n':
-			if (opt_long(c, optarg, 1, 1000000000, &o->count) < 0)
-				return -1;
-			break;
-		case 'i':
-			if (opt_seconds(c, optarg, 0, 3600, &o->interval) < 0)
-				return -1;
-			break;
-		case 'b':
-			o->bench = true;
-			break;
-		case 'c':
-			if (opt_long(c, optarg, 1, BENCH_MAX_CONNS, &o->conns) < 0)
-				return -1;
-			o->conns_set = true;
-			break;
-		case 'd':
-			if (opt_seconds(c, optarg, 0.1, 86400, &o->seconds) < 0)
-				return -1;
-			break;
-		case 's':
-			if (opt_long(c, optarg, 1, BENCH_MAX_SIZE, &o->size) < 0)
-				return -1;
-			o->size_set = true;
-			break;
-		case 'J':
-			o->json = true;
-			break;
-		case 'p':
-			o->path = true;
-			break;
-		case OPT_TTL:
-			if (parse_long(optarg, 1, 255, &o->ttl) < 0) {
-				fprintf(stderr,
-					"netecho: --ttl: '%s' is not a whole number from 1 to "
-					"255\n",
-					optarg);
-				return -1;
-			}
-			break;
-		case OPT_DSCP:
-			if (path_dscp_parse(optarg, &o->dscp) < 0) {
-				fprintf(stderr,
-					"netecho: --dscp: '%s' is neither a DSCP name (ef, af11 to "
-					"af43, cs0 to cs7, le, va) nor a number from 0 to 63\n",
-					optarg);
-				return -1;
-			}
-			break;
-		case OPT_PMTU:
-			o->pmtu = true;
-			break;
-		case OPT_HOPS:
-			o->hops = true;
-			break;
-		case OPT_SCAN:
-			o->scan = true;
-			break;
-		case 'h':
-			usage(stdout);
-			exit(0);
-		case 'V':
-			printf("netecho %s\n", PACKAGE_VERSION);
-			exit(0);
-		default:
-			usage(stderr);
-			return -1;
-		}
-	}
-	if (o->scan)
-		return scan_arguments(o, argc - optind, argv + optind) < 0 ||
-				       check_modes(o, bench_only, path_only, true) < 0
-			       ? -1
-			       : 0;
-	if (optind < argc)
-		o->host = argv[optind++];
-	if (optind < argc) {
-		if (parse_long(argv[optind++], 1, 65535, &o->port) < 0) {
-			char arg[ARG_SHOWN_SIZE];
-
-			fprintf(stderr, "netecho: %s is not a port from 1 to 65535\n",
-				shown(arg, argv[optind - 1]));
-			return -1;
-		}
-		port_set = true;
-	}
-	if (optind < argc) {
-		char arg[ARG_SHOWN_SIZE];
-
-		fprintf(stderr, "netecho: unexpected argument %s\n", shown(arg, argv[optind]));
-		usage(stderr);
-		return -1;
-	}
-	return check_modes(o, bench_only, path_only, port_set);
 }
 
 /* Resolves and connects, trying each address in turn. Returns the socket,
@@ -574,120 +149,156 @@ static bool input_done(const struct source *s)
 	       !awaiting_replies(s);
 }
 
+/* TCP stream mode's state: what is sent, the replies, the wait. */
+struct stream {
+	struct source s;
+	int fd;
+	const char *peer;
+	char *rbuf;                     /* IO_BUFSIZE */
+	double wait, deadline;          /* deadline 0: none */
+	bool half_closed;
+};
+
+/* Half-closes once everything is sent and answered, and keeps the
+ * deadline: the server has to move within the wait whenever it owes
+ * something. Returns 0, or an exit status. */
+static int keep_deadline(struct stream *st)
+{
+	if (!st->half_closed && input_done(&st->s)) {
+		if (shutdown(st->fd, SHUT_WR) < 0) {
+			fprintf(stderr, "netecho: %s: shutdown: %s\n", st->peer, strerror(errno));
+			return EX_UNAVAILABLE;
+		}
+		st->half_closed = true;
+		st->deadline = clock_now() + st->wait;
+	} else if (!st->half_closed && (awaiting_replies(&st->s) || st->s.off < st->s.len)) {
+		/* waiting for replies, or for the server to take what is sent */
+		if (st->deadline == 0)
+			st->deadline = clock_now() + st->wait;
+	} else if (!st->half_closed) {
+		st->deadline = 0;
+	}
+	return 0;
+}
+
+static int timed_out(const struct stream *st)
+{
+	if (st->s.off < st->s.len)
+		fprintf(stderr,
+			"netecho: %s: timed out after %gs: the server takes nothing of what is sent\n",
+			st->peer, st->wait);
+	else
+		fprintf(stderr, "netecho: %s: timed out after %gs waiting for the replies\n",
+			st->peer, st->wait);
+	return EX_TEMPFAIL;
+}
+
+/* Prints what the server sent. Returns -1 to go on, or an exit status. */
+static int take_replies(struct stream *st)
+{
+	ssize_t n = recv(st->fd, st->rbuf, IO_BUFSIZE, 0);
+
+	if (n > 0) {
+		if (write_out(st->rbuf, (size_t)n) < 0)
+			return EX_IOERR;
+		saw_reply_bytes(&st->s, st->rbuf, (size_t)n);
+		if (st->deadline > 0)
+			st->deadline = clock_now() + st->wait;
+		return -1;
+	}
+	if (n == 0) {
+		if (st->half_closed)
+			return 0;
+		fprintf(stderr, "netecho: %s: the server closed the connection\n", st->peer);
+		return EX_UNAVAILABLE;
+	}
+	if (errno == EAGAIN || errno == EINTR)
+		return -1;
+	fprintf(stderr, "netecho: %s: %s\n", st->peer, strerror(errno));
+	return EX_UNAVAILABLE;
+}
+
+/* Sends what is pending. Returns -1 to go on, or an exit status. */
+static int give(struct stream *st)
+{
+	ssize_t n = send(st->fd, st->s.buf + st->s.off, st->s.len - st->s.off, MSG_NOSIGNAL);
+
+	if (n > 0 && st->deadline > 0 && !st->half_closed)
+		st->deadline = clock_now() + st->wait;      /* it takes what is sent */
+	if (n >= 0) {
+		st->s.off += (size_t)n;
+		return -1;
+	}
+	if (errno == EAGAIN || errno == EINTR)
+		return -1;
+	fprintf(stderr, "netecho: %s: %s\n", st->peer, strerror(errno));
+	return EX_UNAVAILABLE;
+}
+
+static void read_input(struct source *s)
+{
+	ssize_t n = read(STDIN_FILENO, s->buf, IO_BUFSIZE);
+
+	if (n > 0) {
+		s->len = (size_t)n;
+		s->off = 0;
+	} else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
+		s->stdin_open = false;
+	}
+}
+
+/* One turn: waits for the socket or input and moves what is ready.
+ * Returns -1 to go on, or an exit status. */
+static int stream_turn(struct stream *st)
+{
+	struct pollfd pfd[2] = {
+		{ .fd = st->fd, .events = POLLIN },
+		{ .fd = STDIN_FILENO, .events = 0 },
+	};
+	int rc;
+
+	if (st->s.off == st->s.len && !next_message(&st->s) && st->s.stdin_open)
+		pfd[1].events = POLLIN;
+	if (st->s.off < st->s.len)
+		pfd[0].events |= POLLOUT;
+	if ((rc = keep_deadline(st)) != 0)
+		return rc;
+	rc = poll(pfd, pfd[1].events ? 2 : 1, clock_ms_until(st->deadline));
+	if (rc < 0) {
+		if (errno == EINTR)
+			return -1;
+		fprintf(stderr, "netecho: poll: %s\n", strerror(errno));
+		return EX_UNAVAILABLE;
+	}
+	if (rc == 0)
+		return timed_out(st);
+	if ((pfd[0].revents & (POLLIN | POLLHUP | POLLERR)) && (rc = take_replies(st)) >= 0)
+		return rc;
+	if ((pfd[0].revents & POLLOUT) && st->s.off < st->s.len && (rc = give(st)) >= 0)
+		return rc;
+	if (pfd[1].revents)
+		read_input(&st->s);
+	return -1;
+}
+
 /* TCP stream mode: send, print replies, half-close, read to the end. */
 static int run_tcp(const struct options *o, int fd, const char *peer)
 {
-	char *rbuf = malloc(IO_BUFSIZE);
-	struct source s = {
-		.o = o, .stdin_open = o->nmsgs == 0, .buf = malloc(IO_BUFSIZE),
-		.pace = o->nmsgs > 0,
+	struct stream st = {
+		.s = { .o = o, .stdin_open = o->nmsgs == 0, .buf = malloc(IO_BUFSIZE),
+		       .pace = o->nmsgs > 0 },
+		.fd = fd, .peer = peer, .rbuf = malloc(IO_BUFSIZE),
+		.wait = o->wait > 0 ? o->wait : DEFAULT_WAIT,
 	};
-	double wait = o->wait > 0 ? o->wait : DEFAULT_WAIT, deadline = 0;
-	bool half_closed = false;
 	int status = EX_UNAVAILABLE;
 
-	if (rbuf == NULL || s.buf == NULL || fcntl(fd, F_SETFL, O_NONBLOCK) < 0) {
+	if (st.rbuf == NULL || st.s.buf == NULL || fcntl(fd, F_SETFL, O_NONBLOCK) < 0)
 		fprintf(stderr, "netecho: %s\n", strerror(errno ? errno : ENOMEM));
-		goto out;
-	}
-	for (;;) {
-		struct pollfd pfd[2] = {
-			{ .fd = fd, .events = POLLIN },
-			{ .fd = STDIN_FILENO, .events = 0 },
-		};
-		int rc;
-
-		if (s.off == s.len && !next_message(&s) && s.stdin_open)
-			pfd[1].events = POLLIN;
-		if (s.off < s.len)
-			pfd[0].events |= POLLOUT;
-		if (!half_closed && input_done(&s)) {
-			if (shutdown(fd, SHUT_WR) < 0) {
-				fprintf(stderr, "netecho: %s: shutdown: %s\n", peer,
-					strerror(errno));
-				goto out;
-			}
-			half_closed = true;
-			deadline = clock_now() + wait;
-		} else if (!half_closed && (awaiting_replies(&s) || s.off < s.len)) {
-			/* waiting for replies, or for the server to take what is
-			 * sent: either has to move within the wait */
-			if (deadline == 0)
-				deadline = clock_now() + wait;
-		} else if (!half_closed) {
-			deadline = 0;
-		}
-		rc = poll(pfd, pfd[1].events ? 2 : 1, clock_ms_until(deadline));
-		if (rc < 0) {
-			if (errno == EINTR)
-				continue;
-			fprintf(stderr, "netecho: poll: %s\n", strerror(errno));
-			goto out;
-		}
-		if (rc == 0) {
-			if (s.off < s.len)
-				fprintf(stderr,
-					"netecho: %s: timed out after %gs: the server takes "
-					"nothing of what is sent\n",
-					peer, wait);
-			else
-				fprintf(stderr,
-					"netecho: %s: timed out after %gs waiting for the "
-					"replies\n",
-					peer, wait);
-			status = EX_TEMPFAIL;
-			goto out;
-		}
-		if (pfd[0].revents & (POLLIN | POLLHUP | POLLERR)) {
-			ssize_t n = recv(fd, rbuf, IO_BUFSIZE, 0);
-
-			if (n > 0) {
-				if (write_out(rbuf, (size_t)n) < 0) {
-					status = EX_IOERR;
-					goto out;
-				}
-				saw_reply_bytes(&s, rbuf, (size_t)n);
-				if (deadline > 0)
-					deadline = clock_now() + wait;
-			} else if (n == 0) {
-				if (half_closed) {
-					status = 0;
-					goto out;
-				}
-				fprintf(stderr, "netecho: %s: the server closed the connection\n",
-					peer);
-				goto out;
-			} else if (errno != EAGAIN && errno != EINTR) {
-				fprintf(stderr, "netecho: %s: %s\n", peer, strerror(errno));
-				goto out;
-			}
-		}
-		if ((pfd[0].revents & POLLOUT) && s.off < s.len) {
-			ssize_t n = send(fd, s.buf + s.off, s.len - s.off, MSG_NOSIGNAL);
-
-			if (n > 0 && deadline > 0 && !half_closed)
-				deadline = clock_now() + wait;      /* it takes what is sent */
-			if (n >= 0)
-				s.off += (size_t)n;
-			else if (errno != EAGAIN && errno != EINTR) {
-				fprintf(stderr, "netecho: %s: %s\n", peer, strerror(errno));
-				goto out;
-			}
-		}
-		if (pfd[1].revents) {
-			ssize_t n = read(STDIN_FILENO, s.buf, IO_BUFSIZE);
-
-			if (n > 0) {
-				s.len = (size_t)n;
-				s.off = 0;
-			} else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
-				s.stdin_open = false;
-			}
-		}
-	}
-out:
-	free(rbuf);
-	free(s.buf);
+	else
+		while ((status = stream_turn(&st)) < 0)
+			;
+	free(st.rbuf);
+	free(st.s.buf);
 	return status;
 }
 
@@ -739,6 +350,36 @@ static int send_datagram(int fd, const char *peer, const char *buf, size_t len)
 	return EX_UNAVAILABLE;
 }
 
+/* Sends the -m messages not sent yet, each a datagram. */
+static int send_ready(const struct options *o, int fd, const char *peer, size_t *next,
+		      char *buf)
+{
+	while (*next < o->nmsgs) {
+		size_t len = strlen(o->msgs[*next]);
+		int status;
+
+		memcpy(buf, o->msgs[(*next)++], len);
+		if (!o->raw)
+			buf[len++] = '\n';
+		if ((status = send_datagram(fd, peer, buf, len)) != 0)
+			return status;
+	}
+	return 0;
+}
+
+/* Sends the whole lines of input buffered in carry, each a datagram. */
+static int send_lines(int fd, const char *peer, char *carry, size_t *carrylen, bool eof,
+		      char *buf)
+{
+	size_t len;
+	int status;
+
+	while ((len = take_line(carry, carrylen, eof, buf)) > 0)
+		if ((status = send_datagram(fd, peer, buf, len)) != 0)
+			return status;
+	return 0;
+}
+
 /* UDP stream mode: each message or line of input is a datagram; replies
  * are printed as they come, and for the wait after the last datagram. */
 static int run_udp(const struct options *o, int fd, const char *peer)
@@ -758,21 +399,12 @@ static int run_udp(const struct options *o, int fd, const char *peer)
 			{ .fd = fd, .events = POLLIN },
 			{ .fd = STDIN_FILENO, .events = POLLIN },
 		};
-		size_t len;
 		int rc;
 
 		/* what is ready to go goes */
-		while (next < o->nmsgs) {
-			len = strlen(o->msgs[next]);
-			memcpy(buf, o->msgs[next++], len);
-			if (!o->raw)
-				buf[len++] = '\n';
-			if ((status = send_datagram(fd, peer, buf, len)) != 0)
-				goto out;
-		}
-		while ((len = take_line(carry, &carrylen, eof, buf)) > 0)
-			if ((status = send_datagram(fd, peer, buf, len)) != 0)
-				goto out;
+		if ((status = send_ready(o, fd, peer, &next, buf)) != 0 ||
+		    (status = send_lines(fd, peer, carry, &carrylen, eof, buf)) != 0)
+			goto out;
 		if (!input_open && deadline == 0)
 			deadline = clock_now() + wait;
 		rc = poll(pfd, input_open ? 2 : 1, deadline > 0 ? clock_ms_until(deadline) : -1);
@@ -806,145 +438,6 @@ out:
 	return status;
 }
 
-/* Does the line (without its newline) end with tag? */
-static bool ends_with(const char *line, size_t len, const char *tag)
-{
-	size_t t = strlen(tag);
-
-	while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
-		len--;
-	return len >= t && memcmp(line + len - t, tag, t) == 0;
-}
-
-/* Ping mode: COUNT probes, one at a time, each timed to its reply: the
- * line ending with the probe's "seq=N". */
-static int run_ping(const struct options *o, int fd, const char *peer)
-{
-	const char *msg = o->nmsgs > 0 ? o->msgs[0] : "ping";
-	double wait = o->wait > 0 ? o->wait : DEFAULT_WAIT;
-	double min = 0, max = 0, sum = 0, sum2 = 0, start = clock_now();
-	char *line = malloc(LINE_MAX_PING), *rbuf = malloc(IO_BUFSIZE), probe[PING_MSG_MAX + 32];
-	size_t linelen = 0;
-	long received = 0, sent = 0;
-	int status = EX_UNAVAILABLE, failed = 0;
-
-	if (line == NULL || rbuf == NULL) {
-		fprintf(stderr, "netecho: out of memory\n");
-		goto out;
-	}
-	if (say("PING %s (%s): %s\n", o->host, peer, o->udp ? "udp" : "tcp") < 0) {
-		status = EX_IOERR;
-		goto out;
-	}
-	for (long seq = 1; seq <= o->count && failed == 0; seq++) {
-		char tag[32];
-		int plen = snprintf(probe, sizeof probe, "%s seq=%ld\n", msg, seq);
-		double t0 = clock_now(), deadline = t0 + wait;
-		bool got = false;
-
-		snprintf(tag, sizeof tag, "seq=%ld", seq);
-		if (send(fd, probe, (size_t)plen, MSG_NOSIGNAL) != plen) {
-			fprintf(stderr, "netecho: %s: %s\n", peer,
-				errno == ECONNREFUSED
-					? "nothing listens on that UDP port (connection refused)"
-					: strerror(errno));
-			failed = EX_UNAVAILABLE;
-			break;
-		}
-		sent++;
-		while (!got && failed == 0) {
-			struct pollfd pfd = { .fd = fd, .events = POLLIN };
-			int rc = poll(&pfd, 1, clock_ms_until(deadline));
-			ssize_t n;
-
-			if (rc < 0 && errno == EINTR)
-				continue;
-			if (rc <= 0)
-				break;
-			n = recv(fd, rbuf, IO_BUFSIZE, MSG_DONTWAIT);
-			if (n == 0 && !o->udp) {
-				fprintf(stderr, "netecho: %s: the server closed the connection\n",
-					peer);
-				failed = EX_UNAVAILABLE;
-				break;
-			}
-			if (n < 0) {
-				if (errno == EAGAIN || errno == EINTR)
-					continue;
-				if (errno == ECONNREFUSED && o->udp)
-					continue;       /* ICMP: counted as lost */
-				fprintf(stderr, "netecho: %s: %s\n", peer, strerror(errno));
-				failed = EX_UNAVAILABLE;
-				break;
-			}
-			/* over UDP a datagram is a line; over TCP, lines */
-			if (o->udp)
-				linelen = 0;
-			for (ssize_t i = 0; i < n && !got; i++) {
-				if (linelen < LINE_MAX_PING)
-					line[linelen++] = rbuf[i];
-				if (rbuf[i] != '\n' && !(o->udp && i == n - 1))
-					continue;
-				if (ends_with(line, linelen, tag)) {
-					double rtt = (clock_now() - t0) * 1000.0;
-
-					got = true;
-					received++;
-					if (received == 1 || rtt < min)
-						min = rtt;
-					if (rtt > max)
-						max = rtt;
-					sum += rtt;
-					sum2 += rtt * rtt;
-					if (say("%zu bytes from %s: seq=%ld time=%.3f ms\n",
-						linelen, peer, seq, rtt) < 0)
-						failed = EX_IOERR;
-				}
-				linelen = 0;
-			}
-		}
-		if (!got && failed == 0 &&
-		    say("no reply from %s: seq=%ld within %gs\n", peer, seq, wait) < 0)
-			failed = EX_IOERR;
-		if (seq < o->count && failed == 0) {
-			double until = t0 + o->interval;
-
-			while (clock_now() < until) {
-				double left = until - clock_now();
-				struct timespec ts = {(time_t)left,
-						      (long)((left - (double)(time_t)left) * 1e9)};
-
-				if (nanosleep(&ts, NULL) < 0 && errno != EINTR)
-					break;
-			}
-		}
-	}
-	if (failed == EX_IOERR) {
-		status = EX_IOERR;
-		goto out;
-	}
-	{
-		double avg = received > 0 ? sum / (double)received : 0,
-		       var = received > 0 ? sum2 / (double)received - avg * avg : 0;
-
-		if (say("\n--- %s netecho statistics ---\n"
-			"%ld sent, %ld received, %.0f%% loss, time %.0fms\n",
-			peer, sent, received,
-			sent > 0 ? 100.0 * (double)(sent - received) / (double)sent : 0.0,
-			(clock_now() - start) * 1000.0) < 0 ||
-		    (received > 0 && say("rtt min/avg/max/mdev = %.3f/%.3f/%.3f/%.3f ms\n", min,
-					 avg, max, var > 0 ? sqrt(var) : 0.0) < 0)) {
-			status = EX_IOERR;
-			goto out;
-		}
-	}
-	status = failed != 0 ? failed : received == sent && sent == o->count ? 0 : EXIT_LOST;
-out:
-	free(line);
-	free(rbuf);
-	return status;
-}
-
 /* --bench: resolves the first address and hands over to bench.c. */
 static int run_bench(const struct options *o)
 {
@@ -957,7 +450,9 @@ static int run_bench(const struct options *o)
 			: o->udp    ? DEFAULT_UDP_WAIT
 				    : DEFAULT_WAIT,
 		.json = o->json,
-		.progress = !o->json && isatty(STDERR_FILENO),
+		.interval = o->given[OPT_INTERVAL] ? o->interval : 0,
+		.stream = o->stream,
+		.progress = !o->json && !o->given[OPT_INTERVAL] && isatty(STDERR_FILENO),
 	};
 	char err[NET_ERRLEN];
 	int n = net_resolve(o->host, o->port, o->family, o->udp ? SOCK_DGRAM : SOCK_STREAM, false,
@@ -978,10 +473,11 @@ static int run_scan(const struct options *o)
 		.ports = o->ports,
 		.nports = o->nports,
 		.udp = o->udp,
-		.parallel = o->conns_set ? o->conns : SCAN_PARALLEL,
+		.parallel = o->given[OPT_CONNS] ? o->conns : SCAN_PARALLEL,
 		.wait = o->wait > 0 ? o->wait : SCAN_WAIT,
 		.json = o->json,
 		.progress = !o->json && isatty(STDERR_FILENO),
+		.expect = o->expect,
 	};
 	char err[NET_ERRLEN];
 	int n = net_resolve(o->host, 0, o->family, o->udp ? SOCK_DGRAM : SOCK_STREAM, false,
@@ -993,6 +489,21 @@ static int run_scan(const struct options *o)
 	}
 	net_format_host((struct sockaddr *)&so.addr.ss, so.addr.len, so.host, sizeof so.host);
 	return scan_run(&so);
+}
+
+/* A port given to --path that answered, but with no path report (75: no
+ * report came; 76: not a report), is likely the echo port: the report
+ * service is elsewhere, by default on the echo port + 1. Said once. */
+static int path_hint(const struct options *o, int status)
+{
+	char host[ESCAPE_BUFSIZE(64)];
+
+	escape_payload(host, sizeof host, o->host, strlen(o->host), 64);
+	if (o->port_set && o->port < 65535 && (status == EX_TEMPFAIL || status == 76))
+		fprintf(stderr,
+			"netecho: --path asks netechod's path report service, not the echo: it listens on the echo port + 1 by default ([report] port in netechod.conf); if %ld is the echo port, try: netecho --path -p %ld %s\n",
+			o->port, o->port + 1, host);
+	return status;
 }
 
 /* --path: resolves the first address and hands over to pathprobe.c. */
@@ -1020,44 +531,81 @@ static int run_path(const struct options *o)
 		return errno == EAGAIN ? EX_TEMPFAIL : EX_NOHOST;
 	}
 	net_format((struct sockaddr *)&p.addr.ss, p.addr.len, p.peer, sizeof p.peer);
-	return path_run(&p);
+	return path_hint(o, path_run(&p));
+}
+
+/* --connect: resolves the first address and hands over to ping.c. */
+static int run_connect(const struct options *o)
+{
+	struct net_addr addr;
+	char err[NET_ERRLEN], peer[NET_ADDRSTRLEN];
+	double wait = o->wait > 0 ? o->wait : DEFAULT_WAIT;
+	int n = net_resolve(o->host, o->port, o->family, SOCK_STREAM, false, &addr, 1,
+			    (int)(wait * 1000), err, sizeof err);
+
+	if (n < 0) {
+		fprintf(stderr, "netecho: %s\n", err);
+		return errno == EAGAIN ? EX_TEMPFAIL : EX_NOHOST;
+	}
+	net_format((struct sockaddr *)&addr.ss, addr.len, peer, sizeof peer);
+	return ping_run(o, -1, &addr, peer);
+}
+
+/* The mode the options chose, on its socket when it has one. */
+static int run(const struct options *o)
+{
+	char peer[NET_ADDRSTRLEN];
+	int fd, status;
+
+	if (o->bench)
+		return run_bench(o);
+	if (o->path)
+		return run_path(o);
+	if (o->scan)
+		return run_scan(o);
+	if (o->connect)
+		return run_connect(o);
+	fd = open_connection(o, &status, peer, sizeof peer);
+	if (fd < 0)
+		return status;
+	if (o->given[OPT_COUNT])
+		status = ping_run(o, fd, NULL, peer);
+	else if (o->udp)
+		status = run_udp(o, fd, peer);
+	else
+		status = run_tcp(o, fd, peer);
+	close(fd);
+	return status;
 }
 
 int main(int argc, char **argv)
 {
 	struct options o = { 0 };
-	char peer[NET_ADDRSTRLEN];
-	int fd, status;
 	struct sigaction ign = { .sa_handler = SIG_IGN };
+	int status;
 
 	/* before any socket: replies must not go into one on descriptor 1 */
 	if (fds_ensure_std() < 0)
 		return EX_OSERR;
-	if (parse_options(argc, argv, &o) < 0)
+	if (options_parse(argc, argv, &o) < 0) {
+		options_free(&o);
 		return EX_USAGE;
+	}
+	if (o.help || o.version) {
+		if (o.help)
+			options_usage(stdout);
+		else
+			printf("netecho %s\n", PACKAGE_VERSION);
+		options_free(&o);
+		return fflush(stdout) == EOF ? EX_IOERR : 0;
+	}
 	sigemptyset(&ign.sa_mask);
 	if (sigaction(SIGPIPE, &ign, NULL) < 0) {
 		fprintf(stderr, "netecho: sigaction: %s\n", strerror(errno));
+		options_free(&o);
 		return EX_OSERR;
 	}
-	if (o.bench)
-		return run_bench(&o);
-	if (o.path)
-		return run_path(&o);
-	if (o.scan) {
-		status = run_scan(&o);
-		free(o.ports);
-		return status;
-	}
-	fd = open_connection(&o, &status, peer, sizeof peer);
-	if (fd < 0)
-		return status;
-	if (o.count > 0)
-		status = run_ping(&o, fd, peer);
-	else if (o.udp)
-		status = run_udp(&o, fd, peer);
-	else
-		status = run_tcp(&o, fd, peer);
-	close(fd);
+	status = run(&o);
+	options_free(&o);
 	return status;
 }

@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "parse.h"
 
 /* Bytes of a TCP reply looked at for the probe's line: room for a greeting
  * and a reply prefix (netechod's greeting and reply_prefix, 256 bytes
@@ -345,11 +346,24 @@ static int probe_all(struct scan *s)
 
 /* --- the report -------------------------------------------------------- */
 
-static const char *const verdicts[] = { "open", "refused", "filtered" };
+/* A verdict's name: a UDP port that sends nothing back is "open|filtered",
+ * as nmap says: a service that does not answer looks exactly like a drop. */
+static const char *verdict_name(const struct scan *s, unsigned char v)
+{
+	static const char *const names[] = { "open", "refused", "filtered" };
 
-/* How a port was refused, in --json's "by" (a reset, and ICMP's port
- * unreachable, both come as ECONNREFUSED: they are "refused" alone). */
-static const char *const refusals[] = { "refused", "unreachable", "self-connect" };
+	return v == FILTERED && s->o->udp ? "open|filtered" : names[v];
+}
+
+/* What refused a port, in --json's "refused_by": over TCP a reset and an
+ * ICMP port unreachable both come as ECONNREFUSED, over UDP only the ICMP;
+ * another ICMP unreachable; or the probe's own socket. */
+static const char *refused_by(const struct scan *s, unsigned char by)
+{
+	if (by == BY_RESET)
+		return s->o->udp ? "port-unreachable" : "reset-or-port-unreachable";
+	return by == BY_UNREACHABLE ? "other-unreachable" : "self-connect";
+}
 
 /* What more there is to say of a verdict: whether an open port echoed,
  * whether a refusal was an ICMP unreachable, or the probe's own socket. */
@@ -385,13 +399,16 @@ static int text(const struct scan *s)
 			j++;
 		if ((j > i ? printf("  %u-%u", o->ports[i], o->ports[j])
 			   : printf("  %u", o->ports[i])) < 0 ||
-		    printf(" %s%s%s\n", verdicts[s->results[i].verdict], detail(&s->results[i]),
-			   s->results[i].verdict == FILTERED ? " (nothing came back)" : "") < 0)
+		    printf(" %s%s%s\n", verdict_name(s, s->results[i].verdict),
+			   detail(&s->results[i]),
+			   s->results[i].verdict != FILTERED ? ""
+			   : o->udp ? " (nothing came back: a silent service, or dropped)"
+				    : " (nothing came back)") < 0)
 			return -1;
 		i = j + 1;
 	}
-	if (printf("%zu open, %zu refused, %zu filtered\n", s->counts[OPEN], s->counts[REFUSED],
-		   s->counts[FILTERED]) < 0)
+	if (printf("%zu open, %zu refused, %zu %s\n", s->counts[OPEN], s->counts[REFUSED],
+		   s->counts[FILTERED], verdict_name(s, FILTERED)) < 0)
 		return -1;
 	if (o->udp && s->counts[FILTERED] == o->nports &&
 	    printf("(a UDP port shows open only where something answers: against netechod, [udp] echo = yes, or the path report's port)\n") <
@@ -404,24 +421,77 @@ static int json(const struct scan *s)
 {
 	const struct scan_options *o = s->o;
 
-	if (printf("{\"host\":\"%s\",\"proto\":\"%s\",\"open\":%zu,\"refused\":%zu,\"filtered\":%zu,\"ports\":[",
+	if (printf("{\"host\":\"%s\",\"proto\":\"%s\",\"open\":%zu,\"refused\":%zu,\"%s\":%zu,\"ports\":[",
 		   o->host, o->udp ? "udp" : "tcp", s->counts[OPEN], s->counts[REFUSED],
-		   s->counts[FILTERED]) < 0)
+		   o->udp ? "open_or_filtered" : "filtered", s->counts[FILTERED]) < 0)
 		return -1;
 	for (size_t i = 0; i < o->nports; i++) {
 		const struct result *r = &s->results[i];
 
 		if (printf("%s{\"port\":%u,\"state\":\"%s\"", i ? "," : "", o->ports[i],
-			   verdicts[r->verdict]) < 0 ||
+			   verdict_name(s, r->verdict)) < 0 ||
 		    (r->verdict == OPEN &&
 		     printf(",\"echoes\":%s,\"answers\":%s", r->reply == ECHOES ? "true" : "false",
 			    r->reply != SILENT ? "true" : "false") < 0) ||
 		    (r->verdict == REFUSED &&
-		     printf(",\"by\":\"%s\"", refusals[r->by]) < 0) ||
+		     printf(",\"refused_by\":\"%s\"", refused_by(s, r->by)) < 0) ||
 		    printf("}") < 0)
 			return -1;
 	}
 	return printf("]}\n") < 0 ? -1 : 0;
+}
+
+int scan_expect_parse(const char *spec, unsigned char *want, char *err, size_t errlen)
+{
+	static const char *const states[] = { "open", "refused", "filtered", "open|filtered" };
+	unsigned short *ports = malloc(SCAN_PORTS_MAX * sizeof *ports);
+	const char *p = spec;
+	int rc = 0;
+
+	if (ports == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	while (rc == 0 && *(p += strspn(p, " ")) != '\0') {
+		size_t len = strcspn(p, " "), colon = strcspn(p, ":"), n = 0, st = 0;
+
+		while (st < 4 && (strlen(states[st]) != colon || strncmp(p, states[st], colon) != 0))
+			st++;
+		if (colon >= len || st == 4) {
+			snprintf(err, errlen, "%.*s: not STATE:PORTS (open, refused, filtered or open|filtered)",
+				 (int)(len < 40 ? len : 40), p);
+			rc = -1;
+		} else if (parse_ports(p + colon + 1, len - colon - 1, ports, SCAN_PORTS_MAX, &n, err,
+				       errlen) < 0) {
+			rc = -1;
+		}
+		for (size_t i = 0; rc == 0 && i < n; i++)
+			want[ports[i]] = (unsigned char)(1 + (st == 3 ? FILTERED : st));
+		p += len;
+	}
+	free(ports);
+	return rc;
+}
+
+/* --expect: every port named has the state it should; what differs is
+ * said, ten lines at most. Returns 0, or 1. */
+static int check_expected(const struct scan *s)
+{
+	const struct scan_options *o = s->o;
+	size_t wrong = 0;
+
+	for (size_t i = 0; i < o->nports; i++) {
+		unsigned char want = o->expect[o->ports[i]];
+
+		if (want == 0 || want - 1 == s->results[i].verdict)
+			continue;
+		if (++wrong <= 10)
+			fprintf(stderr, "netecho: --expect: port %u is %s, not %s\n", o->ports[i],
+				verdict_name(s, s->results[i].verdict), verdict_name(s, want - 1));
+	}
+	if (wrong > 10)
+		fprintf(stderr, "netecho: --expect: %zu ports in all are not as expected\n", wrong);
+	return wrong > 0 ? 1 : 0;
 }
 
 /* Raises the descriptor limit to fit parallel probes and a few more;
@@ -477,7 +547,7 @@ int scan_run(const struct scan_options *o)
 		status = EX_IOERR;
 		goto out;
 	}
-	status = s.counts[OPEN] == o->nports ? 0 : 1;
+	status = o->expect != NULL ? check_expected(&s) : s.counts[OPEN] == o->nports ? 0 : 1;
 out:
 	for (long i = 0; s.probes != NULL && i < s.parallel; i++)
 		if (s.probes[i].fd >= 0)

@@ -3,7 +3,8 @@
  * sends back) or UDP (a datagram, padded so that netechod's path report
  * answers it too), a bounded number at a time, each within a wait, and
  * says of each port: open (and whether it echoes), refused (a reset, or an
- * ICMP unreachable) or filtered (nothing came back in time). A summary
+ * ICMP unreachable) or filtered (nothing came back in time; over UDP
+ * open|filtered, since a silent service looks the same). A summary
  * groups the ports into ranges; --json gives one object. */
 #ifndef NETECHO_SCAN_H
 #define NETECHO_SCAN_H
@@ -31,10 +32,17 @@ struct scan_options {
 	double wait;
 	bool json;
 	bool progress;                  /* a live line on standard error */
+	const unsigned char *expect;    /* --expect: by port, 0 or 1 + the state wanted; or NULL */
 };
 
+/* --expect's SPEC, "open:7000-7010 refused:8000" (states open, refused,
+ * filtered, open|filtered), into want (SCAN_PORTS_MAX entries, zeroed): 1 +
+ * the state wanted of each port named. Returns 0, or -1 with the reason in
+ * err (safe to print). Pure. */
+int scan_expect_parse(const char *spec, unsigned char *want, char *err, size_t errlen);
+
 /* Scans, prints the result on standard output. Returns the exit status:
- * 0 every port open, 1 some not, 71 a system error (no memory, no
+ * 0 every port open (with --expect: every port named as expected), 1 not, 71 a system error (no memory, no
  * socket), 74 output error. */
 int scan_run(const struct scan_options *o);
 
