@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "icmp.h"
+#include "outbuf.h"
 #include "pathhops.h"
 #include "pathjson.h"
 #include "pathreport.h"
@@ -693,8 +694,24 @@ static void test_icmp(void)
 	CHECK(!icmp_expired(false, 3) && !icmp_expired(true, 11));
 }
 
+/* A reason as a JSON string: quotes, backslashes and control or non-ASCII
+ * bytes escaped; NULL is null. */
+static void test_json_text(void)
+{
+	char buf[64];
+	struct outbuf o;
+
+	outbuf_start(&o, buf, sizeof buf);
+	path_json_text(&o, "a \"b\" c\\d\n\x7f\xc3");
+	CHECK(strcmp(buf, "\"a \\\"b\\\" c\\\\d\\u000a\\u007f\\u00c3\"") == 0);
+	outbuf_start(&o, buf, sizeof buf);
+	path_json_text(&o, NULL);
+	CHECK(strcmp(buf, "null") == 0);
+}
+
 int main(void)
 {
+	test_json_text();
 	test_icmp();
 	test_dnat();
 	test_back();

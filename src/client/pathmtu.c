@@ -4,6 +4,7 @@
 #include <stdbool.h>
 
 #include "outbuf.h"
+#include "pathjson.h"
 
 static void mtu_line(struct outbuf *o, const struct path_mtu *m)
 {
@@ -76,6 +77,6 @@ size_t path_mtu_json(char *buf, size_t size, const struct path_mtu *m)
 	else if (m->why == NULL && m->loss >= 0)
 		outbuf_add(&o, "\"%d%% loss\"", m->loss);
 	else
-		outbuf_add(&o, "\"%s\"", m->why != NULL ? m->why : "undecided");
+		path_json_text(&o, m->why != NULL ? m->why : "undecided");
 	return o.len;
 }
