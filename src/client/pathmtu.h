@@ -3,6 +3,7 @@
 #ifndef NETECHO_PATHMTU_H
 #define NETECHO_PATHMTU_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "net.h"
@@ -37,8 +38,9 @@ struct path_mtu {
 	 * that vanishes reached ("time exceeded" from it); -1: not located */
 	int hole_after;
 	char hole_from[NET_ADDRSTRLEN];
-	int hole_next;                  /* the hop after it answers smaller probes: its number */
-	const char *hole_why;           /* not located: why */
+	int hole_next;                  /* the first hop that answers smaller probes, not these */
+	const char *hole_why;           /* not located: why (a literal); NULL: not tried */
+	bool traced;                    /* --hops ran: each icmp[].hop was looked for */
 	char failure[PATH_MTU_WHY_MAX]; /* the search could not start or ended: said (why) */
 };
 #define PATH_MTU_UNKNOWN                                                                         \

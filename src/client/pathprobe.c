@@ -598,6 +598,11 @@ int path_run(const struct path_options *o)
 		a.ms = pmtu_run(o, &a.mtu);
 	if (o->hops && a.us != EX_PROTOCOL)
 		a.hs = path_trace(o, &a.trace);
+	/* where the ICMPs came from, where a black hole sits */
+	if (a.ms == 0 && a.hs == 0) {
+		path_mtu_hops(&a.mtu, &a.trace);
+		path_locate_hole(o, &a.trace, &a.mtu);
+	}
 	outbuf_start(&r, out, sizeof out);
 	if (o->json)
 		out_json(&r, o, &a);
