@@ -585,6 +585,8 @@ int path_run(const struct path_options *o)
 	static struct path_all a = {.mtu = PATH_MTU_UNKNOWN};
 	static char out[3 * PATH_TEXT_MAX + 2 * NET_ADDRSTRLEN + PATH_HOPS_MAX * 128 +
 			4 * PATH_WHY_MAX];
+	/* --pmtu: the probes before it and the search together end by PMTU_TOTAL */
+	double end = clock_now() + PMTU_TOTAL;
 	struct outbuf r;
 	int status = 0;
 
@@ -595,7 +597,7 @@ int path_run(const struct path_options *o)
 	if (a.us == EX_PROTOCOL)
 		a.mtu.why = "not run: what came back over udp is no path report";
 	if (o->pmtu && a.us != EX_PROTOCOL)
-		a.ms = pmtu_run(o, &a.mtu);
+		a.ms = pmtu_run(o, end, &a.mtu);
 	if (o->hops && a.us != EX_PROTOCOL)
 		a.hs = path_trace(o, &a.trace);
 	/* where the ICMPs came from, where a black hole sits */

@@ -41,6 +41,7 @@ struct search {
 	uint64_t session;
 	double wait;                    /* on each reply */
 	double last_send, deadline, start, last_live;
+	double end;                     /* the caller's deadline; 0: none */
 	double sent_at[PMTU_SEQS];
 	bool refused;
 	struct pmtu_evidence e;
@@ -187,6 +188,14 @@ static int await(struct search *s, int seq, double until)
 	}
 }
 
+/* A reply awaited wait seconds from now, never past the deadline. */
+static double until(const struct search *s, double wait)
+{
+	double u = clock_now() + wait;
+
+	return u < s->deadline ? u : s->deadline;
+}
+
 static void pace(struct search *s)
 {
 	double left = s->last_send + PATH_PACE_MS / 1000.0 - clock_now();
@@ -259,7 +268,7 @@ static int first_arrival(struct search *s)
 			continue;
 		tries++;
 		/* the first tries wait half the wait each */
-		if (await(s, seq, clock_now() + s->o->wait / 2) < 0)
+		if (await(s, seq, until(s, s->o->wait / 2)) < 0)
 			return -1;
 		if (s->e.state[seq] == PMTU_ARRIVED) {
 			/* later replies are awaited four round trips, within the wait */
@@ -301,7 +310,7 @@ static int search(struct search *s, struct pmtu_verdict *v, const char **why)
 		 * server's memory of it */
 		wait = v->next > v->low && s->wait > PATH_PACE_MS / 1000.0 ? PATH_PACE_MS / 1000.0
 									   : s->wait;
-		if (seq >= 0 && await(s, seq, clock_now() + wait) < 0)
+		if (seq >= 0 && await(s, seq, until(s, wait)) < 0)
 			return -1;
 	}
 }
@@ -377,6 +386,8 @@ static int run(struct search *s, struct path_mtu *r)
 	memset(s->buf, '.', PMTU_LARGEST);
 	s->start = clock_now();
 	s->deadline = s->start + PMTU_BUDGET;
+	if (s->end > 0 && s->end < s->deadline)
+		s->deadline = s->end;
 	rc = first_arrival(s);
 	if (rc == 0)
 		rc = search(s, &v, &why);
@@ -395,7 +406,7 @@ static int run(struct search *s, struct path_mtu *r)
 	return 0;
 }
 
-int pmtu_run(const struct path_options *o, struct path_mtu *result_out)
+int pmtu_run(const struct path_options *o, double end, struct path_mtu *result_out)
 {
 	bool v6 = o->addr.ss.ss_family == AF_INET6;
 	/* DF on every probe whatever the cached path MTU, ICMP errors queued */
@@ -409,6 +420,7 @@ int pmtu_run(const struct path_options *o, struct path_mtu *result_out)
 		return failed(-1, result_out, EX_OSERR, "out of memory");
 	s->o = o;
 	s->v6 = v6;
+	s->end = end;
 	s->e.local_mtu = s->e.icmp_mtu = -1;
 	s->wait = o->wait;
 	s->fd = net_connect_with(&o->addr, SOCK_DGRAM, path_set_marks, &m, (int)(o->wait * 1000),
