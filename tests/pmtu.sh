@@ -39,13 +39,14 @@ pmtu() {
 	[ "${3:-}" = json ] || return 0
 	in_c "$NETECHO" --path -u -w 2 --pmtu --json "$2" 7001 >"$T/$1.json" 2>>"$T/$1.err"
 }
-# pmtuh NAME HOST: the same with --hops (text and --json)
+# pmtuh NAME HOST [json]: the same with --hops
 pmtuh() {
 	local t0
 	t0=$(date +%s)
 	in_c "$NETECHO" --path -u -w 2 --pmtu --hops "$2" 7001 >"$T/$1.out" 2>"$T/$1.err"
 	STATUS=$?
 	SECS=$(($(date +%s) - t0))
+	[ "${3:-}" = json ] || return 0
 	in_c "$NETECHO" --path -u -w 2 --pmtu --hops --json "$2" 7001 >"$T/$1.json" \
 		2>>"$T/$1.err"
 }
@@ -115,28 +116,26 @@ for fam in 6 4; do
 	# --- and a silent one behind it
 	chain_mtu 2 $mtu2
 	chain_rule 2 "output $icmp counter drop"
-	pmtu two$fam $srv json
+	pmtu two$fam $srv
 	check "$x then $mtu2 silent: the ICMP was dropped (counted)" \
 		test "$(dropped "$CH_R2")" -gt 0
 	check "$x ... the path MTU is the second's" \
 		has two$fam "pmtu: $mtu2 (the largest packet that arrives; this host's interface MTU is 1500)"
 	check "$x ... a black hole behind the ICMP" \
 		has two$fam "black-hole: yes (packets of $((mtu2 + 1)) to $mtu1 bytes vanish with no ICMP"
-	check "$x ... --json" test "$(js two$fam '[.pmtu, .black_hole, .icmp_mtu]')" = \
-		"[$mtu2,true,$mtu1]"
 	check "$x ... in under 20 s ($SECS s)" test "$SECS" -lt 20
 	check "$x ... the first's ICMP named, with its sender; where the hole sits: --hops" \
 		test "$(grep -E '^(too-big|black-hole after):' "$T/two$fam.out")" = \
 			"$(printf 'too-big: %s from %s (which hop: --hops says)\nblack-hole after: unknown (--hops locates it)' $mtu1 $r1)"
 	# the same with --hops: the ICMP from hop 1; the hole after hop 2
-	pmtuh twoh$fam $srv
+	pmtuh twoh$fam $srv json
 	check "$x ... --hops: the ICMP from hop 1, the black hole after hop 2 ($SECS s)" \
 		test "$(grep -E '^(too-big|black-hole after):' "$T/twoh$fam.out")" = \
 			"$(printf 'too-big: %s from %s (hop 1)\nblack-hole after: hop 2 %s (%s-byte probes reach it, and vanish after it)' \
 				$mtu1 $r1 $r2 $((mtu2 + 1)))"
-	check "$x ... --json" test "$(js twoh$fam '[.pmtu, .black_hole, .icmp_from,
+	check "$x ... --json" test "$(js twoh$fam '[.pmtu, .black_hole, .icmp_mtu, .icmp_from,
 		.black_hole_after, .black_hole_after_unknown]')" = \
-		"[$mtu2,true,[{\"mtu\":$mtu1,\"from\":\"$r1\",\"hop\":1}],{\"hop\":2,\"address\":\"$r2\",\"next_silent\":null},null]"
+		"[$mtu2,true,$mtu1,[{\"mtu\":$mtu1,\"from\":\"$r1\",\"hop\":1}],{\"hop\":2,\"address\":\"$r2\",\"next_silent\":null},null]"
 	# the silent one alone, ICMP let through: no black hole; each ICMP
 	# from its hop
 	chain_rule 2
@@ -146,8 +145,6 @@ for fam in 6 4; do
 	check "$x ... each ICMP from its hop, no black hole located" \
 		test "$(grep -E '^(too-big|black-hole after):' "$T/second$fam.out")" = \
 			"$(printf 'too-big: %s from %s (hop 2)\ntoo-big: %s from %s (hop 1)' $mtu2 $r2 $mtu1 $r1)"
-	check "$x ... --json" test "$(js second$fam '[.black_hole, .icmp_from[].hop,
-		.black_hole_after, .black_hole_after_unknown]')" = '[false,2,1,null,null]'
 	chain_mtu 2 1500
 	chain_mtu 1 1500
 done
