@@ -12,6 +12,8 @@
 #     black hole located after hop 2 (router 2); the second's ICMP let
 #     through: each ICMP from its hop, no black hole located; no
 #     condition: no ICMP sender, nothing located;
+#   a silent bottleneck on the first router's link on: the black hole
+#     after hop 1, hop 2 not answering probes of that size;
 #   an IPv4 link at 552 with ICMP: below 576, found;
 # and the live line on a terminal (none elsewhere). Loss is
 # tests/pmtuloss.sh's.
@@ -148,6 +150,20 @@ for fam in 6 4; do
 	chain_mtu 2 1500
 	chain_mtu 1 1500
 done
+
+# --- (IPv4) a silent bottleneck on the first router's link on (1200):
+# the black hole after hop 1, and hop 2, which answers small probes, did
+# not answer those of 1201 bytes
+chain_mtu 1 1200
+chain_rule 1 "output icmp type destination-unreachable counter drop"
+pmtuh first4 10.0.3.2
+check "(IPv4) link MTU 1200 after router 1, silent: a black hole, no ICMP sender" \
+	test "$(grep -E '^(pmtu|black-hole|too-big)' "$T/first4.out" | cut -d'(' -f1)" = \
+		"$(printf 'pmtu: 1200 \nblack-hole: yes \nblack-hole after: hop 1 10.0.1.1 ')"
+check "... hop 2 answered smaller probes, not these" \
+	has first4 "(1201-byte probes reach it, and vanish after it; hop 2, which answered smaller ones, did not answer them in 2 tries)"
+chain_rule 1
+chain_mtu 1 1500
 
 # --- an IPv4 link at 552, ICMP let through: below 576
 chain_mtu 1 552

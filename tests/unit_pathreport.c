@@ -691,7 +691,8 @@ static void test_mtu_where(void)
 	m.hole_after = 1;
 	m.hole_next = 2;
 	path_mtu_text(buf, sizeof buf, &m);
-	CHECK(has(buf, "vanish after it; hop 2 answers smaller ones, not these)\n"));
+	CHECK(has(buf, "vanish after it; hop 2, which answered smaller ones, did not answer them "
+		       "in 2 tries)\n"));
 	m.hole_after = -1;
 	m.hole_why = "no router answered --hops";
 	path_mtu_json(buf, sizeof buf, &m);

@@ -148,14 +148,14 @@ void path_mtu_hops(struct path_mtu *m, const struct path_trace *t)
 
 /* Whether a Don't Fragment probe of payload bytes sent with ttl is
  * answered "time exceeded" (by hop ttl: it got there), in up to
- * PATH_HOLE_TRIES tries (loss, an ICMP rate limit): 1 (from set), 0, or
+ * PATH_MTU_HOLE_TRIES tries (loss, an ICMP rate limit): 1 (from set), 0, or
  * -1 (errno) when it could not be sent. */
 static int reaches(const struct path_options *o, const char *probe, size_t payload, int ttl,
 		   char *from, size_t fromsize)
 {
 	double share = o->wait / 2 < PATH_HOPS_WAIT ? o->wait / 2 : PATH_HOPS_WAIT;
 
-	for (int i = 0; i < PATH_HOLE_TRIES; i++) {
+	for (int i = 0; i < PATH_MTU_HOLE_TRIES; i++) {
 		struct timespec pace = { 0, PATH_PACE_MS * 1000000L };
 		struct path_hop h;
 		int fd, saved;

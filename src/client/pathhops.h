@@ -26,7 +26,6 @@
 #define PATH_HOPS_MAX     30            /* the longest path traced */
 #define PATH_HOPS_SILENT  3             /* hops in a row without an answer that end it */
 #define PATH_HOPS_WAIT    1.0           /* seconds: the most each hop is awaited */
-#define PATH_HOLE_TRIES   2             /* tries of a hop with a probe of the size that vanishes */
 
 enum hop_answer { HOP_SILENT, HOP_EXPIRED, HOP_UNREACHABLE, HOP_REACHED };
 

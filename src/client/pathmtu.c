@@ -53,7 +53,8 @@ static void hole_line(struct outbuf *o, const struct path_mtu *m)
 		outbuf_add(o, "black-hole after: hop %d %s (%ld-byte probes reach it, and vanish "
 			   "after it", m->hole_after, m->hole_from, m->pmtu + 1);
 		if (m->hole_next > 0)
-			outbuf_add(o, "; hop %d answers smaller ones, not these)\n", m->hole_next);
+			outbuf_add(o, "; hop %d, which answered smaller ones, did not answer them "
+				   "in %d tries)\n", m->hole_next, PATH_MTU_HOLE_TRIES);
 		else
 			outbuf_add(o, ")\n");
 	} else {

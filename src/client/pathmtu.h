@@ -10,6 +10,7 @@
 
 #define PATH_MTU_ICMPS   4              /* senders of ICMP "too big" kept, the smallest MTUs */
 #define PATH_MTU_WHY_MAX 256            /* the search's failure, said */
+#define PATH_MTU_HOLE_TRIES 2           /* tries of each hop with a probe that vanishes */
 
 /* An ICMP "too big" (IPv4 "frag needed") that came back: the MTU it
  * named, its sender, and the hop that is (--hops: the hop whose "time
@@ -38,7 +39,7 @@ struct path_mtu {
 	 * that vanishes reached ("time exceeded" from it); -1: not located */
 	int hole_after;
 	char hole_from[NET_ADDRSTRLEN];
-	int hole_next;                  /* the first hop that answers smaller probes, not these */
+	int hole_next;                  /* the first hop that answered smaller probes, not these */
 	const char *hole_why;           /* not located: why (a literal); NULL: not tried */
 	bool traced;                    /* --hops ran: each icmp[].hop was looked for */
 	char failure[PATH_MTU_WHY_MAX]; /* the search could not start or ended: said (why) */
