@@ -10,7 +10,9 @@
 #   a port forward (DNAT on R1 from 10.71.0.2:8080 to the server's 7001);
 #   --ttl below the routers' count (an ICMP time exceeded from R3);
 #   --hops (each router named by its time exceeded; R2 silent);
-#   the TCP report dropped on the way back; the first two SYNs dropped.
+#   the TCP report dropped on the way back; no report service (refused);
+#   the first two SYNs dropped. A probe that fails as a whole is null in
+#   --json, with its reason in "unknown" (as a fact's).
 # Each verdict under its condition, and its absence without it.
 . "${top_srcdir:-.}/tests/lib.sh"
 
@@ -264,6 +266,12 @@ for v in 4 6; do
 	in_c "$NETECHO" --path -u -w 3 --ttl 3 $srv 7001 >"$T/ttlu$v.out" 2>"$T/ttlu$v.err"
 	check "IPv$v --ttl 3, UDP: exit 68, the ICMP named" \
 		test $? -eq 68 -a -n "$(grep -F "udp to" "$T/ttlu$v.err" | grep -F "$ic from $r3")"
+	in_c "$NETECHO" --path -w 3 --ttl 3 --json $srv 7001 >"$T/ttlj$v.json" 2>"$T/ttlj$v.err"
+	check "IPv$v --ttl 3 --json: exit 68, tcp and udp null, each with its ICMP as the reason" \
+		test $? -eq 68 -a "$(js ttlj$v '[.tcp, .udp, (.unknown | keys)]')" = \
+			'[null,null,["tcp","udp"]]'
+	check "... the reasons name the ICMP and its sender" test "$(js ttlj$v "[.unknown.tcp,
+		.unknown.udp] | map(contains(\"$ic from $r3: the TTL ran out\"))")" = '[true,true]'
 	in_c "$NETECHO" --path -w 3 --ttl 4 $srv 7001 >"$T/ttl4$v.out" 2>"$T/ttl4$v.err"
 	check "IPv$v --ttl 4 reaches: exit 0, no ICMP said" \
 		test $? -eq 0 -a ! -s "$T/ttl4$v.err"
@@ -308,7 +316,30 @@ check "... says the port answered and the report may have been lost" \
 	grep -Fq "accepted the connection, but no path report came within 1s: the report was lost" \
 		"$T/lost.err"
 check "... no 'is it netechod's report service?'" not grep -Fq "is it netechod" "$T/lost.err"
+in_c "$NETECHO" --path -w 1 --json $srv4 7001 >"$T/lostj.json" 2>"$T/lostj.err"
+check "... --json: exit 75, tcp null with the reason, udp's report there" \
+	test $? -eq 75 -a "$(js lostj '[.tcp, (.udp | type), (.unknown | keys)]')" = \
+		'[null,"object",["tcp"]]'
+check "... the reason: the port answered, the report lost or held up" \
+	jq -e '.unknown.tcp | contains("accepted the connection, but no path report came within 1s: the report was lost or held up on the way back")' \
+		"$T/lostj.json"
 in_ns 3 nft flush ruleset || fail "nft flush"
+
+# --- no report service (a port nothing listens on): refused over both,
+# said in the JSON; --pmtu could not start, this host's MTU said all the
+# same (the client's link: 1400 here)
+ip -n "${NS[0]}" link set a0 mtu 1400 || fail "link MTU 1400"
+in_c "$NETECHO" --path --pmtu -w 2 --json $srv4 7011 >"$T/refj.json" 2>"$T/refj.err"
+check "refused --json: exit 69, tcp and udp null, refused said for each" \
+	test $? -eq 69 -a "$(js refj '[.tcp, .udp, (.unknown | map_values(contains("(refused)")))]')" \
+		= '[null,null,{"tcp":true,"udp":true}]'
+check "... --pmtu could not start: pmtu null, why, and this host's MTU" \
+	test "$(js refj '[.pmtu, (.pmtu_unknown | contains("refused")), .local_mtu]')" = \
+		'[null,true,1400]'
+ip -n "${NS[0]}" link set a0 mtu 1500 || fail "link MTU 1500"
+in_c "$NETECHO" --path -w 3 --json $srv4 7001 >"$T/okj.json" 2>"$T/okj.err"
+check "a path that answers, --json: nothing null for the whole, unknown empty" \
+	test "$(js okj '[(.tcp | type), (.udp | type), .unknown]')" = '["object","object",{}]'
 
 # --- the first two SYNs lost (R1 drops them): the default wait outlasts
 # the resends at 1 s and 3 s

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "icmp.h"
+#include "outbuf.h"
 #include "pathhops.h"
 #include "pathjson.h"
 #include "pathreport.h"
@@ -601,7 +602,8 @@ static void test_json(void)
 	path_mtu_json(buf, sizeof buf, &m);
 	CHECK_STR(buf, "\"pmtu\":1400,\"black_hole\":true,\"local_mtu\":1500,\"icmp_mtu\":null,"
 		       "\"pmtu_low\":1400,\"pmtu_bound\":1500,\"probe_loss\":0,\"probes\":20,"
-		       "\"vanished\":null,\"pmtu_unknown\":null");
+		       "\"vanished\":null,\"icmp_from\":[],\"black_hole_after\":null,"
+		       "\"black_hole_after_unknown\":\"--hops locates it\",\"pmtu_unknown\":null");
 	path_mtu_text(buf, sizeof buf, &m);
 	CHECK(has(buf, "pmtu: 1400 (the largest packet that arrives; this host's interface MTU is "
 		       "1500)\n"));
@@ -653,6 +655,57 @@ static void test_json(void)
 	}
 }
 
+/* --pmtu with --hops: each ICMP "too big" matched to the hop that sent
+ * "time exceeded" from its address; where the black hole sits, said as
+ * "after" that hop, "unknown" when not located, nothing without one. */
+static void test_mtu_where(void)
+{
+	struct path_mtu m = { .pmtu = 800, .local_mtu = 1500, .icmp_mtu = 1000, .black_hole = 1,
+			      .low = 800, .bound = 1000, .loss = 0, .probes = 30, .vanished = -1,
+			      .nicmp = 2, .hole_after = -1, .hole_next = -1 };
+	struct path_trace t = { .n = 3, .reached = 3, .exact = true };
+	char buf[2048];
+
+	m.icmp[0] = (struct path_mtu_icmp){ 1000, "10.0.1.1", -1 };
+	m.icmp[1] = (struct path_mtu_icmp){ 1200, "192.0.2.9", -1 };
+	t.hop[0] = (struct path_hop){ HOP_EXPIRED, 11, 0, "10.0.1.1" };
+	t.hop[1] = (struct path_hop){ HOP_EXPIRED, 11, 0, "10.0.2.2" };
+	t.hop[2] = (struct path_hop){ HOP_REACHED, 0, 0, "10.0.3.2" };
+	path_mtu_text(buf, sizeof buf, &m);
+	CHECK(has(buf, "too-big: 1000 from 10.0.1.1 (which hop: --hops says)\n"));
+	CHECK(has(buf, "black-hole after: unknown (--hops locates it)\n"));
+	path_mtu_hops(&m, &t);
+	CHECK(m.icmp[0].hop == 1 && m.icmp[1].hop == -1);
+	m.hole_after = 2;
+	strcpy(m.hole_from, "10.0.2.2");
+	path_mtu_text(buf, sizeof buf, &m);
+	CHECK(has(buf, "too-big: 1000 from 10.0.1.1 (hop 1)\ntoo-big: 1200 from 192.0.2.9 (hop "
+		       "unknown: no hop of --hops answered from that address)\n"));
+	CHECK(has(buf, "black-hole after: hop 2 10.0.2.2 (801-byte probes reach it, and vanish "
+		       "after it)\n"));
+	path_mtu_json(buf, sizeof buf, &m);
+	CHECK(has(buf, "\"icmp_from\":[{\"mtu\":1000,\"from\":\"10.0.1.1\",\"hop\":1},{\"mtu\":"
+		       "1200,\"from\":\"192.0.2.9\",\"hop\":null}],\"black_hole_after\":{\"hop\":2,"
+		       "\"address\":\"10.0.2.2\",\"next_silent\":null},"
+		       "\"black_hole_after_unknown\":null,"));
+	m.hole_after = 1;
+	m.hole_next = 2;
+	path_mtu_text(buf, sizeof buf, &m);
+	CHECK(has(buf, "vanish after it; hop 2, which answered smaller ones, did not answer them "
+		       "in 2 tries)\n"));
+	m.hole_after = -1;
+	m.hole_why = "no router answered --hops";
+	path_mtu_json(buf, sizeof buf, &m);
+	CHECK(has(buf, "\"black_hole_after\":null,\"black_hole_after_unknown\":\"no router "
+		       "answered --hops\","));
+	/* no black hole: nothing located, nothing unknown */
+	m.black_hole = 0;
+	path_mtu_text(buf, sizeof buf, &m);
+	CHECK(!has(buf, "black-hole after"));
+	path_mtu_json(buf, sizeof buf, &m);
+	CHECK(has(buf, "\"black_hole_after\":null,\"black_hole_after_unknown\":null,"));
+}
+
 static void test_dscp(void)
 {
 	int d = -1;
@@ -693,8 +746,25 @@ static void test_icmp(void)
 	CHECK(!icmp_expired(false, 3) && !icmp_expired(true, 11));
 }
 
+/* A reason as a JSON string: quotes, backslashes and control or non-ASCII
+ * bytes escaped; NULL is null. */
+static void test_json_text(void)
+{
+	char buf[64];
+	struct outbuf o;
+
+	outbuf_start(&o, buf, sizeof buf);
+	path_json_text(&o, "a \"b\" c\\d\n\x7f\xc3");
+	CHECK(strcmp(buf, "\"a \\\"b\\\" c\\\\d\\u000a\\u007f\\u00c3\"") == 0);
+	outbuf_start(&o, buf, sizeof buf);
+	path_json_text(&o, NULL);
+	CHECK(strcmp(buf, "null") == 0);
+}
+
 int main(void)
 {
+	test_json_text();
+	test_mtu_where();
 	test_icmp();
 	test_dnat();
 	test_back();

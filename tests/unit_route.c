@@ -1,5 +1,6 @@
 /* unit_route: the reply to an RTM_GETROUTE read back (src/client/route.c): a
- * route's hoplimit and "features ecn" found in its metrics, a route
+ * route's hoplimit and "features ecn" found in its metrics, the interface
+ * it leaves by, a route
  * without them, an error, and truncated or hostile replies refused. */
 #include <errno.h>
 #include <linux/netlink.h>
@@ -53,6 +54,15 @@ static void test_parse(void)
 
 	route(&m, 20, RTAX_FEATURE_ECN);
 	CHECK(route_parse(m.buf, m.len, &rf) == 0 && rf.hoplimit == 20 && rf.ecn == 1);
+	CHECK(rf.oif == 0);
+	/* the interface it leaves by */
+	{
+		uint32_t oif = 7;
+
+		attr(&m, RTA_OIF, &oif, sizeof oif);
+		((struct nlmsghdr *)m.buf)->nlmsg_len = (uint32_t)m.len;
+		CHECK(route_parse(m.buf, m.len, &rf) == 0 && rf.oif == 7 && rf.hoplimit == 20);
+	}
 	route(&m, 0, 0);
 	CHECK(route_parse(m.buf, m.len, &rf) == 0 && rf.hoplimit == 0 && rf.ecn == 0);
 	/* other features, not ECN */

@@ -13,6 +13,25 @@
 
 #include "clock.h"
 
+void icmp_sender(const struct cmsghdr *c, char *from, size_t size)
+{
+	struct sockaddr_storage ss;
+	size_t len;
+
+	snprintf(from, size, "an unknown sender");
+	if (c->cmsg_len < CMSG_LEN(sizeof(struct sock_extended_err)))
+		return;
+	/* the offender (SO_EE_OFFENDER) follows the error */
+	len = c->cmsg_len - CMSG_LEN(sizeof(struct sock_extended_err));
+	if (len > sizeof ss)
+		len = sizeof ss;
+	memset(&ss, 0, sizeof ss);
+	memcpy(&ss, CMSG_DATA(c) + sizeof(struct sock_extended_err), len);
+	if ((ss.ss_family == AF_INET && len >= sizeof(struct sockaddr_in)) ||
+	    (ss.ss_family == AF_INET6 && len >= sizeof(struct sockaddr_in6)))
+		net_format_host((struct sockaddr *)&ss, (socklen_t)len, from, size);
+}
+
 void icmp_take(int fd, struct icmp_seen *ic)
 {
 	ic->have = false;
@@ -26,8 +45,6 @@ void icmp_take(int fd, struct icmp_seen *ic)
 			break;
 		for (struct cmsghdr *c = CMSG_FIRSTHDR(&m); c != NULL; c = CMSG_NXTHDR(&m, c)) {
 			struct sock_extended_err ee;
-			struct sockaddr_storage from;
-			size_t flen;
 
 			if (!((c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_RECVERR) ||
 			      (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_RECVERR)) ||
@@ -39,17 +56,7 @@ void icmp_take(int fd, struct icmp_seen *ic)
 			ic->have = true;
 			ic->type = ee.ee_type;
 			ic->code = ee.ee_code;
-			snprintf(ic->from, sizeof ic->from, "an unknown sender");
-			/* the offender (SO_EE_OFFENDER) follows the error */
-			flen = c->cmsg_len - CMSG_LEN(sizeof ee);
-			if (flen > sizeof from)
-				flen = sizeof from;
-			memset(&from, 0, sizeof from);
-			memcpy(&from, CMSG_DATA(c) + sizeof ee, flen);
-			if ((from.ss_family == AF_INET && flen >= sizeof(struct sockaddr_in)) ||
-			    (from.ss_family == AF_INET6 && flen >= sizeof(struct sockaddr_in6)))
-				net_format_host((struct sockaddr *)&from, (socklen_t)flen, ic->from,
-						sizeof ic->from);
+			icmp_sender(c, ic->from, sizeof ic->from);
 		}
 	}
 }

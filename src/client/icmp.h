@@ -18,6 +18,11 @@ struct icmp_seen {
 	char from[NET_ADDRSTRLEN];      /* the router or host that sent it */
 };
 
+/* The sender of the error an IP_RECVERR / IPV6_RECVERR message holds
+ * (its SO_EE_OFFENDER) as an address in from, or "an unknown sender". */
+struct cmsghdr;
+void icmp_sender(const struct cmsghdr *c, char *from, size_t size);
+
 /* Empties a socket's error queue (IP_RECVERR set on it) of up to
  * ICMP_TAKEN errors; *ic gets the last ICMP one (have false: none). */
 void icmp_take(int fd, struct icmp_seen *ic);

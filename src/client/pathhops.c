@@ -18,12 +18,14 @@
 #include "pathreport.h"
 
 /* A socket for the probe of one hop: connected, its TTL set, ICMP errors
- * queued, never Don't Fragment. -1 with errno. */
-static int hop_socket(const struct path_options *o, int ttl)
+ * queued; Don't Fragment (whatever path MTU this host learnt) when df,
+ * else never. -1 with errno. */
+static int hop_socket(const struct path_options *o, int ttl, bool df)
 {
 	bool v6 = o->addr.ss.ss_family == AF_INET6;
-	int lvl = v6 ? IPPROTO_IPV6 : IPPROTO_IP, on = 1, tos = 0;
-	int pmtu = v6 ? IPV6_PMTUDISC_DONT : IP_PMTUDISC_DONT, saved;
+	int lvl = v6 ? IPPROTO_IPV6 : IPPROTO_IP, on = 1, tos = 0, saved;
+	int pmtu = df ? (v6 ? IPV6_PMTUDISC_PROBE : IP_PMTUDISC_PROBE)
+		      : (v6 ? IPV6_PMTUDISC_DONT : IP_PMTUDISC_DONT);
 	int fd = socket(o->addr.ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 
 	if (fd < 0)
@@ -107,7 +109,7 @@ int path_trace(const struct path_options *o, struct path_trace *t)
 		 * the probe that reaches is answered */
 		while (nanosleep(&pace, &pace) < 0 && errno == EINTR)
 			;
-		fd = hop_socket(o, ttl);
+		fd = hop_socket(o, ttl, false);
 
 		memset(h, 0, sizeof *h);
 		if (fd < 0 || send(fd, probe, (size_t)o->size, 0) < 0) {
@@ -132,6 +134,97 @@ int path_trace(const struct path_options *o, struct path_trace *t)
 	}
 	free(probe);
 	return 0;
+}
+
+void path_mtu_hops(struct path_mtu *m, const struct path_trace *t)
+{
+	m->traced = true;
+	for (int i = 0; i < m->nicmp; i++)
+		for (int h = 0; h < t->n && m->icmp[i].hop < 0; h++)
+			if (t->hop[h].answer == HOP_EXPIRED &&
+			    strcmp(t->hop[h].from, m->icmp[i].from) == 0)
+				m->icmp[i].hop = h + 1;
+}
+
+/* Whether a Don't Fragment probe of payload bytes sent with ttl is
+ * answered "time exceeded" (by hop ttl: it got there), in up to
+ * PATH_MTU_HOLE_TRIES tries (loss, an ICMP rate limit): 1 (from set), 0, or
+ * -1 (errno) when it could not be sent. */
+static int reaches(const struct path_options *o, const char *probe, size_t payload, int ttl,
+		   char *from, size_t fromsize)
+{
+	double share = o->wait / 2 < PATH_HOPS_WAIT ? o->wait / 2 : PATH_HOPS_WAIT;
+
+	for (int i = 0; i < PATH_MTU_HOLE_TRIES; i++) {
+		struct timespec pace = { 0, PATH_PACE_MS * 1000000L };
+		struct path_hop h;
+		int fd, saved;
+
+		while (nanosleep(&pace, &pace) < 0 && errno == EINTR)
+			;
+		fd = hop_socket(o, ttl, true);
+		if (fd < 0 || send(fd, probe, payload, 0) < 0) {
+			saved = errno;
+			if (fd >= 0)
+				close(fd);
+			errno = saved;
+			return -1;
+		}
+		memset(&h, 0, sizeof h);
+		await_hop(fd, o, clock_now() + share, &h);
+		close(fd);
+		if (h.answer == HOP_EXPIRED) {
+			snprintf(from, fromsize, "%s", h.from);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+void path_locate_hole(const struct path_options *o, const struct path_trace *t,
+		      struct path_mtu *m)
+{
+	int routers = t->reached > 0 ? t->reached - 1 : t->n;
+	size_t payload;
+	char *probe;
+
+	m->hole_after = m->hole_next = -1;
+	m->hole_why = NULL;
+	if (m->black_hole != 1 || m->pmtu <= 0)
+		return;
+	/* the smallest size that vanishes, headers and all */
+	payload = (size_t)(m->pmtu + 1 - (o->addr.ss.ss_family == AF_INET6 ? 48 : 28));
+	probe = malloc(payload);
+	if (probe == NULL) {
+		m->hole_why = "out of memory";
+		return;
+	}
+	memset(probe, '.', payload);
+	m->hole_after = 0;
+	for (int ttl = 1; ttl <= routers && ttl <= t->n; ttl++) {
+		int rc;
+
+		/* a hop silent to small probes tells nothing of big ones */
+		if (t->hop[ttl - 1].answer != HOP_EXPIRED)
+			continue;
+		rc = reaches(o, probe, payload, ttl, m->hole_from, sizeof m->hole_from);
+		if (rc < 0) {
+			m->hole_why = "a probe of that size could not be sent";
+			break;
+		}
+		if (rc == 0) {
+			m->hole_next = ttl;
+			break;
+		}
+		m->hole_after = ttl;
+	}
+	free(probe);
+	if (m->hole_why == NULL && m->hole_after == 0)
+		m->hole_why = routers == 0 ? "no router answered --hops"
+					   : "no hop answered a probe of the size that vanishes "
+					     "(the first link, or loss)";
+	if (m->hole_why != NULL)
+		m->hole_after = -1;
 }
 
 size_t path_trace_text(char *buf, size_t size, const struct path_trace *t, int v6)

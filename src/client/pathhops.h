@@ -7,9 +7,11 @@
  *
  * A TTL that reaches is the hop count only when the one below it was
  * answered "time exceeded"; after a hop that did not answer it is an upper
- * bound ("at most"). Bounded: PATH_HOPS_MAX hops, PATH_PACE_MS apart (the
- * report's rate), each awaited a share of the wait, and the trace ends
- * after PATH_HOPS_SILENT hops in a row that do not answer. */
+ * bound ("at most"). With --pmtu the same finds where the ICMP "too big"
+ * came from and where a black hole sits (path_locate_hole()). Bounded:
+ * PATH_HOPS_MAX hops, PATH_PACE_MS apart (the report's rate), each
+ * awaited a share of the wait, and the trace ends after PATH_HOPS_SILENT
+ * hops in a row that do not answer. */
 #ifndef NETECHO_PATHHOPS_H
 #define NETECHO_PATHHOPS_H
 
@@ -18,6 +20,7 @@
 
 #include "net.h"
 #include "outbuf.h"
+#include "pathmtu.h"
 #include "pathprobe.h"
 
 #define PATH_HOPS_MAX     30            /* the longest path traced */
@@ -42,6 +45,24 @@ struct path_trace {
 /* Traces the path to o's report service over UDP. 0 (t set, reached or
  * not), or a status with a message on standard error. */
 int path_trace(const struct path_options *o, struct path_trace *t);
+
+/* After --pmtu and the trace: each ICMP "too big" matched to the hop
+ * whose "time exceeded" came from its sender (m->icmp[].hop; pure). */
+void path_mtu_hops(struct path_mtu *m, const struct path_trace *t);
+
+/* Where a black hole the search found (m->black_hole 1) sits: Don't
+ * Fragment probes of the smallest size that vanishes (m->pmtu + 1), with
+ * the TTL of each hop that answered the trace, from the first up. Routers
+ * answer "time exceeded" before they look at the MTU, so the last hop
+ * that answers such a probe is one that the size reaches: the packets
+ * vanish after it (m->hole_after, m->hole_from), and m->hole_next is the
+ * first hop that answered small probes and not these (-1: none; the
+ * report service was next, or the trace ended). Where no hop answers,
+ * m->hole_why says why it is unknown. Bounded: one probe a hop, a second
+ * when the first is not answered (loss, an ICMP rate limit), each
+ * awaited as the trace's. */
+void path_locate_hole(const struct path_options *o, const struct path_trace *t,
+		      struct path_mtu *m);
 
 /* The trace as text lines, and as a JSON member ("\"hops_there\":..."). */
 size_t path_trace_text(char *buf, size_t size, const struct path_trace *t, int v6);

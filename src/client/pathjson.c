@@ -26,6 +26,24 @@ static const char *unknown(struct reasons *r, const char *fact, const char *why)
 	return NULL;
 }
 
+void path_json_text(struct outbuf *o, const char *text)
+{
+	if (text == NULL) {
+		outbuf_add(o, "null");
+		return;
+	}
+	outbuf_add(o, "\"");
+	for (const unsigned char *p = (const unsigned char *)text; *p != '\0'; p++) {
+		if (*p == '"' || *p == '\\')
+			outbuf_add(o, "\\%c", *p);
+		else if (*p < 0x20 || *p >= 0x7f)
+			outbuf_add(o, "\\u%04x", *p);
+		else
+			outbuf_add(o, "%c", *p);
+	}
+	outbuf_add(o, "\"");
+}
+
 /* a string the caller knows needs no escaping, or null */
 static void json_word(struct outbuf *o, const char *name, const char *word)
 {

@@ -19,4 +19,9 @@
 size_t path_json(char *buf, size_t size, const struct path_sent *sent,
 		 const struct path_seen *seen);
 
+/* Adds text to o as a JSON string (quoted; quotes, backslashes and bytes
+ * outside printable ASCII escaped as \u00XX), or null when text is NULL. */
+struct outbuf;
+void path_json_text(struct outbuf *o, const char *text);
+
 #endif

@@ -4,6 +4,7 @@
 #include <stdbool.h>
 
 #include "outbuf.h"
+#include "pathjson.h"
 
 static void mtu_line(struct outbuf *o, const struct path_mtu *m)
 {
@@ -24,6 +25,42 @@ static void mtu_line(struct outbuf *o, const struct path_mtu *m)
 	else
 		outbuf_add(o, "pmtu: %ld (the largest packet that arrives; this host's interface MTU "
 			"is %ld)\n", m->pmtu, m->local_mtu);
+}
+
+/* Who sent each ICMP "too big", and which hop that is. */
+static void icmp_lines(struct outbuf *o, const struct path_mtu *m)
+{
+	for (int i = 0; i < m->nicmp; i++) {
+		const struct path_mtu_icmp *c = &m->icmp[i];
+
+		outbuf_add(o, "too-big: %ld from %s ", c->mtu, c->from);
+		if (c->hop > 0)
+			outbuf_add(o, "(hop %d)\n", c->hop);
+		else if (m->traced)
+			outbuf_add(o, "(hop unknown: no hop of --hops answered from that address)\n");
+		else
+			outbuf_add(o, "(which hop: --hops says)\n");
+	}
+}
+
+/* Where the black hole sits: after the last hop a probe of the size that
+ * vanishes reached. */
+static void hole_line(struct outbuf *o, const struct path_mtu *m)
+{
+	if (m->black_hole != 1)
+		return;
+	if (m->hole_after > 0) {
+		outbuf_add(o, "black-hole after: hop %d %s (%ld-byte probes reach it, and vanish "
+			   "after it", m->hole_after, m->hole_from, m->pmtu + 1);
+		if (m->hole_next > 0)
+			outbuf_add(o, "; hop %d, which answered smaller ones, did not answer them "
+				   "in %d tries)\n", m->hole_next, PATH_MTU_HOLE_TRIES);
+		else
+			outbuf_add(o, ")\n");
+	} else {
+		outbuf_add(o, "black-hole after: unknown (%s)\n",
+			   m->hole_why != NULL ? m->hole_why : "--hops locates it");
+	}
 }
 
 size_t path_mtu_text(char *buf, size_t size, const struct path_mtu *m)
@@ -48,6 +85,8 @@ size_t path_mtu_text(char *buf, size_t size, const struct path_mtu *m)
 			"lost that ICMP \"too big\" may have been)\n");
 	else
 		outbuf_add(&o, "black-hole: unknown\n");
+	icmp_lines(&o, m);
+	hole_line(&o, m);
 	if (m->vanished > 0)
 		outbuf_add(&o, "vanished: %ld bytes (lost every try while larger packets arrived: a "
 			"filter or loss, not the MTU)\n", m->vanished);
@@ -70,12 +109,41 @@ size_t path_mtu_json(char *buf, size_t size, const struct path_mtu *m)
 	outbuf_json_int(&o, "probe_loss", m->loss);
 	outbuf_json_int(&o, "probes", m->probes);
 	outbuf_json_int(&o, "vanished", m->vanished);
+	outbuf_key(&o, "icmp_from");
+	outbuf_add(&o, "[");
+	for (int i = 0; i < m->nicmp; i++) {
+		outbuf_add(&o, "%s{\"mtu\":%ld,\"from\":", i ? "," : "", m->icmp[i].mtu);
+		path_json_text(&o, m->icmp[i].from);
+		outbuf_add(&o, ",\"hop\":");
+		if (m->icmp[i].hop > 0)
+			outbuf_add(&o, "%d}", m->icmp[i].hop);
+		else
+			outbuf_add(&o, "null}");
+	}
+	outbuf_add(&o, "]");
+	outbuf_key(&o, "black_hole_after");
+	if (m->black_hole == 1 && m->hole_after > 0) {
+		outbuf_add(&o, "{\"hop\":%d,\"address\":", m->hole_after);
+		path_json_text(&o, m->hole_from);
+		outbuf_add(&o, ",\"next_silent\":");
+		if (m->hole_next > 0)
+			outbuf_add(&o, "%d}", m->hole_next);
+		else
+			outbuf_add(&o, "null}");
+	} else {
+		outbuf_add(&o, "null");
+	}
+	outbuf_key(&o, "black_hole_after_unknown");
+	if (m->black_hole != 1 || m->hole_after > 0)
+		path_json_text(&o, NULL);
+	else
+		path_json_text(&o, m->hole_why != NULL ? m->hole_why : "--hops locates it");
 	outbuf_key(&o, "pmtu_unknown");
 	if (m->pmtu >= 0)
 		outbuf_add(&o, "null");
 	else if (m->why == NULL && m->loss >= 0)
 		outbuf_add(&o, "\"%d%% loss\"", m->loss);
 	else
-		outbuf_add(&o, "\"%s\"", m->why != NULL ? m->why : "undecided");
+		path_json_text(&o, m->why != NULL ? m->why : "undecided");
 	return o.len;
 }

@@ -8,6 +8,7 @@
 #include <netinet/ip.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,6 +47,19 @@ static int get_opt(int fd, bool v6, int opt4, int opt6)
 	if (getsockopt(fd, v6 ? IPPROTO_IPV6 : IPPROTO_IP, v6 ? opt6 : opt4, &v, &len) < 0)
 		return -1;
 	return v;
+}
+
+/* Says why a probe failed on standard error ("netecho: WHY") and keeps it
+ * in why (PATH_WHY_MAX bytes) for the JSON; returns status. */
+static int __attribute__((format(printf, 3, 4))) say(char *why, int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, PATH_WHY_MAX, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "netecho: %s\n", why);
+	return status;
 }
 
 int path_set_marks(int fd, void *arg)
@@ -202,7 +216,7 @@ static void sent_syn(int fd, const struct route_facts *rf, struct path_sent *s)
 /* Reads one line (the report) from a connected TCP socket within wait
  * seconds. Returns its length, or -1 with *status and a message. */
 static ssize_t read_report(int fd, const struct path_options *o, char *buf, size_t size,
-			   int *status)
+			   int *status, char *why)
 {
 	double deadline = clock_now() + o->wait;
 	size_t len = 0;
@@ -216,20 +230,19 @@ static ssize_t read_report(int fd, const struct path_options *o, char *buf, size
 			continue;
 		if (rc == 0) {
 			/* the port answered: what follows cannot be told apart */
-			fprintf(stderr,
-				"netecho: %s accepted the connection, but no path report came "
-				"within %gs%s: the report was lost or held up on the way back, "
-				"or the port is not netechod's report service ([report] port)\n",
-				o->peer, o->wait, len > 0 ? " (only a part of one)" : "");
-			*status = EX_TEMPFAIL;
+			*status =
+				say(why, EX_TEMPFAIL,
+				    "%s accepted the connection, but no path report came within "
+				    "%gs%s: the report was lost or held up on the way back, or the "
+				    "port is not netechod's report service ([report] port)",
+				    o->peer, o->wait, len > 0 ? " (only a part of one)" : "");
 			return -1;
 		}
 		n = rc < 0 ? -1 : read(fd, buf + len, size - 1 - len);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			fprintf(stderr, "netecho: %s: %s\n", o->peer, strerror(errno));
-			*status = EX_UNAVAILABLE;
+			*status = say(why, EX_UNAVAILABLE, "%s: %s", o->peer, strerror(errno));
 			return -1;
 		}
 		if (n == 0)
@@ -240,11 +253,10 @@ static ssize_t read_report(int fd, const struct path_options *o, char *buf, size
 	}
 	buf[len] = '\0';
 	if (len == 0) {
-		fprintf(stderr,
-			"netecho: %s closed the connection without a path report: the port is not "
-			"netechod's report service ([report] port)\n",
-			o->peer);
-		*status = EX_UNAVAILABLE;
+		*status = say(why, EX_UNAVAILABLE,
+			      "%s closed the connection without a path report: the port is not "
+			      "netechod's report service ([report] port)",
+			      o->peer);
 		return -1;
 	}
 	return (ssize_t)len;
@@ -252,41 +264,34 @@ static ssize_t read_report(int fd, const struct path_options *o, char *buf, size
 
 /* Parses a report, which must be about proto. 0, or -1 with a message. */
 static int take_report(const struct path_options *o, const char *buf, size_t len, bool udp,
-		       struct path_seen *seen)
+		       struct path_seen *seen, char *why)
 {
 	char err[128];
 
-	if (path_parse_report(buf, len, seen, err, sizeof err) < 0) {
-		fprintf(stderr, "netecho: %s sent something that is not a path report: %s\n",
-			o->peer, err);
-		return -1;
-	}
-	if (seen->udp != udp) {
-		fprintf(stderr, "netecho: %s sent a report on %s over %s\n", o->peer,
-			seen->udp ? "udp" : "tcp", udp ? "udp" : "tcp");
-		return -1;
-	}
+	if (path_parse_report(buf, len, seen, err, sizeof err) < 0)
+		return say(why, -1, "%s sent something that is not a path report: %s", o->peer,
+			   err);
+	if (seen->udp != udp)
+		return say(why, -1, "%s sent a report on %s over %s", o->peer,
+			   seen->udp ? "udp" : "tcp", udp ? "udp" : "tcp");
 	return 0;
 }
 
 /* Why a connection or datagram found no report service: a status. */
-static int unreachable(const struct path_options *o, const char *proto, const char *err)
+static int unreachable(const struct path_options *o, const char *proto, const char *err, char *why)
 {
-	if (errno == ECONNREFUSED) {
-		fprintf(stderr,
-			"netecho: no path report service at %s over %s (refused): is [report] on "
-			"in the server's netechod.conf?\n",
-			o->peer, proto);
-		return EX_UNAVAILABLE;
-	}
-	fprintf(stderr, "netecho: %s\n", err);
-	return errno == ETIMEDOUT ? EX_TEMPFAIL : EX_UNAVAILABLE;
+	if (errno == ECONNREFUSED)
+		return say(why, EX_UNAVAILABLE,
+			   "no path report service at %s over %s (refused): is [report] on in the "
+			   "server's netechod.conf?",
+			   o->peer, proto);
+	return say(why, errno == ETIMEDOUT ? EX_TEMPFAIL : EX_UNAVAILABLE, "%s", err);
 }
 
 /* An ICMP error that ended a probe, said; its status. An ICMP "port
  * unreachable" from the server itself is a refusal: not said here (-1). */
-static int icmp_failure(const struct path_options *o, const char *proto,
-			const struct icmp_seen *ic)
+static int icmp_failure(const struct path_options *o, const char *proto, const struct icmp_seen *ic,
+			char *why)
 {
 	bool v6 = o->addr.ss.ss_family == AF_INET6;
 	char host[NET_ADDRSTRLEN];
@@ -299,14 +304,12 @@ static int icmp_failure(const struct path_options *o, const char *proto,
 		hint = o->ttl >= 0 ? ": the TTL ran out on the way (raise --ttl)"
 				   : ": the TTL ran out on the way (a routing loop, or a route's "
 				     "hoplimit too low)";
-	fprintf(stderr, "netecho: %s to %s: ICMP %s (type %d, code %d) from %s%s\n", proto,
-		o->peer, icmp_name(v6, ic->type, ic->code), ic->type, ic->code, ic->from,
-		hint);
-	return EX_NOHOST;
+	return say(why, EX_NOHOST, "%s to %s: ICMP %s (type %d, code %d) from %s%s", proto, o->peer,
+		   icmp_name(v6, ic->type, ic->code), ic->type, ic->code, ic->from, hint);
 }
 
-static int tcp_probe(const struct path_options *o, struct path_sent *sent,
-		     struct path_seen *seen)
+static int tcp_probe(const struct path_options *o, struct path_sent *sent, struct path_seen *seen,
+		     char *why)
 {
 	bool v6 = o->addr.ss.ss_family == AF_INET6;
 	struct path_marks m = {v6, o->ttl, o->dscp >= 0 ? o->dscp << 2 : -1, -1, true};
@@ -321,19 +324,19 @@ static int tcp_probe(const struct path_options *o, struct path_sent *sent,
 			  sizeof err);
 	if (fd < 0) {
 		saved = errno;
-		status = icmp_failure(o, "tcp", &ic);
+		status = icmp_failure(o, "tcp", &ic, why);
 		errno = saved;
-		return status >= 0 ? status : unreachable(o, "tcp", err);
+		return status >= 0 ? status : unreachable(o, "tcp", err, why);
 	}
 	have_route = route_of_socket(fd, &rf) == 0;
 	sent_common(fd, v6, o->ttl, have_route ? &rf : NULL, sent);
 	sent->udp = false;
 	sent_syn(fd, have_route ? &rf : NULL, sent);
-	len = read_report(fd, o, buf, sizeof buf, &status);
+	len = read_report(fd, o, buf, sizeof buf, &status, why);
 	close(fd);
 	if (len < 0)
 		return status;
-	if (take_report(o, buf, (size_t)len, false, seen) < 0)
+	if (take_report(o, buf, (size_t)len, false, seen, why) < 0)
 		return EX_PROTOCOL;
 	return 0;
 }
@@ -434,8 +437,8 @@ static int send_probes(int fd, const struct path_options *o, struct path_seen *s
 	return rc;
 }
 
-static int udp_probe(const struct path_options *o, struct path_sent *sent,
-		     struct path_seen *seen)
+static int udp_probe(const struct path_options *o, struct path_sent *sent, struct path_seen *seen,
+		     char *why)
 {
 	bool v6 = o->addr.ss.ss_family == AF_INET6;
 	struct path_marks m = {v6, o->ttl, ((o->dscp >= 0 ? o->dscp : 0) << 2) | ECT0,
@@ -449,7 +452,7 @@ static int udp_probe(const struct path_options *o, struct path_sent *sent,
 	fd = net_connect_with(&o->addr, SOCK_DGRAM, path_set_marks, &m, (int)(o->wait * 1000), err,
 			      sizeof err);
 	if (fd < 0)
-		return unreachable(o, "udp", err);
+		return unreachable(o, "udp", err, why);
 	sent_common(fd, v6, o->ttl, route_of_socket(fd, &rf) == 0 ? &rf : NULL, sent);
 	sent->udp = true;
 	tos = get_opt(fd, v6, IP_TOS, IPV6_TCLASS);
@@ -467,31 +470,25 @@ static int udp_probe(const struct path_options *o, struct path_sent *sent,
 	 * (an IPv6 router sends one rather than split it) */
 	sent->local_mtu = get_opt(fd, v6, IP_MTU, IPV6_MTU);
 	close(fd);
-	if (rc < 0 && saved == ENOMEM) {
-		fprintf(stderr, "netecho: out of memory\n");
-		return EX_OSERR;
-	}
+	if (rc < 0 && saved == ENOMEM)
+		return say(why, EX_OSERR, "out of memory");
 	if (rc < 0) {
-		status = icmp_failure(o, "udp", &ic);
+		status = icmp_failure(o, "udp", &ic, why);
 		if (status >= 0)
 			return status;
 		snprintf(err, sizeof err, "udp to %s: %s", o->peer, strerror(saved));
 		errno = saved;
-		return unreachable(o, "udp", err);
+		return unreachable(o, "udp", err, why);
 	}
-	if (rc == 1 && bad[0] != '\0') {
-		fprintf(stderr, "netecho: %s sent something that is not a path report: %s\n",
-			o->peer, bad);
-		return EX_PROTOCOL;
-	}
-	if (rc == 1) {
-		fprintf(stderr,
-			"netecho: no path report over udp from %s within %gs: the probe or the "
-			"report was lost or filtered, or the server held it back (its rate "
-			"limits)\n",
+	if (rc == 1 && bad[0] != '\0')
+		return say(why, EX_PROTOCOL, "%s sent something that is not a path report: %s",
+			   o->peer, bad);
+	if (rc == 1)
+		return say(
+			why, EXIT_PARTIAL,
+			"no path report over udp from %s within %gs: the probe or the report was "
+			"lost or filtered, or the server held it back (its rate limits)",
 			o->peer, o->wait);
-		return EXIT_PARTIAL;
-	}
 	return 0;
 }
 
@@ -512,62 +509,112 @@ static int worse(int a, int b)
 	return a != 0 ? a : b;
 }
 
-int path_run(const struct path_options *o)
-{
+/* What the probes found, and why what failed did. */
+struct path_all {
 	struct path_sent tsent, usent;
 	struct path_seen tseen, useen;
-	struct path_mtu mtu = PATH_MTU_UNKNOWN;
-	int ts = -1, us = -1, ms = -1, hs = -1, status = 0;
-	static struct path_trace trace;
-	static char out[3 * PATH_TEXT_MAX + 2 * NET_ADDRSTRLEN + PATH_HOPS_MAX * 128];
-	struct outbuf r;
+	struct path_mtu mtu;
+	struct path_trace trace;
+	int ts, us, ms, hs; /* each probe's status; -1: not run */
+	char twhy[PATH_WHY_MAX], uwhy[PATH_WHY_MAX];
+};
 
-	if (o->tcp)
-		ts = tcp_probe(o, &tsent, &tseen);
-	if (o->udp)
-		us = udp_probe(o, &usent, &useen);
-	/* the UDP probe has shown the peer sends no reports: no search */
-	if (o->pmtu && us != EX_PROTOCOL)
-		ms = pmtu_run(o, &mtu);
-	if (o->hops && us != EX_PROTOCOL)
-		hs = path_trace(o, &trace);
-	outbuf_start(&r, out, sizeof out);
-	if (o->json) {
-		outbuf_add(&r, "{\"version\":%d,\"server\":\"%s\",\"tcp\":", PATH_JSON_VERSION,
-			   o->peer);
-		if (ts == 0)
-			r.len += path_json(r.buf + r.len, r.size - r.len, &tsent, &tseen);
-		else
-			outbuf_add(&r, "null");
-		outbuf_add(&r, ",\"udp\":");
-		if (us == 0)
-			r.len += path_json(r.buf + r.len, r.size - r.len, &usent, &useen);
-		else
-			outbuf_add(&r, "null");
-		if (o->pmtu) {
-			outbuf_add(&r, ",");
-			r.len += path_mtu_json(r.buf + r.len, r.size - r.len, &mtu);
-		}
-		if (hs == 0)
-			path_trace_out(&r, o, &trace);
-		outbuf_add(&r, "}\n");
-	} else {
-		if (ts == 0 || us == 0 || ms == 0 || hs == 0)
-			outbuf_add(&r, "path report from %s\n", o->peer);
-		if (ts == 0)
-			r.len += path_text(r.buf + r.len, r.size - r.len, &tsent, &tseen);
-		if (us == 0)
-			r.len += path_text(r.buf + r.len, r.size - r.len, &usent, &useen);
-		if (ms == 0)
-			r.len += path_mtu_text(r.buf + r.len, r.size - r.len, &mtu);
-		if (hs == 0)
-			path_trace_out(&r, o, &trace);
+/* A protocol's object, or null with its reason kept for "unknown". */
+static void json_proto(struct outbuf *r, const char *name, int status, const struct path_sent *sent,
+		       const struct path_seen *seen)
+{
+	outbuf_add(r, ",\"%s\":", name);
+	if (status == 0)
+		r->len += path_json(r->buf + r->len, r->size - r->len, sent, seen);
+	else
+		outbuf_add(r, "null");
+}
+
+/* "unknown": why "tcp" or "udp" is null, in the style of each fact's. */
+static void json_unknown(struct outbuf *r, const struct path_all *a)
+{
+	bool first = true;
+	const char *name[] = {"tcp", "udp"}, *why[] = {a->twhy, a->uwhy};
+	int st[] = {a->ts, a->us};
+
+	outbuf_add(r, ",\"unknown\":{");
+	for (int i = 0; i < 2; i++) {
+		if (st[i] == 0)
+			continue;
+		outbuf_add(r, "%s\"%s\":", first ? "" : ",", name[i]);
+		path_json_text(r, st[i] < 0 ? (i == 0 ? "not asked (-u asks over udp only)"
+						      : "not asked (over tcp only)")
+					    : why[i]);
+		first = false;
 	}
+	outbuf_add(r, "}");
+}
+
+static void out_json(struct outbuf *r, const struct path_options *o, struct path_all *a)
+{
+	outbuf_add(r, "{\"version\":%d,\"server\":", PATH_JSON_VERSION);
+	path_json_text(r, o->peer);
+	json_proto(r, "tcp", a->ts, &a->tsent, &a->tseen);
+	json_proto(r, "udp", a->us, &a->usent, &a->useen);
+	json_unknown(r, a);
+	if (o->pmtu) {
+		outbuf_add(r, ",");
+		r->len += path_mtu_json(r->buf + r->len, r->size - r->len, &a->mtu);
+	}
+	if (a->hs == 0)
+		path_trace_out(r, o, &a->trace);
+	outbuf_add(r, "}\n");
+}
+
+static void out_text(struct outbuf *r, const struct path_options *o, struct path_all *a)
+{
+	if (a->ts == 0 || a->us == 0 || a->ms == 0 || a->hs == 0)
+		outbuf_add(r, "path report from %s\n", o->peer);
+	if (a->ts == 0)
+		r->len += path_text(r->buf + r->len, r->size - r->len, &a->tsent, &a->tseen);
+	if (a->us == 0)
+		r->len += path_text(r->buf + r->len, r->size - r->len, &a->usent, &a->useen);
+	if (a->ms == 0)
+		r->len += path_mtu_text(r->buf + r->len, r->size - r->len, &a->mtu);
+	if (a->hs == 0)
+		path_trace_out(r, o, &a->trace);
+}
+
+int path_run(const struct path_options *o)
+{
+	static struct path_all a = {.mtu = PATH_MTU_UNKNOWN};
+	static char out[3 * PATH_TEXT_MAX + 2 * NET_ADDRSTRLEN + PATH_HOPS_MAX * 128 +
+			4 * PATH_WHY_MAX];
+	/* --pmtu: the probes before it and the search together end by PMTU_TOTAL */
+	double end = clock_now() + PMTU_TOTAL;
+	struct outbuf r;
+	int status = 0;
+
+	a.ts = o->tcp ? tcp_probe(o, &a.tsent, &a.tseen, a.twhy) : -1;
+	a.us = o->udp ? udp_probe(o, &a.usent, &a.useen, a.uwhy) : -1;
+	a.ms = a.hs = -1;
+	/* the UDP probe has shown the peer sends no reports: no search */
+	if (a.us == EX_PROTOCOL)
+		a.mtu.why = "not run: what came back over udp is no path report";
+	if (o->pmtu && a.us != EX_PROTOCOL)
+		a.ms = pmtu_run(o, end, &a.mtu);
+	if (o->hops && a.us != EX_PROTOCOL)
+		a.hs = path_trace(o, &a.trace);
+	/* where the ICMPs came from, where a black hole sits */
+	if (a.ms == 0 && a.hs == 0) {
+		path_mtu_hops(&a.mtu, &a.trace);
+		path_locate_hole(o, &a.trace, &a.mtu);
+	}
+	outbuf_start(&r, out, sizeof out);
+	if (o->json)
+		out_json(&r, o, &a);
+	else
+		out_text(&r, o, &a);
 	if (r.len > 0 && put(r.buf) < 0)
 		return EX_IOERR;
 	/* in the order they ran; what did not run counts for nothing */
-	for (int i = 0, run[] = { o->tcp ? ts : 0, o->udp ? us : 0, o->pmtu && ms >= 0 ? ms : 0,
-				  hs > 0 ? hs : 0 };
+	for (int i = 0, run[] = {a.ts > 0 ? a.ts : 0, a.us > 0 ? a.us : 0, a.ms > 0 ? a.ms : 0,
+				 a.hs > 0 ? a.hs : 0};
 	     i < 4; i++)
 		status = worse(status, run[i]);
 	return status;

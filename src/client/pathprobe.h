@@ -18,6 +18,7 @@
 #define PATH_PACE_MS        125         /* --pmtu: between probes, under the report's rate (10/s) */
 #define PATH_DEFAULT_WAIT   2.0         /* seconds: each report */
 #define PATH_CONNECT_WAIT   4.0         /* seconds: connecting: past two SYNs resent (1 s, 2 s) */
+#define PATH_WHY_MAX        320         /* a probe's failure, said */
 
 struct path_options {
 	struct net_addr addr;           /* the report service */

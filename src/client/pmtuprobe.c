@@ -6,6 +6,7 @@
 #include <netinet/in.h>
 #include <netinet/ip.h>
 #include <poll.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,9 +17,11 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "icmp.h"
 #include "pathreport.h"
 #include "pmtu.h"
 #include "probemem.h"
+#include "route.h"
 
 #define EXIT_PARTIAL 1                  /* pathprobe.h: no report came */
 #define V4_HEADERS   28                 /* IPv4 and UDP headers */
@@ -38,15 +41,37 @@ struct search {
 	uint64_t session;
 	double wait;                    /* on each reply */
 	double last_send, deadline, start, last_live;
+	double end;                     /* the caller's deadline; 0: none */
 	double sent_at[PMTU_SEQS];
 	bool refused;
 	struct pmtu_evidence e;
+	struct path_mtu_icmp icmp[PATH_MTU_ICMPS]; /* who said "too big", MTU rising */
+	int nicmp;
 	char bad[128];                  /* the first reply that was not a report */
 };
 
 static long headers(const struct search *s)
 {
 	return s->v6 ? V6_HEADERS : V4_HEADERS;
+}
+
+/* An ICMP "too big" for mtu from a sender, noted once: the smallest
+ * PATH_MTU_ICMPS MTUs kept, rising. */
+static void note_icmp(struct search *s, long mtu, const struct cmsghdr *c)
+{
+	struct path_mtu_icmp x = {.mtu = mtu, .hop = -1};
+	int i;
+
+	icmp_sender(c, x.from, sizeof x.from);
+	for (i = 0; i < s->nicmp; i++)
+		if (s->icmp[i].mtu == mtu && strcmp(s->icmp[i].from, x.from) == 0)
+			return;
+	if (s->nicmp == PATH_MTU_ICMPS && mtu >= s->icmp[PATH_MTU_ICMPS - 1].mtu)
+		return;
+	for (i = s->nicmp < PATH_MTU_ICMPS ? s->nicmp++ : PATH_MTU_ICMPS - 1;
+	     i > 0 && s->icmp[i - 1].mtu > mtu; i--)
+		s->icmp[i] = s->icmp[i - 1];
+	s->icmp[i] = x;
 }
 
 /* Takes the socket's queued errors: the MTU a "too big" named, from this
@@ -82,6 +107,7 @@ static void take_errors(struct search *s)
 				   ee.ee_origin == SO_EE_ORIGIN_ICMP6) {
 				if (s->e.icmp_mtu < 0 || mtu < s->e.icmp_mtu)
 					s->e.icmp_mtu = mtu;
+				note_icmp(s, mtu, c);
 			} else if (s->e.local_mtu < 0 || mtu < s->e.local_mtu) {
 				s->e.local_mtu = mtu;
 			}
@@ -162,6 +188,14 @@ static int await(struct search *s, int seq, double until)
 	}
 }
 
+/* A reply awaited wait seconds from now, never past the deadline. */
+static double until(const struct search *s, double wait)
+{
+	double u = clock_now() + wait;
+
+	return u < s->deadline ? u : s->deadline;
+}
+
 static void pace(struct search *s)
 {
 	double left = s->last_send + PATH_PACE_MS / 1000.0 - clock_now();
@@ -234,7 +268,7 @@ static int first_arrival(struct search *s)
 			continue;
 		tries++;
 		/* the first tries wait half the wait each */
-		if (await(s, seq, clock_now() + s->o->wait / 2) < 0)
+		if (await(s, seq, until(s, s->o->wait / 2)) < 0)
 			return -1;
 		if (s->e.state[seq] == PMTU_ARRIVED) {
 			/* later replies are awaited four round trips, within the wait */
@@ -276,31 +310,48 @@ static int search(struct search *s, struct pmtu_verdict *v, const char **why)
 		 * server's memory of it */
 		wait = v->next > v->low && s->wait > PATH_PACE_MS / 1000.0 ? PATH_PACE_MS / 1000.0
 									   : s->wait;
-		if (seq >= 0 && await(s, seq, clock_now() + wait) < 0)
+		if (seq >= 0 && await(s, seq, until(s, wait)) < 0)
 			return -1;
 	}
 }
 
-static int report_failure(struct search *s, int rc)
+/* The search's failure, said on standard error and kept in r (why, and
+ * the interface MTU when known); returns status. */
+static int __attribute__((format(printf, 4, 5)))
+failed(int fd, struct path_mtu *r, int status, const char *fmt, ...)
 {
-	if (s->bad[0] != '\0') {
-		fprintf(stderr, "netecho: %s sent something that is not a path report: %s\n",
-			s->o->peer, s->bad);
-		return EX_PROTOCOL;
-	}
-	if (rc < 0 && errno == ECONNREFUSED) {
-		fprintf(stderr, "netecho: --pmtu: no path report service at %s over udp (refused): "
-				"is [report] on in the server's netechod.conf?\n", s->o->peer);
-		return EX_UNAVAILABLE;
-	}
-	if (rc < 0) {
-		fprintf(stderr, "netecho: --pmtu: probing %s: %s\n", s->o->peer, strerror(errno));
-		return EX_UNAVAILABLE;
-	}
-	fprintf(stderr, "netecho: --pmtu: not even a %ld-byte probe brought a report from %s\n",
-		s->e.n > 0 ? s->e.size[s->e.n - 1] : (long)(s->v6 ? FLOOR_V6 : FLOOR_V4),
-		s->o->peer);
-	return EXIT_PARTIAL;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(r->failure, sizeof r->failure, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "netecho: --pmtu: %s\n", r->failure);
+	r->why = r->failure;
+	if (fd >= 0 && r->local_mtu < 0)
+		r->local_mtu = route_device_mtu(fd);
+	return status;
+}
+
+static int report_failure(struct search *s, int rc, struct path_mtu *r)
+{
+	if (s->e.local_mtu > 0)
+		r->local_mtu = s->e.local_mtu;
+	r->probes = s->e.n;
+	if (s->bad[0] != '\0')
+		return failed(s->fd, r, EX_PROTOCOL,
+			      "%s sent something that is not a path report: %s", s->o->peer,
+			      s->bad);
+	if (rc < 0 && errno == ECONNREFUSED)
+		return failed(s->fd, r, EX_UNAVAILABLE,
+			      "no path report service at %s over udp (refused): is [report] on in "
+			      "the server's netechod.conf?",
+			      s->o->peer);
+	if (rc < 0)
+		return failed(s->fd, r, EX_UNAVAILABLE, "probing %s: %s", s->o->peer,
+			      strerror(errno));
+	return failed(s->fd, r, EXIT_PARTIAL, "not even a %ld-byte probe brought a report from %s",
+		      s->e.n > 0 ? s->e.size[s->e.n - 1] : (long)(s->v6 ? FLOOR_V6 : FLOOR_V4),
+		      s->o->peer);
 }
 
 static void result(const struct search *s, const struct pmtu_verdict *v, const char *why,
@@ -316,6 +367,8 @@ static void result(const struct search *s, const struct pmtu_verdict *v, const c
 	r->probes = s->e.n;
 	r->vanished = v->vanished;
 	r->why = v->pmtu >= 0 ? NULL : why;
+	r->nicmp = s->nicmp;
+	memcpy(r->icmp, s->icmp, sizeof s->icmp);
 }
 
 /* The socket, the buffer and the session; then the search. */
@@ -325,18 +378,16 @@ static int run(struct search *s, struct path_mtu *r)
 	const char *why = NULL;
 	int rc;
 
-	if (getrandom(&s->session, sizeof s->session, 0) != (ssize_t)sizeof s->session) {
-		fprintf(stderr, "netecho: --pmtu: no random session id: %s\n", strerror(errno));
-		return EX_OSERR;
-	}
+	if (getrandom(&s->session, sizeof s->session, 0) != (ssize_t)sizeof s->session)
+		return failed(s->fd, r, EX_OSERR, "no random session id: %s", strerror(errno));
 	s->buf = malloc(PMTU_LARGEST);
-	if (s->buf == NULL) {
-		fprintf(stderr, "netecho: out of memory\n");
-		return EX_OSERR;
-	}
+	if (s->buf == NULL)
+		return failed(s->fd, r, EX_OSERR, "out of memory");
 	memset(s->buf, '.', PMTU_LARGEST);
 	s->start = clock_now();
 	s->deadline = s->start + PMTU_BUDGET;
+	if (s->end > 0 && s->end < s->deadline)
+		s->deadline = s->end;
 	rc = first_arrival(s);
 	if (rc == 0)
 		rc = search(s, &v, &why);
@@ -350,12 +401,12 @@ static int run(struct search *s, struct path_mtu *r)
 		return 0;
 	}
 	if (rc != 0)
-		return report_failure(s, rc);
+		return report_failure(s, rc, r);
 	result(s, &v, why, r);
 	return 0;
 }
 
-int pmtu_run(const struct path_options *o, struct path_mtu *result_out)
+int pmtu_run(const struct path_options *o, double end, struct path_mtu *result_out)
 {
 	bool v6 = o->addr.ss.ss_family == AF_INET6;
 	/* DF on every probe whatever the cached path MTU, ICMP errors queued */
@@ -365,20 +416,18 @@ int pmtu_run(const struct path_options *o, struct path_mtu *result_out)
 	char err[NET_ERRLEN];
 	int status;
 
-	if (s == NULL) {
-		fprintf(stderr, "netecho: out of memory\n");
-		return EX_OSERR;
-	}
+	if (s == NULL)
+		return failed(-1, result_out, EX_OSERR, "out of memory");
 	s->o = o;
 	s->v6 = v6;
+	s->end = end;
 	s->e.local_mtu = s->e.icmp_mtu = -1;
 	s->wait = o->wait;
 	s->fd = net_connect_with(&o->addr, SOCK_DGRAM, path_set_marks, &m, (int)(o->wait * 1000),
 				 err, sizeof err);
 	if (s->fd < 0) {
-		fprintf(stderr, "netecho: --pmtu: %s\n", err);
 		free(s);
-		return EX_UNAVAILABLE;
+		return failed(-1, result_out, EX_UNAVAILABLE, "%s", err);
 	}
 	status = run(s, result_out);
 	close(s->fd);

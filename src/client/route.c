@@ -4,10 +4,12 @@
 #include <errno.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 /* The metrics nested in an RTA_METRICS attribute. */
@@ -38,9 +40,16 @@ static int route_message(const struct nlmsghdr *h, struct route_facts *rf)
 		return -1;
 	}
 	left = (int)(h->nlmsg_len - NLMSG_LENGTH(sizeof *rt));
-	for (const struct rtattr *a = RTM_RTA(rt); RTA_OK(a, left); a = RTA_NEXT(a, left))
-		if (a->rta_type == RTA_METRICS)
+	for (const struct rtattr *a = RTM_RTA(rt); RTA_OK(a, left); a = RTA_NEXT(a, left)) {
+		uint32_t v;
+
+		if (a->rta_type == RTA_METRICS) {
 			metrics(a, rf);
+		} else if (a->rta_type == RTA_OIF && RTA_PAYLOAD(a) >= sizeof v) {
+			memcpy(&v, RTA_DATA(a), sizeof v);
+			rf->oif = v <= INT32_MAX ? (int)v : 0;
+		}
+	}
 	return 0;
 }
 
@@ -48,7 +57,7 @@ int route_parse(const void *buf, size_t len, struct route_facts *rf)
 {
 	size_t off = 0;
 
-	*rf = (struct route_facts){ 0, 0 };
+	*rf = (struct route_facts){0, 0, 0};
 	if (len > ROUTE_REPLY_MAX)
 		len = ROUTE_REPLY_MAX;
 	/* each message whole within the bytes (as NLMSG_OK, without its
@@ -165,4 +174,27 @@ int route_of_socket(int fd, struct route_facts *rf)
 	    getsockname(fd, (struct sockaddr *)&self, &slen) < 0)
 		return -1;
 	return route_lookup((struct sockaddr *)&peer, (struct sockaddr *)&self, rf);
+}
+
+int route_device_mtu(int fd)
+{
+	struct route_facts rf;
+	struct ifreq ifr;
+	int s, rc;
+
+	if (route_of_socket(fd, &rf) < 0)
+		return -1;
+	memset(&ifr, 0, sizeof ifr);
+	if (rf.oif <= 0 || if_indextoname((unsigned)rf.oif, ifr.ifr_name) == NULL) {
+		errno = ENODEV;
+		return -1;
+	}
+	s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		return -1;
+	rc = ioctl(s, SIOCGIFMTU, &ifr);
+	close(s);
+	if (rc < 0)
+		return -1;
+	return ifr.ifr_mtu > 0 ? ifr.ifr_mtu : -1;
 }

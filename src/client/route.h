@@ -17,6 +17,7 @@
 struct route_facts {
 	int hoplimit;                   /* the route's hoplimit metric; 0: none (the default) */
 	int ecn;                        /* 1: the route says "features ecn"; 0: it does not */
+	int oif;                        /* the interface it leaves by (RTA_OIF); 0: not said */
 };
 
 /* Parses the reply to an RTM_GETROUTE (the messages in buf): 0 with *rf
@@ -30,5 +31,9 @@ int route_lookup(const struct sockaddr *dst, const struct sockaddr *src, struct 
 
 /* The route a connected socket's packets take. 0, or -1 with errno. */
 int route_of_socket(int fd, struct route_facts *rf);
+
+/* The MTU of the interface a connected socket's route leaves by (not a
+ * path MTU learnt since): > 0, or -1 with errno. */
+int route_device_mtu(int fd);
 
 #endif
