@@ -1,5 +1,5 @@
 /* unit_pathreport: the client's half of the path report
- * (src/client/pathreport.c): reports as the service writes them read back, and
+ * (src/lib/pathreport.c): reports as the service writes them read back, and
  * broken or hostile ones refused; each verdict under its condition and
  * absent without it; the JSON members; DSCP names. */
 #include <stdlib.h>

@@ -28,9 +28,13 @@ static rlim_t sockets_needed(const struct config *cfg)
 {
 	rlim_t ports = 0;
 
-	for (int i = CONFIG_FIRST_SERVICE; i < CONFIG_SECTIONS; i++)
-		if (cfg->service[i].enabled) /* the report: TCP and UDP */
-			ports += (i == CONFIG_REPORT ? 2 : 1) * cfg->service[i].port.n;
+	unsigned n;
+	const struct service_row *rows = service_rows(&n);
+
+	for (unsigned k = 0; k < n; k++) /* the report's row: TCP and UDP */
+		if (cfg->service[rows[k].section].enabled)
+			ports += (rlim_t)__builtin_popcount(rows[k].protocols) *
+				 cfg->service[rows[k].section].port.n;
 	return 4 * ports;
 }
 
@@ -239,6 +243,8 @@ static const char *port_from(const struct config *cfg, int p, enum service svc, 
 	if (svc == SERVICE_REPORT)
 		return port != 0 && port == sp->port[sp->n - 1] + 1u ? "report, [server] port + 1"
 								     : "report";
+	if (svc != SERVICE_ECHO)
+		return service_of(p == TCP ? SERVICE_TCP : SERVICE_UDP, svc)->name;
 	return p == TCP ? "tcp echo" : "udp echo";
 }
 

@@ -30,6 +30,7 @@
 #include "escape.h"
 #include "log.h"
 #include "sd.h"
+#include "service.h"
 
 enum { TCP = PLAN_TCP, UDP = PLAN_UDP, NPROTO = PLAN_NPROTO };
 
@@ -43,14 +44,17 @@ int plan_socktype(int p)
 
 /* --- the pure parts --- */
 
-/* The section of a protocol's service: [report] for both of the
- * report's, [tcp] or [udp] for the echo. */
+/* A protocol's bit in a row's protocols (service.h). */
+static unsigned proto_bit(int p)
+{
+	return p == TCP ? SERVICE_TCP : SERVICE_UDP;
+}
+
+/* The section of a protocol's service, as its row names it: [report] for
+ * both of the report's, [tcp] or [udp] for the echo. */
 static const struct service_cfg *settings(const struct config *cfg, int p, enum service svc)
 {
-	return config_service(cfg, svc == SERVICE_REPORT    ? CONFIG_REPORT
-				   : svc == SERVICE_METRICS ? CONFIG_METRICS
-				   : p == TCP		    ? CONFIG_TCP
-							    : CONFIG_UDP);
+	return config_service(cfg, service_of(proto_bit(p), svc)->section);
 }
 
 /* Do two configurations ask one protocol's service for other sockets? */
@@ -68,8 +72,13 @@ struct reload_change reload_decide(const struct config *old, const struct config
 {
 	int p = type == SOCK_STREAM ? TCP : UDP;
 	struct reload_change c = { false, false };
-	bool differs = moves(old, new, p, SERVICE_ECHO) || moves(old, new, p, SERVICE_REPORT) ||
-		       (p == TCP && moves(old, new, p, SERVICE_METRICS));
+	unsigned nrows;
+	const struct service_row *rows = service_rows(&nrows);
+	bool differs = false;
+
+	for (unsigned k = 0; k < nrows; k++)
+		if (rows[k].protocols & proto_bit(p))
+			differs = differs || moves(old, new, p, rows[k].label);
 
 	if (differs && activated)
 		c.ignored = true;
@@ -260,14 +269,12 @@ static int bind_one(const struct net_addr *addr, int type, int backlog, unsigned
  * saved too. */
 static bool saves_syn(const struct config *cfg, int p, enum service svc)
 {
-	return p == TCP && (svc == SERVICE_REPORT || cfg->log.path_facts);
+	return p == TCP && (service_of(SERVICE_TCP, svc)->always_facts || cfg->log.path_facts);
 }
 
 static const char *service_name(enum service svc)
 {
-	return svc == SERVICE_REPORT	? "the path report"
-	       : svc == SERVICE_METRICS ? "the metrics service"
-					: "the echo";
+	return service_of(SERVICE_TCP | SERVICE_UDP, svc)->title;
 }
 
 /* Why two wanted addresses cannot both be bound, into err. */
@@ -293,22 +300,23 @@ static void say_clash(const struct config *cfg, int p, const struct reload_want 
 static int collect(const struct config *cfg, int p, struct reload_want **out, size_t *n,
 		   char *err, size_t errlen)
 {
-	static const enum service services[] = { SERVICE_ECHO, SERVICE_REPORT, SERVICE_METRICS };
+	unsigned nrows;
+	const struct service_row *rows = service_rows(&nrows);
 
 	*n = 0;
-	*out = malloc(3 * NET_MAX_ADDRS * CONFIG_PORTS_MAX * sizeof **out);
+	*out = malloc(nrows * NET_MAX_ADDRS * CONFIG_PORTS_MAX * sizeof **out);
 	if (*out == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	for (size_t k = 0; k < sizeof services / sizeof services[0]; k++) {
+	for (unsigned k = 0; k < nrows; k++) {
 		struct net_addr addrs[NET_MAX_ADDRS];
-		enum service svc = services[k];
-		const struct service_cfg *sc = settings(cfg, p, svc);
+		enum service svc = rows[k].label;
+		const struct service_cfg *sc = config_service(cfg, rows[k].section);
 		const struct config_ports *ports = &sc->port;
 		int got;
 
-		if (!sc->enabled || (svc == SERVICE_METRICS && p != TCP))
+		if (!sc->enabled || !(rows[k].protocols & proto_bit(p)))
 			continue;
 		/* the host once; each of its addresses on each port */
 		got = net_resolve(sc->host, ports->port[0], AF_UNSPEC, socktypes[p],
@@ -583,11 +591,14 @@ void plan_log_listening(const struct sock *s, size_t n, int p)
 {
 	char where[NET_ADDRSTRLEN];
 
-	for (size_t i = 0; i < n; i++)
-		log_info("listening on %s %s%s", proto_names[p],
+	for (size_t i = 0; i < n; i++) {
+		const struct service_row *row = service_of(proto_bit(p), s[i].service);
+
+		log_info("listening on %s %s%s%s%s", proto_names[p],
 			 net_format((const struct sockaddr *)&s[i].local.ss, s[i].local.len, where,
 				    sizeof where),
-			 s[i].service == SERVICE_REPORT    ? " (report)"
-			 : s[i].service == SERVICE_METRICS ? " (metrics)"
-							    : "");
+			 row->label == SERVICE_ECHO ? "" : " (",
+			 row->label == SERVICE_ECHO ? "" : row->name,
+			 row->label == SERVICE_ECHO ? "" : ")");
+	}
 }

@@ -1,7 +1,7 @@
 /* probepath.c: a /probe's path module (probe.h): one TCP connection to
  * the target's report service, its SYN marked DSCP EF (46) with TTL 64,
  * and the report read back (untrusted: the client's parser,
- * src/client/pathreport.c) set beside what was sent, as gauges: DSCP and
+ * src/lib/pathreport.c) set beside what was sent, as gauges: DSCP and
  * ECN seen, the MSS sent (TCP_INFO's advmss) and seen, the TTL seen and
  * the hops, NAT and port preservation. A fact not known is NaN. */
 #include "probe.h"

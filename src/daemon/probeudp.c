@@ -1,7 +1,7 @@
 /* probeudp.c: a /probe's udp module: tagged datagrams to the target's
  * report service, and what its reports say of them (probe.h,
  * probeloss.h). The reports are untrusted: read by the client's parser
- * (src/client/pathreport.c), and only those from the target's address and
+ * (src/lib/pathreport.c), and only those from the target's address and
  * port reach this connected socket. */
 #include "probe.h"
 

@@ -35,6 +35,7 @@ enum { SERVICE_TCP = 1, SERVICE_UDP = 2 };  /* struct service_row's protocols */
 
 struct service_row {
 	const char *name;               /* "echo", "report" */
+	const char *title;		/* in messages: "the echo", "the path report" */
 	enum service label;             /* its sockets' (sockset.h), as plan.c binds them */
 	enum config_section section;    /* its settings: cfg->service[section] */
 	unsigned protocols;             /* SERVICE_TCP | SERVICE_UDP */

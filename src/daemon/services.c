@@ -13,20 +13,24 @@
 
 enum { ECHO_TCP, ECHO_UDP, REPORT, METRICS };
 
+/* clang-format off */
 static const struct service_row rows[] = {
 	[ECHO_TCP] = {
-		.name = "echo", .label = SERVICE_ECHO, .section = CONFIG_TCP, .protocols = SERVICE_TCP,
+		.name = "echo", .title = "the echo", .label = SERVICE_ECHO,
+		.section = CONFIG_TCP, .protocols = SERVICE_TCP,
 		.tcp_word = "tcp", .per_source = true,
 		.serve_tcp = echo_serve_tcp,
 	},
 	[ECHO_UDP] = {
-		.name = "echo", .label = SERVICE_ECHO, .section = CONFIG_UDP, .protocols = SERVICE_UDP,
+		.name = "echo", .title = "the echo", .label = SERVICE_ECHO,
+		.section = CONFIG_UDP, .protocols = SERVICE_UDP,
 		.udp_word = "udp", .dgram_word = "udp datagram",
 		.udp_new = echo_udp_new, .udp_configure = echo_udp_configure,
 		.udp_free = echo_udp_free, .serve_udp = echo_serve_udp,
 	},
 	[REPORT] = {
-		.name = "report", .label = SERVICE_REPORT, .section = CONFIG_REPORT,
+		.name = "report", .title = "the path report", .label = SERVICE_REPORT,
+		.section = CONFIG_REPORT,
 		.protocols = SERVICE_TCP | SERVICE_UDP,
 		.tcp_word = "report tcp", .udp_word = "report udp",
 		.dgram_word = "udp report-probe", .always_facts = true,
@@ -35,11 +39,13 @@ static const struct service_row rows[] = {
 		.udp_free = report_udp_free, .serve_udp = report_serve_udp,
 	},
 	[METRICS] = {
-		.name = "metrics", .label = SERVICE_METRICS, .section = CONFIG_METRICS,
+		.name = "metrics", .title = "the metrics service", .label = SERVICE_METRICS,
+		.section = CONFIG_METRICS,
 		.protocols = SERVICE_TCP, .tcp_word = "metrics tcp",
 		.serve_tcp = metrics_serve_tcp,
 	},
 };
+/* clang-format on */
 
 _Static_assert(sizeof rows / sizeof rows[0] <= SERVICES_MAX, "raise SERVICES_MAX");
 

@@ -1,5 +1,5 @@
 /* fuzz_pathreport: libFuzzer target for the client's reading of a path
- * report (src/client/pathreport.c). Any bytes: never a read past them (the
+ * report (src/lib/pathreport.c). Any bytes: never a read past them (the
  * sanitizers watch); what a parse that succeeds says stays within what a
  * report can hold; the verdicts and the JSON made of it fit their
  * buffers and stay one terminated string. */

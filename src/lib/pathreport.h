@@ -1,7 +1,8 @@
-/* pathreport.h: the client's half of the path report (netecho --path):
- * reading the report service's JSON line (see report.h), and setting it
- * beside what the client sent to say what the network did: one verdict
- * per fact, as text or as JSON.
+/* pathreport.h: the reading half of the path report: the report
+ * service's JSON line read back (see report.h), and set beside what was
+ * sent to say what the network did: one verdict per fact, as text or as
+ * JSON. In src/lib because both programs read reports: netecho --path
+ * and netechod's /probe (probepath.c, probeudp.c). Pure: no sockets.
  *
  * Pure: the report comes from the network and is untrusted; the parser
  * reads only the bytes it is given, takes a flat object of known shape
