@@ -108,12 +108,35 @@ static int probe_greeting(struct bench *b, int fd)
 /* Finds out, on one connection, the greeting's length and the prefix
  * that comes before the echo of a short message. Returns 0, or an exit
  * status. */
+/* The probe's reply read into b->rbuf until deadline, and then until the
+ * server is quiet for PROBE_QUIET_MS once size bytes came (a prefix may
+ * come in pieces); one datagram for UDP. Returns the bytes read. */
+static size_t probe_read(struct bench *b, int fd, size_t size, double deadline)
+{
+	size_t total = 0;
+
+	for (;;) {
+		struct pollfd p = {.fd = fd, .events = POLLIN};
+		int rc = poll(&p, 1, total >= size ? PROBE_QUIET_MS : clock_ms_until(deadline));
+		ssize_t n;
+
+		if (rc <= 0 || total >= RBUF)
+			break;
+		n = recv(fd, b->rbuf + total, RBUF - total, 0);
+		if (n <= 0)
+			break;
+		total += (size_t)n;
+		if (b->o->udp)
+			break; /* one datagram is the reply */
+	}
+	return total;
+}
+
 static int probe(struct bench *b)
 {
 	const struct bench_options *o = b->o;
 	size_t size = o->size < PROBE_SIZE ? (size_t)o->size : PROBE_SIZE, total = 0;
 	char err[NET_ERRLEN];
-	double deadline;
 	int fd = net_connect(&o->addr, o->udp ? SOCK_DGRAM : SOCK_STREAM, (int)(o->wait * 1000),
 			     err, sizeof err);
 	int status;
@@ -133,21 +156,7 @@ static int probe(struct bench *b)
 		close(fd);
 		return EX_UNAVAILABLE;
 	}
-	deadline = clock_now() + o->wait;
-	for (;;) {
-		struct pollfd p = { .fd = fd, .events = POLLIN };
-		int rc = poll(&p, 1, total >= size ? PROBE_QUIET_MS : clock_ms_until(deadline));
-		ssize_t n;
-
-		if (rc <= 0 || total >= RBUF)
-			break;
-		n = recv(fd, b->rbuf + total, RBUF - total, 0);
-		if (n <= 0)
-			break;
-		total += (size_t)n;
-		if (o->udp)
-			break;          /* one datagram is the reply */
-	}
+	total = probe_read(b, fd, size, clock_now() + o->wait);
 	close(fd);
 	if (total == 0) {
 		fprintf(stderr, "netecho: %s: no reply to a %zu-byte message within %gs%s\n",

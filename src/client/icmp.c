@@ -61,14 +61,30 @@ void icmp_take(int fd, struct icmp_seen *ic)
 	}
 }
 
+/* Waits until deadline for a non-blocking connect to end: 0 when it
+ * connected, else its error (ETIMEDOUT when the deadline passed). */
+static int connect_wait(int fd, double deadline)
+{
+	struct pollfd p = {.fd = fd, .events = POLLOUT};
+	int rc, soerr;
+	socklen_t sl = sizeof soerr;
+
+	do
+		rc = poll(&p, 1, clock_ms_until(deadline));
+	while (rc < 0 && errno == EINTR);
+	soerr = rc < 0 ? errno : rc == 0 ? ETIMEDOUT : 0;
+	if (rc > 0 && getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) < 0)
+		soerr = errno;
+	return soerr;
+}
+
 int icmp_connect(const struct net_addr *addr, int type, int (*prepare)(int fd, void *arg),
 		 void *arg, double wait, struct icmp_seen *ic, char *err, size_t errlen)
 {
 	double deadline = clock_now() + wait;
 	bool v6 = addr->ss.ss_family == AF_INET6;
 	char where[NET_ADDRSTRLEN];
-	int fd, soerr = 0, rc, flags, off = 0;
-	socklen_t sl = sizeof soerr;
+	int fd, soerr = 0, flags, off = 0;
 
 	ic->have = false;
 	net_format((const struct sockaddr *)&addr->ss, addr->len, where, sizeof where);
@@ -84,17 +100,7 @@ int icmp_connect(const struct net_addr *addr, int type, int (*prepare)(int fd, v
 		goto fail;
 	}
 	if (connect(fd, (const struct sockaddr *)&addr->ss, addr->len) < 0) {
-		struct pollfd p = { .fd = fd, .events = POLLOUT };
-
-		soerr = errno;
-		if (soerr == EINPROGRESS) {
-			do
-				rc = poll(&p, 1, clock_ms_until(deadline));
-			while (rc < 0 && errno == EINTR);
-			soerr = rc < 0 ? errno : rc == 0 ? ETIMEDOUT : 0;
-			if (rc > 0 && getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) < 0)
-				soerr = errno;
-		}
+		soerr = errno == EINPROGRESS ? connect_wait(fd, deadline) : errno;
 		if (soerr != 0) {
 			icmp_take(fd, ic);
 			snprintf(err, errlen, "cannot connect to %s: %s", where,

@@ -187,6 +187,27 @@ static void facts(const struct pmtu_evidence *e, struct pmtu_verdict *v)
 			v->low = e->size[i];
 }
 
+/* The end of a search: the size above the largest that arrives (hi) and
+ * the bound lost so often that loss does not explain it, or one more try
+ * of them. rtries: the tries the loss on the way back asks for. */
+static void settle(const struct pmtu_evidence *e, struct pmtu_verdict *v, long hi, int rtries)
+{
+	/* the next size lost so often, and the bound too (larger sizes never
+	 * arrive either), that loss does not explain it: tries of each beside
+	 * the loss that made the search go below it (lost by selection) */
+	if (count(e, hi, hi, PMTU_LOST) < v->tries + 1) {
+		v->next = hi;
+		return;
+	}
+	if (hi < v->bound && count(e, v->bound, v->bound, PMTU_LOST) < v->tries + 1) {
+		v->next = v->bound;
+		return;
+	}
+	v->pmtu = v->low;
+	/* no ICMP for these sizes, or all were lost on the way back */
+	v->black_hole = rtries > 0 && count(e, hi, v->bound, PMTU_LOST) >= rtries ? 1 : -1;
+}
+
 void pmtu_decide(const struct pmtu_evidence *e, struct pmtu_verdict *v)
 {
 	int lost, decided, rlost, rdecided, tail;
@@ -231,20 +252,5 @@ void pmtu_decide(const struct pmtu_evidence *e, struct pmtu_verdict *v)
 			v->why = "too much loss";
 		return;
 	}
-	/* the next size lost so often, and the bound too (larger sizes never
-	 * arrive either), that loss does not explain it: tries of each beside
-	 * the loss that made the search go below it (lost by selection) */
-	if (count(e, hi, hi, PMTU_LOST) < v->tries + 1) {
-		v->next = hi;
-		return;
-	}
-	if (hi < v->bound && count(e, v->bound, v->bound, PMTU_LOST) < v->tries + 1) {
-		v->next = v->bound;
-		return;
-	}
-	v->pmtu = v->low;
-	/* no ICMP for these sizes, or all were lost on the way back */
-	v->black_hole =
-		pmtu_tries(rlost, rdecided) > 0 &&
-		count(e, hi, v->bound, PMTU_LOST) >= pmtu_tries(rlost, rdecided) ? 1 : -1;
+	settle(e, v, hi, pmtu_tries(rlost, rdecided));
 }

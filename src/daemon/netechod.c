@@ -443,9 +443,44 @@ static int start_services(struct daemon *d)
 
 /* Everything up to serving: the pid file, the sockets, detaching,
  * dropping privileges, the threads. Returns 0 or an exit status. */
+/* The first line: the version and where the configuration comes from. */
+static void say_starting(const struct daemon *d)
+{
+	char name[PATH_MAX];
+
+	if (cfgload_file(&d->src) != NULL)
+		log_notice("netechod %s starting, configuration %s", PACKAGE_VERSION,
+			   escape_name(name, sizeof name, d->opt.config));
+	else
+		log_notice("netechod %s starting, configuration built-in defaults and -o (no %s)",
+			   PACKAGE_VERSION, escape_name(name, sizeof name, d->opt.config));
+	if (d->stderr_journal)
+		log_info("stderr is the journal: log lines go through syslog only");
+}
+
+/* Ready: the parent that waits for the start (detached) and the service
+ * manager are told. */
+static void announce_ready(struct daemon *d)
+{
+	char err[DAEMON_ERRLEN];
+
+	if (daemon_ready(&d->ready_fd, 0, err, sizeof err) < 0)
+		log_warnx("%s", err);
+	if (!d->opt.foreground) {
+		char msg[64];
+
+		/* detached: the terminal is gone, and the main process is ours
+		 * now, not our parent's */
+		log_init("netechod", -1);
+		snprintf(msg, sizeof msg, "MAINPID=%ld", (long)getpid());
+		notify(d, msg);
+	}
+	notify_ready(d);
+}
+
 static int start(struct daemon *d)
 {
-	char err[DAEMON_ERRLEN > SD_ERRLEN ? DAEMON_ERRLEN : SD_ERRLEN], name[PATH_MAX];
+	char err[DAEMON_ERRLEN > SD_ERRLEN ? DAEMON_ERRLEN : SD_ERRLEN];
 	size_t ntcp = 0, nudp = 0;
 	int rc;
 
@@ -457,14 +492,7 @@ static int start(struct daemon *d)
 		log_err("cannot set up signals");
 		return EX_OSERR;
 	}
-	if (cfgload_file(&d->src) != NULL)
-		log_notice("netechod %s starting, configuration %s", PACKAGE_VERSION,
-			   escape_name(name, sizeof name, d->opt.config));
-	else
-		log_notice("netechod %s starting, configuration built-in defaults and -o (no %s)",
-			   PACKAGE_VERSION, escape_name(name, sizeof name, d->opt.config));
-	if (d->stderr_journal)
-		log_info("stderr is the journal: log lines go through syslog only");
+	say_starting(d);
 	/* the pid file first: a second instance is told it is one */
 	if (open_pidfile(d) < 0)
 		return EX_CANTCREAT;
@@ -491,18 +519,7 @@ static int start(struct daemon *d)
 		return EX_OSERR;
 	log_notice("netechod %s started (tcp %s, udp %s)", PACKAGE_VERSION, ntcp > 0 ? "on" : "off",
 		   nudp > 0 ? "on" : "off");
-	if (daemon_ready(&d->ready_fd, 0, err, sizeof err) < 0)
-		log_warnx("%s", err);
-	if (!d->opt.foreground) {
-		char msg[64];
-
-		/* detached: the terminal is gone, and the main process is ours
-		 * now, not our parent's */
-		log_init("netechod", -1);
-		snprintf(msg, sizeof msg, "MAINPID=%ld", (long)getpid());
-		notify(d, msg);
-	}
-	notify_ready(d);
+	announce_ready(d);
 	return 0;
 }
 

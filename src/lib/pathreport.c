@@ -210,20 +210,45 @@ const char *path_ecn_name(int ecn)
 
 /* Puts one member's value in place; false when it is of the wrong kind
  * or out of range. */
+/* A member given as null: what null means for it. */
+static bool store_null(struct path_seen *s, const struct member *m)
+{
+	char *base = (char *)s;
+
+	if (m->slot == S_STRING)
+		((char *)(base + m->off))[0] = '\0';
+	else if (m->slot == S_ARRAY)
+		s->nother = -1;
+	else if (m->off == offsetof(struct path_seen, fragment_size))
+		s->fragment_size = 0; /* null: not fragmented */
+	return true;		      /* the rest are -1 already */
+}
+
+/* A number within the member's range (an option's also "none"). */
+static bool store_number(struct path_seen *s, const struct member *m, const struct value *v)
+{
+	char *base = (char *)s;
+
+	if (m->slot == S_OPTION && v->kind == V_STRING && strcmp(v->s, "none") == 0) {
+		*(int *)(base + m->off) = PATH_NONE;
+		return true;
+	}
+	if (v->kind != V_NUMBER || v->n < m->min || v->n > m->max)
+		return false;
+	if (m->slot != S_LONG)
+		*(int *)(base + m->off) = (int)v->n;
+	else
+		*(long *)(base + m->off) = v->n;
+	return true;
+}
+
 static bool store(struct path_seen *s, const struct member *m, const struct value *v,
 		  bool *have_version, bool *have_proto)
 {
 	char *base = (char *)s;
 
-	if (v->kind == V_NULL && m->slot != S_VERSION && m->slot != S_PROTO) {
-		if (m->slot == S_STRING)
-			((char *)(base + m->off))[0] = '\0';
-		else if (m->slot == S_ARRAY)
-			s->nother = -1;
-		else if (m->off == offsetof(struct path_seen, fragment_size))
-			s->fragment_size = 0;   /* null: not fragmented */
-		return true;                    /* the rest are -1 already */
-	}
+	if (v->kind == V_NULL && m->slot != S_VERSION && m->slot != S_PROTO)
+		return store_null(s, m);
 	switch (m->slot) {
 	case S_VERSION:
 		*have_version = v->kind == V_NUMBER && v->n == 1;
@@ -261,21 +286,9 @@ static bool store(struct path_seen *s, const struct member *m, const struct valu
 		memcpy(s->other, v->items, sizeof s->other);
 		s->nother = v->nitems;
 		return true;
-	case S_OPTION:                  /* a number, or "none" */
-		if (v->kind == V_STRING && strcmp(v->s, "none") == 0) {
-			*(int *)(base + m->off) = PATH_NONE;
-			return true;
-		}
-		/* fall through */
+	case S_OPTION: /* a number, or "none" */
 	case S_INT:
-	case S_LONG:
-		if (v->kind != V_NUMBER || v->n < m->min || v->n > m->max)
-			return false;
-		if (m->slot != S_LONG)
-			*(int *)(base + m->off) = (int)v->n;
-		else
-			*(long *)(base + m->off) = v->n;
-		return true;
+	case S_LONG: return store_number(s, m, v);
 	}
 	return false;
 }
