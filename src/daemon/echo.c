@@ -169,7 +169,8 @@ void echo_serve_tcp(struct conn *w, const char *peer)
 		    (strcmp(reason, "peer-closed") == 0 || strcmp(reason, "reset") == 0))
 			reason = "shutdown";
 	}
-	if (cfg->log.path_facts && log_enabled(LOG_INFO))
+	/* TCP_INFO for the close line, and for the metrics' RTT histogram */
+	if ((cfg->log.path_facts && log_enabled(LOG_INFO)) || cfg->service[CONFIG_METRICS].enabled)
 		close_facts(fd, tcpinfo, sizeof tcpinfo, &rtt_us);
 	conn_close(w, peer);
 	connhist_note(clock_now() - start, rtt_us);
