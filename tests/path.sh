@@ -230,5 +230,13 @@ check "the echo port asked for a report: exit 75" test $? -eq 75
 check "... and says the port answered but sent no report" \
 	grep -q "accepted the connection, but no path report came within 1s.* or the port is not netechod's report service" "$T/echo.err"
 
+# turned away by an access list: not "the port is not the report service"
+printf '[server]\nhost = *\nport = 7000\n[report]\ndeny = 0.0.0.0/0, ::/0\n[log]\nrate_limit = 0\n' >"$cfg"
+reload
+in_c "$NETECHO" --path -w 1 10.0.2.2 7001 >"$T/deny.out" 2>"$T/deny.err"
+check "a client the report's deny list turns away: exit 69" test $? -eq 69
+check "... told it may have been turned away, where to look" \
+	grep -q "without a path report: netechod turned this client away (its \[report\] allow or deny" "$T/deny.err"
+
 stop_daemon
 check "exit 0" test "$DSTATUS" -eq 0

@@ -253,10 +253,10 @@ static ssize_t read_report(int fd, const struct path_options *o, char *buf, size
 	}
 	buf[len] = '\0';
 	if (len == 0) {
-		*status = say(why, EX_UNAVAILABLE,
-			      "%s closed the connection without a path report: the port is not "
-			      "netechod's report service ([report] port)",
-			      o->peer);
+		*status = say(
+			why, EX_UNAVAILABLE,
+			"%s closed the connection without a path report: netechod turned this client away (its [report] allow or deny, or a limit: its log says which), or the port is not netechod's report service ([report] port)",
+			o->peer);
 		return -1;
 	}
 	return (ssize_t)len;

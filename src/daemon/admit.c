@@ -1,7 +1,8 @@
 /* admit.c: who a TCP connection's service serves: the PROXY protocol
  * policy, the access list, max_connections and the per-source limit of
  * [tcp] max_per_source, and the log lines and counters of a connection
- * turned away. The same for every service: the section of the
+ * turned away; and whether a UDP datagram's service reads it (the access
+ * list). The same for every service: the section of the
  * connection's row (service.h) names the keys.
  *
  * It must not serve a connection nor know a service by name; it only
@@ -199,5 +200,20 @@ bool admit_first_bytes(struct conn *c, const char *peer, const char *buf, size_t
 	if (!c->refuse_header || !proxy_whole_signature(buf, len))
 		return true;
 	proxy_refused(c, peer, "a PROXY header from a peer not in proxy_from");
+	return false;
+}
+
+bool admit_dgram(const struct config *cfg, const struct service_row *row,
+		 const struct sockaddr *from, socklen_t fromlen, struct stats *st)
+{
+	const struct acl *acl = config_access(cfg, row->section);
+	char peer[NET_ADDRSTRLEN];
+
+	if (acl == NULL || acl_check(acl, from) != ACL_DENY)
+		return true;
+	stats_add(&st->udp_denied, 1);
+	if (log_admit_denial())
+		log_msg(LOG_NOTICE, "%s denied peer=%s", row->udp_word,
+			net_format(from, fromlen, peer, sizeof peer));
 	return false;
 }

@@ -1,5 +1,6 @@
-/* admit.h: admission of TCP connections (admit.c): who is served, the
- * same way for every service. Internal to the connection core.
+/* admit.h: admission of TCP connections and UDP datagrams (admit.c): who
+ * is served, the same way for every service. Internal to the connection
+ * core and the UDP thread.
  *
  * It must not serve: it decides, counts and logs. */
 #ifndef NETECHO_ADMIT_H
@@ -45,5 +46,12 @@ bool admit_proxy_policy(struct tcp_server *srv, const struct config *cfg, struct
  * connection is to be closed (counted and logged). peer is the client's
  * address as text, updated. */
 bool admit_after_header(struct conn *c, char *peer, size_t peersize);
+
+/* In the UDP thread: may a datagram from `from` be read by row's service
+ * under cfg (the access list of its section, or [server]'s)? A datagram
+ * refused is counted and logged (LOG_DENIALS_PER_SEC a second) and to be
+ * dropped unread. */
+bool admit_dgram(const struct config *cfg, const struct service_row *row,
+		 const struct sockaddr *from, socklen_t fromlen, struct stats *st);
 
 #endif

@@ -200,7 +200,7 @@ void echo_serve_udp(struct dgram *d, void *state)
 	if (why != NULL)
 		dgram_held_back(d, "echo", why, &d->st->udp_echo_held);
 	else
-		(void)dgram_reply(d, iov, 2, "echo", false);
+		(void)dgram_reply(d, iov, 2, "echo", NULL);
 }
 
 /* The echo's rates: [udp] echo_rate and echo_rate_total. */

@@ -43,8 +43,8 @@
 #include "override.h"
 #include "reload.h"
 #include "sd.h"
+#include "service.h"
 #include "shared.h"
-#include "metrics.h"
 #include "stats.h"
 #include "statsline.h"
 #include "tcp.h"
@@ -693,7 +693,7 @@ static void stop(struct daemon *d, int status)
 
 	reload_cancel(&d->reload);
 	stop_services(d);
-	metrics_stop();
+	services_stop(); /* what services run of their own */
 	/* before "netechod stopped", the last word of a clean stop */
 	if (!reload_wait_jobs(RELOAD_STOP_WAIT_S))
 		log_info("a reload still reading or resolving is left to end on its own");

@@ -126,7 +126,9 @@ void report_serve_udp(struct dgram *d, void *state)
 		dgram_held_back(d, "report", why, &d->st->reports_held);
 		return;
 	}
-	if (dgram_reply(d, &iov, 1, "report", true))
+	/* as the report says (report.h): a known TTL, the probe's own marks */
+	if (dgram_reply(d, &iov, 1, "report",
+			&(struct dgram_marks){.ttl = REPORT_REPLY_TTL, .tos = d->f->tos}))
 		stats_add(&d->st->reports, 1);
 }
 

@@ -61,6 +61,9 @@ struct service_row {
 	/* UDP: answers (or not) an admitted datagram, already counted and
 	 * logged, in the UDP thread. */
 	void (*serve_udp)(struct dgram *d, void *state);
+	/* A service with a machinery of its own (threads, an HTTP server's):
+	 * ends it, once the connection threads have stopped; NULL: none. */
+	void (*stop)(void);
 };
 
 /* The row that serves a socket of protocol SERVICE_TCP or SERVICE_UDP
@@ -69,6 +72,9 @@ const struct service_row *service_of(unsigned protocol, enum service svc);
 
 /* The rows, for loops over every service: *n of them. */
 const struct service_row *service_rows(unsigned *n);
+
+/* Every row's stop(), at the end (netechod.c). */
+void services_stop(void);
 
 /* The row's index among service_rows(), for state kept per service. */
 unsigned service_index(const struct service_row *row);

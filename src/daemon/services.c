@@ -42,7 +42,7 @@ static const struct service_row rows[] = {
 		.name = "metrics", .title = "the metrics service", .label = SERVICE_METRICS,
 		.section = CONFIG_METRICS,
 		.protocols = SERVICE_TCP, .tcp_word = "metrics tcp",
-		.serve_tcp = metrics_serve_tcp,
+		.serve_tcp = metrics_serve_tcp, .stop = metrics_stop,
 	},
 };
 /* clang-format on */
@@ -66,4 +66,11 @@ const struct service_row *service_rows(unsigned *n)
 unsigned service_index(const struct service_row *row)
 {
 	return (unsigned)(row - rows);
+}
+
+void services_stop(void)
+{
+	for (size_t k = 0; k < sizeof rows / sizeof rows[0]; k++)
+		if (rows[k].stop != NULL)
+			rows[k].stop();
 }

@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include "acl.h"
+#include "admit.h"
 #include "clock.h"
 #include "escape.h"
 #include "heartbeat.h"
@@ -190,23 +191,26 @@ static const char *hold(struct receiver *r, struct ratelimit *limit, const struc
 	return "bad-address";
 }
 
-/* A report leaves with the probe's TOS or traffic class (DSCP and ECN)
- * and a TTL of REPORT_REPLY_TTL, as it says (report.h): control messages
- * after those msg holds, at the level of the datagram's own family (an
- * IPv4 client of a dual-stack socket is answered over IPv4). */
-static void report_marks(struct msghdr *msg, union control *control, const struct dgram_facts *f,
-			 const struct sockaddr *from)
+/* A reply's marks (a service's: the report's TTL and the probe's TOS)
+ * as control messages after those msg holds, at the level of the
+ * datagram's own family (an IPv4 client of a dual-stack socket is
+ * answered over IPv4). */
+static void add_marks(struct msghdr *msg, union control *control, const struct dgram_marks *m,
+		      const struct sockaddr *from)
 {
 	const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)from;
 	bool v6 = from->sa_family == AF_INET6 && !IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr);
-	int values[2] = { REPORT_REPLY_TTL, f->tos };
+	int values[2] = {m->ttl, m->tos};
 	int types[2] = { v6 ? IPV6_HOPLIMIT : IP_TTL, v6 ? IPV6_TCLASS : IP_TOS };
 	size_t len = msg->msg_controllen;
 
 	if (len == 0)
 		memset(control, 0, sizeof *control);
-	for (int k = 0; k < 2 && values[k] >= 0; k++) {
+	for (int k = 0; k < 2; k++) {
 		struct cmsghdr *c = (struct cmsghdr *)(control->buf + len);
+
+		if (values[k] < 0)
+			continue;
 
 		if (len + CMSG_SPACE(sizeof(int)) > sizeof control->buf)
 			break;
@@ -221,11 +225,11 @@ static void report_marks(struct msghdr *msg, union control *control, const struc
 }
 
 /* Sends a reply to datagram i, from the address it came to (with packet
- * info, when the socket could have had several), a report with its marks
- * (report_marks()); never waits. False when it could not be sent
+ * info, when the socket could have had several), with the marks a service
+ * asks for (add_marks()); never waits. False when it could not be sent
  * (counted and logged). */
 static bool reply(struct receiver *r, const struct sock *s, int i, const struct dgram_facts *f,
-		  struct iovec *iov, int iovcnt, const char *what, bool is_report)
+		  struct iovec *iov, int iovcnt, const char *what, const struct dgram_marks *marks)
 {
 	struct batch *b = r->b;
 	union control control;
@@ -239,8 +243,8 @@ static bool reply(struct receiver *r, const struct sock *s, int i, const struct 
 		msg.msg_controllen = reply_source(&f->local, &control);
 		msg.msg_control = msg.msg_controllen > 0 ? control.buf : NULL;
 	}
-	if (is_report)
-		report_marks(&msg, &control, f, (const struct sockaddr *)&b->from[i]);
+	if (marks != NULL)
+		add_marks(&msg, &control, marks, (const struct sockaddr *)&b->from[i]);
 	if (sendmsg(s->fd, &msg, MSG_DONTWAIT | MSG_NOSIGNAL) >= 0)
 		return true;
 	stats_add(&r->srv->st->errors, 1);
@@ -275,7 +279,8 @@ void dgram_held_back(struct dgram *d, const char *what, const char *why, stat_t 
 	held_back(d->r, d->i, what, why, counter);
 }
 
-bool dgram_reply(struct dgram *d, struct iovec *iov, int iovcnt, const char *what, bool marks)
+bool dgram_reply(struct dgram *d, struct iovec *iov, int iovcnt, const char *what,
+		 const struct dgram_marks *marks)
 {
 	return reply(d->r, d->s, d->i, d->f, iov, iovcnt, what, marks);
 }
@@ -302,33 +307,18 @@ static void log_datagram(struct receiver *r, const struct service_row *row, int 
 		facts[0] != '\0' ? " " : "", len, esc[0] != '\0' ? " data=" : "", esc);
 }
 
-/* Counts and logs (LOG_DENIALS_PER_SEC a second) a datagram the access
- * list refused: dropped unread. */
-static void denied(struct receiver *r, const struct service_row *row, int i)
-{
-	char peer[NET_ADDRSTRLEN];
-
-	stats_add(&r->srv->st->udp_denied, 1);
-	if (log_admit_denial())
-		log_msg(LOG_NOTICE, "%s denied peer=%s", row->udp_word,
-			net_format((struct sockaddr *)&r->b->from[i],
-				   r->b->msgs[i].msg_hdr.msg_namelen, peer, sizeof peer));
-}
-
 static void handle(struct receiver *r, const struct sock *s, int i)
 {
 	struct batch *b = r->b;
 	struct dgram_facts f;
 	const struct service_row *row = service_of(SERVICE_UDP, s->service);
-	const struct acl *acl = config_access(r->cfg, row->section);
 	struct dgram d;
 
 	if (r->srv->st->udp_port != NULL)
 		stats_add(&r->srv->st->udp_port[net_port((struct sockaddr *)&s->local.ss)], 1);
-	if (acl != NULL && acl_check(acl, (struct sockaddr *)&b->from[i]) == ACL_DENY) {
-		denied(r, row, i);
+	if (!admit_dgram(r->cfg, row, (const struct sockaddr *)&b->from[i],
+			 b->msgs[i].msg_hdr.msg_namelen, r->srv->st))
 		return;
-	}
 
 	report_dgram_facts(&b->msgs[i].msg_hdr, net_port((const struct sockaddr *)&s->local.ss),
 			   &f);

@@ -44,9 +44,18 @@ const char *dgram_hold(struct dgram *d, struct ratelimit *limit);
 /* Counts into counter and logs (what: "echo") a reply held back. */
 void dgram_held_back(struct dgram *d, const char *what, const char *why, stat_t *counter);
 
-/* Sends a reply from the address the datagram came to; with marks, with
- * a TTL of REPORT_REPLY_TTL and the datagram's TOS (report.h); never
- * waits. False when it could not be sent (counted and logged). */
-bool dgram_reply(struct dgram *d, struct iovec *iov, int iovcnt, const char *what, bool marks);
+/* What a reply carries in its IP header, when a service asks: its TTL or
+ * hop limit and its TOS or traffic class (DSCP and ECN); -1: the
+ * socket's own. */
+struct dgram_marks {
+	int ttl;
+	int tos;
+};
+
+/* Sends a reply from the address the datagram came to, with marks (NULL:
+ * the socket's own); never waits. False when it could not be sent
+ * (counted and logged). */
+bool dgram_reply(struct dgram *d, struct iovec *iov, int iovcnt, const char *what,
+		 const struct dgram_marks *marks);
 
 #endif
