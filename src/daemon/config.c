@@ -554,6 +554,15 @@ static void check_report_ports(struct parser *p, const char *proto, bool enabled
 		}
 }
 
+/* The sections whose host and port default to [server]'s (the report's
+ * port to the highest + 1); a service with a port of its own ([metrics]:
+ * 127.0.0.1:9597 by default) is not one of them. */
+static const bool inherits_server[CONFIG_SECTIONS] = {
+	[CONFIG_TCP] = true,
+	[CONFIG_UDP] = true,
+	[CONFIG_REPORT] = true,
+};
+
 /* A service's host and port when its section sets none: [server]'s; the
  * report's port is the highest of [server]'s + 1. */
 static void inherit(struct parser *p, enum config_section i)
@@ -594,8 +603,9 @@ static void finish(struct parser *p)
 		config_build_proxies(p, sections[i], sc->proxy_protocol, &sc->proxy_from,
 				     &sc->proxies);
 	}
-	for (int i = CONFIG_FIRST_SERVICE; i < CONFIG_METRICS; i++) /* [metrics]: its own */
-		inherit(p, (enum config_section)i);
+	for (int i = CONFIG_FIRST_SERVICE; i < CONFIG_SECTIONS; i++)
+		if (inherits_server[i])
+			inherit(p, (enum config_section)i);
 	config_metrics_finish(p);
 	for (int i = CONFIG_FIRST_SERVICE; i < CONFIG_SECTIONS; i++)
 		if (i != CONFIG_REPORT)
