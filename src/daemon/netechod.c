@@ -43,6 +43,7 @@
 #include "override.h"
 #include "reload.h"
 #include "sd.h"
+#include "servers.h"
 #include "service.h"
 #include "shared.h"
 #include "stats.h"
@@ -83,8 +84,7 @@ struct daemon {
 	struct config *cfg;             /* in force */
 	struct cfgload_user user;	/* [server] user, looked up once at start */
 	struct stats *stats;            /* static: stragglers may count after main */
-	struct tcp_server *tcp;
-	struct udp_server *udp;
+	struct servers srv;		/* the TCP and UDP servers */
 	struct reload reload;
 	pthread_t main_thread;
 	double started;
@@ -96,8 +96,7 @@ struct daemon {
 	int nactivated;                 /* sockets the service manager passed, not yet taken */
 	bool socket_activated;          /* ... and taken: it owns the addresses */
 	bool stderr_journal;            /* stderr is the journal: no copy there */
-	long long watchdog_usec;        /* 0: no watchdog asked for */
-	unsigned long tcp_beats, udp_beats;
+	long long watchdog_usec;	/* 0: no watchdog asked for */
 	bool watchdog_warned;
 	char status[256];               /* the STATUS= last sent */
 };
@@ -382,9 +381,7 @@ static int make_services(struct daemon *d, const struct binding_socks *b)
 	 * for them, none */
 	d->stats->tcp_port = calloc(STATS_PORTS, sizeof *d->stats->tcp_port);
 	d->stats->udp_port = calloc(STATS_PORTS, sizeof *d->stats->udp_port);
-	d->tcp = tcp_new(d->stats, d->cfg);
-	d->udp = d->tcp != NULL ? udp_new(d->stats, d->cfg) : NULL;
-	if (d->tcp == NULL || d->udp == NULL) {
+	if (servers_new(&d->srv, d->stats, d->cfg) < 0) {
 		log_err("cannot set up the services");
 		for (size_t i = 0; i < b->ntcp + b->nudp; i++)
 			close(i < b->ntcp ? b->tcp[i].fd : b->udp[i - b->ntcp].fd);
@@ -392,8 +389,8 @@ static int make_services(struct daemon *d, const struct binding_socks *b)
 		free(b->udp);
 		return -1;
 	}
-	tcp_offer(d->tcp, b->tcp, b->ntcp);
-	udp_offer(d->udp, b->udp, b->nudp);
+	servers_offer(&d->srv, PLAN_TCP, b->tcp, b->ntcp);
+	servers_offer(&d->srv, PLAN_UDP, b->udp, b->nudp);
 	return 0;
 }
 
@@ -418,6 +415,7 @@ static int open_services(struct daemon *d, size_t *ntcp, size_t *nudp)
 /* The serving threads. */
 static int start_services(struct daemon *d)
 {
+	const char *what;
 	int rc;
 
 	if (d->watchdog_usec > 0) {
@@ -425,17 +423,12 @@ static int start_services(struct daemon *d)
 		 * it would not beat until traffic came */
 		int ms = d->watchdog_usec / 4000 > 0 ? (int)(d->watchdog_usec / 4000) : 1;
 
-		tcp_heartbeat_every(d->tcp, ms);
-		udp_heartbeat_every(d->udp, ms);
+		servers_heartbeat_every(&d->srv, ms);
 		log_info("watchdog: every %lld ms; the serving threads beat every %d ms",
 			 d->watchdog_usec / 1000, ms);
 	}
-	if ((rc = tcp_start(d->tcp)) != 0) {
-		log_errx("cannot start the TCP accept thread: %s", strerror(rc));
-		return -1;
-	}
-	if ((rc = udp_start(d->udp)) != 0) {
-		log_errx("cannot start the UDP receive thread: %s", strerror(rc));
+	if ((rc = servers_start(&d->srv, &what)) != 0) {
+		log_errx("cannot start the %s thread: %s", what, strerror(rc));
 		return -1;
 	}
 	return 0;
@@ -530,8 +523,8 @@ static struct statsline_extra stats_extra(struct daemon *d)
 				    .reloads = d->reload.done,
 				    .many_ports = d->cfg->tcp.port.n > 1 || d->cfg->udp.port.n > 1};
 
-	if (d->tcp != NULL)
-		tcp_counters(d->tcp, &x.tcp_active, &x.tcp_in, &x.tcp_out);
+	if (d->srv.tcp != NULL)
+		tcp_counters(d->srv.tcp, &x.tcp_active, &x.tcp_in, &x.tcp_out);
 	return x;
 }
 
@@ -565,16 +558,16 @@ static void update_status(struct daemon *d)
  * restarted by the service manager. */
 static void watchdog(struct daemon *d)
 {
-	bool tcp = tcp_alive(d->tcp, &d->tcp_beats), udp = udp_alive(d->udp, &d->udp_beats);
+	const char *stalled = servers_stalled(&d->srv);
 
-	if (tcp && udp) {
+	if (stalled == NULL) {
 		notify(d, "WATCHDOG=1");
 		d->watchdog_warned = false;
 	} else if (!d->watchdog_warned) {
 		d->watchdog_warned = true;
 		log_errx(
 			"watchdog: the %s thread has stopped going round; not telling the service manager all is well",
-			tcp ? "UDP receive" : "TCP accept");
+			stalled);
 	}
 }
 
@@ -606,8 +599,7 @@ static int serve(struct daemon *d)
 {
 	struct reload_target t = {
 		.cfg = &d->cfg,
-		.tcp = d->tcp,
-		.udp = d->udp,
+		.servers = &d->srv,
 		.activated = d->socket_activated,
 		.src = &d->src,
 	};
@@ -624,7 +616,7 @@ static int serve(struct daemon *d)
 
 		if (now >= next_tick) {
 			log_tick();
-			tcp_tick(d->tcp);
+			tcp_tick(d->srv.tcp);
 			reload_check(d, &t);    /* one past its time is given up on */
 			update_status(d);
 			next_tick = now + 1;
@@ -656,15 +648,15 @@ static void stop_services(struct daemon *d)
 	unsigned long open;
 	sigset_t set;
 
-	if (d->udp != NULL)
-		udp_stop(d->udp);
-	if (d->tcp == NULL)
+	if (d->srv.udp != NULL)
+		udp_stop(d->srv.udp);
+	if (d->srv.tcp == NULL)
 		return;
-	tcp_stop_accepting(d->tcp);
+	tcp_stop_accepting(d->srv.tcp);
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
-	open = tcp_wait(d->tcp, 0);
+	open = tcp_wait(d->srv.tcp, 0);
 	if (open > 0)
 		log_notice("tcp: waiting up to %lds for %lu connections to end",
 			   d->cfg->server.shutdown_timeout, open);
@@ -672,7 +664,7 @@ static void stop_services(struct daemon *d)
 		struct timespec zero = { 0, 0 };
 		int sig;
 
-		open = tcp_wait(d->tcp, left < STOP_POLL_S ? left : STOP_POLL_S);
+		open = tcp_wait(d->srv.tcp, left < STOP_POLL_S ? left : STOP_POLL_S);
 		left -= STOP_POLL_S;
 		sig = sigtimedwait(&set, NULL, &zero);
 		if (sig > 0) {
@@ -681,7 +673,7 @@ static void stop_services(struct daemon *d)
 			break;
 		}
 	}
-	tcp_close_all(d->tcp);
+	tcp_close_all(d->srv.tcp);
 }
 
 /* Everything after serving, or after a failed start (status not 0). A
@@ -701,11 +693,10 @@ static void stop(struct daemon *d, int status)
 		log_stats(d);
 		log_notice("netechod stopped");
 	}
-	log_tick();     /* what the rate limit or a full queue held back */
-	udp_free(d->udp);
+	log_tick(); /* what the rate limit or a full queue held back */
 	/* connection threads that never ended keep the server, and count in
 	 * the stats (static storage) until the process ends: their arrays too */
-	if (tcp_free(d->tcp)) {
+	if (servers_free(&d->srv)) {
 		free(d->stats->tcp_port);
 		free(d->stats->udp_port);
 		d->stats->tcp_port = d->stats->udp_port = NULL;

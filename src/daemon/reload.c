@@ -63,6 +63,7 @@
 #include "log.h"
 #include "plan.h"
 #include "reloadfacts.h"
+#include "servers.h"
 #include "shared.h"
 #include "tcp.h"
 #include "udp.h"
@@ -239,12 +240,15 @@ static bool snapshot(struct reload_job *j, const struct reload_target *t)
 		return false;
 	for (size_t i = 0; i < t->src->nov; i++)
 		j->ov[i] = t->src->ov[i];
-	return copy_socks(tcp_sockset(t->tcp), false, &n->cur[TCP], &n->ncur[TCP]) &&
-	       copy_socks(tcp_sockset(t->tcp), true, &n->ours[TCP], &n->nours[TCP]) &&
-	       copy_socks(udp_sockset(t->udp), false, &n->cur[UDP], &n->ncur[UDP]) &&
-	       copy_socks(udp_sockset(t->udp), true, &n->ours[UDP], &n->nours[UDP]) &&
-	       (n->watch[TCP] = sockset_watcher(tcp_sockset(t->tcp))) >= 0 &&
-	       (n->watch[UDP] = sockset_watcher(udp_sockset(t->udp))) >= 0;
+	for (int p = 0; p < NPROTO; p++) {
+		struct sockset *ss = servers_sockset(t->servers, p);
+
+		if (!copy_socks(ss, false, &n->cur[p], &n->ncur[p]) ||
+		    !copy_socks(ss, true, &n->ours[p], &n->nours[p]) ||
+		    (n->watch[p] = sockset_watcher(ss)) < 0)
+			return false;
+	}
+	return true;
 }
 
 
@@ -339,24 +343,20 @@ static void commit(struct reload_job *j, const struct reload_target *t)
 			"reload: the access lists apply to new connections and datagrams; connections open now are kept");
 	/* the configuration first: a serving thread that takes the new
 	 * sockets sets their options from it (TCP_SAVE_SYN), not the old */
-	tcp_reconfigure(t->tcp, cfg);
-	udp_reconfigure(t->udp, cfg);
+	servers_reconfigure(t->servers, cfg);
 	for (int p = 0; p < NPROTO; p++) {
 		struct proto_plan *pp = &j->plan[p];
 
 		if (!pp->change)
 			continue;
 		plan_log_listening(pp->next + pp->nnext - pp->nopened, pp->nopened, p);
-		if (p == TCP)
-			tcp_offer(t->tcp, pp->next, pp->nnext);
-		else
-			udp_offer(t->udp, pp->next, pp->nnext);
+		servers_offer(t->servers, p, pp->next, pp->nnext);
 		plan_handed_over(pp);   /* the server's now */
 	}
 	log_configure(cfg->log.level, cfg->log.facility, cfg->log.rate_limit);
 	log_set_format(cfg->log.format == LOG_FORMAT_JSON);
 	binding_say_fd_limit(cfg, j->fd_raised, j->fd_errno, &j->fd_limit);
-	tcp_tick(t->tcp);       /* the accept thread's ceiling follows the limit now */
+	tcp_tick(t->servers->tcp); /* the accept thread's ceiling follows the limit now */
 	shared_unref(*t->cfg);
 	*t->cfg = shared_ref(cfg);
 	log_notice("reloaded %s (tcp %s, udp %s)", escape_name(name, sizeof name, t->src->path),

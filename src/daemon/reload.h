@@ -37,8 +37,7 @@
 /* What a reload may change, handed down from main. */
 struct reload_target {
 	struct config **cfg;            /* the configuration in force */
-	struct tcp_server *tcp;
-	struct udp_server *udp;
+	struct servers *servers;	/* the TCP and UDP servers (servers.h) */
 	bool activated;                 /* the service manager owns the sockets */
 	const struct cfgload_source *src; /* the file (an absolute path), the -o overrides */
 };
