@@ -264,7 +264,7 @@ static int bind_one(const struct net_addr *addr, int type, int backlog, unsigned
 }
 
 /* Does a listener of cfg save each SYN (as the accept thread sets it:
- * listener_options() in tcp.c)? Set from the bind on, so that a client
+ * listener_options() in acceptor.c)? Set from the bind on, so that a client
  * that connects before the accept thread takes the socket has its SYN
  * saved too. */
 static bool saves_syn(const struct config *cfg, int p, enum service svc)
