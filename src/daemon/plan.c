@@ -15,7 +15,10 @@
  * that keeps serving anything else: two services on overlapping
  * addresses and one port are refused (reload_clash()). A process of the
  * same user could so share the port too, if it asked for SO_REUSEPORT; it
- * could as well take over the daemon. */
+ * could as well take over the daemon.
+ *
+ * It must not keep what it binds (binding.c hands it back to the caller)
+ * nor read the file (cfgload.c). */
 #include "plan.h"
 
 #include <errno.h>

@@ -15,7 +15,9 @@
  * with dgram_hold()'s leave and through dgram_reply(), so that every reply
  * is held back the same way (hold()). The rows are in services.c (today the echo, echo.c, and
  * the path report, reportsvc.c); a reply is never larger than the
- * datagram that asked for it, so no reply is an amplification. */
+ * datagram that asked for it, so no reply is an amplification.
+ *
+ * It must not know a service by name: every datagram goes to a row. */
 #include "udp.h"
 
 #include <arpa/inet.h>
