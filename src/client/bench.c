@@ -6,7 +6,10 @@
  * request is the same message, and its reply must be the message, in one
  * or more pieces each after the prefix (a server reads a long message in
  * several chunks). Message bytes never equal the prefix's first byte, so
- * where a piece begins is never in doubt. */
+ * where a piece begins is never in doubt.
+ *
+ * It must not format the figures (benchreport.c does) nor wait for a reply
+ * past o->wait: a request not answered in time is counted as a timeout. */
 #include "bench.h"
 
 #include <errno.h>

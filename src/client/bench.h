@@ -1,7 +1,11 @@
 /* bench.h: netecho --bench, a load test for an echo path: C connections
  * (or UDP sockets) each sending a message of S bytes and waiting for its
  * echo, over and over, for D seconds; requests a second, megabytes a
- * second and latency percentiles, as text or JSON. */
+ * second and latency percentiles, as text or JSON.
+ *
+ * It must not wait without a bound (a request not answered within the wait
+ * is a timeout, and the run ends after D seconds), nor format the figures
+ * itself: benchreport.h does. */
 #ifndef NETECHO_BENCH_H
 #define NETECHO_BENCH_H
 

@@ -1,4 +1,7 @@
-/* echoreply.c: checking an echo server's reply (see echoreply.h). */
+/* echoreply.c: checking an echo server's reply (see echoreply.h).
+ *
+ * Pure: it must not read a socket nor keep the reply's bytes; it only says
+ * whether each byte belongs. */
 #include "echoreply.h"
 
 void echoreply_start(struct echoreply *r, const void *prefix, size_t plen, const void *msg,

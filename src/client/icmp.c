@@ -1,4 +1,7 @@
-/* icmp.c: ICMP errors read and named (see icmp.h). */
+/* icmp.c: ICMP errors read and named (see icmp.h).
+ *
+ * It must not keep a socket it made on a failed path (closed there), nor
+ * block past the caller's wait: the error queue is read with MSG_DONTWAIT. */
 #include "icmp.h"
 
 #include <errno.h>

@@ -1,7 +1,11 @@
 /* netecho: the netecho client. Sends messages or standard input over TCP or
  * UDP and prints the replies (stream mode), times round trips like ping
  * (-n), loads an echo path like a benchmark tool (--bench, bench.c), or
- * shows what the network did to its packets (--path, pathprobe.c). */
+ * shows what the network did to its packets (--path, pathprobe.c).
+ *
+ * It must not parse options itself (options.c) nor hold another mode's
+ * work: ping.c, bench.c, scan.c and pathprobe.c own theirs; here only
+ * stream mode and the choice of mode. */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>

@@ -1,4 +1,7 @@
-/* pathhops.c: netecho --path --hops (see pathhops.h). */
+/* pathhops.c: netecho --path --hops (see pathhops.h).
+ *
+ * It must not go past PATH_HOPS_MAX hops nor wait past its budget, and
+ * names a hop only from the ICMP error that came back for it. */
 #include "pathhops.h"
 
 #include <errno.h>

@@ -1,4 +1,7 @@
-/* pathjson.c: the facts and verdicts as JSON (see pathjson.h). */
+/* pathjson.c: the facts and verdicts as JSON (see pathjson.h).
+ *
+ * Pure: it must not open a socket nor print; it writes into the caller's
+ * buffer, bounded by outbuf. */
 #include "pathjson.h"
 
 #include <stdbool.h>

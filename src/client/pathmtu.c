@@ -1,4 +1,7 @@
-/* pathmtu.c: --pmtu's findings as text and JSON (see pathmtu.h). */
+/* pathmtu.c: --pmtu's findings as text and JSON (see pathmtu.h).
+ *
+ * Pure: it must not probe (pmtuprobe.c) nor reason (pmtu.c), nor print; it
+ * writes the findings into the caller's buffer. */
 #include "pathmtu.h"
 
 #include <stdbool.h>

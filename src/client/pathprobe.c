@@ -1,4 +1,7 @@
-/* pathprobe.c: netecho --path (see pathprobe.h). */
+/* pathprobe.c: netecho --path (see pathprobe.h).
+ *
+ * It must not parse a report's bytes itself (pathreport.c does), nor wait
+ * without a bound. */
 #include "pathprobe.h"
 
 #include <errno.h>

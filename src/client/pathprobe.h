@@ -4,7 +4,9 @@
  * UDP with DF probes of changing size (pmtuprobe.h).
  *
  * Every wait is bounded: connecting and each reply by the caller's wait,
- * --pmtu by its probes and its time (pmtuprobe.h). */
+ * --pmtu by its probes and its time (pmtuprobe.h).
+ *
+ * It must not parse a report itself: pathreport.h does. */
 #ifndef NETECHO_PATHPROBE_H
 #define NETECHO_PATHPROBE_H
 

@@ -1,4 +1,7 @@
-/* pmtu.c: --pmtu's reasoning (see pmtu.h). */
+/* pmtu.c: --pmtu's reasoning (see pmtu.h).
+ *
+ * Pure: it must not send a probe nor read a clock (pmtuprobe.c does both);
+ * where evidence does not decide, it says unknown. */
 #include "pmtu.h"
 
 #include <string.h>

@@ -1,4 +1,7 @@
-/* pmtuprobe.c: netecho --pmtu's probes (see pmtuprobe.h). */
+/* pmtuprobe.c: netecho --pmtu's probes (see pmtuprobe.h).
+ *
+ * It must not reason on what arrived (pmtu.c does) nor send past PMTU_SEQS
+ * probes and PMTU_BUDGET seconds. */
 #include "pmtuprobe.h"
 
 #include <errno.h>

@@ -6,7 +6,9 @@
  *
  * Bounded: PMTU_SEQS probes, PATH_PACE_MS apart, and PMTU_BUDGET seconds
  * in all, no reply awaited past it, nor past the caller's deadline (then
- * what is known is said, the rest "unknown"). */
+ * what is known is said, the rest "unknown").
+ *
+ * It must not reason on what arrived: pmtu.h does. */
 #ifndef NETECHO_PMTUPROBE_H
 #define NETECHO_PMTUPROBE_H
 

@@ -1,4 +1,7 @@
-/* route.c: the route to an address, from rtnetlink (see route.h). */
+/* route.c: the route to an address, from rtnetlink (see route.h).
+ *
+ * It must not wait for rtnetlink past ROUTE_WAIT_MS, nor read its reply
+ * but through route_parse() (pure). */
 #include "route.h"
 
 #include <errno.h>

@@ -14,7 +14,10 @@
  * a UDP socket receiving its own datagram). The kernel never picks a
  * source port that a socket is bound to, so nothing listens there: such a
  * probe is told at connect() and called refused (self-connect), never
- * open. */
+ * open.
+ *
+ * It must not have more than o->parallel probes in flight, nor wait for
+ * one past its deadline. */
 #include "scan.h"
 
 #include <errno.h>

@@ -5,7 +5,9 @@
  * first), then address, and records where each length's run begins; a
  * check masks the client's address to each length in turn and looks it
  * up by binary search in that length's run: the first found is the most
- * specific match. */
+ * specific match.
+ *
+ * Pure: it must not log nor open a file (configlists.c reads list files). */
 #include "acl.h"
 
 #include <arpa/inet.h>

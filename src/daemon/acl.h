@@ -1,5 +1,6 @@
-/* acl.h: an access list, [server]/[tcp]/[udp]/[report] allow and deny:
- * IPv4 and IPv6 networks (CIDR) and addresses, each allowing or denying.
+/* acl.h: an access list, [server]/[tcp]/[udp]/[report]/[metrics] allow
+ * and deny: IPv4 and IPv6 networks (CIDR) and addresses, each allowing or
+ * denying.
  * Ours: libc has no network-list matcher, and this rule is netechod's.
  *
  * The rule, as xinetd's only_from and no_access: the most specific entry

@@ -2,7 +2,10 @@
  * -t and in a reload's job: the file (or, when the default file is absent
  * and -o gave values, the built-in defaults), the -o overrides over it,
  * the user looked up, and two services on one address and port refused;
- * every problem in one list, printed by one printer. */
+ * every problem in one list, printed by one printer.
+ *
+ * It must not bind, commit or exit: its callers decide what a failure
+ * means. */
 #ifndef NETECHO_CFGLOAD_H
 #define NETECHO_CFGLOAD_H
 

@@ -12,7 +12,10 @@
  * unquoted and unescaped. It passes inih a canonical line ("", "[name]" or
  * "name=") and keeps the value for the handler, which checks it against
  * the table of keys. Every problem is reported with its line number, and
- * the whole file is read so that every problem is reported at once. */
+ * the whole file is read so that every problem is reported at once.
+ *
+ * It must not log, bind or exit (config.h): it fills a struct or the error
+ * list, and the caller decides. */
 #include "config.h"
 
 #include <ctype.h>

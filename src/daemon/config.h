@@ -223,8 +223,8 @@ static inline const struct service_cfg *config_service(const struct config *cfg,
 	return &cfg->service[section];
 }
 
-/* The access list for a service's section (CONFIG_TCP, CONFIG_UDP or
- * CONFIG_REPORT): its own when it has any access key, else [server]'s;
+/* The access list for a service's section (CONFIG_TCP, CONFIG_UDP,
+ * CONFIG_REPORT or CONFIG_METRICS): its own when it has any access key, else [server]'s;
  * NULL when neither has one (everyone may connect). See acl.h for the
  * rule. */
 const struct acl *config_access(const struct config *cfg, enum config_section section);

@@ -1,4 +1,7 @@
-/* connhist.c: the echo's connection histograms (see connhist.h). */
+/* connhist.c: the echo's connection histograms (see connhist.h).
+ *
+ * It must not lock nor make a system call: relaxed atomic additions only,
+ * fixed buckets, never per peer. */
 #include "connhist.h"
 
 #include <stdatomic.h>

@@ -1,4 +1,7 @@
-/* daemon.c: detaching, pid file, privileges (see daemon.h). */
+/* daemon.c: detaching, pid file, privileges (see daemon.h).
+ *
+ * It must not log: a failure comes back as -1 with a message in the
+ * caller's buffer. */
 #include "daemon.h"
 
 #include <ctype.h>

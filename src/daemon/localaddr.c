@@ -1,4 +1,7 @@
-/* localaddr.c: the addresses of this host (see localaddr.h). */
+/* localaddr.c: the addresses of this host (see localaddr.h).
+ *
+ * It must not grow past LOCALADDR_MAX addresses and LOCALADDR_NETS_MAX
+ * networks, nor be shared: a struct localaddr belongs to one thread. */
 #include "localaddr.h"
 
 #include <errno.h>

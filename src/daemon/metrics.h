@@ -14,7 +14,10 @@
  *
  * Settings come with each connection: a reload applies from the next
  * connection on (max_connections and timeout: from the next start, as
- * libmicrohttpd takes them once). */
+ * libmicrohttpd takes them once).
+ *
+ * It must not parse a request's bytes itself (probequery.h does), nor hold
+ * a lock while a probe runs. */
 #ifndef NETECHO_METRICS_H
 #define NETECHO_METRICS_H
 

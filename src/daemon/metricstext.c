@@ -1,4 +1,7 @@
-/* metricstext.c: the text of GET /metrics (see metricstext.h). */
+/* metricstext.c: the text of GET /metrics (see metricstext.h).
+ *
+ * It must not change a counter nor take a lock: it reads relaxed atomics
+ * and /proc, and writes only into the caller's buffer. */
 #include "metricstext.h"
 
 #include <dirent.h>

@@ -17,7 +17,10 @@
  * Under a service manager (sd.h): READY=1 once every socket is bound (or
  * taken over) and the threads run; RELOADING=1 and READY=1 around a
  * reload; STOPPING=1; a STATUS= line kept current; WATCHDOG=1 only while
- * the accept and UDP threads keep going round their loops. */
+ * the accept and UDP threads keep going round their loops.
+ *
+ * It must not hold a part's work: each part is its own file; here only the
+ * order of things and what a failure means (the exit status). */
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>

@@ -1,6 +1,8 @@
 /* override.h: netechod -o SECTION.KEY=VALUE, the values given on the
  * command line, kept in order for every load (start, -t, each reload).
- * Their values are checked where the file's are (config_load_over()). */
+ * Their values are checked where the file's are (config_load_over()).
+ *
+ * It must not check a value itself: config.c does, as the file's. */
 #ifndef NETECHO_OVERRIDE_H
 #define NETECHO_OVERRIDE_H
 

@@ -15,7 +15,10 @@
  * that keeps serving anything else: two services on overlapping
  * addresses and one port are refused (reload_clash()). A process of the
  * same user could so share the port too, if it asked for SO_REUSEPORT; it
- * could as well take over the daemon. */
+ * could as well take over the daemon.
+ *
+ * It must not keep what it binds (binding.c hands it back to the caller)
+ * nor read the file (cfgload.c). */
 #include "plan.h"
 
 #include <errno.h>
@@ -264,7 +267,7 @@ static int bind_one(const struct net_addr *addr, int type, int backlog, unsigned
 }
 
 /* Does a listener of cfg save each SYN (as the accept thread sets it:
- * listener_options() in tcp.c)? Set from the bind on, so that a client
+ * listener_options() in acceptor.c)? Set from the bind on, so that a client
  * that connects before the accept thread takes the socket has its SYN
  * saved too. */
 static bool saves_syn(const struct config *cfg, int p, enum service svc)

@@ -1,4 +1,7 @@
-/* probe.c: a /probe's modules, and the tcp one (see probe.h). */
+/* probe.c: a /probe's modules, and the tcp one (see probe.h).
+ *
+ * It must not decide whether a probe may run (probegate.c) nor outlive its
+ * budget, and it closes its socket on every path. */
 #include "probe.h"
 
 #include <errno.h>

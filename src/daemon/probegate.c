@@ -1,4 +1,7 @@
-/* probegate.c: whether a /probe may go (see probegate.h). */
+/* probegate.c: whether a /probe may go (see probegate.h).
+ *
+ * It must not send anything nor read a clock (the caller gives the time);
+ * its mutex is held for a table look-up only. */
 #include "probegate.h"
 
 #include <pthread.h>

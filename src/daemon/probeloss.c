@@ -1,5 +1,8 @@
 /* probeloss.c: a UDP probe session's loss, order and round trips from the
- * reports (see probeloss.h). */
+ * reports (see probeloss.h).
+ *
+ * Pure: it must not read a clock nor touch a socket (the caller gives the
+ * reports and times), nor count as lost what it cannot know. */
 #include "probeloss.h"
 
 #include <math.h>

@@ -3,7 +3,10 @@
  * and the report read back (untrusted: the client's parser,
  * src/lib/pathreport.c) set beside what was sent, as gauges: DSCP and
  * ECN seen, the MSS sent (TCP_INFO's advmss) and seen, the TTL seen and
- * the hops, NAT and port preservation. A fact not known is NaN. */
+ * the hops, NAT and port preservation. A fact not known is NaN.
+ *
+ * It must not trust the report (pathreport.c reads it), nor outlive the
+ * probe's budget, and it closes its socket on every path. */
 #include "probe.h"
 
 #include <errno.h>

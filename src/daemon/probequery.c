@@ -1,4 +1,7 @@
-/* probequery.c: a /probe request's query and time budget (see probequery.h). */
+/* probequery.c: a /probe request's query and time budget (see probequery.h).
+ *
+ * Pure: it must not resolve a name nor put the bytes it refuses into its
+ * reason (a literal). */
 #include "probequery.h"
 
 #include <arpa/inet.h>

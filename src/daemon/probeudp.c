@@ -2,7 +2,10 @@
  * report service, and what its reports say of them (probe.h,
  * probeloss.h). The reports are untrusted: read by the client's parser
  * (src/lib/pathreport.c), and only those from the target's address and
- * port reach this connected socket. */
+ * port reach this connected socket.
+ *
+ * It must not trust a report but through that parser, nor outlive the
+ * probe's budget. */
 #include "probe.h"
 
 #include <errno.h>

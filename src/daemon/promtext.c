@@ -1,4 +1,7 @@
-/* promtext.c: the Prometheus text exposition format (see promtext.h). */
+/* promtext.c: the Prometheus text exposition format (see promtext.h).
+ *
+ * Pure: it must not allocate, make a system call nor decide what is
+ * measured; what does not fit is cut and said. */
 #include "promtext.h"
 
 #include <math.h>

@@ -5,7 +5,10 @@
  * and anything up to the CRLF. Version 2: a 12-byte signature, a version
  * and command byte, a family and transport byte, the length of what
  * follows (big-endian), the addresses, then TLVs (type, length, value)
- * which are walked to check that they fit, and otherwise skipped. */
+ * which are walked to check that they fit, and otherwise skipped.
+ *
+ * Pure: it must not read a socket (proxyread.c does) nor look past the
+ * length it is given. */
 #include "proxyparse.h"
 
 #include <arpa/inet.h>

@@ -1,4 +1,7 @@
-/* ratelimit.c: token buckets per source and in total (see ratelimit.h). */
+/* ratelimit.c: token buckets per source and in total (see ratelimit.h).
+ *
+ * Pure: it must not read a clock (the caller gives the time) nor lock: one
+ * thread uses a table. */
 #include "ratelimit.h"
 
 #include <stdbool.h>

@@ -41,7 +41,10 @@
  * (net_reuseport_pick(), in plan.c's bind_one()).
  *
  * Which sockets a configuration asks for, and binding them, is binding.c's
- * and plan.c's; reading the file, cfgload.c's. */
+ * and plan.c's; reading the file, cfgload.c's.
+ *
+ * It must not read the file nor bind itself (cfgload.c, binding.c), and
+ * the job must not touch what serves: only main commits. */
 #include "reload.h"
 
 #include <errno.h>

@@ -1,4 +1,7 @@
-/* reloadfacts.c: how the last reload went (see reloadfacts.h). */
+/* reloadfacts.c: how the last reload went (see reloadfacts.h).
+ *
+ * It must not decide anything nor block: relaxed atomics, set by reload.c
+ * and read by /metrics. */
 #include "reloadfacts.h"
 
 #include <stdatomic.h>

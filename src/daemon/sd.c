@@ -1,4 +1,7 @@
-/* sd.c: service-manager notification and socket activation (see sd.h). */
+/* sd.c: service-manager notification and socket activation (see sd.h).
+ *
+ * It must not wait on the service manager (its datagrams go with
+ * MSG_DONTWAIT), nor link libsystemd. */
 #include "sd.h"
 
 #include <ctype.h>

@@ -8,7 +8,9 @@
  * namespace); $WATCHDOG_USEC asks for "WATCHDOG=1" at least that often.
  *
  * Socket activation: $LISTEN_PID (ours) and $LISTEN_FDS (how many) say
- * that descriptors 3, 4 ... are sockets already bound for us. */
+ * that descriptors 3, 4 ... are sockets already bound for us.
+ *
+ * It must not wait on the service manager nor link libsystemd. */
 #ifndef NETECHO_SD_H
 #define NETECHO_SD_H
 

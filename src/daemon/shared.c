@@ -1,4 +1,7 @@
-/* shared.c: configurations shared between threads (see shared.h). */
+/* shared.c: configurations shared between threads (see shared.h).
+ *
+ * It must not look inside a configuration: it counts references and frees
+ * the last; config.h owns the contents. */
 #include "shared.h"
 
 #include <stdatomic.h>

@@ -1,4 +1,6 @@
-/* srclimit.c: connections per client address (see srclimit.h). */
+/* srclimit.c: connections per client address (see srclimit.h).
+ *
+ * Pure: it must not lock (the caller holds its own) nor read a clock. */
 #include "srclimit.h"
 
 #include <netinet/in.h>

@@ -1,4 +1,7 @@
-/* statsline.c: the counters as text (see statsline.h). */
+/* statsline.c: the counters as text (see statsline.h).
+ *
+ * It must not change a counter: it reads them and writes text into the
+ * caller's buffer. */
 #include "statsline.h"
 
 #include <inttypes.h>

@@ -10,10 +10,14 @@
  * also comes with its TTL or hop limit, its TOS or traffic class and, if it
  * came in fragments, the largest one's size (report.h reads them).
  *
- * Two kinds of reply, each held back the same way (hold()): an echo (the
- * datagram itself), and a report (how the datagram arrived, as JSON),
- * which goes only when it is no larger than the datagram that asked for
- * it: the client pads its probe, and no reply is ever an amplification. */
+ * The thread knows no service by name: each datagram goes to the row of
+ * its socket's service (service.h), whose serve_udp() answers, if at all,
+ * with dgram_hold()'s leave and through dgram_reply(), so that every reply
+ * is held back the same way (hold()). The rows are in services.c (today the echo, echo.c, and
+ * the path report, reportsvc.c); a reply is never larger than the
+ * datagram that asked for it, so no reply is an amplification.
+ *
+ * It must not know a service by name: every datagram goes to a row. */
 #include "udp.h"
 
 #include <arpa/inet.h>

@@ -1,4 +1,7 @@
-/* escape.c: escaping untrusted bytes for logs (see escape.h). */
+/* escape.c: escaping untrusted bytes for logs (see escape.h).
+ *
+ * Pure: it must not write past the caller's buffer nor let a byte outside
+ * printable ASCII through unescaped. */
 #include "escape.h"
 
 #include <stdio.h>

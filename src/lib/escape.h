@@ -4,7 +4,9 @@
  * backslash and double quote become \\ and \", so the result can be quoted,
  * cannot split or forge a log line, and can be decoded unambiguously.
  * Ours: glibc has no such function (strvis(3) is BSD's), and the log's
- * readers and tests rely on this exact form. */
+ * readers and tests rely on this exact form.
+ *
+ * It must not write past the caller's buffer. */
 #ifndef NETECHO_ESCAPE_H
 #define NETECHO_ESCAPE_H
 

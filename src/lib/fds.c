@@ -1,6 +1,9 @@
 /* fds.c: the descriptors a program starts with (see fds.h). Ours because
  * no library call makes 0, 1 and 2 open; closing the others is glibc's
- * closefrom(3). */
+ * closefrom(3).
+ *
+ * It must not close a descriptor: 0, 1 and 2 are opened on /dev/null when
+ * closed, nothing more. */
 #include "fds.h"
 
 #include <errno.h>

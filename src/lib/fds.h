@@ -3,7 +3,10 @@
  * that no socket or file they open later takes one of those numbers and
  * receives what was meant for a terminal. (netechod then closes what it
  * inherited beyond them, but for the sockets its service manager passed,
- * with glibc's closefrom(3).) */
+ * with glibc's closefrom(3).)
+ *
+ * It must not close a descriptor: it only opens 0, 1 and 2 where they are
+ * closed. */
 #ifndef NETECHO_FDS_H
 #define NETECHO_FDS_H
 

@@ -1,4 +1,7 @@
-/* net.c: sockets and addresses (see net.h). */
+/* net.c: sockets and addresses (see net.h).
+ *
+ * It must not log (a failure is -1 and a message for the caller) nor wait
+ * without a bound. */
 #include "net.h"
 
 #include <arpa/inet.h>

@@ -1,4 +1,7 @@
-/* outbuf.c: bounded text appending (see outbuf.h). */
+/* outbuf.c: bounded text appending (see outbuf.h).
+ *
+ * It must not write past the caller's buffer: what does not fit is cut,
+ * and the text stays a terminated string. */
 #include "outbuf.h"
 
 #include <stdarg.h>

@@ -1,4 +1,7 @@
-/* parse.c: strict number parsing (see parse.h). */
+/* parse.c: strict number parsing (see parse.h).
+ *
+ * Pure: it must not accept trailing bytes or a value out of range, nor
+ * show a bad argument unescaped. */
 #include "parse.h"
 
 #include <ctype.h>

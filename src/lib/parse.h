@@ -1,6 +1,8 @@
 /* parse.h: strict parsing of numbers from configuration files and command
  * lines. Every number a user gives netecho goes through here: the whole
- * string must be a number, and it must lie in [min, max]. */
+ * string must be a number, and it must lie in [min, max].
+ *
+ * It must not accept a partial number, nor show a bad argument unescaped. */
 #ifndef NETECHO_PARSE_H
 #define NETECHO_PARSE_H
 

@@ -1,4 +1,6 @@
-/* pathback.c: the way back's verdicts (see pathback.h). */
+/* pathback.c: the way back's verdicts (see pathback.h).
+ *
+ * Pure: it must not touch a socket nor guess: a fact not known is unknown. */
 #include "pathback.h"
 
 #include <stdio.h>

@@ -1,5 +1,8 @@
 /* pathreport.c: the report service's JSON read back, and the verdicts
- * (see pathreport.h). */
+ * (see pathreport.h).
+ *
+ * Pure: the report is untrusted; it must not read past the bytes it is
+ * given, nor let a string or number past its bound. */
 #include "pathreport.h"
 
 #include <ctype.h>

@@ -1,5 +1,8 @@
 /* probemem.c: the report service's memory of --pmtu probes (see
- * probemem.h). */
+ * probemem.h).
+ *
+ * Pure: it must not grow past PROBEMEM_ENTRIES sessions nor read a clock
+ * (the time is the caller's). */
 #include "probemem.h"
 
 #include <inttypes.h>

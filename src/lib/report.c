@@ -1,4 +1,7 @@
-/* report.c: the path report's fields and JSON (see report.h). */
+/* report.c: the path report's fields and JSON (see report.h).
+ *
+ * Pure: it must not read a socket (its callers give it the facts) nor
+ * write past the caller's buffer. */
 #include "report.h"
 
 #include <arpa/inet.h>

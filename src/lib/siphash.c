@@ -1,4 +1,6 @@
-/* siphash.c: SipHash-2-4 (see siphash.h). */
+/* siphash.c: SipHash-2-4 (see siphash.h).
+ *
+ * Pure: it must not allocate nor keep state; the caller owns the key. */
 #include "siphash.h"
 
 /* SipHash-2-4 (Aumasson and Bernstein): a keyed hash for short inputs. */

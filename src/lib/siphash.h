@@ -2,7 +2,9 @@
  * inputs: with a random key, clients cannot choose inputs that collide.
  * Used by the tables keyed by client address (srclimit, ratelimit).
  * Ours: glibc has no keyed hash, and one small function is no reason for a
- * library dependency. */
+ * library dependency.
+ *
+ * It must not allocate nor keep state: pure. */
 #ifndef NETECHO_SIPHASH_H
 #define NETECHO_SIPHASH_H
 
