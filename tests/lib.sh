@@ -323,6 +323,17 @@ wait_count() {
 	done
 }
 
+# until_count_after FILE MARK PATTERN N [SECONDS]: waits (10 s by default)
+# until N lines after MARK match; never fails: the check that follows says.
+until_count_after() {
+	local i
+	for i in $(seq $((${5:-10} * 20))); do
+		[ "$(count_after "$1" "$2" "$3")" -ge "$4" ] && return 0
+		sleep 0.05
+	done
+	return 0
+}
+
 # cpu_ticks PID: user plus system time of a process, in clock ticks.
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 

@@ -77,10 +77,7 @@ check "--connect: exit 0, a line a handshake" \
 		'^connected to 127\.0\.0\.1:7000: seq=[123] time=[0-9.]+ ms$' '$T/connect.out') -eq 3"
 check "... and ping's summary" \
 	grep -Eqx '3 sent, 3 received, 0% loss, time [0-9]+ms' "$T/connect.out"
-for _ in $(seq 200); do
-	[ "$(count_after "$T/d.err" "$m" 'tcp close peer=')" -ge 3 ] && break
-	sleep 0.05
-done
+until_count_after "$T/d.err" "$m" 'tcp close peer=' 3
 check "... the daemon saw three connections, each closed with nothing sent" \
 	test "$(count_after "$T/d.err" "$m" 'tcp close peer=.* in=0 ')" -eq 3
 "$NETECHO" --connect -n 2 -i 0 127.0.0.1 7009 >"$T/refused.out"

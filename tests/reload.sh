@@ -212,10 +212,7 @@ for i in 1 2 3 4 5; do
 	timeout 20 bash -c "exec 3<>/dev/tcp/127.0.0.1/$PORT; cat <&3 >/dev/null" &
 done
 wait_after "$T/d.err" "$m" 'reason=idle-timeout' 20
-for _ in $(seq 100); do
-	[ "$(count_after "$T/d.err" "$m" 'reason=idle-timeout')" -ge 5 ] && break
-	sleep 0.1
-done
+until_count_after "$T/d.err" "$m" 'reason=idle-timeout' 5
 check "5 connections made after the reload are closed after the new idle_timeout (1 s)" \
 	test "$(count_after "$T/d.err" "$m" 'reason=idle-timeout')" -eq 5
 kill -USR1 $old
