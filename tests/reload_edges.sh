@@ -223,8 +223,11 @@ back_and_forth() {
 	reload
 	nft add rule inet hold out ip daddr 127.0.0.2 tcp dport 7000 \
 		'tcp flags & (syn | ack) == syn' counter
+	# each client's output and exit status, so that a failure says which
 	for p in $(seq 40101 40108); do
-		printf z | timeout 30 nc -N -p "$p" 127.0.0.2 7000 >>"$T/back.out" 2>&1
+		printf z | timeout 30 nc -N -p "$p" 127.0.0.2 7000 >"$T/back.one" 2>&1
+		echo " (client port $p: exit $?)" >>"$T/back.one"
+		cat "$T/back.one" >>"$T/back.out"
 	done
 	check "* -> 127.0.0.1 -> *: 8 clients of 127.0.0.2 answered" \
 		test "$(grep -o 'Receive: z' "$T/back.out" | wc -l)" -eq 8
