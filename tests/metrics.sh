@@ -143,6 +143,23 @@ check "the next committed reload: 1 again" \
 
 get "/probe?target=example.org:7" >/dev/null
 check "a name as target: 400" test "$(status)" = 400
+# 0.0.0.0 and :: are this host to connect(), whatever the list says of them;
+# a multicast or broadcast target reaches many: 400 even when listed
+sed -i 's/^probe_allow = .*/probe_allow = 127.0.0.1, 0.0.0.0, ::, 224.0.0.1/' "$cfg"
+reload
+m=$(mark "$T/d.err")
+bad=
+for t in "0.0.0.0:$PORT" "%5B%3A%3Affff%3A0.0.0.0%5D:$PORT" "%5B%3A%3A%5D:$PORT" \
+	"224.0.0.1:$REPORT_PORT&module=udp"; do
+	get "/probe?target=$t" >/dev/null
+	[ "$(status)" = 400 ] || bad="$bad $t:$(status)"
+done
+check "0.0.0.0, ::ffff:0.0.0.0, :: and multicast as targets, though listed: 400 ($bad )" \
+	test -z "$bad"
+check "... and not one of them reached this host's echo" \
+	test "$(tail -n +"$((m + 1))" "$T/d.err" | grep -Ec 'tcp (open|data|close) peer')" -eq 0
+sed -i 's/^probe_allow = .*/probe_allow = 127.0.0.1/' "$cfg"
+reload
 get "/probe?target=127.0.0.1:$PORT&module=icmp" >/dev/null
 check "an unknown module: 400" test "$(status)" = 400
 get "/nothing" >/dev/null
