@@ -8,7 +8,8 @@
 # lets the next probe through (the counter moves: it counts); a bad query
 # 400, another path 404, another method 405; [metrics] allow denies; and
 # many /probe requests at once are bounded: threads and descriptors stay
-# within the limits, refusals are 503, and the echo keeps serving.
+# within the limits, refusals are 503, and the echo keeps serving; a stop
+# does not wait for the probes running.
 . "${top_srcdir:-.}/tests/lib.sh"
 
 command -v curl >/dev/null || skip "curl is not installed"
@@ -170,6 +171,24 @@ check "nothing of that reached the log unescaped (no raw query)" \
 	test "$(grep -c 'example.org' "$T/d.err")" -eq 0
 stop_daemon
 check "exit 0" test "$DSTATUS" -eq 0
+
+# a stop while probes run (a silent port, Prometheus's timeout of 60 s: a
+# 30 s budget each): the probes end at once and so does the daemon
+cfg=$(metrics_conf 'probe_allow = 127.0.0.1' | conf stop)
+start_daemon "$cfg"
+for i in 1 2; do
+	curl -s -m 60 -o /dev/null -H 'X-Prometheus-Scrape-Timeout-Seconds: 60' \
+		"$URL/probe?target=127.0.0.1:9&module=udp" &
+done
+curl -s -m 60 -o /dev/null -H 'X-Prometheus-Scrape-Timeout-Seconds: 60' \
+	"$URL/probe?target=127.0.0.1:9&module=tcp" &
+running() { get /metrics | grep -q '^netecho_probes_running 2$'; }
+for i in $(seq 40); do running && break; sleep 0.25; done
+running || fail "the 2 udp probes were not seen running"
+timed stop_daemon
+check "a stop with probes running takes seconds, not their budget (${ELAPSED_MS} ms)" \
+	test "$ELAPSED_MS" -lt 15000 -a "$DSTATUS" -eq 0
+wait
 
 # [metrics] allow: another network only: a local client is denied
 cfg=$(metrics_conf 'allow = 192.0.2.0/24' | conf deny)
