@@ -8,7 +8,8 @@
 # lets the next probe through (the counter moves: it counts); a bad query
 # 400, another path 404, another method 405; [metrics] allow denies; and
 # many /probe requests at once are bounded: threads and descriptors stay
-# within the limits, refusals are 503, and the echo keeps serving.
+# within the limits, refusals are 503, and the echo keeps serving; a stop
+# does not wait for the probes running.
 . "${top_srcdir:-.}/tests/lib.sh"
 
 command -v curl >/dev/null || skip "curl is not installed"
@@ -143,6 +144,23 @@ check "the next committed reload: 1 again" \
 
 get "/probe?target=example.org:7" >/dev/null
 check "a name as target: 400" test "$(status)" = 400
+# 0.0.0.0 and :: are this host to connect(), whatever the list says of them;
+# a multicast or broadcast target reaches many: 400 even when listed
+sed -i 's/^probe_allow = .*/probe_allow = 127.0.0.1, 0.0.0.0, ::, 224.0.0.1/' "$cfg"
+reload
+m=$(mark "$T/d.err")
+bad=
+for t in "0.0.0.0:$PORT" "%5B%3A%3Affff%3A0.0.0.0%5D:$PORT" "%5B%3A%3A%5D:$PORT" \
+	"224.0.0.1:$REPORT_PORT&module=udp"; do
+	get "/probe?target=$t" >/dev/null
+	[ "$(status)" = 400 ] || bad="$bad $t:$(status)"
+done
+check "0.0.0.0, ::ffff:0.0.0.0, :: and multicast as targets, though listed: 400 ($bad )" \
+	test -z "$bad"
+check "... and not one of them reached this host's echo" \
+	test "$(tail -n +"$((m + 1))" "$T/d.err" | grep -Ec 'tcp (open|data|close) peer')" -eq 0
+sed -i 's/^probe_allow = .*/probe_allow = 127.0.0.1/' "$cfg"
+reload
 get "/probe?target=127.0.0.1:$PORT&module=icmp" >/dev/null
 check "an unknown module: 400" test "$(status)" = 400
 get "/nothing" >/dev/null
@@ -153,6 +171,24 @@ check "nothing of that reached the log unescaped (no raw query)" \
 	test "$(grep -c 'example.org' "$T/d.err")" -eq 0
 stop_daemon
 check "exit 0" test "$DSTATUS" -eq 0
+
+# a stop while probes run (a silent port, Prometheus's timeout of 60 s: a
+# 30 s budget each): the probes end at once and so does the daemon
+cfg=$(metrics_conf 'probe_allow = 127.0.0.1' | conf stop)
+start_daemon "$cfg"
+for i in 1 2; do
+	curl -s -m 60 -o /dev/null -H 'X-Prometheus-Scrape-Timeout-Seconds: 60' \
+		"$URL/probe?target=127.0.0.1:9&module=udp" &
+done
+curl -s -m 60 -o /dev/null -H 'X-Prometheus-Scrape-Timeout-Seconds: 60' \
+	"$URL/probe?target=127.0.0.1:9&module=tcp" &
+running() { get /metrics | grep -q '^netecho_probes_running 2$'; }
+for i in $(seq 40); do running && break; sleep 0.25; done
+running || fail "the 2 udp probes were not seen running"
+timed stop_daemon
+check "a stop with probes running takes seconds, not their budget (${ELAPSED_MS} ms)" \
+	test "$ELAPSED_MS" -lt 15000 -a "$DSTATUS" -eq 0
+wait
 
 # [metrics] allow: another network only: a local client is denied
 cfg=$(metrics_conf 'allow = 192.0.2.0/24' | conf deny)

@@ -47,6 +47,9 @@ static void accepted(void)
 	CHECK(probequery_parse("target=192.0.2.1:7garbage", 18, &q, &why) == 0);
 }
 
+#define NOT_UNICAST4 "the target is not a unicast address (0.0.0.0/8, multicast, broadcast)"
+#define NOT_UNICAST6 "the target is not a unicast address (::, multicast)"
+
 static void refused(const char *s, const char *want)
 {
 	CHECK(parse(s) == -1);
@@ -74,6 +77,19 @@ static void refusals(void)
 	refused("target=[2001:db8::1", "an IPv6 target is [address]:port");
 	refused("target=[fe80::1%25eth0]:7", "the target is not a numeric IPv6 address");
 	refused("target=[192.0.2.1]:7", "the target is not a numeric IPv6 address");
+	/* connect() takes 0.0.0.0 and :: for this host, whatever probe_allow
+	 * says of them; multicast and broadcast reach many hosts at once */
+	refused("target=0.0.0.0:7", NOT_UNICAST4);
+	refused("target=0.1.2.3:7", NOT_UNICAST4);
+	refused("target=224.0.0.1:7", NOT_UNICAST4);
+	refused("target=239.255.255.250:7", NOT_UNICAST4);
+	refused("target=255.255.255.255:7", NOT_UNICAST4);
+	refused("target=[::]:7", NOT_UNICAST6);
+	refused("target=[::ffff:0.0.0.0]:7", NOT_UNICAST6);
+	refused("target=[::ffff:224.0.0.1]:7", NOT_UNICAST6);
+	refused("target=[ff02::1]:7", NOT_UNICAST6);
+	CHECK(parse("target=1.0.0.0:7") == 0 && parse("target=223.255.255.255:7") == 0);
+	CHECK(parse("target=[::ffff:192.0.2.1]:7") == 0);
 	refused("target=192.0.2.1:7&target=192.0.2.2:7", "target given twice");
 	refused("target=192.0.2.1:7&module=a&module=b", "module given twice");
 	refused("target=192.0.2.1:7&module=", "the module's name is not 1-32 of A-Z a-z 0-9 _ -");

@@ -42,6 +42,7 @@ static struct {
 	pthread_mutex_t lock;
 	struct MHD_Daemon *mhd;         /* NULL: not started (or stopped) */
 	bool stopped;
+	atomic_bool stopping;           /* set first by metrics_stop(): probes end */
 	struct config *cfg;             /* the newest a connection brought: a reference */
 	struct probegate *gate;
 	struct stats *st;
@@ -202,6 +203,7 @@ static enum MHD_Result run_probe(struct MHD_Connection *mc, const struct probe_q
 					    METRICS_PROBE_MAX_S),
 		.count = (unsigned)cfg->metrics.probe_count,
 		.interval = PROBE_UDP_INTERVAL,
+		.stop = &M.stopping,
 	};
 	char *buf = malloc(PROBE_TEXT_MAX);
 	struct promtext p;
@@ -210,6 +212,10 @@ static enum MHD_Result run_probe(struct MHD_Connection *mc, const struct probe_q
 		return MHD_NO;
 	promtext_start(&p, buf, PROBE_TEXT_MAX);
 	probe_run(m, (const struct sockaddr *)&q->target, q->target_len, &pp, &p);
+	if (probe_stopping(&pp)) {      /* cut short: no answer, the connection closes */
+		free(buf);
+		return MHD_NO;
+	}
 	if (!promtext_ok(&p)) {
 		free(buf);
 		return say(mc, MHD_HTTP_INTERNAL_SERVER_ERROR, "the probe's metrics did not fit");
@@ -364,6 +370,7 @@ void metrics_stop(void)
 
 	pthread_mutex_lock(&M.lock);
 	M.stopped = true;
+	atomic_store_explicit(&M.stopping, true, memory_order_relaxed);
 	mhd = M.mhd;
 	M.mhd = NULL;
 	pthread_mutex_unlock(&M.lock);

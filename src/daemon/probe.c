@@ -35,19 +35,36 @@ void probe_gauge(struct promtext *p, const char *name, const char *help, double 
 	promtext_sample(p, "", NULL, 0, v);
 }
 
-/* waits for events on fd until deadline: 1 ready, 0 timed out, -1 error */
-static int wait_fd(int fd, short events, double deadline)
+bool probe_stopping(const struct probe_params *pp)
 {
-	struct pollfd pfd = { .fd = fd, .events = events };
-	int n;
-
-	do
-		n = poll(&pfd, 1, clock_ms_until(deadline));
-	while (n < 0 && errno == EINTR);
-	return n;
+	return pp->stop != NULL && atomic_load_explicit(pp->stop, memory_order_relaxed);
 }
 
-static int tcp_connect(const struct sockaddr *target, socklen_t len, double deadline)
+int probe_poll(const struct probe_params *pp, struct pollfd *pfd, double deadline)
+{
+	for (;;) {
+		int ms = clock_ms_until(deadline), n;
+
+		if (probe_stopping(pp))
+			return 0;
+		n = poll(pfd, 1, ms > PROBE_STOP_SLICE_MS ? PROBE_STOP_SLICE_MS : ms);
+		if (n != 0 && !(n < 0 && errno == EINTR))
+			return n;
+		if (n == 0 && ms <= PROBE_STOP_SLICE_MS)
+			return 0;
+	}
+}
+
+/* waits for events on fd until deadline: 1 ready, 0 timed out, -1 error */
+static int wait_fd(const struct probe_params *pp, int fd, short events, double deadline)
+{
+	struct pollfd pfd = { .fd = fd, .events = events };
+
+	return probe_poll(pp, &pfd, deadline);
+}
+
+static int tcp_connect(const struct sockaddr *target, socklen_t len, double deadline,
+		       const struct probe_params *pp)
 {
 	int fd = socket(target->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	int err = 0;
@@ -57,7 +74,7 @@ static int tcp_connect(const struct sockaddr *target, socklen_t len, double dead
 		return -1;
 	if (connect(fd, target, len) < 0 && errno != EINPROGRESS)
 		goto fail;
-	if (wait_fd(fd, POLLOUT, deadline) != 1 ||
+	if (wait_fd(pp, fd, POLLOUT, deadline) != 1 ||
 	    getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &elen) < 0 || err != 0)
 		goto fail;
 	return fd;
@@ -67,7 +84,8 @@ fail:
 }
 
 /* sends msg and reads until it is back, whatever came before it: 0, or -1 */
-static int round_trip(int fd, const char *msg, size_t len, double deadline)
+static int round_trip(int fd, const char *msg, size_t len, double deadline,
+		      const struct probe_params *pp)
 {
 	char buf[TCP_BUF + 1];
 	size_t have = 0, sent = 0;
@@ -78,11 +96,11 @@ static int round_trip(int fd, const char *msg, size_t len, double deadline)
 			return -1;
 		if (n > 0)
 			sent += (size_t)n;
-		else if (wait_fd(fd, POLLOUT, deadline) != 1)
+		else if (wait_fd(pp, fd, POLLOUT, deadline) != 1)
 			return -1;
 	}
 	for (;;) {
-		if (wait_fd(fd, POLLIN, deadline) != 1)
+		if (wait_fd(pp, fd, POLLIN, deadline) != 1)
 			return -1;
 		ssize_t n = recv(fd, buf + have, TCP_BUF - have, 0);
 		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
@@ -105,7 +123,7 @@ static bool probe_tcp(const struct sockaddr *target, socklen_t len, const struct
 	double start = clock_now(), deadline = start + pp->budget, connected, sum = 0, max = 0;
 	unsigned long long tag = 0;
 	unsigned done = 0;
-	int fd = tcp_connect(target, len, deadline);
+	int fd = tcp_connect(target, len, deadline, pp);
 
 	connected = clock_now();
 	if (getrandom(&tag, sizeof tag, 0) != (ssize_t)sizeof tag)
@@ -115,7 +133,7 @@ static bool probe_tcp(const struct sockaddr *target, socklen_t len, const struct
 		int n = snprintf(msg, sizeof msg, "netecho probe %016llx %u\n", tag, done);
 		double t = clock_now();
 
-		if (round_trip(fd, msg, (size_t)n, deadline) != 0)
+		if (round_trip(fd, msg, (size_t)n, deadline, pp) != 0)
 			break;
 		t = clock_now() - t;
 		sum += t;

@@ -14,12 +14,15 @@
  *    MSS, TTL and hops, NAT (probepath.c): probe_path_*.
  *
  * Every probe: probe_success, probe_duration_seconds. It ends within its
- * budget (seconds), whatever the target does; it owns its socket from
+ * budget (seconds), whatever the target does, and within
+ * PROBE_STOP_SLICE_MS of a stop; it owns its socket from
  * start to end on every path. Whether it may run at all is probegate's
  * to say, before. */
 #ifndef NETECHO_PROBE_H
 #define NETECHO_PROBE_H
 
+#include <poll.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <sys/socket.h>
 
@@ -33,7 +36,17 @@ struct probe_params {
 	double budget;                  /* seconds the probe may take */
 	unsigned count;                 /* round trips (tcp) or datagrams (udp) */
 	double interval;                /* udp: seconds between datagrams */
+	const atomic_bool *stop;        /* true: the daemon stops, end now (NULL: never) */
 };
+
+#define PROBE_STOP_SLICE_MS 100         /* a probe sees a stop within this, waiting */
+
+/* Whether pp's probe is to end now (the daemon stops). */
+bool probe_stopping(const struct probe_params *pp);
+
+/* poll() of one descriptor until deadline, in slices that notice a stop:
+ * 1 ready, 0 timed out or stopping, -1 error (not EINTR). */
+int probe_poll(const struct probe_params *pp, struct pollfd *pfd, double deadline);
 
 enum probe_module { PROBE_TCP, PROBE_UDP, PROBE_PATH };
 

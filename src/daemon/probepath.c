@@ -46,17 +46,16 @@ static int marked_socket(int family)
 
 /* connects and reads the report line into buf: its length, or -1 */
 static ssize_t read_report(int fd, const struct sockaddr *target, socklen_t len, char *buf,
-			   size_t size, double deadline)
+			   size_t size, const struct probe_params *pp)
 {
 	struct pollfd pfd = { .fd = fd, .events = POLLOUT };
+	double deadline = clock_now() + pp->budget;
 	size_t have = 0;
 
 	if (connect(fd, target, len) < 0 && errno != EINPROGRESS)
 		return -1;
 	for (;;) {
-		int n = poll(&pfd, 1, clock_ms_until(deadline));
-		if (n < 0 && errno == EINTR)
-			continue;
+		int n = probe_poll(pp, &pfd, deadline);
 		if (n <= 0)
 			return -1;
 		if (pfd.events == POLLOUT) {
@@ -128,7 +127,7 @@ bool probe_path(const struct sockaddr *target, socklen_t len, const struct probe
 	bool ok;
 
 	if (fd >= 0) {
-		n = read_report(fd, target, len, buf, sizeof buf, clock_now() + pp->budget);
+		n = read_report(fd, target, len, buf, sizeof buf, pp);
 		memset(&ti, 0, sizeof ti);
 		/* advmss is the MSS less the timestamps option (report.h):
 		 * the SYN carried it with them */

@@ -7,6 +7,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "parse.h"
@@ -63,6 +64,26 @@ int probequery_module_valid(const char *name, size_t len)
 	return 1;
 }
 
+/* whether a (host order) IPv4 address is one a probe may be sent to: not
+ * 0.0.0.0/8 (connect() takes 0.0.0.0 for this host), multicast or the
+ * broadcast address (one datagram reaching many hosts) */
+static bool unicast4(uint32_t a)
+{
+	return (a >> 24) != 0 && (a >> 28) != 0xe && a != 0xffffffffu;
+}
+
+/* the same of an IPv6 address: not ::, multicast, or an IPv4-mapped one
+ * that is not unicast */
+static bool unicast6(const struct in6_addr *a)
+{
+	if (IN6_IS_ADDR_V4MAPPED(a)) {
+		const unsigned char *b = a->s6_addr + 12;
+		return unicast4((uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 |
+				(uint32_t)b[2] << 8 | b[3]);
+	}
+	return !IN6_IS_ADDR_UNSPECIFIED(a) && !IN6_IS_ADDR_MULTICAST(a);
+}
+
 /* "192.0.2.1:7" or "[2001:db8::1]:7" into q */
 static int target(const char *t, struct probe_query *q, const char **why)
 {
@@ -101,6 +122,10 @@ static int target(const char *t, struct probe_query *q, const char **why)
 			*why = "the target is not a numeric IPv6 address";
 			return -1;
 		}
+		if (!unicast6(&in6->sin6_addr)) {
+			*why = "the target is not a unicast address (::, multicast)";
+			return -1;
+		}
 		in6->sin6_family = AF_INET6;
 		in6->sin6_port = htons((unsigned short)p);
 		q->target_len = sizeof *in6;
@@ -108,6 +133,10 @@ static int target(const char *t, struct probe_query *q, const char **why)
 		struct sockaddr_in *in = (struct sockaddr_in *)&q->target;
 		if (inet_pton(AF_INET, host, &in->sin_addr) != 1) {
 			*why = "the target is not a numeric IPv4 address ([address] for IPv6; no names)";
+			return -1;
+		}
+		if (!unicast4(ntohl(in->sin_addr.s_addr))) {
+			*why = "the target is not a unicast address (0.0.0.0/8, multicast, broadcast)";
 			return -1;
 		}
 		in->sin_family = AF_INET;

@@ -4,7 +4,10 @@
  * The target is a numeric address and a port, "192.0.2.1:7" or
  * "[2001:db8::1]:7": the daemon resolves no names (a name could take any
  * time to resolve and would be checked against probe_allow only after). A
- * zone ("fe80::1%eth0"), port 0 and anything after the port are refused.
+ * zone ("fe80::1%eth0"), port 0 and anything after the port are refused,
+ * and so are 0.0.0.0/8 and :: (connect() takes them for this host, whatever
+ * probe_allow says of them), multicast and broadcast (many hosts at once),
+ * IPv4-mapped ones included.
  * The module is a name of [A-Za-z0-9_-], at most PROBE_MODULE_MAX bytes; no
  * module given is "tcp". Other parameters are ignored (Prometheus's
  * relabelling may add some), at most PROBEQUERY_PARAMS in all; a parameter

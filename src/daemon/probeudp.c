@@ -32,15 +32,14 @@ static int send_probe(int fd, uint64_t session, unsigned seq)
 }
 
 /* reads the reports waiting, until until (a point on the clock) */
-static void read_reports(int fd, struct probeloss *l, double until)
+static void read_reports(int fd, struct probeloss *l, double until,
+			 const struct probe_params *pp)
 {
 	char buf[PATH_REPORT_MAX + 1];
 	struct pollfd pfd = { .fd = fd, .events = POLLIN };
 
 	for (;;) {
-		int n = poll(&pfd, 1, clock_ms_until(until));
-		if (n < 0 && errno == EINTR)
-			continue;
+		int n = probe_poll(pp, &pfd, until);
 		if (n <= 0)
 			return;
 		ssize_t got = recv(fd, buf, sizeof buf - 1, MSG_DONTWAIT);
@@ -104,17 +103,18 @@ bool probe_udp(const struct sockaddr *target, socklen_t len, const struct probe_
 	unsigned seq = 0;
 	for (; seq < lp->n + CLOSING_MAX; seq++) {
 		double at = start + seq * pp->interval;
-		if (at >= deadline || (seq >= lp->n && probeloss_settled(lp)))
+		if (at >= deadline || (seq >= lp->n && probeloss_settled(lp)) ||
+		    probe_stopping(pp))
 			break;
-		read_reports(fd, lp, at);
+		read_reports(fd, lp, at, pp);
 		if (seq >= lp->n && probeloss_settled(lp))
 			break;
 		if (send_probe(fd, session, seq) == 0)
 			probeloss_sent(lp, seq, clock_now());
 	}
 	/* the last reports: until the last probe is settled, or the budget spent */
-	while (!probeloss_settled(lp) && clock_now() < deadline)
-		read_reports(fd, lp, fmin(deadline, clock_now() + pp->interval));
+	while (!probeloss_settled(lp) && clock_now() < deadline && !probe_stopping(pp))
+		read_reports(fd, lp, fmin(deadline, clock_now() + pp->interval), pp);
 	close(fd);
 	probeloss_result(lp, &r);
 	udp_metrics(p, &r);
