@@ -48,6 +48,16 @@ curl -s -m 5 "$URL/metrics" >/dev/null 2>&1
 check "off by default: nothing answers on the metrics port" test $? -eq 7
 stop_daemon
 
+# at log level notice (no close line to read TCP_INFO for) the RTT
+# histogram counts every connection all the same
+cfg=$(metrics_conf | conf quiet)
+start_daemon "$cfg" -o log.level=notice
+"$ECHOCHECK" -p $PORT -c 2 -n 2 -P 'Receive: ' >"$T/check.out" 2>&1 || fail "echo, quiet"
+get /metrics >"$T/quiet.out"
+check "level notice: the RTT histogram counts the 2 connections" \
+	test "$(value 'netecho_tcp_rtt_seconds_count{service="echo"}' "$T/quiet.out")" -ge 2
+stop_daemon
+
 cfg=$(metrics_conf 'probe_allow = 127.0.0.1' 'probe_count = 5' | conf on)
 start_daemon "$cfg"
 check "on: it listens on its own port of 127.0.0.1" \

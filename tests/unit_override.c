@@ -44,6 +44,18 @@ static void test_quoting_and_order(void)
 	CHECK_MEM(cfg.tcp.greeting.data, cfg.tcp.greeting.len, "two", 3); /* the later wins */
 }
 
+/* A section name longer than any section is an unknown section, not a
+ * value too long. */
+static void test_long_section(void)
+{
+	const char *ov[] = {"averyveryverylongsection.key=1"};
+
+	CHECK(over(NULL, ov, 1) < 0);
+	CHECK(errs.count == 1);
+	CHECK_STR(errs.msg[0], "-o averyveryverylongsection.key: unknown section ([server], [tcp], "
+			       "[udp], [report], [metrics], [log])");
+}
+
 static void test_errors(void)
 {
 	const char *ov[] = {"tcp.port=99999",	"nowhere.key=1", "tcp.nokey=1",
@@ -125,6 +137,7 @@ int main(void)
 	test_defaults_and_inheritance();
 	test_quoting_and_order();
 	test_errors();
+	test_long_section();
 	test_over_a_file();
 	config_free(&cfg);
 	return unit_done("unit_override");

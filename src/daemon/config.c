@@ -634,8 +634,11 @@ static void apply_override(struct parser *p, size_t n)
 	snprintf(who, sizeof who, "-o %.*s", (int)(eq != NULL ? eq - text : 64), text);
 	p->name = who;
 	p->lineno = 0;
-	if (dot == NULL || eq == NULL || dot > eq || (size_t)(dot - text) >= sizeof section ||
-	    len - (size_t)(dot + 1 - text) > CONFIG_LINE_MAX) {
+	if (dot != NULL && eq != NULL && dot < eq && (size_t)(dot - text) >= sizeof section) {
+		config_error(p, 0, "unknown section (" SECTIONS_KNOWN ")");
+		return;
+	}
+	if (dot == NULL || eq == NULL || dot > eq || len - (size_t)(dot + 1 - text) > CONFIG_LINE_MAX) {
 		config_error(p, 0, "not SECTION.KEY=VALUE (at most %d bytes after the dot)",
 			     CONFIG_LINE_MAX);
 		return;
