@@ -388,6 +388,27 @@ static void test_back(void)
 	seen.reply_mss = 1400;
 	path_text(buf, sizeof buf, &sent, &seen);
 	CHECK(has(buf, "  mss back: raised (1400 sent, 1460 seen)\n"));
+	/* loopback: 65,495 announced, 32,780 taken, which is half the window
+	 * the SYN-ACK offered (Linux's bound), not a clamp: unknown, never
+	 * "clamped" */
+	seen.reply_mss = 65495;
+	sent.back_mss = 32780;
+	sent.back_mss_limit = 65495;
+	sent.back_mss_window = true;
+	path_text(buf, sizeof buf, &sent, &seen);
+	CHECK(has(buf, "  mss back: unknown (65495 sent; this host sends no more than half the "
+		       "window the SYN-ACK offered, which hides an MSS above that)\n"));
+	path_json(buf, sizeof buf, &sent, &seen);
+	CHECK(has(buf, "\"mss_back_seen\":null,\"mss_back\":null,") &&
+	      has(buf, "\"mss_back\":\"this host sends no more than half the window"));
+	/* at half the window but as announced: kept all the same */
+	sent.back_mss = 65495;
+	path_text(buf, sizeof buf, &sent, &seen);
+	CHECK(has(buf, "  mss back: kept (65495)\n"));
+	sent.back_mss = 1460;
+	sent.back_mss_limit = 1460;
+	sent.back_mss_window = false;
+	seen.reply_mss = 1400;
 	/* the SYN-ACK's window scale: not said, kept, stripped, none, added */
 	sent.back_wscale = 7;
 	path_text(buf, sizeof buf, &sent, &seen);

@@ -200,6 +200,8 @@ static const char *mss_back(const struct path_sent *sent, const struct path_seen
 		return v;
 	if (seen->reply_mss < 0)
 		return unknown(r, "mss_back", "the server does not say what its SYN-ACK carried");
+	if (sent->back_mss_window)
+		return unknown(r, "mss_back", "this host sends no more than half the window the SYN-ACK offered, which hides its MSS above that");
 	return unknown(r, "mss_back", "this host's MTU hides what the SYN-ACK's MSS became "
 				      "above it");
 }
@@ -321,7 +323,7 @@ size_t path_json(char *buf, size_t size, const struct path_sent *sent,
 		json_word(&o, "options", options(sent, seen, &r));
 		outbuf_json_int(&o, "mss_back_sent", seen->reply_mss);
 		outbuf_json_int(&o, "mss_back_seen",
-				sent->back_mss < sent->back_mss_limit ||
+				(sent->back_mss < sent->back_mss_limit && !sent->back_mss_window) ||
 						path_mss_back(sent, seen) != NULL
 					? sent->back_mss
 					: -1);

@@ -29,6 +29,7 @@
 #include "pathreport.h"
 #include "report.h"
 #include "route.h"
+#include "tcpwnd.h"
 #include "pmtuprobe.h"
 
 #define EXIT_PARTIAL 1                  /* a report did not come */
@@ -163,6 +164,21 @@ static int syn_asked_ecn(int tcp_ecn, bool needs_ecn, const struct route_facts *
 	return rf->ecn;
 }
 
+/* Is mss (TCP_INFO's snd_mss) Linux's bound of half the largest window
+ * the peer offered (tcp_bound_to_half_wnd(): right after the handshake,
+ * the SYN-ACK's window), rather than the SYN-ACK's MSS? Also when the
+ * window is not known and mss could be half of an unscaled window. */
+static bool at_half_window(int fd, unsigned mss)
+{
+	long wnd = tcp_peer_window(fd);
+
+	if (mss == 0)
+		return false;
+	if (wnd <= 0)
+		return mss >= 16384;    /* half of a 65,535-byte window or less */
+	return (long)mss >= (wnd > 536 ? wnd / 2 : wnd);
+}
+
 /* What a connected TCP socket's SYN carried: the MSS it advertised
  * (TCP_INFO's advmss is that value), the options the system puts in a SYN
  * (the sysctls), whether it asked for ECN (rf: the route, NULL when not
@@ -205,6 +221,7 @@ static void sent_syn(int fd, const struct route_facts *rf, struct path_sent *s)
 		s->back_mss += TS_OPTION;
 	mtu = get_opt(fd, s->v6, IP_MTU, IPV6_MTU);
 	s->back_mss_limit = mtu > 0 ? mtu - (s->v6 ? 60 : 40) : -1;
+	s->back_mss_window = at_half_window(fd, ti.tcpi_snd_mss);
 	/* the SYN-ACK's window scale: taken when agreed; none came when the
 	 * SYN offered one and none was agreed */
 	if ((ti.tcpi_options & TCPI_OPT_WSCALE) != 0)

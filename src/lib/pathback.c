@@ -52,8 +52,10 @@ const char *path_mss_back(const struct path_sent *sent, const struct path_seen *
 		return NULL;
 	if (sent->back_mss == seen->reply_mss)
 		return "kept";
-	/* at the limit, a clamp to anything above it looks the same */
-	if (sent->back_mss >= sent->back_mss_limit && sent->back_mss < seen->reply_mss)
+	/* at a limit (this host's MTU, half the window offered), a clamp to
+	 * anything above it looks the same */
+	if ((sent->back_mss >= sent->back_mss_limit || sent->back_mss_window) &&
+	    sent->back_mss < seen->reply_mss)
 		return NULL;
 	return sent->back_mss < seen->reply_mss ? "clamped" : "raised";
 }
@@ -66,6 +68,9 @@ static void tcp_back(struct outbuf *o, const struct path_sent *sent,
 	if (seen->reply_mss < 0)
 		outbuf_add(o, "  mss back: unknown (the server does not say what its SYN-ACK "
 			      "carried)\n");
+	else if (v == NULL && sent->back_mss_window)
+		outbuf_add(o, "  mss back: unknown (%ld sent; this host sends no more than half the window the SYN-ACK offered, which hides an MSS above that)\n",
+			   seen->reply_mss);
 	else if (v == NULL && sent->back_mss >= 0)
 		outbuf_add(o, "  mss back: unknown (%ld sent; this host's MTU lets it take no more "
 			      "than %ld)\n", seen->reply_mss, sent->back_mss);

@@ -76,6 +76,10 @@ struct path_sent {
 	 * timestamps option): exact below back_mss_limit (the most this
 	 * host's own MTU lets it send), at least back_mss at it */
 	long back_mss, back_mss_limit;
+	/* back_mss is half the window the SYN-ACK offered, the most Linux
+	 * sends in one segment to a peer of that window: not the SYN-ACK's
+	 * MSS, which may be larger (loopback's 65,495) */
+	bool back_mss_window;
 	int back_wscale;                /* the SYN-ACK's window scale taken; PATH_NONE: none */
 };
 
