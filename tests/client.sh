@@ -88,6 +88,10 @@ check "--port in ping mode" \
 "$NETECHO" --path -p $REPORT_PORT 127.0.0.1 >"$T/pathp.out" 2>&1
 check "--path -p REPORT_PORT: the report service on that port (exit 0)" test $? -eq 0
 check "... and no word of another port" bash -c "! grep -q 'port + 1' '$T/pathp.out'"
+# loopback announces an MSS of 65,495 and Linux sends at most half the
+# SYN-ACK's window: no clamp on the way back, never said to be one
+check "... loopback's way back: the MSS is kept or unknown, never clamped" \
+	grep -Eq '^  mss back: (kept|unknown) ' "$T/pathp.out"
 # --path given the echo port: said once, plainly, where the report service is
 "$NETECHO" --path -w 1 127.0.0.1 $PORT >/dev/null 2>"$T/pathecho.err"
 st=$?
