@@ -2,8 +2,8 @@
 # terminal: what a person sees of netecho on a terminal (a tmux pane),
 # against the real daemon: ping mode until Ctrl-C (the key, sent by tmux)
 # prints ping's summary and exits 0; --bench shows its live line, then the
-# report; --scan its report. (tmux is not in test.sh's packages: without
-# it the test is skipped.)
+# report; --scan its report; --path the path report. (test.sh installs
+# tmux; without it the test is skipped.)
 . "${top_srcdir:-.}/tests/lib.sh"
 
 command -v tmux >/dev/null || skip "tmux is not installed"
@@ -68,4 +68,12 @@ pane scan
 check "scan: exit 1 (7999 refused), the report on the screen" \
 	bash -c "test \"\$(cat '$T/scan.status')\" = 1 && grep -qx '  7000 open (echoes)' '$T/scan.pane' && \
 		grep -qx '  7999 refused' '$T/scan.pane' && grep -qx '1 open, 1 refused, 0 filtered' '$T/scan.pane'"
+run path "$NETECHO --path 127.0.0.1 $REPORT_PORT"
+until_status path
+pane path
+check "path: exit 0, each protocol's report on the screen" \
+	bash -c "test \"\$(cat '$T/path.status')\" = 0 && grep -qx 'path report from 127.0.0.1:$REPORT_PORT' '$T/path.pane' && \
+		grep -Eq '^tcp 127\.0\.0\.1:[0-9]+ -> 127\.0\.0\.1:$REPORT_PORT$' '$T/path.pane' && \
+		grep -Eq '^udp 127\.0\.0\.1:[0-9]+ -> 127\.0\.0\.1:$REPORT_PORT$' '$T/path.pane' && \
+		grep -qx '  hops: 0 (ttl 64 sent, 64 seen)' '$T/path.pane'"
 stop_daemon
