@@ -1,7 +1,7 @@
 #!/bin/bash
 # fuzz: runs each libFuzzer target (config parser, payload escaping, the
 # saved-SYN parser, the client's path report reader, the PROXY header
-# parser, a log line made JSON, the /probe query parser) for FUZZ_SECONDS
+# parser, a log line made JSON, the /probe query parser, a [metrics] module line) for FUZZ_SECONDS
 # (default 30) from the seed corpus in tests/fuzz/corpus. A crash, a leak, a sanitizer report or a broken
 # invariant fails the test;
 # the input that did it is kept in the test's log.
@@ -15,7 +15,7 @@ secs=${FUZZ_SECONDS:-30}
 T=$(mktemp -d "${TMPDIR:-/tmp}/netecho-fuzz.XXXXXX")
 trap 'rm -rf "$T"' EXIT
 status=0
-for target in config escape synparse pathreport proxyparse logfmt probequery; do
+for target in config escape synparse pathreport proxyparse logfmt probequery probemod; do
 	mkdir "$T/$target"
 	# new inputs go to the scratch directory; the seeds are only read
 	"$top_builddir/tests/fuzz/fuzz_$target" -max_total_time="$secs" -timeout=10 \

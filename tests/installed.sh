@@ -24,7 +24,8 @@ check() {
 	fi
 }
 
-units="netechod.service netechod.socket netechod-report.socket netechod-activated.service"
+units="netechod.service netechod.socket netechod-report.socket netechod-metrics.socket
+	netechod-activated.service"
 
 check "netechod in sbindir" test -x "$D$sbindir/netechod"
 check "netecho in bindir" test -x "$D$bindir/netecho"

@@ -30,6 +30,7 @@ dpkg -c "$deb" | awk '{ print $6 }' >"$work/files"
 for f in ./usr/sbin/netechod ./usr/bin/netecho ./etc/netechod.conf \
 	./lib/systemd/system/netechod.service ./lib/systemd/system/netechod.socket \
 	./lib/systemd/system/netechod-report.socket ./lib/systemd/system/netechod-activated.service \
+	./lib/systemd/system/netechod-metrics.socket \
 	./usr/share/man/man1/netecho.1.gz ./usr/share/man/man8/netechod.8.gz \
 	./usr/share/man/man5/netechod.conf.5.gz ./usr/share/doc/netecho/copyright; do
 	grep -qx -- "$f" "$work/files" && echo "ok - the package holds $f" \

@@ -6,7 +6,9 @@
 # fails on a bad one (the unit checks it with netechod -t first), which
 # "systemctl status" shows, while the daemon keeps its settings; it stops
 # cleanly; netechod.socket activates netechod-activated.service, which
-# brings netechod-report.socket and tells its sockets apart by name. Skipped
+# brings netechod-report.socket and tells its sockets apart by name, and
+# netechod-metrics.socket, started on its own, starts it too and is passed
+# to it as the metrics service's (FileDescriptorName=metrics). Skipped
 # (77) where a container cannot boot, and in sanitizer builds (the units'
 # system call filter is not the sanitizers' friend).
 . "${top_srcdir:-.}/tests/lib.sh"
@@ -58,7 +60,8 @@ put() { inside sh -c "mkdir -p '$(dirname "$2")' && cat >'$2' && chmod $3 '$2'" 
 put "$NETECHOD" /opt/netecho/sbin/netechod 755
 put "$NETECHO" /opt/netecho/bin/netecho 755
 put "$top_srcdir/etc/netechod.conf" /etc/netechod.conf 644
-for u in netechod.service netechod.socket netechod-report.socket netechod-activated.service; do
+for u in netechod.service netechod.socket netechod-report.socket netechod-metrics.socket \
+	netechod-activated.service; do
 	sed -e 's|@sbindir@|/opt/netecho/sbin|g' -e 's|@sysconfdir@|/etc|g' \
 		-e 's|@runstatedir@|/run|g' \
 		"$top_srcdir/systemd/$u.in" >"$T/$u"
@@ -125,3 +128,19 @@ check "the report socket, passed by name, serves the path report" \
 	grep -q '^{"version":1,"proto":"tcp","client":"127.0.0.1",' "$T/report.out"
 inside systemctl stop netechod.socket netechod-report.socket netechod-activated.service
 check "both stop" test "$(inside systemctl is-active netechod-activated.service)" != active
+
+# --- netechod-metrics.socket: not brought by the service ([metrics] is
+# off by default); started, a connection to it starts the service, which
+# is passed it by name and serves /metrics on it
+printf '[metrics]\nenabled = yes\n' | inside sh -c 'cat >/etc/netechod.conf'
+inside systemctl start netechod-metrics.socket
+check "systemctl start netechod-metrics.socket" test $? -eq 0
+inside timeout 10 bash -c 'exec 3<>/dev/tcp/127.0.0.1/9597 &&
+	printf "GET /metrics HTTP/1.0\r\n\r\n" >&3 && cat <&3' >"$T/metrics.out" 2>&1
+check "a connection to it starts netechod-activated, which serves /metrics on it" \
+	grep -q '^netecho_build_info{' "$T/metrics.out"
+inside journalctl -u netechod-activated.service --no-pager -o cat >"$T/journal2.out" 2>&1
+check "... passed by name: the metrics service's socket" \
+	grep -q 'listening on tcp 127.0.0.1:9597 (metrics) (socket-activated' "$T/journal2.out"
+inside systemctl stop netechod-metrics.socket netechod.socket netechod-report.socket \
+	netechod-activated.service

@@ -514,6 +514,10 @@ static int on_key(void *user, const char *section, const char *name, const char 
 			  config_quoted(name, strlen(name), qb));
 		return 1;
 	}
+	if (strcmp(section, "metrics") == 0 && strcmp(name, "module") == 0) {
+		config_metrics_module(p);       /* repeats: configmetrics.c */
+		return 1;
+	}
 	i = key_index(section, name);
 	if (i < 0) {
 		config_error(p, p->lineno, "unknown key %s in [%s]", config_quoted(name, strlen(name), qb),

@@ -112,6 +112,19 @@ struct acl;
 	long rate;                        /* UDP reports a second to one address */            \
 	long rate_total;                  /* UDP reports a second in all */
 
+/* A /probe module of [metrics] (probemod.h): "module = NAME PROBER
+ * [count=N] [interval=S] [dscp=N]", repeatable up to CONFIG_MODULES_MAX. */
+#define CONFIG_MODULES_MAX     16       /* modules in [metrics] */
+#define CONFIG_MODULE_NAME_MAX 32       /* bytes of a module's name (PROBE_MODULE_MAX) */
+struct config_module {
+	unsigned line;                  /* where it was set */
+	char name[CONFIG_MODULE_NAME_MAX + 1];
+	int prober;                     /* enum probe_module: tcp, udp or path */
+	unsigned count;                 /* tcp, udp: round trips or datagrams; 0: probe_count */
+	double interval;                /* udp: seconds between datagrams; 0: the default */
+	int dscp;                       /* path: the DSCP the SYN is sent with; -1: the default */
+};
+
 /* [metrics] (configmetrics.c): its own host and port, never [server]'s */
 #define CONFIG_METRICS_KEYS                                                                        \
 	struct config_list probe_allow;   /* targets /probe may reach; unset: none */          \
@@ -120,7 +133,9 @@ struct acl;
 	long timeout;                     /* seconds an HTTP connection may take */            \
 	long probe_max;                   /* probes running at once */                         \
 	long probe_rate;                  /* probes a second to one target address */          \
-	long probe_count;                 /* round trips (tcp) or datagrams (udp) of a probe */
+	long probe_count;                 /* round trips (tcp) or datagrams (udp) of a probe */ \
+	unsigned nmodules;                /* modules[] set, in the file's order */            \
+	struct config_module modules[CONFIG_MODULES_MAX];
 
 struct config_server_keys { CONFIG_SERVER_KEYS };
 struct config_tcp_keys { CONFIG_TCP_KEYS };

@@ -1,6 +1,8 @@
-/* configmetrics.c: the [metrics] section's defaults and what is built from
- * it after the whole file (config.h, configparse.h): the probe_allow list.
- * Its keys are in config.c's table like every section's.
+/* configmetrics.c: the [metrics] section's defaults, its module lines
+ * (probemod.h: "module = NAME PROBER ...", the one key that repeats) and
+ * what is built from it after the whole file (config.h, configparse.h):
+ * the probe_allow list. Its other keys are in config.c's table like every
+ * section's.
  *
  * It must not serve, bind or log: pure configuration, like config.c. */
 #include <stddef.h>
@@ -8,6 +10,7 @@
 
 #include "acl.h"
 #include "configparse.h"
+#include "probemod.h"
 
 /* the section by name is its struct service_cfg by index (config.c's
  * SAME_PLACE) */
@@ -28,6 +31,31 @@ void config_metrics_defaults(struct config *cfg)
 	cfg->metrics.probe_max = 8;
 	cfg->metrics.probe_rate = 5;
 	cfg->metrics.probe_count = 10;
+}
+
+void config_metrics_module(struct parser *p)
+{
+	struct config_metrics_keys *mk = &p->cfg->metrics.own.metrics;
+	struct config_module m;
+	const char *why;
+
+	if (probemod_parse(p->lx.value, p->lx.vlen, &m, &why) != 0) {
+		config_error(p, p->lineno, "module: %s", why);
+		return;
+	}
+	for (unsigned i = 0; i < mk->nmodules; i++)
+		if (strcmp(mk->modules[i].name, m.name) == 0) {
+			config_error(p, p->lineno, "module %s: defined twice (first on line %u)",
+				     m.name, mk->modules[i].line);
+			return;
+		}
+	if (mk->nmodules == CONFIG_MODULES_MAX) {
+		config_error(p, p->lineno, "module: more than %d modules in [metrics]",
+			     CONFIG_MODULES_MAX);
+		return;
+	}
+	m.line = p->lineno;
+	mk->modules[mk->nmodules++] = m;
 }
 
 void config_metrics_finish(struct parser *p)

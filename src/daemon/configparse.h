@@ -79,6 +79,11 @@ const char *config_quoted(const char *s, size_t len, char *buf);
 	KEY("metrics", "probe_count", K_LONG, metrics.probe_count, 1, 100),                        \
 	ACCESS_KEYS("metrics", CONFIG_METRICS)
 
+/* [metrics]'s "module = NAME PROBER ..." line just lexed into p->lx,
+ * kept or reported (configmetrics.c, probemod.h): the one key that may
+ * repeat, so it is not in keys[] (whose keys are set once). */
+void config_metrics_module(struct parser *p);
+
 /* [metrics] after the whole file: probe_allow built; and what it holds
  * freed (configmetrics.c). */
 void config_metrics_finish(struct parser *p);

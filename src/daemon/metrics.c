@@ -24,6 +24,7 @@
 #include "net.h"
 #include "probe.h"
 #include "probegate.h"
+#include "probemod.h"
 #include "probequery.h"
 #include "shared.h"
 
@@ -194,22 +195,18 @@ static const char *refusal(enum probegate_verdict v)
 
 /* runs the probe the gate let through, with cfg's settings */
 static enum MHD_Result run_probe(struct MHD_Connection *mc, const struct probe_query *q,
-				 enum probe_module m, const struct config *cfg)
+				 enum probe_module m, struct probe_params pp)
 {
 	const char *timeout = MHD_lookup_connection_value(mc, MHD_HEADER_KIND,
 							  "X-Prometheus-Scrape-Timeout-Seconds");
-	struct probe_params pp = {
-		.budget = probequery_budget(timeout, METRICS_PROBE_DEFAULT_S, METRICS_PROBE_MARGIN_S,
-					    METRICS_PROBE_MAX_S),
-		.count = (unsigned)cfg->metrics.probe_count,
-		.interval = PROBE_UDP_INTERVAL,
-		.stop = &M.stopping,
-	};
 	char *buf = malloc(PROBE_TEXT_MAX);
 	struct promtext p;
 
 	if (buf == NULL)
 		return MHD_NO;
+	pp.budget = probequery_budget(timeout, METRICS_PROBE_DEFAULT_S, METRICS_PROBE_MARGIN_S,
+				      METRICS_PROBE_MAX_S);
+	pp.stop = &M.stopping;
 	promtext_start(&p, buf, PROBE_TEXT_MAX);
 	probe_run(m, (const struct sockaddr *)&q->target, q->target_len, &pp, &p);
 	if (probe_stopping(&pp)) {      /* cut short: no answer, the connection closes */
@@ -226,18 +223,24 @@ static enum MHD_Result run_probe(struct MHD_Connection *mc, const struct probe_q
 static enum MHD_Result probe_page(struct MHD_Connection *mc, const struct request *rq)
 {
 	struct probe_query q;
+	struct probe_params pp = { 0 };
 	enum probe_module m;
 	enum probegate_verdict v;
 	const char *why = "the query is too long";
 	struct config *cfg;
 	enum MHD_Result ret;
 
-	if (rq->too_long || probequery_parse(rq->query, rq->len, &q, &why) != 0 ||
-	    (probe_module(q.module, &m) != 0 && (why = "no such module (tcp, udp, path)") != NULL)) {
+	if (rq->too_long || probequery_parse(rq->query, rq->len, &q, &why) != 0) {
 		atomic_fetch_add_explicit(&M.bad_requests, 1, memory_order_relaxed);
 		return say(mc, MHD_HTTP_BAD_REQUEST, why);
 	}
 	cfg = current();
+	if (probemod_find(cfg, q.module, &m, &pp) != 0) {
+		shared_unref(cfg);
+		atomic_fetch_add_explicit(&M.bad_requests, 1, memory_order_relaxed);
+		return say(mc, MHD_HTTP_BAD_REQUEST,
+			   "no such module: tcp, udp, path or one of [metrics] module");
+	}
 	v = probegate_enter(M.gate, cfg->metrics.probe_acl, (const struct sockaddr *)&q.target,
 			    clock_now());
 	if (v != PROBEGATE_GO) {
@@ -252,7 +255,7 @@ static enum MHD_Result probe_page(struct MHD_Connection *mc, const struct reques
 		return say(mc, (unsigned)probegate_status(v), refusal(v));
 	}
 	atomic_fetch_add_explicit(&M.probes, 1, memory_order_relaxed);
-	ret = run_probe(mc, &q, m, cfg);
+	ret = run_probe(mc, &q, m, pp);
 	probegate_leave(M.gate);
 	shared_unref(cfg);
 	return ret;

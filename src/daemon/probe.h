@@ -10,7 +10,7 @@
  *    service, then closing probes until a report settles the last one's
  *    fate (probeloss.h): probe_udp_*;
  *  - path: one TCP connection to the target's report service, its SYN
- *    marked EF with TTL 64, and what the report says arrived: DSCP, ECN,
+ *    marked `dscp` (EF, 46, in the built-in module) with TTL 64, and what the report says arrived: DSCP, ECN,
  *    MSS, TTL and hops, NAT (probepath.c): probe_path_*.
  *
  * Every probe: probe_success, probe_duration_seconds. It ends within its
@@ -37,6 +37,7 @@ struct probe_params {
 	unsigned count;                 /* round trips (tcp) or datagrams (udp) */
 	double interval;                /* udp: seconds between datagrams */
 	const atomic_bool *stop;        /* true: the daemon stops, end now (NULL: never) */
+	int dscp;                       /* path: the DSCP the SYN is sent with, 0-63 */
 };
 
 #define PROBE_STOP_SLICE_MS 100         /* a probe sees a stop within this, waiting */

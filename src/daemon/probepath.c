@@ -1,5 +1,6 @@
 /* probepath.c: a /probe's path module (probe.h): one TCP connection to
- * the target's report service, its SYN marked DSCP EF (46) with TTL 64,
+ * the target's report service, its SYN marked with the module's DSCP (EF,
+ * 46, in the built-in one) and TTL 64,
  * and the report read back (untrusted: the client's parser,
  * src/lib/pathreport.c) set beside what was sent, as gauges: DSCP and
  * ECN seen, the MSS sent (TCP_INFO's advmss) and seen, the TTL seen and
@@ -23,13 +24,12 @@
 #include "pathreport.h"
 #include "report.h"
 
-#define PATH_DSCP 46                    /* EF: the mark most often remarked */
 #define PATH_TTL  64
 
-static int marked_socket(int family)
+static int marked_socket(int family, int dscp)
 {
 	int fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	int tos = PATH_DSCP << 2, ttl = PATH_TTL;
+	int tos = dscp << 2, ttl = PATH_TTL;
 
 	if (fd < 0)
 		return -1;
@@ -82,12 +82,12 @@ static double known(long v)
 	return v >= 0 ? (double)v : NAN;
 }
 
-static void path_metrics(struct promtext *p, const struct path_seen *s, long mss_sent,
-			 const char *local, long local_port)
+static void path_metrics(struct promtext *p, const struct path_seen *s, int dscp,
+			 long mss_sent, const char *local, long local_port)
 {
 	bool have = s != NULL;
 
-	probe_gauge(p, "probe_path_dscp_sent", "DSCP the probe's SYN was sent with.", PATH_DSCP);
+	probe_gauge(p, "probe_path_dscp_sent", "DSCP the probe's SYN was sent with.", dscp);
 	probe_gauge(p, "probe_path_dscp_seen", "DSCP the target saw on the SYN.",
 		    have ? known(s->dscp) : NAN);
 	probe_gauge(p, "probe_path_ecn_seen",
@@ -123,7 +123,7 @@ bool probe_path(const struct sockaddr *target, socklen_t len, const struct probe
 	long mss_sent = -1, local_port = -1;
 	struct net_addr me;
 	ssize_t n = -1;
-	int fd = marked_socket(target->sa_family);
+	int fd = marked_socket(target->sa_family, pp->dscp);
 	bool ok;
 
 	if (fd >= 0) {
@@ -141,6 +141,6 @@ bool probe_path(const struct sockaddr *target, socklen_t len, const struct probe
 		close(fd);
 	}
 	ok = n > 0 && path_parse_report(buf, (size_t)n, &seen, err, sizeof err) == 0 && !seen.udp;
-	path_metrics(p, ok ? &seen : NULL, mss_sent, local, local_port);
+	path_metrics(p, ok ? &seen : NULL, pp->dscp, mss_sent, local, local_port);
 	return ok;
 }
