@@ -164,19 +164,22 @@ static int syn_asked_ecn(int tcp_ecn, bool needs_ecn, const struct route_facts *
 	return rf->ecn;
 }
 
-/* Is mss (TCP_INFO's snd_mss) Linux's bound of half the largest window
- * the peer offered (tcp_bound_to_half_wnd(): right after the handshake,
- * the SYN-ACK's window), rather than the SYN-ACK's MSS? Also when the
- * window is not known and mss could be half of an unscaled window. */
+/* May mss (TCP_INFO's snd_mss) be Linux's bound of half the largest
+ * window the peer offered (tcp_bound_to_half_wnd(): on loopback 32,768,
+ * from the handshake's windows), rather than the SYN-ACK's MSS? When mss
+ * is at half the window offered now, while that is still the SYN-ACK's;
+ * and always from 16,384 up, since a later segment may have offered a
+ * larger window by the time this is read, and no MSS clamp is set so
+ * high (it hides only a clamp above 16,384). */
 static bool at_half_window(int fd, unsigned mss)
 {
 	long wnd = tcp_peer_window(fd);
 
 	if (mss == 0)
 		return false;
-	if (wnd <= 0)
-		return mss >= 16384;    /* half of a 65,535-byte window or less */
-	return (long)mss >= (wnd > 536 ? wnd / 2 : wnd);
+	if (mss >= 16384)
+		return true;
+	return wnd > 0 && wnd <= 65535 && (long)mss >= (wnd > 536 ? wnd / 2 : wnd);
 }
 
 /* What a connected TCP socket's SYN carried: the MSS it advertised
