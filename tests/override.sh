@@ -84,3 +84,29 @@ check "not SECTION.KEY=VALUE: usage error 64" \
 check "a file named with -c must exist, -o or not" \
 	bash -c "test $? -eq 78 &&
 		grep -qx '$T/missing.conf: cannot open: No such file or directory' '$T/missing.err'"
+
+# --- metrics.module, the one key that repeats: -o adds a module or
+# replaces the file's of that name; -t lists each line and where it was set
+{ base_conf; printf '[metrics]\nenabled = yes\nport = 0\n'
+  printf 'module = quick tcp count=3\nmodule = slow udp count=40 interval=0.25\n'; } >"$T/mod.conf"
+"$NETECHOD" -t -c "$T/mod.conf" -o 'metrics.module=quick tcp count=5' \
+	-o 'metrics.module=cs1 path dscp=8' >"$T/mod.out" 2>"$T/mod.err"
+status=$?
+grep '^set metrics.module' "$T/mod.out" >"$T/mod.lines"
+line=$(grep -n '^module = slow' "$T/mod.conf" | cut -d: -f1)
+cat >"$T/mod.expected" <<EOF
+set metrics.module = "quick tcp count=5" (-o)
+set metrics.module = "slow udp count=40 interval=0.25" ($T/mod.conf:$line)
+set metrics.module = "cs1 path dscp=8" (-o)
+EOF
+check "-t lists each module line and where it was set; -o replaces the file's module of its name" \
+	bash -c "test $status -eq 0 && diff '$T/mod.expected' '$T/mod.lines' >&2"
+"$NETECHOD" -t -c "$T/mod.conf" -o 'metrics.module=x tcp count=2' \
+	-o 'metrics.module=x udp' -o 'metrics.module=y nosuch' >/dev/null 2>"$T/mod2.err"
+status=$?
+cat >"$T/mod2.expected" <<EOF
+-o metrics.module: module x: given twice with -o
+-o metrics.module: module: NAME PROBER [settings]: the prober is tcp, udp or path
+EOF
+check "a module twice with -o, or a bad one: 78, each named by the option" \
+	bash -c "test $status -eq 78 && diff '$T/mod2.expected' '$T/mod2.err' >&2"

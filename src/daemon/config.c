@@ -515,7 +515,7 @@ static int on_key(void *user, const char *section, const char *name, const char 
 		return 1;
 	}
 	if (strcmp(section, "metrics") == 0 && strcmp(name, "module") == 0) {
-		config_metrics_module(p);       /* repeats: configmetrics.c */
+		config_metrics_module(p, 0); /* repeats: configmetrics.c */
 		return 1;
 	}
 	i = key_index(section, name);
@@ -664,15 +664,13 @@ static void apply_override(struct parser *p, size_t n)
 		return;
 	snprintf(name, sizeof name, "%.*s", (int)p->lx.namelen, p->lx.name);
 	i = key_index(section, name);
-	if (i < 0) {
+	if (i < 0 && strcmp(section, "metrics") == 0 && strcmp(name, "module") == 0)
+		config_metrics_module(p, (unsigned)n + 1); /* repeats: configmetrics.c */
+	else if (i < 0)
 		config_error(p, 0, "unknown key in [%s]", section);
-		return;
-	}
-	if (keys[i].type == K_LIST || keys[i].type == K_PATH) {
+	else if (keys[i].type == K_LIST || keys[i].type == K_PATH)
 		config_error(p, 0, "access lists and list files are set in the file only");
-		return;
-	}
-	if (set_value(p, &keys[i], p->lx.value, p->lx.vlen)) {
+	else if (set_value(p, &keys[i], p->lx.value, p->lx.vlen)) {
 		p->by_option[i] = (unsigned)n + 1;
 		config_quoted(p->lx.value, p->lx.vlen, p->written[i]);
 	}
@@ -718,6 +716,7 @@ static void tell_origins(struct parser *p, const char *file, config_origin_fn *o
 			origin(arg, keys[i].section, keys[i].name, p->written[i],
 			       p->by_option[i] != 0 ? p->ov[p->by_option[i] - 1] : file,
 			       p->by_option[i] != 0 ? 0 : p->seen[i]);
+	config_metrics_origins(p, file, origin, arg);
 	free(def);
 }
 

@@ -33,29 +33,60 @@ void config_metrics_defaults(struct config *cfg)
 	cfg->metrics.probe_count = 10;
 }
 
-void config_metrics_module(struct parser *p)
+/* The module named name: its index, or -1. */
+static int module_named(const struct config_metrics_keys *mk, const char *name)
+{
+	for (unsigned i = 0; i < mk->nmodules; i++)
+		if (strcmp(mk->modules[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+void config_metrics_module(struct parser *p, unsigned option)
 {
 	struct config_metrics_keys *mk = &p->cfg->metrics.own.metrics;
 	struct config_module m;
 	const char *why;
+	int i;
 
 	if (probemod_parse(p->lx.value, p->lx.vlen, &m, &why) != 0) {
 		config_error(p, p->lineno, "module: %s", why);
 		return;
 	}
-	for (unsigned i = 0; i < mk->nmodules; i++)
-		if (strcmp(mk->modules[i].name, m.name) == 0) {
-			config_error(p, p->lineno, "module %s: defined twice (first on line %u)",
-				     m.name, mk->modules[i].line);
-			return;
-		}
-	if (mk->nmodules == CONFIG_MODULES_MAX) {
+	i = module_named(mk, m.name);
+	if (i >= 0 && option == 0) {
+		config_error(p, p->lineno, "module %s: defined twice (first on line %u)", m.name,
+			     mk->modules[i].line);
+		return;
+	}
+	if (i >= 0 && p->module_option[i] != 0) {
+		config_error(p, 0, "module %s: given twice with -o", m.name);
+		return;
+	}
+	if (i < 0 && mk->nmodules == CONFIG_MODULES_MAX) {
 		config_error(p, p->lineno, "module: more than %d modules in [metrics]",
 			     CONFIG_MODULES_MAX);
 		return;
 	}
+	if (i < 0)
+		i = (int)mk->nmodules++;
 	m.line = p->lineno;
-	mk->modules[mk->nmodules++] = m;
+	mk->modules[i] = m;
+	p->module_option[i] = option;
+	config_quoted(p->lx.value, p->lx.vlen, p->module_written[i]);
+}
+
+void config_metrics_origins(const struct parser *p, const char *file, config_origin_fn *origin,
+			    void *arg)
+{
+	const struct config_metrics_keys *mk = &p->cfg->metrics.own.metrics;
+
+	for (unsigned i = 0; i < mk->nmodules; i++) {
+		unsigned o = p->module_option[i];
+
+		origin(arg, "metrics", "module", p->module_written[i], o != 0 ? p->ov[o - 1] : file,
+		       o != 0 ? 0 : mk->modules[i].line);
+	}
 }
 
 void config_metrics_finish(struct parser *p)

@@ -52,6 +52,10 @@ struct parser {
 	size_t nov;
 	unsigned by_option[CONFIG_KEYS_MAX]; /* 1 + the override that set each key last, 0 = none */
 	char written[CONFIG_KEYS_MAX][QUOTED_BUFSIZE]; /* each key's value as written, escaped */
+	/* [metrics] module lines, by index: 1 + the override that set each
+	 * (0: the file), and each as written, escaped (for -t) */
+	unsigned module_option[CONFIG_MODULES_MAX];
+	char module_written[CONFIG_MODULES_MAX][QUOTED_BUFSIZE];
 };
 
 /* A problem at line (0: the file as a whole) of the file being read,
@@ -81,8 +85,14 @@ const char *config_quoted(const char *s, size_t len, char *buf);
 
 /* [metrics]'s "module = NAME PROBER ..." line just lexed into p->lx,
  * kept or reported (configmetrics.c, probemod.h): the one key that may
- * repeat, so it is not in keys[] (whose keys are set once). */
-void config_metrics_module(struct parser *p);
+ * repeat, so it is not in keys[] (whose keys are set once). option: 0
+ * for the file's line, 1 + n for the n-th -o, which replaces the file's
+ * module of its name, as -o replaces any key's value. */
+void config_metrics_module(struct parser *p, unsigned option);
+
+/* For -t: each module line and where it was set (config_origin_fn). */
+void config_metrics_origins(const struct parser *p, const char *file, config_origin_fn *origin,
+			    void *arg);
 
 /* [metrics] after the whole file: probe_allow built; and what it holds
  * freed (configmetrics.c). */
