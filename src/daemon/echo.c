@@ -106,18 +106,20 @@ static void open_facts(int fd, unsigned char *syn, char *local, size_t localsize
 }
 
 /* What TCP learnt of the path, for the close line: " rtt=12.3ms
- * rtt_min=11.9ms retrans=0 pmtu=1500"; "" when it cannot say. The RTT in
- * microseconds in *rtt_us (0: not known), for connhist.h. */
+ * rtt_min=11.9ms retrans=0 pmtu=1500"; "" when it cannot say (buf NULL:
+ * no line to write, no text made). The RTT in microseconds in *rtt_us
+ * (0: not known), for connhist.h. */
 static void close_facts(int fd, char *buf, size_t size, uint32_t *rtt_us)
 {
 	struct tcp_info_ext ti;
 	socklen_t len = sizeof ti;
 
-	buf[0] = '\0';
 	memset(&ti, 0, sizeof ti);
 	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) < 0 || len < sizeof ti.base)
 		return;
 	*rtt_us = ti.base.tcpi_rtt;
+	if (buf == NULL)
+		return;
 	if (len >= offsetof(struct tcp_info_ext, min_rtt) + sizeof ti.min_rtt)
 		snprintf(buf, size, " rtt=%.3fms rtt_min=%.3fms retrans=%u pmtu=%u",
 			 ti.base.tcpi_rtt / 1000.0, ti.min_rtt / 1000.0, ti.base.tcpi_total_retrans,
@@ -138,6 +140,7 @@ void echo_serve_tcp(struct conn *w, const char *peer)
 	const char *reason;
 	double start = clock_now();
 	int fd = w->fd;
+	bool say;
 
 	conn_via(w, via, sizeof via);
 	if (cfg->log.path_facts && log_admit_kind(LOG_INFO, "tcp open")) {
@@ -170,8 +173,9 @@ void echo_serve_tcp(struct conn *w, const char *peer)
 			reason = "shutdown";
 	}
 	/* TCP_INFO for the close line, and for the metrics' RTT histogram */
-	if ((cfg->log.path_facts && log_enabled(LOG_INFO)) || cfg->service[CONFIG_METRICS].enabled)
-		close_facts(fd, tcpinfo, sizeof tcpinfo, &rtt_us);
+	say = cfg->log.path_facts && log_enabled(LOG_INFO);
+	if (say || cfg->service[CONFIG_METRICS].enabled)
+		close_facts(fd, say ? tcpinfo : NULL, sizeof tcpinfo, &rtt_us);
 	conn_close(w, peer);
 	connhist_note(clock_now() - start, rtt_us);
 	atomic_store_explicit(&w->in, in, memory_order_relaxed);
