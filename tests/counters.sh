@@ -40,6 +40,10 @@ moved() {
 	[ "$a" != missing ] && [ "$b" != missing ] || { echo missing; return; }
 	echo $((b - a))
 }
+# deltas "FAMILY SERVICE PROTOCOL"...: each sample's change, on one line;
+# values "FAMILY SERVICE PROTOCOL"...: each sample's value in "before"
+deltas() { local x out=; for x in "$@"; do out="$out $(moved $x)"; done; echo $out; }
+values() { local x out=; for x in "$@"; do out="$out $(v before $x)"; done; echo $out; }
 # await FAMILY SERVICE PROTOCOL N: scrapes "after" until the sample has
 # moved by N or more since "before" (10 s at most: a busy machine)
 await() {
@@ -63,9 +67,10 @@ still() {
 
 # every service, every protocol it serves: a sample from the start, zero
 scrape before
-check "from the start: a sample for each service and protocol it serves, 0" test \
-	"$(v before netecho_connections_total echo tcp) $(v before netecho_connections_total report tcp) $(v before netecho_datagrams_total echo udp) $(v before netecho_datagrams_total report udp) $(v before netecho_denied_total report udp) $(v before netecho_replies_held_total echo udp)" = \
-	"0 0 0 0 0 0"
+check "from the start: a sample for each service and protocol it serves, 0" test "$(values \
+	"netecho_connections_total echo tcp" "netecho_connections_total report tcp" \
+	"netecho_datagrams_total echo udp" "netecho_datagrams_total report udp" \
+	"netecho_denied_total report udp" "netecho_replies_held_total echo udp")" = "0 0 0 0 0 0"
 check "... and the metrics service's connections, TCP only" test \
 	"$(v before netecho_connections_total metrics tcp)" != missing -a \
 	"$(v before netecho_datagrams_total metrics udp)" = missing
@@ -97,8 +102,9 @@ await netecho_sent_bytes_total echo tcp "$(wc -c <"$T/echo.out")"
 await netecho_received_bytes_total echo tcp 15
 check "an echo connection: connections_total{service=echo} +1, report +0" test \
 	"$(moved netecho_connections_total echo tcp) $(moved netecho_connections_total report tcp)" = "1 0"
-check "... its bytes: 15 in, $(wc -c <"$T/echo.out") out, under echo; report +0" test \
-	"$(moved netecho_received_bytes_total echo tcp) $(moved netecho_sent_bytes_total echo tcp) $(moved netecho_received_bytes_total report tcp) $(moved netecho_sent_bytes_total report tcp)" = \
+check "... its bytes: 15 in, $(wc -c <"$T/echo.out") out, under echo; report +0" test "$(deltas \
+	"netecho_received_bytes_total echo tcp" "netecho_sent_bytes_total echo tcp" \
+	"netecho_received_bytes_total report tcp" "netecho_sent_bytes_total report tcp")" = \
 	"15 $(wc -c <"$T/echo.out") 0 0"
 check "... no report sent" still netecho_reports_total tcp report
 
@@ -133,9 +139,9 @@ check "... report bytes +0, nothing held" quiet_rest
 scrape before
 udp_ask $REPORT_PORT '%01200d' 0 >"$T/udpreport.out" || fail "no UDP report"
 await netecho_reports_total report udp 1
-check "a probe to the report: datagrams_total{report} +1, 1200 bytes, a report sent" test \
-	"$(moved netecho_datagrams_total report udp) $(moved netecho_received_bytes_total report udp) $(moved netecho_reports_total report udp)" = \
-	"1 1200 1"
+check "a probe to the report: datagrams_total{report} +1, 1200 bytes, a report sent" test "$(deltas \
+	"netecho_datagrams_total report udp" "netecho_received_bytes_total report udp" \
+	"netecho_reports_total report udp")" = "1 1200 1"
 check "... echo +0" still netecho_datagrams_total udp echo
 scrape before
 printf 'x' | timeout 10 nc -u -w 1 127.0.0.1 $REPORT_PORT >/dev/null
@@ -147,8 +153,9 @@ check "a probe too small to report: replies_held_total{report} +1, echo +0" test
 scrape before
 printf 'x' | timeout 10 nc -u -w 1 -s 127.0.0.3 127.0.0.1 $PORT >/dev/null
 await netecho_denied_total echo udp 1
-check "a datagram the echo's list denies: denied_total{echo,udp} +1, report +0, not counted received" \
-	test "$(moved netecho_denied_total echo udp) $(moved netecho_denied_total report udp) $(moved netecho_datagrams_total echo udp)" = "1 0 0"
+check "a datagram the echo's list denies: denied_total{echo,udp} +1, report +0, not received" \
+	test "$(deltas "netecho_denied_total echo udp" "netecho_denied_total report udp" \
+	"netecho_datagrams_total echo udp")" = "1 0 0"
 scrape before
 printf 'x' | timeout 10 nc -u -w 1 -s 127.0.0.2 127.0.0.1 $REPORT_PORT >/dev/null
 await netecho_denied_total report udp 1
@@ -157,6 +164,8 @@ check "a datagram the report's list denies: denied_total{report,udp} +1, echo +0
 
 # --- a connection held open: the echo's active, not the report's
 coproc HELD { timeout 20 nc 127.0.0.1 $PORT; }
+held=$HELD_PID         # (bash unsets HELD_PID once it has reaped the coprocess)
+BG_PIDS="$BG_PIDS $held"
 echo "one" >&"${HELD[1]}"
 read -r -t 10 line <&"${HELD[0]}" || fail "the held echo connection did not answer"
 active() {
@@ -172,16 +181,20 @@ check "a connection held open: connections_active{echo} 1 ($line)" active
 check "... report 0, metrics at least this scrape" test \
 	"$(v after netecho_connections_active report tcp)" = 0 -a \
 	"$(v after netecho_connections_active metrics tcp)" -ge 1
-kill "$HELD_PID" 2>/dev/null
-wait "$HELD_PID" 2>/dev/null
+kill "$held" 2>/dev/null
+wait "$held" 2>/dev/null
 
 # --- the stats line's totals are the sums over the services (no traffic
 # but the scrapes, which are TCP connections of the metrics service)
 scrape after
 sum() { awk -v f="$1" -v p="protocol=\"$2\"" 'index($1, f "{") == 1 && index($1, p) { s += $2 }
 	END { print s + 0 }' "$T/after.out"; }
-check "stats line: udp_datagrams, udp_denied, tcp_denied, reports: the sums of /metrics" test \
-	"$(stats_value udp_datagrams) $(stats_value udp_denied) $(stats_value tcp_denied) $(stats_value reports)" = \
-	"$(sum netecho_datagrams_total udp) $(sum netecho_denied_total udp) $(sum netecho_denied_total tcp) $(($(sum netecho_reports_total tcp) + $(sum netecho_reports_total udp)))"
+stats="$(stats_value udp_datagrams) $(stats_value udp_denied) $(stats_value tcp_denied)"
+stats="$stats $(stats_value reports)"
+sums="$(sum netecho_datagrams_total udp) $(sum netecho_denied_total udp)"
+sums="$sums $(sum netecho_denied_total tcp)"
+sums="$sums $(($(sum netecho_reports_total tcp) + $(sum netecho_reports_total udp)))"
+check "stats line: udp_datagrams, udp_denied, tcp_denied, reports ($stats): the sums of /metrics" \
+	test "$stats" = "$sums"
 stop_daemon
 check "exit 0" test "$DSTATUS" -eq 0
