@@ -3,9 +3,10 @@
 # label (issue 19: counters per service): a connection to the report
 # service under service="report" and not "echo", an echo connection
 # under "echo", a denied connection and a denied datagram under their
-# service, UDP datagrams to the echo and to the report apart, the bytes
-# of each, a connection held open as the echo's alone; and the stats
-# line's totals are the sums over the services.
+# service, a PROXY header refused as the echo's, UDP datagrams to the
+# echo and to the report apart, the bytes of each, a connection held
+# open as the echo's alone; and the stats line's totals are the sums over
+# the services.
 #
 # Each step reads /metrics before and after, waits (bounded) for the
 # count it caused to arrive, and then asserts every other service's
@@ -21,7 +22,8 @@ live=$T/live.conf
 {
 	printf '[report]\nport = %s\ndeny = 127.0.0.2\n' $REPORT_PORT
 	printf '[server]\nhost = 127.0.0.1\nport = %s\n' $PORT
-	printf '[tcp]\ndeny = 127.0.0.3\n[udp]\necho = yes\ndeny = 127.0.0.3\n'
+	printf '[tcp]\ndeny = 127.0.0.3\nproxy_protocol = optional\nproxy_from = 127.0.0.9\n'
+	printf '[udp]\necho = yes\ndeny = 127.0.0.3\n'
 	printf '[metrics]\nenabled = yes\nport = %s\n[log]\nrate_limit = 0\n' $MPORT
 } >"$live"
 start_daemon "$live"
@@ -123,6 +125,15 @@ check "a connection the report's list denies: denied_total{report,tcp} +1 (it re
 	test "$(moved netecho_denied_total report tcp) $out" = "1 0"
 check "... echo +0, no report sent" test \
 	"$(moved netecho_denied_total echo tcp) $(moved netecho_reports_total report tcp)" = "0 0"
+
+# --- a PROXY header from a client not in proxy_from: the echo's PROXY error
+scrape before
+printf 'PROXY TCP4 192.0.2.1 127.0.0.1 1234 %s\r\nhello\n' $PORT |
+	timeout 10 nc -N 127.0.0.1 $PORT >"$T/proxy.out"
+await netecho_proxy_errors_total echo tcp 1
+check "a PROXY header the echo refuses: proxy_errors_total{echo} +1, report +0, nothing echoed" \
+	test "$(deltas "netecho_proxy_errors_total echo tcp" \
+	"netecho_proxy_errors_total report tcp")" = "1 0" -a ! -s "$T/proxy.out"
 
 # --- UDP: datagrams to the echo and to the report apart
 scrape before
