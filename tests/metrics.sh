@@ -78,7 +78,7 @@ check "every family has HELP and TYPE" test \
 	"$(grep -c '^# HELP ' "$T/m1.out")" -eq "$(grep -c '^# TYPE ' "$T/m1.out")" -a \
 	"$(grep -c '^# TYPE ' "$T/m1.out")" -ge 15
 check "it counts the 3 echo connections served before" \
-	test "$(value netecho_tcp_connections_total "$T/m1.out")" -ge 3
+	test "$(value 'netecho_connections_total{service="echo",protocol="tcp"}' "$T/m1.out")" -ge 3
 check "the histograms count those 3 connections: duration, and the kernel's RTT at close" \
 	test "$(value 'netecho_tcp_connection_duration_seconds_count{service="echo"}' "$T/m1.out")" -ge 3 -a \
 	"$(value 'netecho_tcp_rtt_seconds_count{service="echo"}' "$T/m1.out")" -ge 3 -a \

@@ -37,7 +37,7 @@
 /* accept() met EMFILE or ENFILE: spends the spare descriptor to accept a
  * waiting client and close it at once. 0 when a client was refused, -1
  * when none could be (the spare is opened again at the next turn). */
-static int refuse_with_spare(struct tcp_server *srv, int lfd)
+static int refuse_with_spare(struct tcp_server *srv, const struct service_row *row, int lfd)
 {
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof ss;
@@ -51,7 +51,7 @@ static int refuse_with_spare(struct tcp_server *srv, int lfd)
 	if (fd < 0)
 		return -1;
 	tcp_close_counted(srv, fd);
-	admit_refused(srv, &ss, len, "out-of-descriptors", 0);
+	admit_refused(srv, row, &ss, len, "out-of-descriptors", 0);
 	return 0;
 }
 
@@ -91,7 +91,7 @@ static int accept_some(struct tcp_server *srv, const struct sock *l)
 			case ENFILE:
 				stats_add(&srv->st->errors, 1);
 				out_of_descriptors(srv, true, strerror(errno));
-				if (refuse_with_spare(srv, lfd) == 0)
+				if (refuse_with_spare(srv, row, lfd) == 0)
 					continue;
 				return BACK_OFF;
 			default:                /* ENOBUFS, ENOMEM ... */
@@ -105,7 +105,7 @@ static int accept_some(struct tcp_server *srv, const struct sock *l)
 			/* a descriptor to refuse it with, and few left */
 			out_of_descriptors(srv, true, "near the descriptor limit");
 			tcp_close_counted(srv, fd);
-			admit_refused(srv, &a.ss, a.len, "out-of-descriptors", 0);
+			admit_refused(srv, row, &a.ss, a.len, "out-of-descriptors", 0);
 			continue;
 		}
 		out_of_descriptors(srv, false, NULL);

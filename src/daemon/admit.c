@@ -27,7 +27,7 @@ static void denied(struct tcp_server *srv, const struct sockaddr_storage *ss, so
 {
 	char peer[NET_ADDRSTRLEN];
 
-	stats_add(&srv->st->tcp_denied, 1);
+	stats_add(&srv->st->service[row->label].tcp_denied, 1);
 	if (log_admit_denial())
 		log_msg(LOG_NOTICE, "%s denied peer=%s%s",
 			row->tcp_word,
@@ -36,12 +36,12 @@ static void denied(struct tcp_server *srv, const struct sockaddr_storage *ss, so
 
 /* Counts and logs a connection refused by a limit; its descriptor is
  * closed already. */
-void admit_refused(struct tcp_server *srv, const struct sockaddr_storage *ss, socklen_t len,
-		   const char *reason, long limit)
+void admit_refused(struct tcp_server *srv, const struct service_row *row,
+		   const struct sockaddr_storage *ss, socklen_t len, const char *reason, long limit)
 {
 	char peer[NET_ADDRSTRLEN];
 
-	stats_add(&srv->st->tcp_refused, 1);
+	stats_add(&srv->st->service[row->label].tcp_refused, 1);
 	if (!log_admit_kind(LOG_NOTICE, "tcp refused"))
 		return;
 	net_format((const struct sockaddr *)ss, len, peer, sizeof peer);
@@ -73,7 +73,7 @@ void admit_failed(struct tcp_server *srv, const struct sockaddr_storage *ss, soc
 /* Counts and logs a connection closed for its PROXY header. */
 static void proxy_refused(struct conn *w, const char *peer, const char *why)
 {
-	stats_add(&w->srv->st->proxy_errors, 1);
+	stats_add(&w->srv->st->service[w->row->label].proxy_errors, 1);
 	if (log_admit_denial())
 		log_msg(LOG_NOTICE, "tcp proxy header refused peer=%s: %s", peer, why);
 }
@@ -90,7 +90,7 @@ bool admit_proxy_policy(struct tcp_server *srv, const struct config *cfg, struct
 	if (a->from_proxy || sc->proxy_protocol != PROXY_YES)
 		return false;
 	tcp_close_counted(srv, a->fd);
-	stats_add(&srv->st->proxy_errors, 1);
+	stats_add(&srv->st->service[a->row->label].proxy_errors, 1);
 	if (log_admit_denial())
 		log_msg(LOG_NOTICE,
 			"tcp proxy header refused peer=%s: not in proxy_from (proxy_protocol = yes)",
@@ -144,7 +144,7 @@ void admit_say(struct tcp_server *srv, const struct service_row *row,
 	if (strcmp(reason, ADMIT_DENIED) == 0)
 		denied(srv, ss, len, row, via);
 	else
-		admit_refused(srv, ss, len, reason, limit);
+		admit_refused(srv, row, ss, len, reason, limit);
 }
 
 /* The client a PROXY header names takes the proxy's place (LOCAL, a
@@ -211,7 +211,7 @@ bool admit_dgram(const struct config *cfg, const struct service_row *row,
 
 	if (acl == NULL || acl_check(acl, from) != ACL_DENY)
 		return true;
-	stats_add(&st->udp_denied, 1);
+	stats_add(&st->service[row->label].udp_denied, 1);
 	if (log_admit_denial())
 		log_msg(LOG_NOTICE, "%s denied peer=%s", row->udp_word,
 			net_format(from, fromlen, peer, sizeof peer));

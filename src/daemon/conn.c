@@ -248,7 +248,7 @@ static void serve(struct conn *w)
 		conn_close(w, peer);
 		return;
 	}
-	stats_add(&w->srv->st->tcp_total, 1);   /* served: once its client passed */
+	stats_add(&w->srv->st->service[w->row->label].tcp_total, 1); /* served: its client passed */
 	w->row->serve_tcp(w, peer);
 }
 
@@ -317,10 +317,11 @@ static void *worker_main(void *arg)
 		pthread_mutex_lock(&srv->lock);
 		if (w->per_source)
 			srclimit_put(srv->sources, (struct sockaddr *)&w->peer);
-		srv->done_in += atomic_load_explicit(&w->in, memory_order_relaxed);
-		srv->done_out += atomic_load_explicit(&w->out, memory_order_relaxed);
+		srv->done_in[w->row->label] += atomic_load_explicit(&w->in, memory_order_relaxed);
+		srv->done_out[w->row->label] += atomic_load_explicit(&w->out, memory_order_relaxed);
 		list_del(&srv->busy, w);
 		srv->nbusy--;
+		srv->nbusy_of[w->row->label]--;
 		pthread_cond_broadcast(&srv->changed);
 		again = wait_in_cache(srv, w);
 		if (!again) {
@@ -364,12 +365,13 @@ void conn_join_all(struct conn *list)
 }
 
 /* Undoes the place conn_dispatch() kept for a thread that could not be made. */
-static void unreserve(struct tcp_server *srv, const struct sockaddr_storage *ss, bool counted)
+static void unreserve(struct tcp_server *srv, const struct arrival *a, bool counted)
 {
 	pthread_mutex_lock(&srv->lock);
 	if (counted)
-		srclimit_put(srv->sources, (const struct sockaddr *)ss);
+		srclimit_put(srv->sources, (const struct sockaddr *)&a->ss);
 	srv->nbusy--;
+	srv->nbusy_of[a->row->label]--;
 	pthread_cond_broadcast(&srv->changed);
 	pthread_mutex_unlock(&srv->lock);
 }
@@ -384,7 +386,7 @@ static int start_worker(struct tcp_server *srv, const struct arrival *a, struct 
 
 	if (w == NULL || pthread_cond_init(&w->assigned, NULL) != 0) {
 		free(w);
-		unreserve(srv, &a->ss, counted);
+		unreserve(srv, a, counted);
 		shared_unref(cfg);
 		tcp_close_counted(srv, a->fd);
 		admit_failed(srv, &a->ss, a->len, "out-of-memory", 0);
@@ -405,7 +407,7 @@ static int start_worker(struct tcp_server *srv, const struct arrival *a, struct 
 	}
 	list_del(&srv->busy, w);
 	pthread_mutex_unlock(&srv->lock);
-	unreserve(srv, &a->ss, counted);
+	unreserve(srv, a, counted);
 	shared_unref(w->cfg);
 	pthread_cond_destroy(&w->assigned);
 	free(w);
@@ -434,6 +436,7 @@ int conn_dispatch(struct tcp_server *srv, struct arrival *a)
 	reason = admit(srv, cfg, a->row, a->from_proxy ? NULL : &a->ss, true, &counted, &limit);
 	if (reason == NULL) {
 		srv->nbusy++;           /* its place, whoever serves it */
+		srv->nbusy_of[a->row->label]++;
 		w = srv->idle;
 		if (w != NULL) {
 			/* a cached thread takes it; under the lock, since once

@@ -202,7 +202,7 @@ void echo_serve_udp(struct dgram *d, void *state)
 		return;
 	why = dgram_hold(d, state);
 	if (why != NULL)
-		dgram_held_back(d, "echo", why, &d->st->udp_echo_held);
+		dgram_held_back(d, "echo", why, &d->st->service[SERVICE_ECHO].udp_held);
 	else
 		(void)dgram_reply(d, iov, 2, "echo", NULL);
 }

@@ -167,7 +167,8 @@ static enum MHD_Result metrics_page(struct MHD_Connection *mc)
 {
 	char *buf = malloc(METRICSTEXT_MAX);
 	struct promtext p;
-	struct metrics_view v = { M.st, M.srv, M.started, probegate_active(M.gate) };
+	struct metrics_view v = {M.st, M.srv, M.started, probegate_active(M.gate),
+				 atomic_load_explicit(&M.open, memory_order_relaxed)};
 
 	if (buf == NULL)
 		return MHD_NO;

@@ -5,63 +5,138 @@
 #include "metricstext.h"
 
 #include <dirent.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
 
 #include "connhist.h"
 #include "reloadfacts.h"
+#include "service.h"
 
 #define L(n, v) ((const struct prom_label[]){ { n, v } })
 
-static void counter(struct promtext *p, const char *name, const char *help, stat_t *c)
+/* A family's value for each service (by enum service), over one protocol;
+ * NO_SAMPLE where there is none to give. */
+#define NO_SAMPLE (-1.0)
+typedef double column_t[SERVICE_LABELS];
+
+/* The services and the protocols each serves, from the table (service.h). */
+struct services {
+	const char *name[SERVICE_LABELS];
+	unsigned protocols[SERVICE_LABELS]; /* SERVICE_TCP | SERVICE_UDP */
+};
+
+static void services_known(struct services *s)
 {
-	promtext_family(p, name, PROM_COUNTER, help);
-	promtext_sample(p, "", NULL, 0, (double)stats_get(c));
+	unsigned n;
+	const struct service_row *rows = service_rows(&n);
+
+	memset(s, 0, sizeof *s);
+	for (unsigned k = 0; k < n; k++) {
+		s->name[rows[k].label] = rows[k].name;
+		s->protocols[rows[k].label] |= rows[k].protocols;
+	}
 }
 
-/* one family, a sample for each protocol */
-static void by_protocol(struct promtext *p, const char *name, const char *help, double tcp,
-			double udp)
+/* One family with a sample for each service and protocol it serves
+ * (tcp or udp NULL: the family is not that protocol's). */
+static void by_service(struct promtext *p, const struct services *s, const char *name,
+		       enum prom_type type, const char *help, const column_t tcp,
+		       const column_t udp)
 {
-	promtext_family(p, name, PROM_COUNTER, help);
-	if (tcp >= 0)
-		promtext_sample(p, "", L("protocol", "tcp"), 1, tcp);
-	if (udp >= 0)
-		promtext_sample(p, "", L("protocol", "udp"), 1, udp);
+	promtext_family(p, name, type, help);
+	for (unsigned k = 0; k < SERVICE_LABELS; k++) {
+		const struct prom_label l[] = {{"service", s->name[k]}, {"protocol", "tcp"}},
+					u[] = {{"service", s->name[k]}, {"protocol", "udp"}};
+
+		if (s->name[k] == NULL)
+			continue;
+		if (tcp != NULL && (s->protocols[k] & SERVICE_TCP) && tcp[k] >= 0)
+			promtext_sample(p, "", l, 2, tcp[k]);
+		if (udp != NULL && (s->protocols[k] & SERVICE_UDP) && udp[k] >= 0)
+			promtext_sample(p, "", u, 2, udp[k]);
+	}
+}
+
+/* The counter at offset in struct service_stats, for each service. */
+static const double *column(column_t out, struct stats *st, size_t offset)
+{
+	for (unsigned k = 0; k < SERVICE_LABELS; k++)
+		out[k] = (double)stats_get((stat_t *)((char *)&st->service[k] + offset));
+	return out;
+}
+
+#define COLUMN(st, field) column((column_t){0}, (st), offsetof(struct service_stats, field))
+
+/* Connections open and TCP bytes, for each service. The metrics service's
+ * connections are libmicrohttpd's once handed over (v->http_open), and
+ * their bytes are not counted: no sample rather than a wrong one. */
+static void tcp_columns(const struct metrics_view *v, column_t active, column_t in, column_t out)
+{
+	struct tcp_counts by[SERVICE_LABELS] = {{0, 0, 0}};
+
+	if (v->srv != NULL)
+		tcp_counters(v->srv, by, NULL);
+	for (unsigned k = 0; k < SERVICE_LABELS; k++) {
+		active[k] = (double)by[k].active;
+		in[k] = (double)by[k].in;
+		out[k] = (double)by[k].out;
+	}
+	active[SERVICE_METRICS] = (double)v->http_open;
+	in[SERVICE_METRICS] = out[SERVICE_METRICS] = NO_SAMPLE;
+}
+
+/* Path reports sent: the report service's alone. */
+static void reports(struct promtext *p, const struct services *s, struct stats *st)
+{
+	column_t tcp, udp;
+
+	column(tcp, st, offsetof(struct service_stats, tcp_reports));
+	column(udp, st, offsetof(struct service_stats, udp_reports));
+	for (unsigned k = 0; k < SERVICE_LABELS; k++)
+		if (k != SERVICE_REPORT)
+			tcp[k] = udp[k] = NO_SAMPLE;
+	by_service(p, s, "netecho_reports_total", PROM_COUNTER, "Path reports sent.", tcp, udp);
 }
 
 static void counters(struct promtext *p, const struct metrics_view *v)
 {
 	struct stats *st = v->st;
-	uint64_t active = 0, in = 0, out = 0;
+	struct services s;
+	column_t active, in, out;
 
-	if (v->srv != NULL)
-		tcp_counters(v->srv, &active, &in, &out);
-	counter(p, "netecho_tcp_connections_total", "TCP connections accepted and served.",
-		&st->tcp_total);
-	counter(p, "netecho_tcp_refused_total",
-		"TCP connections accepted and closed at once by a limit.", &st->tcp_refused);
-	by_protocol(p, "netecho_denied_total",
-		    "Connections and datagrams refused by an access list.",
-		    (double)stats_get(&st->tcp_denied), (double)stats_get(&st->udp_denied));
-	counter(p, "netecho_proxy_errors_total",
-		"Connections closed for a bad, missing or untrusted PROXY header.",
-		&st->proxy_errors);
-	by_protocol(p, "netecho_received_bytes_total", "Bytes received from clients.",
-		    (double)in, (double)stats_get(&st->udp_bytes));
-	by_protocol(p, "netecho_sent_bytes_total", "Bytes sent to clients over TCP.", (double)out,
-		    -1);
-	counter(p, "netecho_udp_datagrams_total", "UDP datagrams received.", &st->udp_datagrams);
-	counter(p, "netecho_udp_echo_held_total",
-		"UDP echoes not sent: rate limits, loops.", &st->udp_echo_held);
-	counter(p, "netecho_reports_total", "Path reports sent, TCP and UDP.", &st->reports);
-	counter(p, "netecho_reports_held_total",
-		"UDP path reports not sent: too small a probe, rate limits.", &st->reports_held);
-	counter(p, "netecho_errors_total", "Failed system calls and resources.", &st->errors);
-	promtext_family(p, "netecho_tcp_connections_active", PROM_GAUGE,
-			"TCP connections being served now.");
-	promtext_sample(p, "", L("service", "echo"), 1, (double)active);
+	services_known(&s);
+	tcp_columns(v, active, in, out);
+	by_service(p, &s, "netecho_connections_total", PROM_COUNTER,
+		   "TCP connections accepted and served.", COLUMN(st, tcp_total), NULL);
+	by_service(p, &s, "netecho_connections_refused_total", PROM_COUNTER,
+		   "TCP connections accepted and closed at once by a limit.",
+		   COLUMN(st, tcp_refused), NULL);
+	by_service(p, &s, "netecho_denied_total", PROM_COUNTER,
+		   "Connections and datagrams refused by an access list.", COLUMN(st, tcp_denied),
+		   COLUMN(st, udp_denied));
+	by_service(p, &s, "netecho_proxy_errors_total", PROM_COUNTER,
+		   "Connections closed for a bad, missing or untrusted PROXY header.",
+		   COLUMN(st, proxy_errors), NULL);
+	by_service(p, &s, "netecho_received_bytes_total", PROM_COUNTER,
+		   "Bytes received from clients (not the metrics service's HTTP).", in,
+		   COLUMN(st, udp_bytes));
+	by_service(p, &s, "netecho_sent_bytes_total", PROM_COUNTER,
+		   "Bytes sent to clients over TCP (not the metrics service's HTTP).", out, NULL);
+	by_service(p, &s, "netecho_datagrams_total", PROM_COUNTER, "UDP datagrams received.", NULL,
+		   COLUMN(st, udp_datagrams));
+	by_service(
+		p, &s, "netecho_replies_held_total", PROM_COUNTER,
+		"UDP replies not sent: the echo's rate limits and loops; the report's too small a probe, rate limits.",
+		NULL, COLUMN(st, udp_held));
+	reports(p, &s, st);
+	promtext_family(p, "netecho_errors_total", PROM_COUNTER,
+			"Failed system calls and resources.");
+	promtext_sample(p, "", NULL, 0, (double)stats_get(&st->errors));
+	by_service(p, &s, "netecho_connections_active", PROM_GAUGE,
+		   "TCP connections open now (the metrics service's: libmicrohttpd's).", active,
+		   NULL);
 }
 
 /* a number from /proc/self/status ("Threads:"); -1 when it cannot say */

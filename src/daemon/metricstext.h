@@ -16,6 +16,7 @@ struct metrics_view {
 	struct tcp_server *srv;
 	double started;                 /* when the service started (wall clock seconds) */
 	unsigned probes_running;
+	long http_open; /* the metrics service's HTTP connections open now */
 };
 
 void metricstext_write(struct promtext *p, const struct metrics_view *v);

@@ -526,8 +526,14 @@ static struct statsline_extra stats_extra(struct daemon *d)
 				    .reloads = d->reload.done,
 				    .many_ports = d->cfg->tcp.port.n > 1 || d->cfg->udp.port.n > 1};
 
-	if (d->srv.tcp != NULL)
-		tcp_counters(d->srv.tcp, &x.tcp_active, &x.tcp_in, &x.tcp_out);
+	if (d->srv.tcp != NULL) {
+		struct tcp_counts by[SERVICE_LABELS], total;
+
+		tcp_counters(d->srv.tcp, by, &total);
+		x.tcp_active = total.active;
+		x.tcp_in = total.in;
+		x.tcp_out = total.out;
+	}
 	return x;
 }
 

@@ -70,7 +70,7 @@ void report_serve_tcp(struct conn *w, const char *peer)
 	if (conn_options(w) < 0 || conn_send_all(w, &iov, 1, &out) < 0) {
 		stats_add(&conn_stats(w)->errors, 1);
 	} else {
-		stats_add(&conn_stats(w)->reports, 1);
+		stats_add(&conn_stats(w)->service[SERVICE_REPORT].tcp_reports, 1);
 		atomic_store_explicit(&w->out, out, memory_order_relaxed);
 		/* what the client sent goes unread: read it, so that closing
 		 * sends a FIN after the report rather than a reset before it */
@@ -123,13 +123,13 @@ void report_serve_udp(struct dgram *d, void *state)
 		d->dst->len);
 	why = iov.iov_len + REPORT_MARGIN > d->len ? "probe-too-small" : dgram_hold(d, rs->limit);
 	if (why != NULL) {
-		dgram_held_back(d, "report", why, &d->st->reports_held);
+		dgram_held_back(d, "report", why, &d->st->service[SERVICE_REPORT].udp_held);
 		return;
 	}
 	/* as the report says (report.h): a known TTL, the probe's own marks */
 	if (dgram_reply(d, &iov, 1, "report",
 			&(struct dgram_marks){.ttl = REPORT_REPLY_TTL, .tos = d->f->tos}))
-		stats_add(&d->st->reports, 1);
+		stats_add(&d->st->service[SERVICE_REPORT].udp_reports, 1);
 }
 
 void *report_udp_new(const struct config *cfg)

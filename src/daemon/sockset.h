@@ -40,7 +40,8 @@
 enum service {
 	SERVICE_ECHO,
 	SERVICE_REPORT,
-	SERVICE_METRICS,                /* TCP only */
+	SERVICE_METRICS, /* TCP only */
+	SERVICE_LABELS	 /* how many: not a label (arrays by label, stats.h) */
 };
 
 /* One bound socket. */

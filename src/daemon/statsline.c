@@ -42,12 +42,13 @@ void statsline_log(struct stats *st, const struct statsline_extra *x)
 		   " tcp_bytes_out=%" PRIu64 " udp_datagrams=%" PRIu64 " udp_bytes=%" PRIu64
 		   " udp_denied=%" PRIu64 " udp_echo_held=%" PRIu64 " reports=%" PRIu64
 		   " reports_held=%" PRIu64 " proxy_errors=%" PRIu64 " reloads=%lu errors=%" PRIu64,
-		   x->uptime, x->tcp_active, stats_get(&st->tcp_total), stats_get(&st->tcp_refused),
-		   stats_get(&st->tcp_denied), x->tcp_in, x->tcp_out, stats_get(&st->udp_datagrams),
-		   stats_get(&st->udp_bytes), stats_get(&st->udp_denied),
-		   stats_get(&st->udp_echo_held), stats_get(&st->reports),
-		   stats_get(&st->reports_held), stats_get(&st->proxy_errors), x->reloads,
-		   stats_get(&st->errors));
+		   x->uptime, x->tcp_active, STATS_TOTAL(st, tcp_total),
+		   STATS_TOTAL(st, tcp_refused), STATS_TOTAL(st, tcp_denied), x->tcp_in, x->tcp_out,
+		   STATS_TOTAL(st, udp_datagrams), STATS_TOTAL(st, udp_bytes),
+		   STATS_TOTAL(st, udp_denied), stats_get(&st->service[SERVICE_ECHO].udp_held),
+		   STATS_TOTAL(st, tcp_reports) + STATS_TOTAL(st, udp_reports),
+		   stats_get(&st->service[SERVICE_REPORT].udp_held), STATS_TOTAL(st, proxy_errors),
+		   x->reloads, stats_get(&st->errors));
 	/* a line a protocol: each fits a log line */
 	if (x->many_ports) {
 		char line[(STATS_PORTS_SHOWN + 1) * 28];
@@ -67,7 +68,7 @@ void statsline_status(struct stats *st, const struct statsline_extra *x, char *b
 	snprintf(buf, size,
 		 "%" PRIu64 " connections open, %" PRIu64 " served, %" PRIu64 " refused, %" PRIu64
 		 " denied; %" PRIu64 " datagrams, %" PRIu64 " denied",
-		 x->tcp_active, stats_get(&st->tcp_total), stats_get(&st->tcp_refused),
-		 stats_get(&st->tcp_denied), stats_get(&st->udp_datagrams),
-		 stats_get(&st->udp_denied));
+		 x->tcp_active, STATS_TOTAL(st, tcp_total), STATS_TOTAL(st, tcp_refused),
+		 STATS_TOTAL(st, tcp_denied), STATS_TOTAL(st, udp_datagrams),
+		 STATS_TOTAL(st, udp_denied));
 }

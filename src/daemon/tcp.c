@@ -23,6 +23,7 @@
 #include "clock.h"
 #include "log.h"
 #include "net.h"
+#include "service.h"
 #include "tcpcore.h"
 
 #define RESIGNAL_MS      100    /* a stop request is repeated this often */
@@ -175,17 +176,28 @@ void tcp_reconfigure(struct tcp_server *srv, struct config *cfg)
 	pthread_mutex_unlock(&srv->lock);
 }
 
-void tcp_counters(struct tcp_server *srv, uint64_t *active, uint64_t *in, uint64_t *out)
+void tcp_counters(struct tcp_server *srv, struct tcp_counts by_service[SERVICE_LABELS],
+		  struct tcp_counts *total)
 {
+	struct tcp_counts sum = {0, 0, 0};
+
 	pthread_mutex_lock(&srv->lock);
-	*active = srv->nbusy;
-	*in = srv->done_in;
-	*out = srv->done_out;
+	for (unsigned k = 0; k < SERVICE_LABELS; k++)
+		by_service[k] = (struct tcp_counts){
+			.active = srv->nbusy_of[k], .in = srv->done_in[k], .out = srv->done_out[k]};
 	for (struct conn *w = srv->busy; w != NULL; w = w->next) {
-		*in += atomic_load_explicit(&w->in, memory_order_relaxed);
-		*out += atomic_load_explicit(&w->out, memory_order_relaxed);
+		by_service[w->row->label].in += atomic_load_explicit(&w->in, memory_order_relaxed);
+		by_service[w->row->label].out +=
+			atomic_load_explicit(&w->out, memory_order_relaxed);
 	}
 	pthread_mutex_unlock(&srv->lock);
+	for (unsigned k = 0; k < SERVICE_LABELS; k++) {
+		sum.active += by_service[k].active;
+		sum.in += by_service[k].in;
+		sum.out += by_service[k].out;
+	}
+	if (total != NULL)
+		*total = sum;
 }
 
 void tcp_tick(struct tcp_server *srv)

@@ -55,8 +55,16 @@ struct sockset *tcp_sockset(struct tcp_server *srv);
  * cache and backlog). */
 void tcp_reconfigure(struct tcp_server *srv, struct config *cfg);
 
-/* Connections now, and bytes in and out so far, open connections included. */
-void tcp_counters(struct tcp_server *srv, uint64_t *active, uint64_t *in, uint64_t *out);
+/* A service's connections now, and bytes in and out so far, open
+ * connections included. */
+struct tcp_counts {
+	uint64_t active, in, out;
+};
+
+/* Each service's counts (by enum service), and into *total their sum
+ * (total may be NULL). */
+void tcp_counters(struct tcp_server *srv, struct tcp_counts by_service[SERVICE_LABELS],
+		  struct tcp_counts *total);
 
 /* Once a second: joins the threads of connections that have ended, and
  * reads the descriptor limit again. */

@@ -48,9 +48,11 @@ struct tcp_server {
 	int spare_fd;                   /* accept thread: spent when accept() meets EMFILE */
 	struct heartbeat beat;          /* the accept thread's, for the watchdog */
 	bool out_of_fds;                /* accept thread: in that state, said once */
-	uint64_t done_in, done_out;     /* under lock: bytes of ended connections */
+	uint64_t done_in[SERVICE_LABELS];  /* under lock: bytes of ended connections, */
+	uint64_t done_out[SERVICE_LABELS]; /* by service */
 	struct conn *busy;
 	unsigned long nbusy;
+	unsigned long nbusy_of[SERVICE_LABELS]; /* under lock: nbusy by service */
 	struct conn *idle;            /* the thread cache: threads waiting for a connection */
 	unsigned long nidle;
 	atomic_long thread_cache;       /* how many may wait there */
@@ -98,8 +100,9 @@ void conn_join_all(struct conn *list);
 /* admit.c: counts and logs a connection refused by a limit (limit: the
  * limit's value, 0: none), or one closed for want of a resource (err:
  * pthread_create's, or 0); its descriptor is closed already. */
-void admit_refused(struct tcp_server *srv, const struct sockaddr_storage *ss, socklen_t len,
-		   const char *reason, long limit);
+void admit_refused(struct tcp_server *srv, const struct service_row *row,
+		   const struct sockaddr_storage *ss, socklen_t len, const char *reason,
+		   long limit);
 void admit_failed(struct tcp_server *srv, const struct sockaddr_storage *ss, socklen_t len,
 		  const char *reason, int err);
 

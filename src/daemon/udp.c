@@ -333,8 +333,8 @@ static void handle(struct receiver *r, const struct sock *s, int i)
 		.fromlen = b->msgs[i].msg_hdr.msg_namelen,
 		.f = &f, .dst = f.have_local ? &f.local : &s->local, .now = r->now,
 	};
-	stats_add(&r->srv->st->udp_datagrams, 1);
-	stats_add(&r->srv->st->udp_bytes, d.len);
+	stats_add(&r->srv->st->service[row->label].udp_datagrams, 1);
+	stats_add(&r->srv->st->service[row->label].udp_bytes, d.len);
 	if (log_admit_kind(LOG_INFO, row->dgram_word))
 		log_datagram(r, row, i, &f, d.dst);
 	row->serve_udp(&d, r->srv->state[service_index(row)]);
