@@ -5,8 +5,8 @@
 # under "echo", a denied connection and a denied datagram under their
 # service, a PROXY header refused as the echo's, UDP datagrams to the
 # echo and to the report apart, the bytes of each, a connection held
-# open as the echo's alone; and the stats line's totals are the sums over
-# the services.
+# open as the echo's alone, its thread serving and then cached; and the
+# stats line's totals are the sums over the services.
 #
 # Each step reads /metrics before and after, waits (bounded) for the
 # count it caused to arrive, and then asserts every other service's
@@ -192,8 +192,28 @@ check "a connection held open: connections_active{echo} 1 ($line)" active
 check "... report 0, metrics at least this scrape" test \
 	"$(v after netecho_connections_active report tcp)" = 0 -a \
 	"$(v after netecho_connections_active metrics tcp)" -ge 1
+# the connection threads: the held connection's serving; once it ended,
+# its thread waits in the cache ([tcp] thread_cache, 64 by default)
+threads() { awk -v n="netecho_connection_threads{state=\"$2\"}" '$1 == n { print $2 }' \
+	"$T/$1.out"; }
+check "... its thread serving: connection_threads{serving} $(threads after serving) >= 1" \
+	test "$(threads after serving)" -ge 1
 kill "$held" 2>/dev/null
 wait "$held" 2>/dev/null
+ended() {
+	local i
+	for i in $(seq 100); do
+		scrape after
+		[ "$(v after netecho_connections_active echo tcp)" = 0 ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+check "the held connection ended: connections_active{echo} 0" ended
+all=$(awk '$1 == "netecho_threads" { print $2 }' "$T/after.out")
+check "... threads cached $(threads after cached) >= 1, serving and cached <= all $all" \
+	test "$(threads after cached)" -ge 1 -a \
+	"$(($(threads after serving) + $(threads after cached)))" -le "$all"
 
 # --- the stats line's totals are the sums over the services (no traffic
 # but the scrapes, which are TCP connections of the metrics service)

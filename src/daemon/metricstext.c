@@ -178,6 +178,21 @@ static void gauge(struct promtext *p, const char *name, const char *help, double
 	promtext_sample(p, "", NULL, 0, v);
 }
 
+/* the connection threads: serving a connection, and cached */
+static void threads(struct promtext *p, const struct metrics_view *v)
+{
+	uint64_t serving, cached;
+
+	if (v->srv == NULL)
+		return;
+	tcp_threads(v->srv, &serving, &cached);
+	promtext_family(
+		p, "netecho_connection_threads", PROM_GAUGE,
+		"Connection threads: serving a TCP connection, or cached for the next one.");
+	promtext_sample(p, "", L("state", "serving"), 1, (double)serving);
+	promtext_sample(p, "", L("state", "cached"), 1, (double)cached);
+}
+
 void metricstext_write(struct promtext *p, const struct metrics_view *v)
 {
 	struct rlimit rl;
@@ -188,8 +203,8 @@ void metricstext_write(struct promtext *p, const struct metrics_view *v)
 	counters(p, v);
 	connhist_write(p);
 	reloadfacts_write(p, v->started);
-	gauge(p, "netecho_threads", "Threads of netechod, serving and cached.",
-	      status_field("Threads:"));
+	gauge(p, "netecho_threads", "Threads of netechod, all of them.", status_field("Threads:"));
+	threads(p, v);
 	gauge(p, "netecho_open_fds", "Descriptors open.", open_fds());
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
 		gauge(p, "netecho_max_fds", "Descriptors netechod may open (RLIMIT_NOFILE).",

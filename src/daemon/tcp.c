@@ -200,6 +200,14 @@ void tcp_counters(struct tcp_server *srv, struct tcp_counts by_service[SERVICE_L
 		*total = sum;
 }
 
+void tcp_threads(struct tcp_server *srv, uint64_t *serving, uint64_t *cached)
+{
+	pthread_mutex_lock(&srv->lock);
+	*serving = srv->nbusy;
+	*cached = srv->nidle;
+	pthread_mutex_unlock(&srv->lock);
+}
+
 void tcp_tick(struct tcp_server *srv)
 {
 	struct conn *dead;

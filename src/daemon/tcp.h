@@ -66,6 +66,10 @@ struct tcp_counts {
 void tcp_counters(struct tcp_server *srv, struct tcp_counts by_service[SERVICE_LABELS],
 		  struct tcp_counts *total);
 
+/* The connection threads: serving a connection, and cached (waiting for
+ * one, [tcp] thread_cache). */
+void tcp_threads(struct tcp_server *srv, uint64_t *serving, uint64_t *cached);
+
 /* Once a second: joins the threads of connections that have ended, and
  * reads the descriptor limit again. */
 void tcp_tick(struct tcp_server *srv);
