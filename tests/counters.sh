@@ -179,16 +179,18 @@ held=$HELD_PID         # (bash unsets HELD_PID once it has reaped the coprocess)
 BG_PIDS="$BG_PIDS $held"
 echo "one" >&"${HELD[1]}"
 read -r -t 10 line <&"${HELD[0]}" || fail "the held echo connection did not answer"
-active() {
+# echo_active N: scrapes "after" until the echo has N connections open
+# (10 s at most)
+echo_active() {
 	local i
 	for i in $(seq 100); do
 		scrape after
-		[ "$(v after netecho_connections_active echo tcp)" = 1 ] && return 0
+		[ "$(v after netecho_connections_active echo tcp)" = "$1" ] && return 0
 		sleep 0.1
 	done
 	return 1
 }
-check "a connection held open: connections_active{echo} 1 ($line)" active
+check "a connection held open: connections_active{echo} 1 ($line)" echo_active 1
 check "... report 0, metrics at least this scrape" test \
 	"$(v after netecho_connections_active report tcp)" = 0 -a \
 	"$(v after netecho_connections_active metrics tcp)" -ge 1
@@ -200,16 +202,7 @@ check "... its thread serving: connection_threads{serving} $(threads after servi
 	test "$(threads after serving)" -ge 1
 kill "$held" 2>/dev/null
 wait "$held" 2>/dev/null
-ended() {
-	local i
-	for i in $(seq 100); do
-		scrape after
-		[ "$(v after netecho_connections_active echo tcp)" = 0 ] && return 0
-		sleep 0.1
-	done
-	return 1
-}
-check "the held connection ended: connections_active{echo} 0" ended
+check "the held connection ended: connections_active{echo} 0" echo_active 0
 all=$(awk '$1 == "netecho_threads" { print $2 }' "$T/after.out")
 check "... threads cached $(threads after cached) >= 1, serving and cached <= all $all" \
 	test "$(threads after cached)" -ge 1 -a \
