@@ -5,7 +5,19 @@
 #   the way back over TCP: the MSS the server's SYN-ACK announced (1460)
 #     against the one the prober took: kept (clamped 0) on a clean path;
 #     clamped (1) to 1300 when router 2 clamps the SYN-ACK only, while
-#     the SYN's MSS is kept on the way there.
+#     the SYN's MSS is kept on the way there;
+#   a module with pmtu=yes (the path MTU search, IPv4 and IPv6), plain
+#     build only (it takes seconds a condition):
+#     no condition: the path MTU is the interface's (1500), no ICMP, no
+#       black hole;
+#     a bottleneck with ICMP "too big" (1000; IPv6 1380): found, the
+#       ICMP's MTU said, no black hole;
+#     then a second one behind it, silent (800; IPv6 1300): its MTU, the
+#       first's ICMP, a black hole;
+#     a silent bottleneck alone (IPv4, 1200): a black hole, no ICMP;
+#     the reports over UDP dropped: unknown (NaN), the probe within its
+#       budget, probe_success 0; a stop of the daemon during the search
+#       ends it in seconds, not the search's.
 . "${top_srcdir:-.}/tests/lib.sh"
 . "$top_srcdir/tests/chain.sh"
 chain_for_test
@@ -28,6 +40,7 @@ enabled = yes
 port = 7200
 probe_allow = 10.0.0.0/8, 2001:db8::/32
 probe_rate = 50
+module = mtu path pmtu=yes
 [log]
 level = notice
 CONF
@@ -80,6 +93,92 @@ done
 check "the way-back gauges carry HELP and TYPE" \
 	test "$(grep -Ec '^# (HELP|TYPE) probe_path_mss_back_(sent|seen|clamped) ' \
 		"$T/clean4.prom")" -eq 6
+check "without pmtu=yes, no path MTU search: no probe_path_mtu_* gauges" \
+	test "$(grep -c '^probe_path_\(mtu\|black_hole\|local_mtu\)' "$T/clean4.prom")" -eq 0
 
-stop_daemon
-check "the prober's netechod exits 0 ($DSTATUS)" test "$DSTATUS" -eq 0
+# dropped ROUTER: packets the router's rules counted
+dropped() {
+	ip netns exec "$1" nft list ruleset | sed -n 's/.*counter packets \([0-9]*\).*/\1/p' |
+		awk '{ n += $1 } END { print n + 0 }'
+}
+mtu="probe_path_mtu_bytes probe_path_mtu_icmp_bytes probe_path_black_hole"
+mtu="$mtu probe_path_local_mtu_bytes probe_success"
+if [ -n "${SANITIZERS:-}" ]; then
+	skip_part "the path MTU search's lab takes too long under $SANITIZERS (plain build only)"
+	stop_daemon
+	check "the prober's netechod exits 0 ($DSTATUS)" test "$DSTATUS" -eq 0
+	exit 0
+fi
+# IPv6 first: an IPv4 link MTU under 1280 takes IPv6 off the link
+for fam in 6 4; do
+	if [ $fam = 4 ]; then
+		tgt=10.0.3.2:7001 icmp="icmp type destination-unreachable" mtu1=1000 mtu2=800
+	else
+		tgt=[2001:db8:3::2]:7001 icmp="icmpv6 type packet-too-big" mtu1=1380 mtu2=1300
+	fi
+	x="(IPv$fam)"
+	chain_rule 1
+	chain_rule 2
+	probe base$fam "$tgt" mtu 20
+	check "$x pmtu=yes, no condition: mtu 1500, no ICMP, no black hole, local 1500" \
+		test "$(vals base$fam $mtu)" = "1500 NaN 0 1500 1"
+	check "$x ... the way back's gauges too" \
+		test "$(val base$fam probe_path_mss_back_clamped)" = 0
+	chain_mtu 1 $mtu1
+	probe icmp$fam "$tgt" mtu 20
+	check "$x link MTU $mtu1 with ICMP: mtu $mtu1, ICMP $mtu1, no black hole" \
+		test "$(vals icmp$fam $mtu)" = "$mtu1 $mtu1 0 1500 1"
+	chain_mtu 2 $mtu2
+	chain_rule 2 "output $icmp counter drop"
+	probe two$fam "$tgt" mtu 20
+	check "$x then $mtu2 silent: the second's ICMP dropped (counted)" \
+		test "$(dropped "$CH_R2")" -gt 0
+	check "$x ... mtu $mtu2, the first's ICMP $mtu1, a black hole" \
+		test "$(vals two$fam $mtu)" = "$mtu2 $mtu1 1 1500 1"
+	chain_rule 2
+	chain_mtu 2 1500
+	chain_mtu 1 1500
+done
+chain_mtu 1 1200
+chain_rule 1 "output icmp type destination-unreachable counter drop"
+probe silent4 10.0.3.2:7001 mtu 20
+check "(IPv4) link MTU 1200, silent: mtu 1200, no ICMP, a black hole" \
+	test "$(vals silent4 $mtu)" = "1200 NaN 1 1500 1"
+check "... router 1's ICMP dropped (counted)" test "$(dropped "$CH_R1")" -gt 0
+chain_rule 1
+chain_mtu 1 1500
+
+# what each search took, for the log (README's figures)
+for f in base6 icmp6 two6 base4 icmp4 two4 silent4; do
+	echo "# $f: probe_duration_seconds $(val $f probe_duration_seconds)," \
+		"$(val $f probe_path_mtu_probes) datagrams"
+done
+
+# the reports over UDP dropped by router 2 (TCP's report still comes): a
+# scrape timeout of 4 s (a budget of 3.5) ends the search undecided
+chain_rule 2 "forward udp sport 7001 counter drop"
+probe lost4 10.0.3.2:7001 mtu 4
+check "UDP reports dropped: mtu, black hole unknown (NaN), probe_success 0" \
+	test "$(vals lost4 probe_path_mtu_bytes probe_path_black_hole probe_success)" = \
+		"NaN NaN 0"
+check "... the TCP report came all the same (DSCP seen 46)" \
+	test "$(val lost4 probe_path_dscp_seen)" = 46
+check "... within the budget: under 6 s ($(val lost4 probe_duration_seconds) s)" \
+	awk -v d="$(val lost4 probe_duration_seconds)" 'BEGIN { exit !(d > 0 && d < 6) }'
+
+# a stop during a search that would take 8 s and more (its first size
+# tried 8 times, 1 s each, no report coming): the daemon ends in seconds
+in_c curl -s -m 60 -o "$T/stopped.prom" -H 'X-Prometheus-Scrape-Timeout-Seconds: 30' \
+	"http://127.0.0.1:7200/probe?target=10.0.3.2:7001&module=mtu" &
+CURL=$!
+running() {
+	in_c curl -s -m 5 http://127.0.0.1:7200/metrics | grep -q '^netecho_probes_running 1$'
+}
+for i in $(seq 40); do running && break; sleep 0.25; done
+running || fail "the pmtu probe was not seen running"
+sleep 1
+timed stop_daemon
+check "a stop during the path MTU search: the daemon ends in seconds (${ELAPSED_MS} ms), exit 0" \
+	test "$ELAPSED_MS" -lt 4000 -a "$DSTATUS" -eq 0
+wait "$CURL"
+chain_rule 2

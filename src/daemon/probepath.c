@@ -156,6 +156,7 @@ bool probe_path(const struct sockaddr *target, socklen_t len, const struct probe
 	struct net_addr me;
 	ssize_t n = -1;
 	int fd = marked_socket(target->sa_family, pp->dscp);
+	double end = clock_now() + pp->budget;
 	bool ok;
 
 	if (fd >= 0) {
@@ -177,5 +178,7 @@ bool probe_path(const struct sockaddr *target, socklen_t len, const struct probe
 	ok = n > 0 && path_parse_report(buf, (size_t)n, &seen, err, sizeof err) == 0 && !seen.udp;
 	path_metrics(p, ok ? &seen : NULL, pp->dscp, mss_sent, local, local_port);
 	back_metrics(p, &sent, ok ? &seen : NULL);
+	if (pp->pmtu && !probe_path_mtu(target, len, pp, end, p))
+		ok = false;
 	return ok;
 }
