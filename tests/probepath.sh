@@ -6,8 +6,8 @@
 #     against the one the prober took: kept (clamped 0) on a clean path;
 #     clamped (1) to 1300 when router 2 clamps the SYN-ACK only, while
 #     the SYN's MSS is kept on the way there;
-#   a module with pmtu=yes (the path MTU search, IPv4 and IPv6), plain
-#     build only (it takes seconds a condition):
+#   a module with pmtu=yes (the path MTU search, IPv4 and IPv6; about
+#     30 s in all, in the sanitizer builds too):
 #     no condition: the path MTU is the interface's (1500), no ICMP, no
 #       black hole;
 #     a bottleneck with ICMP "too big" (1000; IPv6 1380): found, the
@@ -15,6 +15,9 @@
 #     then a second one behind it, silent (800; IPv6 1300): its MTU, the
 #       first's ICMP, a black hole;
 #     a silent bottleneck alone (IPv4, 1200): a black hole, no ICMP;
+#     the way back of the search's UDP reports: 2 hops back, DSCP 0 sent
+#       and seen; router 2 remarking the reports to CS1 (8): 0 sent, 8
+#       seen;
 #     the reports over UDP dropped: unknown (NaN), the probe within its
 #       budget, probe_success 0; a stop of the daemon during the search
 #       ends it in seconds, not the search's.
@@ -93,8 +96,9 @@ done
 check "the way-back gauges carry HELP and TYPE" \
 	test "$(grep -Ec '^# (HELP|TYPE) probe_path_mss_back_(sent|seen|clamped) ' \
 		"$T/clean4.prom")" -eq 6
-check "without pmtu=yes, no path MTU search: no probe_path_mtu_* gauges" \
-	test "$(grep -c '^probe_path_\(mtu\|black_hole\|local_mtu\)' "$T/clean4.prom")" -eq 0
+check "without pmtu=yes, no path MTU search: no probe_path_mtu_* gauges, no UDP way back" \
+	test "$(grep -c '^probe_path_\(mtu_\|black_hole\|local_mtu\|hops_back\|dscp_back\|ecn_back\)' \
+		"$T/clean4.prom")" -eq 0
 
 # dropped ROUTER: packets the router's rules counted
 dropped() {
@@ -103,12 +107,8 @@ dropped() {
 }
 mtu="probe_path_mtu_bytes probe_path_mtu_icmp_bytes probe_path_black_hole"
 mtu="$mtu probe_path_local_mtu_bytes probe_success"
-if [ -n "${SANITIZERS:-}" ]; then
-	skip_part "the path MTU search's lab takes too long under $SANITIZERS (plain build only)"
-	stop_daemon
-	check "the prober's netechod exits 0 ($DSTATUS)" test "$DSTATUS" -eq 0
-	exit 0
-fi
+udpback="probe_path_hops_back probe_path_dscp_back_sent probe_path_dscp_back_seen"
+udpback="$udpback probe_path_ecn_back_sent probe_path_ecn_back_seen"
 # IPv6 first: an IPv4 link MTU under 1280 takes IPv6 off the link
 for fam in 6 4; do
 	if [ $fam = 4 ]; then
@@ -124,6 +124,17 @@ for fam in 6 4; do
 		test "$(vals base$fam $mtu)" = "1500 NaN 0 1500 1"
 	check "$x ... the way back's gauges too" \
 		test "$(val base$fam probe_path_mss_back_clamped)" = 0
+	check "$x ... its UDP reports' way back: 2 hops, DSCP 0 sent and seen, ECN 0 and 0" \
+		test "$(vals base$fam $udpback)" = "2 0 0 0 0"
+	f=ip
+	[ $fam = 6 ] && f=ip6
+	chain_rule 2 "forward udp sport 7001 $f dscp set cs1"
+	probe remark$fam "$tgt" mtu 20
+	check "$x router 2 remarks the UDP reports to CS1: DSCP 0 sent, 8 seen" \
+		test "$(vals remark$fam $udpback)" = "2 0 8 0 0"
+	check "$x ... the path MTU all the same (1500)" \
+		test "$(val remark$fam probe_path_mtu_bytes)" = 1500
+	chain_rule 2
 	chain_mtu 1 $mtu1
 	probe icmp$fam "$tgt" mtu 20
 	check "$x link MTU $mtu1 with ICMP: mtu $mtu1, ICMP $mtu1, no black hole" \

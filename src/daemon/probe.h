@@ -14,7 +14,8 @@
  *    MSS, TTL and hops, NAT, the way back's MSS (probepath.c): probe_path_*;
  *    with `pmtu`, then the path MTU search over UDP to the same port
  *    (pmtusearch.h), within what is left of the budget:
- *    probe_path_mtu_bytes, _mtu_icmp_bytes, _black_hole, _local_mtu_bytes.
+ *    probe_path_mtu_bytes, _mtu_icmp_bytes, _black_hole, _local_mtu_bytes,
+ *    and its reports' way back: _hops_back, _dscp_back_*, _ecn_back_*.
  *
  * Every probe: probe_success, probe_duration_seconds. It ends within its
  * budget (seconds), whatever the target does, and within

@@ -3,8 +3,11 @@
  * over UDP to the target's report service, within what is left of the
  * probe's budget and noticing the daemon's stop, as gauges:
  * probe_path_mtu_bytes, _mtu_icmp_bytes, _black_hole, _local_mtu_bytes,
- * _mtu_probes. Where the evidence does not decide (loss, time run out),
- * NaN: a verdict may be unknown, never wrong.
+ * _mtu_probes; and the way back of its reports, as the target says it
+ * sent the last one against how it came: probe_path_hops_back,
+ * _dscp_back_sent/_seen, _ecn_back_sent/_seen. Where the evidence does
+ * not decide (loss, time run out), NaN: a verdict may be unknown, never
+ * wrong.
  *
  * It must not reason on the probes itself (pmtu.c does), nor print. */
 #include "probe.h"
@@ -41,6 +44,35 @@ static double known(long v)
 	return v > 0 ? (double)v : NAN;
 }
 
+static double known0(int v)
+{
+	return v >= 0 ? (double)v : NAN;
+}
+
+/* The way back of the search's last report: hops, DSCP and ECN as the
+ * target sent it (its report says) and as it came. */
+static void back_metrics(struct promtext *p, const struct pmtu_back *b)
+{
+	bool hops = b->ttl > 0 && b->sent_ttl > 0 && b->ttl <= b->sent_ttl;
+
+	probe_gauge(
+		p, "probe_path_hops_back",
+		"Routers on the way back: the TTL the target's UDP report was sent with less the one it came with.",
+		hops ? b->sent_ttl - b->ttl : NAN);
+	probe_gauge(p, "probe_path_dscp_back_sent",
+		    "DSCP the target sent its UDP report with (its report says).",
+		    known0(b->sent_dscp));
+	probe_gauge(p, "probe_path_dscp_back_seen", "DSCP the target's UDP report came with.",
+		    b->tos >= 0 ? b->tos >> 2 : NAN);
+	probe_gauge(
+		p, "probe_path_ecn_back_sent",
+		"ECN codepoint the target sent its UDP report with (0 not-ECT, 1 ECT(1), 2 ECT(0), 3 CE).",
+		known0(b->sent_ecn));
+	probe_gauge(p, "probe_path_ecn_back_seen",
+		    "ECN codepoint the target's UDP report came with.",
+		    b->tos >= 0 ? b->tos & 3 : NAN);
+}
+
 bool probe_path_mtu(const struct sockaddr *target, socklen_t len, const struct probe_params *pp,
 		    double end, struct promtext *p)
 {
@@ -53,7 +85,8 @@ bool probe_path_mtu(const struct sockaddr *target, socklen_t len, const struct p
 				.tos = -1,
 				.wait = PMTU_WAIT,
 				.end = end,
-				.stop = pp->stop};
+				.stop = pp->stop,
+				.back = true};
 	long local;
 	int status;
 
@@ -77,5 +110,6 @@ bool probe_path_mtu(const struct sockaddr *target, socklen_t len, const struct p
 		    "MTU of the interface this host sends to the target by, in bytes.",
 		    known(local));
 	probe_gauge(p, "probe_path_mtu_probes", "Datagrams the path MTU search sent.", r.probes);
+	back_metrics(p, &r.back);
 	return status == 0;
 }

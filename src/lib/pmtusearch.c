@@ -24,6 +24,7 @@
 #include "pathreport.h"
 #include "pmtu.h"
 #include "probemem.h"
+#include "report.h"
 #include "route.h"
 
 #define EXIT_PARTIAL 1                  /* no report came (netecho's exit status) */
@@ -51,6 +52,7 @@ struct search {
 	struct path_mtu_icmp icmp[PATH_MTU_ICMPS]; /* who said "too big", MTU rising */
 	int nicmp;
 	char bad[128];                  /* the first reply that was not a report */
+	struct pmtu_back back;		/* q->back: the last report's way back */
 };
 
 static long headers(const struct search *s)
@@ -122,10 +124,11 @@ static void take_errors(struct search *s)
 
 /* A reply: a report, whose memory of the session (or, from a server
  * without one, its size) tells which probes arrived. */
-static void take_reply(struct search *s, const char *buf, size_t len)
+static void take_reply(struct search *s, const char *buf, size_t len, const struct msghdr *m)
 {
 	struct path_seen seen;
 	char err[128];
+	struct dgram_facts f = {.ttl = -1, .tos = -1};
 
 	if (path_parse_report(buf, len, &seen, err, sizeof err) < 0 || !seen.udp) {
 		if (s->bad[0] == '\0')
@@ -134,6 +137,15 @@ static void take_reply(struct search *s, const char *buf, size_t len)
 	}
 	if (seen.size < 0)
 		return;
+	/* the way back: how it came (the socket asked, q->back) and what the
+	 * target says it sent it with */
+	report_dgram_facts(m, 0, &f);
+	if (s->q->back && f.ttl >= 0 && f.tos >= 0)
+		s->back = (struct pmtu_back){.ttl = f.ttl,
+					     .tos = f.tos,
+					     .sent_ttl = seen.reply_ttl,
+					     .sent_dscp = seen.reply_dscp,
+					     .sent_ecn = seen.reply_ecn};
 	if (seen.session_first >= 0)
 		pmtu_seen(&s->e, (unsigned)seen.session_first, seen.session_seen,
 			  seen.size + headers(s));
@@ -159,9 +171,18 @@ static int slice_ms(double until)
 static int await(struct search *s, int seq, double until)
 {
 	char buf[PATH_REPORT_MAX + 1];
+	union {
+		struct cmsghdr align;
+		char buf[4 * CMSG_SPACE(sizeof(int))];
+	} ctrl;
 
 	for (;;) {
 		struct pollfd p = { .fd = s->fd, .events = POLLIN };
+		struct iovec iov = {buf, sizeof buf - 1};
+		struct msghdr m = {.msg_iov = &iov,
+				   .msg_iovlen = 1,
+				   .msg_control = ctrl.buf,
+				   .msg_controllen = sizeof ctrl.buf};
 		int rc;
 		ssize_t n;
 
@@ -188,7 +209,7 @@ static int await(struct search *s, int seq, double until)
 			if (!(p.revents & POLLIN))
 				continue;
 		}
-		n = recv(s->fd, buf, sizeof buf - 1, MSG_DONTWAIT);
+		n = recvmsg(s->fd, &m, MSG_DONTWAIT);
 		if (n < 0 && (errno == EINTR || errno == EAGAIN))
 			continue;
 		if (n < 0 && errno != EMSGSIZE && errno != ECONNREFUSED && errno != EHOSTUNREACH &&
@@ -202,7 +223,7 @@ static int await(struct search *s, int seq, double until)
 			}
 			continue;
 		}
-		take_reply(s, buf, (size_t)n);
+		take_reply(s, buf, (size_t)n, &m);
 	}
 }
 
@@ -389,6 +410,7 @@ static void result(const struct search *s, const struct pmtu_verdict *v, const c
 	r->why = v->pmtu >= 0 ? NULL : why;
 	r->nicmp = s->nicmp;
 	memcpy(r->icmp, s->icmp, sizeof s->icmp);
+	r->back = s->back;
 }
 
 /* The socket, the buffer and the session; then the search. */
@@ -444,6 +466,10 @@ static int marks(int fd, void *arg)
 		return -1;
 	if (setsockopt(fd, lvl, v6 ? IPV6_MTU_DISCOVER : IP_MTU_DISCOVER, &disc, sizeof disc) < 0)
 		return -1;
+	if (q->back &&
+	    (setsockopt(fd, lvl, v6 ? IPV6_RECVHOPLIMIT : IP_RECVTTL, &on, sizeof on) < 0 ||
+	     setsockopt(fd, lvl, v6 ? IPV6_RECVTCLASS : IP_RECVTOS, &on, sizeof on) < 0))
+		return -1;
 	return setsockopt(fd, lvl, v6 ? IPV6_RECVERR : IP_RECVERR, &on, sizeof on);
 }
 
@@ -459,6 +485,7 @@ int pmtu_search_run(const struct pmtu_search *q, struct path_mtu *r)
 	s->v6 = q->addr->ss.ss_family == AF_INET6;
 	s->end = q->end;
 	s->e.local_mtu = s->e.icmp_mtu = -1;
+	s->back = (struct pmtu_back)PMTU_BACK_UNKNOWN;
 	s->wait = q->wait;
 	s->fd = net_connect_with(q->addr, SOCK_DGRAM, marks, (void *)q, (int)(q->wait * 1000), err,
 				 sizeof err);
