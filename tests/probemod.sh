@@ -31,7 +31,7 @@ bad=$(metrics_conf 'module = a path count=3' 'module = udp udp' 'module = b tcp'
 "$NETECHOD" -f -c "$bad" >"$T/bad.out" 2>"$T/bad.err"
 check "bad modules: exit status 78 (EX_CONFIG)" test $? -eq 78
 cat >"$T/bad.expected" <<EXPECTED
-$bad:12: module: count is for tcp and udp, interval for udp, dscp for path
+$bad:12: module: count is for tcp and udp, interval for udp, dscp for path, as is pmtu
 $bad:13: module: tcp, udp and path are built in: give the module another name
 $bad:15: module b: defined twice (first on line 14)
 $bad:16: module: dscp is a number from 0 to 63

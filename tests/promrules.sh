@@ -5,7 +5,8 @@
 # never itself) or k sampled peers (each host probed by exactly k); and a
 # real Prometheus given prometheus.yml and that mesh sends each probe to
 # the prober's own netechod with the peer as its target (its targets API
-# shows the scrape URLs; nothing is scraped: the addresses are of a
+# shows the scrape URLs, and the path MTU job's slower interval and longer
+# timeout; nothing is scraped: the addresses are of a
 # documentation network no route leads to).
 . "${top_srcdir:-.}/tests/lib.sh"
 
@@ -50,6 +51,9 @@ fi
 command -v curl >/dev/null || { skip_part "curl is not installed: the relabelling not run"; exit 0; }
 cp "$P/prometheus.yml" "$P/netecho-rules.yml" "$T/"
 cp "$T/hosts.yml" "$T/netecho-hosts.yml"
+# the path MTU job: one sampled peer a host, module mtu
+sh "$P/netecho-mesh.sh" -k 1 -m mtu "$T/hosts.yml" >"$T/mesh-mtu.json" ||
+	fail "netecho-mesh.sh -m mtu failed"
 check "promtool check config: the scrape configuration is valid" \
 	promtool check config "$T/prometheus.yml"
 prometheus --config.file="$T/prometheus.yml" --storage.tsdb.path="$T/data" \
@@ -59,11 +63,18 @@ BG_PIDS="$BG_PIDS $!"
 for _ in $(seq 150); do
 	curl -sf 'http://127.0.0.1:9090/api/v1/targets?state=active' >"$T/targets.json" 2>/dev/null &&
 		[ "$(jq '[.data.activeTargets[] | select(.labels.job == "netecho_probe")] | length' \
-			"$T/targets.json")" -eq 36 ] && break
+			"$T/targets.json")" -eq 36 ] &&
+		[ "$(jq '[.data.activeTargets[] | select(.labels.job == "netecho_probe_mtu")] | length' \
+			"$T/targets.json")" -eq 4 ] && break
 	sleep 0.2
 done
-check "Prometheus discovers the mesh: 36 probe targets and the 4 hosts' /metrics" \
-	test "$(jq '.data.activeTargets | length' "$T/targets.json")" -eq 40
+check "Prometheus discovers the mesh: 36 probe targets, 4 path MTU ones and the 4 hosts' /metrics" \
+	test "$(jq '.data.activeTargets | length' "$T/targets.json")" -eq 44
+check "the path MTU job: module mtu to the report service, 15 s to answer, every 5 min" \
+	test "$(jq -r '.data.activeTargets[] | select(.labels.job == "netecho_probe_mtu") |
+		select(.scrapeTimeout == "15s" and .scrapeInterval == "5m" and .labels.module == "mtu"
+			and (.scrapeUrl | test("/probe[?]module=mtu&target=.*%3A50001$"))) | .labels.target' \
+		"$T/targets.json" | wc -l)" -eq 4
 jq -r '.data.activeTargets[] | select(.labels.job == "netecho_probe") |
 	"\(.scrapeUrl) \(.labels.instance) \(.labels.target) \(.labels.module) \(.labels.prober // "-")"' \
 	"$T/targets.json" | sort >"$T/urls.out"

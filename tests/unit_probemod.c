@@ -47,6 +47,9 @@ static void accepted(void)
 	CHECK(parse("cs0 path dscp=0") == 0);
 	CHECK(m.prober == PROBE_PATH && m.dscp == 0);
 	CHECK(parse("af41 path dscp=34") == 0 && m.dscp == 34);
+	CHECK(parse("mtu path pmtu=yes") == 0 && m.pmtu && m.dscp == -1);
+	CHECK(parse("mtu path dscp=8 pmtu=no") == 0 && !m.pmtu && m.dscp == 8);
+	CHECK(parse("mtu path") == 0 && !m.pmtu);
 	CHECK(parse("many tcp count=100") == 0 && m.count == 100);
 	CHECK(parse("slow udp interval=10") == 0 && m.interval == 10);
 	CHECK(parse("ABCDEFGHIJKLMNOPQRSTUVWXYZ012345 tcp") == 0);     /* 32 bytes */
@@ -86,6 +89,13 @@ static void refusals(void)
 	refused("x path dscp=64", "dscp is a number from 0 to 63");
 	refused("x path dscp=", "dscp is a number");
 	refused("x path dscp=12345678901234567890123456789012345", "too long");
+	refused("x path pmtu=1", "pmtu is yes or no");
+	refused("x path pmtu=", "pmtu is yes or no");
+	refused("x path pmtu=YES", "pmtu is yes or no");
+	refused("x path pmtu=yes pmtu=no", "twice");
+	refused("x udp pmtu=yes", "as is pmtu");
+	refused("x tcp pmtu=no", "as is pmtu");
+	refused("x path mtu=yes", "unknown setting (count, interval, dscp or pmtu)");
 	CHECK(probemod_parse("x tcp\0count=3", 13, &m, &why) == -1);
 }
 
@@ -109,7 +119,8 @@ static void in_file(void)
 	CHECK(cfg.metrics.nmodules == 3);
 	CHECK(cfg.metrics.modules[1].line == 4);
 	CHECK(probemod_find(&cfg, "quick", &pm, &pp) == 0 && pm == PROBE_TCP && pp.count == 3);
-	CHECK(probemod_find(&cfg, "cs0", &pm, &pp) == 0 && pm == PROBE_PATH && pp.dscp == 0);
+	CHECK(probemod_find(&cfg, "cs0", &pm, &pp) == 0 && pm == PROBE_PATH && pp.dscp == 0 &&
+	      !pp.pmtu);
 	CHECK(probemod_find(&cfg, "loss", &pm, &pp) == 0 && pm == PROBE_UDP && pp.count == 40 &&
 	      pp.interval == 0.2);
 	CHECK(probemod_find(&cfg, "path", &pm, &pp) == 0 && pm == PROBE_PATH &&
@@ -118,6 +129,12 @@ static void in_file(void)
 	      pp.interval == PROBE_UDP_INTERVAL);
 	CHECK(probemod_find(&cfg, "tcp", &pm, &pp) == 0 && pm == PROBE_TCP && pp.count == 7);
 	CHECK(probemod_find(&cfg, "nosuch", &pm, &pp) == -1);
+	CHECK(load("[metrics]\nmodule = mtu path pmtu=yes\n") == 0);
+	CHECK(probemod_find(&cfg, "mtu", &pm, &pp) == 0 && pm == PROBE_PATH && pp.pmtu &&
+	      pp.dscp == PROBEMOD_DSCP_PATH);
+	CHECK(probemod_find(&cfg, "path", &pm, &pp) == 0 && !pp.pmtu);
+	CHECK(load("[metrics]\nmodule = b path pmtu=maybe\n") == -1);
+	CHECK(has_error("t.conf:2: module: pmtu is yes or no"));
 
 	CHECK(load("[metrics]\nmodule = a tcp\nmodule = a udp\n") == -1);
 	CHECK(has_error("t.conf:3: module a: defined twice (first on line 2)"));

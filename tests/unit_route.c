@@ -1,4 +1,4 @@
-/* unit_route: the reply to an RTM_GETROUTE read back (src/client/route.c): a
+/* unit_route: the reply to an RTM_GETROUTE read back (src/lib/route.c): a
  * route's hoplimit and "features ecn" found in its metrics, the interface
  * it leaves by, a route
  * without them, an error, and truncated or hostile replies refused. */

@@ -164,24 +164,6 @@ static int syn_asked_ecn(int tcp_ecn, bool needs_ecn, const struct route_facts *
 	return rf->ecn;
 }
 
-/* May mss (TCP_INFO's snd_mss) be Linux's bound of half the largest
- * window the peer offered (tcp_bound_to_half_wnd(): on loopback 32,768,
- * from the handshake's windows), rather than the SYN-ACK's MSS? When mss
- * is at half the window offered now, while that is still the SYN-ACK's;
- * and always from 16,384 up, since a later segment may have offered a
- * larger window by the time this is read, and no MSS clamp is set so
- * high (it hides only a clamp above 16,384). */
-static bool at_half_window(int fd, unsigned mss)
-{
-	long wnd = tcp_peer_window(fd);
-
-	if (mss == 0)
-		return false;
-	if (mss >= 16384)
-		return true;
-	return wnd > 0 && wnd <= 65535 && (long)mss >= (wnd > 536 ? wnd / 2 : wnd);
-}
-
 /* What a connected TCP socket's SYN carried: the MSS it advertised
  * (TCP_INFO's advmss is that value), the options the system puts in a SYN
  * (the sysctls), whether it asked for ECN (rf: the route, NULL when not
@@ -195,7 +177,6 @@ static void sent_syn(int fd, const struct route_facts *rf, struct path_sent *s)
 	int ecn = sysctl_ipv4("tcp_ecn"), ws = sysctl_ipv4("tcp_window_scaling");
 	int sack = sysctl_ipv4("tcp_sack"), ts = sysctl_ipv4("tcp_timestamps");
 	bool needs_ecn;
-	int mtu;
 
 	memset(&ti, 0, sizeof ti);
 	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) < 0)
@@ -216,21 +197,7 @@ static void sent_syn(int fd, const struct route_facts *rf, struct path_sent *s)
 	/* ECN agreed: only a client that asked agrees */
 	s->ecn_setup = (ti.tcpi_options & TCPI_OPT_ECN) != 0 ? 1
 							     : syn_asked_ecn(ecn, needs_ecn, rf);
-	/* the SYN-ACK's MSS as taken: what this host sends (snd_mss) and the
-	 * timestamps option it leaves room for; exact below what the MTU here
-	 * allows */
-	s->back_mss = ti.tcpi_snd_mss > 0 ? (long)ti.tcpi_snd_mss : -1;
-	if (s->back_mss > 0 && (ti.tcpi_options & TCPI_OPT_TIMESTAMPS) != 0)
-		s->back_mss += TS_OPTION;
-	mtu = get_opt(fd, s->v6, IP_MTU, IPV6_MTU);
-	s->back_mss_limit = mtu > 0 ? mtu - (s->v6 ? 60 : 40) : -1;
-	s->back_mss_window = at_half_window(fd, ti.tcpi_snd_mss);
-	/* the SYN-ACK's window scale: taken when agreed; none came when the
-	 * SYN offered one and none was agreed */
-	if ((ti.tcpi_options & TCPI_OPT_WSCALE) != 0)
-		s->back_wscale = ti.tcpi_snd_wscale;
-	else if (s->wscale == 1)
-		s->back_wscale = PATH_NONE;
+	tcp_back_taken(fd, s);
 	/* a SYN sent again goes without ECE and CWR: then who knows which came */
 	if (s->ecn_setup == 1 && ti.tcpi_total_retrans > 0)
 		s->ecn_setup = -1;

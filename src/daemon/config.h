@@ -123,6 +123,7 @@ struct config_module {
 	unsigned count;                 /* tcp, udp: round trips or datagrams; 0: probe_count */
 	double interval;                /* udp: seconds between datagrams; 0: the default */
 	int dscp;                       /* path: the DSCP the SYN is sent with; -1: the default */
+	bool pmtu;			/* path: the path MTU search too (pmtu=yes) */
 };
 
 /* [metrics] (configmetrics.c): its own host and port, never [server]'s */

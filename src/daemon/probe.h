@@ -11,7 +11,11 @@
  *    fate (probeloss.h): probe_udp_*;
  *  - path: one TCP connection to the target's report service, its SYN
  *    marked `dscp` (EF, 46, in the built-in module) with TTL 64, and what the report says arrived: DSCP, ECN,
- *    MSS, TTL and hops, NAT (probepath.c): probe_path_*.
+ *    MSS, TTL and hops, NAT, the way back's MSS (probepath.c): probe_path_*;
+ *    with `pmtu`, then the path MTU search over UDP to the same port
+ *    (pmtusearch.h), within what is left of the budget:
+ *    probe_path_mtu_bytes, _mtu_icmp_bytes, _black_hole, _local_mtu_bytes,
+ *    and its reports' way back: _hops_back, _dscp_back_*, _ecn_back_*.
  *
  * Every probe: probe_success, probe_duration_seconds. It ends within its
  * budget (seconds), whatever the target does, and within
@@ -38,6 +42,7 @@ struct probe_params {
 	double interval;                /* udp: seconds between datagrams */
 	const atomic_bool *stop;        /* true: the daemon stops, end now (NULL: never) */
 	int dscp;                       /* path: the DSCP the SYN is sent with, 0-63 */
+	bool pmtu;			/* path: the path MTU search after it (pmtusearch.h) */
 };
 
 #define PROBE_STOP_SLICE_MS 100         /* a probe sees a stop within this, waiting */
@@ -65,6 +70,11 @@ bool probe_udp(const struct sockaddr *target, socklen_t len, const struct probe_
 	       struct promtext *p);
 bool probe_path(const struct sockaddr *target, socklen_t len, const struct probe_params *pp,
 		struct promtext *p);
+
+/* The path module's path MTU search (probepmtu.c), done by end
+ * (clock_now()'s time): whether it could search (a report came). */
+bool probe_path_mtu(const struct sockaddr *target, socklen_t len, const struct probe_params *pp,
+		    double end, struct promtext *p);
 
 /* One gauge family with one sample: for the modules. */
 void probe_gauge(struct promtext *p, const char *name, const char *help, double v);

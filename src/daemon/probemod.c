@@ -12,7 +12,7 @@ _Static_assert(CONFIG_MODULE_NAME_MAX == PROBE_MODULE_MAX, "a module's name: one
 
 #define WORD_MAX 32                     /* bytes of one word of the line */
 
-enum setting { S_COUNT = 1, S_INTERVAL = 2, S_DSCP = 4 };
+enum setting { S_COUNT = 1, S_INTERVAL = 2, S_DSCP = 4, S_PMTU = 8 };
 
 static bool blank(char c)
 {
@@ -37,6 +37,17 @@ static int word(const char *v, size_t len, size_t *at, char w[WORD_MAX + 1])
 	return (int)n;
 }
 
+/* pmtu's value: yes or no */
+static int yes_no(const char *v, bool *b, const char **why)
+{
+	if (strcmp(v, "yes") != 0 && strcmp(v, "no") != 0) {
+		*why = "pmtu is yes or no";
+		return -1;
+	}
+	*b = v[0] == 'y';
+	return 0;
+}
+
 /* one "key=value" setting into m: 0, or -1 with *why */
 static int setting(const char *w, struct config_module *m, unsigned *seen, const char **why)
 {
@@ -46,7 +57,7 @@ static int setting(const char *w, struct config_module *m, unsigned *seen, const
 	unsigned bit;
 
 	if (eq == NULL) {
-		*why = "a setting is key=value (count=N, interval=SECONDS or dscp=N)";
+		*why = "a setting is key=value (count=N, interval=SECONDS, dscp=N or pmtu=yes)";
 		return -1;
 	}
 	if (eq - w == 5 && memcmp(w, "count", 5) == 0)
@@ -55,8 +66,10 @@ static int setting(const char *w, struct config_module *m, unsigned *seen, const
 		bit = S_INTERVAL;
 	else if (eq - w == 4 && memcmp(w, "dscp", 4) == 0)
 		bit = S_DSCP;
+	else if (eq - w == 4 && memcmp(w, "pmtu", 4) == 0)
+		bit = S_PMTU;
 	else {
-		*why = "unknown setting (count, interval or dscp)";
+		*why = "unknown setting (count, interval, dscp or pmtu)";
 		return -1;
 	}
 	if (*seen & bit) {
@@ -66,10 +79,12 @@ static int setting(const char *w, struct config_module *m, unsigned *seen, const
 	*seen |= bit;
 	if ((bit == S_COUNT && m->prober == PROBE_PATH) ||
 	    (bit == S_INTERVAL && m->prober != PROBE_UDP) ||
-	    (bit == S_DSCP && m->prober != PROBE_PATH)) {
-		*why = "count is for tcp and udp, interval for udp, dscp for path";
+	    (bit & (S_DSCP | S_PMTU) && m->prober != PROBE_PATH)) {
+		*why = "count is for tcp and udp, interval for udp, dscp for path, as is pmtu";
 		return -1;
 	}
+	if (bit == S_PMTU)
+		return yes_no(eq + 1, &m->pmtu, why);
 	if (bit == S_INTERVAL) {
 		if (parse_seconds(eq + 1, PROBEMOD_INTERVAL_MIN, PROBEMOD_INTERVAL_MAX, &s) != 0) {
 			*why = "interval is seconds from 0.1 to 10";
@@ -138,6 +153,7 @@ int probemod_find(const struct config *cfg, const char *name, enum probe_module 
 	pp->count = (unsigned)cfg->metrics.probe_count;
 	pp->interval = PROBE_UDP_INTERVAL;
 	pp->dscp = PROBEMOD_DSCP_PATH;
+	pp->pmtu = false;
 	if (probe_module(name, pm) == 0)
 		return 0;
 	for (unsigned i = 0; i < cfg->metrics.nmodules && m == NULL; i++)
@@ -152,5 +168,6 @@ int probemod_find(const struct config *cfg, const char *name, enum probe_module 
 		pp->interval = m->interval;
 	if (m->dscp >= 0)
 		pp->dscp = m->dscp;
+	pp->pmtu = m->pmtu;
 	return 0;
 }

@@ -1,7 +1,7 @@
 /* probemod.h: a /probe module as [metrics] declares it, untrusted bytes of
  * the configuration file:
  *
- *     module = NAME PROBER [count=N] [interval=S] [dscp=N]
+ *     module = NAME PROBER [count=N] [interval=S] [dscp=N] [pmtu=yes|no]
  *
  * NAME is 1-32 of [A-Za-z0-9_-] (as /probe?module= takes it) and may not
  * be a built-in module's (tcp, udp, path: they cannot be shadowed);
@@ -11,7 +11,9 @@
  *    without it, [metrics] probe_count;
  *  - interval=S (udp): seconds between datagrams, PROBEMOD_INTERVAL_MIN
  *    to PROBEMOD_INTERVAL_MAX; without it, PROBE_UDP_INTERVAL;
- *  - dscp=N (path): the DSCP the SYN is sent with, 0-63; without it, 46.
+ *  - dscp=N (path): the DSCP the SYN is sent with, 0-63; without it, 46;
+ *  - pmtu=yes|no (path): the path MTU search too (slower: up to
+ *    PMTU_BUDGET seconds, within the probe's budget); without it, no.
  * A setting that does not apply to the prober is refused, not ignored.
  *
  * Also the module a /probe names: a built-in one or the configuration's.

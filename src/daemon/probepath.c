@@ -4,7 +4,10 @@
  * and the report read back (untrusted: the client's parser,
  * src/lib/pathreport.c) set beside what was sent, as gauges: DSCP and
  * ECN seen, the MSS sent (TCP_INFO's advmss) and seen, the TTL seen and
- * the hops, NAT and port preservation. A fact not known is NaN.
+ * the hops, NAT and port preservation; and the way back: the MSS the
+ * target's SYN-ACK announced (the report says) against the one this host
+ * took (TCP_INFO), judged by pathback.c, which says "unknown" rather than
+ * "clamped" where Linux's own bounds hide the MSS. A fact not known is NaN.
  *
  * It must not trust the report (pathreport.c reads it), nor outlive the
  * probe's budget, and it closes its socket on every path. */
@@ -21,8 +24,10 @@
 
 #include "clock.h"
 #include "net.h"
+#include "pathback.h"
 #include "pathreport.h"
 #include "report.h"
+#include "tcpwnd.h"
 
 #define PATH_TTL  64
 
@@ -113,17 +118,45 @@ static void path_metrics(struct promtext *p, const struct path_seen *s, int dscp
 		    have && s->nother >= 0 ? s->nother : NAN);
 }
 
+/* The way back: the SYN-ACK's MSS as the target announced it and as this
+ * host took it, and whether it was clamped (raised is not clamped). */
+static void back_metrics(struct promtext *p, const struct path_sent *sent,
+			 const struct path_seen *s)
+{
+	const char *v = s != NULL ? path_mss_back(sent, s) : NULL;
+	bool exact = sent->back_mss > 0 && sent->back_mss < sent->back_mss_limit &&
+		     !sent->back_mss_window;
+
+	probe_gauge(p, "probe_path_mss_back_sent",
+		    "MSS the target's SYN-ACK announced (its report says), in bytes.",
+		    s != NULL ? known(s->reply_mss) : NAN);
+	probe_gauge(
+		p, "probe_path_mss_back_seen",
+		"MSS this host took from the target's SYN-ACK, in bytes; NaN where its own MTU or half the window offered hides it.",
+		s != NULL && (exact || v != NULL) ? (double)sent->back_mss : NAN);
+	probe_gauge(
+		p, "probe_path_mss_back_clamped",
+		"Whether the SYN-ACK's MSS was lowered on the way back (1) or not (0); NaN unknown.",
+		v == NULL ? NAN : strcmp(v, "clamped") == 0);
+}
+
 bool probe_path(const struct sockaddr *target, socklen_t len, const struct probe_params *pp,
 		struct promtext *p)
 {
 	char buf[PATH_REPORT_MAX + 1], local[NET_ADDRSTRLEN] = "", err[64];
 	struct path_seen seen;
+	struct path_sent sent = {.v6 = target->sa_family == AF_INET6,
+				 .wscale = -1,
+				 .back_mss = -1,
+				 .back_mss_limit = -1,
+				 .back_wscale = -1};
 	struct tcp_info ti;
 	socklen_t tilen = sizeof ti;
 	long mss_sent = -1, local_port = -1;
 	struct net_addr me;
 	ssize_t n = -1;
 	int fd = marked_socket(target->sa_family, pp->dscp);
+	double end = clock_now() + pp->budget;
 	bool ok;
 
 	if (fd >= 0) {
@@ -138,9 +171,14 @@ bool probe_path(const struct sockaddr *target, socklen_t len, const struct probe
 			net_format_host((const struct sockaddr *)&me.ss, me.len, local, sizeof local);
 			local_port = net_port((const struct sockaddr *)&me.ss);
 		}
+		if (n > 0)
+			tcp_back_taken(fd, &sent);
 		close(fd);
 	}
 	ok = n > 0 && path_parse_report(buf, (size_t)n, &seen, err, sizeof err) == 0 && !seen.udp;
 	path_metrics(p, ok ? &seen : NULL, pp->dscp, mss_sent, local, local_port);
+	back_metrics(p, &sent, ok ? &seen : NULL);
+	if (pp->pmtu && !probe_path_mtu(target, len, pp, end, p))
+		ok = false;
 	return ok;
 }

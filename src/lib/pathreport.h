@@ -17,7 +17,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "pathmtu.h"
 #include "probemem.h"
 
 #define PATH_ADDR_MAX     64    /* an address as text, with room to spare */
