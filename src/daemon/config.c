@@ -122,7 +122,6 @@ static const struct key keys[] = {
 
 #define NKEYS (sizeof keys / sizeof keys[0])
 
-static const char *const sections[] = { "server", "tcp", "udp", "report", "metrics" };
 _Static_assert(NKEYS <= CONFIG_KEYS_MAX, "raise CONFIG_KEYS_MAX");
 
 /* A section by name is its struct service_cfg by index, byte for byte. */
@@ -579,9 +578,9 @@ static void inherit(struct parser *p, enum config_section i)
 	const struct service_cfg *server = &cfg->service[CONFIG_SERVER];
 	unsigned top = server->port.port[server->port.n - 1];
 
-	if (!seen(p, sections[i], "host"))
+	if (!seen(p, config_section_name(i), "host"))
 		strcpy(sc->host, server->host);
-	if (seen(p, sections[i], "port"))
+	if (seen(p, config_section_name(i), "port"))
 		return;
 	if (i != CONFIG_REPORT) {
 		sc->port = server->port;
@@ -607,8 +606,8 @@ static void finish(struct parser *p)
 	for (int i = CONFIG_FIRST_SERVICE; i < CONFIG_SECTIONS; i++) {
 		struct service_cfg *sc = &cfg->service[i];
 
-		config_build_proxies(p, sections[i], sc->proxy_protocol, &sc->proxy_from,
-				     &sc->proxies);
+		config_build_proxies(p, config_section_name((enum config_section)i),
+				     sc->proxy_protocol, &sc->proxy_from, &sc->proxies);
 	}
 	for (int i = CONFIG_FIRST_SERVICE; i < CONFIG_SECTIONS; i++)
 		if (inherits_server[i])
@@ -616,8 +615,9 @@ static void finish(struct parser *p)
 	config_metrics_finish(p);
 	for (int i = CONFIG_FIRST_SERVICE; i < CONFIG_SECTIONS; i++)
 		if (i != CONFIG_REPORT)
-			check_report_ports(p, sections[i], cfg->service[i].enabled,
-					   cfg->service[i].host, &cfg->service[i].port);
+			check_report_ports(p, config_section_name((enum config_section)i),
+					   cfg->service[i].enabled, cfg->service[i].host,
+					   &cfg->service[i].port);
 	if (!cfg->tcp.enabled && !cfg->udp.enabled)
 		config_error(p, 0, "nothing to serve: both [tcp] and [udp] have enabled = no");
 	if (cfg->server.group[0] != '\0' && cfg->server.user[0] == '\0')

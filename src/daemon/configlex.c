@@ -20,7 +20,26 @@
 static void config_verror(struct parser *p, const char *file, unsigned line, const char *fmt,
 			  va_list ap) __attribute__((format(printf, 4, 0)));
 
-static const char *const sections[] = { "server", "tcp", "udp", "report", "metrics", "log" };
+/* the sections by enum config_section, then [log] (no sockets, no
+ * struct service_cfg): the one list of their names */
+#define SECTION_LOG CONFIG_SECTIONS
+/* clang-format off */
+static const char *const sections[] = {
+	[CONFIG_SERVER] = "server",
+	[CONFIG_TCP] = "tcp",
+	[CONFIG_UDP] = "udp",
+	[CONFIG_REPORT] = "report",
+	[CONFIG_METRICS] = "metrics",
+	[SECTION_LOG] = "log",
+};
+/* clang-format on */
+_Static_assert(sizeof sections / sizeof sections[0] == CONFIG_SECTIONS + 1,
+	       "a section without a name");
+
+const char *config_section_name(enum config_section i)
+{
+	return sections[i];
+}
 
 void config_error(struct parser *p, unsigned line, const char *fmt, ...)
 {

@@ -65,6 +65,9 @@ void config_error(struct parser *p, unsigned line, const char *fmt, ...)
 void config_error_in(struct parser *p, const char *file, unsigned line, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
+/* A section's name (configlex.c holds the one list). */
+const char *config_section_name(enum config_section i);
+
 /* s[0..len) quoted and escaped into buf (QUOTED_BUFSIZE bytes): buf. */
 const char *config_quoted(const char *s, size_t len, char *buf);
 
