@@ -209,7 +209,7 @@ int binding_replan(const struct config *old, const struct config *cfg, bool acti
 		   bool *ignored, char *err, size_t errlen)
 {
 	for (int p = 0; p < NPROTO; p++) {
-		struct reload_change c = reload_decide(old, cfg, plan_socktype(p), activated);
+		struct plan_change c = plan_decide(old, cfg, plan_socktype(p), activated);
 
 		*ignored = *ignored || c.ignored;
 		if (c.rebind &&
@@ -223,7 +223,7 @@ int binding_replan(const struct config *old, const struct config *cfg, bool acti
 int binding_check(const struct config *cfg, char *err, size_t errlen)
 {
 	for (int p = 0; p < NPROTO; p++) {
-		struct reload_want *want = NULL;
+		struct plan_want *want = NULL;
 		size_t n;
 		bool clash;
 		int rc = plan_wanted(cfg, p, &want, &n, &clash, err, errlen);
@@ -253,7 +253,7 @@ int binding_print(const struct config *cfg, FILE *out, char *err, size_t errlen)
 	static const char *const proto[NPROTO] = {"tcp", "udp"};
 
 	for (int p = 0; p < NPROTO; p++) {
-		struct reload_want *want = NULL;
+		struct plan_want *want = NULL;
 		size_t n = 0;
 		bool clash;
 

@@ -11,9 +11,9 @@
  * kernel allows between sockets of one user that both have it; only
  * beside a socket the plan retires (or one retired before, still being
  * drained), or a TCP listener the new wildcard covers and that serves on
- * as part of it, the same service (reload_cover()); never beside one
+ * as part of it, the same service (plan_cover()); never beside one
  * that keeps serving anything else: two services on overlapping
- * addresses and one port are refused (reload_clash()). A process of the
+ * addresses and one port are refused (plan_clash()). A process of the
  * same user could so share the port too, if it asked for SO_REUSEPORT; it
  * could as well take over the daemon.
  *
@@ -70,11 +70,11 @@ static bool moves(const struct config *old, const struct config *new, int p, enu
 		(strcmp(o->host, n->host) != 0 || !config_same_ports(&o->port, &n->port)));
 }
 
-struct reload_change reload_decide(const struct config *old, const struct config *new, int type,
-				   bool activated)
+struct plan_change plan_decide(const struct config *old, const struct config *new, int type,
+			       bool activated)
 {
 	int p = type == SOCK_STREAM ? TCP : UDP;
-	struct reload_change c = { false, false };
+	struct plan_change c = {false, false};
 	unsigned nrows;
 	const struct service_row *rows = service_rows(&nrows);
 	bool differs = false;
@@ -90,8 +90,8 @@ struct reload_change reload_decide(const struct config *old, const struct config
 	return c;
 }
 
-void reload_match(const struct reload_want *want, size_t nwant, const struct sock *cur, size_t ncur,
-		  bool *kept, long *take)
+void plan_match(const struct plan_want *want, size_t nwant, const struct sock *cur, size_t ncur,
+		bool *kept, long *take)
 {
 	for (size_t i = 0; i < ncur; i++)
 		kept[i] = false;
@@ -107,7 +107,7 @@ void reload_match(const struct reload_want *want, size_t nwant, const struct soc
 }
 
 /* The family and port of a wanted address, as one number to sort by. */
-static unsigned long port_key(const struct reload_want *w)
+static unsigned long port_key(const struct plan_want *w)
 {
 	return (unsigned long)w->addr.ss.ss_family << 16 |
 	       net_port((const struct sockaddr *)&w->addr.ss);
@@ -116,7 +116,7 @@ static unsigned long port_key(const struct reload_want *w)
 /* By family and port, then by index (qsort_r() with the wanted array). */
 static int by_port(const void *x, const void *y, void *arg)
 {
-	const struct reload_want *want = arg;
+	const struct plan_want *want = arg;
 	size_t i = *(const size_t *)x, j = *(const size_t *)y;
 	unsigned long a = port_key(&want[i]), b = port_key(&want[j]);
 
@@ -125,7 +125,7 @@ static int by_port(const void *x, const void *y, void *arg)
 	return (i > j) - (i < j);
 }
 
-int reload_clash(const struct reload_want *want, size_t n, size_t *a, size_t *b)
+int plan_clash(const struct plan_want *want, size_t n, size_t *a, size_t *b)
 {
 	size_t *idx = malloc((n + 1) * sizeof *idx), k = 0;
 	int found = 0;
@@ -151,8 +151,8 @@ int reload_clash(const struct reload_want *want, size_t n, size_t *a, size_t *b)
 	return found;
 }
 
-int reload_cover(const struct reload_want *want, size_t nwant, const struct sock *cur, size_t ncur,
-		 const bool *kept, long *cover)
+int plan_cover(const struct plan_want *want, size_t nwant, const struct sock *cur, size_t ncur,
+	       const bool *kept, long *cover)
 {
 	size_t *wild = malloc((nwant + 1) * sizeof *wild), n = 0;
 
@@ -163,7 +163,7 @@ int reload_cover(const struct reload_want *want, size_t nwant, const struct sock
 			wild[n++] = j;
 	qsort_r(wild, n, sizeof *wild, by_port, (void *)want);
 	for (size_t i = 0; i < ncur; i++) {
-		struct reload_want key = { .addr = cur[i].local };
+		struct plan_want key = {.addr = cur[i].local};
 		size_t lo = 0, hi = n;
 
 		cover[i] = -1;
@@ -281,8 +281,8 @@ static const char *service_name(enum service svc)
 }
 
 /* Why two wanted addresses cannot both be bound, into err. */
-static void say_clash(const struct config *cfg, int p, const struct reload_want *x,
-		      const struct reload_want *y, char *err, size_t errlen)
+static void say_clash(const struct config *cfg, int p, const struct plan_want *x,
+		      const struct plan_want *y, char *err, size_t errlen)
 {
 	char ax[NET_ADDRSTRLEN], ay[NET_ADDRSTRLEN], hx[CONFIG_HOST_MAX * 4 + 1],
 		hy[CONFIG_HOST_MAX * 4 + 1];
@@ -300,8 +300,8 @@ static void say_clash(const struct config *cfg, int p, const struct reload_want 
 }
 
 /* wanted(), without the check. */
-static int collect(const struct config *cfg, int p, struct reload_want **out, size_t *n,
-		   char *err, size_t errlen)
+static int collect(const struct config *cfg, int p, struct plan_want **out, size_t *n, char *err,
+		   size_t errlen)
 {
 	unsigned nrows;
 	const struct service_row *rows = service_rows(&nrows);
@@ -328,16 +328,16 @@ static int collect(const struct config *cfg, int p, struct reload_want **out, si
 			return -1;
 		for (unsigned j = 0; j < ports->n; j++)
 			for (int i = 0; i < got; i++) {
-				struct reload_want *w = &(*out)[(*n)++];
+				struct plan_want *w = &(*out)[(*n)++];
 
-				*w = (struct reload_want){ addrs[i], svc, ports->port[j] == 0 };
+				*w = (struct plan_want){addrs[i], svc, ports->port[j] == 0};
 				net_set_port(&w->addr, ports->port[j]);
 			}
 	}
 	return 0;
 }
 
-int plan_wanted(const struct config *cfg, int p, struct reload_want **out, size_t *n, bool *clash,
+int plan_wanted(const struct config *cfg, int p, struct plan_want **out, size_t *n, bool *clash,
 		char *err, size_t errlen)
 {
 	size_t a, b;
@@ -346,7 +346,7 @@ int plan_wanted(const struct config *cfg, int p, struct reload_want **out, size_
 	*clash = false;
 	if (collect(cfg, p, out, n, err, errlen) < 0)
 		return -1;
-	rc = reload_clash(*out, *n, &a, &b);
+	rc = plan_clash(*out, *n, &a, &b);
 	if (rc < 0) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
@@ -367,7 +367,7 @@ static int by_int(const void *x, const void *y)
 }
 
 /* The sockets of ours that this plan does not keep as they are (retiring,
- * about to be, or covered by a new wildcard: reload_cover()), into *out
+ * about to be, or covered by a new wildcard: plan_cover()), into *out
  * (from malloc()): the only ones a new socket may share a port with.
  * Descriptor numbers name sockets here: those of cur and ours were
  * copied together by main, which alone offers (a number it copied
@@ -413,7 +413,7 @@ static int status_of(bool clash, int err)
 /* What a failed bind of w means, after its message in err: whose
  * address it was (the report's port is [server]'s highest + 1 unless
  * set), and for a privileged port how to be allowed it. errno kept. */
-static void explain(const struct config *cfg, const struct reload_want *w, int e, char *err,
+static void explain(const struct config *cfg, const struct plan_want *w, int e, char *err,
 		    size_t errlen)
 {
 	unsigned port = net_port((const struct sockaddr *)&w->addr.ss);
@@ -435,9 +435,9 @@ static void explain(const struct config *cfg, const struct reload_want *w, int e
 /* Binds the wanted addresses no socket was kept for (take[j] < 0), each
  * added to pp as it is opened (and to the serving thread's epoll through
  * watcher, unless -1). 0, or -1 with why in err and errno. */
-static int open_new(const struct config *cfg, int p, const struct reload_want *want,
-		    size_t nwant, const long *take, const struct sock *old, size_t nold,
-		    int watcher, struct proto_plan *pp, char *err, size_t errlen)
+static int open_new(const struct config *cfg, int p, const struct plan_want *want, size_t nwant,
+		    const long *take, const struct sock *old, size_t nold, int watcher,
+		    struct proto_plan *pp, char *err, size_t errlen)
 {
 	for (size_t j = 0; j < nwant; j++) {
 		unsigned flags = saves_syn(cfg, p, want[j].service) ? NET_LISTEN_SAVE_SYN : 0;
@@ -492,7 +492,7 @@ int plan_sockets(const struct config *cfg, int p, const struct sock *cur, size_t
 		 const struct sock *ours, size_t nours, int watcher, struct proto_plan *pp,
 		 char *err, size_t errlen)
 {
-	struct reload_want *want = NULL;
+	struct plan_want *want = NULL;
 	struct sock *old = NULL;
 	bool *kept = NULL, clash = false;
 	long *take = NULL, *cover = NULL;
@@ -512,13 +512,13 @@ int plan_sockets(const struct config *cfg, int p, const struct sock *cur, size_t
 	cover = malloc((ncur + 1) * sizeof *cover);
 	if (pp->next == NULL || pp->pick == NULL || kept == NULL || take == NULL || cover == NULL)
 		goto oom;
-	reload_match(want, nwant, cur, ncur, kept, take);
+	plan_match(want, nwant, cur, ncur, kept, take);
 	/* a listener that a new wildcard covers serves on beside it: a new
 	 * one shares the port with it, as with one retiring */
 	for (size_t i = 0; i < ncur; i++)
 		cover[i] = -1;
 	if (not_kept(cur, ncur, kept, ours, nours, &old, &nold) < 0 ||
-	    (p == TCP && reload_cover(want, nwant, cur, ncur, kept, cover) < 0))
+	    (p == TCP && plan_cover(want, nwant, cur, ncur, kept, cover) < 0))
 		goto oom;
 	/* first the kept sockets (the opened ones come last: see plan_close()) */
 	for (size_t j = 0; j < nwant; j++)

@@ -1,8 +1,8 @@
 /* plan.h: the sockets a configuration asks for, as start, -t and a
  * reload's job see them alike: each service's host resolved on each of
- * its ports (reload_want, plan_wanted()), two services that would share a port of one
- * address refused (reload_clash()), the sockets bound now that stay
- * (reload_match()), and the new ones bound (plan_sockets()).
+ * its ports (plan_want, plan_wanted()), two services that would share a port of one
+ * address refused (plan_clash()), the sockets bound now that stay
+ * (plan_match()), and the new ones bound (plan_sockets()).
  *
  * The pure parts (what changes, which sockets stay, what clashes) are
  * unit-tested in tests/unit_reload.c. */
@@ -75,18 +75,18 @@ void plan_log_listening(const struct sock *s, size_t n, int p);
 /* --- the pure parts, for the unit tests --- */
 
 /* What a reload does to one protocol's sockets. */
-struct reload_change {
+struct plan_change {
 	bool rebind;                    /* the host, port or enabled changed */
 	bool ignored;                   /* ... but the service manager owns them */
 };
 
 /* Compares the sockets one protocol (SOCK_STREAM or SOCK_DGRAM) asks for
  * in the old and the new configuration. */
-struct reload_change reload_decide(const struct config *old, const struct config *new, int type,
-				   bool activated);
+struct plan_change plan_decide(const struct config *old, const struct config *new, int type,
+			       bool activated);
 
 /* One address a configuration asks a protocol to serve. */
-struct reload_want {
+struct plan_want {
 	struct net_addr addr;
 	enum service service;
 	bool any_port;                  /* port 0, the kernel's pick: any port of ours matches */
@@ -97,8 +97,8 @@ struct reload_want {
  * the index in cur of the one kept for want[j], or -1 when it needs a
  * new one. A socket stays when its address is wanted, whatever service
  * it served: it serves the one wanted now. */
-void reload_match(const struct reload_want *want, size_t nwant, const struct sock *cur, size_t ncur,
-		  bool *kept, long *take);
+void plan_match(const struct plan_want *want, size_t nwant, const struct sock *cur, size_t ncur,
+		bool *kept, long *take);
 
 /* Which of the TCP listeners not kept (kept[i] false) stay anyway: one
  * on a specific address that a wanted wildcard of its family and port
@@ -107,21 +107,21 @@ void reload_match(const struct reload_want *want, size_t nwant, const struct soc
  * retired: its handshakes under way complete, and a new client of its
  * address is served at once. cover[i]: the index in want of the wildcard
  * that covers cur[i], or -1. Returns -1 when out of memory, else 0. */
-int reload_cover(const struct reload_want *want, size_t nwant, const struct sock *cur, size_t ncur,
-		 const bool *kept, long *cover);
+int plan_cover(const struct plan_want *want, size_t nwant, const struct sock *cur, size_t ncur,
+	       const bool *kept, long *cover);
 
 /* Two wanted addresses that cannot both be bound: the same family and
  * port, and the same address or one of them the wildcard (two services
  * on 127.0.0.1:7000 and *:7000), port 0 aside. *a < *b are their indexes.
  * Returns 1 when there are, 0 when not, -1 when out of memory. */
-int reload_clash(const struct reload_want *want, size_t n, size_t *a, size_t *b);
+int plan_clash(const struct plan_want *want, size_t n, size_t *a, size_t *b);
 
 /* The addresses protocol p of cfg asks for, of every service, into *out
  * (from malloc(), the caller's to free even on failure). A name is
  * resolved once a service. Two of them that cannot both be bound are
  * refused here, for start, -t and reload alike (*clash set). 0, or -1
  * with why in err. */
-int plan_wanted(const struct config *cfg, int p, struct reload_want **out, size_t *n, bool *clash,
+int plan_wanted(const struct config *cfg, int p, struct plan_want **out, size_t *n, bool *clash,
 		char *err, size_t errlen);
 
 #endif

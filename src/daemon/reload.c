@@ -7,8 +7,8 @@
  * force, the sockets bound now). The job loads the file as start does
  * (cfgload.c: the file, the -o overrides, the user looked up), then
  * binding.c plans the sockets: it decides per protocol what changes
- * (reload_decide()), resolves a changed host (net.c, bounded), matches the
- * addresses against the sockets bound now (reload_match()) and binds the
+ * (plan_decide()), resolves a changed host (net.c, bounded), matches the
+ * addresses against the sockets bound now (plan_match()) and binds the
  * new ones (plan.c), then the job signals main. main's reload_poll() commits
  * (commit(): tcp_reconfigure() and udp_reconfigure() first, so that a
  * serving thread sets the options of the sockets it is about to take
@@ -26,7 +26,7 @@
  * (and sent again a second later). So two cases: a listener whose
  * address a new wildcard covers (127.0.0.1 when * is asked for) is not
  * retired at all but kept serving in the new set, beside the wildcard
- * (reload_cover()); its handshakes complete and the kernel goes on
+ * (plan_cover()); its handshakes complete and the kernel goes on
  * giving it its address's SYNs, the more specific listener. Any other
  * listener retired serves an address the new set does not (the new set's
  * more specific or equal listeners take their SYNs), so it can drain for

@@ -25,7 +25,7 @@
 /* ... in at most this long: a handshake under way on it (SYN-RECV, the
  * client's ACK late or lost and sent again after the SYN-ACK repeated at
  * 1 s) completes meanwhile. Only an address the new set does not serve
- * retires (see reload_cover()): no new client of ours waits on it. */
+ * retires (see plan_cover()): no new client of ours waits on it. */
 #define TCP_DRAIN_S     3.0
 #define TCP_FD_HEADROOM 16              /* descriptors always left free: see tcp.c */
 
