@@ -10,6 +10,7 @@
 #include "pathhops.h"
 #include "pathjson.h"
 #include "pathreport.h"
+#include "pathtext.h"
 #include "unit.h"
 
 /* As report_tcp_json() writes them (unit_report checks that side). */

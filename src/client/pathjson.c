@@ -10,6 +10,7 @@
 
 #include "outbuf.h"
 #include "pathback.h"
+#include "pathtext.h"
 
 #define REASONS_MAX 12                  /* facts of one protocol that may be unknown */
 

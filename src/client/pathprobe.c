@@ -27,6 +27,7 @@
 #include "pathhops.h"
 #include "pathjson.h"
 #include "pathreport.h"
+#include "pathtext.h"
 #include "report.h"
 #include "route.h"
 #include "tcpwnd.h"

@@ -26,6 +26,7 @@
 #include "net.h"
 #include "pathback.h"
 #include "pathreport.h"
+#include "pathtext.h"
 #include "report.h"
 #include "tcpwnd.h"
 

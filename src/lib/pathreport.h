@@ -87,10 +87,6 @@ struct path_sent {
 int path_parse_report(const char *buf, size_t len, struct path_seen *s, char *err,
 		      size_t errlen);
 
-/* The verdicts, one line each ("  nat: ...\n"). Returns the length. */
-size_t path_text(char *buf, size_t size, const struct path_sent *sent,
-		 const struct path_seen *seen);
-
 /* A DSCP by name (EF, AF41, CS1, LE, VA; any case) or number (0 to 63).
  * 0, or -1 when it is neither. */
 int path_dscp_parse(const char *s, int *dscp);
@@ -101,21 +97,8 @@ const char *path_dscp_name(int dscp);
 /* A DSCP for a reader: "ef/46", or "46" (into buf). */
 const char *path_dscp_text(int dscp, char *buf, size_t size);
 
-/* For the JSON writer (pathjson.h), the verdicts' own terms:
- * The same address, IPv4-mapped or not, and a link-local scope aside. */
-bool path_same_host(const char *a, const char *b);
-/* The hops on the way; -1 when either TTL is unknown or it grew. */
-int path_hops(const struct path_sent *sent, const struct path_seen *seen);
-/* The destination translated: 1, 0, or -1 not known. */
-int path_dnat(const struct path_sent *sent, const struct path_seen *seen);
 /* What happened to the ECN field ("kept", "bleached", ...); NULL: unknown. */
 const char *path_ecn_verdict(int sent, int seen);
-/* A SYN's options as a set of PATH_O_ bits; -1 when not known. */
-enum { PATH_O_MSS = 1, PATH_O_WSCALE = 2, PATH_O_SACK = 4, PATH_O_TS = 8 };
-int path_options_sent(const struct path_sent *s);
-int path_options_seen(const struct path_seen *s);
-/* The name of option bit i (0: "mss" ... 3: "timestamps"). */
-const char *path_option_name(int i);
 
 /* The ECN codepoint's name: "not-ect", "ect1", "ect0" or "ce". */
 const char *path_ecn_name(int ecn);

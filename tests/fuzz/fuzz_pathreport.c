@@ -9,6 +9,7 @@
 
 #include "pathjson.h"
 #include "pathreport.h"
+#include "pathtext.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
