@@ -21,7 +21,8 @@
 #       seen;
 #     (IPv4 only) the reports over UDP dropped: unknown (NaN), the probe
 #       within its budget, probe_success 0; a stop of the daemon during
-#       the search ends it in seconds, not the search's.
+#       the search ends it in seconds, not the search's, the request
+#       closed unanswered.
 . "${top_srcdir:-.}/tests/lib.sh"
 . "$top_srcdir/tests/chain.sh"
 chain_for_test
@@ -204,4 +205,7 @@ timed stop_daemon
 check "a stop during the path MTU search: the daemon ends in seconds (${ELAPSED_MS} ms), exit 0" \
 	test "$ELAPSED_MS" -lt 4000 -a "$DSTATUS" -eq 0
 wait "$CURL"
+CURL_STATUS=$?
+check "... the search was cut short: its request closed unanswered (curl exit $CURL_STATUS)" \
+	test "$CURL_STATUS" -ne 0 -a ! -s "$T/stopped.prom"
 chain_rule 2

@@ -1,6 +1,7 @@
 #!/bin/sh
 # etc/prometheus/netecho-mesh.sh: writes mesh.json, the file_sd targets of
-# the netecho_probe job (prometheus.yml), from the host list.
+# the netecho_probe job (prometheus.yml), from the host list (with
+# -m mtu, mesh-mtu.json: the netecho_probe_mtu job's).
 #
 #   netecho-mesh.sh [-k PEERS] [-e ECHO_PORT] [-r REPORT_PORT] [-m MODULES] HOSTS.yml >mesh.json
 #
@@ -9,7 +10,9 @@
 # its peers (every other host, or with -k the next k hosts after it in
 # the list, wrapping: each host is then probed by k others, and a round
 # costs N*k probes a module instead of N*(N-1)). tcp probes the echo port
-# (default 50000), udp and path the report service (default 50001).
+# (default 50000), udp and path the report service (default 50001), and
+# so does every other module name: a module of your own whose prober is
+# tcp needs a run of its own with -r set to the echo port.
 # Modules: default "tcp udp path". Prints JSON; reads no network.
 set -eu
 k=0 echo_port=50000 report_port=50001 modules="tcp udp path"

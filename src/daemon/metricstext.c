@@ -1,7 +1,9 @@
 /* metricstext.c: the text of GET /metrics (see metricstext.h).
  *
- * It must not change a counter nor take a lock: it reads relaxed atomics
- * and /proc, and writes only into the caller's buffer. */
+ * It must not change a counter nor take a lock of its own: it reads
+ * relaxed atomics and /proc, and the TCP server's counts through
+ * tcp_counters() and tcp_threads(), which hold the server's lock for a
+ * walk of its busy list at most; it writes only into the caller's buffer. */
 #include "metricstext.h"
 
 #include <dirent.h>

@@ -1,6 +1,6 @@
 /* pmtu.c: --pmtu's reasoning (see pmtu.h).
  *
- * Pure: it must not send a probe nor read a clock (pmtuprobe.c does both);
+ * Pure: it must not send a probe nor read a clock (pmtusearch.c does both);
  * where evidence does not decide, it says unknown. */
 #include "pmtu.h"
 

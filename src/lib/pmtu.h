@@ -1,4 +1,4 @@
-/* pmtu.h: --pmtu's reasoning, apart from its sockets (pmtuprobe.c): what
+/* pmtu.h: --pmtu's reasoning, apart from its sockets (pmtusearch.c): what
  * the probes sent so far show, and which size to try next.
  *
  * Each probe (numbered 0 on) has a size (the IP packet's bytes) and a

@@ -6,7 +6,7 @@
  * (back), the reports' TTL and TOS as they came, beside what the target
  * says it sent them with. What it found is a struct path_mtu. In src/lib because netecho --pmtu
  * (pmtuprobe.c: its options, its live line and messages) and netechod's
- * /probe path module with pmtu=yes (probepath.c) both run it.
+ * /probe path module with pmtu=yes (probepmtu.c) both run it.
  *
  * Bounded: PMTU_SEQS probes, PMTU_PACE_MS apart, PMTU_BUDGET seconds in
  * all and never past the caller's deadline; it sees the caller's stop
