@@ -114,6 +114,8 @@ static void close_facts(int fd, char *buf, size_t size, uint32_t *rtt_us)
 	struct tcp_info_ext ti;
 	socklen_t len = sizeof ti;
 
+	if (buf != NULL)
+		buf[0] = '\0';
 	memset(&ti, 0, sizeof ti);
 	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) < 0 || len < sizeof ti.base)
 		return;
