@@ -34,6 +34,13 @@ check "full mesh: tcp to the echo port, udp and path to the report service" \
 	test "$(grep -c ' tcp .*:50000$' "$T/pairs.out")" -eq 12 -a \
 	"$(grep -Ec ' (udp|path) .*:50001$' "$T/pairs.out")" -eq 24
 check "an IPv6 host keeps its brackets" grep -q '^192.0.2.1:9597 tcp \[2001:db8::4\]:50000$' "$T/pairs.out"
+sh "$P/netecho-mesh.sh" -k 1 -m 'tcp_quick:tcp path_cs1:path mtu' "$T/hosts.yml" \
+	>"$T/mesh3.json" || fail "netecho-mesh.sh with modules of our own failed"
+pairs "$T/mesh3.json" >"$T/pairs3.out"
+check "modules of our own: NAME:tcp to the echo port, NAME:path and a bare name to the report's" \
+	test "$(grep -c ' tcp_quick .*:50000$' "$T/pairs3.out")" -eq 4 -a \
+	"$(grep -Ec ' (path_cs1|mtu) .*:50001$' "$T/pairs3.out")" -eq 8 -a \
+	"$(wc -l <"$T/pairs3.out")" -eq 12
 sh "$P/netecho-mesh.sh" -k 2 -m udp "$T/hosts.yml" >"$T/mesh2.json" || fail "netecho-mesh.sh -k 2 failed"
 pairs "$T/mesh2.json" >"$T/pairs2.out"
 check "k = 2 sampled: 4 x 2 probes, each host probed by exactly 2 others" \

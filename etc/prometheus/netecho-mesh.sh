@@ -10,9 +10,10 @@
 # its peers (every other host, or with -k the next k hosts after it in
 # the list, wrapping: each host is then probed by k others, and a round
 # costs N*k probes a module instead of N*(N-1)). tcp probes the echo port
-# (default 50000), udp and path the report service (default 50001), and
-# so does every other module name: a module of your own whose prober is
-# tcp needs a run of its own with -r set to the echo port.
+# (default 50000), udp and path the report service (default 50001); a
+# module of your own is written NAME:PROBER ("tcp_quick:tcp",
+# "path_cs1:path") and probes the port its prober does, a bare name of
+# your own the report service.
 # Modules: default "tcp udp path". Prints JSON; reads no network.
 set -eu
 k=0 echo_port=50000 report_port=50001 modules="tcp udp path"
@@ -36,7 +37,11 @@ printf '['
 first=1 i=0
 for prober in $hosts; do
 	for module in $modules; do
-		case $module in tcp) port=$echo_port ;; *) port=$report_port ;; esac
+		case $module in
+		tcp | *:tcp) port=$echo_port ;;
+		*) port=$report_port ;;
+		esac
+		name=${module%%:*}
 		peers="" j=1
 		while [ "$j" -le "$k" ]; do
 			peer=$(printf '%s\n' "$hosts" | sed -n "$(( (i + j) % n + 1 ))p")
@@ -46,7 +51,7 @@ for prober in $hosts; do
 		[ $first -eq 1 ] || printf ','
 		first=0
 		printf '\n  {"targets": [%s], "labels": {"prober": "%s", "module": "%s"}}' \
-			"$peers" "$prober" "$module"
+			"$peers" "$prober" "$name"
 	done
 	i=$((i + 1))
 done
