@@ -126,7 +126,7 @@ for fam in $FAMILY; do
 	probe base$fam "$tgt" mtu 20
 	check "$x pmtu=yes, no condition: mtu 1500, no ICMP, no black hole, local 1500" \
 		test "$(vals base$fam $mtu)" = "1500 NaN 0 1500 1"
-	check "$x ... the way back's gauges too" \
+	check "$x ... the MSS way back's verdict too: kept (clamped 0)" \
 		test "$(val base$fam probe_path_mss_back_clamped)" = 0
 	check "$x ... its UDP reports' way back: 2 hops, DSCP 0 sent and seen, ECN 0 and 0" \
 		test "$(vals base$fam $udpback)" = "2 0 0 0 0"
