@@ -140,8 +140,15 @@ static void test_evidence(void)
 	CHECK(e.state[0] == PMTU_LOST && e.state[1] == PMTU_LOST && e.state[2] == PMTU_ARRIVED);
 	pmtu_seen_size(&e, 999);                /* of no probe: nothing */
 	CHECK(e.state[2] == PMTU_ARRIVED);
-	/* an ICMP below the largest that arrived: that still arrived */
+	/* an ICMP below the largest that arrived is wrong (forged or stale):
+	 * no bound, the search goes on above, to the interface's MTU */
 	e = (struct pmtu_evidence){ .local_mtu = 1500, .icmp_mtu = 552 };
+	pmtu_sent(&e, 576);
+	pmtu_seen_size(&e, 576);
+	pmtu_decide(&e, &v);
+	CHECK(v.pmtu == -1 && v.bound == 1500 && v.next > 576);
+	/* an ICMP at exactly the largest that arrived: the bound it names */
+	e = (struct pmtu_evidence){.local_mtu = 1500, .icmp_mtu = 576};
 	pmtu_sent(&e, 576);
 	pmtu_seen_size(&e, 576);
 	pmtu_decide(&e, &v);
@@ -227,11 +234,44 @@ static void test_loss(void)
 	}
 }
 
+/* A host on the path forges ICMP "too big" naming 1200 for larger probes,
+ * which still arrive (a tenth of the reports lost): the verdict is the
+ * path's 1500 or unknown, never an MTU that no router keeps. (Were the
+ * probe above 1200 lost too, the evidence would be a real router's.) */
+static void test_forged(void)
+{
+	int right = 0;
+
+	for (uint64_t seed = 1; seed <= 50; seed++) {
+		struct pmtu_evidence e = {.local_mtu = -1, .icmp_mtu = -1};
+		struct pmtu_verdict v;
+		struct path p = {.local = 1500, .loss_back = 10, .rng = seed};
+
+		for (int i = 0; i < 6 && e.n < PMTU_SEQS; i++) {
+			probe(&e, &p, 576);
+			if (e.state[e.n - 1] == PMTU_ARRIVED)
+				break;
+		}
+		for (;;) {
+			pmtu_decide(&e, &v);
+			if (v.next < 0 || e.n >= PMTU_SEQS)
+				break;
+			if (v.next > 1200 && v.next <= p.local)
+				e.icmp_mtu = 1200; /* before its report, as a forger on the way */
+			probe(&e, &p, v.next);
+		}
+		CHECK(v.pmtu == 1500 || v.pmtu == -1);
+		right += v.pmtu == 1500;
+	}
+	CHECK(right >= 40); /* and mostly decided */
+}
+
 int main(void)
 {
 	test_tries();
 	test_evidence();
 	test_paths();
 	test_loss();
+	test_forged();
 	return unit_done("unit_pmtu");
 }

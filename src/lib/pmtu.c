@@ -183,11 +183,13 @@ static void facts(const struct pmtu_evidence *e, struct pmtu_verdict *v)
 	v->pmtu = v->low = v->vanished = v->next = -1;
 	v->black_hole = v->loss = -1;
 	v->bound = e->local_mtu > 0 ? e->local_mtu : PMTU_LARGEST;
-	if (e->icmp_mtu > 0 && e->icmp_mtu < v->bound)
-		v->bound = e->icmp_mtu;
 	for (int i = 0; i < e->n; i++)
 		if (e->state[i] == PMTU_ARRIVED && e->size[i] > v->low)
 			v->low = e->size[i];
+	/* an ICMP's MTU bounds the search unless a larger probe arrived: then
+	 * it is wrong (forged, stale or of another path), not a verdict */
+	if (e->icmp_mtu > 0 && e->icmp_mtu < v->bound && e->icmp_mtu >= v->low)
+		v->bound = e->icmp_mtu;
 }
 
 /* The end of a search: the size above the largest that arrives (hi) and

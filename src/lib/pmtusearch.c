@@ -268,12 +268,17 @@ static int send_probe(struct search *s, long total)
 
 	s->buf[probemem_tag(s->buf, PROBEMEM_TAG_MAX, s->session, (unsigned)s->e.n)] = '.';
 	pace(s);
-	if (send(s->fd, s->buf, (size_t)payload, 0) < 0) {
+	/* EMSGSIZE may be an ICMP's, pending on the socket since the last
+	 * probe, not this host's refusal of this size: taken, then once more */
+	for (int tries = 0; send(s->fd, s->buf, (size_t)payload, 0) < 0; tries++) {
 		if (errno != EMSGSIZE)
 			return FAILED;
 		take_errors(s);
-		if (s->e.local_mtu < 0 || s->e.local_mtu >= total)
-			s->e.local_mtu = total - 1;
+		if (s->e.local_mtu > 0 && s->e.local_mtu < total)
+			return TOO_BIG;
+		if (tries == 0)
+			continue;
+		s->e.local_mtu = total - 1;
 		return TOO_BIG;
 	}
 	seq = pmtu_sent(&s->e, total);
