@@ -26,7 +26,7 @@ cd "$(dirname "$0")"
 TEST_PACKAGES="bash netcat-openbsd iproute2 nftables jq haproxy util-linux procps strace valgrind
 	clang libclang-rt-14-dev
 	systemd systemd-container man-db mandoc manpages-dev iputils-ping
-	debhelper dpkg-dev fakeroot lintian prometheus prometheus-blackbox-exporter curl tmux"
+	debhelper dpkg-dev fakeroot lintian prometheus prometheus-blackbox-exporter curl tmux python3"
 progress "test.sh: packages, 3 builds with make check, fuzzers, distcheck, package" \
 	"(about 25 min on 2 cores)"
 need_packages $BUILD_PACKAGES $TEST_PACKAGES || { echo "0 passed, 1 failed"; exit 1; }
