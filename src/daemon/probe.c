@@ -1,4 +1,5 @@
-/* probe.c: a /probe's modules, and the tcp one (see probe.h).
+/* probe.c: a /probe's modules by name, the one picked run, and the tcp
+ * one (see probe.h); what the modules share is probekit.c's.
  *
  * It must not decide whether a probe may run (probegate.c) nor outlive its
  * budget, and it closes its socket on every path. */
@@ -13,6 +14,8 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "probepath.h"
+#include "probeudp.h"
 
 #define TCP_BUF 4096                    /* bytes of echo kept while looking for a line */
 
@@ -27,32 +30,6 @@ int probe_module(const char *name, enum probe_module *m)
 	else
 		return -1;
 	return 0;
-}
-
-void probe_gauge(struct promtext *p, const char *name, const char *help, double v)
-{
-	promtext_family(p, name, PROM_GAUGE, help);
-	promtext_sample(p, "", NULL, 0, v);
-}
-
-bool probe_stopping(const struct probe_params *pp)
-{
-	return pp->stop != NULL && atomic_load_explicit(pp->stop, memory_order_relaxed);
-}
-
-int probe_poll(const struct probe_params *pp, struct pollfd *pfd, double deadline)
-{
-	for (;;) {
-		int ms = clock_ms_until(deadline), n;
-
-		if (probe_stopping(pp))
-			return 0;
-		n = poll(pfd, 1, ms > PROBE_STOP_SLICE_MS ? PROBE_STOP_SLICE_MS : ms);
-		if (n != 0 && !(n < 0 && errno == EINTR))
-			return n;
-		if (n == 0 && ms <= PROBE_STOP_SLICE_MS)
-			return 0;
-	}
 }
 
 /* waits for events on fd until deadline: 1 ready, 0 timed out, -1 error */

@@ -25,34 +25,10 @@
 #ifndef NETECHO_PROBE_H
 #define NETECHO_PROBE_H
 
-#include <poll.h>
-#include <stdatomic.h>
 #include <stdbool.h>
 #include <sys/socket.h>
 
-#include "promtext.h"
-
-#define PROBE_COUNT_MAX     100         /* round trips or datagrams of one probe */
-#define PROBE_UDP_SIZE      1024        /* a UDP probe's bytes: room for any report (report.h) */
-#define PROBE_UDP_INTERVAL  0.125       /* seconds: under the report service's 10 a second */
-
-struct probe_params {
-	double budget;                  /* seconds the probe may take */
-	unsigned count;                 /* round trips (tcp) or datagrams (udp) */
-	double interval;                /* udp: seconds between datagrams */
-	const atomic_bool *stop;        /* true: the daemon stops, end now (NULL: never) */
-	int dscp;                       /* path: the DSCP the SYN is sent with, 0-63 */
-	bool pmtu;			/* path: the path MTU search after it (pmtusearch.h) */
-};
-
-#define PROBE_STOP_SLICE_MS 100         /* a probe sees a stop within this, waiting */
-
-/* Whether pp's probe is to end now (the daemon stops). */
-bool probe_stopping(const struct probe_params *pp);
-
-/* poll() of one descriptor until deadline, in slices that notice a stop:
- * 1 ready, 0 timed out or stopping, -1 error (not EINTR). */
-int probe_poll(const struct probe_params *pp, struct pollfd *pfd, double deadline);
+#include "probekit.h"
 
 enum probe_module { PROBE_TCP, PROBE_UDP, PROBE_PATH };
 
@@ -64,19 +40,5 @@ int probe_module(const char *name, enum probe_module *m);
 bool probe_run(enum probe_module m, const struct sockaddr *target, socklen_t len,
 	       const struct probe_params *pp, struct promtext *p);
 
-/* The UDP module (probeudp.c) and the path module (probepath.c), for
- * probe_run(). */
-bool probe_udp(const struct sockaddr *target, socklen_t len, const struct probe_params *pp,
-	       struct promtext *p);
-bool probe_path(const struct sockaddr *target, socklen_t len, const struct probe_params *pp,
-		struct promtext *p);
-
-/* The path module's path MTU search (probepmtu.c), done by end
- * (clock_now()'s time): whether it could search (a report came). */
-bool probe_path_mtu(const struct sockaddr *target, socklen_t len, const struct probe_params *pp,
-		    double end, struct promtext *p);
-
-/* One gauge family with one sample: for the modules. */
-void probe_gauge(struct promtext *p, const char *name, const char *help, double v);
 
 #endif

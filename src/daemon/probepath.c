@@ -11,7 +11,7 @@
  *
  * It must not trust the report (pathreport.c reads it), nor outlive the
  * probe's budget, and it closes its socket on every path. */
-#include "probe.h"
+#include "probepath.h"
 
 #include <errno.h>
 #include <math.h>
@@ -27,6 +27,7 @@
 #include "pathback.h"
 #include "pathreport.h"
 #include "pathtext.h"
+#include "probepmtu.h"
 #include "report.h"
 #include "tcpwnd.h"
 

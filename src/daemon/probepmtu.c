@@ -10,7 +10,7 @@
  * wrong.
  *
  * It must not reason on the probes itself (pmtu.c does), nor print. */
-#include "probe.h"
+#include "probepmtu.h"
 
 #include <math.h>
 #include <netinet/in.h>

@@ -6,7 +6,7 @@
  *
  * It must not trust a report but through that parser, nor outlive the
  * probe's budget. */
-#include "probe.h"
+#include "probeudp.h"
 
 #include <errno.h>
 #include <math.h>
