@@ -108,3 +108,27 @@ chain_for_test() {
 	trap 'rc=$?; chain_down; (exit $rc); cleanup' EXIT
 	chain_up || fail "building the lab of two routers"
 }
+
+# chain_probers [LINE...]: a target netechod on the server (echo on 7000,
+# its report service on 7001) and a prober on the client, /probe on
+# 127.0.0.1:7200 with the module "mtu path pmtu=yes"; each LINE more goes
+# in the prober's [metrics] (its probe_allow, say). The prober's pid in
+# DPID, its stderr in $T/d.err, the target's in $T/s.err.
+chain_probers() {
+	local cfg
+	cfg=$(printf '[server]\nhost = *\nport = 7000\n[log]\nlevel = notice\n' | conf target)
+	: >"$T/s.err"
+	ip netns exec "$CH_S" "$NETECHOD" -f -c "$cfg" >"$T/s.out" 2>"$T/s.err" &
+	BG_PIDS="$BG_PIDS $!"
+	wait_for "$T/s.err" 'netechod [0-9.]+ started'
+	cfg=$({
+		printf '[server]\nhost = 127.0.0.1\nport = 7000\n'
+		printf '[metrics]\nenabled = yes\nport = 7200\nmodule = mtu path pmtu=yes\n'
+		printf '%s\n' "$@"
+		printf '[log]\nlevel = notice\n'
+	} | conf prober)
+	: >"$T/d.err"
+	ip netns exec "$CH_C" "$NETECHOD" -f -c "$cfg" >"$T/d.out" 2>"$T/d.err" &
+	DPID=$!
+	wait_for "$T/d.err" 'netechod [0-9.]+ started'
+}

@@ -15,26 +15,7 @@ command -v python3 >/dev/null || skip "python3 is not installed (the ICMP forger
 chain_for_test
 ok "the lab: client, two routers and a server"
 
-cfg=$(printf '[server]\nhost = *\nport = 7000\n[log]\nlevel = notice\n' | conf target)
-ip netns exec "$CH_S" "$NETECHOD" -f -c "$cfg" >"$T/s.out" 2>"$T/s.err" &
-BG_PIDS="$BG_PIDS $!"
-wait_for "$T/s.err" 'netechod [0-9.]+ started'
-cfg=$(conf prober <<'CONF'
-[server]
-host = 127.0.0.1
-port = 7000
-[metrics]
-enabled = yes
-port = 7200
-probe_allow = 10.0.0.0/8
-module = mtu path pmtu=yes
-[log]
-level = notice
-CONF
-)
-ip netns exec "$CH_C" "$NETECHOD" -f -c "$cfg" >"$T/d.out" 2>"$T/d.err" &
-BG_PIDS="$BG_PIDS $!"
-wait_for "$T/d.err" 'netechod [0-9.]+ started'
+chain_probers 'probe_allow = 10.0.0.0/8'
 
 # the forger, on router 2: what comes in from router 1 (q0) over UDP to
 # port 7001 and is larger than 1200 bytes gets an ICMP naming 1200; one

@@ -29,31 +29,9 @@ chain_for_test
 command -v curl >/dev/null || skip "curl is not installed"
 ok "the lab: client, two routers and a server, forwarding IPv4 and IPv6"
 
-# the target: echo on 7000, its report service on 7001
-cfg=$(printf '[server]\nhost = *\nport = 7000\n[log]\nlevel = notice\n' | conf target)
-: >"$T/s.err"
-ip netns exec "$CH_S" "$NETECHOD" -f -c "$cfg" >"$T/s.out" 2>"$T/s.err" &
-BG_PIDS="$BG_PIDS $!"
-wait_for "$T/s.err" 'netechod [0-9.]+ started'
-# the prober, on the client: /probe on 127.0.0.1:7200 for the lab's networks
-cfg=$(conf prober <<'CONF'
-[server]
-host = 127.0.0.1
-port = 7000
-[metrics]
-enabled = yes
-port = 7200
-probe_allow = 10.0.0.0/8, 2001:db8::/32
-probe_rate = 50
-module = mtu path pmtu=yes
-[log]
-level = notice
-CONF
-)
-: >"$T/d.err"
-ip netns exec "$CH_C" "$NETECHOD" -f -c "$cfg" >"$T/d.out" 2>>"$T/d.err" &
-DPID=$!
-wait_for "$T/d.err" 'netechod [0-9.]+ started'
+# the target (echo on 7000, its report service on 7001) and the prober,
+# /probe on 127.0.0.1:7200 for the lab's networks
+chain_probers 'probe_allow = 10.0.0.0/8, 2001:db8::/32' 'probe_rate = 50'
 
 # probe NAME TARGET MODULE [TIMEOUT]: /probe's answer in $T/NAME.prom
 # (TIMEOUT: the scrape timeout sent, seconds; default 5)
