@@ -315,6 +315,38 @@ static void test_dnat(void)
 }
 
 /* the way back: the report's TTL, DSCP and ECN sent and as they came */
+
+/* The way back's MSS: announced by the SYN-ACK against the one taken here
+ * (below limit, the most this host's MTU lets it take; at half the window
+ * the SYN-ACK offered, Linux's bound), and the verdict as text and JSON. */
+struct mss_back_case {
+	long announced, taken, limit;
+	bool half_window;
+	const char *text, *json, *json_why; /* json, json_why: NULL, not checked */
+};
+static const struct mss_back_case mss_back[] = {
+	/* clamped on the way back */
+	{1460, 1300, 1460, false, "  mss back: clamped (1460 sent, 1300 seen)\n",
+	 "\"mss_back_sent\":1460,\"mss_back_seen\":1300,\"mss_back\":\"clamped\"", NULL},
+	{1460, 1460, 1460, false, "  mss back: kept (1460)\n", NULL, NULL},
+	/* announced more than this host's MTU lets it take: a clamp between
+	 * the two would look the same */
+	{8960, 1460, 1460, false,
+	 "  mss back: unknown (8960 sent; this host's MTU lets it take no more than 1460)\n",
+	 "\"mss_back_seen\":null,\"mss_back\":null,", NULL},
+	/* taken more than announced */
+	{1400, 1460, 1460, false, "  mss back: raised (1400 sent, 1460 seen)\n", NULL, NULL},
+	/* loopback: 65,495 announced, 32,780 taken, which is half the window
+	 * the SYN-ACK offered (Linux's bound), not a clamp: unknown, never
+	 * "clamped" */
+	{65495, 32780, 65495, true,
+	 "  mss back: unknown (65495 sent; this host sends no more than half the window the SYN-ACK offered, which hides an MSS above that)\n",
+	 "\"mss_back_seen\":null,\"mss_back\":null,",
+	 "\"mss_back\":\"this host sends no more than half the window"},
+	/* at half the window but as announced: kept all the same */
+	{65495, 65495, 65495, true, "  mss back: kept (65495)\n", NULL, NULL},
+};
+
 static void test_back(void)
 {
 	struct path_sent sent = tcp_sent();
@@ -367,45 +399,20 @@ static void test_back(void)
 	path_json(buf, sizeof buf, &sent, &seen);
 	CHECK(has(buf, "\"mss_back\":null,") &&
 	      has(buf, "\"mss_back\":\"the server does not say what its SYN-ACK carried\""));
-	/* announced 1460, taken 1300: clamped on the way back */
-	seen.reply_mss = 1460;
-	path_text(buf, sizeof buf, &sent, &seen);
-	CHECK(has(buf, "  mss back: clamped (1460 sent, 1300 seen)\n"));
-	path_json(buf, sizeof buf, &sent, &seen);
-	CHECK(has(buf, "\"mss_back_sent\":1460,\"mss_back_seen\":1300,\"mss_back\":\"clamped\""));
-	/* taken as announced */
-	sent.back_mss = 1460;
-	path_text(buf, sizeof buf, &sent, &seen);
-	CHECK(has(buf, "  mss back: kept (1460)\n"));
-	/* announced more than this host's MTU lets it take: a clamp between
-	 * the two would look the same */
-	seen.reply_mss = 8960;
-	path_text(buf, sizeof buf, &sent, &seen);
-	CHECK(has(buf, "  mss back: unknown (8960 sent; this host's MTU lets it take no more than "
-		       "1460)\n"));
-	path_json(buf, sizeof buf, &sent, &seen);
-	CHECK(has(buf, "\"mss_back_seen\":null,\"mss_back\":null,"));
-	/* taken more than announced */
-	seen.reply_mss = 1400;
-	path_text(buf, sizeof buf, &sent, &seen);
-	CHECK(has(buf, "  mss back: raised (1400 sent, 1460 seen)\n"));
-	/* loopback: 65,495 announced, 32,780 taken, which is half the window
-	 * the SYN-ACK offered (Linux's bound), not a clamp: unknown, never
-	 * "clamped" */
-	seen.reply_mss = 65495;
-	sent.back_mss = 32780;
-	sent.back_mss_limit = 65495;
-	sent.back_mss_window = true;
-	path_text(buf, sizeof buf, &sent, &seen);
-	CHECK(has(buf, "  mss back: unknown (65495 sent; this host sends no more than half the "
-		       "window the SYN-ACK offered, which hides an MSS above that)\n"));
-	path_json(buf, sizeof buf, &sent, &seen);
-	CHECK(has(buf, "\"mss_back_seen\":null,\"mss_back\":null,") &&
-	      has(buf, "\"mss_back\":\"this host sends no more than half the window"));
-	/* at half the window but as announced: kept all the same */
-	sent.back_mss = 65495;
-	path_text(buf, sizeof buf, &sent, &seen);
-	CHECK(has(buf, "  mss back: kept (65495)\n"));
+	/* the MSS announced against the one taken, each as text and JSON */
+	for (size_t i = 0; i < sizeof mss_back / sizeof mss_back[0]; i++) {
+		const struct mss_back_case *c = &mss_back[i];
+
+		seen.reply_mss = c->announced;
+		sent.back_mss = c->taken;
+		sent.back_mss_limit = c->limit;
+		sent.back_mss_window = c->half_window;
+		path_text(buf, sizeof buf, &sent, &seen);
+		CHECK(has(buf, c->text));
+		path_json(buf, sizeof buf, &sent, &seen);
+		CHECK(c->json == NULL || has(buf, c->json));
+		CHECK(c->json_why == NULL || has(buf, c->json_why));
+	}
 	sent.back_mss = 1460;
 	sent.back_mss_limit = 1460;
 	sent.back_mss_window = false;
